@@ -1,0 +1,678 @@
+/* gpu-vulkan.c: the Vulkan backend's runtime: instance, device choice, memory,
+ * transfers and graph submission. The op recorders live in gpu-vulkan-ops.c. */
+#include "gpu-vulkan-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Staging transfers move at most this much per submit. */
+#define STAGING_SIZE ((VkDeviceSize)16 << 20)
+/* Binding offsets are aligned to at least this, so vec4 views stay aligned. */
+#define MIN_OFFSET_ALIGN 16
+
+gboolean gpu_vk_check(VkResult result, const char *what, GError **error)
+{
+    if (result == VK_SUCCESS)
+        return TRUE;
+    GpuError code = GPU_ERROR_FAILED;
+    if (result == VK_ERROR_DEVICE_LOST)
+        code = GPU_ERROR_DEVICE_LOST;
+    else if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY)
+        code = GPU_ERROR_OUT_OF_MEMORY;
+    g_set_error(error, GPU_ERROR, code, "%s: %s (VkResult %d)", what,
+                gpu_vk_result_to_string(result), (int)result);
+    return FALSE;
+}
+
+/* ---- the process-wide instance ---- */
+
+static VkInstance instance;
+static GError *instance_error;
+static gboolean validation_enabled;
+static VkDebugUtilsMessengerEXT messenger;
+static guint validation_messages; /* atomic */
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(
+    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT types,
+    const VkDebugUtilsMessengerCallbackDataEXT *data, void *user_data)
+{
+    g_atomic_int_inc(&validation_messages);
+    g_printerr("spyglass: Vulkan validation: %s\n", data->pMessage);
+    return VK_FALSE;
+}
+
+static gboolean has_layer(const char *name)
+{
+    uint32_t count = 0;
+    gpu_vkEnumerateInstanceLayerProperties(&count, NULL);
+    g_autofree VkLayerProperties *layers = g_new0(VkLayerProperties, MAX(count, 1));
+    gpu_vkEnumerateInstanceLayerProperties(&count, layers);
+    for (uint32_t i = 0; i < count; i++)
+        if (strcmp(layers[i].layerName, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void create_messenger(void)
+{
+    VkDebugUtilsMessengerCreateInfoEXT info = {
+        .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+        .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
+        .pfnUserCallback = on_validation_message,
+    };
+    gpu_vkCreateDebugUtilsMessengerEXT(instance, &info, NULL, &messenger);
+}
+
+static void destroy_instance(void)
+{
+    if (messenger != VK_NULL_HANDLE)
+        gpu_vkDestroyDebugUtilsMessengerEXT(instance, messenger, NULL);
+    gpu_vkDestroyInstance(instance, NULL);
+}
+
+static gboolean create_instance(GError **error)
+{
+    if (!gpu_vk_load_loader(error))
+        return FALSE;
+
+    const char *validation_layer = "VK_LAYER_KHRONOS_validation";
+    const char *debug_extension = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    const char *wanted = g_getenv("SPYGLASS_VULKAN_VALIDATION");
+    gboolean validate = wanted != NULL && strcmp(wanted, "1") == 0;
+    if (validate && !has_layer(validation_layer)) {
+        g_printerr("spyglass: SPYGLASS_VULKAN_VALIDATION is set but %s is not installed "
+                   "(vulkan-validationlayers)\n",
+                   validation_layer);
+        validate = FALSE;
+    }
+
+    VkApplicationInfo app = {
+        .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+        .pApplicationName = "Spyglass",
+        .pEngineName = "spyglass-gpu",
+        .apiVersion = VK_API_VERSION_1_1,
+    };
+    VkInstanceCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+        .pApplicationInfo = &app,
+        .enabledLayerCount = validate ? 1 : 0,
+        .ppEnabledLayerNames = &validation_layer,
+        .enabledExtensionCount = validate ? 1 : 0,
+        .ppEnabledExtensionNames = &debug_extension,
+    };
+    VkResult result = gpu_vkCreateInstance(&info, NULL, &instance);
+    if (result == VK_ERROR_INCOMPATIBLE_DRIVER) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_NO_VULKAN,
+                    "no Vulkan driver found (install mesa-vulkan-drivers for the CPU driver, "
+                    "or use --device reference)");
+        return FALSE;
+    }
+    if (!gpu_vk_check(result, "vkCreateInstance", error))
+        return FALSE;
+    if (!gpu_vk_load_instance(instance, validate, error) ||
+        !gpu_vk_load_device_functions(instance, error))
+        return FALSE;
+    validation_enabled = validate;
+    if (validate)
+        create_messenger();
+    atexit(destroy_instance);
+    return TRUE;
+}
+
+static VkInstance get_instance(GError **error)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        create_instance(&instance_error);
+        g_once_init_leave(&done, 1);
+    }
+    if (instance_error != NULL) {
+        g_propagate_error(error, g_error_copy(instance_error));
+        return VK_NULL_HANDLE;
+    }
+    return instance;
+}
+
+static GPtrArray *physical_devices(GError **error)
+{
+    VkInstance inst = get_instance(error);
+    if (inst == VK_NULL_HANDLE)
+        return NULL;
+    uint32_t count = 0;
+    if (!gpu_vk_check(gpu_vkEnumeratePhysicalDevices(inst, &count, NULL),
+                      "vkEnumeratePhysicalDevices", error))
+        return NULL;
+    GPtrArray *devices = g_ptr_array_new();
+    if (count > 0) {
+        g_ptr_array_set_size(devices, count);
+        VkResult result =
+            gpu_vkEnumeratePhysicalDevices(inst, &count, (VkPhysicalDevice *)devices->pdata);
+        if (!gpu_vk_check(result, "vkEnumeratePhysicalDevices", error)) {
+            g_ptr_array_unref(devices);
+            return NULL;
+        }
+        g_ptr_array_set_size(devices, count);
+    }
+    return devices;
+}
+
+static GpuDeviceType device_type_from_vk(VkPhysicalDeviceType type)
+{
+    switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+        return GPU_DEVICE_TYPE_DISCRETE;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+        return GPU_DEVICE_TYPE_INTEGRATED;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+        return GPU_DEVICE_TYPE_VIRTUAL;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+        return GPU_DEVICE_TYPE_CPU;
+    default:
+        return GPU_DEVICE_TYPE_OTHER;
+    }
+}
+
+static gboolean device_has_fp16_arithmetic(VkPhysicalDevice physical)
+{
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+    };
+    VkPhysicalDeviceFeatures2 features = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+        .pNext = &f16,
+    };
+    gpu_vkGetPhysicalDeviceFeatures2(physical, &features);
+    return f16.shaderFloat16;
+}
+
+GPtrArray *gpu_vulkan_list(GError **error)
+{
+    g_autoptr(GPtrArray) physical = physical_devices(error);
+    if (physical == NULL)
+        return NULL;
+    GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_device_info_free);
+    for (guint i = 0; i < physical->len; i++) {
+        VkPhysicalDeviceProperties properties;
+        gpu_vkGetPhysicalDeviceProperties(g_ptr_array_index(physical, i), &properties);
+        GpuDeviceInfo *info = g_new0(GpuDeviceInfo, 1);
+        info->index = (int)i;
+        info->name = g_strdup(properties.deviceName);
+        info->type = device_type_from_vk(properties.deviceType);
+        info->fp16 = device_has_fp16_arithmetic(g_ptr_array_index(physical, i));
+        g_ptr_array_add(list, info);
+    }
+    return list;
+}
+
+/* ---- buffers ---- */
+
+static gboolean find_memory_type(GpuVkDevice *vk, uint32_t allowed, VkMemoryPropertyFlags want,
+                                 uint32_t *type)
+{
+    for (uint32_t i = 0; i < vk->memory.memoryTypeCount; i++) {
+        if ((allowed & (1u << i)) &&
+            (vk->memory.memoryTypes[i].propertyFlags & want) == want) {
+            *type = i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static void buffer_destroy(GpuVkDevice *vk, GpuVkBuffer *buffer)
+{
+    if (buffer->mapped != NULL)
+        gpu_vkUnmapMemory(vk->device, buffer->memory);
+    if (buffer->buffer != VK_NULL_HANDLE)
+        gpu_vkDestroyBuffer(vk->device, buffer->buffer, NULL);
+    if (buffer->memory != VK_NULL_HANDLE)
+        gpu_vkFreeMemory(vk->device, buffer->memory, NULL);
+    memset(buffer, 0, sizeof *buffer);
+}
+
+/* host_visible: a staging buffer; otherwise device-local memory is
+ * preferred, mapped directly when it happens to be host-visible too (lavapipe,
+ * unified-memory GPUs), which saves the staging copy. */
+static gboolean buffer_create(GpuVkDevice *vk, VkDeviceSize size, gboolean host_visible,
+                              GpuVkBuffer *buffer, GError **error)
+{
+    memset(buffer, 0, sizeof *buffer);
+    size = (size + 15) & ~(VkDeviceSize)15;
+    VkBufferCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .size = size,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+    };
+    if (!gpu_vk_check(gpu_vkCreateBuffer(vk->device, &info, NULL, &buffer->buffer),
+                      "vkCreateBuffer", error))
+        return FALSE;
+
+    VkMemoryRequirements requirements;
+    gpu_vkGetBufferMemoryRequirements(vk->device, buffer->buffer, &requirements);
+    const VkMemoryPropertyFlags coherent =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    uint32_t type;
+    gboolean found =
+        host_visible
+            ? find_memory_type(vk, requirements.memoryTypeBits, coherent, &type)
+            : find_memory_type(vk, requirements.memoryTypeBits,
+                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &type) ||
+                  find_memory_type(vk, requirements.memoryTypeBits, 0, &type);
+    if (!found) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY, "no suitable Vulkan memory type");
+        buffer_destroy(vk, buffer);
+        return FALSE;
+    }
+
+    VkMemoryAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .allocationSize = requirements.size,
+        .memoryTypeIndex = type,
+    };
+    if (!gpu_vk_check(gpu_vkAllocateMemory(vk->device, &alloc, NULL, &buffer->memory),
+                      "allocating device memory", error) ||
+        !gpu_vk_check(gpu_vkBindBufferMemory(vk->device, buffer->buffer, buffer->memory, 0),
+                      "vkBindBufferMemory", error)) {
+        buffer_destroy(vk, buffer);
+        return FALSE;
+    }
+    buffer->size = size;
+
+    if ((vk->memory.memoryTypes[type].propertyFlags & coherent) == coherent) {
+        if (!gpu_vk_check(
+                gpu_vkMapMemory(vk->device, buffer->memory, 0, VK_WHOLE_SIZE, 0, &buffer->mapped),
+                "vkMapMemory", error)) {
+            buffer_destroy(vk, buffer);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean vulkan_tensor_alloc(GpuTensor *tensor, GError **error)
+{
+    GpuVkDevice *vk = gpu_vk_device(tensor->device);
+    GpuVkBuffer *buffer = g_new0(GpuVkBuffer, 1);
+    if (!buffer_create(vk, tensor->n_elements * gpu_dtype_size(tensor->dtype), FALSE, buffer,
+                       error)) {
+        g_free(buffer);
+        return FALSE;
+    }
+    tensor->impl = buffer;
+    return TRUE;
+}
+
+static void vulkan_tensor_release(GpuTensor *tensor)
+{
+    buffer_destroy(gpu_vk_device(tensor->device), gpu_vk_buffer(tensor));
+    g_free(tensor->impl);
+}
+
+/* Copies between the staging buffer and a tensor on the transfer command buffer. */
+static gboolean staged_copy(GpuVkDevice *vk, VkBuffer src, VkDeviceSize src_offset, VkBuffer dst,
+                            VkDeviceSize dst_offset, VkDeviceSize size, GError **error)
+{
+    VkCommandBufferBeginInfo begin = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+    };
+    VkBufferCopy region = {.srcOffset = src_offset, .dstOffset = dst_offset, .size = size};
+    VkSubmitInfo submit = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .commandBufferCount = 1,
+        .pCommandBuffers = &vk->transfer_cmd,
+    };
+    if (!gpu_vk_check(gpu_vkBeginCommandBuffer(vk->transfer_cmd, &begin), "vkBeginCommandBuffer",
+                      error))
+        return FALSE;
+    gpu_vkCmdCopyBuffer(vk->transfer_cmd, src, dst, 1, &region);
+    /* Later graphs read what an upload wrote; the host reads a download. */
+    VkMemoryBarrier barrier = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+        .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+        .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_HOST_READ_BIT,
+    };
+    gpu_vkCmdPipelineBarrier(vk->transfer_cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT, 0,
+                             1, &barrier, 0, NULL, 0, NULL);
+    return gpu_vk_check(gpu_vkEndCommandBuffer(vk->transfer_cmd), "vkEndCommandBuffer", error) &&
+           gpu_vk_check(gpu_vkQueueSubmit(vk->queue, 1, &submit, vk->transfer_fence),
+                        "vkQueueSubmit", error) &&
+           gpu_vk_check(gpu_vkWaitForFences(vk->device, 1, &vk->transfer_fence, VK_TRUE,
+                                            UINT64_MAX),
+                        "waiting for a transfer", error) &&
+           gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vk->transfer_fence), "vkResetFences",
+                        error);
+}
+
+static gboolean vulkan_tensor_transfer(GpuTensor *tensor, size_t first, size_t n, void *host,
+                                       gboolean upload, GError **error)
+{
+    GpuVkDevice *vk = gpu_vk_device(tensor->device);
+    GpuVkBuffer *buffer = gpu_vk_buffer(tensor);
+    size_t element = gpu_dtype_size(tensor->dtype);
+    VkDeviceSize offset = first * element, size = n * element;
+
+    if (buffer->mapped != NULL) {
+        char *device_bytes = (char *)buffer->mapped + offset;
+        if (upload)
+            memcpy(device_bytes, host, size);
+        else
+            memcpy(host, device_bytes, size);
+        return TRUE;
+    }
+
+    g_mutex_lock(&vk->lock);
+    gboolean ok = TRUE;
+    for (VkDeviceSize done = 0; ok && done < size; done += STAGING_SIZE) {
+        VkDeviceSize chunk = MIN(STAGING_SIZE, size - done);
+        if (upload) {
+            memcpy(vk->staging.mapped, (char *)host + done, chunk);
+            ok = staged_copy(vk, vk->staging.buffer, 0, buffer->buffer, offset + done, chunk,
+                             error);
+        } else {
+            ok = staged_copy(vk, buffer->buffer, offset + done, vk->staging.buffer, 0, chunk,
+                             error);
+            if (ok)
+                memcpy((char *)host + done, vk->staging.mapped, chunk);
+        }
+    }
+    g_mutex_unlock(&vk->lock);
+    return ok;
+}
+
+static gboolean vulkan_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
+                                    GError **error)
+{
+    return vulkan_tensor_transfer(tensor, first, n, (void *)data, TRUE, error);
+}
+
+static gboolean vulkan_tensor_read(GpuTensor *tensor, size_t first, size_t n, void *data,
+                                   GError **error)
+{
+    return vulkan_tensor_transfer(tensor, first, n, data, FALSE, error);
+}
+
+/* ---- graphs ---- */
+
+static gboolean begin_recording(GpuVkGraph *vg, GError **error)
+{
+    VkCommandBufferBeginInfo begin = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+    };
+    if (!gpu_vk_check(gpu_vkBeginCommandBuffer(vg->cmd, &begin), "vkBeginCommandBuffer", error))
+        return FALSE;
+    vg->recording = TRUE;
+    vg->n_dispatches = 0;
+    return TRUE;
+}
+
+static gboolean vulkan_graph_init(GpuGraph *graph, GError **error)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    GpuVkGraph *vg = g_new0(GpuVkGraph, 1);
+    graph->impl = vg;
+
+    VkCommandBufferAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = vk->pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+    };
+    VkFenceCreateInfo fence = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    g_mutex_lock(&vk->lock);
+    gboolean ok = gpu_vk_check(gpu_vkAllocateCommandBuffers(vk->device, &alloc, &vg->cmd),
+                               "vkAllocateCommandBuffers", error);
+    g_mutex_unlock(&vk->lock);
+    ok = ok && gpu_vk_check(gpu_vkCreateFence(vk->device, &fence, NULL, &vg->fence),
+                            "vkCreateFence", error);
+    ok = ok && begin_recording(vg, error);
+    if (!ok) {
+        graph->device->backend->graph_release(graph);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void vulkan_graph_release(GpuGraph *graph)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    GpuVkGraph *vg = graph->impl;
+    if (vg == NULL)
+        return;
+    if (vg->recording)
+        gpu_vkEndCommandBuffer(vg->cmd);
+    if (vg->fence != VK_NULL_HANDLE)
+        gpu_vkDestroyFence(vk->device, vg->fence, NULL);
+    if (vg->cmd != VK_NULL_HANDLE) {
+        g_mutex_lock(&vk->lock);
+        gpu_vkFreeCommandBuffers(vk->device, vk->pool, 1, &vg->cmd);
+        g_mutex_unlock(&vk->lock);
+    }
+    g_free(vg);
+    graph->impl = NULL;
+}
+
+static gboolean vulkan_graph_run(GpuGraph *graph, GError **error)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    GpuVkGraph *vg = graph->impl;
+    VkSubmitInfo submit = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .commandBufferCount = 1,
+        .pCommandBuffers = &vg->cmd,
+    };
+
+    /* Results are read next by the host (mapped memory) or by a transfer. */
+    VkMemoryBarrier barrier = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+        .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+        .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT,
+    };
+    gpu_vkCmdPipelineBarrier(vg->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                             VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1,
+                             &barrier, 0, NULL, 0, NULL);
+    vg->recording = FALSE;
+    if (!gpu_vk_check(gpu_vkEndCommandBuffer(vg->cmd), "vkEndCommandBuffer", error))
+        return FALSE;
+    gboolean ok = TRUE;
+    if (vg->n_dispatches > 0) {
+        g_mutex_lock(&vk->lock);
+        ok = gpu_vk_check(gpu_vkQueueSubmit(vk->queue, 1, &submit, vg->fence), "vkQueueSubmit",
+                          error);
+        g_mutex_unlock(&vk->lock);
+        ok = ok && gpu_vk_check(gpu_vkWaitForFences(vk->device, 1, &vg->fence, VK_TRUE,
+                                                    UINT64_MAX),
+                                "running a graph", error);
+        ok = ok && gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vg->fence), "vkResetFences",
+                                error);
+    }
+    ok = ok && gpu_vk_check(gpu_vkResetCommandBuffer(vg->cmd, 0), "vkResetCommandBuffer", error);
+    return ok && begin_recording(vg, error);
+}
+
+/* ---- devices ---- */
+
+static void vulkan_device_free(GpuDevice *device)
+{
+    GpuVkDevice *vk = gpu_vk_device(device);
+    if (vk == NULL)
+        return;
+    if (vk->device != VK_NULL_HANDLE) {
+        gpu_vkDeviceWaitIdle(vk->device);
+        gpu_vk_pipelines_destroy(vk);
+        for (guint i = 0; i <= GPU_VK_MAX_BINDINGS; i++)
+            if (vk->set_layouts[i] != VK_NULL_HANDLE)
+                gpu_vkDestroyDescriptorSetLayout(vk->device, vk->set_layouts[i], NULL);
+        buffer_destroy(vk, &vk->staging);
+        buffer_destroy(vk, &vk->dummy);
+        if (vk->transfer_fence != VK_NULL_HANDLE)
+            gpu_vkDestroyFence(vk->device, vk->transfer_fence, NULL);
+        if (vk->pool != VK_NULL_HANDLE)
+            gpu_vkDestroyCommandPool(vk->device, vk->pool, NULL);
+        gpu_vkDestroyDevice(vk->device, NULL);
+    }
+    g_clear_pointer(&vk->pipelines, g_hash_table_unref);
+    g_mutex_clear(&vk->lock);
+    g_free(vk);
+}
+
+static const GpuBackend vulkan_backend = {
+    .device_free = vulkan_device_free,
+    .tensor_alloc = vulkan_tensor_alloc,
+    .tensor_release = vulkan_tensor_release,
+    .tensor_write = vulkan_tensor_write,
+    .tensor_read = vulkan_tensor_read,
+    .graph_init = vulkan_graph_init,
+    .graph_release = vulkan_graph_release,
+    .graph_run = vulkan_graph_run,
+    .matmul = gpu_vk_matmul,
+    .layernorm = gpu_vk_layernorm,
+    .attention = gpu_vk_attention,
+    .activation = gpu_vk_activation,
+    .add = gpu_vk_add,
+    .embed_tokens = gpu_vk_embed_tokens,
+    .im2col = gpu_vk_im2col,
+    .class_embed = gpu_vk_class_embed,
+    .gather_rows = gpu_vk_gather_rows,
+    .l2_normalize = gpu_vk_l2_normalize,
+};
+
+static gboolean has_device_extension(VkPhysicalDevice physical, const char *name)
+{
+    uint32_t count = 0;
+    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, NULL);
+    g_autofree VkExtensionProperties *extensions = g_new0(VkExtensionProperties, MAX(count, 1));
+    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, extensions);
+    for (uint32_t i = 0; i < count; i++)
+        if (strcmp(extensions[i].extensionName, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean find_compute_queue(VkPhysicalDevice physical, uint32_t *family)
+{
+    uint32_t count = 0;
+    gpu_vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, NULL);
+    g_autofree VkQueueFamilyProperties *families = g_new0(VkQueueFamilyProperties, MAX(count, 1));
+    gpu_vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, families);
+    for (uint32_t i = 0; i < count; i++) {
+        if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+            *family = i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean create_logical_device(GpuVkDevice *vk, GError **error)
+{
+    const char *push_descriptor = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
+    if (!has_device_extension(vk->physical, push_descriptor)) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "%s lacks %s",
+                    vk->properties.deviceName, push_descriptor);
+        return FALSE;
+    }
+    if (!find_compute_queue(vk->physical, &vk->queue_family)) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "%s has no compute queue",
+                    vk->properties.deviceName);
+        return FALSE;
+    }
+
+    float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue = {
+        .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+        .queueFamilyIndex = vk->queue_family,
+        .queueCount = 1,
+        .pQueuePriorities = &priority,
+    };
+    VkDeviceCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+        .queueCreateInfoCount = 1,
+        .pQueueCreateInfos = &queue,
+        .enabledExtensionCount = 1,
+        .ppEnabledExtensionNames = &push_descriptor,
+    };
+    if (!gpu_vk_check(gpu_vkCreateDevice(vk->physical, &info, NULL, &vk->device),
+                      "vkCreateDevice", error))
+        return FALSE;
+    gpu_vkGetDeviceQueue(vk->device, vk->queue_family, 0, &vk->queue);
+    return TRUE;
+}
+
+static gboolean create_transfer_objects(GpuVkDevice *vk, GError **error)
+{
+    VkCommandPoolCreateInfo pool = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+        .queueFamilyIndex = vk->queue_family,
+    };
+    VkFenceCreateInfo fence = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    if (!gpu_vk_check(gpu_vkCreateCommandPool(vk->device, &pool, NULL, &vk->pool),
+                      "vkCreateCommandPool", error) ||
+        !gpu_vk_check(gpu_vkCreateFence(vk->device, &fence, NULL, &vk->transfer_fence),
+                      "vkCreateFence", error))
+        return FALSE;
+    VkCommandBufferAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = vk->pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+    };
+    return gpu_vk_check(gpu_vkAllocateCommandBuffers(vk->device, &alloc, &vk->transfer_cmd),
+                        "vkAllocateCommandBuffers", error) &&
+           buffer_create(vk, STAGING_SIZE, TRUE, &vk->staging, error) &&
+           buffer_create(vk, 16, FALSE, &vk->dummy, error);
+}
+
+GpuDevice *gpu_vulkan_device_new(int index, GError **error)
+{
+    g_autoptr(GPtrArray) physical = physical_devices(error);
+    if (physical == NULL)
+        return NULL;
+    if (index < 0 || (guint)index >= physical->len) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE, "no Vulkan device with index %d",
+                    index);
+        return NULL;
+    }
+
+    GpuVkDevice *vk = g_new0(GpuVkDevice, 1);
+    g_mutex_init(&vk->lock);
+    vk->physical = g_ptr_array_index(physical, index);
+    gpu_vkGetPhysicalDeviceProperties(vk->physical, &vk->properties);
+    gpu_vkGetPhysicalDeviceMemoryProperties(vk->physical, &vk->memory);
+    vk->offset_align = MAX(vk->properties.limits.minStorageBufferOffsetAlignment,
+                           (VkDeviceSize)MIN_OFFSET_ALIGN);
+    vk->max_range = vk->properties.limits.maxStorageBufferRange;
+    vk->pipelines = g_hash_table_new(g_str_hash, g_str_equal);
+
+    GpuDevice *device = g_new0(GpuDevice, 1);
+    device->backend = &vulkan_backend;
+    device->name = g_strdup(vk->properties.deviceName);
+    device->type = device_type_from_vk(vk->properties.deviceType);
+    device->fp16 = device_has_fp16_arithmetic(vk->physical);
+    device->impl = vk;
+
+    if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
+        gpu_device_free(device);
+        return NULL;
+    }
+    return device;
+}
+
+guint gpu_device_validation_messages(GpuDevice *device)
+{
+    return g_atomic_int_get(&validation_messages);
+}
+
+gboolean gpu_device_is_validated(GpuDevice *device)
+{
+    return device->backend == &vulkan_backend && validation_enabled;
+}

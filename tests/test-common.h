@@ -1,0 +1,27 @@
+/* test-common.h: what the GTest programs share: fixture paths, device choice. */
+#pragma once
+
+#include "gpu/gpu.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* ../shared/fixtures, or NULL when absent (the test then skips). */
+const char *test_fixtures_dir(void);
+
+/* Returns the path of a fixture file or skips the test (NULL) when the
+ * fixtures are absent and SPYGLASS_REQUIRE_FIXTURES is not set. */
+char *test_fixture_path(const char *relative);
+
+/* Opens the lavapipe/GPU Vulkan device, or NULL: the caller skips. With
+ * SPYGLASS_REQUIRE_VULKAN=1 (CI) a missing device fails the test instead. */
+GpuDevice *test_open_vulkan(void);
+
+/* Parses a JSON file or fails the test. */
+JsonNode *test_load_json(const char *path);
+
+/* ‖a − b‖ / ‖b‖ */
+double test_relative_error(const float *a, const float *b, size_t n);
+
+/* Fails the test when the device saw validation-layer messages. */
+void test_assert_no_validation_messages(GpuDevice *device);

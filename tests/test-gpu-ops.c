@@ -1,0 +1,542 @@
+/* test-gpu-ops.c: every op on Vulkan against the scalar reference, on odd
+ * shapes, rows of length 1, and tensors over the 128 MiB binding limit. */
+#include "test-common.h"
+
+#include <math.h>
+#include <string.h>
+
+static GpuDevice *vulkan;
+static GpuDevice *reference;
+
+/* The same data on both devices. */
+typedef struct {
+    GpuTensor *vk, *ref;
+    size_t n;
+} Pair;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static float random_uniform(void)
+{
+    rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+    return (float)((rng_state >> 40) / (double)(1u << 24)) * 2.0f - 1.0f;
+}
+
+static Pair pair_new(GpuDtype dtype, size_t n, const void *data)
+{
+    g_autoptr(GError) error = NULL;
+    Pair pair = {gpu_tensor_new(vulkan, dtype, n, &error), NULL, n};
+    g_assert_no_error(error);
+    pair.ref = gpu_tensor_new(reference, dtype, n, &error);
+    g_assert_no_error(error);
+    if (data != NULL) {
+        g_assert_true(gpu_tensor_write(pair.vk, 0, n, data, &error));
+        g_assert_true(gpu_tensor_write(pair.ref, 0, n, data, &error));
+    }
+    return pair;
+}
+
+static Pair pair_random(size_t n, float scale)
+{
+    g_autofree float *values = g_new(float, n);
+    for (size_t i = 0; i < n; i++)
+        values[i] = random_uniform() * scale;
+    return pair_new(GPU_DTYPE_F32, n, values);
+}
+
+static Pair pair_random_f16(size_t n, float scale)
+{
+    g_autofree uint16_t *values = g_new(uint16_t, n);
+    for (size_t i = 0; i < n; i++)
+        values[i] = gpu_f32_to_f16(random_uniform() * scale);
+    return pair_new(GPU_DTYPE_F16, n, values);
+}
+
+static Pair pair_ids(size_t n, const int32_t *ids)
+{
+    return pair_new(GPU_DTYPE_I32, n, ids);
+}
+
+static void pair_free(Pair *pair)
+{
+    gpu_tensor_free(pair->vk);
+    gpu_tensor_free(pair->ref);
+}
+
+/* Runs both graphs, then checks ‖vk − ref‖ / ‖ref‖ ≤ bound on `out`. */
+static void check(GpuGraph *gvk, GpuGraph *gref, Pair *out, double bound, const char *what)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gpu_graph_run(gvk, &error));
+    g_assert_no_error(error);
+    g_assert_true(gpu_graph_run(gref, &error));
+    g_autofree float *a = g_new(float, out->n);
+    g_autofree float *b = g_new(float, out->n);
+    g_assert_true(gpu_tensor_read(out->vk, 0, out->n, a, &error));
+    g_assert_true(gpu_tensor_read(out->ref, 0, out->n, b, &error));
+    double err = test_relative_error(a, b, out->n);
+    g_test_message("%s: relative error %.3g (bound %.3g)", what, err, bound);
+    if (!(err <= bound))
+        g_error("%s: relative error %.3g exceeds %.3g", what, err, bound);
+    test_assert_no_validation_messages(vulkan);
+}
+
+typedef struct {
+    GpuGraph *vk, *ref;
+} Graphs;
+
+static gboolean graphs_new(Graphs *g)
+{
+    if (vulkan == NULL) {
+        g_test_skip("no Vulkan device");
+        return FALSE;
+    }
+    g_autoptr(GError) error = NULL;
+    g->vk = gpu_graph_new(vulkan, &error);
+    g_assert_no_error(error);
+    g->ref = gpu_graph_new(reference, &error);
+    g_assert_no_error(error);
+    return TRUE;
+}
+
+static void graphs_free(Graphs *g)
+{
+    gpu_graph_free(g->vk);
+    gpu_graph_free(g->ref);
+}
+
+/* ---- matmul ---- */
+
+typedef struct {
+    uint32_t M, K, N;
+    gboolean f16, bias, residual, in_place;
+    GpuActivation act;
+} MatmulCase;
+
+static void run_matmul_case(const MatmulCase *c)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair x = pair_random((size_t)c->M * c->K, 1.0f);
+    Pair w = c->f16 ? pair_random_f16((size_t)c->N * c->K, 0.1f)
+                    : pair_random((size_t)c->N * c->K, 0.1f);
+    Pair bias = c->bias ? pair_random(c->N, 0.5f) : (Pair){0};
+    Pair res = c->residual ? pair_random((size_t)c->M * c->N, 1.0f) : (Pair){0};
+    Pair y = c->in_place ? res : pair_random((size_t)c->M * c->N, 1.0f);
+
+    gpu_op_matmul(g.vk, y.vk, x.vk, w.vk, bias.vk, res.vk, c->act, c->M, c->K, c->N);
+    gpu_op_matmul(g.ref, y.ref, x.ref, w.ref, bias.ref, res.ref, c->act, c->M, c->K, c->N);
+    g_autofree char *what = g_strdup_printf("matmul %ux%ux%u %s%s%s act %d", c->M, c->K, c->N,
+                                            c->f16 ? "f16" : "f32", c->bias ? " bias" : "",
+                                            c->residual ? " residual" : "", c->act);
+    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6, what);
+
+    pair_free(&x);
+    pair_free(&w);
+    if (c->bias)
+        pair_free(&bias);
+    if (c->residual)
+        pair_free(&res);
+    if (!c->in_place)
+        pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_matmul_shapes(void)
+{
+    static const MatmulCase cases[] = {
+        {1, 1, 1, FALSE, FALSE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {1, 4, 1, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {7, 13, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {7, 13, 5, TRUE, TRUE, TRUE, FALSE, GPU_ACTIVATION_GELU},
+        {33, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
+        {33, 64, 65, TRUE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {50, 768, 768, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {50, 768, 768, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {77, 512, 2048, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {130, 257, 3, FALSE, FALSE, TRUE, FALSE, GPU_ACTIVATION_NONE},
+        {2, 3, 259, TRUE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        run_matmul_case(&cases[i]);
+}
+
+/* x is 138 MB: the op must split it over windows of at most 128 MiB. */
+static void test_matmul_over_binding_limit(void)
+{
+    MatmulCase c = {45000, 768, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_NONE};
+    run_matmul_case(&c);
+}
+
+/* ---- layernorm ---- */
+
+static void run_layernorm(uint32_t rows, uint32_t C)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair x = pair_random((size_t)rows * C, 3.0f);
+    Pair gamma = pair_random(C, 1.0f), beta = pair_random(C, 1.0f);
+    Pair y = pair_new(GPU_DTYPE_F32, (size_t)rows * C, NULL);
+    gpu_op_layernorm(g.vk, y.vk, x.vk, gamma.vk, beta.vk, rows, C, 1e-5f);
+    gpu_op_layernorm(g.ref, y.ref, x.ref, gamma.ref, beta.ref, rows, C, 1e-5f);
+    g_autofree char *what = g_strdup_printf("layernorm %ux%u", rows, C);
+    check(g.vk, g.ref, &y, 1e-5, what);
+    pair_free(&x);
+    pair_free(&gamma);
+    pair_free(&beta);
+    pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_layernorm(void)
+{
+    run_layernorm(1, 1);
+    run_layernorm(5, 1);
+    run_layernorm(3, 7);
+    run_layernorm(100, 768);
+    run_layernorm(77, 512);
+}
+
+static void test_layernorm_over_binding_limit(void)
+{
+    run_layernorm(46000, 768);
+}
+
+/* ---- attention ---- */
+
+static void run_attention(uint32_t B, uint32_t T, uint32_t H, uint32_t D, gboolean causal)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    size_t n = (size_t)B * T * H * D;
+    Pair qkv = pair_random(3 * n, 2.0f);
+    Pair out = pair_new(GPU_DTYPE_F32, n, NULL);
+    gpu_op_attention(g.vk, out.vk, qkv.vk, B, T, H, D, causal);
+    gpu_op_attention(g.ref, out.ref, qkv.ref, B, T, H, D, causal);
+    g_autofree char *what =
+        g_strdup_printf("attention B=%u T=%u H=%u D=%u%s", B, T, H, D, causal ? " causal" : "");
+    check(g.vk, g.ref, &out, 1e-5, what);
+    pair_free(&qkv);
+    pair_free(&out);
+    graphs_free(&g);
+}
+
+static void test_attention(void)
+{
+    run_attention(1, 1, 1, 1, FALSE);
+    run_attention(1, 1, 1, 1, TRUE);
+    run_attention(2, 7, 2, 5, FALSE);
+    run_attention(2, 7, 2, 5, TRUE);
+    run_attention(3, 50, 12, 64, FALSE);
+    run_attention(2, 77, 8, 64, TRUE);
+    run_attention(1, 17, 1, 64, FALSE);
+}
+
+/* ---- elementwise ---- */
+
+static void run_activation(GpuActivation act, size_t n)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair x = pair_random(n, 6.0f);
+    Pair y = pair_new(GPU_DTYPE_F32, n, NULL);
+    gpu_op_activation(g.vk, y.vk, x.vk, act, n);
+    gpu_op_activation(g.ref, y.ref, x.ref, act, n);
+    g_autofree char *what = g_strdup_printf("activation %d n=%zu", act, n);
+    check(g.vk, g.ref, &y, 1e-6, what);
+    pair_free(&x);
+    pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_activations(void)
+{
+    run_activation(GPU_ACTIVATION_QUICK_GELU, 1);
+    run_activation(GPU_ACTIVATION_QUICK_GELU, 1001);
+    run_activation(GPU_ACTIVATION_GELU, 1001);
+    run_activation(GPU_ACTIVATION_NONE, 3);
+}
+
+static void run_add(size_t n, gboolean in_place)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair a = pair_random(n, 1.0f), b = pair_random(n, 1.0f);
+    Pair y = in_place ? a : pair_new(GPU_DTYPE_F32, n, NULL);
+    gpu_op_add(g.vk, y.vk, a.vk, b.vk, n);
+    gpu_op_add(g.ref, y.ref, a.ref, b.ref, n);
+    g_autofree char *what = g_strdup_printf("add n=%zu%s", n, in_place ? " in place" : "");
+    check(g.vk, g.ref, &y, 1e-7, what);
+    pair_free(&a);
+    pair_free(&b);
+    if (!in_place)
+        pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_add(void)
+{
+    run_add(1, FALSE);
+    run_add(12345, FALSE);
+    run_add(777, TRUE);
+}
+
+static void test_add_over_binding_limit(void)
+{
+    run_add((size_t)36 << 20, FALSE); /* 144 MiB per tensor */
+}
+
+/* ---- embeddings and data movement ---- */
+
+static void run_embed_tokens(uint32_t B, uint32_t T, uint32_t C, uint32_t n_ids,
+                             gboolean with_pos)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    size_t n = (size_t)B * T;
+    g_autofree int32_t *ids = g_new(int32_t, n);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int32_t)(((uint32_t)(random_uniform() * 1e6f) % n_ids));
+    ids[0] = (int32_t)n_ids - 1; /* the last row of the table */
+    if (n > 2) {
+        ids[1] = -3; /* invalid ids give zero rows, never stray reads */
+        ids[2] = (int32_t)n_ids;
+    }
+    Pair id_pair = pair_ids(n, ids);
+    Pair table = pair_random((size_t)n_ids * C, 1.0f);
+    Pair pos = with_pos ? pair_random((size_t)T * C, 1.0f) : (Pair){0};
+    Pair y = pair_new(GPU_DTYPE_F32, n * C, NULL);
+    gpu_op_embed_tokens(g.vk, y.vk, table.vk, id_pair.vk, pos.vk, B, T, C, n_ids);
+    gpu_op_embed_tokens(g.ref, y.ref, table.ref, id_pair.ref, pos.ref, B, T, C, n_ids);
+    g_autofree char *what = g_strdup_printf("embed_tokens B=%u T=%u C=%u ids=%u", B, T, C, n_ids);
+    check(g.vk, g.ref, &y, 0.0, what);
+    pair_free(&id_pair);
+    pair_free(&table);
+    if (with_pos)
+        pair_free(&pos);
+    pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_embed_tokens(void)
+{
+    run_embed_tokens(1, 1, 1, 1, FALSE);
+    run_embed_tokens(3, 7, 5, 11, TRUE);
+    run_embed_tokens(2, 77, 64, 49408, TRUE);
+}
+
+/* A 138 MB table, like ViT-L/14's F32 token embedding, split over windows. */
+static void test_embed_tokens_over_binding_limit(void)
+{
+    run_embed_tokens(4, 77, 768, 45000, TRUE);
+}
+
+static void test_im2col(void)
+{
+    static const uint32_t shapes[][3] = {{1, 4, 2}, {2, 64, 16}, {3, 32, 32}, {1, 224, 32}};
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        uint32_t B = shapes[s][0], S = shapes[s][1], p = shapes[s][2];
+        Graphs g;
+        if (!graphs_new(&g))
+            return;
+        size_t n = (size_t)B * 3 * S * S;
+        Pair images = pair_random(n, 1.0f);
+        Pair cols = pair_new(GPU_DTYPE_F32, n, NULL);
+        gpu_op_im2col(g.vk, cols.vk, images.vk, B, S, p);
+        gpu_op_im2col(g.ref, cols.ref, images.ref, B, S, p);
+        g_autofree char *what = g_strdup_printf("im2col B=%u S=%u p=%u", B, S, p);
+        check(g.vk, g.ref, &cols, 0.0, what);
+        pair_free(&images);
+        pair_free(&cols);
+        graphs_free(&g);
+    }
+}
+
+static void test_class_embed(void)
+{
+    static const uint32_t shapes[][3] = {{1, 1, 1}, {2, 16, 64}, {3, 49, 768}};
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        uint32_t B = shapes[s][0], P = shapes[s][1], C = shapes[s][2];
+        Graphs g;
+        if (!graphs_new(&g))
+            return;
+        Pair patches = pair_random((size_t)B * P * C, 1.0f);
+        Pair cls = pair_random(C, 1.0f), pos = pair_random((size_t)(P + 1) * C, 1.0f);
+        Pair y = pair_new(GPU_DTYPE_F32, (size_t)B * (P + 1) * C, NULL);
+        gpu_op_class_embed(g.vk, y.vk, patches.vk, cls.vk, pos.vk, B, P, C);
+        gpu_op_class_embed(g.ref, y.ref, patches.ref, cls.ref, pos.ref, B, P, C);
+        g_autofree char *what = g_strdup_printf("class_embed B=%u P=%u C=%u", B, P, C);
+        check(g.vk, g.ref, &y, 0.0, what);
+        pair_free(&patches);
+        pair_free(&cls);
+        pair_free(&pos);
+        pair_free(&y);
+        graphs_free(&g);
+    }
+}
+
+static void test_gather_rows(void)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    const uint32_t C = 9, x_rows = 20;
+    const int32_t rows[] = {0, 19, 7, 7, -1, 20, 3};
+    const uint32_t n = G_N_ELEMENTS(rows);
+    Pair x = pair_random((size_t)x_rows * C, 1.0f);
+    Pair r = pair_ids(n, rows);
+    Pair y = pair_random((size_t)n * C, 1.0f);
+    gpu_op_gather_rows(g.vk, y.vk, x.vk, r.vk, n, C);
+    gpu_op_gather_rows(g.ref, y.ref, x.ref, r.ref, n, C);
+    check(g.vk, g.ref, &y, 0.0, "gather_rows");
+    pair_free(&x);
+    pair_free(&r);
+    pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_l2_normalize(void)
+{
+    static const uint32_t shapes[][2] = {{1, 1}, {3, 7}, {64, 512}};
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        Graphs g;
+        if (!graphs_new(&g))
+            return;
+        uint32_t rows = shapes[s][0], C = shapes[s][1];
+        Pair x = pair_random((size_t)rows * C, 5.0f);
+        Pair y = pair_new(GPU_DTYPE_F32, (size_t)rows * C, NULL);
+        gpu_op_l2_normalize(g.vk, y.vk, x.vk, rows, C);
+        gpu_op_l2_normalize(g.ref, y.ref, x.ref, rows, C);
+        g_autofree char *what = g_strdup_printf("l2_normalize %ux%u", rows, C);
+        check(g.vk, g.ref, &y, 1e-6, what);
+        pair_free(&x);
+        pair_free(&y);
+        graphs_free(&g);
+    }
+}
+
+/* Several ops in one graph, each reading the previous one's output: the
+ * barriers between dispatches must order them. */
+static void test_chained_graph(void)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    const uint32_t M = 37, C = 64, F = 256;
+    Pair x = pair_random((size_t)M * C, 1.0f);
+    Pair gamma = pair_random(C, 1.0f), beta = pair_random(C, 0.1f);
+    Pair w1 = pair_random_f16((size_t)F * C, 0.2f), b1 = pair_random(F, 0.1f);
+    Pair w2 = pair_random((size_t)C * F, 0.1f), b2 = pair_random(C, 0.1f);
+    Pair h = pair_new(GPU_DTYPE_F32, (size_t)M * C, NULL);
+    Pair hidden = pair_new(GPU_DTYPE_F32, (size_t)M * F, NULL);
+    GpuGraph *graphs[2] = {g.vk, g.ref};
+    for (int d = 0; d < 2; d++) {
+        gboolean vk = d == 0;
+#define T(p) (vk ? (p).vk : (p).ref)
+        for (int layer = 0; layer < 3; layer++) {
+            gpu_op_layernorm(graphs[d], T(h), T(x), T(gamma), T(beta), M, C, 1e-5f);
+            gpu_op_matmul(graphs[d], T(hidden), T(h), T(w1), T(b1), NULL,
+                          GPU_ACTIVATION_QUICK_GELU, M, C, F);
+            gpu_op_matmul(graphs[d], T(x), T(hidden), T(w2), T(b2), T(x), GPU_ACTIVATION_NONE,
+                          M, F, C);
+        }
+        gpu_op_l2_normalize(graphs[d], T(x), T(x), M, C);
+#undef T
+    }
+    check(g.vk, g.ref, &x, 1e-5, "chained MLP blocks");
+    Pair *all[] = {&x, &gamma, &beta, &w1, &b1, &w2, &b2, &h, &hidden};
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+        pair_free(all[i]);
+    graphs_free(&g);
+}
+
+/* Bad calls are errors of the graph, never out-of-bounds accesses. */
+static void test_bad_shapes_are_errors(void)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair x = pair_random(10, 1.0f), w = pair_random(10, 1.0f);
+    Pair y = pair_new(GPU_DTYPE_F32, 10, NULL);
+    GpuGraph *graphs[2] = {g.vk, g.ref};
+    for (int d = 0; d < 2; d++) {
+        g_autoptr(GError) error = NULL;
+        gboolean vk = d == 0;
+        gpu_op_matmul(graphs[d], vk ? y.vk : y.ref, vk ? x.vk : x.ref, vk ? w.vk : w.ref, NULL,
+                      NULL, GPU_ACTIVATION_NONE, 4, 4, 4);
+        g_assert_false(gpu_graph_run(graphs[d], &error));
+        g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
+        g_assert_nonnull(strstr(error->message, "matmul"));
+        /* The graph is usable again after the error. */
+        gpu_op_add(graphs[d], vk ? y.vk : y.ref, vk ? x.vk : x.ref, vk ? w.vk : w.ref, 10);
+        g_clear_error(&error);
+        g_assert_true(gpu_graph_run(graphs[d], &error));
+        g_assert_no_error(error);
+    }
+    pair_free(&x);
+    pair_free(&w);
+    pair_free(&y);
+    graphs_free(&g);
+}
+
+static void test_f16_conversion(void)
+{
+    static const float values[] = {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f,
+                                   5.9604645e-08f, 0.1f, 1e-9f, 1e6f};
+    for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+        float back = gpu_f16_to_f32(gpu_f32_to_f16(values[i]));
+        if (fabsf(values[i]) > 65504.0f)
+            g_assert_true(isinf(back));
+        else if (fabsf(values[i]) < 2.98e-8f)
+            g_assert_cmpfloat(back, ==, 0.0f);
+        else
+            g_assert_cmpfloat_with_epsilon(back, values[i], fabsf(values[i]) * 1e-3f);
+    }
+    /* Every half survives the round trip exactly. */
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        if ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu) != 0)
+            continue; /* NaN payloads */
+        g_assert_cmpuint(gpu_f32_to_f16(gpu_f16_to_f32((uint16_t)h)), ==, h);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    reference = gpu_device_open("reference", NULL);
+    vulkan = test_open_vulkan();
+    if (vulkan != NULL) {
+        g_test_message("Vulkan device: %s", gpu_device_name(vulkan));
+        if (g_getenv("SPYGLASS_REQUIRE_VULKAN") != NULL && !gpu_device_is_validated(vulkan))
+            g_error("SPYGLASS_REQUIRE_VULKAN is set but the validation layer is not active");
+    }
+
+    g_test_add_func("/gpu/f16-conversion", test_f16_conversion);
+    g_test_add_func("/gpu/matmul/shapes", test_matmul_shapes);
+    g_test_add_func("/gpu/matmul/over-binding-limit", test_matmul_over_binding_limit);
+    g_test_add_func("/gpu/layernorm/shapes", test_layernorm);
+    g_test_add_func("/gpu/layernorm/over-binding-limit", test_layernorm_over_binding_limit);
+    g_test_add_func("/gpu/attention", test_attention);
+    g_test_add_func("/gpu/activation", test_activations);
+    g_test_add_func("/gpu/add/shapes", test_add);
+    g_test_add_func("/gpu/add/over-binding-limit", test_add_over_binding_limit);
+    g_test_add_func("/gpu/embed-tokens/shapes", test_embed_tokens);
+    g_test_add_func("/gpu/embed-tokens/over-binding-limit", test_embed_tokens_over_binding_limit);
+    g_test_add_func("/gpu/im2col", test_im2col);
+    g_test_add_func("/gpu/class-embed", test_class_embed);
+    g_test_add_func("/gpu/gather-rows", test_gather_rows);
+    g_test_add_func("/gpu/l2-normalize", test_l2_normalize);
+    g_test_add_func("/gpu/chained-graph", test_chained_graph);
+    g_test_add_func("/gpu/bad-shapes-are-errors", test_bad_shapes_are_errors);
+
+    int status = g_test_run();
+    gpu_device_free(vulkan);
+    gpu_device_free(reference);
+    return status;
+}

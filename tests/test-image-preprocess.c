@@ -1,0 +1,1066 @@
+/* test-image-preprocess.c: decoding and CLIP preprocessing against PIL's, error handling. */
+#include "clip/clip-image.h"
+#include "clip/clip-model.h"
+#include "test-common.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <libexif/exif-data.h>
+#include <png.h>
+
+static const float clip_mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+static const float clip_std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+
+/* The fixtures' model input size (tiny-f32/hf/preprocessor_config.json). */
+#define FIXTURE_SIZE 64
+
+/* Exact-size images only go through /255 and the normalisation. */
+#define EXACT_MAX_DIFF 1e-6
+/* Resized images: one 8-bit step is 1/255/std ≈ 0.015 in normalised units. */
+#define RESIZED_MAX_DIFF 0.02
+#define RESIZED_MEAN_DIFF 0.002
+
+static char *tmp_dir;
+
+static char *tmp_path(const char *name)
+{
+    return g_build_filename(tmp_dir, name, NULL);
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+    g_autoptr(GError) error = NULL;
+    if (!g_file_set_contents(path, data, (gssize)size, &error))
+        g_error("%s", error->message);
+}
+
+/* Pixel content */
+
+/* Photo-like RGB: smooth gradients, sharp edges, fine stripes and noise, so
+ * that resampling has something to get wrong. */
+static uint8_t *make_photo(uint32_t width, uint32_t height, uint32_t seed)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+    uint8_t *rgb = g_malloc((size_t)width * height * 3);
+    for (uint32_t y = 0; y < height; y++) {
+        for (uint32_t x = 0; x < width; x++) {
+            double u = (double)x / width, v = (double)y / height;
+            double base[3] = {
+                128 + 100 * sin(6.0 * u + seed),
+                128 + 90 * cos(5.0 * v + 0.5 * seed),
+                128 + 80 * sin(4.0 * (u + v)),
+            };
+            gboolean edge = (u - 0.5) * (u - 0.5) + (v - 0.4) * (v - 0.4) < 0.04;
+            gboolean stripes = v > 0.75 && (x / 2) % 2 == 0;
+            for (int c = 0; c < 3; c++) {
+                double value = base[c] + (edge ? 60 : 0) - (stripes ? 70 : 0) +
+                               g_rand_double_range(rand, -12, 12);
+                rgb[((size_t)y * width + x) * 3 + c] = (uint8_t)CLAMP(lround(value), 0, 255);
+            }
+        }
+    }
+    return rgb;
+}
+
+/* PNG and JPEG writers */
+
+typedef struct {
+    uint32_t width, height;
+    int color_type, bit_depth;
+    gboolean interlaced;
+    const uint8_t *samples; /* PNG row layout, rows packed */
+    const png_color *palette;
+    int n_palette;
+    const uint8_t *palette_alpha; /* tRNS for a palette */
+    int n_palette_alpha;
+    const png_color_16 *trans_color; /* tRNS for grey or RGB */
+    GBytes *exif;                    /* with "Exif\0\0", which eXIf leaves out */
+} PngSpec;
+
+static void png_write_callback(png_structp png, png_bytep data, size_t length)
+{
+    g_byte_array_append(png_get_io_ptr(png), data, (guint)length);
+}
+
+static void png_flush_callback(G_GNUC_UNUSED png_structp png)
+{
+}
+
+static size_t png_row_bytes(const PngSpec *spec)
+{
+    int channels = spec->color_type == PNG_COLOR_TYPE_GRAY         ? 1
+                   : spec->color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+                   : spec->color_type == PNG_COLOR_TYPE_RGB        ? 3
+                   : spec->color_type == PNG_COLOR_TYPE_RGBA       ? 4
+                                                                   : 1;
+    return ((size_t)spec->width * channels * spec->bit_depth + 7) / 8;
+}
+
+static GBytes *encode_png(const PngSpec *spec)
+{
+    GByteArray *out = g_byte_array_new();
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    g_assert_nonnull(info);
+    if (setjmp(png_jmpbuf(png)))
+        g_error("libpng failed to write a test image");
+    png_set_write_fn(png, out, png_write_callback, png_flush_callback);
+    png_set_IHDR(png, info, spec->width, spec->height, spec->bit_depth, spec->color_type,
+                 spec->interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (spec->palette != NULL)
+        png_set_PLTE(png, info, spec->palette, spec->n_palette);
+    if (spec->palette_alpha != NULL || spec->trans_color != NULL)
+        png_set_tRNS(png, info, spec->palette_alpha, spec->n_palette_alpha, spec->trans_color);
+    if (spec->exif != NULL) {
+        gsize size = 0;
+        const uint8_t *data = g_bytes_get_data(spec->exif, &size);
+        png_set_eXIf_1(png, info, (png_uint_32)(size - 6), (png_bytep)data + 6);
+    }
+    png_write_info(png, info);
+    int passes = png_set_interlace_handling(png);
+    size_t row_bytes = png_row_bytes(spec);
+    for (int pass = 0; pass < passes; pass++)
+        for (uint32_t y = 0; y < spec->height; y++)
+            png_write_row(png, spec->samples + y * row_bytes);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return g_byte_array_free_to_bytes(out);
+}
+
+typedef struct {
+    uint32_t width, height;
+    J_COLOR_SPACE color_space; /* JCS_RGB, JCS_GRAYSCALE or JCS_CMYK */
+    const uint8_t *samples;
+    int quality;
+    gboolean full_chroma; /* 4:4:4 instead of the default 4:2:0 */
+    gboolean progressive;
+    GBytes *exif;
+} JpegSpec;
+
+static void jpeg_writer_error_exit(j_common_ptr cinfo)
+{
+    char message[JMSG_LENGTH_MAX];
+    cinfo->err->format_message(cinfo, message);
+    g_error("libjpeg failed to write a test image: %s", message);
+}
+
+static GBytes *encode_jpeg(const JpegSpec *spec)
+{
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr error_manager;
+    cinfo.err = jpeg_std_error(&error_manager);
+    error_manager.error_exit = jpeg_writer_error_exit;
+    jpeg_create_compress(&cinfo);
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    jpeg_mem_dest(&cinfo, &buffer, &size);
+
+    int components = spec->color_space == JCS_GRAYSCALE ? 1 : spec->color_space == JCS_CMYK ? 4 : 3;
+    cinfo.image_width = spec->width;
+    cinfo.image_height = spec->height;
+    cinfo.input_components = components;
+    cinfo.in_color_space = spec->color_space;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, spec->quality, TRUE);
+    if (spec->full_chroma) {
+        for (int c = 0; c < cinfo.num_components; c++)
+            cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+    }
+    if (spec->progressive)
+        jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    if (spec->exif != NULL) {
+        gsize exif_size = 0;
+        const uint8_t *exif = g_bytes_get_data(spec->exif, &exif_size);
+        jpeg_write_marker(&cinfo, JPEG_APP0 + 1, exif, (unsigned int)exif_size);
+    }
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(spec->samples +
+                                  (size_t)cinfo.next_scanline * spec->width * components);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    GBytes *bytes = g_bytes_new(buffer, size);
+    free(buffer);
+    return bytes;
+}
+
+static GBytes *exif_with_orientation(int orientation, ExifByteOrder order)
+{
+    ExifData *exif = exif_data_new();
+    exif_data_set_byte_order(exif, order);
+    ExifEntry *entry = exif_entry_new();
+    exif_content_add_entry(exif->ifd[EXIF_IFD_0], entry);
+    exif_entry_initialize(entry, EXIF_TAG_ORIENTATION);
+    exif_set_short(entry->data, order, (ExifShort)orientation);
+    unsigned char *data = NULL;
+    unsigned int size = 0;
+    exif_data_save_data(exif, &data, &size);
+    g_assert_nonnull(data);
+    GBytes *bytes = g_bytes_new(data, size);
+    free(data);
+    exif_entry_unref(entry);
+    exif_data_unref(exif);
+    return bytes;
+}
+
+static char *save_bytes(const char *name, GBytes *bytes)
+{
+    char *path = tmp_path(name);
+    gsize size = 0;
+    const void *data = g_bytes_get_data(bytes, &size);
+    write_file(path, data, size);
+    return path;
+}
+
+/* The PIL reference */
+
+static char *reference_script(void)
+{
+    const char *script = g_getenv("SPYGLASS_PREPROCESS_REFERENCE");
+    if (script != NULL)
+        return g_strdup(script);
+    /* SPYGLASS_TEST_DATA is tests/data in the source tree; the script is beside it. */
+    const char *data_dir = g_getenv("SPYGLASS_TEST_DATA");
+    if (data_dir != NULL) {
+        g_autofree char *tests_dir = g_path_get_dirname(data_dir);
+        return g_build_filename(tests_dir, "preprocess-reference.py", NULL);
+    }
+    g_autofree char *source_dir = g_path_get_dirname(__FILE__);
+    return g_build_filename(source_dir, "preprocess-reference.py", NULL);
+}
+
+static gboolean python_has_reference_modules(const char *python, const char *script)
+{
+    const char *argv[] = {python, script, "--check", NULL};
+    int status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, NULL))
+        return FALSE;
+    return g_spawn_check_wait_status(status, NULL);
+}
+
+/* A python3 with PIL and numpy: $SPYGLASS_PYTHON, the python3 on PATH (which
+ * may be a virtual environment or pyenv's without them), then Debian's. */
+static const char *reference_python(void)
+{
+    static gboolean searched;
+    static char *found;
+    if (searched)
+        return found;
+    searched = TRUE;
+
+    g_autofree char *script = reference_script();
+    if (!g_file_test(script, G_FILE_TEST_EXISTS))
+        return NULL;
+    g_autofree char *on_path = g_find_program_in_path("python3");
+    const char *candidates[] = {g_getenv("SPYGLASS_PYTHON"), on_path, "/usr/bin/python3"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        if (candidates[i] != NULL && python_has_reference_modules(candidates[i], script)) {
+            found = g_strdup(candidates[i]);
+            break;
+        }
+    }
+    return found;
+}
+
+/* Skips the test unless the PIL reference can run. */
+static gboolean reference_available(void)
+{
+    if (reference_python() != NULL)
+        return TRUE;
+    g_autofree char *script = reference_script();
+    g_autofree char *why = g_strdup_printf(
+        "no python3 with PIL and numpy (python3-pil, python3-numpy) to run %s", script);
+    g_test_skip(why);
+    return FALSE;
+}
+
+static void run_reference(const char *const *args)
+{
+    g_autofree char *script = reference_script();
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)reference_python());
+    g_ptr_array_add(argv, script);
+    for (const char *const *arg = args; *arg != NULL; arg++)
+        g_ptr_array_add(argv, (char *)*arg);
+    g_ptr_array_add(argv, NULL);
+
+    g_autoptr(GError) error = NULL;
+    g_autofree char *err_text = NULL;
+    int status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      NULL, &err_text, &status, &error))
+        g_error("cannot run %s: %s", script, error->message);
+    if (!g_spawn_check_wait_status(status, &error))
+        g_error("%s failed: %s\n%s", script, error->message, err_text);
+}
+
+/* PIL's preprocessing: (3, size, size). */
+static float *reference_preprocess(const char *image_path, uint32_t size, gboolean exif_transpose)
+{
+    g_autofree char *out = tmp_path("reference.f32");
+    g_autofree char *size_text = g_strdup_printf("%u", size);
+    const char *args[] = {image_path, size_text, out, NULL, NULL};
+    if (exif_transpose) {
+        memmove(args + 1, args, 3 * sizeof args[0]);
+        args[0] = "--exif-transpose";
+    }
+    run_reference(args);
+
+    g_autoptr(GError) error = NULL;
+    char *data = NULL;
+    gsize length = 0;
+    if (!g_file_get_contents(out, &data, &length, &error))
+        g_error("%s", error->message);
+    g_assert_cmpuint(length, ==, (gsize)3 * size * size * sizeof(float));
+    return (float *)data;
+}
+
+/* PIL's decode and convert("RGB"). */
+static ClipRgbImage *reference_decode(const char *image_path, gboolean exif_transpose)
+{
+    g_autofree char *out = tmp_path("reference.rgb");
+    const char *plain[] = {"--decoded", image_path, out, NULL};
+    const char *transposed[] = {"--exif-transpose", "--decoded", image_path, out, NULL};
+    run_reference(exif_transpose ? transposed : plain);
+
+    g_autoptr(GError) error = NULL;
+    g_autofree uint8_t *data = NULL;
+    gsize length = 0;
+    if (!g_file_get_contents(out, (char **)&data, &length, &error))
+        g_error("%s", error->message);
+    g_assert_cmpuint(length, >=, 8);
+    ClipRgbImage *image = g_new(ClipRgbImage, 1);
+    image->width = GUINT32_FROM_LE(*(uint32_t *)data);
+    image->height = GUINT32_FROM_LE(*(uint32_t *)(data + 4));
+    g_assert_cmpuint(length, ==, 8 + (gsize)image->width * image->height * 3);
+    image->rgb = g_memdup2(data + 8, length - 8);
+    return image;
+}
+
+/* Largest per-sample difference of two decodes of the same file. */
+static int max_pixel_difference(const ClipRgbImage *a, const ClipRgbImage *b)
+{
+    g_assert_cmpuint(a->width, ==, b->width);
+    g_assert_cmpuint(a->height, ==, b->height);
+    int worst = 0;
+    for (size_t i = 0; i < (size_t)a->width * a->height * 3; i++)
+        worst = MAX(worst, abs((int)a->rgb[i] - (int)b->rgb[i]));
+    return worst;
+}
+
+/* Preprocesses `path` with ours and PIL's and checks the differences. */
+static void compare_with_reference(const char *path, uint32_t size, double max_allowed,
+                                   double mean_allowed)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_assert_no_error(error);
+
+    size_t n = (size_t)3 * size * size;
+    g_autofree float *ours = g_new(float, n);
+    g_autoptr(GTimer) timer = g_timer_new();
+    clip_preprocess(image, size, clip_mean, clip_std, ours);
+    double seconds = g_timer_elapsed(timer, NULL);
+    g_autofree float *reference = reference_preprocess(path, size, FALSE);
+
+    double max_diff = 0.0, sum_diff = 0.0;
+    size_t n_different = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)ours[i] - reference[i]);
+        max_diff = MAX(max_diff, d);
+        sum_diff += d;
+        n_different += d > 0.0;
+    }
+    g_autofree char *base = g_path_get_basename(path);
+    g_test_message("%s (%u×%u → %u): max |ours − PIL| %.3g, mean %.3g, %zu of %zu values differ; "
+                   "preprocess %.1f ms",
+                   base, image->width, image->height, size, max_diff, sum_diff / n, n_different, n,
+                   seconds * 1e3);
+    g_assert_cmpfloat(max_diff, <=, max_allowed);
+    g_assert_cmpfloat(sum_diff / n, <=, mean_allowed);
+}
+
+/* Tests: PIL reference */
+
+static void test_reference_fixtures(void)
+{
+    g_autofree char *dir = test_fixture_path("tiny-f32/images");
+    if (dir == NULL)
+        return;
+    if (!reference_available())
+        return;
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) listing = g_dir_open(dir, 0, &error);
+    g_assert_no_error(error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (const char *name; (name = g_dir_read_name(listing)) != NULL;)
+        g_ptr_array_add(names, g_strdup(name));
+    g_assert_cmpuint(names->len, >, 0);
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        gboolean exact = g_str_has_prefix(name, "exact-") || g_str_has_prefix(name, "gray-exact");
+
+        /* The decode itself must agree with PIL's. */
+        g_autoptr(ClipRgbImage) ours = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        g_autoptr(ClipRgbImage) pil = reference_decode(path, FALSE);
+        int pixel_diff = max_pixel_difference(ours, pil);
+        g_test_message("%s: decode max |ours − PIL| %d levels", name, pixel_diff);
+        g_assert_cmpint(pixel_diff, ==, 0);
+
+        if (exact) {
+            g_assert_cmpuint(ours->width, ==, FIXTURE_SIZE);
+            g_assert_cmpuint(ours->height, ==, FIXTURE_SIZE);
+            compare_with_reference(path, FIXTURE_SIZE, EXACT_MAX_DIFF, EXACT_MAX_DIFF);
+        } else {
+            compare_with_reference(path, FIXTURE_SIZE, RESIZED_MAX_DIFF, RESIZED_MEAN_DIFF);
+        }
+    }
+}
+
+typedef struct {
+    const char *name;
+    uint32_t width, height, size;
+    gboolean jpeg;
+} GeneratedCase;
+
+static void test_reference_generated(void)
+{
+    if (!reference_available())
+        return;
+    static const GeneratedCase cases[] = {
+        {"landscape-640x480.png", 640, 480, 224, FALSE},
+        {"portrait-300x500.jpg", 300, 500, 224, TRUE},
+        {"camera-4032x3024.jpg", 4032, 3024, 224, TRUE},
+        {"square-500x500.jpg", 500, 500, 336, TRUE},
+        /* int(64 * 300 / 65) = 295: crop offset round(115.5) = 116, half to even. */
+        {"tall-65x300.png", 65, 300, 64, FALSE},
+        /* offset round(0.5) = 0 and round(1.5) = 2; no resize at all. */
+        {"wide-225x224.png", 225, 224, 224, FALSE},
+        {"wide-227x224.png", 227, 224, 224, FALSE},
+        {"upscale-97x65.png", 97, 65, 64, FALSE},
+        {"strip-1000x3.png", 1000, 3, 64, FALSE},
+        {"exact-224x224.png", 224, 224, 224, FALSE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const GeneratedCase *c = &cases[i];
+        g_autofree uint8_t *rgb = make_photo(c->width, c->height, (uint32_t)i + 1);
+        g_autoptr(GBytes) bytes = NULL;
+        if (c->jpeg) {
+            JpegSpec spec = {.width = c->width, .height = c->height, .color_space = JCS_RGB, .samples = rgb, .quality = 90};
+            bytes = encode_jpeg(&spec);
+        } else {
+            PngSpec spec = {.width = c->width, .height = c->height, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .samples = rgb};
+            bytes = encode_png(&spec);
+        }
+        g_autofree char *path = save_bytes(c->name, bytes);
+        gboolean exact = c->width == c->size && c->height == c->size;
+        compare_with_reference(path, c->size, exact ? EXACT_MAX_DIFF : RESIZED_MAX_DIFF,
+                               exact ? EXACT_MAX_DIFF : RESIZED_MEAN_DIFF);
+    }
+}
+
+/* Tests: preprocessing without the reference */
+
+/* Bicubic weights sum to one, so a flat image stays flat at any scale. */
+static void test_preprocess_constant(void)
+{
+    static const uint32_t shapes[][3] = {{640, 480, 224}, {31, 90, 64}, {7, 5, 64}, {224, 224, 224}};
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        ClipRgbImage image = {shapes[s][0], shapes[s][1], NULL};
+        uint32_t size = shapes[s][2];
+        image.rgb = g_malloc((size_t)image.width * image.height * 3);
+        for (size_t i = 0; i < (size_t)image.width * image.height; i++) {
+            image.rgb[3 * i + 0] = 200;
+            image.rgb[3 * i + 1] = 17;
+            image.rgb[3 * i + 2] = 99;
+        }
+        g_autofree float *out = g_new(float, (size_t)3 * size * size);
+        clip_preprocess(&image, size, clip_mean, clip_std, out);
+        const uint8_t value[3] = {200, 17, 99};
+        for (int c = 0; c < 3; c++) {
+            float expected = ((float)value[c] / 255.0f - clip_mean[c]) / clip_std[c];
+            for (size_t i = 0; i < (size_t)size * size; i++)
+                g_assert_cmpfloat(out[(size_t)c * size * size + i], ==, expected);
+        }
+        g_free(image.rgb);
+    }
+}
+
+/* Tests: PNG colour types */
+
+typedef struct {
+    const char *name;
+    PngSpec spec;
+    uint8_t *expected; /* (height, width, 3) */
+    gboolean pil_differs;
+} PngCase;
+
+static void png_case_free(PngCase *c)
+{
+    g_free((void *)c->spec.samples);
+    g_free(c->expected);
+}
+
+/* Fills a case from a function of (x, y, channel) giving the sample, and the
+ * expected RGB from the samples. */
+static void png_case_fill(PngCase *c)
+{
+    PngSpec *spec = &c->spec;
+    uint32_t w = spec->width, h = spec->height;
+    size_t row_bytes = png_row_bytes(spec);
+    uint8_t *samples = g_malloc0(row_bytes * h);
+    c->expected = g_malloc((size_t)w * h * 3);
+    int depth = spec->bit_depth;
+    int channels = (int)(row_bytes * 8 / depth / w);
+    unsigned max = (1u << depth) - 1;
+
+    for (uint32_t y = 0; y < h; y++) {
+        uint8_t *row = samples + y * row_bytes;
+        for (uint32_t x = 0; x < w; x++) {
+            unsigned value[4];
+            for (int ch = 0; ch < channels; ch++) {
+                value[ch] = (x * 2654435761u + y * 40503u * (ch + 1) + ch * 977u) >> 7 & max;
+                size_t at = (size_t)x * channels + ch;
+                if (depth == 16) {
+                    row[2 * at] = (uint8_t)(value[ch] >> 8);
+                    row[2 * at + 1] = (uint8_t)(value[ch] & 255);
+                } else if (depth == 8) {
+                    row[at] = (uint8_t)value[ch];
+                } else {
+                    size_t bit = at * depth;
+                    row[bit / 8] |= (uint8_t)(value[ch] << (8 - depth - bit % 8));
+                }
+            }
+            uint8_t *rgb = c->expected + ((size_t)y * w + x) * 3;
+            switch (spec->color_type) {
+            case PNG_COLOR_TYPE_PALETTE:
+                rgb[0] = spec->palette[value[0]].red;
+                rgb[1] = spec->palette[value[0]].green;
+                rgb[2] = spec->palette[value[0]].blue;
+                break;
+            case PNG_COLOR_TYPE_GRAY:
+            case PNG_COLOR_TYPE_GRAY_ALPHA: {
+                uint8_t g = depth == 16 ? value[0] >> 8 : (uint8_t)(value[0] * 255 / max);
+                rgb[0] = rgb[1] = rgb[2] = g;
+                break;
+            }
+            default:
+                for (int ch = 0; ch < 3; ch++)
+                    rgb[ch] = depth == 16 ? value[ch] >> 8 : (uint8_t)value[ch];
+                break;
+            }
+        }
+    }
+    spec->samples = samples;
+}
+
+static void test_png_formats(void)
+{
+    png_color palette[256];
+    for (int i = 0; i < 256; i++)
+        palette[i] = (png_color){(png_byte)(i * 7), (png_byte)(255 - i), (png_byte)(i * 13 + 5)};
+    uint8_t palette_alpha[16];
+    for (int i = 0; i < 16; i++)
+        palette_alpha[i] = (uint8_t)(i * 17);
+    png_color_16 grey_key = {.gray = 3}, rgb_key = {.red = 10, .green = 20, .blue = 30};
+
+    PngCase cases[] = {
+        {.name = "grey-8.png", .spec = {.width = 37, .height = 23, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 8}},
+        {.name = "grey-1.png", .spec = {.width = 19, .height = 7, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 1}},
+        {.name = "grey-2.png", .spec = {.width = 19, .height = 7, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 2}},
+        {.name = "grey-4.png", .spec = {.width = 19, .height = 7, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 4}},
+        /* PIL opens 16-bit grey as mode I and clips it to 255 in convert("RGB"). */
+        {.name = "grey-16.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 16}, .pil_differs = TRUE},
+        {.name = "grey-tRNS.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_GRAY, .bit_depth = 8, .trans_color = &grey_key}},
+        {.name = "grey-alpha-8.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .bit_depth = 8}},
+        {.name = "grey-alpha-16.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .bit_depth = 16}},
+        {.name = "rgb-16.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 16}},
+        {.name = "rgb-tRNS.png", .spec = {.width = 21, .height = 9, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .trans_color = &rgb_key}},
+        {.name = "rgba-8.png", .spec = {.width = 33, .height = 17, .color_type = PNG_COLOR_TYPE_RGBA, .bit_depth = 8}},
+        {.name = "rgba-16.png", .spec = {.width = 33, .height = 17, .color_type = PNG_COLOR_TYPE_RGBA, .bit_depth = 16}},
+        {.name = "palette-8.png", .spec = {.width = 33, .height = 17, .color_type = PNG_COLOR_TYPE_PALETTE, .bit_depth = 8, .palette = palette, .n_palette = 256}},
+        {.name = "palette-4-tRNS.png", .spec = {.width = 33, .height = 17, .color_type = PNG_COLOR_TYPE_PALETTE, .bit_depth = 4, .palette = palette, .n_palette = 16,
+          .palette_alpha = palette_alpha, .n_palette_alpha = 16}},
+        {.name = "palette-1.png", .spec = {.width = 13, .height = 5, .color_type = PNG_COLOR_TYPE_PALETTE, .bit_depth = 1, .palette = palette, .n_palette = 2}},
+        {.name = "rgb-interlaced.png", .spec = {.width = 45, .height = 31, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .interlaced = TRUE}},
+        {.name = "grey-alpha-interlaced.png", .spec = {.width = 45, .height = 31, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .bit_depth = 8, .interlaced = TRUE}},
+    };
+    gboolean with_pil = reference_python() != NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        PngCase *c = &cases[i];
+        png_case_fill(c);
+        g_autoptr(GBytes) bytes = encode_png(&c->spec);
+        g_autofree char *path = save_bytes(c->name, bytes);
+
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(image->width, ==, c->spec.width);
+        g_assert_cmpuint(image->height, ==, c->spec.height);
+        g_assert_cmpmem(image->rgb, (size_t)image->width * image->height * 3, c->expected,
+                        (size_t)c->spec.width * c->spec.height * 3);
+
+        if (with_pil && !c->pil_differs) {
+            g_autoptr(ClipRgbImage) pil = reference_decode(path, FALSE);
+            g_assert_cmpint(max_pixel_difference(image, pil), ==, 0);
+        }
+        png_case_free(c);
+    }
+    if (!with_pil)
+        g_test_message("PIL decodes not compared: no python3 with PIL and numpy");
+}
+
+/* Tests: JPEG colour spaces */
+
+static void test_jpeg_formats(void)
+{
+    const uint32_t w = 61, h = 43;
+    g_autofree uint8_t *rgb = make_photo(w, h, 7);
+    g_autofree uint8_t *grey = g_malloc((size_t)w * h);
+    g_autofree uint8_t *cmyk = g_malloc((size_t)w * h * 4);
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        grey[i] = rgb[3 * i + 1];
+        for (int c = 0; c < 4; c++)
+            cmyk[4 * i + c] = rgb[3 * i + c % 3] ^ (uint8_t)(c * 40);
+    }
+    const struct {
+        const char *name;
+        JpegSpec spec;
+    } cases[] = {
+        {"rgb-420.jpg", {.width = w, .height = h, .color_space = JCS_RGB, .samples = rgb, .quality = 85}},
+        {"rgb-444.jpg", {.width = w, .height = h, .color_space = JCS_RGB, .samples = rgb, .quality = 95, .full_chroma = TRUE}},
+        {"rgb-progressive.jpg", {.width = w, .height = h, .color_space = JCS_RGB, .samples = rgb, .quality = 85, .progressive = TRUE}},
+        {"grey.jpg", {.width = w, .height = h, .color_space = JCS_GRAYSCALE, .samples = grey, .quality = 90}},
+        {"cmyk.jpg", {.width = w, .height = h, .color_space = JCS_CMYK, .samples = cmyk, .quality = 90}},
+    };
+    gboolean with_pil = reference_python() != NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GBytes) bytes = encode_jpeg(&cases[i].spec);
+        g_autofree char *path = save_bytes(cases[i].name, bytes);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(image->width, ==, w);
+        g_assert_cmpuint(image->height, ==, h);
+
+        if (cases[i].spec.color_space == JCS_GRAYSCALE) {
+            for (size_t p = 0; p < (size_t)w * h; p++) {
+                g_assert_cmpuint(image->rgb[3 * p], ==, image->rgb[3 * p + 1]);
+                g_assert_cmpuint(image->rgb[3 * p], ==, image->rgb[3 * p + 2]);
+            }
+        }
+        if (cases[i].spec.color_space == JCS_RGB) {
+            /* Lossy, but close to what was written. */
+            double sum = 0.0;
+            for (size_t p = 0; p < (size_t)w * h * 3; p++)
+                sum += abs((int)image->rgb[p] - (int)rgb[p]);
+            g_assert_cmpfloat(sum / ((double)w * h * 3), <, 8.0);
+        }
+        if (with_pil) {
+            g_autoptr(ClipRgbImage) pil = reference_decode(path, FALSE);
+            int diff = max_pixel_difference(image, pil);
+            g_test_message("%s: decode max |ours − PIL| %d levels", cases[i].name, diff);
+            g_assert_cmpint(diff, ==, 0);
+        }
+    }
+}
+
+/* Tests: EXIF orientation */
+
+/* Quadrant colours of the oriented test images: top-left, top-right, bottom-left, bottom-right. */
+static const uint8_t quadrant_colours[4][3] = {
+    {230, 30, 30}, {30, 230, 30}, {30, 30, 230}, {230, 230, 30}};
+
+/* Which source quadrant ends up top-left, top-right, bottom-left, bottom-right
+ * after each orientation is applied (EXIF 2.32, tag 0x0112). */
+static const int oriented_quadrants[9][4] = {
+    {0, 0, 0, 0},                                         /* unused */
+    {0, 1, 2, 3}, {1, 0, 3, 2}, {3, 2, 1, 0}, {2, 3, 0, 1}, /* 1 normal … 4 flipped top-bottom */
+    {0, 2, 1, 3}, {2, 0, 3, 1}, {3, 1, 2, 0}, {1, 3, 0, 2}, /* 5 transposed … 8 turned 90° CCW */
+};
+
+static uint8_t *make_quadrants(uint32_t width, uint32_t height)
+{
+    uint8_t *rgb = g_malloc((size_t)width * height * 3);
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            memcpy(rgb + ((size_t)y * width + x) * 3,
+                   quadrant_colours[(y >= height / 2) * 2 + (x >= width / 2)], 3);
+    return rgb;
+}
+
+static void assert_oriented(const ClipRgbImage *image, int orientation, uint32_t width,
+                            uint32_t height, int tolerance)
+{
+    gboolean transposed = orientation >= 5;
+    g_assert_cmpuint(image->width, ==, transposed ? height : width);
+    g_assert_cmpuint(image->height, ==, transposed ? width : height);
+    for (int q = 0; q < 4; q++) {
+        /* The middle of quadrant q of the output. */
+        uint32_t x = image->width / 4 + (q % 2) * image->width / 2;
+        uint32_t y = image->height / 4 + (q / 2) * image->height / 2;
+        const uint8_t *pixel = image->rgb + ((size_t)y * image->width + x) * 3;
+        const uint8_t *expected = quadrant_colours[oriented_quadrants[orientation][q]];
+        for (int c = 0; c < 3; c++)
+            g_assert_cmpint(abs((int)pixel[c] - (int)expected[c]), <=, tolerance);
+    }
+}
+
+static void test_exif_jpeg(void)
+{
+    const uint32_t w = 48, h = 32;
+    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    gboolean with_pil = reference_python() != NULL;
+    for (int orientation = 1; orientation <= 8; orientation++) {
+        /* Both byte orders that EXIF allows. */
+        ExifByteOrder order = orientation % 2 ? EXIF_BYTE_ORDER_INTEL : EXIF_BYTE_ORDER_MOTOROLA;
+        g_autoptr(GBytes) exif = exif_with_orientation(orientation, order);
+        JpegSpec spec = {.width = w, .height = h, .color_space = JCS_RGB, .samples = rgb, .quality = 95, .full_chroma = TRUE, .exif = exif};
+        g_autoptr(GBytes) bytes = encode_jpeg(&spec);
+        g_autofree char *name = g_strdup_printf("orientation-%d.jpg", orientation);
+        g_autofree char *path = save_bytes(name, bytes);
+
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        assert_oriented(image, orientation, w, h, 8);
+
+        if (with_pil) {
+            g_autoptr(ClipRgbImage) pil = reference_decode(path, TRUE);
+            g_assert_cmpint(max_pixel_difference(image, pil), ==, 0);
+            /* And the whole pipeline on the turned image. */
+            g_autofree float *ours = g_new(float, 3 * 24 * 24);
+            clip_preprocess(image, 24, clip_mean, clip_std, ours);
+            g_autofree float *reference = reference_preprocess(path, 24, TRUE);
+            g_assert_cmpmem(ours, 3 * 24 * 24 * sizeof(float), reference,
+                            3 * 24 * 24 * sizeof(float));
+        }
+    }
+}
+
+static void test_exif_png(void)
+{
+    const uint32_t w = 40, h = 26;
+    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    for (int orientation = 1; orientation <= 8; orientation++) {
+        g_autoptr(GBytes) exif = exif_with_orientation(orientation, EXIF_BYTE_ORDER_INTEL);
+        PngSpec spec = {.width = w, .height = h, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .samples = rgb, .exif = exif};
+        g_autoptr(GBytes) bytes = encode_png(&spec);
+        g_autofree char *name = g_strdup_printf("orientation-%d.png", orientation);
+        g_autofree char *path = save_bytes(name, bytes);
+
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        assert_oriented(image, orientation, w, h, 0);
+    }
+}
+
+/* Tests: JPEG DCT scaling */
+
+static void test_jpeg_dct_scale(void)
+{
+    g_autofree uint8_t *rgb = make_photo(640, 480, 3);
+    JpegSpec spec = {.width = 640, .height = 480, .color_space = JCS_RGB, .samples = rgb, .quality = 90};
+    g_autoptr(GBytes) bytes = encode_jpeg(&spec);
+    g_autofree char *path = save_bytes("scaled.jpg", bytes);
+    g_autoptr(GBytes) exif = exif_with_orientation(6, EXIF_BYTE_ORDER_INTEL);
+    JpegSpec turned_spec = {.width = 640, .height = 480, .color_space = JCS_RGB, .samples = rgb, .quality = 90, .exif = exif};
+    g_autoptr(GBytes) turned_bytes = encode_jpeg(&turned_spec);
+    g_autofree char *turned = save_bytes("scaled-turned.jpg", turned_bytes);
+
+    /* min short side → expected size: the smallest n/8 scale that keeps it. */
+    static const uint32_t cases[][3] = {
+        {0, 640, 480},   {1, 80, 60},     {60, 80, 60},    {61, 160, 120}, {100, 160, 120},
+        {224, 320, 240}, {240, 320, 240}, {241, 400, 300}, {480, 640, 480}, {5000, 640, 480},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load_at_least(path, cases[i][0], &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(image->width, ==, cases[i][1]);
+        g_assert_cmpuint(image->height, ==, cases[i][2]);
+
+        g_autoptr(ClipRgbImage) turned_image =
+            clip_rgb_image_load_at_least(turned, cases[i][0], &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(turned_image->width, ==, cases[i][2]);
+        g_assert_cmpuint(turned_image->height, ==, cases[i][1]);
+    }
+
+    /* A scaled decode is close to the full one after preprocessing. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipRgbImage) full = clip_rgb_image_load(path, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipRgbImage) scaled = clip_rgb_image_load_at_least(path, 224, &error);
+    g_assert_no_error(error);
+    size_t n = 3 * 224 * 224;
+    g_autofree float *a = g_new(float, n);
+    g_autofree float *b = g_new(float, n);
+    clip_preprocess(full, 224, clip_mean, clip_std, a);
+    clip_preprocess(scaled, 224, clip_mean, clip_std, b);
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += fabs((double)a[i] - b[i]);
+    g_test_message("DCT-scaled 320×240 vs full 640×480 decode: mean |Δ| %.4f", sum / n);
+    g_assert_cmpfloat(sum / n, <, 0.1);
+
+    /* PNG has no scaled decode: full size. */
+    PngSpec png_spec = {.width = 640, .height = 480, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .samples = rgb};
+    g_autoptr(GBytes) png_bytes = encode_png(&png_spec);
+    g_autofree char *png_path = save_bytes("scaled.png", png_bytes);
+    g_autoptr(ClipRgbImage) png = clip_rgb_image_load_at_least(png_path, 100, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(png->width, ==, 640);
+}
+
+/* Tests: errors */
+
+/* Loads `path`, expects an error of `code` whose one-line message names the
+ * file and contains `reason`. */
+static void assert_load_fails(const char *path, ClipError code, const char *reason)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_assert_null(image);
+    g_assert_error(error, CLIP_ERROR, (gint)code);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, path));
+    g_assert_nonnull(strstr(error->message, reason));
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+static char *save_data(const char *name, const void *data, size_t size)
+{
+    char *path = tmp_path(name);
+    write_file(path, data, size);
+    return path;
+}
+
+static GBytes *small_jpeg(gboolean progressive)
+{
+    g_autofree uint8_t *rgb = make_photo(64, 48, 11);
+    JpegSpec spec = {.width = 64, .height = 48, .color_space = JCS_RGB, .samples = rgb, .quality = 90, .progressive = progressive};
+    return encode_jpeg(&spec);
+}
+
+static GBytes *small_png(void)
+{
+    g_autofree uint8_t *rgb = make_photo(64, 48, 12);
+    PngSpec spec = {.width = 64, .height = 48, .color_type = PNG_COLOR_TYPE_RGB, .bit_depth = 8, .samples = rgb};
+    return encode_png(&spec);
+}
+
+static uint32_t png_crc(const uint8_t *data, size_t size)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < size; i++) {
+        crc ^= data[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+    }
+    return crc ^ 0xffffffffu;
+}
+
+static void put_be32(uint8_t *at, uint32_t value)
+{
+    at[0] = value >> 24, at[1] = value >> 16 & 255, at[2] = value >> 8 & 255, at[3] = value & 255;
+}
+
+/* A valid PNG whose IHDR claims width × height. */
+static char *png_claiming(const char *name, uint32_t width, uint32_t height)
+{
+    g_autoptr(GBytes) bytes = small_png();
+    gsize size = 0;
+    g_autofree uint8_t *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
+    put_be32(data + 16, width);
+    put_be32(data + 20, height);
+    put_be32(data + 29, png_crc(data + 12, 17));
+    return save_data(name, data, size);
+}
+
+/* A JPEG whose SOF claims width × height. */
+static char *jpeg_claiming(const char *name, uint16_t width, uint16_t height)
+{
+    g_autoptr(GBytes) bytes = small_jpeg(FALSE);
+    gsize size = 0;
+    g_autofree uint8_t *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
+    for (size_t i = 2; i + 9 < size; i++) {
+        if (data[i] == 0xff && data[i + 1] == 0xc0) {
+            data[i + 5] = height >> 8, data[i + 6] = height & 255;
+            data[i + 7] = width >> 8, data[i + 8] = width & 255;
+            return save_data(name, data, size);
+        }
+    }
+    g_assert_not_reached();
+}
+
+static void test_error_missing(void)
+{
+    g_autofree char *path = tmp_path("does-not-exist.jpg");
+    assert_load_fails(path, CLIP_ERROR_IO, "No such file");
+    assert_load_fails(tmp_dir, CLIP_ERROR_IO, "not a regular file");
+}
+
+static void test_error_empty(void)
+{
+    g_autofree char *path = save_data("empty.jpg", "", 0);
+    assert_load_fails(path, CLIP_ERROR_MALFORMED, "empty file");
+}
+
+static void test_error_not_an_image(void)
+{
+    const char *text = "This is not a photo, just text in a file named .jpg\n";
+    g_autofree char *path = save_data("text.jpg", text, strlen(text));
+    assert_load_fails(path, CLIP_ERROR_MALFORMED, "not a PNG or JPEG file");
+    g_autofree char *tiny = save_data("two-bytes.png", "\x89P", 2);
+    assert_load_fails(tiny, CLIP_ERROR_MALFORMED, "not a PNG or JPEG file");
+}
+
+static void test_error_truncated_jpeg(void)
+{
+    for (int progressive = 0; progressive <= 1; progressive++) {
+        g_autoptr(GBytes) bytes = small_jpeg(progressive);
+        gsize size = 0;
+        const uint8_t *data = g_bytes_get_data(bytes, &size);
+        /* Cut in the entropy-coded data, in the headers, and right after SOI. */
+        const size_t cuts[] = {size / 2, size - 2, 200, 40, 3};
+        for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
+            g_autofree char *name = g_strdup_printf("truncated-%d-%zu.jpg", progressive, cuts[i]);
+            g_autofree char *path = save_data(name, data, cuts[i]);
+            assert_load_fails(path, CLIP_ERROR_MALFORMED, "JPEG");
+        }
+        g_autofree char *name = g_strdup_printf("truncated-%d.jpg", progressive);
+        g_autofree char *path = save_data(name, data, size / 2);
+        assert_load_fails(path, CLIP_ERROR_MALFORMED, "truncated JPEG data");
+    }
+}
+
+static void test_error_corrupt_jpeg(void)
+{
+    g_autoptr(GBytes) bytes = small_jpeg(FALSE);
+    gsize size = 0;
+    g_autofree uint8_t *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
+    /* A restart marker in the middle of the scan, where none belongs. */
+    data[size / 2] = 0xff;
+    data[size / 2 + 1] = 0xd3;
+    g_autofree char *path = save_data("corrupt.jpg", data, size);
+    assert_load_fails(path, CLIP_ERROR_MALFORMED, "invalid JPEG data");
+}
+
+static void test_error_truncated_png(void)
+{
+    g_autoptr(GBytes) bytes = small_png();
+    gsize size = 0;
+    const uint8_t *data = g_bytes_get_data(bytes, &size);
+    const size_t cuts[] = {size / 2, 40, 20, 8};
+    for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
+        g_autofree char *name = g_strdup_printf("truncated-%zu.png", cuts[i]);
+        g_autofree char *path = save_data(name, data, cuts[i]);
+        assert_load_fails(path, CLIP_ERROR_MALFORMED, "truncated PNG data");
+    }
+    /* Only IEND missing: the pixels are whole, the image loads. */
+    g_autofree char *path = save_data("no-iend.png", data, size - 12);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(image->width, ==, 64);
+}
+
+static void test_error_corrupt_png(void)
+{
+    g_autoptr(GBytes) bytes = small_png();
+    gsize size = 0;
+    g_autofree uint8_t *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
+    data[size / 2] ^= 0x55; /* inside IDAT: its CRC no longer matches */
+    g_autofree char *path = save_data("corrupt.png", data, size);
+    assert_load_fails(path, CLIP_ERROR_MALFORMED, "invalid PNG data");
+}
+
+static void test_error_too_large(void)
+{
+    g_autofree char *huge = png_claiming("huge.png", 100000, 100000);
+    assert_load_fails(huge, CLIP_ERROR_MALFORMED, "too large");
+    /* Each side allowed, the pixel count not. */
+    g_autofree char *many = png_claiming("many-pixels.png", 20000, 20000);
+    assert_load_fails(many, CLIP_ERROR_MALFORMED, "too large");
+    g_autofree char *jpeg = jpeg_claiming("huge.jpg", 60000, 60000);
+    assert_load_fails(jpeg, CLIP_ERROR_MALFORMED, "too large");
+    /* Within limits but far more than the data holds: truncated, not a crash. */
+    g_autofree char *lying = jpeg_claiming("lying.jpg", 3000, 2000);
+    assert_load_fails(lying, CLIP_ERROR_MALFORMED, "JPEG");
+}
+
+static void test_error_from_data(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipRgbImage) image =
+        clip_rgb_image_new_from_data("GIF89a", 6, "clipboard image", &error);
+    g_assert_null(image);
+    g_assert_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED);
+    g_assert_cmpstr(error->message, ==, "clipboard image: not a PNG or JPEG file");
+
+    g_autoptr(GBytes) bytes = small_png();
+    g_autoptr(ClipRgbImage) ok = clip_rgb_image_new_from_data(
+        g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), "memory.png", NULL);
+    g_assert_nonnull(ok);
+    g_assert_cmpuint(ok->width, ==, 64);
+    g_assert_cmpuint(ok->height, ==, 48);
+}
+
+static void remove_tmp_dir(void)
+{
+    g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);
+    if (dir != NULL) {
+        for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+            g_autofree char *path = tmp_path(name);
+            g_unlink(path);
+        }
+    }
+    g_rmdir(tmp_dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    g_autoptr(GError) error = NULL;
+    tmp_dir = g_dir_make_tmp("spyglass-image-XXXXXX", &error);
+    g_assert_no_error(error);
+
+    g_test_add_func("/clip/image/reference/fixtures", test_reference_fixtures);
+    g_test_add_func("/clip/image/reference/generated", test_reference_generated);
+    g_test_add_func("/clip/image/preprocess/constant", test_preprocess_constant);
+    g_test_add_func("/clip/image/png/formats", test_png_formats);
+    g_test_add_func("/clip/image/jpeg/formats", test_jpeg_formats);
+    g_test_add_func("/clip/image/jpeg/dct-scale", test_jpeg_dct_scale);
+    g_test_add_func("/clip/image/exif/jpeg", test_exif_jpeg);
+    g_test_add_func("/clip/image/exif/png", test_exif_png);
+    g_test_add_func("/clip/image/errors/missing", test_error_missing);
+    g_test_add_func("/clip/image/errors/empty", test_error_empty);
+    g_test_add_func("/clip/image/errors/not-an-image", test_error_not_an_image);
+    g_test_add_func("/clip/image/errors/truncated-jpeg", test_error_truncated_jpeg);
+    g_test_add_func("/clip/image/errors/corrupt-jpeg", test_error_corrupt_jpeg);
+    g_test_add_func("/clip/image/errors/truncated-png", test_error_truncated_png);
+    g_test_add_func("/clip/image/errors/corrupt-png", test_error_corrupt_png);
+    g_test_add_func("/clip/image/errors/too-large", test_error_too_large);
+    g_test_add_func("/clip/image/errors/from-data", test_error_from_data);
+
+    int status = g_test_run();
+    remove_tmp_dir();
+    g_free(tmp_dir);
+    return status;
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs Spyglass's build and test dependencies from Debian 12's packages.
+# Idempotent: only missing packages are installed.
+set -eu
+
+PACKAGES="
+build-essential pkg-config meson ninja-build
+libglib2.0-dev libjson-glib-dev
+libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
+libgtk-4-dev libadwaita-1-dev
+python3-numpy python3-pil
+"
+
+missing=""
+for pkg in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $pkg"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "Installing:$missing" >&2
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
