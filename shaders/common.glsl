@@ -28,9 +28,14 @@ float activate(float x, uint act)
     return x;
 }
 
-// A flat invocation index over a 2-D dispatch, so element counts can exceed
-// 65535 workgroups in x.
+// Workgroup size of the one-invocation-per-item shaders (LOCAL_SIZE in
+// gpu-vulkan-ops.c).
+#define FLAT_LOCAL_SIZE 64
+
+// A flat invocation index over a 2-D dispatch, so item counts can exceed
+// 65535 workgroups in x. The literal size, not gl_WorkGroupSize: lavapipe
+// 22.3 evaluated gl_WorkGroupSize.x as 1 here, and rows y > 0 overlapped.
 uint flat_index()
 {
-    return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    return gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * FLAT_LOCAL_SIZE;
 }

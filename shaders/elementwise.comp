@@ -6,7 +6,7 @@
 #define OP_ADD 0u
 #define OP_ACTIVATION 1u
 
-layout(local_size_x = 64) in;
+layout(local_size_x = FLAT_LOCAL_SIZE) in;
 
 layout(push_constant) uniform Push {
     uint n;

@@ -4,7 +4,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(local_size_x = 64) in;
+layout(local_size_x = FLAT_LOCAL_SIZE) in;
 
 layout(push_constant) uniform Push {
     uint rows, C;

@@ -15,7 +15,10 @@ typedef struct {
 
 static const CommandEntry commands[] = {
     {"devices", cli_devices, "list compute devices and which one auto picks"},
-    {"bench", cli_bench, "built-in benchmarks: matmul"},
+    {"tokenize", cli_tokenize, "token ids of texts, with start and end tokens"},
+    {"embed-text", cli_embed_text, "L2-normalised text embeddings"},
+    {"embed-image", cli_embed_image, "L2-normalised image embeddings"},
+    {"bench", cli_bench, "built-in benchmarks: matmul, model"},
 };
 
 static void print_usage(FILE *out)

@@ -25,6 +25,9 @@ typedef int (*CliCommand)(const CliOptions *options, int argc, char **argv);
 
 int cli_devices(const CliOptions *options, int argc, char **argv);
 int cli_bench(const CliOptions *options, int argc, char **argv);
+int cli_tokenize(const CliOptions *options, int argc, char **argv);
+int cli_embed_text(const CliOptions *options, int argc, char **argv);
+int cli_embed_image(const CliOptions *options, int argc, char **argv);
 
 /* One line on stderr: "spyglass-cli: message". Returns CLI_EXIT_FAILED. */
 int cli_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);

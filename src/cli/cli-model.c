@@ -1,0 +1,100 @@
+/* cli-model.c: opening the model, the device and the encoder for a command. */
+#include "cli-model.h"
+
+#include <stdio.h>
+
+void cli_model_close(CliModel *cli_model)
+{
+    if (cli_model == NULL)
+        return;
+    clip_session_free(cli_model->session);
+    clip_encoder_free(cli_model->encoder);
+    gpu_device_free(cli_model->device);
+    clip_tokenizer_free(cli_model->tokenizer);
+    clip_model_free(cli_model->model);
+    g_free(cli_model);
+}
+
+char *cli_resolve_model_dir(const CliOptions *options, GError **error)
+{
+    if (options->model != NULL)
+        return g_strdup(options->model);
+    const char *env = g_getenv("SPYGLASS_MODEL");
+    if (env != NULL && *env != '\0')
+        return g_strdup(env);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no model: pass --model DIR");
+    return NULL;
+}
+
+CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error)
+{
+    g_autofree char *dir = cli_resolve_model_dir(options, error);
+    if (dir == NULL)
+        return NULL;
+
+    CliModel *cli_model = g_new0(CliModel, 1);
+    if ((parts & CLI_MODEL_TOKENIZER) &&
+        (cli_model->tokenizer = clip_tokenizer_new_from_dir(dir, error)) == NULL)
+        goto fail;
+    if (!(parts & CLI_MODEL_ENCODER))
+        return cli_model;
+
+    if ((cli_model->model = clip_model_load(dir, error)) == NULL ||
+        (cli_model->device = gpu_device_open(options->device, error)) == NULL)
+        goto fail;
+    ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
+                                  ? CLIP_PRECISION_F32
+                                  : CLIP_PRECISION_AUTO;
+    cli_model->encoder = clip_encoder_new(cli_model->device, cli_model->model, precision, error);
+    if (cli_model->encoder == NULL)
+        goto fail;
+    cli_model->session = clip_session_new(cli_model->encoder);
+    if (options->verbosity > 0)
+        fprintf(stderr, "spyglass-cli: model %s (%s) on %s\n", cli_model->model->name,
+                cli_model->model->id, gpu_device_name(cli_model->device));
+    return cli_model;
+
+fail:
+    cli_model_close(cli_model);
+    return NULL;
+}
+
+JsonNode *cli_embeddings_to_json(const char *model_name, uint32_t dim, char **inputs,
+                                 const float *embeddings, uint32_t n)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "model");
+    json_builder_add_string_value(builder, model_name);
+    json_builder_set_member_name(builder, "dim");
+    json_builder_add_int_value(builder, dim);
+    json_builder_set_member_name(builder, "items");
+    json_builder_begin_array(builder);
+    for (uint32_t i = 0; i < n; i++) {
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "input");
+        json_builder_add_string_value(builder, inputs[i]);
+        json_builder_set_member_name(builder, "embedding");
+        json_builder_begin_array(builder);
+        for (uint32_t d = 0; d < dim; d++)
+            json_builder_add_double_value(builder, embeddings[(size_t)i * dim + d]);
+        json_builder_end_array(builder);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    return json_builder_get_root(builder);
+}
+
+void cli_print_embeddings(const char *model_name, uint32_t dim, char **inputs,
+                          const float *embeddings, uint32_t n)
+{
+    printf("model %s, %u dimensions\n", model_name, dim);
+    for (uint32_t i = 0; i < n; i++) {
+        const float *e = embeddings + (size_t)i * dim;
+        printf("%s: [", inputs[i]);
+        for (uint32_t d = 0; d < MIN(dim, 6u); d++)
+            printf("%s%.4f", d ? ", " : "", e[d]);
+        printf("%s]\n", dim > 6 ? ", …" : "");
+    }
+}

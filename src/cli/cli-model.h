@@ -1,0 +1,34 @@
+/* cli-model.h: the model, device and encoder a command works with. */
+#pragma once
+
+#include "cli.h"
+
+#include "clip/clip-encoder.h"
+#include "clip/clip-model.h"
+#include "clip/clip-tokenizer.h"
+
+typedef enum {
+    CLI_MODEL_TOKENIZER = 1 << 0,
+    CLI_MODEL_ENCODER = 1 << 1, /* weights on the chosen device, and a session */
+} CliModelParts;
+
+typedef struct {
+    ClipModel *model;
+    ClipTokenizer *tokenizer;
+    GpuDevice *device;
+    ClipEncoder *encoder;
+    ClipSession *session;
+} CliModel;
+
+/* The model folder: --model, else $SPYGLASS_MODEL. */
+char *cli_resolve_model_dir(const CliOptions *options, GError **error);
+CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error);
+void cli_model_close(CliModel *cli_model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliModel, cli_model_close)
+
+/* {"model","dim","items":[{"input","embedding"}]} as in docs/cli.md. */
+JsonNode *cli_embeddings_to_json(const char *model_name, uint32_t dim, char **inputs,
+                                 const float *embeddings, uint32_t n);
+void cli_print_embeddings(const char *model_name, uint32_t dim, char **inputs,
+                          const float *embeddings, uint32_t n);

@@ -1,0 +1,411 @@
+/* clip-encoder.c: the image and text towers of CLIP built from gpu ops.
+ *
+ * Dimension letters: B batch, T tokens, C width (Cv vision, Ct text),
+ * F mlp width, H heads, D = C / H, S image size, p patch, P = (S/p)² patches,
+ * E embedding size.
+ *
+ * Both towers are pre-LN transformers (OpenAI's ResidualAttentionBlock):
+ *   x = x + out_proj(attention(in_proj(ln_1(x))))
+ *   x = x + c_proj(act(c_fc(ln_2(x))))
+ * A whole batch is recorded into one graph and submitted once.
+ */
+#include "clip-encoder.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    GpuTensor *ln_1_weight, *ln_1_bias;
+    GpuTensor *in_proj_weight, *in_proj_bias;
+    GpuTensor *out_proj_weight, *out_proj_bias;
+    GpuTensor *ln_2_weight, *ln_2_bias;
+    GpuTensor *fc_weight, *fc_bias;
+    GpuTensor *proj_weight, *proj_bias;
+} DeviceBlock;
+
+typedef struct {
+    ClipTransformerGeometry geometry;
+    DeviceBlock *blocks;
+} DeviceTower;
+
+struct _ClipEncoder {
+    GpuDevice *device;
+    ClipConfig config;
+    ClipPrecision precision;
+    GPtrArray *tensors; /* every weight tensor, freed together */
+
+    DeviceTower vision, text;
+    GpuTensor *patch_weight, *class_embedding, *vision_positions;
+    GpuTensor *ln_pre_weight, *ln_pre_bias, *ln_post_weight, *ln_post_bias;
+    GpuTensor *vision_projection;
+    GpuTensor *token_embedding, *text_positions;
+    GpuTensor *ln_final_weight, *ln_final_bias;
+    GpuTensor *text_projection;
+};
+
+/* Activation buffers, grown to the largest batch seen. */
+typedef struct {
+    GpuTensor *tensor;
+    size_t capacity;
+} Scratch;
+
+struct _ClipSession {
+    ClipEncoder *encoder;
+    GpuGraph *graph;
+    Scratch input, cols, patches, x, h, qkv, attn, mlp, rows, pooled, pooled_ln, features;
+};
+
+/* ---- weights ---- */
+
+static GpuTensor *upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
+                         GError **error)
+{
+    GpuDtype dtype = as_f16 ? GPU_DTYPE_F16 : GPU_DTYPE_F32;
+    GpuTensor *tensor = gpu_tensor_new(encoder->device, dtype, source->n_elements, error);
+    if (tensor == NULL)
+        return NULL;
+    g_ptr_array_add(encoder->tensors, tensor);
+
+    gboolean ok;
+    if (as_f16 && source->dtype == CLIP_DTYPE_F16) {
+        ok = gpu_tensor_write(tensor, 0, source->n_elements, source->data, error);
+    } else {
+        g_autofree float *values = g_try_new(float, source->n_elements);
+        if (values == NULL) {
+            g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                        "out of memory converting a weight of %zu elements", source->n_elements);
+            return NULL;
+        }
+        clip_tensor_to_f32(source, values);
+        if (as_f16) {
+            uint16_t *halves = (uint16_t *)values; /* converted in place, front to back */
+            for (size_t i = 0; i < source->n_elements; i++)
+                halves[i] = gpu_f32_to_f16(values[i]);
+        }
+        ok = gpu_tensor_write(tensor, 0, source->n_elements, values, error);
+    }
+    return ok ? tensor : NULL;
+}
+
+/* Matmul weights follow the precision; everything else stays F32. */
+#define UPLOAD(dst, src, f16)                                                                     \
+    do {                                                                                           \
+        if (((dst) = upload(encoder, &(src), (f16), error)) == NULL)                               \
+            return FALSE;                                                                          \
+    } while (0)
+
+static gboolean upload_block(ClipEncoder *encoder, const ClipBlock *b, DeviceBlock *d,
+                             GError **error)
+{
+    gboolean f16 = encoder->precision == CLIP_PRECISION_F16;
+    UPLOAD(d->ln_1_weight, b->ln_1_weight, FALSE);
+    UPLOAD(d->ln_1_bias, b->ln_1_bias, FALSE);
+    UPLOAD(d->in_proj_weight, b->in_proj_weight, f16);
+    UPLOAD(d->in_proj_bias, b->in_proj_bias, FALSE);
+    UPLOAD(d->out_proj_weight, b->out_proj_weight, f16);
+    UPLOAD(d->out_proj_bias, b->out_proj_bias, FALSE);
+    UPLOAD(d->ln_2_weight, b->ln_2_weight, FALSE);
+    UPLOAD(d->ln_2_bias, b->ln_2_bias, FALSE);
+    UPLOAD(d->fc_weight, b->fc_weight, f16);
+    UPLOAD(d->fc_bias, b->fc_bias, FALSE);
+    UPLOAD(d->proj_weight, b->proj_weight, f16);
+    UPLOAD(d->proj_bias, b->proj_bias, FALSE);
+    return TRUE;
+}
+
+static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
+                             const ClipBlock *blocks, DeviceTower *tower, GError **error)
+{
+    tower->geometry = *geometry;
+    tower->blocks = g_new0(DeviceBlock, geometry->layers);
+    for (uint32_t i = 0; i < geometry->layers; i++)
+        if (!upload_block(encoder, &blocks[i], &tower->blocks[i], error))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **error)
+{
+    gboolean f16 = encoder->precision == CLIP_PRECISION_F16;
+    UPLOAD(encoder->patch_weight, m->patch_weight, f16);
+    UPLOAD(encoder->class_embedding, m->class_embedding, FALSE);
+    UPLOAD(encoder->vision_positions, m->vision_positions, FALSE);
+    UPLOAD(encoder->ln_pre_weight, m->ln_pre_weight, FALSE);
+    UPLOAD(encoder->ln_pre_bias, m->ln_pre_bias, FALSE);
+    UPLOAD(encoder->ln_post_weight, m->ln_post_weight, FALSE);
+    UPLOAD(encoder->ln_post_bias, m->ln_post_bias, FALSE);
+    UPLOAD(encoder->vision_projection, m->vision_projection, f16);
+    UPLOAD(encoder->token_embedding, m->token_embedding, FALSE);
+    UPLOAD(encoder->text_positions, m->text_positions, FALSE);
+    UPLOAD(encoder->ln_final_weight, m->ln_final_weight, FALSE);
+    UPLOAD(encoder->ln_final_bias, m->ln_final_bias, FALSE);
+    UPLOAD(encoder->text_projection, m->text_projection, f16);
+    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, error) &&
+           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, error);
+}
+#undef UPLOAD
+
+static ClipPrecision resolve_precision(const ClipModel *model, ClipPrecision precision)
+{
+    if (precision != CLIP_PRECISION_AUTO)
+        return precision;
+    /* F16 files lose nothing in F16; F32 files keep F32 unless asked. */
+    return model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16 ? CLIP_PRECISION_F16
+                                                                     : CLIP_PRECISION_F32;
+}
+
+ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPrecision precision,
+                              GError **error)
+{
+    ClipEncoder *encoder = g_new0(ClipEncoder, 1);
+    encoder->device = device;
+    encoder->config = model->config;
+    encoder->precision = resolve_precision(model, precision);
+    encoder->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_tensor_free);
+    if (!upload_model(encoder, model, error)) {
+        clip_encoder_free(encoder);
+        return NULL;
+    }
+    return encoder;
+}
+
+void clip_encoder_free(ClipEncoder *encoder)
+{
+    if (encoder == NULL)
+        return;
+    g_ptr_array_unref(encoder->tensors);
+    g_free(encoder->vision.blocks);
+    g_free(encoder->text.blocks);
+    g_free(encoder);
+}
+
+ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder)
+{
+    return encoder->precision;
+}
+
+const ClipConfig *clip_encoder_get_config(ClipEncoder *encoder)
+{
+    return &encoder->config;
+}
+
+/* ---- sessions ---- */
+
+ClipSession *clip_session_new(ClipEncoder *encoder)
+{
+    ClipSession *session = g_new0(ClipSession, 1);
+    session->encoder = encoder;
+    return session;
+}
+
+static void scratch_clear(Scratch *scratch)
+{
+    g_clear_pointer(&scratch->tensor, gpu_tensor_free);
+    scratch->capacity = 0;
+}
+
+void clip_session_free(ClipSession *session)
+{
+    if (session == NULL)
+        return;
+    Scratch *all[] = {&session->input, &session->cols,   &session->patches, &session->x,
+                      &session->h,     &session->qkv,    &session->attn,    &session->mlp,
+                      &session->rows,  &session->pooled, &session->pooled_ln,
+                      &session->features};
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+        scratch_clear(all[i]);
+    gpu_graph_free(session->graph);
+    g_free(session);
+}
+
+static GpuTensor *scratch_get(ClipSession *session, Scratch *scratch, GpuDtype dtype, size_t n,
+                              GError **error)
+{
+    if (scratch->tensor != NULL && scratch->capacity >= n &&
+        gpu_tensor_dtype(scratch->tensor) == dtype)
+        return scratch->tensor;
+    scratch_clear(scratch);
+    scratch->tensor = gpu_tensor_new(session->encoder->device, dtype, n, error);
+    scratch->capacity = scratch->tensor != NULL ? n : 0;
+    return scratch->tensor;
+}
+
+static GpuGraph *session_graph(ClipSession *session, GError **error)
+{
+    if (session->graph == NULL)
+        session->graph = gpu_graph_new(session->encoder->device, error);
+    return session->graph;
+}
+
+/* Buffers for a tower over rows = B × T tokens. */
+static gboolean prepare_tower_buffers(ClipSession *session, const ClipTransformerGeometry *g,
+                                      size_t rows, GError **error)
+{
+    return scratch_get(session, &session->x, GPU_DTYPE_F32, rows * g->width, error) &&
+           scratch_get(session, &session->h, GPU_DTYPE_F32, rows * g->width, error) &&
+           scratch_get(session, &session->qkv, GPU_DTYPE_F32, rows * 3 * g->width, error) &&
+           scratch_get(session, &session->attn, GPU_DTYPE_F32, rows * g->width, error) &&
+           scratch_get(session, &session->mlp, GPU_DTYPE_F32, rows * g->mlp_width, error);
+}
+
+static void record_block(ClipSession *session, const DeviceBlock *block,
+                         const ClipTransformerGeometry *g, uint32_t B, uint32_t T,
+                         GpuActivation act, gboolean causal)
+{
+    GpuGraph *graph = session->graph;
+    GpuTensor *x = session->x.tensor, *h = session->h.tensor;
+    uint32_t rows = B * T, C = g->width;
+
+    gpu_op_layernorm(graph, h, x, block->ln_1_weight, block->ln_1_bias, rows, C, g->eps);
+    gpu_op_matmul(graph, session->qkv.tensor, h, block->in_proj_weight, block->in_proj_bias,
+                  NULL, GPU_ACTIVATION_NONE, rows, C, 3 * C);
+    gpu_op_attention(graph, session->attn.tensor, session->qkv.tensor, B, T, g->heads,
+                     C / g->heads, causal);
+    gpu_op_matmul(graph, x, session->attn.tensor, block->out_proj_weight, block->out_proj_bias, x,
+                  GPU_ACTIVATION_NONE, rows, C, C);
+
+    gpu_op_layernorm(graph, h, x, block->ln_2_weight, block->ln_2_bias, rows, C, g->eps);
+    gpu_op_matmul(graph, session->mlp.tensor, h, block->fc_weight, block->fc_bias, NULL, act,
+                  rows, C, g->mlp_width);
+    gpu_op_matmul(graph, x, session->mlp.tensor, block->proj_weight, block->proj_bias, x,
+                  GPU_ACTIVATION_NONE, rows, g->mlp_width, C);
+}
+
+/* Pools one row per item (rows given as indices into x), applies the final
+ * layernorm and the projection, and reads the features back. */
+static gboolean record_head_and_run(ClipSession *session, const int32_t *pool_rows, uint32_t B,
+                                    const ClipTransformerGeometry *g, GpuTensor *ln_weight,
+                                    GpuTensor *ln_bias, GpuTensor *projection, float *features,
+                                    GError **error)
+{
+    ClipEncoder *encoder = session->encoder;
+    uint32_t C = g->width, E = encoder->config.embed_dim;
+    if (!scratch_get(session, &session->rows, GPU_DTYPE_I32, B, error) ||
+        !scratch_get(session, &session->pooled, GPU_DTYPE_F32, (size_t)B * C, error) ||
+        !scratch_get(session, &session->pooled_ln, GPU_DTYPE_F32, (size_t)B * C, error) ||
+        !scratch_get(session, &session->features, GPU_DTYPE_F32, (size_t)B * E, error) ||
+        !gpu_tensor_write(session->rows.tensor, 0, B, pool_rows, error))
+        return FALSE;
+
+    GpuGraph *graph = session->graph;
+    gpu_op_gather_rows(graph, session->pooled.tensor, session->x.tensor, session->rows.tensor, B,
+                       C);
+    gpu_op_layernorm(graph, session->pooled_ln.tensor, session->pooled.tensor, ln_weight, ln_bias,
+                     B, C, g->eps);
+    gpu_op_matmul(graph, session->features.tensor, session->pooled_ln.tensor, projection, NULL,
+                  NULL, GPU_ACTIVATION_NONE, B, C, E);
+    return gpu_graph_run(graph, error) &&
+           gpu_tensor_read(session->features.tensor, 0, (size_t)B * E, features, error);
+}
+
+gboolean clip_session_encode_images(ClipSession *session, const float *pixels, uint32_t B,
+                                    float *features, GError **error)
+{
+    ClipEncoder *encoder = session->encoder;
+    const ClipConfig *config = &encoder->config;
+    const ClipTransformerGeometry *g = &encoder->vision.geometry;
+    uint32_t S = config->image_size, p = config->patch_size, C = g->width;
+    uint32_t grid = S / p, P = grid * grid, T = P + 1;
+    size_t image_elements = (size_t)3 * S * S;
+
+    if (B == 0)
+        return TRUE;
+    if (session_graph(session, error) == NULL ||
+        !scratch_get(session, &session->input, GPU_DTYPE_F32, B * image_elements, error) ||
+        !scratch_get(session, &session->cols, GPU_DTYPE_F32, B * image_elements, error) ||
+        !scratch_get(session, &session->patches, GPU_DTYPE_F32, (size_t)B * P * C, error) ||
+        !prepare_tower_buffers(session, g, (size_t)B * T, error) ||
+        !gpu_tensor_write(session->input.tensor, 0, B * image_elements, pixels, error))
+        return FALSE;
+
+    GpuGraph *graph = session->graph;
+    /* Patch embedding: a stride-p convolution without bias = im2col + matmul. */
+    gpu_op_im2col(graph, session->cols.tensor, session->input.tensor, B, S, p);
+    gpu_op_matmul(graph, session->patches.tensor, session->cols.tensor, encoder->patch_weight,
+                  NULL, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
+    gpu_op_class_embed(graph, session->h.tensor, session->patches.tensor,
+                       encoder->class_embedding, encoder->vision_positions, B, P, C);
+    gpu_op_layernorm(graph, session->x.tensor, session->h.tensor, encoder->ln_pre_weight,
+                     encoder->ln_pre_bias, B * T, C, g->eps);
+    for (uint32_t layer = 0; layer < g->layers; layer++)
+        record_block(session, &encoder->vision.blocks[layer], g, B, T, config->activation, FALSE);
+
+    g_autofree int32_t *class_rows = g_new(int32_t, B);
+    for (uint32_t b = 0; b < B; b++)
+        class_rows[b] = (int32_t)(b * T);
+    return record_head_and_run(session, class_rows, B, g, encoder->ln_post_weight,
+                               encoder->ln_post_bias, encoder->vision_projection, features,
+                               error);
+}
+
+/* OpenAI pools at text.argmax(dim=-1): the first occurrence of the largest id. */
+static size_t pool_position(const int32_t *ids, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (ids[i] > ids[best])
+            best = i;
+    return best;
+}
+
+gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *ids,
+                                   const size_t *n_ids, uint32_t B, float *features,
+                                   GError **error)
+{
+    ClipEncoder *encoder = session->encoder;
+    const ClipConfig *config = &encoder->config;
+    const ClipTransformerGeometry *g = &encoder->text.geometry;
+
+    if (B == 0)
+        return TRUE;
+    /* The causal mask makes every position ignore the ones after it, so a
+     * batch needs only as many positions as its longest text up to its
+     * pooled token; shorter texts are padded after their own. */
+    size_t T = 1;
+    for (uint32_t b = 0; b < B; b++) {
+        if (n_ids[b] == 0 || n_ids[b] > config->context_length) {
+            g_set_error(error, CLIP_ERROR, CLIP_ERROR_MISMATCH,
+                        "text %u has %zu tokens; the model takes 1 to %u", b, n_ids[b],
+                        config->context_length);
+            return FALSE;
+        }
+        T = MAX(T, pool_position(ids[b], n_ids[b]) + 1);
+    }
+
+    g_autofree int32_t *batch_ids = g_new0(int32_t, B * T);
+    g_autofree int32_t *pool_rows = g_new(int32_t, B);
+    for (uint32_t b = 0; b < B; b++) {
+        size_t used = MIN(n_ids[b], T);
+        memcpy(batch_ids + b * T, ids[b], used * sizeof(int32_t));
+        pool_rows[b] = (int32_t)(b * T + pool_position(ids[b], n_ids[b]));
+    }
+
+    if (session_graph(session, error) == NULL ||
+        !scratch_get(session, &session->input, GPU_DTYPE_I32, B * T, error) ||
+        !prepare_tower_buffers(session, g, B * T, error) ||
+        !gpu_tensor_write(session->input.tensor, 0, B * T, batch_ids, error))
+        return FALSE;
+
+    GpuGraph *graph = session->graph;
+    gpu_op_embed_tokens(graph, session->x.tensor, encoder->token_embedding,
+                        session->input.tensor, encoder->text_positions, B, (uint32_t)T, g->width,
+                        config->vocab_size);
+    for (uint32_t layer = 0; layer < g->layers; layer++)
+        record_block(session, &encoder->text.blocks[layer], g, B, (uint32_t)T,
+                     config->activation, TRUE);
+    return record_head_and_run(session, pool_rows, B, g, encoder->ln_final_weight,
+                               encoder->ln_final_bias, encoder->text_projection, features, error);
+}
+
+void clip_normalize_rows(float *features, uint32_t rows, uint32_t dim)
+{
+    for (uint32_t r = 0; r < rows; r++) {
+        float *row = features + (size_t)r * dim;
+        double sum = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            sum += (double)row[i] * row[i];
+        float inv = (float)(1.0 / MAX(sqrt(sum), 1e-12));
+        for (uint32_t i = 0; i < dim; i++)
+            row[i] *= inv;
+    }
+}

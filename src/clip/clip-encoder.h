@@ -1,0 +1,51 @@
+/* clip-encoder.h: CLIP's image and text encoders as graphs of gpu ops.
+ *
+ * A ClipEncoder is a model's weights uploaded once to a device (immutable,
+ * shareable); a ClipSession holds one caller's activation buffers and graph
+ * (not shared between threads). Features come back before L2 normalisation,
+ * as OpenAI's encode_image / encode_text return them.
+ */
+#pragma once
+
+#include "clip/clip-model.h"
+#include "gpu/gpu.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    CLIP_PRECISION_AUTO, /* F16 matmul weights when the file's weights are F16, else F32 */
+    CLIP_PRECISION_F32,  /* F32 everywhere */
+    CLIP_PRECISION_F16,  /* F16 matmul weights (F32 accumulation and activations) */
+} ClipPrecision;
+
+typedef struct _ClipEncoder ClipEncoder;
+typedef struct _ClipSession ClipSession;
+
+ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPrecision precision,
+                              GError **error);
+void clip_encoder_free(ClipEncoder *encoder);
+/* The precision actually used (never AUTO). */
+ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder);
+const ClipConfig *clip_encoder_get_config(ClipEncoder *encoder);
+
+ClipSession *clip_session_new(ClipEncoder *encoder);
+void clip_session_free(ClipSession *session);
+
+/* pixels: B preprocessed images (3, S, S) each; features: B × embed_dim. */
+gboolean clip_session_encode_images(ClipSession *session, const float *pixels, uint32_t B,
+                                    float *features, GError **error);
+
+/* ids[b]: n_ids[b] token ids with start and end tokens (at most the context
+ * length); features: B × embed_dim. Each text is pooled at its first
+ * occurrence of its largest id, as OpenAI's text.argmax(dim=-1): the end token. */
+gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *ids,
+                                   const size_t *n_ids, uint32_t B, float *features,
+                                   GError **error);
+
+/* L2-normalises rows of a host array in place. */
+void clip_normalize_rows(float *features, uint32_t rows, uint32_t dim);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClipEncoder, clip_encoder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClipSession, clip_session_free)
+
+G_END_DECLS

@@ -1,0 +1,285 @@
+/* test-clip-encoder.c: the image and text encoders against OpenAI's CLIP
+ * (expected.json of each fixture folder) on lavapipe and on the reference
+ * device, and Vulkan against the reference on a full-size random ViT-B/32. */
+#include "test-common.h"
+
+#include "clip/clip-encoder.h"
+#include "clip/clip-image.h"
+#include "clip/clip-tokenizer.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Tolerances from ../shared/fixtures/README.md. */
+#define EXACT_BOUND 5e-3
+#define RESIZED_BOUND 0.06
+
+typedef struct {
+    const char *fixture; /* folder under fixtures */
+    const char *layout;  /* hf or openclip */
+    gboolean vulkan;
+} FixtureCase;
+
+static GpuDevice *open_device(gboolean vulkan)
+{
+    if (vulkan)
+        return test_open_vulkan();
+    return gpu_device_open("reference", NULL);
+}
+
+static float *json_floats(JsonArray *array, size_t *n)
+{
+    *n = json_array_get_length(array);
+    float *values = g_new(float, *n);
+    for (size_t i = 0; i < *n; i++)
+        values[i] = (float)json_array_get_double_element(array, i);
+    return values;
+}
+
+static void check_texts(ClipSession *session, ClipTokenizer *tokenizer, const ClipConfig *config,
+                        JsonArray *texts, const char *label)
+{
+    uint32_t n = json_array_get_length(texts), E = config->embed_dim;
+    g_autofree int32_t **ids = g_new0(int32_t *, n);
+    g_autofree size_t *n_ids = g_new0(size_t, n);
+    for (uint32_t i = 0; i < n; i++) {
+        JsonObject *item = json_array_get_object_element(texts, i);
+        ids[i] = clip_tokenizer_encode(tokenizer, json_object_get_string_member(item, "text"),
+                                       config->context_length, &n_ids[i]);
+    }
+    g_autofree float *features = g_new(float, (size_t)n * E);
+    g_autoptr(GError) error = NULL;
+    /* All texts in one batch: different lengths must not disturb each other. */
+    g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, n,
+                                            features, &error));
+    g_assert_no_error(error);
+
+    for (uint32_t i = 0; i < n; i++) {
+        JsonObject *item = json_array_get_object_element(texts, i);
+        size_t n_expected;
+        g_autofree float *expected =
+            json_floats(json_object_get_array_member(item, "features"), &n_expected);
+        g_assert_cmpuint(n_expected, ==, E);
+        double err = test_relative_error(features + (size_t)i * E, expected, E);
+        g_test_message("%s text \"%.40s\": relative error %.2e", label,
+                       json_object_get_string_member(item, "text"), err);
+        if (!(err <= EXACT_BOUND))
+            g_error("%s: text %u relative error %.3g > %.3g", label, i, err, EXACT_BOUND);
+        g_free(ids[i]);
+    }
+}
+
+static void check_images(ClipSession *session, const ClipConfig *config, const char *fixture_dir,
+                         JsonArray *images, const char *label)
+{
+    uint32_t n = json_array_get_length(images), E = config->embed_dim;
+    size_t image_elements = (size_t)3 * config->image_size * config->image_size;
+    g_autofree float *pixels = g_new(float, n * image_elements);
+    for (uint32_t i = 0; i < n; i++) {
+        JsonObject *item = json_array_get_object_element(images, i);
+        g_autofree char *path =
+            g_build_filename(fixture_dir, json_object_get_string_member(item, "file"), NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
+                        pixels + i * image_elements);
+    }
+    g_autofree float *features = g_new(float, (size_t)n * E);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(clip_session_encode_images(session, pixels, n, features, &error));
+    g_assert_no_error(error);
+
+    for (uint32_t i = 0; i < n; i++) {
+        JsonObject *item = json_array_get_object_element(images, i);
+        size_t n_expected;
+        g_autofree float *expected =
+            json_floats(json_object_get_array_member(item, "features"), &n_expected);
+        g_assert_cmpuint(n_expected, ==, E);
+        gboolean exact = json_object_get_boolean_member(item, "exact");
+        double bound = exact ? EXACT_BOUND : RESIZED_BOUND;
+        double err = test_relative_error(features + (size_t)i * E, expected, E);
+        g_test_message("%s image %s: relative error %.2e (bound %.2g)", label,
+                       json_object_get_string_member(item, "file"), err, bound);
+        if (!(err <= bound))
+            g_error("%s: image %s relative error %.3g > %.3g", label,
+                    json_object_get_string_member(item, "file"), err, bound);
+    }
+}
+
+static void test_fixture(gconstpointer data)
+{
+    const FixtureCase *c = data;
+    g_autofree char *dir = test_fixture_path(c->fixture);
+    if (dir == NULL)
+        return;
+    g_autoptr(GpuDevice) device = open_device(c->vulkan);
+    if (device == NULL)
+        return;
+
+    g_autofree char *model_dir = g_build_filename(dir, c->layout, NULL);
+    g_autofree char *expected_path = g_build_filename(dir, "expected.json", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipModel) model = clip_model_load(model_dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipTokenizer) tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipEncoder) encoder =
+        clip_encoder_new(device, model, CLIP_PRECISION_AUTO, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipSession) session = clip_session_new(encoder);
+
+    JsonNode *root = test_load_json(expected_path);
+    JsonObject *expected = json_node_get_object(root);
+    g_autofree char *label =
+        g_strdup_printf("%s/%s on %s", c->fixture, c->layout, gpu_device_name(device));
+    check_texts(session, tokenizer, &model->config,
+                json_object_get_array_member(expected, "texts"), label);
+    check_images(session, &model->config, dir,
+                 json_object_get_array_member(expected, "images"), label);
+    /* A second run through the same session reuses its buffers. */
+    check_texts(session, tokenizer, &model->config,
+                json_object_get_array_member(expected, "texts"), label);
+    json_node_unref(root);
+    test_assert_no_validation_messages(device);
+}
+
+/* ---- full-size random ViT-B/32 ---- */
+
+static char *find_python_with_numpy(void)
+{
+    const char *candidates[] = {"python3", "/usr/bin/python3"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *path = g_find_program_in_path(candidates[i]);
+        if (path == NULL)
+            continue;
+        const char *argv[] = {path, "-c", "import numpy", NULL};
+        int status = 1;
+        if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                         NULL, &status, NULL) &&
+            g_spawn_check_wait_status(status, NULL))
+            return g_steal_pointer(&path);
+    }
+    return NULL;
+}
+
+static gboolean generate_vit_b_32(const char *out_dir)
+{
+    g_autofree char *python = find_python_with_numpy();
+    if (python == NULL) {
+        g_test_skip("no python3 with numpy to generate the random ViT-B/32");
+        return FALSE;
+    }
+    g_autofree char *script =
+        g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", "make-random-clip.py", NULL);
+    const char *argv[] = {python, script, "--geometry", "vit-b-32", "--dtype", "f32", "--seed",
+                          "7", "--out", out_dir, NULL};
+    g_autoptr(GError) error = NULL;
+    int status = 0;
+    g_autofree char *err_out = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               &err_out, &status, &error));
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("make-random-clip.py failed: %s", err_out);
+    return TRUE;
+}
+
+static void encode_vit_b_32(GpuDevice *device, const ClipModel *model, ClipPrecision precision,
+                            const float *pixels, uint32_t n_images, int32_t **ids,
+                            const size_t *n_ids, uint32_t n_texts, float *image_features,
+                            float *text_features)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipSession) session = clip_session_new(encoder);
+    g_assert_true(
+        clip_session_encode_images(session, pixels, n_images, image_features, &error));
+    g_assert_no_error(error);
+    g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, n_texts,
+                                            text_features, &error));
+    g_assert_no_error(error);
+}
+
+static void test_vit_b_32_vulkan_matches_reference(void)
+{
+    g_autoptr(GpuDevice) vulkan = test_open_vulkan();
+    if (vulkan == NULL)
+        return;
+    g_autofree char *dir = g_dir_make_tmp("spyglass-vit-b-32-XXXXXX", NULL);
+    if (!generate_vit_b_32(dir))
+        return;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipModel) model = clip_model_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(model->config.vision.width, ==, 768);
+    g_assert_cmpuint(model->config.image_size, ==, 224);
+
+    /* Two images of smooth random noise and two token sequences. */
+    const uint32_t n_images = 2, E = model->config.embed_dim;
+    size_t image_elements = (size_t)3 * 224 * 224;
+    g_autofree float *pixels = g_new(float, n_images * image_elements);
+    GRand *rand = g_rand_new_with_seed(3);
+    for (size_t i = 0; i < n_images * image_elements; i++)
+        pixels[i] = (float)g_rand_double_range(rand, -1.8, 2.1);
+    int32_t short_ids[] = {49406, 320, 1125, 539, 320, 1929, 49407};
+    int32_t long_ids[40];
+    long_ids[0] = 49406;
+    for (int i = 1; i < 39; i++)
+        long_ids[i] = g_rand_int_range(rand, 0, 49000);
+    long_ids[39] = 49407;
+    g_rand_free(rand);
+    int32_t *ids[] = {short_ids, long_ids};
+    size_t n_ids[] = {G_N_ELEMENTS(short_ids), G_N_ELEMENTS(long_ids)};
+
+    g_autoptr(GpuDevice) reference = gpu_device_open("reference", NULL);
+    float ref_images[2 * 512], ref_texts[2 * 512], vk_images[2 * 512], vk_texts[2 * 512];
+    g_assert_cmpuint(E, ==, 512);
+    encode_vit_b_32(reference, model, CLIP_PRECISION_F32, pixels, n_images, ids, n_ids, 2,
+                    ref_images, ref_texts);
+    encode_vit_b_32(vulkan, model, CLIP_PRECISION_F32, pixels, n_images, ids, n_ids, 2,
+                    vk_images, vk_texts);
+    double image_err = test_relative_error(vk_images, ref_images, 2 * E);
+    double text_err = test_relative_error(vk_texts, ref_texts, 2 * E);
+    g_test_message("ViT-B/32 F32 on %s vs reference: images %.2e, texts %.2e",
+                   gpu_device_name(vulkan), image_err, text_err);
+    g_assert_cmpfloat(image_err, <=, 1e-4);
+    g_assert_cmpfloat(text_err, <=, 1e-4);
+
+    /* F16 weights stay within the fixture tolerance of F32. */
+    encode_vit_b_32(vulkan, model, CLIP_PRECISION_F16, pixels, n_images, ids, n_ids, 2,
+                    vk_images, vk_texts);
+    image_err = test_relative_error(vk_images, ref_images, 2 * E);
+    text_err = test_relative_error(vk_texts, ref_texts, 2 * E);
+    g_test_message("ViT-B/32 F16 weights on %s vs F32 reference: images %.2e, texts %.2e",
+                   gpu_device_name(vulkan), image_err, text_err);
+    g_assert_cmpfloat(image_err, <=, EXACT_BOUND);
+    g_assert_cmpfloat(text_err, <=, EXACT_BOUND);
+    test_assert_no_validation_messages(vulkan);
+
+    const char *files[] = {"config.json", "model.safetensors", "preprocessor_config.json"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = g_build_filename(dir, files[i], NULL);
+        g_remove(path);
+    }
+    g_rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    static const FixtureCase cases[] = {
+        {"tiny-f32", "hf", TRUE},       {"tiny-f32", "openclip", TRUE}, {"tiny-f16", "hf", TRUE},
+        {"tiny-f32", "hf", FALSE},      {"tiny-f32", "openclip", FALSE},
+        {"tiny-f16", "hf", FALSE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/clip/fixtures/%s/%s/%s", cases[i].fixture, cases[i].layout,
+                            cases[i].vulkan ? "vulkan" : "reference");
+        g_test_add_data_func(path, &cases[i], test_fixture);
+    }
+    g_test_add_func("/clip/vit-b-32/vulkan-matches-reference",
+                    test_vit_b_32_vulkan_matches_reference);
+    return g_test_run();
+}

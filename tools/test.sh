@@ -1,0 +1,23 @@
+#!/bin/sh
+# Sets up what is missing, builds Spyglass and runs the whole test suite.
+#   tools/test.sh             the suite, in build/
+#   tools/test.sh --sanitize  the suite with AddressSanitizer + UBSan, in build-sanitize/
+set -eu
+cd "$(dirname "$0")/.."
+
+./tools/install-deps.sh
+
+dir=build
+setup_args=""
+if [ "${1:-}" = "--sanitize" ]; then
+    dir=build-sanitize
+    setup_args="-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized"
+    # Mesa's and the loader's own allocations are not ours to fix.
+    export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+    export ASAN_OPTIONS="detect_odr_violation=0"
+fi
+
+[ -d "$dir" ] || meson setup "$dir" -Dwerror=true $setup_args
+ninja -C "$dir"
+meson test -C "$dir" --print-errorlogs --num-processes 1
