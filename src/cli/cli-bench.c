@@ -3,7 +3,8 @@
  *   bench matmul   GFLOP/s of the matmul op at CLIP ViT-B/32's shapes
  *                  (M=1600 K=768 N=3072: a batch of 32 images' MLP;
  *                   M=50 K=768 N=768: one image's attention projection),
- *                  F32 and F16 weights, median of 10 runs after warm-up. */
+ *                  F32 and F16 weights, median of 10 runs after warm-up.
+ *   bench model    encoder images/s and text queries/s (cli-bench-model.c) */
 #include "cli.h"
 
 #include "gpu/gpu.h"
@@ -134,8 +135,10 @@ static int bench_matmul(const CliOptions *options)
 int cli_bench(const CliOptions *options, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage_error("bench needs one of: matmul");
+        return cli_usage_error("bench needs one of: matmul, model");
     if (strcmp(argv[1], "matmul") == 0)
         return bench_matmul(options);
-    return cli_usage_error("unknown benchmark \"%s\" (matmul)", argv[1]);
+    if (strcmp(argv[1], "model") == 0)
+        return cli_bench_model(options);
+    return cli_usage_error("unknown benchmark \"%s\" (matmul, model)", argv[1]);
 }

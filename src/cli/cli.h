@@ -25,6 +25,7 @@ typedef int (*CliCommand)(const CliOptions *options, int argc, char **argv);
 
 int cli_devices(const CliOptions *options, int argc, char **argv);
 int cli_bench(const CliOptions *options, int argc, char **argv);
+int cli_bench_model(const CliOptions *options);
 int cli_tokenize(const CliOptions *options, int argc, char **argv);
 int cli_embed_text(const CliOptions *options, int argc, char **argv);
 int cli_embed_image(const CliOptions *options, int argc, char **argv);

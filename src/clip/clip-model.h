@@ -110,6 +110,13 @@ typedef struct {
 ClipModel *clip_model_load(const char *dir, GError **error);
 void clip_model_free(ClipModel *model);
 
+/* ViT-B/32's geometry (OpenAI's clip-vit-base-patch32) with CLIP's defaults. */
+void clip_config_init_vit_b_32(ClipConfig *config);
+
+/* A model of this geometry with random F32 weights: benchmarks at real sizes
+ * need no download. Deterministic for a seed. */
+ClipModel *clip_model_new_random(const ClipConfig *config, guint64 seed);
+
 /* Weight values as F32, whatever the file's dtype. out holds n_elements. */
 void clip_tensor_to_f32(const ClipTensor *tensor, float *out);
 
