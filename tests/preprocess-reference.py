@@ -8,6 +8,9 @@
     preprocess-reference.py [--exif-transpose] --decoded IMAGE OUT.rgb
         writes width and height (uint32 little-endian) and the RGB bytes of
         PIL's decode, convert("RGB").
+    preprocess-reference.py --jobs JOBS
+        runs each line of the file JOBS as the arguments of one of the above,
+        tab-separated: one Python start-up for many images.
     preprocess-reference.py --check
         exits 0 when PIL and numpy are importable, 77 otherwise.
 
@@ -66,16 +69,23 @@ def preprocess(image, size):
     return np.ascontiguousarray(x.transpose(2, 0, 1), dtype="<f4")
 
 
-def main():
+def run(arguments):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--jobs")
     parser.add_argument("--exif-transpose", action="store_true")
     parser.add_argument("--decoded", action="store_true")
     parser.add_argument("args", nargs="*")
-    options = parser.parse_args()
+    options = parser.parse_args(arguments)
 
     if options.check:
-        return 0
+        return
+    if options.jobs is not None:
+        with open(options.jobs, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    run(line.rstrip("\n").split("\t"))
+        return
     if options.decoded:
         if len(options.args) != 2:
             parser.error("--decoded takes IMAGE OUT.rgb")
@@ -83,15 +93,14 @@ def main():
         with open(options.args[1], "wb") as f:
             f.write(struct.pack("<II", *image.size))
             f.write(image.tobytes())
-        return 0
+        return
     if len(options.args) != 3:
         parser.error("expected IMAGE SIZE OUT.f32")
     path, size, out = options.args[0], int(options.args[1]), options.args[2]
     tensor = preprocess(open_rgb(path, options.exif_transpose), size)
     with open(out, "wb") as f:
         f.write(tensor.tobytes())
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(sys.argv[1:])

@@ -203,6 +203,13 @@ static void encode_vit_b_32(GpuDevice *device, const ClipModel *model, ClipPreci
 
 static void test_vit_b_32_vulkan_matches_reference(void)
 {
+    if (g_getenv("SPYGLASS_SANITIZE") != NULL) {
+        /* The scalar reference at full size takes minutes under ASan; the
+         * same code paths run at fixture size here and at full size in the
+         * unsanitized run. */
+        g_test_skip("full-size model skipped under sanitizers");
+        return;
+    }
     g_autoptr(GpuDevice) vulkan = test_open_vulkan();
     if (vulkan == NULL)
         return;

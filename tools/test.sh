@@ -16,6 +16,7 @@ if [ "${1:-}" = "--sanitize" ]; then
     export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
     export ASAN_OPTIONS="detect_odr_violation=0"
+    export SPYGLASS_SANITIZE=1
 fi
 
 [ -d "$dir" ] || meson setup "$dir" -Dwerror=true $setup_args

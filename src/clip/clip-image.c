@@ -34,7 +34,9 @@ void clip_rgb_image_free(ClipRgbImage *image)
 static gboolean check_dimensions(const char *name, uint64_t width, uint64_t height, GError **error)
 {
     if (width == 0 || height == 0) {
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: image has no pixels (%" G_GUINT64_FORMAT "×%" G_GUINT64_FORMAT ")", name, width, height);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
+                    "%s: image has no pixels (%" G_GUINT64_FORMAT "×%" G_GUINT64_FORMAT ")", name,
+                    width, height);
         return FALSE;
     }
     if (width > CLIP_RGB_IMAGE_MAX_SIDE || height > CLIP_RGB_IMAGE_MAX_SIDE ||
@@ -165,8 +167,8 @@ typedef struct {
     char message[200];
     volatile gboolean truncated;
     uint32_t width, height;
-    uint8_t *volatile pixels; /* freed on the error path */
-    png_bytep *volatile rows; /* likewise */
+    uint8_t *volatile pixels;    /* freed on the error path */
+    png_bytep *volatile rows;    /* likewise */
     volatile gboolean rows_read; /* the pixels are whole: a later error only loses the trailer */
 } PngReader;
 
@@ -190,7 +192,8 @@ static void png_error_callback(png_structp png, png_const_charp message)
 
 /* Warnings are about ancillary chunks (bad CRCs, odd colour profiles) that
  * PIL ignores too; image data problems are errors. */
-static void png_warning_callback(G_GNUC_UNUSED png_structp png, G_GNUC_UNUSED png_const_charp message)
+static void png_warning_callback(G_GNUC_UNUSED png_structp png,
+                                 G_GNUC_UNUSED png_const_charp message)
 {
 }
 
@@ -201,10 +204,10 @@ static gboolean png_check_header_size(const uint8_t *data, size_t size, const ch
 {
     if (size < 24 || memcmp(data + 12, "IHDR", 4) != 0)
         return TRUE; /* libpng reports the real problem */
-    uint32_t width = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 |
-                     (uint32_t)data[18] << 8 | data[19];
-    uint32_t height = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 |
-                      (uint32_t)data[22] << 8 | data[23];
+    uint32_t width =
+        (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 | (uint32_t)data[18] << 8 | data[19];
+    uint32_t height =
+        (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 | (uint32_t)data[22] << 8 | data[23];
     return check_dimensions(name, width, height, error);
 }
 
