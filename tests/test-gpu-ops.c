@@ -1,5 +1,6 @@
 /* test-gpu-ops.c: every op on Vulkan against the scalar reference, on odd
- * shapes, rows of length 1, and tensors over the 128 MiB binding limit. */
+ * shapes, rows of length 1, and tensors over the 128 MiB binding limit.
+ * Matmul runs under each of its kernels (SPYGLASS_MATMUL_KERNEL). */
 #include "test-common.h"
 
 #include <math.h>
@@ -143,30 +144,88 @@ static void run_matmul_case(const MatmulCase *c)
     graphs_free(&g);
 }
 
+/* The subgroup kernel's tile is 16 rows × 24 columns and reads 4 (F32) or 8
+ * (F16) elements of K per fetch; other K fall back to the generic kernel. */
 static void test_matmul_shapes(void)
 {
     static const MatmulCase cases[] = {
         {1, 1, 1, FALSE, FALSE, FALSE, FALSE, GPU_ACTIVATION_NONE},
         {1, 4, 1, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {1, 4, 1, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {1, 8, 1, TRUE, FALSE, TRUE, TRUE, GPU_ACTIVATION_GELU},
         {7, 13, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
         {7, 13, 5, TRUE, TRUE, TRUE, FALSE, GPU_ACTIVATION_GELU},
+        {16, 12, 24, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {16, 12, 24, TRUE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {17, 24, 25, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
         {33, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
         {33, 64, 65, TRUE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {50, 768, 768, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {50, 768, 768, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
         {77, 512, 2048, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
         {130, 257, 3, FALSE, FALSE, TRUE, FALSE, GPU_ACTIVATION_NONE},
+        {131, 3072, 47, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
         {2, 3, 259, TRUE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
+        {3, 588, 1024, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         run_matmul_case(&cases[i]);
 }
 
-/* x is 138 MB: the op must split it over windows of at most 128 MiB. */
+/* x, then y and the residual, are 138 MB: the op must split them over
+ * windows of at most 128 MiB. */
 static void test_matmul_over_binding_limit(void)
 {
-    MatmulCase c = {45000, 768, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_NONE};
-    run_matmul_case(&c);
+    static const MatmulCase cases[] = {
+        {45000, 768, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_NONE},
+        {45000, 8, 768, TRUE, TRUE, TRUE, TRUE, GPU_ACTIVATION_QUICK_GELU},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        run_matmul_case(&cases[i]);
+}
+
+/* Runs a matmul test on a device opened with SPYGLASS_MATMUL_KERNEL=kernel,
+ * which the file's other helpers use in place of the default device. */
+static void run_with_matmul_kernel(const char *kernel, GTestFunc test)
+{
+    if (vulkan == NULL) {
+        g_test_skip("no Vulkan device");
+        return;
+    }
+    GpuDevice *default_device = vulkan;
+    g_autofree char *saved = g_strdup(g_getenv("SPYGLASS_MATMUL_KERNEL"));
+    g_setenv("SPYGLASS_MATMUL_KERNEL", kernel, TRUE);
+    vulkan = test_open_vulkan();
+    if (saved != NULL)
+        g_setenv("SPYGLASS_MATMUL_KERNEL", saved, TRUE);
+    else
+        g_unsetenv("SPYGLASS_MATMUL_KERNEL");
+    g_assert_nonnull(vulkan);
+    test();
+    gpu_device_free(vulkan);
+    vulkan = default_device;
+}
+
+static void test_matmul_generic_shapes(void)
+{
+    run_with_matmul_kernel("generic", test_matmul_shapes);
+}
+
+static void test_matmul_generic_over_binding_limit(void)
+{
+    run_with_matmul_kernel("generic", test_matmul_over_binding_limit);
+}
+
+/* The kernel CPU drivers get by default; forced here so that GPUs with
+ * subgroup shuffles test it too. */
+static void test_matmul_subgroup_shapes(void)
+{
+    run_with_matmul_kernel("subgroup", test_matmul_shapes);
+}
+
+static void test_matmul_subgroup_over_binding_limit(void)
+{
+    run_with_matmul_kernel("subgroup", test_matmul_over_binding_limit);
 }
 
 /* ---- layernorm ---- */
@@ -520,6 +579,12 @@ int main(int argc, char **argv)
     g_test_add_func("/gpu/f16-conversion", test_f16_conversion);
     g_test_add_func("/gpu/matmul/shapes", test_matmul_shapes);
     g_test_add_func("/gpu/matmul/over-binding-limit", test_matmul_over_binding_limit);
+    g_test_add_func("/gpu/matmul/generic/shapes", test_matmul_generic_shapes);
+    g_test_add_func("/gpu/matmul/generic/over-binding-limit",
+                    test_matmul_generic_over_binding_limit);
+    g_test_add_func("/gpu/matmul/subgroup/shapes", test_matmul_subgroup_shapes);
+    g_test_add_func("/gpu/matmul/subgroup/over-binding-limit",
+                    test_matmul_subgroup_over_binding_limit);
     g_test_add_func("/gpu/layernorm/shapes", test_layernorm);
     g_test_add_func("/gpu/layernorm/over-binding-limit", test_layernorm_over_binding_limit);
     g_test_add_func("/gpu/attention", test_attention);

@@ -8,6 +8,7 @@ build-essential pkg-config meson ninja-build
 libglib2.0-dev libjson-glib-dev
 libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
+libgdk-pixbuf-2.0-dev
 libgtk-4-dev libadwaita-1-dev
 python3-numpy python3-pil
 "

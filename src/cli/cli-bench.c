@@ -4,7 +4,9 @@
  *                  (M=1600 K=768 N=3072: a batch of 32 images' MLP;
  *                   M=50 K=768 N=768: one image's attention projection),
  *                  F32 and F16 weights, median of 10 runs after warm-up.
- *   bench model    encoder images/s and text queries/s (cli-bench-model.c) */
+ *   bench model    encoder images/s and text queries/s (cli-bench-model.c)
+ *   bench search   top-k latency and memory of the embedding index (cli-bench-search.c)
+ *   bench index    indexing photos/s on 12-megapixel JPEGs (cli-bench-index.c) */
 #include "cli.h"
 
 #include "gpu/gpu.h"
@@ -135,10 +137,14 @@ static int bench_matmul(const CliOptions *options)
 int cli_bench(const CliOptions *options, int argc, char **argv)
 {
     if (argc != 2)
-        return cli_usage_error("bench needs one of: matmul, model");
+        return cli_usage_error("bench needs one of: matmul, model, index, search");
     if (strcmp(argv[1], "matmul") == 0)
         return bench_matmul(options);
     if (strcmp(argv[1], "model") == 0)
         return cli_bench_model(options);
-    return cli_usage_error("unknown benchmark \"%s\" (matmul, model)", argv[1]);
+    if (strcmp(argv[1], "search") == 0)
+        return cli_bench_search(options);
+    if (strcmp(argv[1], "index") == 0)
+        return cli_bench_index(options);
+    return cli_usage_error("unknown benchmark \"%s\" (matmul, model, index, search)", argv[1]);
 }

@@ -18,7 +18,12 @@ static const CommandEntry commands[] = {
     {"tokenize", cli_tokenize, "token ids of texts, with start and end tokens"},
     {"embed-text", cli_embed_text, "L2-normalised text embeddings"},
     {"embed-image", cli_embed_image, "L2-normalised image embeddings"},
-    {"bench", cli_bench, "built-in benchmarks: matmul, model"},
+    {"index", cli_index, "add folders to the library and index new and changed photos"},
+    {"status", cli_status, "what the library holds, its model and device"},
+    {"search", cli_search, "photos best matching a description"},
+    {"similar", cli_similar, "photos most like a photo; near-duplicate groups"},
+    {"albums", cli_albums, "zero-shot auto albums and their members"},
+    {"bench", cli_bench, "built-in benchmarks: matmul, model, index, search"},
 };
 
 static void print_usage(FILE *out)

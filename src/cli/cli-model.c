@@ -1,6 +1,9 @@
 /* cli-model.c: opening the model, the device and the encoder for a command. */
 #include "cli-model.h"
 
+#include "cli-library.h"
+#include "spyglass-config.h"
+
 #include <stdio.h>
 
 void cli_model_close(CliModel *cli_model)
@@ -15,6 +18,20 @@ void cli_model_close(CliModel *cli_model)
     g_free(cli_model);
 }
 
+/* The model the library last indexed with, when its folder is still there. */
+static char *library_model_dir(const CliOptions *options)
+{
+    g_autofree char *path = cli_library_path(options);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return NULL;
+    g_autoptr(LibraryStore) store = library_store_open(path, NULL);
+    g_autoptr(LibraryModelRecord) record =
+        store != NULL ? library_store_get_current_model(store, NULL) : NULL;
+    if (record == NULL || record->dir == NULL || !g_file_test(record->dir, G_FILE_TEST_IS_DIR))
+        return NULL;
+    return g_strdup(record->dir);
+}
+
 char *cli_resolve_model_dir(const CliOptions *options, GError **error)
 {
     if (options->model != NULL)
@@ -22,6 +39,12 @@ char *cli_resolve_model_dir(const CliOptions *options, GError **error)
     const char *env = g_getenv("SPYGLASS_MODEL");
     if (env != NULL && *env != '\0')
         return g_strdup(env);
+    char *library_dir = library_model_dir(options);
+    if (library_dir != NULL)
+        return library_dir;
+    g_autofree char *demo = g_build_filename(SPYGLASS_PKGDATADIR, "models", "demo", NULL);
+    if (g_file_test(demo, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer(&demo);
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no model: pass --model DIR");
     return NULL;
 }

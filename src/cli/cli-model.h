@@ -20,7 +20,10 @@ typedef struct {
     ClipSession *session;
 } CliModel;
 
-/* The model folder: --model, else $SPYGLASS_MODEL. */
+/* The model folder, the one place that decides it: --model, else
+ * $SPYGLASS_MODEL, else the model the library last indexed with (when its
+ * folder still exists), else the bundled demo model (models/demo in the
+ * installed data folder) when installed. */
 char *cli_resolve_model_dir(const CliOptions *options, GError **error);
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error);
 void cli_model_close(CliModel *cli_model);

@@ -26,9 +26,16 @@ typedef int (*CliCommand)(const CliOptions *options, int argc, char **argv);
 int cli_devices(const CliOptions *options, int argc, char **argv);
 int cli_bench(const CliOptions *options, int argc, char **argv);
 int cli_bench_model(const CliOptions *options);
+int cli_bench_search(const CliOptions *options);
+int cli_search(const CliOptions *options, int argc, char **argv);
+int cli_similar(const CliOptions *options, int argc, char **argv);
+int cli_albums(const CliOptions *options, int argc, char **argv);
 int cli_tokenize(const CliOptions *options, int argc, char **argv);
 int cli_embed_text(const CliOptions *options, int argc, char **argv);
 int cli_embed_image(const CliOptions *options, int argc, char **argv);
+int cli_index(const CliOptions *options, int argc, char **argv);
+int cli_status(const CliOptions *options, int argc, char **argv);
+int cli_bench_index(const CliOptions *options);
 
 /* One line on stderr: "spyglass-cli: message". Returns CLI_EXIT_FAILED. */
 int cli_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);

@@ -50,6 +50,12 @@ static gboolean check_dimensions(const char *name, uint64_t width, uint64_t heig
     return TRUE;
 }
 
+gboolean clip_rgb_image_check_size(const char *name, uint64_t width, uint64_t height,
+                                   GError **error)
+{
+    return check_dimensions(name, width, height, error);
+}
+
 /* Pixels of `channels` bytes each; dimensions already checked. */
 static uint8_t *try_alloc_pixels(const char *name, uint32_t width, uint32_t height, int channels,
                                  GError **error)
@@ -156,6 +162,15 @@ static gboolean apply_orientation(ClipRgbImage *image, int orientation, const ch
     return TRUE;
 }
 
+gboolean clip_rgb_image_apply_orientation(ClipRgbImage *image, int orientation, const char *name,
+                                          GError **error)
+{
+    g_return_val_if_fail(image != NULL, FALSE);
+    if (orientation < 1 || orientation > 8)
+        return TRUE;
+    return apply_orientation(image, orientation, name, error);
+}
+
 /* PNG */
 
 /* What the PNG decoder shares with libpng's callbacks and its setjmp()
@@ -211,23 +226,33 @@ static gboolean png_check_header_size(const uint8_t *data, size_t size, const ch
     return check_dimensions(name, width, height, error);
 }
 
-static int png_orientation(png_structp png, png_infop info)
+/* The eXIf chunk as an EXIF block, or NULL. */
+static GBytes *png_exif_block(png_structp png, png_infop info)
 {
 #ifdef PNG_eXIf_SUPPORTED
     png_uint_32 exif_size = 0;
     png_bytep exif_data = NULL;
     if (png_get_eXIf_1(png, info, &exif_size, &exif_data) != 0 && exif_size > 0) {
         /* The chunk holds the TIFF structure without JPEG's "Exif\0\0". */
-        g_autofree uint8_t *block = g_malloc(sizeof exif_header + exif_size);
+        uint8_t *block = g_malloc(sizeof exif_header + exif_size);
         memcpy(block, exif_header, sizeof exif_header);
         memcpy(block + sizeof exif_header, exif_data, exif_size);
-        return exif_orientation(block, sizeof exif_header + exif_size);
+        return g_bytes_new_take(block, sizeof exif_header + exif_size);
     }
 #endif
-    return 1;
+    return NULL;
 }
 
-static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *name, GError **error)
+/* Fills details from the EXIF block found, which it takes. */
+static void details_set_exif(ClipRgbImageDetails *details, GBytes *exif)
+{
+    details->exif = exif;
+    details->orientation =
+        exif == NULL ? 1 : exif_orientation(g_bytes_get_data(exif, NULL), g_bytes_get_size(exif));
+}
+
+static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *name,
+                                ClipRgbImageDetails *details, GError **error)
 {
     if (!png_check_header_size(data, size, name, error))
         return NULL;
@@ -243,12 +268,11 @@ static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *na
         return NULL;
     }
 
-    int orientation = 1;
     if (setjmp(png_jmpbuf(png))) {
         if (reader.rows_read) {
             /* Damage after the image data (a missing IEND, a bad chunk after
              * IDAT): the pixels are whole, and PIL keeps them too. */
-            orientation = png_orientation(png, info);
+            details_set_exif(details, png_exif_block(png, info));
             goto done;
         }
         if (reader.truncated)
@@ -270,6 +294,8 @@ static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *na
         goto fail;
     reader.width = width;
     reader.height = height;
+    details->stored_width = width;
+    details->stored_height = height;
 
     /* PIL keeps the high byte of 16-bit samples. */
     if (bit_depth == 16)
@@ -319,13 +345,13 @@ static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *na
 
     /* eXIf may come before or after the image data. */
     png_read_end(png, info);
-    orientation = png_orientation(png, info);
+    details_set_exif(details, png_exif_block(png, info));
 
 done:
     g_free(reader.rows);
     png_destroy_read_struct(&png, &info, NULL);
     ClipRgbImage *image = rgb_image_wrap(reader.width, reader.height, reader.pixels);
-    if (!apply_orientation(image, orientation, name, error)) {
+    if (!apply_orientation(image, details->orientation, name, error)) {
         clip_rgb_image_free(image);
         return NULL;
     }
@@ -365,15 +391,15 @@ static void jpeg_emit_message_callback(j_common_ptr cinfo, int level)
         jpeg_error_exit_callback(cinfo);
 }
 
-/* The orientation from the APP1 "Exif" marker, if any. */
-static int jpeg_orientation(j_decompress_ptr cinfo)
+/* The first APP1 "Exif" marker, or NULL. */
+static GBytes *jpeg_exif_block(j_decompress_ptr cinfo)
 {
     for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next) {
         if (marker->marker == JPEG_APP0 + 1 && marker->data_length >= sizeof exif_header &&
             memcmp(marker->data, exif_header, sizeof exif_header) == 0)
-            return exif_orientation(marker->data, marker->data_length);
+            return g_bytes_new(marker->data, marker->data_length);
     }
-    return 1;
+    return NULL;
 }
 
 /* PIL reads every CMYK JPEG with Adobe's inverted polarity ("CMYK;I") and
@@ -387,7 +413,8 @@ static uint8_t cmyk_channel_to_rgb(uint8_t stored_c, uint8_t stored_k)
 }
 
 static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *name,
-                                 uint32_t min_short_side, GError **error)
+                                 uint32_t min_short_side, ClipRgbImageDetails *details,
+                                 GError **error)
 {
     struct jpeg_decompress_struct cinfo;
     JpegErrorManager manager;
@@ -418,6 +445,8 @@ static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *n
         jpeg_destroy_decompress(&cinfo);
         return NULL;
     }
+    details->stored_width = cinfo.image_width;
+    details->stored_height = cinfo.image_height;
 
     gboolean cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
@@ -469,13 +498,13 @@ static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *n
             }
         }
     }
-    int orientation = jpeg_orientation(&cinfo);
+    details_set_exif(details, jpeg_exif_block(&cinfo));
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     g_free(manager.cmyk_row);
 
     ClipRgbImage *image = rgb_image_wrap(width, height, manager.pixels);
-    if (!apply_orientation(image, orientation, name, error)) {
+    if (!apply_orientation(image, details->orientation, name, error)) {
         clip_rgb_image_free(image);
         return NULL;
     }
@@ -484,12 +513,26 @@ static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *n
 
 /* Loading */
 
-ClipRgbImage *clip_rgb_image_new_from_data_at_least(const void *data, size_t size,
-                                                    const char *name_for_errors,
-                                                    uint32_t min_short_side, GError **error)
+void clip_rgb_image_details_clear(ClipRgbImageDetails *details)
+{
+    if (details == NULL)
+        return;
+    g_clear_pointer(&details->exif, g_bytes_unref);
+    memset(details, 0, sizeof *details);
+}
+
+ClipRgbImage *clip_rgb_image_new_from_data_with_details(const void *data, size_t size,
+                                                        const char *name_for_errors,
+                                                        uint32_t min_short_side,
+                                                        ClipRgbImageDetails *details,
+                                                        GError **error)
 {
     g_return_val_if_fail(data != NULL || size == 0, NULL);
+    g_return_val_if_fail(details != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    memset(details, 0, sizeof *details);
+    details->orientation = 1;
 
     const char *name = name_for_errors != NULL ? name_for_errors : "image";
     const uint8_t *bytes = data;
@@ -497,12 +540,30 @@ ClipRgbImage *clip_rgb_image_new_from_data_at_least(const void *data, size_t siz
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: empty file", name);
         return NULL;
     }
-    if (size >= sizeof png_signature && memcmp(bytes, png_signature, sizeof png_signature) == 0)
-        return png_decode(bytes, size, name, error);
-    if (size >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff)
-        return jpeg_decode(bytes, size, name, min_short_side, error);
-    g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: not a PNG or JPEG file", name);
-    return NULL;
+    ClipRgbImage *image = NULL;
+    if (size >= sizeof png_signature && memcmp(bytes, png_signature, sizeof png_signature) == 0) {
+        details->format = "png";
+        image = png_decode(bytes, size, name, details, error);
+    } else if (size >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff) {
+        details->format = "jpeg";
+        image = jpeg_decode(bytes, size, name, min_short_side, details, error);
+    } else {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: not a PNG or JPEG file", name);
+    }
+    if (image == NULL)
+        clip_rgb_image_details_clear(details);
+    return image;
+}
+
+ClipRgbImage *clip_rgb_image_new_from_data_at_least(const void *data, size_t size,
+                                                    const char *name_for_errors,
+                                                    uint32_t min_short_side, GError **error)
+{
+    ClipRgbImageDetails details;
+    ClipRgbImage *image = clip_rgb_image_new_from_data_with_details(
+        data, size, name_for_errors, min_short_side, &details, error);
+    clip_rgb_image_details_clear(&details);
+    return image;
 }
 
 ClipRgbImage *clip_rgb_image_new_from_data(const void *data, size_t size,
@@ -511,8 +572,7 @@ ClipRgbImage *clip_rgb_image_new_from_data(const void *data, size_t size,
     return clip_rgb_image_new_from_data_at_least(data, size, name_for_errors, 0, error);
 }
 
-/* Reads a whole file, with errors that name it. */
-static uint8_t *read_file(const char *path, size_t *size_out, GError **error)
+uint8_t *clip_image_file_read(const char *path, size_t *size_out, GError **error)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -573,7 +633,7 @@ ClipRgbImage *clip_rgb_image_load_at_least(const char *path, uint32_t min_short_
     g_return_val_if_fail(path != NULL, NULL);
 
     size_t size = 0;
-    g_autofree uint8_t *data = read_file(path, &size, error);
+    g_autofree uint8_t *data = clip_image_file_read(path, &size, error);
     if (data == NULL)
         return NULL;
     return clip_rgb_image_new_from_data_at_least(data, size, path, min_short_side, error);

@@ -47,6 +47,40 @@ ClipRgbImage *clip_rgb_image_new_from_data_at_least(const void *data, size_t siz
                                                     const char *name_for_errors,
                                                     uint32_t min_short_side, GError **error);
 
+/* What a decode found besides the pixels, for callers that also want the
+ * photo's metadata (src/library/library-decoder.c). */
+typedef struct {
+    const char *format;                   /* "png" or "jpeg" */
+    uint32_t stored_width, stored_height; /* as stored: before DCT scaling and orientation */
+    int orientation;                      /* the EXIF orientation applied, 1..8 */
+    GBytes *exif; /* the EXIF block the orientation came from, "Exif\0\0" then the
+                   * TIFF structure as in JPEG's APP1; NULL when the file has none */
+} ClipRgbImageDetails;
+
+/* clip_rgb_image_new_from_data_at_least() that also fills details; clear
+ * them with clip_rgb_image_details_clear(). */
+ClipRgbImage *clip_rgb_image_new_from_data_with_details(const void *data, size_t size,
+                                                        const char *name_for_errors,
+                                                        uint32_t min_short_side,
+                                                        ClipRgbImageDetails *details,
+                                                        GError **error);
+
+void clip_rgb_image_details_clear(ClipRgbImageDetails *details);
+
+/* Reads a whole file for decoding: a regular file of at most 1 GiB, errors
+ * naming it. Free with g_free(). */
+uint8_t *clip_image_file_read(const char *path, size_t *size, GError **error);
+
+/* The limits above, for decoders of other formats: FALSE with a
+ * CLIP_ERROR_MALFORMED naming `name` when width × height is empty or too large. */
+gboolean clip_rgb_image_check_size(const char *name, uint64_t width, uint64_t height,
+                                   GError **error);
+
+/* Applies an EXIF orientation (1..8; others are ignored) in place, as PIL's
+ * ImageOps.exif_transpose() does. */
+gboolean clip_rgb_image_apply_orientation(ClipRgbImage *image, int orientation, const char *name,
+                                          GError **error);
+
 void clip_rgb_image_free(ClipRgbImage *image);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClipRgbImage, clip_rgb_image_free)

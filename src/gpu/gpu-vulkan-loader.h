@@ -19,6 +19,7 @@
     X(vkEnumeratePhysicalDevices)                                                                  \
     X(vkGetPhysicalDeviceProperties)                                                               \
     X(vkGetPhysicalDeviceFeatures2)                                                                \
+    X(vkGetPhysicalDeviceProperties2)                                                              \
     X(vkGetPhysicalDeviceQueueFamilyProperties)                                                    \
     X(vkGetPhysicalDeviceMemoryProperties)                                                         \
     X(vkEnumerateDeviceExtensionProperties)                                                        \
@@ -38,6 +39,8 @@
     X(vkAllocateMemory)                                                                            \
     X(vkFreeMemory)                                                                                \
     X(vkBindBufferMemory)                                                                          \
+    X(vkCreateBufferView)                                                                          \
+    X(vkDestroyBufferView)                                                                         \
     X(vkMapMemory)                                                                                 \
     X(vkUnmapMemory)                                                                               \
     X(vkCreateShaderModule)                                                                        \

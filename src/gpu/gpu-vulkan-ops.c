@@ -21,23 +21,39 @@
 #include "spv-matmul-f16.h"
 #include "spv-matmul-f32-vec4.h"
 #include "spv-matmul-f32.h"
+#include "spv-matmul-subgroup-f16x4.h"
+#include "spv-matmul-subgroup-f16x8.h"
+#include "spv-matmul-subgroup-f32.h"
 
-#define LOCAL_SIZE 64
+#define LOCAL_SIZE 64 /* FLAT_LOCAL_SIZE in common.glsl */
 #define MAX_GROUPS 65535
 #define MATMUL_TILE 4 /* TM = TN in matmul.comp */
+/* matmul_subgroup.comp: one workgroup of SUBGROUP_LANES computes a tile of
+ * SUBGROUP_TM rows × SUBGROUP_LANES·SUBGROUP_TN columns. */
+#define SUBGROUP_LANES 8
+#define SUBGROUP_TM 32
+#define SUBGROUP_TN 4
 
 typedef struct {
     const char *name;
     const uint32_t *code;
     size_t size;
     uint32_t n_bindings;
+    uint32_t texel_bindings; /* bit i: binding i is a uniform texel buffer, else storage */
 } ShaderInfo;
 
-#define SHADER(id, bindings) {#id, spv_##id, sizeof spv_##id, bindings}
+#define SHADER_WITH_TEXELS(id, bindings, texels) {#id, spv_##id, sizeof spv_##id, bindings, texels}
+#define SHADER(id, bindings) SHADER_WITH_TEXELS(id, bindings, 0)
 static const ShaderInfo shader_matmul_f32 = SHADER(matmul_f32, 5);
 static const ShaderInfo shader_matmul_f32_vec4 = SHADER(matmul_f32_vec4, 5);
 static const ShaderInfo shader_matmul_f16 = SHADER(matmul_f16, 5);
 static const ShaderInfo shader_matmul_f16_vec4 = SHADER(matmul_f16_vec4, 5);
+/* x and w are texel buffers (bindings 1 and 2). */
+static const ShaderInfo shader_matmul_subgroup_f32 = SHADER_WITH_TEXELS(matmul_subgroup_f32, 5, 0x6);
+static const ShaderInfo shader_matmul_subgroup_f16x8 =
+    SHADER_WITH_TEXELS(matmul_subgroup_f16x8, 5, 0x6);
+static const ShaderInfo shader_matmul_subgroup_f16x4 =
+    SHADER_WITH_TEXELS(matmul_subgroup_f16x4, 5, 0x6);
 static const ShaderInfo shader_layernorm = SHADER(layernorm, 4);
 static const ShaderInfo shader_attention = SHADER(attention, 2);
 static const ShaderInfo shader_elementwise = SHADER(elementwise, 3);
@@ -47,12 +63,18 @@ static const ShaderInfo shader_class_embed = SHADER(class_embed, 4);
 static const ShaderInfo shader_gather_rows = SHADER(gather_rows, 3);
 static const ShaderInfo shader_l2_normalize = SHADER(l2_normalize, 2);
 #undef SHADER
+#undef SHADER_WITH_TEXELS
 
 /* Push-constant blocks, mirroring the shaders' `Push` blocks field by field. */
 typedef struct {
     uint32_t M, K, N, act, has_bias, has_residual;
     uint32_t base_y, base_x, base_w, base_bias, base_res;
 } MatmulPush;
+typedef struct {
+    uint32_t M, K, N, act, has_bias, has_residual;
+    uint32_t base_y, base_bias, base_res;
+    uint32_t x_row0; /* x is bound whole: the first row of this chunk */
+} MatmulSubgroupPush;
 typedef struct {
     uint32_t rows, C;
     float eps;
@@ -82,6 +104,7 @@ typedef struct {
 } L2Push;
 
 _Static_assert(sizeof(MatmulPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
+_Static_assert(sizeof(MatmulSubgroupPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(LayernormPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(AttentionPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(ElementwisePush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
@@ -99,6 +122,8 @@ static void pipeline_free(GpuVkDevice *vk, GpuVkPipeline *pipeline)
         gpu_vkDestroyPipeline(vk->device, pipeline->pipeline, NULL);
     if (pipeline->layout != VK_NULL_HANDLE)
         gpu_vkDestroyPipelineLayout(vk->device, pipeline->layout, NULL);
+    if (pipeline->set_layout != VK_NULL_HANDLE)
+        gpu_vkDestroyDescriptorSetLayout(vk->device, pipeline->set_layout, NULL);
     g_free(pipeline);
 }
 
@@ -114,15 +139,19 @@ void gpu_vk_pipelines_destroy(GpuVkDevice *vk)
     g_hash_table_remove_all(vk->pipelines);
 }
 
-static VkDescriptorSetLayout set_layout(GpuVkDevice *vk, uint32_t n_bindings, GError **error)
+static VkDescriptorType binding_type(uint32_t texel_bindings, uint32_t binding)
 {
-    if (vk->set_layouts[n_bindings] != VK_NULL_HANDLE)
-        return vk->set_layouts[n_bindings];
+    return (texel_bindings >> binding) & 1 ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                           : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+}
+
+static gboolean create_set_layout(GpuVkDevice *vk, GpuVkPipeline *pipeline, GError **error)
+{
     VkDescriptorSetLayoutBinding bindings[GPU_VK_MAX_BINDINGS];
-    for (uint32_t i = 0; i < n_bindings; i++) {
+    for (uint32_t i = 0; i < pipeline->n_bindings; i++) {
         bindings[i] = (VkDescriptorSetLayoutBinding){
             .binding = i,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorType = binding_type(pipeline->texel_bindings, i),
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };
@@ -130,25 +159,24 @@ static VkDescriptorSetLayout set_layout(GpuVkDevice *vk, uint32_t n_bindings, GE
     VkDescriptorSetLayoutCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
         .flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR,
-        .bindingCount = n_bindings,
+        .bindingCount = pipeline->n_bindings,
         .pBindings = bindings,
     };
-    if (!gpu_vk_check(gpu_vkCreateDescriptorSetLayout(vk->device, &info, NULL,
-                                                      &vk->set_layouts[n_bindings]),
-                      "vkCreateDescriptorSetLayout", error))
-        return VK_NULL_HANDLE;
-    return vk->set_layouts[n_bindings];
+    return gpu_vk_check(gpu_vkCreateDescriptorSetLayout(vk->device, &info, NULL,
+                                                        &pipeline->set_layout),
+                        "vkCreateDescriptorSetLayout", error);
 }
 
 static GpuVkPipeline *pipeline_create(GpuVkDevice *vk, const ShaderInfo *shader, uint32_t spec,
                                       GError **error)
 {
-    VkDescriptorSetLayout layout = set_layout(vk, shader->n_bindings, error);
-    if (layout == VK_NULL_HANDLE)
-        return NULL;
-
     GpuVkPipeline *pipeline = g_new0(GpuVkPipeline, 1);
     pipeline->n_bindings = shader->n_bindings;
+    pipeline->texel_bindings = shader->texel_bindings;
+    if (!create_set_layout(vk, pipeline, error)) {
+        pipeline_free(vk, pipeline);
+        return NULL;
+    }
     VkPushConstantRange range = {
         .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         .size = GPU_VK_PUSH_CONSTANT_SIZE,
@@ -156,7 +184,7 @@ static GpuVkPipeline *pipeline_create(GpuVkDevice *vk, const ShaderInfo *shader,
     VkPipelineLayoutCreateInfo layout_info = {
         .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
         .setLayoutCount = 1,
-        .pSetLayouts = &layout,
+        .pSetLayouts = &pipeline->set_layout,
         .pushConstantRangeCount = 1,
         .pPushConstantRanges = &range,
     };
@@ -279,9 +307,11 @@ static VkDeviceSize max_rows(GpuGraph *graph, VkDeviceSize row_bytes)
     return MAX((vk->max_range - vk->offset_align) / row_bytes, 1);
 }
 
+/* views: the texel views of the shader's texel bindings, by binding (NULL
+ * when it has none); buffers: the storage bindings. */
 static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
-                     const VkDescriptorBufferInfo *buffers, const void *push, size_t push_size,
-                     uint32_t groups_x, uint32_t groups_y)
+                     const VkDescriptorBufferInfo *buffers, const VkBufferView *views,
+                     const void *push, size_t push_size, uint32_t groups_x, uint32_t groups_y)
 {
     GpuVkGraph *vg = graph->impl;
     GpuVkPipeline *pipeline = pipeline_get(graph, shader, spec);
@@ -290,12 +320,14 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
 
     VkWriteDescriptorSet writes[GPU_VK_MAX_BINDINGS];
     for (uint32_t i = 0; i < pipeline->n_bindings; i++) {
+        VkDescriptorType type = binding_type(pipeline->texel_bindings, i);
         writes[i] = (VkWriteDescriptorSet){
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-            .pBufferInfo = &buffers[i],
+            .descriptorType = type,
+            .pBufferInfo = type == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER ? &buffers[i] : NULL,
+            .pTexelBufferView = type == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER ? NULL : &views[i],
         };
     }
     uint8_t constants[GPU_VK_PUSH_CONSTANT_SIZE] = {0};
@@ -333,7 +365,7 @@ static void dispatch_flat(GpuGraph *graph, const ShaderInfo *shader, uint32_t sp
                                           shader->name, count));
         return;
     }
-    dispatch(graph, shader, spec, buffers, push, push_size, gx, gy);
+    dispatch(graph, shader, spec, buffers, NULL, push, push_size, gx, gy);
 }
 
 /* ---- ops ---- */
@@ -346,8 +378,9 @@ static const ShaderInfo *matmul_shader(GpuTensor *w, uint32_t K)
     return vec4 ? &shader_matmul_f32_vec4 : &shader_matmul_f32;
 }
 
-void gpu_vk_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
-                   GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
+static void matmul_generic(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                           GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                           uint32_t K, uint32_t N)
 {
     const ShaderInfo *shader = matmul_shader(w, K);
     VkDeviceSize chunk = MIN(max_rows(graph, (VkDeviceSize)K * 4), max_rows(graph, (VkDeviceSize)N * 4));
@@ -374,8 +407,91 @@ void gpu_vk_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, Gp
          * starting at 16-byte aligned offsets always are. */
         g_assert(K % 4 != 0 || (push.base_x % 4 == 0 && push.base_w % 4 == 0));
         uint32_t groups_y = (rows + MATMUL_TILE - 1) / MATMUL_TILE;
-        dispatch(graph, shader, 0, buffers, &push, sizeof push, groups_x, groups_y);
+        dispatch(graph, shader, 0, buffers, NULL, &push, sizeof push, groups_x, groups_y);
     }
+}
+
+/* The subgroup kernel reads x and w through whole-tensor texel views: picks
+ * the variant and w's view format, or NULL when rows would not start on
+ * texel boundaries or a view would exceed the device's texel limit. */
+static const ShaderInfo *matmul_subgroup_variant(GpuGraph *graph, GpuTensor *x, GpuTensor *w,
+                                                 uint32_t K, GpuVkTexelFormat *w_format)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    const ShaderInfo *shader;
+    VkDeviceSize w_texel_bytes = 16;
+    if (K % 4 != 0)
+        return NULL;
+    if (w->dtype == GPU_DTYPE_F32) {
+        shader = &shader_matmul_subgroup_f32;
+        *w_format = GPU_VK_TEXEL_RGBA32F;
+    } else if (K % 8 == 0) {
+        shader = &shader_matmul_subgroup_f16x8;
+        *w_format = GPU_VK_TEXEL_RGBA32UI;
+    } else {
+        shader = &shader_matmul_subgroup_f16x4;
+        *w_format = GPU_VK_TEXEL_RG32UI;
+        w_texel_bytes = 8;
+    }
+    if (gpu_vk_buffer(x)->size / 16 > vk->max_texels ||
+        gpu_vk_buffer(w)->size / w_texel_bytes > vk->max_texels)
+        return NULL;
+    return shader;
+}
+
+static void matmul_subgroup(GpuGraph *graph, const ShaderInfo *shader, GpuVkTexelFormat w_format,
+                            GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
+                            GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K,
+                            uint32_t N)
+{
+    GError *error = NULL;
+    VkBufferView views[5] = {VK_NULL_HANDLE};
+    views[1] = gpu_vk_texel_view(x, GPU_VK_TEXEL_RGBA32F, &error);
+    if (views[1] != VK_NULL_HANDLE)
+        views[2] = gpu_vk_texel_view(w, w_format, &error);
+    if (views[2] == VK_NULL_HANDLE) {
+        gpu_graph_fail(graph, error);
+        return;
+    }
+
+    /* Only y and the residual are storage windows; x is split by x_row0. */
+    VkDeviceSize chunk = MIN(max_rows(graph, (VkDeviceSize)N * 4),
+                             (VkDeviceSize)MAX_GROUPS * SUBGROUP_TM);
+    uint32_t groups_x = (N + SUBGROUP_LANES * SUBGROUP_TN - 1) / (SUBGROUP_LANES * SUBGROUP_TN);
+    for (VkDeviceSize m0 = 0; m0 < M && graph->error == NULL; m0 += chunk) {
+        uint32_t rows = (uint32_t)MIN(chunk, M - m0);
+        Window windows[5] = {
+            rows_of(y, m0, rows, N), whole(NULL), whole(NULL), whole(bias),
+            residual != NULL ? rows_of(residual, m0, rows, N) : whole(NULL),
+        };
+        VkDescriptorBufferInfo buffers[5];
+        MatmulSubgroupPush push = {
+            .M = rows, .K = K, .N = N, .act = act,
+            .has_bias = bias != NULL, .has_residual = residual != NULL,
+            .x_row0 = (uint32_t)m0,
+        };
+        push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
+        window_descriptor(graph, &windows[1], &buffers[1]);
+        window_descriptor(graph, &windows[2], &buffers[2]);
+        push.base_bias = window_descriptor(graph, &windows[3], &buffers[3]);
+        push.base_res = window_descriptor(graph, &windows[4], &buffers[4]);
+        uint32_t groups_y = (rows + SUBGROUP_TM - 1) / SUBGROUP_TM;
+        dispatch(graph, shader, 0, buffers, views, &push, sizeof push, groups_y, groups_x);
+    }
+}
+
+void gpu_vk_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
+                   GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    GpuVkTexelFormat w_format;
+    const ShaderInfo *subgroup = vk->matmul_kernel == GPU_VK_MATMUL_SUBGROUP
+                                     ? matmul_subgroup_variant(graph, x, w, K, &w_format)
+                                     : NULL;
+    if (subgroup != NULL)
+        matmul_subgroup(graph, subgroup, w_format, y, x, w, bias, residual, act, M, K, N);
+    else
+        matmul_generic(graph, y, x, w, bias, residual, act, M, K, N);
 }
 
 void gpu_vk_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,

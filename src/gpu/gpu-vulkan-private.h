@@ -9,18 +9,39 @@
 /* Push constants every driver must accept. */
 #define GPU_VK_PUSH_CONSTANT_SIZE 128
 
+/* Formats of the texel views a shader may read a tensor through. All have
+ * mandatory uniform-texel-buffer support, so no format query is needed. */
+typedef enum {
+    GPU_VK_TEXEL_RGBA32F,  /* 4 floats per fetch */
+    GPU_VK_TEXEL_RGBA32UI, /* 16 bytes per fetch: 8 packed halves */
+    GPU_VK_TEXEL_RG32UI,   /* 8 bytes per fetch: 4 packed halves */
+    GPU_VK_N_TEXEL_FORMATS,
+} GpuVkTexelFormat;
+
 typedef struct {
     VkBuffer buffer;
     VkDeviceMemory memory;
     VkDeviceSize size;
     void *mapped; /* non-NULL when the memory is host-visible and coherent */
+    /* Whole-buffer texel views, made on first use by gpu_vk_texel_view() and
+     * destroyed with the buffer, so they outlive every graph that binds them. */
+    VkBufferView views[GPU_VK_N_TEXEL_FORMATS];
 } GpuVkBuffer;
 
 typedef struct {
     VkPipeline pipeline;
     VkPipelineLayout layout;
+    VkDescriptorSetLayout set_layout;
     uint32_t n_bindings;
+    uint32_t texel_bindings; /* bit i: binding i is a uniform texel buffer */
 } GpuVkPipeline;
+
+/* Which matmul kernel a device runs (see gpu_vk_matmul()). */
+typedef enum {
+    GPU_VK_MATMUL_GENERIC,  /* matmul.comp: storage buffers, register tiles; any device */
+    GPU_VK_MATMUL_SUBGROUP, /* matmul_subgroup.comp: texel fetches and subgroup shuffles,
+                               for CPU drivers whose invocations are SIMD lanes */
+} GpuVkMatmulKernel;
 
 typedef struct {
     VkPhysicalDevice physical;
@@ -40,8 +61,9 @@ typedef struct {
 
     VkDeviceSize max_range;    /* the largest window one binding may cover */
     VkDeviceSize offset_align; /* binding offsets are multiples of this */
+    VkDeviceSize max_texels;   /* the most texels one texel view may cover */
+    GpuVkMatmulKernel matmul_kernel;
 
-    VkDescriptorSetLayout set_layouts[GPU_VK_MAX_BINDINGS + 1]; /* by binding count */
     GHashTable *pipelines; /* "shader/spec" → GpuVkPipeline */
 } GpuVkDevice;
 
@@ -64,6 +86,10 @@ static inline GpuVkBuffer *gpu_vk_buffer(GpuTensor *tensor)
 
 /* Turns a failed VkResult into a GError; TRUE on success. */
 gboolean gpu_vk_check(VkResult result, const char *what, GError **error);
+
+/* The tensor's whole buffer as a texel view of that format, made on first
+ * use; VK_NULL_HANDLE with an error if it cannot be made. */
+VkBufferView gpu_vk_texel_view(GpuTensor *tensor, GpuVkTexelFormat format, GError **error);
 
 /* Pipelines (gpu-vulkan-ops.c). */
 void gpu_vk_pipelines_destroy(GpuVkDevice *vk);

@@ -2,7 +2,6 @@
  * transfers and graph submission. The op recorders live in gpu-vulkan-ops.c. */
 #include "gpu-vulkan-private.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Staging transfers move at most this much per submit. */
@@ -67,13 +66,6 @@ static void create_messenger(void)
     gpu_vkCreateDebugUtilsMessengerEXT(instance, &info, NULL, &messenger);
 }
 
-static void destroy_instance(void)
-{
-    if (messenger != VK_NULL_HANDLE)
-        gpu_vkDestroyDebugUtilsMessengerEXT(instance, messenger, NULL);
-    gpu_vkDestroyInstance(instance, NULL);
-}
-
 static gboolean create_instance(GError **error)
 {
     if (!gpu_vk_load_loader(error))
@@ -119,7 +111,9 @@ static gboolean create_instance(GError **error)
     validation_enabled = validate;
     if (validate)
         create_messenger();
-    atexit(destroy_instance);
+    /* The instance lives as long as the process and is never destroyed:
+     * destroying it unloads the driver, and leak checkers then can no
+     * longer tell the driver's own allocations from ours. */
     return TRUE;
 }
 
@@ -225,6 +219,9 @@ static gboolean find_memory_type(GpuVkDevice *vk, uint32_t allowed, VkMemoryProp
 
 static void buffer_destroy(GpuVkDevice *vk, GpuVkBuffer *buffer)
 {
+    for (int i = 0; i < GPU_VK_N_TEXEL_FORMATS; i++)
+        if (buffer->views[i] != VK_NULL_HANDLE)
+            gpu_vkDestroyBufferView(vk->device, buffer->views[i], NULL);
     if (buffer->mapped != NULL)
         gpu_vkUnmapMemory(vk->device, buffer->memory);
     if (buffer->buffer != VK_NULL_HANDLE)
@@ -245,8 +242,8 @@ static gboolean buffer_create(GpuVkDevice *vk, VkDeviceSize size, gboolean host_
     VkBufferCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = size,
-        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
     if (!gpu_vk_check(gpu_vkCreateBuffer(vk->device, &info, NULL, &buffer->buffer),
@@ -306,6 +303,32 @@ static gboolean vulkan_tensor_alloc(GpuTensor *tensor, GError **error)
     }
     tensor->impl = buffer;
     return TRUE;
+}
+
+VkBufferView gpu_vk_texel_view(GpuTensor *tensor, GpuVkTexelFormat format, GError **error)
+{
+    static const VkFormat formats[GPU_VK_N_TEXEL_FORMATS] = {
+        [GPU_VK_TEXEL_RGBA32F] = VK_FORMAT_R32G32B32A32_SFLOAT,
+        [GPU_VK_TEXEL_RGBA32UI] = VK_FORMAT_R32G32B32A32_UINT,
+        [GPU_VK_TEXEL_RG32UI] = VK_FORMAT_R32G32_UINT,
+    };
+    GpuVkDevice *vk = gpu_vk_device(tensor->device);
+    GpuVkBuffer *buffer = gpu_vk_buffer(tensor);
+    /* Graphs may record from several threads; the lock keeps one view per format. */
+    g_mutex_lock(&vk->lock);
+    if (buffer->views[format] == VK_NULL_HANDLE) {
+        VkBufferViewCreateInfo info = {
+            .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+            .buffer = buffer->buffer,
+            .format = formats[format],
+            .range = VK_WHOLE_SIZE, /* sizes are multiples of 16 bytes, whole texels */
+        };
+        gpu_vk_check(gpu_vkCreateBufferView(vk->device, &info, NULL, &buffer->views[format]),
+                     "vkCreateBufferView", error);
+    }
+    VkBufferView view = buffer->views[format];
+    g_mutex_unlock(&vk->lock);
+    return view;
 }
 
 static void vulkan_tensor_release(GpuTensor *tensor)
@@ -508,9 +531,6 @@ static void vulkan_device_free(GpuDevice *device)
     if (vk->device != VK_NULL_HANDLE) {
         gpu_vkDeviceWaitIdle(vk->device);
         gpu_vk_pipelines_destroy(vk);
-        for (guint i = 0; i <= GPU_VK_MAX_BINDINGS; i++)
-            if (vk->set_layouts[i] != VK_NULL_HANDLE)
-                gpu_vkDestroyDescriptorSetLayout(vk->device, vk->set_layouts[i], NULL);
         buffer_destroy(vk, &vk->staging);
         buffer_destroy(vk, &vk->dummy);
         if (vk->transfer_fence != VK_NULL_HANDLE)
@@ -632,6 +652,43 @@ static gboolean create_transfer_objects(GpuVkDevice *vk, GError **error)
            buffer_create(vk, 16, FALSE, &vk->dummy, error);
 }
 
+/* The subgroup kernel shuffles between the 8 invocations of its workgroup,
+ * which must therefore share one subgroup. */
+static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
+{
+    VkPhysicalDeviceSubgroupProperties subgroup = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+    };
+    VkPhysicalDeviceProperties2 properties = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+        .pNext = &subgroup,
+    };
+    gpu_vkGetPhysicalDeviceProperties2(physical, &properties);
+    return subgroup.subgroupSize >= 8 &&
+           (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
+}
+
+/* CPU drivers (lavapipe) get the subgroup kernel: their invocations are SIMD
+ * lanes, and it is ~100× faster there than the generic one. GPUs get the
+ * generic kernel. SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
+ * choice (tests run both kernels on one device); the subgroup kernel still
+ * needs subgroup shuffles, else the generic one runs. */
+static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type)
+{
+    gboolean subgroup = device_has_subgroup_shuffle(physical);
+    const char *forced = g_getenv("SPYGLASS_MATMUL_KERNEL");
+    if (forced != NULL && strcmp(forced, "generic") == 0)
+        return GPU_VK_MATMUL_GENERIC;
+    if (forced != NULL && strcmp(forced, "subgroup") != 0)
+        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup)\n",
+                   forced);
+    if (forced != NULL && strcmp(forced, "subgroup") == 0)
+        return subgroup ? GPU_VK_MATMUL_SUBGROUP : GPU_VK_MATMUL_GENERIC;
+    return subgroup && type == GPU_DEVICE_TYPE_CPU ? GPU_VK_MATMUL_SUBGROUP
+                                                   : GPU_VK_MATMUL_GENERIC;
+}
+
 GpuDevice *gpu_vulkan_device_new(int index, GError **error)
 {
     g_autoptr(GPtrArray) physical = physical_devices(error);
@@ -651,6 +708,7 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     vk->offset_align = MAX(vk->properties.limits.minStorageBufferOffsetAlignment,
                            (VkDeviceSize)MIN_OFFSET_ALIGN);
     vk->max_range = vk->properties.limits.maxStorageBufferRange;
+    vk->max_texels = vk->properties.limits.maxTexelBufferElements;
     vk->pipelines = g_hash_table_new(g_str_hash, g_str_equal);
 
     GpuDevice *device = g_new0(GpuDevice, 1);
@@ -659,6 +717,7 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     device->type = device_type_from_vk(vk->properties.deviceType);
     device->fp16 = device_has_fp16_arithmetic(vk->physical);
     device->impl = vk;
+    vk->matmul_kernel = choose_matmul_kernel(vk->physical, device->type);
 
     if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
         gpu_device_free(device);

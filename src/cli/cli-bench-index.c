@@ -1,0 +1,210 @@
+/* cli-bench-index.c: `spyglass-cli bench index`: indexing throughput on 12-megapixel JPEGs.
+ *
+ * Writes a corpus of camera-sized JPEGs (4000×3000, generated with libjpeg)
+ * to a temporary folder, indexes it into a temporary library with --model's
+ * weights (random ViT-B/32 ones without --model) on the chosen device, and
+ * reports photos/s and where the time went: decode (summed over the decode
+ * threads), encode and store. The encoder is warmed up first so shader
+ * compilation is not counted. Everything temporary is removed afterwards.
+ */
+#include "cli-model.h"
+
+#include "library/library-indexer.h"
+
+#include <glib/gstdio.h>
+#include <jpeglib.h>
+#include <stdio.h>
+
+#define BENCH_PHOTOS  24
+#define BENCH_WIDTH   4000
+#define BENCH_HEIGHT  3000
+#define BENCH_QUALITY 90
+
+/* One row of a photo-like picture: gradients with some grain, different per seed. */
+static void fill_row(guint8 *row, guint32 y, guint32 seed, guint32 *noise)
+{
+    for (guint32 x = 0; x < BENCH_WIDTH; x++) {
+        *noise ^= *noise << 13, *noise ^= *noise >> 17, *noise ^= *noise << 5;
+        int grain = (int)(*noise & 15) - 8;
+        row[3 * x + 0] =
+            (guint8)CLAMP((int)((x * 255u) / BENCH_WIDTH + seed * 37) % 256 + grain, 0, 255);
+        row[3 * x + 1] = (guint8)CLAMP((int)((y * 255u) / BENCH_HEIGHT) + grain, 0, 255);
+        row[3 * x + 2] = (guint8)CLAMP((int)(((x + y) / 16 + seed * 91) % 256) + grain, 0, 255);
+    }
+}
+
+static gboolean write_jpeg(const char *path, guint32 seed, GError **error)
+{
+    FILE *file = g_fopen(path, "wb");
+    if (file == NULL) {
+        int errsv = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", path,
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    cinfo.err = jpeg_std_error(&jerr); /* a write error here exits: it is a benchmark */
+    jpeg_create_compress(&cinfo);
+    jpeg_stdio_dest(&cinfo, file);
+    cinfo.image_width = BENCH_WIDTH;
+    cinfo.image_height = BENCH_HEIGHT;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, BENCH_QUALITY, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    g_autofree guint8 *row = g_malloc(BENCH_WIDTH * 3);
+    guint32 noise = 2463534242u + seed;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        fill_row(row, cinfo.next_scanline, seed, &noise);
+        JSAMPROW rows[] = {row};
+        jpeg_write_scanlines(&cinfo, rows, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    if (fclose(file) != 0) {
+        int errsv = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", path,
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean write_corpus(const char *folder, GError **error)
+{
+    if (g_mkdir(folder, 0700) != 0) {
+        int errsv = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errsv), "%s: %s", folder,
+                    g_strerror(errsv));
+        return FALSE;
+    }
+    for (guint32 i = 0; i < BENCH_PHOTOS; i++) {
+        g_autofree char *name = g_strdup_printf("IMG_%04u.jpg", i);
+        g_autofree char *path = g_build_filename(folder, name, NULL);
+        if (!write_jpeg(path, i, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Removes the temporary folder: the corpus and the library (with its WAL). */
+static void remove_tree(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_rmdir(path);
+}
+
+static ClipModel *bench_model(const CliOptions *options, GError **error)
+{
+    if (options->model != NULL)
+        return clip_model_load(options->model, error);
+    ClipConfig config;
+    clip_config_init_vit_b_32(&config);
+    return clip_model_new_random(&config, 1);
+}
+
+/* One batch through the encoder so that shader compilation is not timed. */
+static gboolean warm_up(ClipSession *session, const ClipConfig *config, GError **error)
+{
+    size_t elements = (size_t)3 * config->image_size * config->image_size;
+    g_autofree float *pixels = g_new0(float, elements);
+    g_autofree float *features = g_new(float, config->embed_dim);
+    return clip_session_encode_images(session, pixels, 1, features, error);
+}
+
+static void print_bench(const CliOptions *options, const ClipModel *model, GpuDevice *device,
+                        const LibraryIndexResult *result, guint threads)
+{
+    double work = result->decode_seconds + result->encode_seconds + result->store_seconds;
+    double shares[3] = {result->decode_seconds / work, result->encode_seconds / work,
+                        result->store_seconds / work};
+    double rate = result->embedded / result->pipeline_seconds;
+    if (options->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "device");
+        json_builder_add_string_value(b, gpu_device_name(device));
+        json_builder_set_member_name(b, "model");
+        json_builder_add_string_value(b, model->name);
+        json_builder_set_member_name(b, "photos");
+        json_builder_add_int_value(b, result->embedded);
+        json_builder_set_member_name(b, "decode_threads");
+        json_builder_add_int_value(b, threads);
+        json_builder_set_member_name(b, "seconds");
+        json_builder_add_double_value(b, result->pipeline_seconds);
+        json_builder_set_member_name(b, "photos_per_second");
+        json_builder_add_double_value(b, rate);
+        const char *names[] = {"decode_share", "encode_share", "store_share"};
+        for (int i = 0; i < 3; i++) {
+            json_builder_set_member_name(b, names[i]);
+            json_builder_add_double_value(b, shares[i]);
+        }
+        json_builder_end_object(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        cli_print_json(root);
+        return;
+    }
+    printf("index %u JPEGs of %u×%u with %s on %s, %u decode threads\n", result->embedded,
+           BENCH_WIDTH, BENCH_HEIGHT, model->name, gpu_device_name(device), threads);
+    printf("  %.2f photos/s (%.1f s)\n", rate, result->pipeline_seconds);
+    printf("  time: decode %.1f s (%.0f%%, summed over threads), encode %.1f s (%.0f%%), "
+           "store %.3f s (%.2f%%)\n",
+           result->decode_seconds, shares[0] * 100, result->encode_seconds, shares[1] * 100,
+           result->store_seconds, shares[2] * 100);
+}
+
+static gboolean run_bench(const CliOptions *options, const char *tmp, GError **error)
+{
+    g_autofree char *photos = g_build_filename(tmp, "photos", NULL);
+    g_autofree char *db = g_build_filename(tmp, "library.db", NULL);
+    if (options->verbosity >= 0)
+        fprintf(stderr, "bench index: writing %d JPEGs of %d×%d...\n", BENCH_PHOTOS, BENCH_WIDTH,
+                BENCH_HEIGHT);
+    if (!write_corpus(photos, error))
+        return FALSE;
+
+    g_autoptr(ClipModel) model = bench_model(options, error);
+    g_autoptr(GpuDevice) device = model ? gpu_device_open(options->device, error) : NULL;
+    if (device == NULL)
+        return FALSE;
+    ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
+                                  ? CLIP_PRECISION_F32
+                                  : CLIP_PRECISION_AUTO;
+    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, error);
+    g_autoptr(ClipSession) session = encoder ? clip_session_new(encoder) : NULL;
+    g_autoptr(LibraryStore) store = session ? library_store_open(db, error) : NULL;
+    if (store == NULL || !warm_up(session, &model->config, error))
+        return FALSE;
+
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    const char *folders[] = {photos, NULL};
+    gboolean ok =
+        library_index_folders(store, model, session, folders, &params, &result, NULL, error);
+    if (ok)
+        print_bench(options, model, device, &result, g_get_num_processors());
+    library_index_result_clear(&result);
+    return ok;
+}
+
+int cli_bench_index(const CliOptions *options)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *tmp = g_dir_make_tmp("spyglass-bench-index-XXXXXX", &error);
+    if (tmp == NULL)
+        return cli_fail("bench index: %s", error->message);
+    gboolean ok = run_bench(options, tmp, &error);
+    remove_tree(tmp);
+    return ok ? CLI_EXIT_OK : cli_fail("bench index: %s", error->message);
+}

@@ -1,0 +1,530 @@
+/* library-indexer.c: the indexing run: walk and sync, then decode → encode → store. */
+#include "library-indexer.h"
+
+#include "library-decoder.h"
+#include "library-sync.h"
+
+#include <string.h>
+
+#define DEFAULT_BATCH_SIZE  16
+#define DEFAULT_COMMIT_SIZE 64
+/* Decoded photos waiting for the encoder, per decode thread: enough to keep
+ * the encoder fed, few enough to bound memory (a 224² photo is 600 KB). */
+#define DECODED_PER_THREAD 2
+
+/* One photo on its way through the pipeline. */
+typedef struct {
+    gint64 photo_id;
+    char *path;
+    char *fingerprint;
+    LibraryPhotoInfo info;
+    float *pixels;    /* (3, S, S) once decoded */
+    float *embedding; /* (E) once encoded, L2-normalised */
+    char *error;      /* why it could not be decoded */
+    gboolean skipped; /* the run stopped before it was decoded */
+    double decode_seconds;
+} PhotoJob;
+
+typedef struct {
+    LibraryStore *store;
+    const ClipModel *model;
+    ClipSession *session;
+    LibraryIndexParams params;
+    LibraryIndexResult *result;
+    GCancellable *cancellable;
+    size_t image_elements; /* 3 × S × S */
+    guint dim;             /* E */
+
+    GThreadPool *decoders;
+    GAsyncQueue *decoded;  /* PhotoJob* from the decoders */
+    GAsyncQueue *to_write; /* GPtrArray* of PhotoJob* per transaction, then writer_end */
+    GThread *writer;
+    gint stopping;        /* atomic: an error or cancellation; feed no more */
+    GError *writer_error; /* set by the writer before it sets stopping */
+    guint total;          /* photos to store */
+    guint stored;         /* by the writer */
+    gint64 start_time;
+} Pipeline;
+
+/* Tells the writer that nothing more will come. */
+static GPtrArray writer_end;
+
+void library_index_params_init(LibraryIndexParams *params)
+{
+    *params = (LibraryIndexParams){
+        .decode_threads = 0,
+        .batch_size = DEFAULT_BATCH_SIZE,
+        .commit_size = DEFAULT_COMMIT_SIZE,
+    };
+}
+
+static void index_failure_free(LibraryIndexFailure *failure)
+{
+    g_free(failure->path);
+    g_free(failure->error);
+    g_free(failure);
+}
+
+void library_index_result_init(LibraryIndexResult *result)
+{
+    *result = (LibraryIndexResult){
+        .failed = g_ptr_array_new_with_free_func((GDestroyNotify)index_failure_free),
+        .problems = g_ptr_array_new(),
+        .offline = g_ptr_array_new_with_free_func(g_free),
+    };
+}
+
+void library_index_result_clear(LibraryIndexResult *result)
+{
+    g_clear_pointer(&result->failed, g_ptr_array_unref);
+    g_clear_pointer(&result->problems, g_ptr_array_unref);
+    g_clear_pointer(&result->offline, g_ptr_array_unref);
+}
+
+static void photo_job_free(PhotoJob *job)
+{
+    g_free(job->path);
+    g_free(job->fingerprint);
+    library_photo_info_clear(&job->info);
+    g_free(job->pixels);
+    g_free(job->embedding);
+    g_free(job->error);
+    g_free(job);
+}
+
+static gboolean pipeline_stopping(Pipeline *pipeline)
+{
+    return g_atomic_int_get(&pipeline->stopping) ||
+           g_cancellable_is_cancelled(pipeline->cancellable);
+}
+
+/* Decode workers */
+
+/* Fingerprints, decodes and preprocesses one photo (a pool thread). */
+static void decode_photo(gpointer data, gpointer user_data)
+{
+    PhotoJob *job = data;
+    Pipeline *pipeline = user_data;
+    if (pipeline_stopping(pipeline)) {
+        job->skipped = TRUE;
+        g_async_queue_push(pipeline->decoded, job);
+        return;
+    }
+    gint64 start = g_get_monotonic_time();
+    const ClipConfig *config = &pipeline->model->config;
+    g_autoptr(GError) error = NULL;
+    job->fingerprint = library_fingerprint_file(job->path, &error);
+    g_autoptr(ClipRgbImage) image =
+        job->fingerprint != NULL
+            ? library_decode_photo(job->path, config->image_size, &job->info, &error)
+            : NULL;
+    if (image != NULL) {
+        job->pixels = g_new(float, pipeline->image_elements);
+        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
+                        job->pixels);
+    } else {
+        job->error = g_strdup(error->message);
+    }
+    job->decode_seconds = (g_get_monotonic_time() - start) / 1e6;
+    g_async_queue_push(pipeline->decoded, job);
+}
+
+/* The writer */
+
+static void report_progress(Pipeline *pipeline)
+{
+    if (pipeline->params.progress == NULL)
+        return;
+    double elapsed = (g_get_monotonic_time() - pipeline->start_time) / 1e6;
+    double rate = elapsed > 0 ? pipeline->stored / elapsed : 0;
+    LibraryIndexProgress progress = {
+        .done = pipeline->stored,
+        .total = pipeline->total,
+        .photos_per_second = rate,
+        .eta_seconds = rate > 0 ? (pipeline->total - pipeline->stored) / rate : -1,
+    };
+    pipeline->params.progress(&progress, pipeline->params.progress_data);
+}
+
+static gboolean write_job(Pipeline *pipeline, PhotoJob *job, GError **error)
+{
+    if (job->embedding != NULL)
+        return library_store_set_photo_embedded(pipeline->store, job->photo_id, &job->info,
+                                                job->fingerprint, pipeline->model->id,
+                                                pipeline->dim, job->embedding, error);
+    return library_store_set_photo_failed(pipeline->store, job->photo_id, job->fingerprint,
+                                          job->error, error);
+}
+
+/* Stores jobs in one transaction. */
+static gboolean write_jobs(Pipeline *pipeline, GPtrArray *jobs, GError **error)
+{
+    if (!library_store_begin(pipeline->store, error))
+        return FALSE;
+    for (guint i = 0; i < jobs->len; i++) {
+        if (!write_job(pipeline, g_ptr_array_index(jobs, i), error)) {
+            library_store_rollback(pipeline->store);
+            return FALSE;
+        }
+    }
+    return library_store_commit(pipeline->store, error);
+}
+
+/* Only once committed do photos count as embedded or failed. */
+static void count_written(Pipeline *pipeline, GPtrArray *jobs)
+{
+    LibraryIndexResult *result = pipeline->result;
+    for (guint i = 0; i < jobs->len; i++) {
+        PhotoJob *job = g_ptr_array_index(jobs, i);
+        if (job->embedding != NULL) {
+            result->embedded++;
+        } else {
+            LibraryIndexFailure *failure = g_new0(LibraryIndexFailure, 1);
+            failure->path = g_strdup(job->path);
+            failure->error = g_strdup(job->error);
+            g_ptr_array_add(result->failed, failure);
+        }
+    }
+    pipeline->stored += jobs->len;
+}
+
+/* Takes what is queued, up to a transaction's worth; FALSE once the end came. */
+static gboolean writer_gather(Pipeline *pipeline, GPtrArray *jobs)
+{
+    GPtrArray *unit = g_async_queue_pop(pipeline->to_write);
+    while (unit != &writer_end) {
+        g_ptr_array_extend_and_steal(jobs, unit);
+        if (jobs->len >= pipeline->params.commit_size ||
+            (unit = g_async_queue_try_pop(pipeline->to_write)) == NULL)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gpointer writer_thread(gpointer data)
+{
+    Pipeline *pipeline = data;
+    gboolean more = TRUE;
+    while (more) {
+        g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func((GDestroyNotify)photo_job_free);
+        more = writer_gather(pipeline, jobs);
+        /* After a failure or cancellation the rest is only drained: those
+         * photos stay pending for the next run. */
+        if (jobs->len == 0 || pipeline->writer_error != NULL ||
+            g_cancellable_is_cancelled(pipeline->cancellable))
+            continue;
+        gint64 start = g_get_monotonic_time();
+        if (write_jobs(pipeline, jobs, &pipeline->writer_error)) {
+            count_written(pipeline, jobs);
+            report_progress(pipeline);
+        } else {
+            g_atomic_int_set(&pipeline->stopping, TRUE);
+        }
+        pipeline->result->store_seconds += (g_get_monotonic_time() - start) / 1e6;
+    }
+    return NULL;
+}
+
+/* The encoder (the calling thread) */
+
+/* Encodes a batch of decoded jobs and moves them to the outgoing unit. */
+static gboolean encode_batch(Pipeline *pipeline, GPtrArray *batch, GPtrArray *outgoing,
+                             float *pixels, float *features, GError **error)
+{
+    guint n = batch->len;
+    for (guint i = 0; i < n; i++) {
+        PhotoJob *job = g_ptr_array_index(batch, i);
+        memcpy(pixels + i * pipeline->image_elements, job->pixels,
+               pipeline->image_elements * sizeof(float));
+        g_clear_pointer(&job->pixels, g_free);
+    }
+    gint64 start = g_get_monotonic_time();
+    gboolean ok = clip_session_encode_images(pipeline->session, pixels, n, features, error);
+    pipeline->result->encode_seconds += (g_get_monotonic_time() - start) / 1e6;
+    if (!ok)
+        return FALSE;
+    clip_normalize_rows(features, n, pipeline->dim);
+    for (guint i = 0; i < n; i++) {
+        PhotoJob *job = g_ptr_array_index(batch, i);
+        job->embedding =
+            g_memdup2(features + (size_t)i * pipeline->dim, pipeline->dim * sizeof(float));
+        g_ptr_array_add(outgoing, job);
+    }
+    g_free(g_ptr_array_steal(batch, NULL)); /* the jobs now belong to outgoing */
+    return TRUE;
+}
+
+static GPtrArray *job_array_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)photo_job_free);
+}
+
+/* Hands the outgoing unit to the writer and starts a new one. */
+static void send_to_writer(Pipeline *pipeline, GPtrArray **outgoing)
+{
+    if ((*outgoing)->len == 0)
+        return;
+    g_async_queue_push(pipeline->to_write, *outgoing);
+    *outgoing = job_array_new();
+}
+
+static PhotoJob *photo_job_new(const LibraryPhoto *photo)
+{
+    PhotoJob *job = g_new0(PhotoJob, 1);
+    job->photo_id = photo->id;
+    job->path = g_strdup(photo->path);
+    return job;
+}
+
+typedef struct {
+    GPtrArray *batch;    /* decoded, waiting for the encoder */
+    GPtrArray *outgoing; /* encoded or failed, waiting for the writer */
+    float *pixels, *features;
+    guint next, in_flight;
+} EncoderState;
+
+/* Feeds the decoders up to the window; nothing once the run is stopping. */
+static void feed_decoders(Pipeline *pipeline, GPtrArray *todo, EncoderState *state, guint window)
+{
+    while (!pipeline_stopping(pipeline) && state->next < todo->len && state->in_flight < window) {
+        g_thread_pool_push(pipeline->decoders,
+                           photo_job_new(g_ptr_array_index(todo, state->next++)), NULL);
+        state->in_flight++;
+    }
+}
+
+/* Takes one decoded job; encodes when a batch is full or nothing more will come. */
+static gboolean take_decoded(Pipeline *pipeline, GPtrArray *todo, EncoderState *state,
+                             GError **error)
+{
+    PhotoJob *job = g_async_queue_pop(pipeline->decoded);
+    state->in_flight--;
+    pipeline->result->decode_seconds += job->decode_seconds;
+    if (job->skipped || pipeline_stopping(pipeline))
+        photo_job_free(job);
+    else if (job->pixels == NULL)
+        g_ptr_array_add(state->outgoing, job);
+    else
+        g_ptr_array_add(state->batch, job);
+
+    gboolean last =
+        state->in_flight == 0 && (state->next == todo->len || pipeline_stopping(pipeline));
+    if (state->batch->len > 0 && !pipeline_stopping(pipeline) &&
+        (state->batch->len == pipeline->params.batch_size || last)) {
+        if (!encode_batch(pipeline, state->batch, state->outgoing, state->pixels, state->features,
+                          error))
+            return FALSE;
+        send_to_writer(pipeline, &state->outgoing);
+    } else if (state->outgoing->len >= pipeline->params.commit_size || last) {
+        send_to_writer(pipeline, &state->outgoing);
+    }
+    return TRUE;
+}
+
+static gboolean run_encoder(Pipeline *pipeline, GPtrArray *todo, GError **error)
+{
+    guint batch_size = pipeline->params.batch_size;
+    guint window = pipeline->params.decode_threads * DECODED_PER_THREAD + batch_size;
+    EncoderState state = {
+        .batch = job_array_new(),
+        .outgoing = job_array_new(),
+        .pixels = g_new(float, batch_size * pipeline->image_elements),
+        .features = g_new(float, (size_t)batch_size * pipeline->dim),
+    };
+    gboolean ok = TRUE;
+    feed_decoders(pipeline, todo, &state, window);
+    while (state.in_flight > 0) {
+        if (ok && !take_decoded(pipeline, todo, &state, error)) {
+            ok = FALSE;
+            g_atomic_int_set(&pipeline->stopping, TRUE);
+        } else if (!ok) {
+            photo_job_free(g_async_queue_pop(pipeline->decoded));
+            state.in_flight--;
+        }
+        feed_decoders(pipeline, todo, &state, window);
+    }
+    if (ok)
+        send_to_writer(pipeline, &state.outgoing);
+    g_ptr_array_unref(state.batch);
+    g_ptr_array_unref(state.outgoing);
+    g_free(state.pixels);
+    g_free(state.features);
+    return ok;
+}
+
+static void pipeline_init(Pipeline *pipeline, LibraryStore *store, const ClipModel *model,
+                          ClipSession *session, const LibraryIndexParams *params,
+                          LibraryIndexResult *result, GCancellable *cancellable)
+{
+    *pipeline = (Pipeline){
+        .store = store,
+        .model = model,
+        .session = session,
+        .result = result,
+        .cancellable = cancellable,
+        .image_elements = (size_t)3 * model->config.image_size * model->config.image_size,
+        .dim = model->config.embed_dim,
+    };
+    if (params != NULL)
+        pipeline->params = *params;
+    else
+        library_index_params_init(&pipeline->params);
+    if (pipeline->params.decode_threads == 0)
+        pipeline->params.decode_threads = g_get_num_processors();
+    pipeline->params.batch_size = MAX(pipeline->params.batch_size, 1);
+    pipeline->params.commit_size = MAX(pipeline->params.commit_size, 1);
+}
+
+/* Runs decode → encode → store over the photos in todo. */
+static gboolean pipeline_run(Pipeline *pipeline, GPtrArray *todo, GError **error)
+{
+    pipeline->total = todo->len;
+    pipeline->start_time = g_get_monotonic_time();
+    if (todo->len == 0)
+        return !g_cancellable_set_error_if_cancelled(pipeline->cancellable, error);
+
+    pipeline->decoded = g_async_queue_new();
+    pipeline->to_write = g_async_queue_new();
+    pipeline->decoders = g_thread_pool_new(decode_photo, pipeline,
+                                           (gint)pipeline->params.decode_threads, FALSE, NULL);
+    pipeline->writer = g_thread_new("spyglass-writer", writer_thread, pipeline);
+
+    gboolean ok = run_encoder(pipeline, todo, error);
+
+    g_async_queue_push(pipeline->to_write, &writer_end);
+    g_thread_join(pipeline->writer);
+    g_thread_pool_free(pipeline->decoders, FALSE, TRUE);
+    g_async_queue_unref(pipeline->decoded);
+    g_async_queue_unref(pipeline->to_write);
+    pipeline->result->pipeline_seconds = (g_get_monotonic_time() - pipeline->start_time) / 1e6;
+
+    if (ok && pipeline->writer_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&pipeline->writer_error));
+        ok = FALSE;
+    }
+    g_clear_error(&pipeline->writer_error);
+    return ok && !g_cancellable_set_error_if_cancelled(pipeline->cancellable, error);
+}
+
+/* Keeps the photos a walk found: one it could not reach (below an
+ * unreadable folder) would fail now and stay failed while unchanged. */
+static void keep_walked(GPtrArray *todo, const LibraryCrawl *crawl)
+{
+    g_autoptr(GHashTable) walked = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < crawl->files->len; i++)
+        g_hash_table_add(walked, ((LibraryCrawlFile *)g_ptr_array_index(crawl->files, i))->path);
+    for (guint i = todo->len; i > 0; i--)
+        if (!g_hash_table_contains(walked, ((LibraryPhoto *)g_ptr_array_index(todo, i - 1))->path))
+            g_ptr_array_remove_index(todo, i - 1);
+}
+
+/* Embeds what lacks model's embedding; with a crawl, only what it found. */
+static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
+                                 const LibraryCrawl *crawl, const LibraryIndexParams *params,
+                                 LibraryIndexResult *result, GCancellable *cancellable,
+                                 GError **error)
+{
+    g_autoptr(GPtrArray) todo = library_store_list_unembedded(store, model->id, error);
+    if (todo == NULL)
+        return FALSE;
+    if (crawl != NULL)
+        keep_walked(todo, crawl);
+    Pipeline pipeline;
+    pipeline_init(&pipeline, store, model, session, params, result, cancellable);
+    return pipeline_run(&pipeline, todo, error);
+}
+
+gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
+                                  const LibraryIndexParams *params, LibraryIndexResult *result,
+                                  GCancellable *cancellable, GError **error)
+{
+    library_index_result_init(result);
+    return index_unembedded(store, model, session, NULL, params, result, cancellable, error);
+}
+
+/* Walk and sync */
+
+/* Records the model and adds the folders, in one transaction. */
+static gboolean register_model_and_folders(LibraryStore *store, const ClipModel *model,
+                                           const char *const *folders, GError **error)
+{
+    /* Absolute, so that later runs from any folder find it again. */
+    g_autofree char *dir = model->dir != NULL && model->dir[0] != '\0'
+                               ? g_canonicalize_filename(model->dir, NULL)
+                               : NULL;
+    LibraryModelRecord record = {
+        .id = model->id,
+        .name = model->name,
+        .dir = dir,
+        .dim = model->config.embed_dim,
+    };
+    if (!library_store_begin(store, error))
+        return FALSE;
+    gboolean ok = library_store_set_current_model(store, &record, error);
+    for (guint i = 0; ok && folders != NULL && folders[i] != NULL; i++) {
+        g_autofree char *path = g_canonicalize_filename(folders[i], NULL);
+        gint64 id;
+        ok = library_store_add_folder(store, path, &id, error);
+    }
+    if (!ok) {
+        library_store_rollback(store);
+        return FALSE;
+    }
+    return library_store_commit(store, error);
+}
+
+/* Walks every library folder and applies what changed to the store. */
+static LibraryCrawl *walk_and_sync(LibraryStore *store, const ClipModel *model,
+                                   LibraryIndexResult *result, GCancellable *cancellable,
+                                   GError **error)
+{
+    g_autoptr(GPtrArray) folders = library_store_list_folders(store, error);
+    if (folders == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) roots = g_ptr_array_new();
+    g_autofree gint64 *ids = g_new(gint64, folders->len + 1);
+    for (guint i = 0; i < folders->len; i++) {
+        LibraryFolder *folder = g_ptr_array_index(folders, i);
+        g_ptr_array_add(roots, folder->path);
+        ids[i] = folder->id;
+    }
+    g_ptr_array_add(roots, NULL);
+
+    g_autoptr(LibraryCrawl) crawl = library_crawl((const char *const *)roots->pdata, cancellable);
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+        return NULL;
+    LibrarySyncResult sync;
+    if (!library_sync_crawl(store, crawl, ids, model->id, &sync, cancellable, error)) {
+        library_sync_result_clear(&sync);
+        return NULL;
+    }
+    result->added = sync.added;
+    result->updated = sync.updated;
+    result->removed = sync.removed;
+    result->unchanged = sync.unchanged;
+    result->walk_complete = crawl->complete;
+    g_ptr_array_extend_and_steal(result->offline, g_steal_pointer(&sync.offline));
+    g_ptr_array_unref(result->problems);
+    result->problems = g_ptr_array_ref(crawl->problems);
+    library_sync_result_clear(&sync);
+    return g_steal_pointer(&crawl);
+}
+
+gboolean library_index_folders(LibraryStore *store, const ClipModel *model, ClipSession *session,
+                               const char *const *folders, const LibraryIndexParams *params,
+                               LibraryIndexResult *result, GCancellable *cancellable,
+                               GError **error)
+{
+    library_index_result_init(result);
+    if (!register_model_and_folders(store, model, folders, error))
+        return FALSE;
+    /* The walk's long queries stop on cancellation; the pipeline's commits
+     * are short and should finish, so the store stops watching after. */
+    library_store_set_cancellable(store, cancellable);
+    g_autoptr(LibraryCrawl) crawl = walk_and_sync(store, model, result, cancellable, error);
+    library_store_set_cancellable(store, NULL);
+    if (crawl == NULL ||
+        !index_unembedded(store, model, session, crawl, params, result, cancellable, error))
+        return FALSE;
+    return library_store_drop_superseded_embeddings(store, &result->dropped_embeddings, error);
+}

@@ -1,0 +1,971 @@
+/* library-store.c: the SQLite database behind the library: schema, migrations, queries. */
+#include "library-store.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+/* How long a statement waits for another process's write lock. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+/* The progress handler runs every this many SQLite VM steps. */
+#define STORE_PROGRESS_STEPS 1000
+
+/* Schema versions, in PRAGMA user_version. A migration to version N runs
+ * migrations[N] in one transaction; versions never change once released. */
+typedef enum {
+    SCHEMA_EMPTY = 0,   /* a new file: nothing yet */
+    SCHEMA_LIBRARY = 1, /* folders, photos, models, embeddings, albums, album_members */
+    N_SCHEMA_VERSIONS,
+} SchemaVersion;
+
+#define SCHEMA_CURRENT (N_SCHEMA_VERSIONS - 1)
+
+static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
+    [SCHEMA_LIBRARY] =
+        "CREATE TABLE folders ("
+        "  id INTEGER PRIMARY KEY,"
+        "  path TEXT NOT NULL UNIQUE,"
+        "  state TEXT NOT NULL DEFAULT 'online' CHECK (state IN ('online', 'offline')),"
+        "  added INTEGER NOT NULL);"
+        "CREATE TABLE photos ("
+        "  id INTEGER PRIMARY KEY,"
+        "  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,"
+        "  path TEXT NOT NULL UNIQUE,"
+        "  size INTEGER NOT NULL,"
+        "  mtime INTEGER NOT NULL,"
+        "  fingerprint TEXT,"
+        "  width INTEGER, height INTEGER, format TEXT, taken TEXT,"
+        "  camera_make TEXT, camera_model TEXT, latitude REAL, longitude REAL,"
+        "  orientation INTEGER,"
+        "  state TEXT NOT NULL DEFAULT 'pending'"
+        "    CHECK (state IN ('pending', 'embedded', 'failed')),"
+        "  error TEXT,"
+        "  added INTEGER NOT NULL,"
+        "  updated INTEGER NOT NULL);"
+        "CREATE INDEX photos_folder ON photos(folder_id);"
+        "CREATE INDEX photos_state ON photos(state);"
+        "CREATE INDEX photos_fingerprint ON photos(fingerprint);"
+        "CREATE TABLE models ("
+        "  id TEXT PRIMARY KEY,"
+        "  name TEXT NOT NULL,"
+        "  dir TEXT,"
+        "  dim INTEGER NOT NULL,"
+        "  current INTEGER NOT NULL DEFAULT 0,"
+        "  added INTEGER NOT NULL);"
+        "CREATE TABLE embeddings ("
+        "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+        "  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+        "  dim INTEGER NOT NULL,"
+        "  vector BLOB NOT NULL,"
+        "  PRIMARY KEY (photo_id, model_id)) WITHOUT ROWID;"
+        "CREATE INDEX embeddings_model ON embeddings(model_id);"
+        "CREATE TABLE albums ("
+        "  id INTEGER PRIMARY KEY,"
+        "  name TEXT NOT NULL,"
+        "  kind TEXT NOT NULL CHECK (kind IN ('smart', 'user')),"
+        "  query TEXT);"
+        "CREATE TABLE album_members ("
+        "  album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,"
+        "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;"
+        "CREATE INDEX album_members_photo ON album_members(photo_id);",
+};
+
+struct _LibraryStore {
+    sqlite3 *db;
+    char *path;
+    GHashTable *statements; /* static SQL text → prepared statement */
+    GCancellable *cancellable;
+};
+
+static const char *const photo_state_names[] = {
+    [LIBRARY_PHOTO_PENDING] = "pending",
+    [LIBRARY_PHOTO_EMBEDDED] = "embedded",
+    [LIBRARY_PHOTO_FAILED] = "failed",
+};
+
+/* clang-format would space out the quark name, which is stringified. */
+// clang-format off
+G_DEFINE_QUARK(library-store-error-quark, library_store_error)
+// clang-format on
+
+static gint64 now_seconds(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* Errors */
+
+/* The first line of a statement, for messages: migrations are long. */
+static char *sql_context(const char *sql)
+{
+    g_autofree char *flat = g_strdup(sql != NULL ? sql : "");
+    g_strdelimit(flat, "\n", ' ');
+    if (strlen(flat) > 120)
+        return g_strdup_printf("%.117s...", flat);
+    return g_steal_pointer(&flat);
+}
+
+/* Sets error from the connection's last error; always returns FALSE. */
+static gboolean store_fail(LibraryStore *store, const char *sql, GError **error)
+{
+    if (store->cancellable != NULL && g_cancellable_is_cancelled(store->cancellable) &&
+        sqlite3_errcode(store->db) == SQLITE_INTERRUPT) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", store->path);
+        return FALSE;
+    }
+    g_autofree char *context = sql_context(sql);
+    g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_SQL, "%s: %s (in \"%s\")",
+                store->path, sqlite3_errmsg(store->db), context);
+    return FALSE;
+}
+
+/* Statements */
+
+/* The prepared statement for a static SQL string, reset and unbound. */
+static sqlite3_stmt *store_statement(LibraryStore *store, const char *sql, GError **error)
+{
+    sqlite3_stmt *stmt = g_hash_table_lookup(store->statements, sql);
+    if (stmt != NULL) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        return stmt;
+    }
+    if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
+        SQLITE_OK) {
+        store_fail(store, sql, error);
+        return NULL;
+    }
+    g_hash_table_insert(store->statements, (gpointer)sql, stmt);
+    return stmt;
+}
+
+/* Runs a statement that returns no rows we want, then resets it. */
+static gboolean store_run(LibraryStore *store, sqlite3_stmt *stmt, GError **error)
+{
+    int rc = sqlite3_step(stmt);
+    gboolean ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    if (!ok)
+        store_fail(store, sqlite3_sql(stmt), error);
+    sqlite3_reset(stmt);
+    return ok;
+}
+
+/* Steps a query: TRUE with *has_row for a row, FALSE on an error (reset). */
+static gboolean store_next(LibraryStore *store, sqlite3_stmt *stmt, gboolean *has_row,
+                           GError **error)
+{
+    int rc = sqlite3_step(stmt);
+    *has_row = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return TRUE;
+    store_fail(store, sqlite3_sql(stmt), error);
+    sqlite3_reset(stmt);
+    return FALSE;
+}
+
+/* Runs SQL text that may hold several statements (not cached). */
+static gboolean store_exec(LibraryStore *store, const char *sql, GError **error)
+{
+    if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(store, sql, error);
+    return TRUE;
+}
+
+/* A query returning one integer. */
+static gboolean store_query_int(LibraryStore *store, const char *sql, gint64 *value, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, sql, error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return FALSE;
+    *value = has_row ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text != NULL)
+        sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+static char *column_dup(sqlite3_stmt *stmt, int column)
+{
+    return g_strdup((const char *)sqlite3_column_text(stmt, column));
+}
+
+/* Multi-statement operations are atomic whether or not the caller holds a
+ * transaction: a savepoint nests inside one or acts as one. */
+static gboolean store_savepoint(LibraryStore *store, GError **error)
+{
+    return store_exec(store, "SAVEPOINT store_op", error);
+}
+
+static gboolean store_release(LibraryStore *store, gboolean ok, GError **error)
+{
+    if (ok)
+        return store_exec(store, "RELEASE store_op", error);
+    sqlite3_exec(store->db, "ROLLBACK TO store_op; RELEASE store_op", NULL, NULL, NULL);
+    return FALSE;
+}
+
+/* Opening and migrations */
+
+static int store_progress_handler(void *data)
+{
+    LibraryStore *store = data;
+    return store->cancellable != NULL && g_cancellable_is_cancelled(store->cancellable);
+}
+
+static gboolean store_read_version(LibraryStore *store, gint64 *version, GError **error)
+{
+    return store_query_int(store, "PRAGMA user_version", version, error);
+}
+
+/* Runs one migration in its own transaction; TRUE with *done when the
+ * schema is current. A second process may have migrated meanwhile, so the
+ * version is read again inside the transaction. */
+static gboolean store_migrate_step(LibraryStore *store, gboolean *done, GError **error)
+{
+    gint64 version = 0;
+    if (!library_store_begin(store, error))
+        return FALSE;
+    if (!store_read_version(store, &version, error))
+        goto fail;
+    if (version > SCHEMA_CURRENT) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW,
+                    "%s: database version %" G_GINT64_FORMAT " is newer than this Spyglass (%d)",
+                    store->path, version, SCHEMA_CURRENT);
+        goto fail;
+    }
+    *done = version == SCHEMA_CURRENT;
+    if (!*done) {
+        g_autofree char *set_version =
+            g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
+        if (!store_exec(store, schema_migrations[version + 1], error) ||
+            !store_exec(store, set_version, error))
+            goto fail;
+    }
+    return library_store_commit(store, error);
+
+fail:
+    library_store_rollback(store);
+    return FALSE;
+}
+
+static gboolean store_migrate(LibraryStore *store, GError **error)
+{
+    gboolean done = FALSE;
+    while (!done)
+        if (!store_migrate_step(store, &done, error))
+            return FALSE;
+    return TRUE;
+}
+
+/* Refuses a newer file before anything (even the journal mode) touches it. */
+static gboolean store_check_not_newer(LibraryStore *store, GError **error)
+{
+    gint64 version = 0;
+    if (!store_read_version(store, &version, error))
+        return FALSE;
+    if (version > SCHEMA_CURRENT) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW,
+                    "%s: database version %" G_GINT64_FORMAT " is newer than this Spyglass (%d)",
+                    store->path, version, SCHEMA_CURRENT);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean store_configure(LibraryStore *store, GError **error)
+{
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
+    sqlite3_progress_handler(store->db, STORE_PROGRESS_STEPS, store_progress_handler, store);
+    return store_check_not_newer(store, error) && store_exec(store,
+                                                             "PRAGMA foreign_keys = ON;"
+                                                             "PRAGMA journal_mode = WAL;"
+                                                             "PRAGMA synchronous = NORMAL;",
+                                                             error);
+}
+
+static void finalize_statement(gpointer stmt)
+{
+    sqlite3_finalize(stmt);
+}
+
+char *library_store_default_path(void)
+{
+    return g_build_filename(g_get_user_data_dir(), "spyglass", "library.db", NULL);
+}
+
+LibraryStore *library_store_open(const char *path, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int saved = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved),
+                    "%s: cannot create the folder: %s", dir, g_strerror(saved));
+        return NULL;
+    }
+
+    LibraryStore *store = g_new0(LibraryStore, 1);
+    store->path = g_strdup(path);
+    store->statements = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, finalize_statement);
+    if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_SQL, "%s: %s", path,
+                    store->db != NULL ? sqlite3_errmsg(store->db) : "cannot open");
+        library_store_free(store);
+        return NULL;
+    }
+    if (!store_configure(store, error) || !store_migrate(store, error)) {
+        library_store_free(store);
+        return NULL;
+    }
+    return store;
+}
+
+void library_store_free(LibraryStore *store)
+{
+    if (store == NULL)
+        return;
+    /* Statements first: a connection with live statements does not close. */
+    g_clear_pointer(&store->statements, g_hash_table_unref);
+    sqlite3_close(store->db);
+    g_clear_object(&store->cancellable);
+    g_free(store->path);
+    g_free(store);
+}
+
+const char *library_store_get_path(LibraryStore *store)
+{
+    return store->path;
+}
+
+void library_store_set_cancellable(LibraryStore *store, GCancellable *cancellable)
+{
+    g_set_object(&store->cancellable, cancellable);
+}
+
+gboolean library_store_begin(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, "BEGIN IMMEDIATE", error);
+    return stmt != NULL && store_run(store, stmt, error);
+}
+
+gboolean library_store_commit(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, "COMMIT", error);
+    return stmt != NULL && store_run(store, stmt, error);
+}
+
+void library_store_rollback(LibraryStore *store)
+{
+    if (!sqlite3_get_autocommit(store->db))
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+gboolean library_store_check_integrity(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, "PRAGMA integrity_check", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return FALSE;
+    g_autofree char *answer = has_row ? column_dup(stmt, 0) : g_strdup("no answer");
+    sqlite3_reset(stmt);
+    if (g_strcmp0(answer, "ok") != 0) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                    "%s: integrity check failed: %s", store->path, answer);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Folders */
+
+gboolean library_store_add_folder(LibraryStore *store, const char *path, gint64 *id, GError **error)
+{
+    sqlite3_stmt *insert =
+        store_statement(store,
+                        "INSERT INTO folders (path, state, added) VALUES (?1, 'online', ?2)"
+                        " ON CONFLICT (path) DO NOTHING",
+                        error);
+    if (insert == NULL)
+        return FALSE;
+    bind_text(insert, 1, path);
+    sqlite3_bind_int64(insert, 2, now_seconds());
+    if (!store_run(store, insert, error))
+        return FALSE;
+
+    sqlite3_stmt *select = store_statement(store, "SELECT id FROM folders WHERE path = ?1", error);
+    gboolean has_row = FALSE;
+    if (select == NULL)
+        return FALSE;
+    bind_text(select, 1, path);
+    if (!store_next(store, select, &has_row, error))
+        return FALSE;
+    *id = has_row ? sqlite3_column_int64(select, 0) : -1;
+    sqlite3_reset(select);
+    return TRUE;
+}
+
+gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
+                                        LibraryFolderState state, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store, "UPDATE folders SET state = ?2 WHERE id = ?1", error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, folder_id);
+    bind_text(stmt, 2, state == LIBRARY_FOLDER_ONLINE ? "online" : "offline");
+    return store_run(store, stmt, error);
+}
+
+void library_folder_free(LibraryFolder *folder)
+{
+    if (folder == NULL)
+        return;
+    g_free(folder->path);
+    g_free(folder);
+}
+
+GPtrArray *library_store_list_folders(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store, "SELECT id, path, state FROM folders ORDER BY path", error);
+    if (stmt == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) folders =
+        g_ptr_array_new_with_free_func((GDestroyNotify)library_folder_free);
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&folders);
+        LibraryFolder *folder = g_new0(LibraryFolder, 1);
+        folder->id = sqlite3_column_int64(stmt, 0);
+        folder->path = column_dup(stmt, 1);
+        folder->state = g_strcmp0((const char *)sqlite3_column_text(stmt, 2), "offline") == 0
+                            ? LIBRARY_FOLDER_OFFLINE
+                            : LIBRARY_FOLDER_ONLINE;
+        g_ptr_array_add(folders, folder);
+    }
+    return NULL;
+}
+
+/* Photos */
+
+void library_photo_free(LibraryPhoto *photo)
+{
+    if (photo == NULL)
+        return;
+    g_free(photo->path);
+    g_free(photo->fingerprint);
+    g_free(photo);
+}
+
+static LibraryPhotoState parse_photo_state(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(photo_state_names); i++)
+        if (g_strcmp0(name, photo_state_names[i]) == 0)
+            return (LibraryPhotoState)i;
+    return LIBRARY_PHOTO_PENDING; /* the schema's CHECK allows nothing else */
+}
+
+/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding. */
+#define PHOTO_COLUMNS                                                                              \
+    "p.id, p.folder_id, p.path, p.size, p.mtime, p.fingerprint, p.state,"                          \
+    " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)"
+
+static LibraryPhoto *photo_from_row(sqlite3_stmt *stmt)
+{
+    LibraryPhoto *photo = g_new0(LibraryPhoto, 1);
+    photo->id = sqlite3_column_int64(stmt, 0);
+    photo->folder_id = sqlite3_column_int64(stmt, 1);
+    photo->path = column_dup(stmt, 2);
+    photo->size = sqlite3_column_int64(stmt, 3);
+    photo->mtime = sqlite3_column_int64(stmt, 4);
+    photo->fingerprint = column_dup(stmt, 5);
+    photo->state = parse_photo_state((const char *)sqlite3_column_text(stmt, 6));
+    photo->has_embedding = sqlite3_column_int(stmt, 7) != 0;
+    return photo;
+}
+
+/* Runs a photo query whose ?1 is a model id and collects its rows. */
+static GPtrArray *store_list_photos_with(LibraryStore *store, const char *sql, const char *model_id,
+                                         GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, sql, error);
+    if (stmt == NULL)
+        return NULL;
+    bind_text(stmt, 1, model_id);
+    g_autoptr(GPtrArray) photos =
+        g_ptr_array_new_with_free_func((GDestroyNotify)library_photo_free);
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&photos);
+        g_ptr_array_add(photos, photo_from_row(stmt));
+    }
+    return NULL;
+}
+
+GPtrArray *library_store_list_photos(LibraryStore *store, const char *model_id, GError **error)
+{
+    return store_list_photos_with(store, "SELECT " PHOTO_COLUMNS " FROM photos p ORDER BY p.path",
+                                  model_id, error);
+}
+
+GPtrArray *library_store_list_unembedded(LibraryStore *store, const char *model_id, GError **error)
+{
+    return store_list_photos_with(
+        store,
+        "SELECT " PHOTO_COLUMNS " FROM photos p JOIN folders f ON f.id = p.folder_id"
+        " WHERE f.state = 'online' AND (p.state = 'pending' OR (p.state = 'embedded' AND"
+        " NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)))"
+        " ORDER BY p.path",
+        model_id, error);
+}
+
+LibraryPhoto *library_store_find_photo(LibraryStore *store, const char *path, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store, "SELECT " PHOTO_COLUMNS " FROM photos p WHERE p.path = ?2", error);
+    if (stmt == NULL)
+        return NULL;
+    sqlite3_bind_null(stmt, 1);
+    bind_text(stmt, 2, path);
+    gboolean has_row = FALSE;
+    if (!store_next(store, stmt, &has_row, error))
+        return NULL;
+    LibraryPhoto *photo = has_row ? photo_from_row(stmt) : NULL;
+    sqlite3_reset(stmt);
+    return photo;
+}
+
+gboolean library_store_add_photo(LibraryStore *store, gint64 folder_id, const char *path,
+                                 gint64 size, gint64 mtime, gint64 *id, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store,
+                        "INSERT INTO photos (folder_id, path, size, mtime, state, added, updated)"
+                        " VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
+                        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, folder_id);
+    bind_text(stmt, 2, path);
+    sqlite3_bind_int64(stmt, 3, size);
+    sqlite3_bind_int64(stmt, 4, mtime);
+    sqlite3_bind_int64(stmt, 5, now_seconds());
+    if (!store_run(store, stmt, error))
+        return FALSE;
+    if (id != NULL)
+        *id = sqlite3_last_insert_rowid(store->db);
+    return TRUE;
+}
+
+/* Every embedding of a photo goes: they describe content that is gone. */
+static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store, "DELETE FROM embeddings WHERE photo_id = ?1", error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    return store_run(store, stmt, error);
+}
+
+gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, gint64 size,
+                                          gint64 mtime, GError **error)
+{
+    if (!store_savepoint(store, error))
+        return FALSE;
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "UPDATE photos SET size = ?2, mtime = ?3, fingerprint = NULL, state = 'pending',"
+        " error = NULL, updated = ?4 WHERE id = ?1",
+        error);
+    gboolean ok = stmt != NULL;
+    if (ok) {
+        sqlite3_bind_int64(stmt, 1, photo_id);
+        sqlite3_bind_int64(stmt, 2, size);
+        sqlite3_bind_int64(stmt, 3, mtime);
+        sqlite3_bind_int64(stmt, 4, now_seconds());
+        ok = store_run(store, stmt, error) && store_drop_photo_embeddings(store, photo_id, error);
+    }
+    return store_release(store, ok, error);
+}
+
+gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 folder_id,
+                                  const char *path, gint64 size, gint64 mtime, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "UPDATE photos SET folder_id = ?2, path = ?3, size = ?4, mtime = ?5, updated = ?6"
+        " WHERE id = ?1",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    sqlite3_bind_int64(stmt, 2, folder_id);
+    bind_text(stmt, 3, path);
+    sqlite3_bind_int64(stmt, 4, size);
+    sqlite3_bind_int64(stmt, 5, mtime);
+    sqlite3_bind_int64(stmt, 6, now_seconds());
+    return store_run(store, stmt, error);
+}
+
+gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, "DELETE FROM photos WHERE id = ?1", error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    return store_run(store, stmt, error);
+}
+
+/* The stored form of a vector: F32 little-endian. */
+static GBytes *vector_to_blob(const float *vector, guint dim)
+{
+    guint32 *words = g_new(guint32, dim);
+    memcpy(words, vector, (size_t)dim * sizeof(float));
+    for (guint i = 0; i < dim; i++)
+        words[i] = GUINT32_TO_LE(words[i]);
+    return g_bytes_new_take(words, (size_t)dim * sizeof(guint32));
+}
+
+static gboolean store_update_photo_metadata(LibraryStore *store, gint64 photo_id,
+                                            const LibraryPhotoInfo *info, const char *fingerprint,
+                                            gboolean *found, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "UPDATE photos SET state = 'embedded', error = NULL, fingerprint = ?2, width = ?3,"
+        " height = ?4, format = ?5, taken = ?6, camera_make = ?7, camera_model = ?8,"
+        " latitude = ?9, longitude = ?10, orientation = ?11, updated = ?12 WHERE id = ?1",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    bind_text(stmt, 2, fingerprint);
+    sqlite3_bind_int64(stmt, 3, info->width);
+    sqlite3_bind_int64(stmt, 4, info->height);
+    bind_text(stmt, 5, info->format);
+    bind_text(stmt, 6, info->taken);
+    bind_text(stmt, 7, info->camera_make);
+    bind_text(stmt, 8, info->camera_model);
+    if (info->has_location) {
+        sqlite3_bind_double(stmt, 9, info->latitude);
+        sqlite3_bind_double(stmt, 10, info->longitude);
+    }
+    sqlite3_bind_int(stmt, 11, info->orientation);
+    sqlite3_bind_int64(stmt, 12, now_seconds());
+    if (!store_run(store, stmt, error))
+        return FALSE;
+    *found = sqlite3_changes(store->db) > 0;
+    return TRUE;
+}
+
+static gboolean store_put_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                    guint dim, const float *vector, GError **error)
+{
+    sqlite3_stmt *stmt =
+        store_statement(store,
+                        "INSERT OR REPLACE INTO embeddings (photo_id, model_id, dim, vector)"
+                        " VALUES (?1, ?2, ?3, ?4)",
+                        error);
+    if (stmt == NULL)
+        return FALSE;
+    g_autoptr(GBytes) blob = vector_to_blob(vector, dim);
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    bind_text(stmt, 2, model_id);
+    sqlite3_bind_int64(stmt, 3, dim);
+    sqlite3_bind_blob(stmt, 4, g_bytes_get_data(blob, NULL), (int)g_bytes_get_size(blob),
+                      SQLITE_TRANSIENT);
+    return store_run(store, stmt, error);
+}
+
+gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
+                                          const LibraryPhotoInfo *info, const char *fingerprint,
+                                          const char *model_id, guint dim, const float *vector,
+                                          GError **error)
+{
+    if (!store_savepoint(store, error))
+        return FALSE;
+    /* A photo removed meanwhile (another process synced) is not an error:
+     * there is just nothing left to attach the embedding to. */
+    gboolean found = FALSE;
+    gboolean ok = store_update_photo_metadata(store, photo_id, info, fingerprint, &found, error);
+    if (ok && found)
+        ok = store_put_embedding(store, photo_id, model_id, dim, vector, error);
+    return store_release(store, ok, error);
+}
+
+gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
+                                        const char *fingerprint, const char *reason, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "UPDATE photos SET state = 'failed', error = ?2, fingerprint = ?3, updated = ?4"
+        " WHERE id = ?1",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    bind_text(stmt, 2, reason);
+    bind_text(stmt, 3, fingerprint);
+    sqlite3_bind_int64(stmt, 4, now_seconds());
+    return store_run(store, stmt, error);
+}
+
+char *library_store_get_photo_error(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, "SELECT error FROM photos WHERE id = ?1", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    if (!store_next(store, stmt, &has_row, error))
+        return NULL;
+    char *reason = has_row ? column_dup(stmt, 0) : NULL;
+    sqlite3_reset(stmt);
+    return reason;
+}
+
+gboolean library_store_count(LibraryStore *store, const char *model_id, LibraryStoreCounts *counts,
+                             GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "SELECT count(*), count(*) FILTER (WHERE p.state = 'failed'),"
+        " count(*) FILTER (WHERE p.state = 'embedded' AND (?1 IS NULL OR EXISTS"
+        "   (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)))"
+        " FROM photos p",
+        error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return FALSE;
+    bind_text(stmt, 1, model_id);
+    if (!store_next(store, stmt, &has_row, error))
+        return FALSE;
+    counts->photos = sqlite3_column_int64(stmt, 0);
+    counts->failed = sqlite3_column_int64(stmt, 1);
+    counts->embedded = sqlite3_column_int64(stmt, 2);
+    counts->pending = counts->photos - counts->failed - counts->embedded;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+/* Models and embeddings */
+
+void library_model_record_free(LibraryModelRecord *model)
+{
+    if (model == NULL)
+        return;
+    g_free(model->id);
+    g_free(model->name);
+    g_free(model->dir);
+    g_free(model);
+}
+
+gboolean library_store_set_current_model(LibraryStore *store, const LibraryModelRecord *model,
+                                         GError **error)
+{
+    if (!store_savepoint(store, error))
+        return FALSE;
+    sqlite3_stmt *clear =
+        store_statement(store, "UPDATE models SET current = 0 WHERE current AND id != ?1", error);
+    gboolean ok = clear != NULL;
+    if (ok) {
+        bind_text(clear, 1, model->id);
+        ok = store_run(store, clear, error);
+    }
+    sqlite3_stmt *upsert =
+        ok ? store_statement(store,
+                             "INSERT INTO models (id, name, dir, dim, current, added)"
+                             " VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT (id) DO UPDATE SET"
+                             " name = excluded.name, dir = excluded.dir, dim = excluded.dim,"
+                             " current = 1",
+                             error)
+           : NULL;
+    ok = upsert != NULL;
+    if (ok) {
+        bind_text(upsert, 1, model->id);
+        bind_text(upsert, 2, model->name);
+        bind_text(upsert, 3, model->dir);
+        sqlite3_bind_int64(upsert, 4, model->dim);
+        sqlite3_bind_int64(upsert, 5, now_seconds());
+        ok = store_run(store, upsert, error);
+    }
+    return store_release(store, ok, error);
+}
+
+/* Runs a model query (columns id, name, dir, dim) returning at most one row. */
+static LibraryModelRecord *store_query_model(LibraryStore *store, const char *sql, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(store, sql, error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return NULL;
+    LibraryModelRecord *model = NULL;
+    if (has_row) {
+        model = g_new0(LibraryModelRecord, 1);
+        model->id = column_dup(stmt, 0);
+        model->name = column_dup(stmt, 1);
+        model->dir = column_dup(stmt, 2);
+        model->dim = (guint)sqlite3_column_int64(stmt, 3);
+    }
+    sqlite3_reset(stmt);
+    return model;
+}
+
+LibraryModelRecord *library_store_get_current_model(LibraryStore *store, GError **error)
+{
+    return store_query_model(store, "SELECT id, name, dir, dim FROM models WHERE current", error);
+}
+
+LibraryModelRecord *library_store_get_searchable_model(LibraryStore *store, GError **error)
+{
+    /* A complete model covers every embedded photo, which no model can
+     * exceed, so ordering by coverage then currency picks the current model
+     * exactly when it is complete. */
+    return store_query_model(
+        store,
+        "SELECT m.id, m.name, m.dir, m.dim FROM models m ORDER BY"
+        " (SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        "   WHERE e.model_id = m.id AND p.state = 'embedded') DESC,"
+        " m.current DESC LIMIT 1",
+        error);
+}
+
+/* TRUE with *complete when the current model covers every embedded photo. */
+static gboolean store_current_model_complete(LibraryStore *store, gboolean *complete,
+                                             GError **error)
+{
+    gint64 missing = 0;
+    if (!store_query_int(store,
+                         "SELECT count(*) FROM photos p WHERE p.state = 'embedded' AND NOT EXISTS"
+                         " (SELECT 1 FROM embeddings e JOIN models m ON m.id = e.model_id"
+                         "  WHERE e.photo_id = p.id AND m.current)",
+                         &missing, error))
+        return FALSE;
+    *complete = missing == 0;
+    return TRUE;
+}
+
+gboolean library_store_drop_superseded_embeddings(LibraryStore *store, guint *dropped,
+                                                  GError **error)
+{
+    gint64 has_current = 0, stale = 0;
+    gboolean complete = FALSE;
+    if (dropped != NULL)
+        *dropped = 0;
+    if (!store_savepoint(store, error))
+        return FALSE;
+    gboolean ok =
+        store_query_int(store, "SELECT count(*) FROM models WHERE current", &has_current, error) &&
+        store_current_model_complete(store, &complete, error);
+    if (ok && has_current && complete) {
+        ok = store_query_int(store,
+                             "SELECT count(*) FROM embeddings e JOIN models m ON m.id = e.model_id"
+                             " WHERE NOT m.current",
+                             &stale, error) &&
+             store_exec(store, "DELETE FROM models WHERE NOT current", error);
+        if (ok && dropped != NULL)
+            *dropped = (guint)stale;
+    }
+    return store_release(store, ok, error);
+}
+
+/* A stored vector into floats; FALSE when its size disagrees with dim. */
+static gboolean vector_from_blob(const void *blob, int bytes, gint64 dim, float *out)
+{
+    if (dim <= 0 || blob == NULL || (gint64)bytes != dim * (gint64)sizeof(float))
+        return FALSE;
+    guint32 *words = (guint32 *)out;
+    memcpy(words, blob, (size_t)bytes);
+    for (gint64 i = 0; i < dim; i++)
+        words[i] = GUINT32_FROM_LE(words[i]);
+    return TRUE;
+}
+
+static gboolean store_fail_vector(LibraryStore *store, gint64 photo_id, int bytes, gint64 dim,
+                                  GError **error)
+{
+    g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                "%s: embedding of photo %" G_GINT64_FORMAT " holds %d bytes for %" G_GINT64_FORMAT
+                " dimensions",
+                store->path, photo_id, bytes, dim);
+    return FALSE;
+}
+
+gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
+                                         LibraryEmbeddingFunc func, gpointer user_data,
+                                         GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "SELECT p.id, p.path, e.dim, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        " WHERE e.model_id = ?1 AND p.state = 'embedded' ORDER BY p.path",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    bind_text(stmt, 1, model_id);
+    g_autofree float *vector = NULL;
+    gint64 capacity = 0;
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return TRUE;
+        gint64 photo_id = sqlite3_column_int64(stmt, 0), dim = sqlite3_column_int64(stmt, 2);
+        int bytes = sqlite3_column_bytes(stmt, 3);
+        if (dim > capacity && dim * (gint64)sizeof(float) == bytes) {
+            vector = g_renew(float, vector, dim);
+            capacity = dim;
+        }
+        if (dim > capacity || !vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
+            sqlite3_reset(stmt);
+            return store_fail_vector(store, photo_id, bytes, dim, error);
+        }
+        if (!func(photo_id, (const char *)sqlite3_column_text(stmt, 1), vector, (guint)dim,
+                  user_data)) {
+            sqlite3_reset(stmt);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                     float **vector, guint *dim, GError **error)
+{
+    *vector = NULL;
+    *dim = 0;
+    sqlite3_stmt *stmt = store_statement(
+        store, "SELECT dim, vector FROM embeddings WHERE photo_id = ?1 AND model_id = ?2", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    bind_text(stmt, 2, model_id);
+    if (!store_next(store, stmt, &has_row, error))
+        return FALSE;
+    if (!has_row)
+        return TRUE;
+    gint64 n = sqlite3_column_int64(stmt, 0);
+    int bytes = sqlite3_column_bytes(stmt, 1);
+    g_autofree float *values = n > 0 && n * (gint64)sizeof(float) == bytes ? g_new(float, n) : NULL;
+    gboolean ok =
+        values != NULL && vector_from_blob(sqlite3_column_blob(stmt, 1), bytes, n, values);
+    sqlite3_reset(stmt);
+    if (!ok)
+        return store_fail_vector(store, photo_id, bytes, n, error);
+    *vector = g_steal_pointer(&values);
+    *dim = (guint)n;
+    return TRUE;
+}

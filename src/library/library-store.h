@@ -1,0 +1,183 @@
+/* library-store.h: the library's SQLite database: folders, photos, models, embeddings, albums.
+ *
+ * One LibraryStore owns one connection; every statement is prepared once and
+ * reused. The connection may move between threads (the indexer hands it to
+ * its writer thread) but is never used by two threads at once.
+ *
+ * Embeddings are keyed by (photo, model id): a new model's embeddings are
+ * written beside the old ones, and the old stay searchable
+ * (library_store_get_searchable_model) until the new cover every photo;
+ * library_store_drop_superseded_embeddings() then removes them. Vectors are
+ * stored as F32 little-endian BLOBs of `dim` floats, L2-normalised.
+ */
+#pragma once
+
+#include "library/library-decoder.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define LIBRARY_STORE_ERROR (library_store_error_quark())
+GQuark library_store_error_quark(void);
+
+typedef enum {
+    LIBRARY_STORE_ERROR_SQL,     /* SQLite failed; the message names the file and the SQL */
+    LIBRARY_STORE_ERROR_TOO_NEW, /* the file's schema is newer than this code */
+    LIBRARY_STORE_ERROR_CORRUPT, /* a row holds what the schema does not allow */
+} LibraryStoreError;
+
+typedef enum {
+    LIBRARY_FOLDER_ONLINE,
+    LIBRARY_FOLDER_OFFLINE, /* missing, unmounted or suddenly empty at the last walk */
+} LibraryFolderState;
+
+typedef enum {
+    LIBRARY_PHOTO_PENDING,  /* new or changed: waiting for its embedding */
+    LIBRARY_PHOTO_EMBEDDED, /* decoded, metadata and an embedding stored */
+    LIBRARY_PHOTO_FAILED,   /* could not be decoded: `error` says why */
+} LibraryPhotoState;
+
+typedef struct {
+    gint64 id;
+    char *path;
+    LibraryFolderState state;
+} LibraryFolder;
+
+typedef struct {
+    gint64 id, folder_id;
+    char *path;
+    gint64 size;       /* bytes */
+    gint64 mtime;      /* nanoseconds since the epoch */
+    char *fingerprint; /* library_fingerprint_file(); NULL until first decoded */
+    LibraryPhotoState state;
+    gboolean has_embedding; /* of the model the listing asked about */
+} LibraryPhoto;
+
+typedef struct {
+    char *id;   /* ClipModel.id: what embeddings are keyed by */
+    char *name; /* for display */
+    char *dir;  /* where it was loaded from, or NULL */
+    guint dim;
+} LibraryModelRecord;
+
+/* photos = embedded + pending + failed, counted for one model: a photo that
+ * only has another model's embedding is pending for this one. */
+typedef struct {
+    gint64 photos, embedded, pending, failed;
+} LibraryStoreCounts;
+
+typedef struct _LibraryStore LibraryStore;
+
+/* $XDG_DATA_HOME/spyglass/library.db */
+char *library_store_default_path(void);
+
+/* Opens or creates the database (and its folder), migrating an older schema.
+ * A file whose schema is newer than this code is refused, untouched. */
+LibraryStore *library_store_open(const char *path, GError **error);
+void library_store_free(LibraryStore *store);
+const char *library_store_get_path(LibraryStore *store);
+
+/* Long statements stop with G_IO_ERROR_CANCELLED once this is cancelled
+ * (SQLite's progress handler); NULL to stop watching. */
+void library_store_set_cancellable(LibraryStore *store, GCancellable *cancellable);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails loudly: it is
+ * what runs after something else already failed. */
+gboolean library_store_begin(LibraryStore *store, GError **error);
+gboolean library_store_commit(LibraryStore *store, GError **error);
+void library_store_rollback(LibraryStore *store);
+
+/* PRAGMA integrity_check: TRUE when SQLite answers "ok". */
+gboolean library_store_check_integrity(LibraryStore *store, GError **error);
+
+/* Folders */
+
+/* Adds a folder (online) or finds it; *id receives its id. */
+gboolean library_store_add_folder(LibraryStore *store, const char *path, gint64 *id,
+                                  GError **error);
+gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
+                                        LibraryFolderState state, GError **error);
+/* LibraryFolder*, by path. */
+GPtrArray *library_store_list_folders(LibraryStore *store, GError **error);
+void library_folder_free(LibraryFolder *folder);
+
+/* Photos */
+
+/* Every photo (LibraryPhoto*, by path), has_embedding for model_id (may be NULL). */
+GPtrArray *library_store_list_photos(LibraryStore *store, const char *model_id, GError **error);
+/* Photos the indexer has to embed for model_id: pending ones, and embedded
+ * ones lacking model_id's embedding; only in online folders. By path. */
+GPtrArray *library_store_list_unembedded(LibraryStore *store, const char *model_id, GError **error);
+/* One photo by path, or NULL (no error) when there is none. */
+LibraryPhoto *library_store_find_photo(LibraryStore *store, const char *path, GError **error);
+void library_photo_free(LibraryPhoto *photo);
+
+/* A new file: pending, no fingerprint yet. */
+gboolean library_store_add_photo(LibraryStore *store, gint64 folder_id, const char *path,
+                                 gint64 size, gint64 mtime, gint64 *id, GError **error);
+/* The file's size or mtime changed: pending again, its embeddings dropped. */
+gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, gint64 size,
+                                          gint64 mtime, GError **error);
+/* The file moved (same content): new path, everything else kept. */
+gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 folder_id,
+                                  const char *path, gint64 size, gint64 mtime, GError **error);
+/* The file is gone: the photo, its embeddings and album memberships go. */
+gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError **error);
+/* Decoded and encoded: metadata, fingerprint and the model's embedding
+ * (dim floats, L2-normalised) stored, state embedded. */
+gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
+                                          const LibraryPhotoInfo *info, const char *fingerprint,
+                                          const char *model_id, guint dim, const float *vector,
+                                          GError **error);
+/* Could not be decoded: state failed with the reason. fingerprint may be NULL. */
+gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
+                                        const char *fingerprint, const char *reason,
+                                        GError **error);
+/* The reason a photo failed, or NULL. */
+char *library_store_get_photo_error(LibraryStore *store, gint64 photo_id, GError **error);
+
+gboolean library_store_count(LibraryStore *store, const char *model_id, LibraryStoreCounts *counts,
+                             GError **error);
+
+/* Models and embeddings */
+
+/* Records the model the library indexes with from now on. */
+gboolean library_store_set_current_model(LibraryStore *store, const LibraryModelRecord *model,
+                                         GError **error);
+/* The model last set current, or NULL (no error) when there is none. */
+LibraryModelRecord *library_store_get_current_model(LibraryStore *store, GError **error);
+/* The model search should use: the current one when its embeddings cover
+ * every embedded photo, else the model with the most embeddings (the
+ * current one on a tie); NULL (no error) when no model was ever recorded. */
+LibraryModelRecord *library_store_get_searchable_model(LibraryStore *store, GError **error);
+void library_model_record_free(LibraryModelRecord *model);
+
+/* Once the current model's embeddings cover every embedded photo, drops
+ * every other model and its embeddings. *dropped (may be NULL) receives the
+ * number of embeddings removed; nothing happens while coverage is partial. */
+gboolean library_store_drop_superseded_embeddings(LibraryStore *store, guint *dropped,
+                                                  GError **error);
+
+/* A photo's embedding for model_id: *vector (g_free) of *dim floats, or
+ * *vector = NULL (no error) when there is none. */
+gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                     float **vector, guint *dim, GError **error);
+
+/* Called per embedding; vector holds dim floats and lives until it returns.
+ * Returning FALSE stops the walk. */
+typedef gboolean (*LibraryEmbeddingFunc)(gint64 photo_id, const char *path, const float *vector,
+                                         guint dim, gpointer user_data);
+
+/* Every embedded photo's embedding for model_id, by path, in one query:
+ * what search loads at start. */
+gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
+                                         LibraryEmbeddingFunc func, gpointer user_data,
+                                         GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryStore, library_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryFolder, library_folder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryPhoto, library_photo_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelRecord, library_model_record_free)
+
+G_END_DECLS

@@ -1,0 +1,91 @@
+/* search-albums.h: zero-shot auto-albums from a taxonomy of categories and their prompts.
+ *
+ * A taxonomy (data/albums/taxonomy.json; models may ship their own) lists
+ * albums, each a translatable English name, a group and a few phrasings of
+ * its subject; the prompt templates ("a photo of {}.", "a blurry photo of
+ * {}.", …) apply to every phrasing. An album's class vector is the ensemble
+ * of all its prompts (search_encode_ensemble), and so is the "none of these"
+ * background's.
+ *
+ * Membership, per photo, multi-label. With s_a the photo's cosine with album
+ * a, s_0 with the background, and T the model's logit scale (CLIP's learned
+ * softmax temperature, 100 for OpenAI's models), the softmax over one group's
+ * albums plus the background gives p_a ∝ exp(T·s_a). The photo joins album a
+ * when both hold:
+ *   - absolutely: p_a > p_0, i.e. s_a > s_0: the album describes the photo
+ *     better than "none of these" does;
+ *   - relative to the other albums of its group: p_a ≥ p_best / 10, i.e.
+ *     s_a ≥ s_best − ln(10) / T: within an order of magnitude of the group's
+ *     most probable album, so a dog on a beach can be in both "Dogs" and
+ *     "Beach" (different groups) and a photo torn between two scenes of one
+ *     group in both, but not in every album that beats the background a little.
+ * Groups are a taxonomy's facets (scenes, subjects, events, …; for the demo
+ * world colour, shape, count, background): albums of different groups do not
+ * compete.
+ */
+#pragma once
+
+#include "search/search-index.h"
+#include "search/search-text.h"
+
+G_BEGIN_DECLS
+
+#define SEARCH_TAXONOMY_ERROR (search_taxonomy_error_quark())
+GQuark search_taxonomy_error_quark(void);
+
+typedef enum {
+    SEARCH_TAXONOMY_ERROR_INVALID, /* not a taxonomy: the message names the file and the album */
+} SearchTaxonomyError;
+
+typedef struct {
+    char *name;         /* English source string; the app translates it (gettext) */
+    char *group;        /* "" when the taxonomy gives none */
+    guint group_id;     /* index of the group, in order of first appearance */
+    GPtrArray *prompts; /* char*: every template applied to every subject */
+    guint n_templates, n_subjects;
+} SearchAlbum;
+
+typedef struct {
+    GPtrArray *albums;     /* SearchAlbum* */
+    GPtrArray *background; /* char*: the "none of these" prompts */
+    guint n_groups;
+    char *checksum; /* SHA-256 of the file: album vectors are cached by it */
+} SearchTaxonomy;
+
+SearchTaxonomy *search_taxonomy_load(const char *path, GError **error);
+void search_taxonomy_free(SearchTaxonomy *taxonomy);
+
+/* The taxonomy of a model: <model_dir>/taxonomy.json when the model ships
+ * one, else <albums_dir>/<model_name>-taxonomy.json (demo-taxonomy.json for
+ * the demo model), else <albums_dir>/taxonomy.json. NULL when none exists. */
+char *search_taxonomy_find(const char *model_dir, const char *model_name, const char *albums_dir);
+
+typedef struct {
+    uint32_t n_albums, dim;
+    float *albums;     /* (n_albums, dim), normalised */
+    float *background; /* (dim), normalised */
+} SearchAlbumVectors;
+
+gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
+                                     const SearchTextEncoder *encoder, SearchAlbumVectors *out,
+                                     GError **error);
+/* A cache file of the vectors, valid for one model id and taxonomy checksum:
+ * encoding a taxonomy's thousand prompts takes a while on a CPU. Loading
+ * returns FALSE (no error) when the file is absent or for another key. */
+gboolean search_album_vectors_load(const char *path, const char *key, SearchAlbumVectors *out);
+gboolean search_album_vectors_save(const char *path, const char *key,
+                                   const SearchAlbumVectors *vectors, GError **error);
+void search_album_vectors_clear(SearchAlbumVectors *vectors);
+
+/* The membership rule above for one photo: scores (n_albums), member (n_albums). */
+void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,
+                          float background_score, float logit_scale, gboolean *member);
+
+/* Every photo of the index sorted into albums: element a is a GArray of the
+ * int64_t ids of album a's members, ascending. */
+GPtrArray *search_albums_build(const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
+                               float logit_scale, const SearchIndex *index);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SearchTaxonomy, search_taxonomy_free)
+
+G_END_DECLS

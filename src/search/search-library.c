@@ -1,0 +1,144 @@
+/* search-library.c: loading a model's embeddings and the photos' facts from the library store. */
+#include "search-library.h"
+
+#include <string.h>
+
+typedef struct {
+    char *path;
+    char *format;
+} PhotoEntry;
+
+struct _SearchLibrary {
+    SearchIndex *index;
+    GHashTable *photos;  /* int64 id → PhotoEntry */
+    GHashTable *by_path; /* path (owned by the entry) → boxed int64 id */
+};
+
+static void photo_entry_free(PhotoEntry *entry)
+{
+    g_free(entry->path);
+    g_free(entry->format);
+    g_free(entry);
+}
+
+void search_library_free(SearchLibrary *library)
+{
+    if (library == NULL)
+        return;
+    search_index_free(library->index);
+    g_clear_pointer(&library->by_path, g_hash_table_unref);
+    g_clear_pointer(&library->photos, g_hash_table_unref);
+    g_free(library);
+}
+
+/* The decoder's format name from the file name: the store keeps the decoded
+ * format, but does not hand it out (yet), and the names agree for photos
+ * that decoded. */
+static char *format_from_name(const char *path)
+{
+    static const struct {
+        const char *extension, *format;
+    } formats[] = {
+        {".jpg", "jpeg"},  {".jpeg", "jpeg"}, {".jpe", "jpeg"},  {".png", "png"},
+        {".webp", "webp"}, {".heic", "heif"}, {".heif", "heif"}, {".avif", "avif"},
+        {".gif", "gif"},   {".tif", "tiff"},  {".tiff", "tiff"}, {".bmp", "bmp"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot != NULL && i < G_N_ELEMENTS(formats); i++)
+        if (g_ascii_strcasecmp(dot, formats[i].extension) == 0)
+            return g_strdup(formats[i].format);
+    return NULL;
+}
+
+static gboolean add_photo(SearchLibrary *library, LibraryStore *store, const LibraryPhoto *photo,
+                          const char *model_id, guint dim, GError **error)
+{
+    g_autofree float *vector = NULL;
+    guint got_dim = 0;
+    if (!library_store_get_embedding(store, photo->id, model_id, &vector, &got_dim, error))
+        return FALSE;
+    if (vector == NULL)
+        return TRUE; /* the photo changed since the listing */
+    if (got_dim != dim) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                    "%s: embedding of %u floats for a model of %u", photo->path, got_dim, dim);
+        return FALSE;
+    }
+    search_index_add(library->index, photo->id, vector);
+    PhotoEntry *entry = g_new0(PhotoEntry, 1);
+    entry->path = g_strdup(photo->path);
+    entry->format = format_from_name(photo->path);
+    g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
+    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
+    return TRUE;
+}
+
+SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, guint dim,
+                                   GError **error)
+{
+    g_autoptr(GPtrArray) photos = library_store_list_photos(store, model_id, error);
+    if (photos == NULL)
+        return NULL;
+    g_autoptr(SearchLibrary) library = g_new0(SearchLibrary, 1);
+    library->index = search_index_new(dim);
+    library->photos = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                            (GDestroyNotify)photo_entry_free);
+    library->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    guint embedded = 0;
+    for (guint i = 0; i < photos->len; i++)
+        embedded += ((LibraryPhoto *)g_ptr_array_index(photos, i))->has_embedding;
+    search_index_reserve(library->index, embedded);
+    for (guint i = 0; i < photos->len; i++) {
+        const LibraryPhoto *photo = g_ptr_array_index(photos, i);
+        if (photo->has_embedding && !add_photo(library, store, photo, model_id, dim, error))
+            return NULL;
+    }
+    return g_steal_pointer(&library);
+}
+
+SearchIndex *search_library_get_index(SearchLibrary *library)
+{
+    return library->index;
+}
+
+const char *search_library_get_path(SearchLibrary *library, int64_t id)
+{
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
+    return entry != NULL ? entry->path : NULL;
+}
+
+int64_t search_library_find(SearchLibrary *library, const char *path)
+{
+    const int64_t *id = g_hash_table_lookup(library->by_path, path);
+    return id != NULL ? *id : -1;
+}
+
+static gboolean allows_photo(int64_t id, gpointer user_data)
+{
+    gpointer *context = user_data;
+    SearchLibrary *library = context[0];
+    const SearchQuery *query = context[1];
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
+    SearchPhotoFacts facts = {.path = entry->path, .format = entry->format};
+    return search_query_matches(query, &facts);
+}
+
+gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
+                               SearchFilter **filter, GError **error)
+{
+    *filter = NULL;
+    if (!search_query_has_filters(query))
+        return TRUE;
+    /* Dates, cameras and locations are in the store, which does not hand
+     * them out yet: refuse rather than match nothing. */
+    if (query->taken_from != NULL || query->taken_before != NULL || query->cameras->len > 0 ||
+        query->location != SEARCH_HAS_ANY) {
+        g_set_error_literal(error, SEARCH_QUERY_ERROR, SEARCH_QUERY_ERROR_INVALID,
+                            "after:, before:, camera: and has: need photo metadata that the "
+                            "library store does not provide yet");
+        return FALSE;
+    }
+    gpointer context[] = {library, (gpointer)query};
+    *filter = search_filter_new_from_func(library->index, allows_photo, context);
+    return TRUE;
+}

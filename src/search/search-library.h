@@ -1,0 +1,37 @@
+/* search-library.h: a library's photos of one model, loaded from the store into an index, with
+ * their filter facts.
+ *
+ * This is what the CLI (and, later, the app at start-up) holds in memory:
+ * every photo that has an embedding of the model, its path, and the facts
+ * search-query.h's filters test.
+ */
+#pragma once
+
+#include "library/library-store.h"
+#include "search/search-index.h"
+#include "search/search-query.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SearchLibrary SearchLibrary;
+
+/* Photos with an embedding of model_id (of dim floats). */
+SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, guint dim,
+                                   GError **error);
+void search_library_free(SearchLibrary *library);
+
+SearchIndex *search_library_get_index(SearchLibrary *library);
+/* The path of a photo in the index, or NULL. */
+const char *search_library_get_path(SearchLibrary *library, int64_t id);
+/* The id of the photo at a path as the store records it, or -1. */
+int64_t search_library_find(SearchLibrary *library, const char *path);
+
+/* The photos the query's filters allow into *filter, or NULL when the query
+ * has none. FALSE (SEARCH_QUERY_ERROR) for a filter this library cannot
+ * test. */
+gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
+                               SearchFilter **filter, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SearchLibrary, search_library_free)
+
+G_END_DECLS

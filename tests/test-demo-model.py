@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""test-demo-model.py: the demo model still sees colours and shapes, through spyglass-cli.
+
+    test-demo-model.py SPYGLASS_CLI      (or SPYGLASS_CLI in the environment)
+
+Renders fresh single-object scenes with tools/demo-scenes.py, embeds them and
+the zero-shot class prompts with the C engine, and checks colour (8-way) and
+shape (4-way) accuracy against the targets of docs/demo-model.md less a
+margin for the small sample. Needs Debian's python3-numpy and python3-pil,
+not torch. Exits 77 (skipped) when data/models/demo is not there.
+"""
+
+import importlib.util
+import os
+import sys
+import tempfile
+
+SOURCE_DIR = os.environ.get("SPYGLASS_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL_DIR = os.path.join(SOURCE_DIR, "data", "models", "demo")
+
+SCENES = 64
+# Targets 90 % and 85 % (docs/demo-model.md), less 10 points: 64 scenes
+# measure a rate to about ±5 points.
+MIN_COLOUR = 0.80
+MIN_SHAPE = 0.75
+
+
+def main():
+    cli_path = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SPYGLASS_CLI")
+    if not cli_path:
+        print("usage: test-demo-model.py SPYGLASS_CLI", file=sys.stderr)
+        return 2
+    if not os.path.exists(os.path.join(MODEL_DIR, "model.safetensors")):
+        print(f"SKIP: no demo model in {MODEL_DIR}")
+        return 77
+    try:
+        import numpy  # noqa: F401
+        import PIL  # noqa: F401
+    except ImportError as e:
+        print(f"SKIP: {e} (Debian: python3-numpy, python3-pil)")
+        return 77
+
+    spec = importlib.util.spec_from_file_location(
+        "eval_demo_model", os.path.join(SOURCE_DIR, "tools", "eval-demo-model.py"))
+    evaluation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluation)
+
+    cli = evaluation.Cli(cli_path, MODEL_DIR)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = evaluation.zero_shot(cli, tmp, singles=SCENES, held_out=0, groups=0, retrieval=0,
+                                   pairs=False)
+    print(f"colour {res['colour']:.3f} (min {MIN_COLOUR}), shape {res['shape']:.3f} (min {MIN_SHAPE}) "
+          f"over {res['n_singles']} scenes")
+    ok = res["colour"] >= MIN_COLOUR and res["shape"] >= MIN_SHAPE
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+/* test-library-crash.c: kill -9 `spyglass-cli index` at random moments and restart it:
+ * the database stays intact, nothing committed is lost, and the end state equals a
+ * clean run's.
+ *
+ * Usage: test-library-crash SPYGLASS_CLI. Five kills by default; at least 25
+ * with SPYGLASS_LONG_TESTS=1. Each round starts from an empty library and
+ * kills the indexer until a run finishes by itself, then compares. */
+#include "test-common.h"
+#include "test-library-common.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GOOD_PHOTOS   56
+#define DEFAULT_KILLS 5
+#define LONG_KILLS    25
+/* After this many attempts a round lets the indexer finish. */
+#define MAX_ATTEMPTS_PER_ROUND 40
+
+static const char *cli_path;
+static char *tmp_dir;
+
+typedef struct {
+    char *state;
+    char *error;
+    GBytes *vector; /* NULL without an embedding */
+} PhotoRow;
+
+static void photo_row_free(PhotoRow *row)
+{
+    g_free(row->state);
+    g_free(row->error);
+    g_clear_pointer(&row->vector, g_bytes_unref);
+    g_free(row);
+}
+
+/* path → PhotoRow, read with a plain SQLite connection after an integrity
+ * check; empty when the indexer died before creating the file. */
+static GHashTable *read_snapshot(const char *db_path)
+{
+    GHashTable *rows =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)photo_row_free);
+    if (!g_file_test(db_path, G_FILE_TEST_EXISTS))
+        return rows;
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt *stmt = NULL;
+    g_assert_cmpint(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                    SQLITE_OK);
+    g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 0), ==, "ok");
+    sqlite3_finalize(stmt);
+
+    /* A kill before the schema was committed leaves no tables: nothing committed. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.path, p.state, p.error, e.vector FROM photos p"
+                           " LEFT JOIN embeddings e ON e.photo_id = p.id",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return rows;
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        PhotoRow *row = g_new0(PhotoRow, 1);
+        row->state = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+        row->error = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+        if (sqlite3_column_type(stmt, 3) == SQLITE_BLOB)
+            row->vector =
+                g_bytes_new(sqlite3_column_blob(stmt, 3), (gsize)sqlite3_column_bytes(stmt, 3));
+        /* One model only: a second row per photo would be a bug. */
+        g_assert_true(
+            g_hash_table_insert(rows, g_strdup((const char *)sqlite3_column_text(stmt, 0)), row));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return rows;
+}
+
+static void assert_same_vector(const char *path, GBytes *a, GBytes *b)
+{
+    g_assert_true((a == NULL) == (b == NULL));
+    if (a == NULL)
+        return;
+    gsize na = 0, nb = 0;
+    const float *x = g_bytes_get_data(a, &na), *y = g_bytes_get_data(b, &nb);
+    g_assert_cmpuint(na, ==, nb);
+    for (gsize i = 0; i < na / sizeof(float); i++)
+        if (fabsf(x[i] - y[i]) > 1e-5f)
+            g_error("%s: embedding differs at %zu: %g vs %g", path, i, x[i], y[i]);
+}
+
+/* Everything committed before is still there: photos, and the outcome of
+ * every photo that had one. */
+static void assert_kept(GHashTable *before, GHashTable *after)
+{
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, before);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        PhotoRow *old = value, *now = g_hash_table_lookup(after, key);
+        if (now == NULL)
+            g_error("%s was committed, then lost", (const char *)key);
+        if (g_str_equal(old->state, "pending"))
+            continue;
+        g_assert_cmpstr(now->state, ==, old->state);
+        g_assert_cmpstr(now->error, ==, old->error);
+        assert_same_vector(key, old->vector, now->vector);
+    }
+}
+
+static void assert_same_library(GHashTable *got, GHashTable *expected)
+{
+    g_assert_cmpuint(g_hash_table_size(got), ==, g_hash_table_size(expected));
+    assert_kept(expected, got);
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, got);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+        g_assert_cmpstr(((PhotoRow *)value)->state, !=, "pending");
+}
+
+static void write_corpus(const char *root)
+{
+    for (guint i = 0; i < GOOD_PHOTOS; i++) {
+        g_autofree char *name =
+            g_strdup_printf("%02u/photo-%02u.%s", i % 4, i, i % 5 == 0 ? "png" : "jpg");
+        g_autofree char *path = g_build_filename(root, name, NULL);
+        if (i % 5 == 0)
+            test_library_write_png(path, 96, 64, i);
+        else
+            test_library_write_jpeg(path, 96, 64, i);
+    }
+    g_autoptr(GBytes) jpeg = test_library_jpeg_bytes(96, 64, 1000);
+    g_autofree char *truncated = g_build_filename(root, "01", "truncated.jpg", NULL);
+    test_library_write_file(truncated, g_bytes_get_data(jpeg, NULL), g_bytes_get_size(jpeg) / 2);
+    g_autofree char *empty = g_build_filename(root, "02", "empty.jpg", NULL);
+    test_library_write_file(empty, "", 0);
+    g_autofree char *text = g_build_filename(root, "03", "text.png", NULL);
+    test_library_write_file(text, "text", 4);
+    g_autoptr(GBytes) corrupt = test_library_png_corrupt_chunk();
+    g_autofree char *corrupt_path = g_build_filename(root, "00", "corrupt.png", NULL);
+    test_library_write_bytes(corrupt_path, corrupt);
+}
+
+static GPid spawn_indexer(const char *db, const char *model, const char *root)
+{
+    const char *argv[] = {cli_path,    "--db", db,       "--model", model, "--device",
+                          "reference", "-q",   "--json", "index",   root,  NULL};
+    g_autoptr(GError) error = NULL;
+    GPid pid = 0;
+    g_spawn_async(NULL, (char **)argv, NULL,
+                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                      G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, &pid, &error);
+    g_assert_no_error(error);
+    return pid;
+}
+
+/* Runs the indexer to the end; returns its wall time in seconds. */
+static double run_indexer(const char *db, const char *model, const char *root)
+{
+    gint64 start = g_get_monotonic_time();
+    GPid pid = spawn_indexer(db, model, root);
+    int status = 0;
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    return (g_get_monotonic_time() - start) / 1e6;
+}
+
+/* Starts the indexer and kills it after `delay` seconds; FALSE when it had
+ * already finished by itself. */
+static gboolean kill_indexer_after(const char *db, const char *model, const char *root,
+                                   double delay)
+{
+    GPid pid = spawn_indexer(db, model, root);
+    g_usleep((gulong)(delay * G_USEC_PER_SEC));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+        return FALSE;
+    }
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    /* It may have finished between the check and the kill. */
+    return WIFSIGNALED(status);
+}
+
+/* Photos embedded or failed. */
+static guint count_done(GHashTable *rows)
+{
+    guint done = 0;
+    GHashTableIter iter;
+    gpointer value;
+    g_hash_table_iter_init(&iter, rows);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        done += !g_str_equal(((PhotoRow *)value)->state, "pending");
+    return done;
+}
+
+/* Kills indexers on a fresh library until one finishes; returns the kills. */
+static guint crash_round(const char *db, const char *model, const char *root, double clean_time,
+                         GHashTable *expected)
+{
+    g_autoptr(GHashTable) before = read_snapshot(db);
+    guint kills = 0;
+    for (guint attempt = 0; attempt < MAX_ATTEMPTS_PER_ROUND; attempt++) {
+        double delay = g_test_rand_double_range(0.0, 1.2 * clean_time);
+        gboolean killed = kill_indexer_after(db, model, root, delay);
+        g_autoptr(GHashTable) after = read_snapshot(db);
+        assert_kept(before, after);
+        g_hash_table_unref(before);
+        before = g_steal_pointer(&after);
+        if (!killed)
+            break;
+        kills++;
+        g_test_message("killed after %.3f s: %u photos known, %u of them done", delay,
+                       g_hash_table_size(before), count_done(before));
+    }
+    run_indexer(db, model, root); /* finishes whatever is left; a no-op otherwise */
+    g_autoptr(GHashTable) final = read_snapshot(db);
+    assert_kept(before, final);
+    assert_same_library(final, expected);
+    return kills;
+}
+
+static void remove_db(const char *db)
+{
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *path = g_strconcat(db, suffixes[i], NULL);
+        g_unlink(path);
+    }
+}
+
+static void test_kill_and_resume(void)
+{
+    g_autofree char *model = test_fixture_path("tiny-f32/hf");
+    if (model == NULL)
+        return;
+    if (cli_path == NULL) {
+        g_test_skip("pass the spyglass-cli binary as the first argument");
+        return;
+    }
+    g_autofree char *root = g_build_filename(tmp_dir, "Photos", NULL);
+    write_corpus(root);
+
+    g_autofree char *clean_db = g_build_filename(tmp_dir, "clean.db", NULL);
+    double clean_time = run_indexer(clean_db, model, root);
+    g_autoptr(GHashTable) expected = read_snapshot(clean_db);
+    g_assert_cmpuint(g_hash_table_size(expected), ==, GOOD_PHOTOS + 4);
+
+    guint wanted = g_getenv("SPYGLASS_LONG_TESTS") != NULL ? LONG_KILLS : DEFAULT_KILLS;
+    g_autofree char *db = g_build_filename(tmp_dir, "crashed.db", NULL);
+    guint kills = 0, rounds = 0;
+    while (kills < wanted) {
+        remove_db(db);
+        kills += crash_round(db, model, root, clean_time, expected);
+        rounds++;
+    }
+    g_test_message("%u kills in %u rounds; a clean run takes %.2f s", kills, rounds, clean_time);
+}
+
+int main(int argc, char **argv)
+{
+    tmp_dir = test_library_tmp_dir();
+    g_autofree char *data_home = g_build_filename(tmp_dir, "xdg-data", NULL);
+    g_setenv("XDG_DATA_HOME", data_home, TRUE);
+    g_test_init(&argc, &argv, NULL);
+    cli_path = argc > 1 ? argv[1] : NULL;
+    g_test_add_func("/library/crash/kill-and-resume", test_kill_and_resume);
+    int status = g_test_run();
+    test_library_remove_tree(tmp_dir);
+    g_free(tmp_dir);
+    return status;
+}

@@ -1,0 +1,374 @@
+/* test-library-store.c: the SQLite store: schema, migrations, photos, models and embeddings. */
+#include "library/library-store.h"
+#include "test-library-common.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+static char *tmp_dir;
+
+static char *new_db_path(void)
+{
+    static int counter;
+    g_autofree char *name = g_strdup_printf("library-%d.db", counter++);
+    return g_build_filename(tmp_dir, name, NULL);
+}
+
+static LibraryStore *open_store(const char *path)
+{
+    g_autoptr(GError) error = NULL;
+    LibraryStore *store = library_store_open(path, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(store);
+    return store;
+}
+
+/* One text value of a query, through a separate plain connection. */
+static char *query_text(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+    char *value = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_create(void)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "new", "folder", "library.db", NULL);
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(library_store_check_integrity(store, &error));
+    g_assert_no_error(error);
+
+    g_autofree char *version = query_text(path, "PRAGMA user_version");
+    g_assert_cmpstr(version, ==, "1");
+    g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
+    g_assert_cmpstr(journal, ==, "wal");
+    g_autofree char *tables =
+        query_text(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
+                         " WHERE type = 'table' ORDER BY name)");
+    g_assert_cmpstr(tables, ==, "album_members albums embeddings folders models photos");
+
+    /* Opening again migrates nothing and keeps the data. */
+    gint64 id = 0;
+    g_assert_true(library_store_add_folder(store, "/photos", &id, &error));
+    g_clear_pointer(&store, library_store_free);
+    store = open_store(path);
+    g_autoptr(GPtrArray) folders = library_store_list_folders(store, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(folders->len, ==, 1);
+    g_assert_cmpstr(((LibraryFolder *)folders->pdata[0])->path, ==, "/photos");
+}
+
+static void test_newer_refused(void)
+{
+    g_autofree char *path = new_db_path();
+    exec_sql(path, "CREATE TABLE future (x); PRAGMA user_version = 7");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) store = library_store_open(path, &error);
+    g_assert_null(store);
+    g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW);
+    g_autofree char *expected =
+        g_strdup_printf("%s: database version 7 is newer than this Spyglass (1)", path);
+    g_assert_cmpstr(error->message, ==, expected);
+    /* Untouched: still its own version and journal mode. */
+    g_autofree char *version = query_text(path, "PRAGMA user_version");
+    g_assert_cmpstr(version, ==, "7");
+    g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
+    g_assert_cmpstr(journal, ==, "delete");
+}
+
+static void test_not_a_database(void)
+{
+    g_autofree char *path = new_db_path();
+    const char *text = "this is not a database, it only has its name\n";
+    test_library_write_file(path, text, strlen(text));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) store = library_store_open(path, &error);
+    g_assert_null(store);
+    g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_SQL);
+    g_assert_true(g_str_has_prefix(error->message, path));
+    g_assert_nonnull(strstr(error->message, "not a database"));
+}
+
+static LibraryPhotoInfo sample_info(void)
+{
+    return (LibraryPhotoInfo){
+        .format = (char *)"jpeg",
+        .width = 4000,
+        .height = 3000,
+        .orientation = 6,
+        .taken = (char *)"2024-05-01T10:20:30",
+        .camera_make = (char *)"Make",
+        .camera_model = (char *)"Model",
+        .has_location = TRUE,
+        .latitude = 48.85,
+        .longitude = -2.35,
+    };
+}
+
+static void fill_vector(float *vector, guint dim, float seed)
+{
+    for (guint i = 0; i < dim; i++)
+        vector[i] = seed + 0.25f * (float)i;
+}
+
+static void assert_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
+                             const float *expected, guint dim)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree float *vector = NULL;
+    guint got_dim = 0;
+    g_assert_true(
+        library_store_get_embedding(store, photo_id, model_id, &vector, &got_dim, &error));
+    g_assert_no_error(error);
+    if (expected == NULL) {
+        g_assert_null(vector);
+        return;
+    }
+    g_assert_nonnull(vector);
+    g_assert_cmpuint(got_dim, ==, dim);
+    g_assert_cmpmem(vector, dim * sizeof(float), expected, dim * sizeof(float));
+}
+
+static void set_model(LibraryStore *store, const char *id, guint dim)
+{
+    g_autoptr(GError) error = NULL;
+    LibraryModelRecord record = {.id = (char *)id, .name = (char *)id, .dim = dim};
+    g_assert_true(library_store_set_current_model(store, &record, &error));
+    g_assert_no_error(error);
+}
+
+static void assert_counts(LibraryStore *store, const char *model_id, gint64 photos, gint64 embedded,
+                          gint64 pending, gint64 failed)
+{
+    g_autoptr(GError) error = NULL;
+    LibraryStoreCounts counts;
+    g_assert_true(library_store_count(store, model_id, &counts, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(counts.photos, ==, photos);
+    g_assert_cmpint(counts.embedded, ==, embedded);
+    g_assert_cmpint(counts.pending, ==, pending);
+    g_assert_cmpint(counts.failed, ==, failed);
+}
+
+static void test_photos(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, a = 0, b = 0, c = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/a.jpg", 100, 1000, &a, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/b.jpg", 200, 2000, &b, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/c.jpg", 300, 3000, &c, &error));
+    g_assert_no_error(error);
+    set_model(store, "m1", 4);
+    assert_counts(store, "m1", 3, 0, 3, 0);
+
+    float va[4], vb[4];
+    fill_vector(va, 4, 1.0f);
+    fill_vector(vb, 4, -2.0f);
+    LibraryPhotoInfo info = sample_info();
+    g_assert_true(library_store_set_photo_embedded(store, a, &info, "fa", "m1", 4, va, &error));
+    g_assert_true(library_store_set_photo_embedded(store, b, &info, "fb", "m1", 4, vb, &error));
+    g_assert_true(library_store_set_photo_failed(store, c, "fc", "c.jpg: truncated", &error));
+    g_assert_no_error(error);
+    assert_counts(store, "m1", 3, 2, 0, 1);
+    assert_counts(store, "other", 3, 0, 2, 1);
+    assert_embedding(store, a, "m1", va, 4);
+    g_autofree char *reason = library_store_get_photo_error(store, c, &error);
+    g_assert_cmpstr(reason, ==, "c.jpg: truncated");
+
+    /* A changed file is pending again and its embedding is gone. */
+    g_assert_true(library_store_mark_photo_changed(store, a, 101, 1001, &error));
+    assert_embedding(store, a, "m1", NULL, 4);
+    assert_counts(store, "m1", 3, 1, 1, 1);
+
+    /* A move keeps the embedding under the new path. */
+    g_assert_true(library_store_move_photo(store, b, folder, "/p/sub/b.jpg", 200, 2000, &error));
+    g_autoptr(LibraryPhoto) moved = library_store_find_photo(store, "/p/sub/b.jpg", &error);
+    g_assert_nonnull(moved);
+    g_assert_cmpint(moved->id, ==, b);
+    g_assert_cmpstr(moved->fingerprint, ==, "fb");
+    g_assert_cmpint(moved->state, ==, LIBRARY_PHOTO_EMBEDDED);
+    assert_embedding(store, b, "m1", vb, 4);
+    g_assert_null(library_store_find_photo(store, "/p/b.jpg", &error));
+
+    /* Removing a photo removes its embedding with it. */
+    g_assert_true(library_store_remove_photo(store, b, &error));
+    assert_embedding(store, b, "m1", NULL, 4);
+    g_autofree char *left = query_text(path, "SELECT count(*) FROM embeddings");
+    g_assert_cmpstr(left, ==, "0");
+
+    g_autoptr(GPtrArray) unembedded = library_store_list_unembedded(store, "m1", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(unembedded->len, ==, 1);
+    g_assert_cmpstr(((LibraryPhoto *)unembedded->pdata[0])->path, ==, "/p/a.jpg");
+    g_assert_true(library_store_check_integrity(store, &error));
+}
+
+static void assert_searchable(LibraryStore *store, const char *model_id)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryModelRecord) model = library_store_get_searchable_model(store, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(model);
+    g_assert_cmpstr(model->id, ==, model_id);
+}
+
+static void test_models(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, ids[3];
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *name = g_strdup_printf("/p/%d.jpg", i);
+        g_assert_true(library_store_add_photo(store, folder, name, 10, 10, &ids[i], &error));
+    }
+    g_autoptr(LibraryModelRecord) none = library_store_get_searchable_model(store, &error);
+    g_assert_null(none);
+    g_assert_no_error(error);
+
+    float old_vector[2] = {1, 0}, new_vector[3] = {0, 1, 0};
+    LibraryPhotoInfo info = sample_info();
+    set_model(store, "old", 2);
+    for (int i = 0; i < 3; i++)
+        g_assert_true(library_store_set_photo_embedded(store, ids[i], &info, NULL, "old", 2,
+                                                       old_vector, &error));
+    assert_searchable(store, "old");
+
+    /* A new model, partly done: the old one stays searchable and is kept. */
+    set_model(store, "new", 3);
+    g_autoptr(LibraryModelRecord) current = library_store_get_current_model(store, &error);
+    g_assert_cmpstr(current->id, ==, "new");
+    g_assert_cmpuint(current->dim, ==, 3);
+    g_assert_true(
+        library_store_set_photo_embedded(store, ids[0], &info, NULL, "new", 3, new_vector, &error));
+    assert_searchable(store, "old");
+    assert_counts(store, "new", 3, 1, 2, 0);
+    guint dropped = 99;
+    g_assert_true(library_store_drop_superseded_embeddings(store, &dropped, &error));
+    g_assert_cmpuint(dropped, ==, 0);
+    assert_embedding(store, ids[1], "old", old_vector, 2);
+    g_autoptr(GPtrArray) todo = library_store_list_unembedded(store, "new", &error);
+    g_assert_cmpuint(todo->len, ==, 2);
+
+    /* Complete: the new one is searchable, the old one goes. */
+    for (int i = 1; i < 3; i++)
+        g_assert_true(library_store_set_photo_embedded(store, ids[i], &info, NULL, "new", 3,
+                                                       new_vector, &error));
+    assert_searchable(store, "new");
+    g_assert_true(library_store_drop_superseded_embeddings(store, &dropped, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(dropped, ==, 3);
+    assert_embedding(store, ids[1], "old", NULL, 2);
+    assert_embedding(store, ids[1], "new", new_vector, 3);
+    g_autofree char *models = query_text(path, "SELECT group_concat(id) FROM models");
+    g_assert_cmpstr(models, ==, "new");
+}
+
+typedef struct {
+    GPtrArray *paths;
+    float sum; /* of every vector's first value */
+} Collected;
+
+static gboolean collect_embedding(gint64 photo_id, const char *path, const float *vector, guint dim,
+                                  gpointer user_data)
+{
+    Collected *collected = user_data;
+    g_assert_cmpuint(dim, ==, 4);
+    g_ptr_array_add(collected->paths, g_strdup(path));
+    collected->sum += vector[0];
+    return TRUE;
+}
+
+static void test_foreach_embedding(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, ids[4];
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    set_model(store, "m", 4);
+    LibraryPhotoInfo info = sample_info();
+    for (int i = 0; i < 4; i++) {
+        g_autofree char *name = g_strdup_printf("/p/%c.jpg", 'd' - i);
+        float vector[4];
+        fill_vector(vector, 4, (float)i);
+        g_assert_true(library_store_add_photo(store, folder, name, 1, 1, &ids[i], &error));
+        if (i < 3)
+            g_assert_true(library_store_set_photo_embedded(store, ids[i], &info, NULL, "m", 4,
+                                                           vector, &error));
+    }
+    Collected collected = {g_ptr_array_new_with_free_func(g_free), 0};
+    g_assert_true(
+        library_store_foreach_embedding(store, "m", collect_embedding, &collected, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(collected.paths->len, ==, 3);
+    g_assert_cmpstr(collected.paths->pdata[0], ==, "/p/b.jpg");
+    g_assert_cmpstr(collected.paths->pdata[2], ==, "/p/d.jpg");
+    g_assert_cmpfloat(collected.sum, ==, 0 + 1 + 2);
+    g_ptr_array_unref(collected.paths);
+
+    /* A vector whose size disagrees with its dimension is an error, not a crash. */
+    exec_sql(path, "UPDATE embeddings SET vector = x'0000' WHERE photo_id = 1");
+    collected = (Collected){g_ptr_array_new_with_free_func(g_free), 0};
+    g_assert_false(
+        library_store_foreach_embedding(store, "m", collect_embedding, &collected, &error));
+    g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT);
+    g_ptr_array_unref(collected.paths);
+}
+
+static void test_transactions(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    g_assert_true(library_store_begin(store, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/x.jpg", 1, 1, NULL, &error));
+    library_store_rollback(store);
+    g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, "/p/x.jpg", &error);
+    g_assert_null(photo);
+
+    /* SQL errors name the file and the statement. */
+    g_assert_false(library_store_add_photo(store, 12345, "/p/y.jpg", 1, 1, NULL, &error));
+    g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_SQL);
+    g_assert_true(g_str_has_prefix(error->message, path));
+    g_assert_nonnull(strstr(error->message, "FOREIGN KEY"));
+    g_assert_nonnull(strstr(error->message, "INSERT INTO photos"));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    tmp_dir = test_library_tmp_dir();
+    g_test_add_func("/library/store/create", test_create);
+    g_test_add_func("/library/store/newer-refused", test_newer_refused);
+    g_test_add_func("/library/store/not-a-database", test_not_a_database);
+    g_test_add_func("/library/store/photos", test_photos);
+    g_test_add_func("/library/store/models", test_models);
+    g_test_add_func("/library/store/foreach-embedding", test_foreach_embedding);
+    g_test_add_func("/library/store/transactions", test_transactions);
+    int status = g_test_run();
+    test_library_remove_tree(tmp_dir);
+    g_free(tmp_dir);
+    return status;
+}

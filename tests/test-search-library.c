@@ -1,0 +1,315 @@
+/* test-search-library.c: search, similar, filters, duplicates and albums on a library indexed with
+ * the tiny model.
+ *
+ * The tiny fixture model has random weights, so what matches what means
+ * nothing: these tests check mechanics (order, limits, exclusion of the
+ * photo itself, filters, groups) against the store's own embeddings. The
+ * semantic end-to-end test needs the demo model.
+ */
+#include "clip/clip-model.h"
+#include "library/library-indexer.h"
+#include "search/search-albums.h"
+#include "search/search-library.h"
+#include "search/search-text.h"
+#include "test-common.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    char *dir;
+    char *photos;
+    LibraryStore *store;
+    GpuDevice *device;
+    ClipModel *model;
+    ClipTokenizer *tokenizer;
+    ClipEncoder *encoder;
+    ClipSession *session;
+    SearchLibrary *library;
+    SearchTextEncoder text;
+} Fixture;
+
+static void copy_file(const char *from, const char *to)
+{
+    g_autofree char *contents = NULL;
+    gsize length;
+    g_assert_true(g_file_get_contents(from, &contents, &length, NULL));
+    g_assert_true(g_file_set_contents(to, contents, (gssize)length, NULL));
+}
+
+/* photos/: the fixture's images (ten PNGs, a JPEG); photos/copies/: byte copies of three. */
+static void make_photos(Fixture *f, const char *images)
+{
+    f->photos = g_build_filename(f->dir, "photos", NULL);
+    g_autofree char *copies = g_build_filename(f->photos, "copies", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(copies, 0700), ==, 0);
+    g_autoptr(GDir) dir = g_dir_open(images, 0, NULL);
+    g_assert_nonnull(dir);
+    for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+        g_autofree char *from = g_build_filename(images, name, NULL);
+        g_autofree char *to = g_build_filename(f->photos, name, NULL);
+        copy_file(from, to);
+        if (g_str_has_prefix(name, "exact-") && name[6] < '3') {
+            g_autofree char *copy = g_build_filename(copies, name, NULL);
+            copy_file(from, copy);
+        }
+    }
+}
+
+static gboolean fixture_set_up(Fixture *f)
+{
+    g_autofree char *model_dir = test_fixture_path("tiny-f32/hf");
+    g_autofree char *images = test_fixture_path("tiny-f32/images");
+    if (model_dir == NULL || (f->device = test_open_vulkan()) == NULL)
+        return FALSE;
+    g_autoptr(GError) error = NULL;
+    f->dir = g_dir_make_tmp("search-library-XXXXXX", &error);
+    g_assert_no_error(error);
+    make_photos(f, images);
+    g_autofree char *db = g_build_filename(f->dir, "library.db", NULL);
+    f->store = library_store_open(db, &error);
+    g_assert_no_error(error);
+    f->model = clip_model_load(model_dir, &error);
+    g_assert_no_error(error);
+    f->tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
+    g_assert_no_error(error);
+    f->encoder = clip_encoder_new(f->device, f->model, CLIP_PRECISION_F32, &error);
+    g_assert_no_error(error);
+    f->session = clip_session_new(f->encoder);
+    f->text = (SearchTextEncoder){f->tokenizer, f->session, &f->model->config};
+
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    const char *folders[] = {f->photos, NULL};
+    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
+                                        NULL, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(result.failed->len, ==, 0);
+    library_index_result_clear(&result);
+
+    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
+    g_assert_no_error(error);
+    return TRUE;
+}
+
+static void remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        for (const char *name; dir != NULL && (name = g_dir_read_name(dir)) != NULL;) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            remove_tree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+static void fixture_tear_down(Fixture *f)
+{
+    search_library_free(f->library);
+    clip_session_free(f->session);
+    clip_encoder_free(f->encoder);
+    clip_tokenizer_free(f->tokenizer);
+    clip_model_free(f->model);
+    library_store_free(f->store);
+    gpu_device_free(f->device);
+    if (f->dir != NULL)
+        remove_tree(f->dir);
+    g_free(f->photos);
+    g_free(f->dir);
+}
+
+static double stored_cos(Fixture *f, int64_t id, const float *query)
+{
+    g_autofree float *vector = NULL;
+    guint dim = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(library_store_get_embedding(f->store, id, f->model->id, &vector, &dim, &error));
+    g_assert_nonnull(vector);
+    double dot = 0, qq = 0, vv = 0;
+    for (guint d = 0; d < dim; d++) {
+        dot += (double)query[d] * vector[d];
+        qq += (double)query[d] * query[d];
+        vv += (double)vector[d] * vector[d];
+    }
+    return dot / sqrt(qq * vv);
+}
+
+static void check_order(Fixture *f, const SearchResults *results, const float *query)
+{
+    for (uint32_t i = 0; i < results->n_hits; i++) {
+        g_assert_cmpfloat_with_epsilon(results->hits[i].score,
+                                       stored_cos(f, results->hits[i].id, query), 1e-5);
+        if (i > 0)
+            g_assert_cmpfloat(results->hits[i - 1].score, >=, results->hits[i].score);
+    }
+}
+
+static void test_search(Fixture *f)
+{
+    SearchIndex *index = search_library_get_index(f->library);
+    uint32_t n = search_index_size(index), E = f->model->config.embed_dim;
+    g_assert_cmpuint(n, ==, 14); /* eleven images, three copies */
+    const char *texts[] = {"a red circle", "a photo of a dog on the beach"};
+    float query[2 * 64];
+    g_assert_cmpuint(E, <=, 64);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(search_encode_texts(&f->text, texts, 2, query, &error));
+    g_assert_no_error(error);
+
+    for (uint32_t limit = 1; limit <= 20; limit += 4) {
+        SearchRequest request = {.query = query, .limit = limit};
+        g_autoptr(SearchResults) results = search_index_search(index, &request);
+        g_assert_cmpuint(results->n_hits, ==, MIN(limit, n));
+        g_assert_cmpuint(results->n_searched, ==, n);
+        check_order(f, results, query);
+        for (uint32_t i = 0; i < results->n_hits; i++)
+            g_assert_nonnull(search_library_get_path(f->library, results->hits[i].id));
+    }
+
+    /* a negative term lowers, never raises */
+    SearchRequest plain = {.query = query, .limit = n};
+    SearchRequest negative = {.query = query,
+                              .negatives = query + E,
+                              .n_negatives = 1,
+                              .negative_weight = 1.0f,
+                              .limit = n};
+    g_autoptr(SearchResults) a = search_index_search(index, &plain);
+    g_autoptr(SearchResults) b = search_index_search(index, &negative);
+    for (uint32_t i = 0; i < n; i++) {
+        float before = NAN;
+        for (uint32_t j = 0; j < n; j++)
+            if (a->hits[j].id == b->hits[i].id)
+                before = a->hits[j].score;
+        g_assert_cmpfloat(b->hits[i].score, <=, before + 1e-6f);
+    }
+}
+
+static void test_similar_and_duplicates(Fixture *f)
+{
+    SearchIndex *index = search_library_get_index(f->library);
+    uint32_t E = f->model->config.embed_dim;
+    g_autofree char *path = g_build_filename(f->photos, "exact-1.png", NULL);
+    g_autofree char *copy = g_build_filename(f->photos, "copies", "exact-1.png", NULL);
+    int64_t self = search_library_find(f->library, path),
+            twin = search_library_find(f->library, copy);
+    g_assert_cmpint(self, >=, 0);
+    g_assert_cmpint(twin, >=, 0);
+    g_assert_cmpint(search_library_find(f->library, "/nowhere.png"), ==, -1);
+
+    g_autofree float *query = g_new(float, E);
+    g_assert_true(search_index_get_embedding(index, self, query));
+    SearchRequest request = {.query = query, .exclude_ids = &self, .n_exclude = 1, .limit = 5};
+    g_autoptr(SearchResults) results = search_index_search(index, &request);
+    g_assert_cmpuint(results->n_hits, ==, 5);
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        g_assert_cmpint(results->hits[i].id, !=, self);
+    /* the byte copy is the most similar photo */
+    g_assert_cmpint(results->hits[0].id, ==, twin);
+    g_assert_cmpfloat_with_epsilon(results->hits[0].score, 1.0, 1e-5);
+    check_order(f, results, query);
+
+    /* duplicates: each copy with its original, nothing else at this threshold */
+    g_autoptr(GArray) pairs = search_index_find_duplicates(index, 0.99999f, NULL);
+    g_autoptr(GPtrArray) groups = search_group_pairs((const SearchPair *)pairs->data, pairs->len);
+    g_assert_cmpuint(groups->len, ==, 3);
+    for (guint g = 0; g < groups->len; g++) {
+        GArray *ids = g_ptr_array_index(groups, g);
+        g_assert_cmpuint(ids->len, ==, 2);
+        g_autofree char *first = g_path_get_basename(
+            search_library_get_path(f->library, g_array_index(ids, int64_t, 0)));
+        g_autofree char *second = g_path_get_basename(
+            search_library_get_path(f->library, g_array_index(ids, int64_t, 1)));
+        g_assert_cmpstr(first, ==, second);
+    }
+}
+
+static uint32_t count_filtered(Fixture *f, const char *text, GError **error)
+{
+    g_autoptr(SearchQuery) query = search_query_parse(text, error);
+    g_assert_nonnull(query);
+    g_autoptr(SearchFilter) filter = NULL;
+    if (!search_library_filter(f->library, query, &filter, error))
+        return G_MAXUINT32;
+    SearchIndex *index = search_library_get_index(f->library);
+    float q[64] = {1.0f};
+    SearchRequest request = {.query = q, .filter = filter, .limit = 100};
+    g_autoptr(SearchResults) results = search_index_search(index, &request);
+    for (uint32_t i = 0; i < results->n_hits; i++) {
+        const char *path = search_library_get_path(f->library, results->hits[i].id);
+        if (strstr(text, "folder:copies") != NULL)
+            g_assert_nonnull(strstr(path, "/copies/"));
+    }
+    return results->n_hits;
+}
+
+static void test_filters(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_cmpuint(count_filtered(f, "anything", &error), ==, 14);
+    g_assert_cmpuint(count_filtered(f, "anything folder:copies", &error), ==, 3);
+    g_assert_cmpuint(count_filtered(f, "anything folder:COPIES type:png", &error), ==, 3);
+    g_assert_cmpuint(count_filtered(f, "anything type:jpeg", &error), ==, 1);
+    g_assert_cmpuint(count_filtered(f, "anything type:png", &error), ==, 13);
+    g_assert_cmpuint(count_filtered(f, "anything type:png,jpg", &error), ==, 14);
+    g_assert_no_error(error);
+    /* what the store does not hand out yet is refused, not silently empty */
+    g_assert_cmpuint(count_filtered(f, "anything after:2019", &error), ==, G_MAXUINT32);
+    g_assert_error(error, SEARCH_QUERY_ERROR, SEARCH_QUERY_ERROR_INVALID);
+}
+
+static void test_albums(Fixture *f)
+{
+    g_autofree char *path = g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "data", "albums",
+                                             "demo-taxonomy.json", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SearchTaxonomy) taxonomy = search_taxonomy_load(path, &error);
+    g_assert_no_error(error);
+    SearchAlbumVectors vectors = {0};
+    g_assert_true(search_album_vectors_encode(taxonomy, &f->text, &vectors, &error));
+    SearchIndex *index = search_library_get_index(f->library);
+    g_autoptr(GPtrArray) albums =
+        search_albums_build(taxonomy, &vectors, f->model->logit_scale, index);
+    g_assert_cmpuint(albums->len, ==, taxonomy->albums->len);
+    /* a photo and its byte copy are always in the same albums */
+    g_autofree char *original = g_build_filename(f->photos, "exact-0.png", NULL);
+    g_autofree char *copy = g_build_filename(f->photos, "copies", "exact-0.png", NULL);
+    int64_t a = search_library_find(f->library, original),
+            b = search_library_find(f->library, copy);
+    for (guint i = 0; i < albums->len; i++) {
+        GArray *ids = g_ptr_array_index(albums, i);
+        gboolean has_a = FALSE, has_b = FALSE;
+        for (guint j = 0; j < ids->len; j++) {
+            has_a |= g_array_index(ids, int64_t, j) == a;
+            has_b |= g_array_index(ids, int64_t, j) == b;
+        }
+        g_assert_cmpint(has_a, ==, has_b);
+    }
+    search_album_vectors_clear(&vectors);
+}
+
+/* Each test on a fresh library, skipped without the fixtures or a device. */
+static void with_fixture(gconstpointer data)
+{
+    void (*body)(Fixture *) = (void (*)(Fixture *))data;
+    Fixture f = {0};
+    if (fixture_set_up(&f))
+        body(&f);
+    fixture_tear_down(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/search/library/search", (gconstpointer)test_search, with_fixture);
+    g_test_add_data_func("/search/library/similar-and-duplicates",
+                         (gconstpointer)test_similar_and_duplicates, with_fixture);
+    g_test_add_data_func("/search/library/filters", (gconstpointer)test_filters, with_fixture);
+    g_test_add_data_func("/search/library/albums", (gconstpointer)test_albums, with_fixture);
+    return g_test_run();
+}

@@ -1,0 +1,608 @@
+#!/usr/bin/python3
+"""train-demo-model.py: trains the demo CLIP on generated scenes and exports it.
+
+A developer tool (Debian's python3-torch, CPU): the app, its build and its
+tests never run it. It
+
+  1. renders the training scenes with tools/demo-scenes.py (held-out
+     colour+shape pairs excluded) and preprocesses them as the C engine does,
+  2. learns a byte-level BPE vocabulary from the captions (tools/demo-bpe.py),
+  3. trains a CLIP (OpenAI's architecture: pre-LN ViT, causal text
+     transformer, quick_gelu, projections, learned temperature) with the
+     symmetric InfoNCE loss over in-batch pairs,
+  4. writes the model in transformers' CLIPModel layout, F16.
+
+    train-demo-model.py --out data/models/demo --minutes 45
+    train-demo-model.py --check-parity data/models/demo --cli build/src/cli/spyglass-cli
+
+Captions are drawn afresh each time a scene is used, whole or partial ("a red
+object", "three shapes", "on a blue background"), so that the model learns
+every attribute on its own as well as together. A partial caption is true of
+many scenes in a batch; the loss counts every scene it is true of as a
+positive (soft targets) instead of pushing true matches apart.
+"""
+
+import argparse
+import importlib.util
+import json
+import math
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    sys.exit("train-demo-model.py needs PyTorch (Debian: apt-get install python3-torch)")
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), os.path.join(TOOLS, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+scenes = load_tool("demo-scenes")
+bpe = load_tool("demo-bpe")
+
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+GEOMETRY = dict(
+    image_size=96, patch_size=12,
+    vision_width=128, vision_layers=4, vision_heads=4,
+    text_width=128, text_layers=3, text_heads=4,
+    context_length=32, embed_dim=128,
+)
+
+
+# ---- the model: OpenAI CLIP's computation, transformers' parameter names ----
+
+class QuickGELU(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(1.702 * x)
+
+
+class Attention(nn.Module):
+    """nn.MultiheadAttention's computation with separate q/k/v projections, as transformers stores them."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.q_proj = nn.Linear(width, width)
+        self.k_proj = nn.Linear(width, width)
+        self.v_proj = nn.Linear(width, width)
+        self.out_proj = nn.Linear(width, width)
+
+    def forward(self, x, mask=None):
+        b, t, c = x.shape
+        h, d = self.heads, c // self.heads
+        q = self.q_proj(x).view(b, t, h, d).transpose(1, 2) * (d ** -0.5)
+        k = self.k_proj(x).view(b, t, h, d).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, h, d).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2)
+        if mask is not None:
+            scores = scores + mask
+        out = scores.softmax(-1) @ v
+        return self.out_proj(out.transpose(1, 2).reshape(b, t, c))
+
+
+class MLP(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.fc1 = nn.Linear(width, 4 * width)
+        self.act = QuickGELU()
+        self.fc2 = nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    """Pre-LN residual block: x + attn(ln1(x)), then x + mlp(ln2(x))."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.layer_norm1 = nn.LayerNorm(width, eps=1e-5)
+        self.self_attn = Attention(width, heads)
+        self.layer_norm2 = nn.LayerNorm(width, eps=1e-5)
+        self.mlp = MLP(width)
+
+    def forward(self, x, mask=None):
+        x = x + self.self_attn(self.layer_norm1(x), mask)
+        return x + self.mlp(self.layer_norm2(x))
+
+
+class Encoder(nn.Module):
+    def __init__(self, width, layers, heads):
+        super().__init__()
+        self.layers = nn.ModuleList([Block(width, heads) for _ in range(layers)])
+
+    def forward(self, x, mask=None):
+        for layer in self.layers:
+            x = layer(x, mask)
+        return x
+
+
+class VisionEmbeddings(nn.Module):
+    def __init__(self, g):
+        super().__init__()
+        w, p = g["vision_width"], g["patch_size"]
+        self.class_embedding = nn.Parameter(torch.randn(w) * w ** -0.5)
+        self.patch_embedding = nn.Conv2d(3, w, p, stride=p, bias=False)
+        n = (g["image_size"] // p) ** 2 + 1
+        self.position_embedding = nn.Embedding(n, w)
+        nn.init.normal_(self.position_embedding.weight, std=w ** -0.5)
+
+    def forward(self, pixels):
+        x = self.patch_embedding(pixels).flatten(2).transpose(1, 2)
+        cls = self.class_embedding.expand(x.shape[0], 1, -1)
+        return torch.cat([cls, x], 1) + self.position_embedding.weight
+
+
+class VisionModel(nn.Module):
+    def __init__(self, g):
+        super().__init__()
+        w = g["vision_width"]
+        self.embeddings = VisionEmbeddings(g)
+        self.pre_layrnorm = nn.LayerNorm(w, eps=1e-5)  # sic: transformers' name
+        self.encoder = Encoder(w, g["vision_layers"], g["vision_heads"])
+        self.post_layernorm = nn.LayerNorm(w, eps=1e-5)
+
+    def forward(self, pixels):
+        x = self.encoder(self.pre_layrnorm(self.embeddings(pixels)))
+        return self.post_layernorm(x[:, 0])
+
+
+class TextEmbeddings(nn.Module):
+    def __init__(self, g, vocab_size):
+        super().__init__()
+        w = g["text_width"]
+        self.token_embedding = nn.Embedding(vocab_size, w)
+        self.position_embedding = nn.Embedding(g["context_length"], w)
+        nn.init.normal_(self.token_embedding.weight, std=0.02)
+        nn.init.normal_(self.position_embedding.weight, std=0.01)
+
+
+class TextModel(nn.Module):
+    def __init__(self, g, vocab_size):
+        super().__init__()
+        w = g["text_width"]
+        self.embeddings = TextEmbeddings(g, vocab_size)
+        self.encoder = Encoder(w, g["text_layers"], g["text_heads"])
+        self.final_layer_norm = nn.LayerNorm(w, eps=1e-5)
+
+    def forward(self, ids):
+        t = ids.shape[1]
+        x = self.embeddings.token_embedding(ids) + self.embeddings.position_embedding.weight[:t]
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        x = self.final_layer_norm(self.encoder(x, mask))
+        # OpenAI pools at the largest id: the end token, last in the vocabulary.
+        return x[torch.arange(ids.shape[0]), ids.argmax(-1)]
+
+
+class CLIP(nn.Module):
+    def __init__(self, g, vocab_size):
+        super().__init__()
+        self.g = g
+        self.vision_model = VisionModel(g)
+        self.text_model = TextModel(g, vocab_size)
+        self.visual_projection = nn.Linear(g["vision_width"], g["embed_dim"], bias=False)
+        self.text_projection = nn.Linear(g["text_width"], g["embed_dim"], bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        # OpenAI's initialisation of the residual branches, scaled by depth.
+        for tower, layers in ((self.vision_model, g["vision_layers"]), (self.text_model, g["text_layers"])):
+            width = tower.encoder.layers[0].mlp.fc1.in_features
+            proj_std = width ** -0.5 * (2 * layers) ** -0.5
+            for block in tower.encoder.layers:
+                for lin in (block.self_attn.q_proj, block.self_attn.k_proj, block.self_attn.v_proj):
+                    nn.init.normal_(lin.weight, std=width ** -0.5)
+                    nn.init.zeros_(lin.bias)
+                nn.init.normal_(block.self_attn.out_proj.weight, std=proj_std)
+                nn.init.zeros_(block.self_attn.out_proj.bias)
+                nn.init.normal_(block.mlp.fc1.weight, std=(2 * width) ** -0.5)
+                nn.init.zeros_(block.mlp.fc1.bias)
+                nn.init.normal_(block.mlp.fc2.weight, std=proj_std)
+                nn.init.zeros_(block.mlp.fc2.bias)
+        nn.init.normal_(self.visual_projection.weight, std=g["vision_width"] ** -0.5)
+        nn.init.normal_(self.text_projection.weight, std=g["text_width"] ** -0.5)
+
+    def encode_image(self, pixels):
+        return F.normalize(self.visual_projection(self.vision_model(pixels)), dim=-1)
+
+    def encode_text(self, ids):
+        return F.normalize(self.text_projection(self.text_model(ids)), dim=-1)
+
+
+# ---- data ----
+
+def _render_range(args):
+    seed, start, count, size = args
+    out = np.empty((count, size, size, 3), dtype=np.uint8)
+    labels = []
+    for k in range(count):
+        image, lab, _ = scenes.scene(seed, start + k, held_out="exclude")
+        out[k] = scenes.preprocess(image, size)
+        labels.append(lab)
+    return out, labels
+
+
+def training_set(count, seed, size, cache_dir, workers):
+    """Preprocessed training images (uint8, N×S×S×3) and their labels, cached on disk."""
+    path = os.path.join(cache_dir, f"scenes-{seed}-{count}-{size}.npz") if cache_dir else None
+    if path and os.path.exists(path):
+        data = np.load(path, allow_pickle=False)
+        return data["images"], json.loads(str(data["labels"]))
+    chunk = 500
+    jobs = [(seed, s, min(chunk, count - s), size) for s in range(0, count, chunk)]
+    with multiprocessing.Pool(workers) as pool:
+        parts = pool.map(_render_range, jobs)
+    images = np.concatenate([p[0] for p in parts])
+    labels = [lab for p in parts for lab in p[1]]
+    if path:
+        os.makedirs(cache_dir, exist_ok=True)
+        np.savez(path, images=images, labels=json.dumps(labels))
+    return images, labels
+
+
+def caption_corpus(labels, seed, per_scene=3):
+    """Whole and partial captions of the training scenes, for the BPE learner."""
+    rng = np.random.default_rng(seed)
+    texts = []
+    for lab in labels:
+        for _ in range(per_scene):
+            texts.append(sample_caption(lab, rng)[0])
+    return texts
+
+
+# Partial captions say one or two things, in proportions that keep the
+# zero-shot prompts ("a red object", "a photo of a star", "three shapes",
+# "on a blue background") well represented.
+PARTIAL_MENTIONS = [
+    {"colour"}, {"shape"}, {"count"}, {"background"}, {"colour", "shape"},
+    {"colour", "shape"}, {"colour", "background"}, {"shape", "background"},
+    {"size", "shape"}, {"position", "colour"}, {"position", "shape"}, {"colour", "shape", "count"},
+]
+
+
+def sample_caption(labels, rng):
+    if labels["mixed"] or rng.random() < 0.45:
+        return scenes.make_caption(labels, rng)
+    mention = PARTIAL_MENTIONS[rng.integers(len(PARTIAL_MENTIONS))]
+    return scenes.make_caption(labels, rng, mention)
+
+
+def match_matrix(label_vectors, constraints, mixed_ids):
+    """match[i, j]: caption i is true of scene j.
+
+    label_vectors: (B, A) scene attributes; constraints: (B, A), -1 where the
+    caption says nothing; mixed scenes only match their own caption, and the
+    scene's own caption always matches.
+    """
+    L = label_vectors[None, :, :]
+    C = constraints[:, None, :]
+    match = np.all((C == -1) | (C == L), axis=-1)
+    for i in mixed_ids:
+        match[i, :] = False
+    np.fill_diagonal(match, True)
+    return match
+
+
+class Batcher:
+    def __init__(self, images, labels, tokenizer, context_length, seed):
+        self.images = images
+        self.labels = labels
+        self.vectors = np.array([scenes.label_vector(l) for l in labels], dtype=np.int64)
+        self.tok = tokenizer
+        self.ctx = context_length
+        self.rng = np.random.default_rng(seed)
+        self.mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
+        self.std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+
+    def pixels(self, idx):
+        x = torch.from_numpy(self.images[idx]).permute(0, 3, 1, 2).float() / 255.0
+        return (x - self.mean) / self.std
+
+    def batch(self, size):
+        idx = self.rng.choice(len(self.images), size, replace=False)
+        constraints, ids, mixed = [], [], []
+        for k, i in enumerate(idx):
+            text, constraint = sample_caption(self.labels[i], self.rng)
+            if constraint is None:
+                mixed.append(k)
+                constraint = [-1] * len(scenes.ATTRIBUTES)
+            constraints.append(constraint)
+            ids.append(self.tok.encode(text, self.ctx))
+        t = max(len(x) for x in ids)
+        tokens = torch.zeros(size, t, dtype=torch.long)
+        for k, x in enumerate(ids):
+            tokens[k, :len(x)] = torch.tensor(x)
+        match = match_matrix(self.vectors[idx], np.array(constraints), mixed)
+        return self.pixels(idx), tokens, torch.from_numpy(match)
+
+
+def soft_infonce(logits, match):
+    """InfoNCE both ways, with every true pair a positive (uniform target)."""
+    m = match.float()
+    t2i = -(F.log_softmax(logits, 1) * (m / m.sum(1, keepdim=True))).sum(1).mean()
+    i2t = -(F.log_softmax(logits.t(), 1) * (m.t() / m.t().sum(1, keepdim=True))).sum(1).mean()
+    return (t2i + i2t) / 2
+
+
+# ---- export: transformers' CLIPModel layout ----
+
+def hf_state(model):
+    """name → float32 numpy array, in transformers' names (the modules already use them)."""
+    out = {}
+    for name, tensor in model.state_dict().items():
+        out[name] = tensor.detach().float().numpy()
+    out["logit_scale"] = np.array(model.logit_scale.item(), dtype=np.float32)
+    return out
+
+
+def write_safetensors(path, tensors, dtype="F16"):
+    """A safetensors file by hand (no safetensors package in Debian), as tools/make-random-clip.py does."""
+    np_dtype = {"F16": "<f2", "F32": "<f4"}[dtype]
+    entries, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        data = np.ascontiguousarray(tensors[name].astype(np_dtype)).tobytes()
+        entries[name] = {"dtype": dtype, "shape": list(tensors[name].shape),
+                         "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    entries["__metadata__"] = {"format": "pt"}
+    header = json.dumps(entries, separators=(",", ":")).encode("utf-8")
+    header += b" " * (-len(header) % 8)
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(8, "little"))
+        f.write(header)
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        dt = {"F16": "<f2", "F32": "<f4"}[e["dtype"]]
+        a, b = e["data_offsets"]
+        out[name] = np.frombuffer(data[a:b], dtype=dt).reshape(e["shape"]).astype(np.float32)
+    return out
+
+
+def write_model(out_dir, model, vocab, g, merges):
+    os.makedirs(out_dir, exist_ok=True)
+    bpe.write(out_dir, merges)
+    state = hf_state(model)
+    write_safetensors(os.path.join(out_dir, "model.safetensors"), state, "F16")
+    vocab_size = len(vocab)
+    config = {
+        "architectures": ["CLIPModel"],
+        "model_type": "clip",
+        "projection_dim": g["embed_dim"],
+        "logit_scale_init_value": 2.6592,
+        "text_config": {
+            "hidden_size": g["text_width"], "intermediate_size": 4 * g["text_width"],
+            "num_attention_heads": g["text_heads"], "num_hidden_layers": g["text_layers"],
+            "max_position_embeddings": g["context_length"], "vocab_size": vocab_size,
+            "hidden_act": "quick_gelu", "layer_norm_eps": 1e-05, "projection_dim": g["embed_dim"],
+            "bos_token_id": vocab[bpe.START], "eos_token_id": vocab[bpe.END], "pad_token_id": 0,
+        },
+        "vision_config": {
+            "hidden_size": g["vision_width"], "intermediate_size": 4 * g["vision_width"],
+            "num_attention_heads": g["vision_heads"], "num_hidden_layers": g["vision_layers"],
+            "image_size": g["image_size"], "patch_size": g["patch_size"], "num_channels": 3,
+            "hidden_act": "quick_gelu", "layer_norm_eps": 1e-05, "projection_dim": g["embed_dim"],
+        },
+    }
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    pre = {
+        "crop_size": g["image_size"], "do_center_crop": True, "do_normalize": True,
+        "do_resize": True, "image_mean": CLIP_MEAN, "image_std": CLIP_STD, "resample": 3,
+        "size": g["image_size"], "image_processor_type": "CLIPImageProcessor",
+    }
+    with open(os.path.join(out_dir, "preprocessor_config.json"), "w") as f:
+        json.dump(pre, f, indent=2)
+        f.write("\n")
+
+
+def load_model(model_dir):
+    """The exported model (F16 weights widened to float32) back into the torch modules."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    t, v = cfg["text_config"], cfg["vision_config"]
+    g = dict(
+        image_size=v["image_size"], patch_size=v["patch_size"],
+        vision_width=v["hidden_size"], vision_layers=v["num_hidden_layers"],
+        vision_heads=v["num_attention_heads"], text_width=t["hidden_size"],
+        text_layers=t["num_hidden_layers"], text_heads=t["num_attention_heads"],
+        context_length=t["max_position_embeddings"], embed_dim=cfg["projection_dim"],
+    )
+    model = CLIP(g, t["vocab_size"])
+    state = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    logit_scale = state.pop("logit_scale")
+    model.load_state_dict({k: torch.from_numpy(a) for k, a in state.items()}, strict=False)
+    with torch.no_grad():
+        model.logit_scale.fill_(float(logit_scale))
+    missing = set(model.state_dict()) - set(state) - {"logit_scale"}
+    if missing:
+        raise RuntimeError(f"{model_dir}: missing {sorted(missing)}")
+    return model.eval(), g
+
+
+# ---- parity with the C engine ----
+
+def check_parity(model_dir, cli, device, count=16):
+    """Embeds images and texts with PyTorch and with spyglass-cli; prints the largest relative error."""
+    model, g = load_model(model_dir)
+    tok = bpe.Tokenizer.from_dir(model_dir)
+    size = g["image_size"]
+    texts = ["a red circle", "three small blue stars on a yellow background",
+             "a photo of a green triangle at the top left", "something purple", "two shapes at night",
+             "a white square and a black star in a landscape", "an orange object", "a big star"]
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        files, pixels = [], []
+        for i in range(count):
+            image, _, _ = scenes.scene(4242, i, held_out="any")
+            # Saved at the model's size, so both sides see the same pixels
+            # and only the networks are compared.
+            arr = scenes.preprocess(image, size)
+            path = os.path.join(tmp, f"p{i}.png")
+            from PIL import Image
+            Image.fromarray(arr).save(path)
+            files.append(path)
+            pixels.append(arr)
+        base = [cli, "--model", model_dir, "--json"] + (["--device", device] if device else [])
+        img_c = json.loads(subprocess.run(base + ["embed-image"] + files, check=True,
+                                          capture_output=True, text=True).stdout)
+        txt_c = json.loads(subprocess.run(base + ["embed-text"] + texts, check=True,
+                                          capture_output=True, text=True).stdout)
+        x = torch.from_numpy(np.stack(pixels)).permute(0, 3, 1, 2).float() / 255.0
+        x = (x - torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)) / torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+        with torch.no_grad():
+            img_t = model.encode_image(x).numpy()
+            ids = [tok.encode(t, g["context_length"]) for t in texts]
+            txt_t = np.stack([model.encode_text(torch.tensor([i])).numpy()[0] for i in ids])
+        for torch_e, c_json in ((img_t, img_c), (txt_t, txt_c)):
+            c_e = np.array([item["embedding"] for item in c_json["items"]], dtype=np.float64)
+            err = np.linalg.norm(c_e - torch_e, axis=1) / np.linalg.norm(torch_e, axis=1)
+            worst = max(worst, float(err.max()))
+    print(json.dumps({"device": device or "default", "max_relative_error": worst,
+                      "images": count, "texts": len(texts)}))
+    return worst
+
+
+# ---- training ----
+
+def train(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    g = dict(GEOMETRY)
+    for key in ("vision_width", "vision_layers", "text_width", "text_layers", "embed_dim",
+                "image_size", "patch_size"):
+        if getattr(a, key) is not None:
+            g[key] = getattr(a, key)
+    t0 = time.time()
+    images, labels = training_set(a.scenes, a.seed, g["image_size"], a.cache, a.workers)
+    print(f"{len(images)} training scenes in {time.time() - t0:.0f} s", flush=True)
+
+    merges = bpe.learn(caption_corpus(labels[:20000], a.seed))
+    vocab = bpe.build_vocab(merges)
+    tok = bpe.Tokenizer(vocab, merges)
+    print(f"vocabulary: {len(vocab)} tokens, {len(merges)} merges", flush=True)
+
+    model = CLIP(g, len(vocab))
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"geometry {g}: {n_params / 1e6:.2f} M parameters", flush=True)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
+    batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1)
+
+    ckpt = os.path.join(a.cache, "checkpoint.pt") if a.cache else None
+    step, elapsed0 = 0, 0.0
+    if ckpt and a.resume and os.path.exists(ckpt):
+        state = torch.load(ckpt)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, elapsed0 = state["step"], state["elapsed"]
+        print(f"resumed at step {step}", flush=True)
+
+    # The schedule is in time, not steps, so a busy machine shortens
+    # training instead of overrunning the budget: the learning rate follows
+    # a warm-up then a cosine over the --minutes budget.
+    budget = a.minutes * 60.0
+    start = time.time() - elapsed0
+    losses = []
+    while True:
+        elapsed = time.time() - start
+        if elapsed >= budget or (a.steps and step >= a.steps):
+            break
+        frac = elapsed / budget
+        lr = a.lr * min(1.0, (step + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * frac))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        pixels, tokens, match = batcher.batch(a.batch)
+        img = model.encode_image(pixels)
+        txt = model.encode_text(tokens)
+        logits = model.logit_scale.exp() * txt @ img.t()
+        loss = soft_infonce(logits, match)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        losses.append(loss.item())
+        step += 1
+        if step % 25 == 0:
+            print(f"step {step} {elapsed / 60:.1f} min lr {lr:.2e} loss {np.mean(losses[-25:]):.3f} "
+                  f"scale {model.logit_scale.exp().item():.1f}", flush=True)
+        if ckpt and step % 200 == 0:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "elapsed": time.time() - start}, ckpt + ".tmp")
+            os.replace(ckpt + ".tmp", ckpt)
+    train_s = time.time() - start
+    print(f"trained {step} steps ({step * a.batch} pairs) in {train_s / 60:.1f} min", flush=True)
+    model.eval()
+    write_model(a.out, model, vocab, g, merges)
+    with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
+        json.dump({"steps": step, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
+                   "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
+                   "vocab_size": len(vocab)}, f, indent=2)
+    print(f"wrote {a.out}", flush=True)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", help="model folder to write (Hugging Face CLIPModel layout)")
+    p.add_argument("--minutes", type=float, default=45.0, help="training time budget")
+    p.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    p.add_argument("--scenes", type=int, default=40000, help="training scenes to render")
+    p.add_argument("--seed", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=150)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads; one is faster than two on a shared 2-core machine")
+    p.add_argument("--workers", type=int, default=2, help="processes that render scenes")
+    p.add_argument("--cache", default="/tmp/demo-model-cache", help="rendered scenes and checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the cache's checkpoint")
+    for key in ("vision_width", "vision_layers", "text_width", "text_layers", "embed_dim",
+                "image_size", "patch_size"):
+        p.add_argument("--" + key.replace("_", "-"), type=int)
+    p.add_argument("--check-parity", metavar="MODEL_DIR", help="compare PyTorch and spyglass-cli embeddings")
+    p.add_argument("--cli", help="spyglass-cli, for --check-parity")
+    p.add_argument("--device", help="spyglass-cli --device for --check-parity (default: its own)")
+    a = p.parse_args(argv)
+    if a.check_parity:
+        torch.set_num_threads(a.threads)
+        worst = check_parity(a.check_parity, a.cli, a.device)
+        return 0 if worst <= 5e-3 else 1
+    if not a.out:
+        p.error("--out is required for training")
+    train(a)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
