@@ -23,6 +23,7 @@
 #define LANES 8
 #define TM 32
 #define TN 4
+#define KU 4
 
 layout(local_size_x = LANES) in;
 
@@ -88,31 +89,47 @@ layout(std430, binding = 4) readonly buffer Res { float res[]; };
 #define X_TEXEL(r) int x_texel##r = int((pc.x_row0 + min(m0 + 8u * r + lane, pc.M - 1u)) * (pc.K / 4u));
 #define W_TEXEL(j) int w_texel##j = int(min(n0 + 8u * j + lane, pc.N - 1u) * (pc.K / K_STEP));
 
+#define FOR_J_S(F, s) FOR_J_S_(F, s)
+#if TN == 3
+#define FOR_J_S_(F, s) F(0, s) F(1, s) F(2, s)
+#elif TN == 4
+#define FOR_J_S_(F, s) F(0, s) F(1, s) F(2, s) F(3, s)
+#elif TN == 6
+#define FOR_J_S_(F, s) F(0, s) F(1, s) F(2, s) F(3, s) F(4, s) F(5, s)
+#endif
+#if TM == 16
+#define FOR_REGS_S(F, s) F(0, s) F(1, s)
+#elif TM == 24
+#define FOR_REGS_S(F, s) F(0, s) F(1, s) F(2, s)
+#elif TM == 32
+#define FOR_REGS_S(F, s) F(0, s) F(1, s) F(2, s) F(3, s)
+#endif
+
 #if W_HALVES == 8
 // One step covers 8 elements of K: two x texels (lo, hi), one w texel.
 #define K_STEP 8u
-#define FETCH_X(r) vec4 x_lo##r = texelFetch(x, x_texel##r + 2 * k); \
-                   vec4 x_hi##r = texelFetch(x, x_texel##r + 2 * k + 1);
-#define FETCH_W(j) uvec4 halves##j = texelFetch(w, w_texel##j + k); \
-                   vec4 w_lo##j = vec4(unpackHalf2x16(halves##j.x), unpackHalf2x16(halves##j.y)); \
-                   vec4 w_hi##j = vec4(unpackHalf2x16(halves##j.z), unpackHalf2x16(halves##j.w));
-#define UPDATE_ACC(i, j) acc##i##_##j = FMA4(FMA4(acc##i##_##j, a_lo, w_lo##j), a_hi, w_hi##j);
-#define UPDATE_ROW(i, r, l) { vec4 a_lo = subgroupShuffle(x_lo##r, l); \
-                              vec4 a_hi = subgroupShuffle(x_hi##r, l); \
-                              FOR_COLS(UPDATE_ACC, i) }
+#define FETCH_X(r, s) vec4 x_lo##r##_##s = texelFetch(x, x_texel##r + 2 * (k + s)); \
+                      vec4 x_hi##r##_##s = texelFetch(x, x_texel##r + 2 * (k + s) + 1);
+#define FETCH_W(j, s) uvec4 halves##j##_##s = texelFetch(w, w_texel##j + k + s); \
+                   vec4 w_lo##j##_##s = vec4(unpackHalf2x16(halves##j##_##s.x), unpackHalf2x16(halves##j##_##s.y)); \
+                   vec4 w_hi##j##_##s = vec4(unpackHalf2x16(halves##j##_##s.z), unpackHalf2x16(halves##j##_##s.w));
+#define MAC(acc, j, s) FMA4(FMA4(acc, a_lo##s, w_lo##j##_##s), a_hi##s, w_hi##j##_##s)
+#define SHUF(r, l, s) vec4 a_lo##s = subgroupShuffle(x_lo##r##_##s, l); vec4 a_hi##s = subgroupShuffle(x_hi##r##_##s, l);
 #else
-// One step covers 4 elements of K.
 #define K_STEP 4u
-#define FETCH_X(r) vec4 x##r = texelFetch(x, x_texel##r + k);
-#if W_HALVES == 4
-#define FETCH_W(j) uvec2 halves##j = texelFetch(w, w_texel##j + k).xy; \
-                   vec4 w##j = vec4(unpackHalf2x16(halves##j.x), unpackHalf2x16(halves##j.y));
-#else
-#define FETCH_W(j) vec4 w##j = texelFetch(w, w_texel##j + k);
+#define FETCH_X(r, s) vec4 x##r##_##s = texelFetch(x, x_texel##r + k + s);
+#define FETCH_W(j, s) vec4 w##j##_##s = texelFetch(w, w_texel##j + k + s);
+#define MAC(acc, j, s) FMA4(acc, a##s, w##j##_##s)
+#define SHUF(r, l, s) vec4 a##s = subgroupShuffle(x##r##_##s, l);
 #endif
-#define UPDATE_ACC(i, j) acc##i##_##j = FMA4(acc##i##_##j, a, w##j);
-#define UPDATE_ROW(i, r, l) { vec4 a = subgroupShuffle(x##r, l); FOR_COLS(UPDATE_ACC, i) }
-#endif
+#define FETCH_STEP(s) FOR_J_S(FETCH_W, s) FOR_REGS_S(FETCH_X, s)
+
+#define UPDATE1_ACC(i, j) acc##i##_##j = MAC(acc##i##_##j, j, 0);
+#define UPDATE1_ROW(i, r, l) { SHUF(r, l, 0) FOR_COLS(UPDATE1_ACC, i) }
+#define UPDATE2_ACC(i, j) acc##i##_##j = MAC(MAC(acc##i##_##j, j, 0), j, 1);
+#define UPDATE2_ROW(i, r, l) { SHUF(r, l, 0) SHUF(r, l, 1) FOR_COLS(UPDATE2_ACC, i) }
+#define UPDATE4_ACC(i, j) acc##i##_##j = MAC(MAC(MAC(MAC(acc##i##_##j, j, 0), j, 1), j, 2), j, 3);
+#define UPDATE4_ROW(i, r, l) { SHUF(r, l, 0) SHUF(r, l, 1) SHUF(r, l, 2) SHUF(r, l, 3) FOR_COLS(UPDATE4_ACC, i) }
 
 #define SAVE_ACC(i, j) tile[i * TN + j] = acc##i##_##j;
 #define SAVE_ROW(i, r, l) FOR_COLS(SAVE_ACC, i)
@@ -120,16 +137,28 @@ layout(std430, binding = 4) readonly buffer Res { float res[]; };
 void main()
 {
     uint lane = gl_SubgroupInvocationID;
-    uint m0 = gl_WorkGroupID.x * TM;
-    uint n0 = gl_WorkGroupID.y * (LANES * TN);
+    uint m0 = gl_WorkGroupID.y * TM;
+    uint n0 = gl_WorkGroupID.x * (LANES * TN);
     FOR_REGS(X_TEXEL)
     FOR_J(W_TEXEL)
 
     FOR_ROWS(DECLARE_ROW)
-    for (int k = 0; k < int(pc.K / K_STEP); k++) {
-        FOR_J(FETCH_W)
-        FOR_REGS(FETCH_X)
-        FOR_ROWS(UPDATE_ROW)
+    int steps = int(pc.K / K_STEP);
+    int k = 0;
+#if KU == 2
+    for (; k + 2 <= steps; k += 2) {
+        FETCH_STEP(0) FETCH_STEP(1)
+        FOR_ROWS(UPDATE2_ROW)
+    }
+#elif KU == 4
+    for (; k + 4 <= steps; k += 4) {
+        FETCH_STEP(0) FETCH_STEP(1) FETCH_STEP(2) FETCH_STEP(3)
+        FOR_ROWS(UPDATE4_ROW)
+    }
+#endif
+    for (; k < steps; k++) {
+        FETCH_STEP(0)
+        FOR_ROWS(UPDATE1_ROW)
     }
 
     // The epilogue runs once per tile: a loop over an array keeps the shader

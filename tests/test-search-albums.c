@@ -194,7 +194,8 @@ static void test_assign(void)
     g_autoptr(SearchTaxonomy) t = small_taxonomy();
     g_assert_cmpuint(t->n_groups, ==, 3);
     const SearchAlbum *a1 = g_ptr_array_index(t->albums, 1), *b1 = g_ptr_array_index(t->albums, 4);
-    g_assert_cmpstr(g_ptr_array_index(a1->prompts, 1), ==, "a photo of uno.");
+    g_assert_cmpstr(g_ptr_array_index(a1->prompts, 1), ==, "one");
+    g_assert_cmpstr(g_ptr_array_index(a1->prompts, 2), ==, "a photo of uno.");
     g_assert_cmpstr(g_ptr_array_index(a1->prompts, 3), ==, "uno");
     g_assert_cmpstr(g_ptr_array_index(b1->prompts, 0), ==, "four!");
 
@@ -229,20 +230,25 @@ static void test_build(void)
     g_autoptr(SearchTaxonomy) t = small_taxonomy();
     const uint32_t A = 6, E = 24, N = 9000;
     g_autoptr(GRand) rand = g_rand_new_with_seed(8);
-    SearchAlbumVectors v = {A, E, g_new(float, A *E), g_new(float, E)};
-    for (uint32_t i = 0; i < (A + 1) * E; i++)
-        (i < A * E ? v.albums : v.background)[i % (A * E)] =
+    /* one subject per album, but album 5 has two: the second one far away */
+    SearchAlbumVectors v = {
+        A, A + 1, E, g_new(uint32_t, A + 1), g_new(float, (A + 1) * E), g_new(float, E)};
+    for (uint32_t a = 0; a <= A; a++)
+        v.first[a] = a;
+    v.first[A] = A + 1;
+    for (uint32_t i = 0; i < (A + 2) * E; i++)
+        (i < (A + 1) * E ? v.subjects : v.background)[i % ((A + 1) * E)] =
             (float)g_rand_double_range(rand, -1, 1);
-    for (uint32_t a = 0; a < A; a++)
-        normalise(v.albums + a * E, E);
+    for (uint32_t a = 0; a <= A; a++)
+        normalise(v.subjects + a * E, E);
     normalise(v.background, E);
-
+    const float *centres = v.subjects; /* album a's first subject */
     g_autoptr(SearchIndex) index = search_index_new(E);
     g_autofree float *photos = g_new(float, (size_t)N *E);
     for (uint32_t p = 0; p < N; p++) {
         float *x = photos + (size_t)p * E;
         for (uint32_t d = 0; d < E; d++)
-            x[d] = v.albums[(p % A) * E + d] + v.albums[((p / A) % A) * E + d] +
+            x[d] = centres[(p % A) * E + d] + centres[((p / A) % A) * E + d] +
                    0.8f * (float)g_rand_double_range(rand, -1, 1);
         normalise(x, E);
         search_index_add(index, 1000 + p, x);
@@ -264,9 +270,13 @@ static void test_build(void)
         gboolean member[6];
         const float *x = photos + (size_t)p * E;
         for (uint32_t a = 0; a < A; a++) {
-            scores[a] = 0;
-            for (uint32_t d = 0; d < E; d++)
-                scores[a] += v.albums[a * E + d] * x[d];
+            scores[a] = -INFINITY;
+            for (uint32_t j = v.first[a]; j < v.first[a + 1]; j++) {
+                float dot = 0;
+                for (uint32_t d = 0; d < E; d++)
+                    dot += v.subjects[j * E + d] * x[d];
+                scores[a] = MAX(scores[a], dot);
+            }
         }
         for (uint32_t d = 0; d < E; d++)
             background += v.background[d] * x[d];
@@ -294,8 +304,11 @@ static void test_build(void)
     g_assert_false(search_album_vectors_load(path, "model:ab", &loaded));
     g_assert_true(search_album_vectors_load(path, "model:abc", &loaded));
     g_assert_cmpuint(loaded.n_albums, ==, A);
+    g_assert_cmpuint(loaded.n_subjects, ==, A + 1);
     g_assert_cmpuint(loaded.dim, ==, E);
-    g_assert_cmpmem(loaded.albums, A * E * sizeof(float), v.albums, A * E * sizeof(float));
+    g_assert_cmpmem(loaded.first, (A + 1) * sizeof(uint32_t), v.first, (A + 1) * sizeof(uint32_t));
+    g_assert_cmpmem(loaded.subjects, (A + 1) * E * sizeof(float), v.subjects,
+                    (A + 1) * E * sizeof(float));
     g_assert_cmpmem(loaded.background, E * sizeof(float), v.background, E * sizeof(float));
     search_album_vectors_clear(&loaded);
     search_album_vectors_clear(&v);
@@ -332,17 +345,22 @@ static void test_encode_tiny(void)
     g_assert_no_error(error);
     g_assert_cmpuint(v.n_albums, ==, t->albums->len);
     g_assert_cmpuint(v.dim, ==, E);
-    for (uint32_t a = 0; a <= v.n_albums; a++) {
-        const float *x = a < v.n_albums ? v.albums + (size_t)a * E : v.background;
+    for (uint32_t a = 0; a < v.n_albums; a++) {
+        const SearchAlbum *album = g_ptr_array_index(t->albums, a);
+        g_assert_cmpuint(v.first[a + 1] - v.first[a], ==, album->n_subjects);
+    }
+    g_assert_cmpuint(v.first[v.n_albums], ==, v.n_subjects);
+    for (uint32_t j = 0; j <= v.n_subjects; j++) {
+        const float *x = j < v.n_subjects ? v.subjects + (size_t)j * E : v.background;
         double norm = 0;
         for (uint32_t d = 0; d < E; d++)
             norm += (double)x[d] * x[d];
         g_assert_cmpfloat_with_epsilon(norm, 1.0, 1e-5);
     }
 
-    /* album 0's vector is the normalised mean of its prompts' embeddings */
+    /* album 0's first subject is the normalised mean of its phrasings' embeddings */
     const SearchAlbum *first = g_ptr_array_index(t->albums, 0);
-    uint32_t n = first->prompts->len;
+    uint32_t n = first->n_templates;
     g_autofree float *each = g_new(float, (size_t)n *E);
     g_assert_true(
         search_encode_texts(&text, (const char *const *)first->prompts->pdata, n, each, &error));
@@ -351,7 +369,13 @@ static void test_encode_tiny(void)
         for (uint32_t d = 0; d < E; d++)
             mean[d] += each[(size_t)i * E + d];
     normalise(mean, E);
-    g_assert_cmpfloat(test_relative_error(v.albums, mean, E), <, 1e-5);
+    g_assert_cmpfloat(test_relative_error(v.subjects, mean, E), <, 1e-5);
+
+    /* a photo's album score is its best subject */
+    float scores[64];
+    g_assert_cmpuint(v.n_albums, <=, 64);
+    search_album_scores(&v, mean, scores);
+    g_assert_cmpfloat_with_epsilon(scores[0], 1.0, 1e-5);
 
     /* and the neutral prompts encode */
     uint32_t n_neutral = g_strv_length((char **)search_neutral_prompts);

@@ -181,6 +181,8 @@ static void fill_random(float *v, uint32_t n, GRand *rand)
         v[i] = (float)gaussian(rand);
 }
 
+/* Every kernel against the plain C one, for one query and for several
+ * (a query with negative terms), at extreme codes and odd row counts. */
 static void test_kernels_agree(void)
 {
     SearchDotsFunc scalar = search_kernel_dots(SEARCH_KERNEL_SCALAR);
@@ -190,23 +192,30 @@ static void test_kernels_agree(void)
         return;
     }
     g_autoptr(GRand) rand = g_rand_new_with_seed(3);
+    enum { N = 37, Q = 6 };
     for (uint32_t dpad = 32; dpad <= 1280; dpad += 32 * 7) {
-        uint32_t n = 37;
         int32_t amplitude = search_query_amplitude(dpad);
-        int8_t *rows = g_aligned_alloc((size_t)n, dpad, 64);
-        int16_t *query = g_aligned_alloc(dpad, sizeof(int16_t), 32);
-        for (size_t i = 0; i < (size_t)n * dpad; i++)
+        int8_t *rows = g_aligned_alloc((size_t)N, dpad, 64);
+        int16_t *codes[Q];
+        for (size_t i = 0; i < (size_t)N * dpad; i++)
             rows[i] =
                 (int8_t)(i % 5 == 0 ? (i % 2 ? 127 : -127) : g_rand_int_range(rand, -127, 128));
-        for (uint32_t d = 0; d < dpad; d++)
-            query[d] = (int16_t)(d % 3 == 0 ? amplitude
-                                            : g_rand_int_range(rand, -amplitude, amplitude + 1));
-        int32_t a[37], b[37];
-        scalar(rows, dpad, n, query, dpad, a);
-        avx2(rows, dpad, n, query, dpad, b);
-        g_assert_cmpmem(a, sizeof a, b, sizeof b);
+        for (uint32_t q = 0; q < Q; q++) {
+            codes[q] = g_aligned_alloc(dpad, sizeof(int16_t), 32);
+            for (uint32_t d = 0; d < dpad; d++)
+                codes[q][d] =
+                    (int16_t)(d % 3 == 0 ? amplitude
+                                         : g_rand_int_range(rand, -amplitude, amplitude + 1));
+        }
+        for (uint32_t n_queries = 1; n_queries <= Q; n_queries++) {
+            int32_t a[Q * N], b[Q * N];
+            scalar(rows, dpad, N, (const int16_t *const *)codes, n_queries, dpad, a, N);
+            avx2(rows, dpad, N, (const int16_t *const *)codes, n_queries, dpad, b, N);
+            g_assert_cmpmem(a, n_queries * N * sizeof(int32_t), b, n_queries * N * sizeof(int32_t));
+        }
         g_aligned_free(rows);
-        g_aligned_free(query);
+        for (uint32_t q = 0; q < Q; q++)
+            g_aligned_free(codes[q]);
     }
 }
 

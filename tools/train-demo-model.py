@@ -269,7 +269,7 @@ def caption_corpus(labels, seed, per_scene=3):
 # zero-shot prompts ("a red object", "a photo of a star", "three shapes",
 # "on a blue background") well represented.
 PARTIAL_MENTIONS = [
-    {"colour"}, {"shape"}, {"count"}, {"background"}, {"colour", "shape"},
+    {"colour"}, {"shape"}, {"shape"}, {"count"}, {"background"}, {"colour", "shape"},
     {"colour", "shape"}, {"colour", "background"}, {"shape", "background"},
     {"size", "shape"}, {"position", "colour"}, {"position", "shape"}, {"colour", "shape", "count"},
 ]
@@ -299,10 +299,26 @@ def match_matrix(label_vectors, constraints, mixed_ids):
 
 
 class Batcher:
-    def __init__(self, images, labels, tokenizer, context_length, seed):
+    """Random batches, part of them in groups that share colour and background.
+
+    In a random batch, colour and background alone nearly always tell the
+    scenes apart, so the loss barely rewards seeing shapes: a first model
+    trained that way learned colour (97 %) and background (100 %) but shape
+    hardly above chance. Groups of scenes with the same colour and background
+    can only be told apart by shape, count, size and position.
+    """
+
+    def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8):
         self.images = images
         self.labels = labels
         self.vectors = np.array([scenes.label_vector(l) for l in labels], dtype=np.int64)
+        self.group_share = group_share
+        self.group_size = group_size
+        groups = {}
+        for i, v in enumerate(self.vectors):
+            if v[0] >= 0:  # not a mixed scene
+                groups.setdefault((v[0], v[5]), []).append(i)
+        self.groups = [np.array(g) for g in groups.values() if len(g) >= group_size]
         self.tok = tokenizer
         self.ctx = context_length
         self.rng = np.random.default_rng(seed)
@@ -313,8 +329,21 @@ class Batcher:
         x = torch.from_numpy(self.images[idx]).permute(0, 3, 1, 2).float() / 255.0
         return (x - self.mean) / self.std
 
+    def indices(self, size):
+        n_groups = int(size * self.group_share) // self.group_size
+        idx = []
+        for g in self.rng.choice(len(self.groups), n_groups, replace=False):
+            idx.extend(self.rng.choice(self.groups[g], self.group_size, replace=False))
+        taken = set(idx)
+        while len(idx) < size:
+            i = int(self.rng.integers(len(self.images)))
+            if i not in taken:
+                taken.add(i)
+                idx.append(i)
+        return np.array(idx)
+
     def batch(self, size):
-        idx = self.rng.choice(len(self.images), size, replace=False)
+        idx = self.indices(size)
         constraints, ids, mixed = [], [], []
         for k, i in enumerate(idx):
             text, constraint = sample_caption(self.labels[i], self.rng)
@@ -517,7 +546,11 @@ def train(a):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
-    batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1)
+    batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share)
+    if a.init:
+        # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
+        model.load_state_dict(torch.load(a.init)["model"])
+        print(f"initialised from {a.init}", flush=True)
 
     ckpt = os.path.join(a.cache, "checkpoint.pt") if a.cache else None
     step, elapsed0 = 0, 0.0
@@ -566,7 +599,7 @@ def train(a):
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
+        json.dump({"steps": step, "init": a.init, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
     print(f"wrote {a.out}", flush=True)
@@ -587,6 +620,9 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="processes that render scenes")
     p.add_argument("--cache", default="/tmp/demo-model-cache", help="rendered scenes and checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the cache's checkpoint")
+    p.add_argument("--init", metavar="CHECKPOINT", help="start from these weights (a second phase)")
+    p.add_argument("--group-share", type=float, default=0.5,
+                   help="share of a batch drawn in groups of one colour and background")
     for key in ("vision_width", "vision_layers", "text_width", "text_layers", "embed_dim",
                 "image_size", "patch_size"):
         p.add_argument("--" + key.replace("_", "-"), type=int)

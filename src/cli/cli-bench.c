@@ -3,7 +3,9 @@
  *   bench matmul   GFLOP/s of the matmul op at CLIP ViT-B/32's shapes
  *                  (M=1600 K=768 N=3072: a batch of 32 images' MLP;
  *                   M=50 K=768 N=768: one image's attention projection),
- *                  F32 and F16 weights, median of 10 runs after warm-up.
+ *                  F32 and F16 weights, median of 10 runs after warm-up;
+ *                  SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
+ *                  Vulkan kernel chosen for the device (docs/performance.md).
  *   bench model    encoder images/s and text queries/s (cli-bench-model.c)
  *   bench search   top-k latency and memory of the embedding index (cli-bench-search.c)
  *   bench index    indexing photos/s on 12-megapixel JPEGs (cli-bench-index.c) */
@@ -91,12 +93,16 @@ static int bench_matmul(const CliOptions *options)
 
     g_autoptr(JsonBuilder) builder = json_builder_new();
     json_builder_begin_object(builder);
+    const char *kernel = g_getenv("SPYGLASS_MATMUL_KERNEL");
     json_builder_set_member_name(builder, "device");
     json_builder_add_string_value(builder, gpu_device_name(device));
+    json_builder_set_member_name(builder, "matmul_kernel");
+    json_builder_add_string_value(builder, kernel != NULL ? kernel : "auto");
     json_builder_set_member_name(builder, "matmul");
     json_builder_begin_array(builder);
     if (!options->json)
-        printf("matmul on %s (median of %d runs)\n", gpu_device_name(device), BENCH_RUNS);
+        printf("matmul on %s, %s kernel (median of %d runs)\n", gpu_device_name(device),
+               kernel != NULL ? kernel : "auto", BENCH_RUNS);
 
     for (size_t s = 0; s < G_N_ELEMENTS(matmul_shapes); s++) {
         const MatmulShape *shape = &matmul_shapes[s];

@@ -23,6 +23,7 @@ static const CommandEntry commands[] = {
     {"search", cli_search, "photos best matching a description"},
     {"similar", cli_similar, "photos most like a photo; near-duplicate groups"},
     {"albums", cli_albums, "zero-shot auto albums and their members"},
+    {"model", cli_model, "list, install NAME or remove NAME: CLIP models"},
     {"bench", cli_bench, "built-in benchmarks: matmul, model, index, search"},
 };
 

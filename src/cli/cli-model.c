@@ -2,9 +2,11 @@
 #include "cli-model.h"
 
 #include "cli-library.h"
+#include "library/library-models.h"
 #include "spyglass-config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void cli_model_close(CliModel *cli_model)
 {
@@ -34,18 +36,35 @@ static char *library_model_dir(const CliOptions *options)
 
 char *cli_resolve_model_dir(const CliOptions *options, GError **error)
 {
-    if (options->model != NULL)
-        return g_strdup(options->model);
+    const char *given = options->model;
     const char *env = g_getenv("SPYGLASS_MODEL");
-    if (env != NULL && *env != '\0')
-        return g_strdup(env);
+    if (given == NULL && env != NULL && *env != '\0')
+        given = env;
+    /* A folder (or a path, which clip_model_load then explains), else the
+     * name of an installed model. */
+    if (given != NULL && (g_file_test(given, G_FILE_TEST_IS_DIR) || strchr(given, '/') != NULL))
+        return g_strdup(given);
+    if (given != NULL) {
+        char *installed = library_model_installed_dir(given);
+        if (installed == NULL)
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                        "%s: no such model folder or installed model (see spyglass-cli model list)",
+                        given);
+        return installed;
+    }
     char *library_dir = library_model_dir(options);
     if (library_dir != NULL)
         return library_dir;
+    /* The catalogue is best first; without one, nothing counts as installed. */
+    g_autoptr(LibraryModelCatalogue) catalogue = library_model_catalogue_load_default(NULL);
+    char *best = catalogue != NULL ? library_model_best_installed_dir(catalogue) : NULL;
+    if (best != NULL)
+        return best;
     g_autofree char *demo = g_build_filename(SPYGLASS_PKGDATADIR, "models", "demo", NULL);
     if (g_file_test(demo, G_FILE_TEST_IS_DIR))
         return g_steal_pointer(&demo);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no model: pass --model DIR");
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no model: pass --model DIR or run spyglass-cli model install NAME");
     return NULL;
 }
 

@@ -36,6 +36,7 @@ int cli_embed_image(const CliOptions *options, int argc, char **argv);
 int cli_index(const CliOptions *options, int argc, char **argv);
 int cli_status(const CliOptions *options, int argc, char **argv);
 int cli_bench_index(const CliOptions *options);
+int cli_model(const CliOptions *options, int argc, char **argv);
 
 /* One line on stderr: "spyglass-cli: message". Returns CLI_EXIT_FAILED. */
 int cli_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);

@@ -476,7 +476,7 @@ static void matmul_subgroup(GpuGraph *graph, const ShaderInfo *shader, GpuVkTexe
         push.base_bias = window_descriptor(graph, &windows[3], &buffers[3]);
         push.base_res = window_descriptor(graph, &windows[4], &buffers[4]);
         uint32_t groups_y = (rows + SUBGROUP_TM - 1) / SUBGROUP_TM;
-        dispatch(graph, shader, 0, buffers, views, &push, sizeof push, groups_y, groups_x);
+        dispatch(graph, shader, 0, buffers, views, &push, sizeof push, groups_x, groups_y);
     }
 }
 

@@ -652,8 +652,8 @@ static gboolean create_transfer_objects(GpuVkDevice *vk, GError **error)
            buffer_create(vk, 16, FALSE, &vk->dummy, error);
 }
 
-/* The subgroup kernel shuffles between the 8 invocations of its workgroup,
- * which must therefore share one subgroup. */
+/* The subgroup kernel shuffles between the 8 invocations of a workgroup,
+ * which therefore must fit in one subgroup. */
 static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
 {
     VkPhysicalDeviceSubgroupProperties subgroup = {
@@ -669,24 +669,24 @@ static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
 }
 
-/* CPU drivers (lavapipe) get the subgroup kernel: their invocations are SIMD
- * lanes, and it is ~100× faster there than the generic one. GPUs get the
- * generic kernel. SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
- * choice (tests run both kernels on one device); the subgroup kernel still
- * needs subgroup shuffles, else the generic one runs. */
+/* CPU drivers (lavapipe) get the subgroup kernel: their invocations are the
+ * lanes of SIMD registers, and loads, not arithmetic, limit them. GPUs get
+ * the generic kernel. SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
+ * choice when a device opens (the tests run both kernels on one device); the
+ * subgroup kernel still needs subgroup shuffles, else the generic one runs. */
 static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type)
 {
-    gboolean subgroup = device_has_subgroup_shuffle(physical);
     const char *forced = g_getenv("SPYGLASS_MATMUL_KERNEL");
+    gboolean subgroup = type == GPU_DEVICE_TYPE_CPU;
     if (forced != NULL && strcmp(forced, "generic") == 0)
-        return GPU_VK_MATMUL_GENERIC;
-    if (forced != NULL && strcmp(forced, "subgroup") != 0)
+        subgroup = FALSE;
+    else if (forced != NULL && strcmp(forced, "subgroup") == 0)
+        subgroup = TRUE;
+    else if (forced != NULL)
         g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup)\n",
                    forced);
-    if (forced != NULL && strcmp(forced, "subgroup") == 0)
-        return subgroup ? GPU_VK_MATMUL_SUBGROUP : GPU_VK_MATMUL_GENERIC;
-    return subgroup && type == GPU_DEVICE_TYPE_CPU ? GPU_VK_MATMUL_SUBGROUP
-                                                   : GPU_VK_MATMUL_GENERIC;
+    return subgroup && device_has_subgroup_shuffle(physical) ? GPU_VK_MATMUL_SUBGROUP
+                                                             : GPU_VK_MATMUL_GENERIC;
 }
 
 GpuDevice *gpu_vulkan_device_new(int index, GError **error)

@@ -95,8 +95,8 @@ static SearchAlbum *read_album(JsonNode *node, GPtrArray *default_templates, con
     album->prompts = g_ptr_array_new_with_free_func(g_free);
     album->n_templates = templates->len;
     album->n_subjects = subjects->len;
-    for (guint t = 0; t < templates->len; t++)
-        for (guint s = 0; s < subjects->len; s++)
+    for (guint s = 0; s < subjects->len; s++)
+        for (guint t = 0; t < templates->len; t++)
             g_ptr_array_add(album->prompts, apply_template(g_ptr_array_index(templates, t),
                                                            g_ptr_array_index(subjects, s)));
     return album;
@@ -182,24 +182,45 @@ char *search_taxonomy_find(const char *model_dir, const char *model_name, const 
 
 void search_album_vectors_clear(SearchAlbumVectors *vectors)
 {
-    g_clear_pointer(&vectors->albums, g_free);
+    g_clear_pointer(&vectors->first, g_free);
+    g_clear_pointer(&vectors->subjects, g_free);
     g_clear_pointer(&vectors->background, g_free);
-    vectors->n_albums = vectors->dim = 0;
+    vectors->n_albums = vectors->n_subjects = vectors->dim = 0;
+}
+
+static void vectors_alloc(SearchAlbumVectors *vectors, uint32_t n_albums, uint32_t n_subjects,
+                          uint32_t dim)
+{
+    vectors->n_albums = n_albums;
+    vectors->n_subjects = n_subjects;
+    vectors->dim = dim;
+    vectors->first = g_new0(uint32_t, n_albums + 1);
+    vectors->subjects = g_new(float, (size_t)n_subjects *dim);
+    vectors->background = g_new(float, dim);
 }
 
 gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
                                      const SearchTextEncoder *encoder, SearchAlbumVectors *out,
                                      GError **error)
 {
-    uint32_t A = taxonomy->albums->len, E = encoder->config->embed_dim;
-    SearchAlbumVectors vectors = {A, E, g_new(float, (size_t)A *E), g_new(float, E)};
+    uint32_t A = taxonomy->albums->len, E = encoder->config->embed_dim, S = 0;
+    for (uint32_t a = 0; a < A; a++)
+        S += ((const SearchAlbum *)g_ptr_array_index(taxonomy->albums, a))->n_subjects;
+    SearchAlbumVectors vectors = {0};
+    vectors_alloc(&vectors, A, S, E);
     gboolean ok = search_encode_ensemble(encoder, (const char *const *)taxonomy->background->pdata,
                                          taxonomy->background->len, vectors.background, error);
-    for (uint32_t a = 0; a < A && ok; a++) {
+    for (uint32_t a = 0, subject = 0; a < A && ok; a++) {
         const SearchAlbum *album = g_ptr_array_index(taxonomy->albums, a);
-        ok = search_encode_ensemble(encoder, (const char *const *)album->prompts->pdata,
-                                    album->prompts->len, vectors.albums + (size_t)a * E, error);
+        vectors.first[a] = subject;
+        for (guint j = 0; j < album->n_subjects && ok; j++, subject++) {
+            const char *const *prompts =
+                (const char *const *)album->prompts->pdata + (size_t)j * album->n_templates;
+            ok = search_encode_ensemble(encoder, prompts, album->n_templates,
+                                        vectors.subjects + (size_t)subject * E, error);
+        }
     }
+    vectors.first[A] = S;
     if (!ok) {
         search_album_vectors_clear(&vectors);
         return FALSE;
@@ -208,7 +229,19 @@ gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
     return TRUE;
 }
 
-#define CACHE_MAGIC "spyglass-album-vectors 1"
+void search_album_scores(const SearchAlbumVectors *vectors, const float *x, float *scores)
+{
+    for (uint32_t a = 0; a < vectors->n_albums; a++) {
+        float best = -INFINITY;
+        for (uint32_t j = vectors->first[a]; j < vectors->first[a + 1]; j++)
+            best = MAX(best, search_dot_f32(vectors->subjects + (size_t)j * vectors->dim, x,
+                                            vectors->dim));
+        scores[a] = best;
+    }
+}
+
+/* A header line, then the offsets (uint32), the subjects and the background (float). */
+#define CACHE_MAGIC "spyglass-album-vectors 2"
 
 gboolean search_album_vectors_load(const char *path, const char *key, SearchAlbumVectors *out)
 {
@@ -221,19 +254,24 @@ gboolean search_album_vectors_load(const char *path, const char *key, SearchAlbu
         return FALSE;
     g_autofree char *header = g_strndup(contents, newline - contents);
     g_autofree char *want_prefix = g_strdup_printf(CACHE_MAGIC " %s ", key);
-    unsigned A, E;
+    unsigned A, S, E;
     if (!g_str_has_prefix(header, want_prefix) ||
-        sscanf(header + strlen(want_prefix), "%u %u", &A, &E) != 2)
+        sscanf(header + strlen(want_prefix), "%u %u %u", &A, &S, &E) != 3 || A == 0 || S == 0 ||
+        E == 0)
         return FALSE;
-    size_t floats = ((size_t)A + 1) * E, offset = newline + 1 - contents;
-    if (A == 0 || E == 0 || length - offset != floats * sizeof(float))
+    size_t offsets = sizeof(uint32_t) * ((size_t)A + 1), floats = ((size_t)S + 1) * E;
+    size_t at = newline + 1 - contents;
+    if (length - at != offsets + floats * sizeof(float))
         return FALSE;
-    out->n_albums = A;
-    out->dim = E;
-    out->albums = g_new(float, (size_t)A *E);
-    out->background = g_new(float, E);
-    memcpy(out->albums, contents + offset, sizeof(float) * A * E);
-    memcpy(out->background, contents + offset + sizeof(float) * A * E, sizeof(float) * E);
+    vectors_alloc(out, A, S, E);
+    memcpy(out->first, contents + at, offsets);
+    memcpy(out->subjects, contents + at + offsets, sizeof(float) * S * E);
+    memcpy(out->background, contents + at + offsets + sizeof(float) * S * E, sizeof(float) * E);
+    for (uint32_t a = 0; a < A; a++)
+        if (out->first[a] > out->first[a + 1] || out->first[A] != S) {
+            search_album_vectors_clear(out);
+            return FALSE;
+        }
     return TRUE;
 }
 
@@ -247,11 +285,13 @@ gboolean search_album_vectors_save(const char *path, const char *key,
         return FALSE;
     }
     g_autoptr(GByteArray) bytes = g_byte_array_new();
-    g_autofree char *header =
-        g_strdup_printf(CACHE_MAGIC " %s %u %u\n", key, vectors->n_albums, vectors->dim);
+    g_autofree char *header = g_strdup_printf(CACHE_MAGIC " %s %u %u %u\n", key, vectors->n_albums,
+                                              vectors->n_subjects, vectors->dim);
     g_byte_array_append(bytes, (const guint8 *)header, (guint)strlen(header));
-    g_byte_array_append(bytes, (const guint8 *)vectors->albums,
-                        (guint)(sizeof(float) * vectors->n_albums * vectors->dim));
+    g_byte_array_append(bytes, (const guint8 *)vectors->first,
+                        (guint)(sizeof(uint32_t) * (vectors->n_albums + 1)));
+    g_byte_array_append(bytes, (const guint8 *)vectors->subjects,
+                        (guint)(sizeof(float) * vectors->n_subjects * vectors->dim));
     g_byte_array_append(bytes, (const guint8 *)vectors->background,
                         (guint)(sizeof(float) * vectors->dim));
     return g_file_set_contents(path, (const char *)bytes->data, bytes->len, error);
@@ -301,8 +341,7 @@ static void build_part(gpointer data, uint32_t part)
     uint32_t end = (uint32_t)((uint64_t)index->n * (part + 1) / build->n_parts);
     for (uint32_t row = begin; row < end; row++) {
         const float *x = index->rows + (size_t)row * E;
-        for (uint32_t a = 0; a < A; a++)
-            scores[a] = search_dot_f32(build->vectors->albums + (size_t)a * E, x, E);
+        search_album_scores(build->vectors, x, scores);
         float background = search_dot_f32(build->vectors->background, x, E);
         search_albums_assign(build->taxonomy, scores, background, build->logit_scale, member);
         for (uint32_t a = 0; a < A; a++)

@@ -1,14 +1,17 @@
 /* search-albums.h: zero-shot auto-albums from a taxonomy of categories and their prompts.
  *
  * A taxonomy (data/albums/taxonomy.json; models may ship their own) lists
- * albums, each a translatable English name, a group and a few phrasings of
- * its subject; the prompt templates ("a photo of {}.", "a blurry photo of
- * {}.", …) apply to every phrasing. An album's class vector is the ensemble
- * of all its prompts (search_encode_ensemble), and so is the "none of these"
- * background's.
+ * albums, each a translatable English name, a group and its subjects (what
+ * the album holds: "a cow", "sheep", "a goat" for farm animals); the prompt
+ * templates ("a photo of {}.", "a blurry photo of {}.", …) phrase each
+ * subject. A subject's class vector is the ensemble of its phrasings
+ * (search_encode_ensemble: CLIP's prompt ensembling), and a photo's album
+ * score s_a is its best cosine over the album's subjects: an album is a
+ * union of subjects, and averaging a red background with seven other colours
+ * would match none of them. The "none of these" background is one ensemble.
  *
- * Membership, per photo, multi-label. With s_a the photo's cosine with album
- * a, s_0 with the background, and T the model's logit scale (CLIP's learned
+ * Membership, per photo, multi-label. With s_a the photo's album score for
+ * a, s_0 its cosine with the background, and T the model's logit scale (CLIP's learned
  * softmax temperature, 100 for OpenAI's models), the softmax over one group's
  * albums plus the background gives p_a ∝ exp(T·s_a). The photo joins album a
  * when both hold:
@@ -41,7 +44,7 @@ typedef struct {
     char *name;         /* English source string; the app translates it (gettext) */
     char *group;        /* "" when the taxonomy gives none */
     guint group_id;     /* index of the group, in order of first appearance */
-    GPtrArray *prompts; /* char*: every template applied to every subject */
+    GPtrArray *prompts; /* char*: subject by subject, each with every template */
     guint n_templates, n_subjects;
 } SearchAlbum;
 
@@ -61,8 +64,9 @@ void search_taxonomy_free(SearchTaxonomy *taxonomy);
 char *search_taxonomy_find(const char *model_dir, const char *model_name, const char *albums_dir);
 
 typedef struct {
-    uint32_t n_albums, dim;
-    float *albums;     /* (n_albums, dim), normalised */
+    uint32_t n_albums, n_subjects, dim;
+    uint32_t *first;   /* (n_albums + 1): album a's subjects are [first[a], first[a + 1]) */
+    float *subjects;   /* (n_subjects, dim), normalised */
     float *background; /* (dim), normalised */
 } SearchAlbumVectors;
 
@@ -76,6 +80,10 @@ gboolean search_album_vectors_load(const char *path, const char *key, SearchAlbu
 gboolean search_album_vectors_save(const char *path, const char *key,
                                    const SearchAlbumVectors *vectors, GError **error);
 void search_album_vectors_clear(SearchAlbumVectors *vectors);
+
+/* A photo's album scores: for each album its best cosine over its subjects.
+ * x: (dim), normalised; scores: (n_albums). */
+void search_album_scores(const SearchAlbumVectors *vectors, const float *x, float *scores);
 
 /* The membership rule above for one photo: scores (n_albums), member (n_albums). */
 void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,

@@ -29,7 +29,8 @@ static void pairs_in_block(const DuplicateScan *scan, uint32_t i, const SearchVe
 {
     const SearchIndex *index = scan->index;
     search_kernel_dots(index->kernel)(index->codes + (size_t)first * index->dpad, index->dpad, n,
-                                      query->codes, index->dpad, dots);
+                                      (const int16_t *const *)&query->codes, 1, index->dpad, dots,
+                                      0);
     const float *x = index->rows + (size_t)i * index->dim;
     for (uint32_t r = 0; r < n; r++) {
         uint32_t j = first + r;

@@ -431,6 +431,7 @@ typedef struct {
     const SearchIndex *index;
     const SearchRequest *request;
     SearchVector *vectors; /* the query, then the negatives */
+    const int16_t **codes; /* of each vector, for the kernel */
     double *weights;       /* per vector: λ_n · ‖negative_n‖ (the vectors are normalised) */
     uint32_t n_vectors;
     uint32_t k;
@@ -538,10 +539,9 @@ static void scan_block(const Scan *scan, ScanPart *part, uint32_t first, uint32_
 {
     const SearchIndex *index = scan->index;
     const SearchFilter *filter = scan->request->filter;
-    SearchDotsFunc kernel = search_kernel_dots(index->kernel);
-    for (uint32_t j = 0; j < scan->n_vectors; j++)
-        kernel(index->codes + (size_t)first * index->dpad, index->dpad, n, scan->vectors[j].codes,
-               index->dpad, dots + j * SEARCH_SCAN_BLOCK);
+    search_kernel_dots(index->kernel)(index->codes + (size_t)first * index->dpad, index->dpad, n,
+                                      scan->codes, scan->n_vectors, index->dpad, dots,
+                                      SEARCH_SCAN_BLOCK);
 
     double threshold = part_threshold(scan, part);
     for (uint32_t i = 0; i < n; i++) {
@@ -667,6 +667,8 @@ static void scan_init(Scan *scan, const SearchIndex *index, const SearchRequest 
     scan->n_vectors = 1 + (request->negatives != NULL ? request->n_negatives : 0);
     scan->vectors = g_new0(SearchVector, scan->n_vectors);
     search_vector_prepare(index, request->query, &scan->vectors[0]);
+    scan->codes = g_new(const int16_t *, scan->n_vectors);
+    scan->codes[0] = scan->vectors[0].codes;
     scan->weights = g_new0(double, scan->n_vectors);
     for (uint32_t j = 1; j < scan->n_vectors; j++) {
         search_vector_prepare(index, request->negatives + (size_t)(j - 1) * index->dim,
@@ -674,6 +676,7 @@ static void scan_init(Scan *scan, const SearchIndex *index, const SearchRequest 
         double lambda = request->negative_weights != NULL ? request->negative_weights[j - 1]
                                                           : request->negative_weight;
         scan->weights[j] = lambda * scan->vectors[j].input_norm;
+        scan->codes[j] = scan->vectors[j].codes;
     }
     scan->excluded = g_new(uint32_t, MAX(request->n_exclude, 1u));
     for (uint32_t i = 0; i < request->n_exclude; i++) {
@@ -690,6 +693,7 @@ static void scan_clear(Scan *scan, uint32_t n_parts)
         search_vector_clear(&scan->vectors[j]);
     g_free(scan->vectors);
     g_free(scan->weights);
+    g_free(scan->codes);
     g_free(scan->excluded);
     for (uint32_t p = 0; p < n_parts; p++)
         g_free(scan->parts[p].hits);

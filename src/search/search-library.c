@@ -50,48 +50,45 @@ static char *format_from_name(const char *path)
     return NULL;
 }
 
-static gboolean add_photo(SearchLibrary *library, LibraryStore *store, const LibraryPhoto *photo,
-                          const char *model_id, guint dim, GError **error)
+typedef struct {
+    SearchLibrary *library;
+    guint dim;
+    GError *error;
+} LoadContext;
+
+static gboolean add_photo(gint64 photo_id, const char *path, const float *vector, guint dim,
+                          gpointer user_data)
 {
-    g_autofree float *vector = NULL;
-    guint got_dim = 0;
-    if (!library_store_get_embedding(store, photo->id, model_id, &vector, &got_dim, error))
-        return FALSE;
-    if (vector == NULL)
-        return TRUE; /* the photo changed since the listing */
-    if (got_dim != dim) {
-        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
-                    "%s: embedding of %u floats for a model of %u", photo->path, got_dim, dim);
+    LoadContext *load = user_data;
+    SearchLibrary *library = load->library;
+    if (dim != load->dim) {
+        g_set_error(&load->error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                    "%s: embedding of %u floats for a model of %u", path, dim, load->dim);
         return FALSE;
     }
-    search_index_add(library->index, photo->id, vector);
+    search_index_add(library->index, photo_id, vector);
     PhotoEntry *entry = g_new0(PhotoEntry, 1);
-    entry->path = g_strdup(photo->path);
-    entry->format = format_from_name(photo->path);
-    g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
-    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
+    entry->path = g_strdup(path);
+    entry->format = format_from_name(path);
+    g_hash_table_insert(library->photos, g_memdup2(&photo_id, sizeof photo_id), entry);
+    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo_id, sizeof photo_id));
     return TRUE;
 }
 
 SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, guint dim,
                                    GError **error)
 {
-    g_autoptr(GPtrArray) photos = library_store_list_photos(store, model_id, error);
-    if (photos == NULL)
-        return NULL;
     g_autoptr(SearchLibrary) library = g_new0(SearchLibrary, 1);
     library->index = search_index_new(dim);
     library->photos = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
                                             (GDestroyNotify)photo_entry_free);
     library->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-    guint embedded = 0;
-    for (guint i = 0; i < photos->len; i++)
-        embedded += ((LibraryPhoto *)g_ptr_array_index(photos, i))->has_embedding;
-    search_index_reserve(library->index, embedded);
-    for (guint i = 0; i < photos->len; i++) {
-        const LibraryPhoto *photo = g_ptr_array_index(photos, i);
-        if (photo->has_embedding && !add_photo(library, store, photo, model_id, dim, error))
-            return NULL;
+    LoadContext load = {library, dim, NULL};
+    if (!library_store_foreach_embedding(store, model_id, add_photo, &load, error))
+        return NULL;
+    if (load.error != NULL) {
+        g_propagate_error(error, load.error);
+        return NULL;
     }
     return g_steal_pointer(&library);
 }

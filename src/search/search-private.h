@@ -24,12 +24,14 @@ typedef enum {
     SEARCH_KERNEL_AVX2,   /* x86-64 with AVX2, chosen at run time */
 } SearchKernel;
 
-/* out[r] = Σ_d rows[r * stride + d] · query[d] for r < n; dpad is a multiple
- * of SEARCH_ROW_ALIGN, rows and query are 32-byte aligned, stride a multiple
- * of SEARCH_ROW_ALIGN. The caller keeps |query| small enough that no partial
- * sum overflows (search_query_amplitude()). */
-typedef void (*SearchDotsFunc)(const int8_t *rows, size_t stride, uint32_t n, const int16_t *query,
-                               uint32_t dpad, int32_t *out);
+/* out[q * out_stride + r] = Σ_d rows[r * stride + d] · queries[q][d] for
+ * r < n, q < n_queries; dpad is a multiple of SEARCH_ROW_ALIGN, rows and
+ * queries are 32-byte aligned, stride a multiple of SEARCH_ROW_ALIGN. The
+ * caller keeps |query| small enough that no partial sum overflows
+ * (search_query_amplitude()). */
+typedef void (*SearchDotsFunc)(const int8_t *rows, size_t stride, uint32_t n,
+                               const int16_t *const *queries, uint32_t n_queries, uint32_t dpad,
+                               int32_t *out, size_t out_stride);
 
 /* The fastest kernel this CPU runs; SPYGLASS_SEARCH_KERNEL=scalar forces
  * the plain C one (for comparisons). */

@@ -1,0 +1,74 @@
+/* spyglass-engine.h: the app's handle on the library and search layers (no GTK): the store, the
+ * model and the in-memory index, used from worker threads one operation at a time. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SPYGLASS_TYPE_ENGINE (spyglass_engine_get_type())
+G_DECLARE_FINAL_TYPE(SpyglassEngine, spyglass_engine, SPYGLASS, ENGINE, GObject)
+
+/* db_path NULL: the library spyglass-cli uses by default. model_dir NULL or "":
+ * spyglass_engine_resolve_model_dir(). device NULL or "auto": gpu_device_open's choice. */
+SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir,
+                                    const char *device);
+
+/* The model folder, decided as spyglass-cli decides it: model_dir when given,
+ * else $SPYGLASS_MODEL, else the model the library last indexed with (when
+ * its folder still exists), else the bundled demo model. */
+char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir,
+                                        GError **error);
+
+const char *spyglass_engine_get_db_path(SpyglassEngine *engine);
+/* After opening: the model's display name, and whether it is the bundled demo model. */
+const char *spyglass_engine_get_model_name(SpyglassEngine *engine);
+gboolean spyglass_engine_is_demo_model(SpyglassEngine *engine);
+gboolean spyglass_engine_get_indexing(SpyglassEngine *engine);
+
+/* Opens the store and the model and loads the library's embeddings. */
+void spyglass_engine_open_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_open_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                     GError **error);
+
+/* The library folders: a GPtrArray of LibraryFolder*. */
+void spyglass_engine_list_folders_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *spyglass_engine_list_folders_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                               GError **error);
+
+/* Every photo that is not failed, by path; folder_id < 0: of every folder.
+ * A GArray of SpyglassPhotoEntry. */
+void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                           GError **error);
+
+/* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry. */
+void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                      GError **error);
+
+/* Photos like the given ones ("Find Similar", "More Like These"), the given ones excluded. */
+void spyglass_engine_similar_async(SpyglassEngine *engine, const gint64 *ids, guint n_ids,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                       GError **error);
+
+/* Adds folders (may be NULL) and brings the whole library up to date, with
+ * a model of its own so that searches go on meanwhile. "index-progress"
+ * (done, total, photos per second, seconds left or < 0) is emitted on the
+ * main context while it runs; the index is reloaded at the end. *n_failed
+ * (may be NULL) receives the count of photos that could not be read. */
+void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *folders,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                      guint *n_failed, GError **error);
+
+G_END_DECLS

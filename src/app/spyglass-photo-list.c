@@ -1,0 +1,109 @@
+/* spyglass-photo-list.c: the grid's lazy list model. */
+#include "spyglass-photo-list.h"
+
+#include "spyglass-photo-item.h"
+
+struct _SpyglassPhotoList {
+    GObject parent_instance;
+    GArray *entries;  /* SpyglassPhotoEntry */
+    GPtrArray *items; /* SpyglassPhotoItem* or NULL, parallel to entries */
+};
+
+static void spyglass_photo_list_model_init(GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(SpyglassPhotoList, spyglass_photo_list, G_TYPE_OBJECT,
+                              G_IMPLEMENT_INTERFACE(G_TYPE_LIST_MODEL,
+                                                    spyglass_photo_list_model_init))
+
+static void clear_entry(gpointer data)
+{
+    g_free(((SpyglassPhotoEntry *)data)->path);
+}
+
+GArray *spyglass_photo_entries_new(guint reserve)
+{
+    GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(SpyglassPhotoEntry), reserve);
+    g_array_set_clear_func(entries, clear_entry);
+    return entries;
+}
+
+void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score)
+{
+    SpyglassPhotoEntry entry = {id, g_strdup(path), score};
+    g_array_append_val(entries, entry);
+}
+
+/* Slots of items the grid never asked for are NULL. */
+static void unref_item(gpointer item)
+{
+    if (item != NULL)
+        g_object_unref(item);
+}
+
+static GType spyglass_photo_list_get_item_type(GListModel *model)
+{
+    return SPYGLASS_TYPE_PHOTO_ITEM;
+}
+
+static guint spyglass_photo_list_get_n_items(GListModel *model)
+{
+    return SPYGLASS_PHOTO_LIST(model)->entries->len;
+}
+
+static gpointer spyglass_photo_list_get_item(GListModel *model, guint position)
+{
+    SpyglassPhotoList *self = SPYGLASS_PHOTO_LIST(model);
+    if (position >= self->entries->len)
+        return NULL;
+    SpyglassPhotoItem *item = g_ptr_array_index(self->items, position);
+    if (item == NULL) {
+        const SpyglassPhotoEntry *entry =
+            &g_array_index(self->entries, SpyglassPhotoEntry, position);
+        item = spyglass_photo_item_new(entry->id, entry->path, entry->score);
+        self->items->pdata[position] = item;
+    }
+    return g_object_ref(item);
+}
+
+static void spyglass_photo_list_model_init(GListModelInterface *iface)
+{
+    iface->get_item_type = spyglass_photo_list_get_item_type;
+    iface->get_n_items = spyglass_photo_list_get_n_items;
+    iface->get_item = spyglass_photo_list_get_item;
+}
+
+static void spyglass_photo_list_finalize(GObject *object)
+{
+    SpyglassPhotoList *self = SPYGLASS_PHOTO_LIST(object);
+    g_array_unref(self->entries);
+    g_ptr_array_unref(self->items);
+    G_OBJECT_CLASS(spyglass_photo_list_parent_class)->finalize(object);
+}
+
+static void spyglass_photo_list_class_init(SpyglassPhotoListClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = spyglass_photo_list_finalize;
+}
+
+static void spyglass_photo_list_init(SpyglassPhotoList *self)
+{
+    self->entries = spyglass_photo_entries_new(0);
+    self->items = g_ptr_array_new_with_free_func(unref_item);
+}
+
+SpyglassPhotoList *spyglass_photo_list_new(void)
+{
+    return g_object_new(SPYGLASS_TYPE_PHOTO_LIST, NULL);
+}
+
+void spyglass_photo_list_set_entries(SpyglassPhotoList *list, GArray *entries)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_LIST(list));
+    guint removed = list->entries->len;
+    g_array_unref(list->entries);
+    list->entries = g_array_ref(entries);
+    g_ptr_array_unref(list->items);
+    list->items = g_ptr_array_new_full(entries->len, unref_item);
+    g_ptr_array_set_size(list->items, entries->len);
+    g_list_model_items_changed(G_LIST_MODEL(list), 0, removed, entries->len);
+}

@@ -1,0 +1,27 @@
+/* spyglass-photo-list.h: a GListModel of SpyglassPhotoItem over a plain array of photos,
+ * making items only when the grid asks for them (100,000 photos cost 100,000 small structs,
+ * not 100,000 GObjects). */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+    gint64 id;
+    char *path;
+    float score; /* NaN outside search results */
+} SpyglassPhotoEntry;
+
+/* A GArray of SpyglassPhotoEntry that frees the paths. */
+GArray *spyglass_photo_entries_new(guint reserve);
+void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score);
+
+#define SPYGLASS_TYPE_PHOTO_LIST (spyglass_photo_list_get_type())
+G_DECLARE_FINAL_TYPE(SpyglassPhotoList, spyglass_photo_list, SPYGLASS, PHOTO_LIST, GObject)
+
+SpyglassPhotoList *spyglass_photo_list_new(void);
+/* Replaces the contents (takes a reference on entries). */
+void spyglass_photo_list_set_entries(SpyglassPhotoList *list, GArray *entries);
+
+G_END_DECLS

@@ -1,0 +1,273 @@
+/* test-app.c: the real application window under Xvfb: a generated library indexed with
+ * spyglass-cli, the library grid, a typed search, Find Similar; each state screenshotted.
+ *
+ * argv[1]: spyglass-cli. $SPYGLASS_MODEL: the model to index and search with.
+ * $SPYGLASS_SCREENSHOT_DIR (optional): where the PNGs go (docs/screenshots when
+ * refreshing the README's), else the test's temporary folder.
+ */
+#include "spyglass-application.h"
+#include "spyglass-photo-item.h"
+#include "spyglass-window.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+static const char *cli_path;
+static char *tmp_dir, *photos_dir, *screenshot_dir;
+
+typedef struct {
+    const char *name;
+    guint8 fg[3], bg[3];
+    gboolean circle;
+} Scene;
+
+static const Scene scenes[] = {
+    {"red-circle", {220, 30, 30}, {240, 240, 240}, TRUE},
+    {"red-square", {220, 30, 30}, {30, 30, 60}, FALSE},
+    {"blue-circle", {30, 60, 220}, {240, 240, 240}, TRUE},
+    {"blue-square", {30, 60, 220}, {250, 230, 120}, FALSE},
+    {"green-circle", {30, 180, 60}, {40, 40, 40}, TRUE},
+    {"green-square", {30, 180, 60}, {240, 240, 240}, FALSE},
+    {"yellow-circle", {240, 220, 40}, {30, 60, 160}, TRUE},
+    {"yellow-square", {240, 220, 40}, {20, 20, 20}, FALSE},
+};
+
+static void write_scene(const Scene *scene, const char *path)
+{
+    const int S = 224;
+    g_autofree guint8 *pixels = g_malloc((size_t)S * S * 3);
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++) {
+            double dx = x - S / 2.0, dy = y - S / 2.0;
+            gboolean inside = scene->circle ? dx * dx + dy * dy < 70.0 * 70.0
+                                            : fabs(dx) < 62 && fabs(dy) < 62;
+            memcpy(pixels + ((size_t)y * S + x) * 3, inside ? scene->fg : scene->bg, 3);
+        }
+    g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&pixels), (size_t)S * S * 3);
+    g_autoptr(GdkTexture) texture =
+        gdk_memory_texture_new(S, S, GDK_MEMORY_R8G8B8, bytes, (size_t)S * 3);
+    g_assert_true(gdk_texture_save_to_png(texture, path));
+}
+
+static void make_library(void)
+{
+    photos_dir = g_build_filename(tmp_dir, "Pictures", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(photos_dir, 0700), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(scenes); i++) {
+        g_autofree char *name = g_strdup_printf("%s.png", scenes[i].name);
+        g_autofree char *path = g_build_filename(photos_dir, name, NULL);
+        write_scene(&scenes[i], path);
+    }
+    const char *argv[] = {cli_path, "index", photos_dir, NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+    g_assert_no_error(error);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("spyglass-cli index failed: %s%s", out, err);
+}
+
+/* Runs the main loop until done(window) or the timeout. */
+static gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *),
+                         double seconds)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
+    while (!done(window)) {
+        if (g_get_monotonic_time() > end)
+            return FALSE;
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(2000);
+    }
+    return TRUE;
+}
+
+static void settle(double seconds)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
+    while (g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(2000);
+    }
+}
+
+static gboolean is_idle(SpyglassWindow *window)
+{
+    SpyglassEngine *engine = NULL;
+    g_object_get(window, "engine", &engine, NULL);
+    gboolean idle = !spyglass_window_get_busy(window) && !spyglass_engine_get_indexing(engine);
+    g_object_unref(engine);
+    return idle;
+}
+
+/* Idle, with the thumbnails of the first photos loaded. */
+static gboolean shows_thumbnails(SpyglassWindow *window)
+{
+    if (!is_idle(window))
+        return FALSE;
+    GListModel *photos = spyglass_window_get_photos(window);
+    guint n = MIN(g_list_model_get_n_items(photos), 4u);
+    if (n == 0)
+        return FALSE;
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
+        if (spyglass_photo_item_get_thumbnail(item) == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Renders the window as it is on screen into <screenshot_dir>/<name>.png and
+ * checks it is not blank: the pixels must vary. */
+static void screenshot(SpyglassWindow *window, const char *name)
+{
+    settle(0.3);
+    GtkWidget *widget = GTK_WIDGET(window);
+    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+    g_assert_cmpint(w, >, 0);
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, snapshot, w, h);
+    g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
+    g_assert_nonnull(node);
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
+    g_autoptr(GdkTexture) texture =
+        gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
+    g_autofree char *file = g_strdup_printf("%s.png", name);
+    g_autofree char *path = g_build_filename(screenshot_dir, file, NULL);
+    g_assert_true(gdk_texture_save_to_png(texture, path));
+    g_test_message("screenshot %s", path);
+
+    int tw = gdk_texture_get_width(texture), th = gdk_texture_get_height(texture);
+    g_autofree guint8 *data = g_malloc((size_t)tw * th * 4);
+    gdk_texture_download(texture, data, (size_t)tw * 4);
+    double sum = 0, sum2 = 0;
+    size_t n = (size_t)tw * th;
+    for (size_t i = 0; i < n; i++) {
+        double v = (data[i * 4] + data[i * 4 + 1] + data[i * 4 + 2]) / 3.0;
+        sum += v;
+        sum2 += v * v;
+    }
+    double mean = sum / n, variance = sum2 / n - mean * mean;
+    g_test_message("%s: mean %.1f, variance %.1f", name, mean, variance);
+    g_assert_cmpfloat(variance, >, 100.0);
+}
+
+static gboolean has_results(SpyglassWindow *window)
+{
+    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) > 0;
+}
+
+static void test_window(void)
+{
+    g_autoptr(SpyglassApplication) app = spyglass_application_new();
+    g_application_set_flags(G_APPLICATION(app), G_APPLICATION_NON_UNIQUE);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_application_register(G_APPLICATION(app), NULL, &error));
+    g_assert_no_error(error);
+    g_application_activate(G_APPLICATION(app));
+    SpyglassWindow *window =
+        SPYGLASS_WINDOW(gtk_application_get_active_window(GTK_APPLICATION(app)));
+    g_assert_nonnull(window);
+    gtk_window_set_default_size(GTK_WINDOW(window), 900, 600);
+
+    /* The library, indexed by spyglass-cli, opens with every photo. */
+    g_assert_true(wait_for(window, shows_thumbnails, 120));
+    GListModel *photos = spyglass_window_get_photos(window);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes));
+    screenshot(window, "library");
+
+    /* A typed description: results, best first. */
+    gtk_editable_set_text(spyglass_window_get_search_entry(window), "a red circle");
+    settle(0.3); /* past the debounce */
+    g_assert_true(wait_for(window, has_results, 60));
+    guint n = g_list_model_get_n_items(photos);
+    g_assert_cmpuint(n, >, 0);
+    float previous = INFINITY;
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
+        float score = spyglass_photo_item_get_score(item);
+        g_assert_false(isnan(score));
+        g_assert_cmpfloat(score, <=, previous);
+        previous = score;
+    }
+    g_autoptr(SpyglassPhotoItem) first = g_list_model_get_item(photos, 0);
+    g_test_message("first result for “a red circle”: %s", spyglass_photo_item_get_path(first));
+    if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
+        g_assert_true(g_str_has_suffix(spyglass_photo_item_get_path(first), "red-circle.png"));
+    g_assert_true(wait_for(window, shows_thumbnails, 30));
+    screenshot(window, "search");
+
+    /* Find Similar on the first result: other photos, the photo itself excluded. */
+    gint64 id = spyglass_photo_item_get_id(first);
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.find-similar", "x", id));
+    settle(0.1);
+    g_assert_true(wait_for(window, has_results, 60));
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes) - 1);
+    for (guint i = 0; i < g_list_model_get_n_items(photos); i++) {
+        g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
+        g_assert_cmpint(spyglass_photo_item_get_id(item), !=, id);
+    }
+    g_assert_true(wait_for(window, shows_thumbnails, 30));
+    screenshot(window, "similar");
+
+    /* Escape returns to the library. */
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.clear-search", NULL));
+    settle(0.1);
+    g_assert_true(wait_for(window, shows_thumbnails, 30));
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes));
+
+    gtk_window_destroy(GTK_WINDOW(window));
+    settle(0.2);
+}
+
+/* First run: no library yet, the welcome page offers the Pictures folder. */
+static void test_welcome(void)
+{
+    g_autofree char *db = g_build_filename(tmp_dir, "empty.db", NULL);
+    g_setenv("SPYGLASS_DB", db, TRUE);
+    g_autoptr(SpyglassApplication) app = spyglass_application_new();
+    g_application_set_flags(G_APPLICATION(app), G_APPLICATION_NON_UNIQUE);
+    /* The first test's application still holds its object path on this bus connection. */
+    g_application_set_application_id(G_APPLICATION(app), "io.github.spyglass.Spyglass.Welcome");
+    g_assert_true(g_application_register(G_APPLICATION(app), NULL, NULL));
+    g_application_activate(G_APPLICATION(app));
+    SpyglassWindow *window =
+        SPYGLASS_WINDOW(gtk_application_get_active_window(GTK_APPLICATION(app)));
+    gtk_window_set_default_size(GTK_WINDOW(window), 900, 600);
+    g_assert_true(wait_for(window, is_idle, 60));
+    screenshot(window, "welcome");
+    gtk_window_destroy(GTK_WINDOW(window));
+    settle(0.2);
+    g_unsetenv("SPYGLASS_DB");
+}
+
+int main(int argc, char **argv)
+{
+    g_assert_cmpint(argc, >=, 2);
+    cli_path = argv[1];
+    /* XDG folders in a temporary home, before GLib caches them. */
+    tmp_dir = g_dir_make_tmp("spyglass-app-XXXXXX", NULL);
+    g_assert_nonnull(tmp_dir);
+    const char *xdg[][2] = {{"XDG_DATA_HOME", "data"},
+                            {"XDG_CACHE_HOME", "cache"},
+                            {"XDG_CONFIG_HOME", "config"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
+        g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
+        g_setenv(xdg[i][0], dir, TRUE);
+    }
+    g_setenv("HOME", tmp_dir, TRUE);
+    g_setenv("GSK_RENDERER", "cairo", FALSE);
+    const char *shots = g_getenv("SPYGLASS_SCREENSHOT_DIR");
+    screenshot_dir = shots != NULL && *shots != '\0' ? g_strdup(shots) : g_strdup(tmp_dir);
+    g_mkdir_with_parents(screenshot_dir, 0700);
+
+    g_test_init(&argc, &argv, NULL);
+    gtk_init();
+    adw_init();
+    make_library();
+    g_test_add_func("/app/window/search-similar", test_window);
+    g_test_add_func("/app/window/welcome", test_welcome);
+    return g_test_run();
+}
