@@ -8,6 +8,7 @@
 #include "clip/clip-model.h"
 #include "clip/clip-tokenizer.h"
 #include "library/library-indexer.h"
+#include "library/library-models.h"
 #include "library/library-store.h"
 #include "search/search-library.h"
 #include "search/search-relevance.h"
@@ -154,32 +155,10 @@ SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir, 
     return self;
 }
 
-static char *bundled_demo_model_dir(void)
-{
-    return g_build_filename(SPYGLASS_PKGDATADIR, "models", "demo", NULL);
-}
-
 char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir,
                                         GError **error)
 {
-    if (model_dir != NULL && *model_dir != '\0')
-        return g_strdup(model_dir);
-    const char *env = g_getenv("SPYGLASS_MODEL");
-    if (env != NULL && *env != '\0')
-        return g_strdup(env);
-    if (g_file_test(db_path, G_FILE_TEST_IS_REGULAR)) {
-        g_autoptr(LibraryStore) store = library_store_open(db_path, NULL);
-        g_autoptr(LibraryModelRecord) record =
-            store != NULL ? library_store_get_current_model(store, NULL) : NULL;
-        if (record != NULL && record->dir != NULL && g_file_test(record->dir, G_FILE_TEST_IS_DIR))
-            return g_strdup(record->dir);
-    }
-    g_autofree char *demo = bundled_demo_model_dir();
-    if (g_file_test(demo, G_FILE_TEST_IS_DIR))
-        return g_steal_pointer(&demo);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                _("No model is installed (set SPYGLASS_MODEL to a model folder)"));
-    return NULL;
+    return library_resolve_model_dir(model_dir, db_path, error);
 }
 
 const char *spyglass_engine_get_db_path(SpyglassEngine *engine)
@@ -236,7 +215,7 @@ static void open_thread(GTask *task, gpointer source, gpointer task_data,
                 NULL ||
             (self->loaded = loaded_model_open(dir, self->device, &error)) == NULL)
             goto out;
-        g_autofree char *demo = bundled_demo_model_dir();
+        g_autofree char *demo = library_demo_model_dir();
         g_autofree char *canonical = g_canonicalize_filename(dir, NULL);
         self->demo_model = g_str_equal(canonical, demo) ||
                            g_str_has_prefix(self->loaded->model->name, "demo") ||

@@ -13,7 +13,7 @@
 
 static char *demo_dir(void)
 {
-    char *dir = g_build_filename(SPYGLASS_PKGDATADIR, "models", DEMO_NAME, NULL);
+    char *dir = library_demo_model_dir();
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
         g_clear_pointer(&dir, g_free);
     return dir;

@@ -21,51 +21,10 @@ void cli_model_close(CliModel *cli_model)
 }
 
 /* The model the library last indexed with, when its folder is still there. */
-static char *library_model_dir(const CliOptions *options)
-{
-    g_autofree char *path = cli_library_path(options);
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-        return NULL;
-    g_autoptr(LibraryStore) store = library_store_open(path, NULL);
-    g_autoptr(LibraryModelRecord) record =
-        store != NULL ? library_store_get_current_model(store, NULL) : NULL;
-    if (record == NULL || record->dir == NULL || !g_file_test(record->dir, G_FILE_TEST_IS_DIR))
-        return NULL;
-    return g_strdup(record->dir);
-}
-
 char *cli_resolve_model_dir(const CliOptions *options, GError **error)
 {
-    const char *given = options->model;
-    const char *env = g_getenv("SPYGLASS_MODEL");
-    if (given == NULL && env != NULL && *env != '\0')
-        given = env;
-    /* A folder (or a path, which clip_model_load then explains), else the
-     * name of an installed model. */
-    if (given != NULL && (g_file_test(given, G_FILE_TEST_IS_DIR) || strchr(given, '/') != NULL))
-        return g_strdup(given);
-    if (given != NULL) {
-        char *installed = library_model_installed_dir(given);
-        if (installed == NULL)
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                        "%s: no such model folder or installed model (see spyglass-cli model list)",
-                        given);
-        return installed;
-    }
-    char *library_dir = library_model_dir(options);
-    if (library_dir != NULL)
-        return library_dir;
-    /* The catalogue is best first; without one, nothing counts as installed. */
-    g_autoptr(LibraryModelCatalogue) catalogue = library_model_catalogue_load_default(NULL);
-    char *best = catalogue != NULL ? library_model_best_installed_dir(catalogue) : NULL;
-    if (best != NULL)
-        return best;
-    g_autofree char *demo = g_build_filename(SPYGLASS_PKGDATADIR, "models", "demo", NULL);
-    if (g_file_test(demo, G_FILE_TEST_IS_DIR))
-        return g_steal_pointer(&demo);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                "no model: pass --model DIR or run spyglass-cli model install NAME");
-    return NULL;
+    g_autofree char *db_path = cli_library_path(options);
+    return library_resolve_model_dir(options->model, db_path, error);
 }
 
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error)

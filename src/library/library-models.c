@@ -3,6 +3,7 @@
 
 #include "clip/clip-model.h"
 #include "clip/clip-tokenizer.h"
+#include "library-store.h"
 #include "spyglass-config.h"
 
 #include <errno.h>
@@ -192,7 +193,8 @@ LibraryModelCatalogue *library_model_catalogue_load_default(GError **error)
     const char *path = g_getenv("SPYGLASS_MODEL_CATALOGUE");
     if (path != NULL && *path != '\0')
         return library_model_catalogue_load(path, error);
-    g_autofree char *installed = g_build_filename(SPYGLASS_PKGDATADIR, "models.json", NULL);
+    g_autofree char *data = library_data_dir();
+    g_autofree char *installed = g_build_filename(data, "models.json", NULL);
     return library_model_catalogue_load(installed, error);
 }
 
@@ -978,4 +980,64 @@ void library_model_install_async(LibraryModelCatalogue *catalogue, const char *n
 char *library_model_install_finish(GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- which model to use ---- */
+
+char *library_data_dir(void)
+{
+    const char *env = g_getenv("SPYGLASS_DATADIR");
+    return g_strdup(env != NULL && *env != '\0' ? env : SPYGLASS_PKGDATADIR);
+}
+
+char *library_demo_model_dir(void)
+{
+    g_autofree char *data = library_data_dir();
+    return g_build_filename(data, "models", "demo", NULL);
+}
+
+static char *library_current_model_dir(const char *db_path)
+{
+    if (db_path == NULL || !g_file_test(db_path, G_FILE_TEST_IS_REGULAR))
+        return NULL;
+    g_autoptr(LibraryStore) store = library_store_open(db_path, NULL);
+    g_autoptr(LibraryModelRecord) record =
+        store != NULL ? library_store_get_current_model(store, NULL) : NULL;
+    if (record == NULL || record->dir == NULL || !g_file_test(record->dir, G_FILE_TEST_IS_DIR))
+        return NULL;
+    return g_strdup(record->dir);
+}
+
+char *library_resolve_model_dir(const char *requested, const char *db_path, GError **error)
+{
+    const char *env = g_getenv("SPYGLASS_MODEL");
+    if ((requested == NULL || *requested == '\0') && env != NULL && *env != '\0')
+        requested = env;
+    /* A folder (or a path, which clip_model_load then explains), else the
+     * name of an installed model. */
+    if (requested != NULL && *requested != '\0') {
+        if (g_file_test(requested, G_FILE_TEST_IS_DIR) || strchr(requested, '/') != NULL)
+            return g_strdup(requested);
+        char *installed = library_model_installed_dir(requested);
+        if (installed == NULL)
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                        "%s: no such model folder or installed model (see spyglass-cli model list)",
+                        requested);
+        return installed;
+    }
+
+    char *current = library_current_model_dir(db_path);
+    if (current != NULL)
+        return current;
+    /* The catalogue is best first; without one, nothing counts as installed. */
+    g_autoptr(LibraryModelCatalogue) catalogue = library_model_catalogue_load_default(NULL);
+    char *best = catalogue != NULL ? library_model_best_installed_dir(catalogue) : NULL;
+    if (best != NULL)
+        return best;
+    g_autofree char *demo = library_demo_model_dir();
+    if (g_file_test(demo, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer(&demo);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "no model: pass --model DIR or run spyglass-cli model install NAME");
+    return NULL;
 }

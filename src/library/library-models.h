@@ -95,4 +95,15 @@ gboolean library_model_remove(const char *name, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelCatalogue, library_model_catalogue_free)
 
+/* Spyglass's data folder: $SPYGLASS_DATADIR (an uninstalled tree's data/),
+ * else the installed one. */
+char *library_data_dir(void);
+/* The bundled demo model's folder (it may be missing). */
+char *library_demo_model_dir(void);
+
+/* The model folder to use, in this order: requested (a folder, or the name of
+ * an installed model; NULL or "" means $SPYGLASS_MODEL), the library's current
+ * model (db_path may be NULL), the best installed model, the bundled demo. */
+char *library_resolve_model_dir(const char *requested, const char *db_path, GError **error);
+
 G_END_DECLS
