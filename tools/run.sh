@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ninja -C build
 
 CLI=./build/src/cli/spyglass-cli
+# Run from the tree: models.json, the album taxonomies and the demo model.
+export SPYGLASS_DATADIR="$PWD/data"
 echo "== Compute devices"
 $CLI devices
 echo "== Compute core smoke run"
