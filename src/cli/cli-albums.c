@@ -2,26 +2,24 @@
  *
  * The taxonomy is the model's (search_taxonomy_find: the model folder's
  * taxonomy.json, else <albums dir>/<model name>-taxonomy.json, else
- * <albums dir>/taxonomy.json; the albums dir is $SPYGLASS_ALBUMS_DIR or the
- * installed data's albums/). Album vectors are cached per model and
- * taxonomy in $XDG_CACHE_HOME/spyglass/albums/. Every album of the taxonomy
- * is listed, in its order, with its photos by path; human output skips empty
- * albums.
+ * <albums dir>/taxonomy.json; the albums dir is albums/ in Spyglass's data
+ * folder: $SPYGLASS_DATADIR or the installed one). Album vectors are cached
+ * per model and taxonomy in $XDG_CACHE_HOME/spyglass/albums/. Every album of
+ * the taxonomy is listed, in its order, with its photos by path; human
+ * output skips empty albums.
  */
 #include "cli-search.h"
 
+#include "library/library-models.h"
 #include "search/search-albums.h"
-#include "spyglass-config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static char *albums_dir(void)
 {
-    const char *env = g_getenv("SPYGLASS_ALBUMS_DIR");
-    if (env != NULL && *env != '\0')
-        return g_strdup(env);
-    return g_build_filename(SPYGLASS_PKGDATADIR, "albums", NULL);
+    g_autofree char *data = library_data_dir();
+    return g_build_filename(data, "albums", NULL);
 }
 
 /* The album vectors from the cache, else encoded (and cached: a failure to
