@@ -20,8 +20,6 @@
 
 /* Results a search shows at most; the grid scrolls through them. */
 #define SEARCH_LIMIT 500
-/* λ of the negative terms, as spyglass-cli search uses it. */
-#define NEGATIVE_WEIGHT 1.0f
 
 /* A model on a device, ready to encode: the engine keeps one for searches,
  * indexing opens its own. */
@@ -343,44 +341,23 @@ static GArray *results_to_entries(SpyglassEngine *self, const SearchResults *res
     return entries;
 }
 
-/* The query as spyglass-cli search runs it: the description, and each
- * negative term less the neutral captions' ensemble, so that −people lowers
- * only photos that show people more than they show nothing in particular.
- * Called with the lock held and a library loaded. */
+/* The query as spyglass-cli search runs it. Called with the lock held and a
+ * library loaded. */
 static GArray *run_search(SpyglassEngine *self, const SearchQuery *query, GError **error)
 {
-    uint32_t E = self->loaded->model->config.embed_dim, n_neg = query->negatives->len;
-    uint32_t n_neutral = g_strv_length((char **)search_neutral_prompts);
-    uint32_t n = 1 + n_neg + n_neutral;
-    g_autofree const char **texts = g_new(const char *, n);
-    texts[0] = query->text;
-    for (uint32_t j = 0; j < n_neg; j++)
-        texts[1 + j] = g_ptr_array_index(query->negatives, j);
-    for (uint32_t j = 0; j < n_neutral; j++)
-        texts[1 + n_neg + j] = search_neutral_prompts[j];
-    g_autofree float *all = g_new(float, (size_t)n *E);
     SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
                                  &self->loaded->model->config};
-    if (!search_encode_texts(&encoder, texts, n, all, error))
+    g_auto(SearchEncodedQuery) encoded = {0};
+    if (!search_encode_query(&encoder, query, &encoded, error))
         return NULL;
-    g_autofree float *neutral = g_new0(float, E);
-    for (uint32_t j = 0; j < n_neutral; j++)
-        for (uint32_t d = 0; d < E; d++)
-            neutral[d] += all[(size_t)(1 + n_neg + j) * E + d];
-    clip_normalize_rows(neutral, 1, E);
-    g_autofree float *negatives = g_new(float, (size_t)MAX(n_neg, 1u) * E);
-    for (uint32_t j = 0; j < n_neg; j++)
-        for (uint32_t d = 0; d < E; d++)
-            negatives[(size_t)j * E + d] = all[(size_t)(1 + j) * E + d] - neutral[d];
-
     g_autoptr(SearchFilter) filter = NULL;
     if (!search_library_filter(self->library, query, &filter, error))
         return NULL;
     SearchRequest request = {
-        .query = all,
-        .negatives = negatives,
-        .n_negatives = n_neg,
-        .negative_weight = NEGATIVE_WEIGHT,
+        .query = encoded.query,
+        .negatives = encoded.negatives,
+        .n_negatives = encoded.n_negatives,
+        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
         .filter = filter,
         .limit = SEARCH_LIMIT,
     };

@@ -17,10 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* λ of the negative terms: a photo that shows the negative concept as much
- * as the description loses as much as the description gives it. */
-#define NEGATIVE_WEIGHT 1.0f
-
 void cli_search_close(CliSearch *search)
 {
     if (search == NULL)
@@ -154,56 +150,6 @@ void cli_search_print_results(const CliOptions *options, CliSearch *search, cons
 
 /* ---- search ---- */
 
-typedef struct {
-    const SearchQuery *query;
-    uint32_t E;
-    float *query_vector; /* (E) */
-    float *negatives;    /* (n_negatives, E): negative − neutral */
-    float *neutral;      /* (E) */
-} EncodedQuery;
-
-static void encoded_query_clear(EncodedQuery *encoded)
-{
-    g_free(encoded->query_vector);
-    g_free(encoded->negatives);
-    g_free(encoded->neutral);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EncodedQuery, encoded_query_clear)
-
-/* The description, the negative terms and the neutral ensemble in one batch. */
-static gboolean encode_query(CliSearch *search, const SearchQuery *query, EncodedQuery *encoded,
-                             GError **error)
-{
-    uint32_t E = search->model->model->config.embed_dim, n_neg = query->negatives->len;
-    uint32_t n_neutral = g_strv_length((char **)search_neutral_prompts);
-    uint32_t n = 1 + n_neg + n_neutral;
-    g_autofree const char **texts = g_new(const char *, n);
-    texts[0] = query->text;
-    for (uint32_t j = 0; j < n_neg; j++)
-        texts[1 + j] = g_ptr_array_index(query->negatives, j);
-    for (uint32_t j = 0; j < n_neutral; j++)
-        texts[1 + n_neg + j] = search_neutral_prompts[j];
-    g_autofree float *all = g_new(float, (size_t)n *E);
-    if (!search_encode_texts(&search->text, texts, n, all, error))
-        return FALSE;
-
-    encoded->E = E;
-    encoded->query = query;
-    encoded->query_vector = g_memdup2(all, sizeof(float) * E);
-    encoded->neutral = g_new0(float, E);
-    for (uint32_t j = 0; j < n_neutral; j++)
-        for (uint32_t d = 0; d < E; d++)
-            encoded->neutral[d] += all[(size_t)(1 + n_neg + j) * E + d];
-    clip_normalize_rows(encoded->neutral, 1, E);
-    encoded->negatives = g_new(float, (size_t)MAX(n_neg, 1u) * E);
-    for (uint32_t j = 0; j < n_neg; j++)
-        for (uint32_t d = 0; d < E; d++)
-            encoded->negatives[(size_t)j * E + d] =
-                all[(size_t)(1 + j) * E + d] - encoded->neutral[d];
-    return TRUE;
-}
-
 static int run_search(const CliOptions *options, const char *text, uint32_t limit, gboolean cutoff)
 {
     g_autoptr(GError) error = NULL;
@@ -221,14 +167,14 @@ static int run_search(const CliOptions *options, const char *text, uint32_t limi
     if (!search_library_filter(search->library, query, &filter, &error))
         return cli_fail("%s", error->message);
 
-    g_auto(EncodedQuery) encoded = {0};
-    if (!encode_query(search, query, &encoded, &error))
+    g_auto(SearchEncodedQuery) encoded = {0};
+    if (!search_encode_query(&search->text, query, &encoded, &error))
         return cli_fail("%s", error->message);
     SearchRequest request = {
-        .query = encoded.query_vector,
+        .query = encoded.query,
         .negatives = encoded.negatives,
-        .n_negatives = query->negatives->len,
-        .negative_weight = NEGATIVE_WEIGHT,
+        .n_negatives = encoded.n_negatives,
+        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
         .filter = filter,
         .limit = limit,
     };
