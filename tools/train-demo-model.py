@@ -357,7 +357,7 @@ class Batcher:
         for k, x in enumerate(ids):
             tokens[k, :len(x)] = torch.tensor(x)
         match = match_matrix(self.vectors[idx], np.array(constraints), mixed)
-        return self.pixels(idx), tokens, torch.from_numpy(match)
+        return self.pixels(idx), tokens, torch.from_numpy(match), torch.from_numpy(self.vectors[idx])
 
 
 def soft_infonce(logits, match):
@@ -541,8 +541,15 @@ def train(a):
     model = CLIP(g, len(vocab))
     n_params = sum(p.numel() for p in model.parameters())
     print(f"geometry {g}: {n_params / 1e6:.2f} M parameters", flush=True)
+    # Optional auxiliary shape and count classifiers on the pooled image
+    # features, used in training only (not exported): they give the vision
+    # tower a direct signal for what in-batch contrast rewards too weakly.
+    aux = nn.ModuleDict({"shape": nn.Linear(g["vision_width"], len(scenes.SHAPES)),
+                         "count": nn.Linear(g["vision_width"], 3)})
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
+    if a.aux_weight > 0:
+        no_decay += list(aux.parameters())
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
@@ -575,11 +582,17 @@ def train(a):
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * frac))
         for group in opt.param_groups:
             group["lr"] = lr
-        pixels, tokens, match = batcher.batch(a.batch)
-        img = model.encode_image(pixels)
+        pixels, tokens, match, vectors = batcher.batch(a.batch)
+        features = model.vision_model(pixels)
+        img = F.normalize(model.visual_projection(features), dim=-1)
         txt = model.encode_text(tokens)
         logits = model.logit_scale.exp() * txt @ img.t()
         loss = soft_infonce(logits, match)
+        if a.aux_weight > 0:
+            shape = vectors[:, 1].clone()
+            shape[shape < 0] = -100  # mixed scenes: no single shape
+            loss = loss + a.aux_weight * (F.cross_entropy(aux["shape"](features), shape, ignore_index=-100) +
+                                          F.cross_entropy(aux["count"](features), vectors[:, 2]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -599,7 +612,7 @@ def train(a):
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "init": a.init, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
+        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
     print(f"wrote {a.out}", flush=True)
@@ -621,6 +634,8 @@ def main(argv=None):
     p.add_argument("--cache", default="/tmp/demo-model-cache", help="rendered scenes and checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the cache's checkpoint")
     p.add_argument("--init", metavar="CHECKPOINT", help="start from these weights (a second phase)")
+    p.add_argument("--aux-weight", type=float, default=0.0,
+                   help="weight of the auxiliary shape and count losses (0: pure InfoNCE)")
     p.add_argument("--group-share", type=float, default=0.5,
                    help="share of a batch drawn in groups of one colour and background")
     for key in ("vision_width", "vision_layers", "text_width", "text_layers", "embed_dim",
