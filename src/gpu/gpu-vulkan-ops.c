@@ -28,11 +28,11 @@
 #define LOCAL_SIZE 64 /* FLAT_LOCAL_SIZE in common.glsl */
 #define MAX_GROUPS 65535
 #define MATMUL_TILE 4 /* TM = TN in matmul.comp */
-/* matmul_subgroup.comp: one workgroup of SUBGROUP_LANES computes a tile of
- * SUBGROUP_TM rows × SUBGROUP_LANES·SUBGROUP_TN columns. */
+/* matmul_subgroup.comp's LANES, TM and TN: a workgroup of SUBGROUP_LANES
+ * computes a tile of SUBGROUP_TM rows × SUBGROUP_LANES·SUBGROUP_TN columns. */
 #define SUBGROUP_LANES 8
-#define SUBGROUP_TM 32
-#define SUBGROUP_TN 4
+#define SUBGROUP_TM 16
+#define SUBGROUP_TN 3
 
 typedef struct {
     const char *name;
@@ -48,8 +48,9 @@ static const ShaderInfo shader_matmul_f32 = SHADER(matmul_f32, 5);
 static const ShaderInfo shader_matmul_f32_vec4 = SHADER(matmul_f32_vec4, 5);
 static const ShaderInfo shader_matmul_f16 = SHADER(matmul_f16, 5);
 static const ShaderInfo shader_matmul_f16_vec4 = SHADER(matmul_f16_vec4, 5);
-/* x and w are texel buffers (bindings 1 and 2). */
-static const ShaderInfo shader_matmul_subgroup_f32 = SHADER_WITH_TEXELS(matmul_subgroup_f32, 5, 0x6);
+/* x and w are texel buffers (bindings 1 and 2); w holds F32, 8 or 4 halves per texel. */
+static const ShaderInfo shader_matmul_subgroup_f32 =
+    SHADER_WITH_TEXELS(matmul_subgroup_f32, 5, 0x6);
 static const ShaderInfo shader_matmul_subgroup_f16x8 =
     SHADER_WITH_TEXELS(matmul_subgroup_f16x8, 5, 0x6);
 static const ShaderInfo shader_matmul_subgroup_f16x4 =
@@ -460,21 +461,17 @@ static void matmul_subgroup(GpuGraph *graph, const ShaderInfo *shader, GpuVkTexe
     uint32_t groups_x = (N + SUBGROUP_LANES * SUBGROUP_TN - 1) / (SUBGROUP_LANES * SUBGROUP_TN);
     for (VkDeviceSize m0 = 0; m0 < M && graph->error == NULL; m0 += chunk) {
         uint32_t rows = (uint32_t)MIN(chunk, M - m0);
-        Window windows[5] = {
-            rows_of(y, m0, rows, N), whole(NULL), whole(NULL), whole(bias),
-            residual != NULL ? rows_of(residual, m0, rows, N) : whole(NULL),
-        };
-        VkDescriptorBufferInfo buffers[5];
+        Window y_rows = rows_of(y, m0, rows, N), all_bias = whole(bias);
+        Window residual_rows = residual != NULL ? rows_of(residual, m0, rows, N) : whole(NULL);
+        VkDescriptorBufferInfo buffers[5] = {{VK_NULL_HANDLE}}; /* 1, 2: the views */
         MatmulSubgroupPush push = {
             .M = rows, .K = K, .N = N, .act = act,
             .has_bias = bias != NULL, .has_residual = residual != NULL,
             .x_row0 = (uint32_t)m0,
         };
-        push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
-        window_descriptor(graph, &windows[1], &buffers[1]);
-        window_descriptor(graph, &windows[2], &buffers[2]);
-        push.base_bias = window_descriptor(graph, &windows[3], &buffers[3]);
-        push.base_res = window_descriptor(graph, &windows[4], &buffers[4]);
+        push.base_y = window_descriptor(graph, &y_rows, &buffers[0]);
+        push.base_bias = window_descriptor(graph, &all_bias, &buffers[3]);
+        push.base_res = window_descriptor(graph, &residual_rows, &buffers[4]);
         uint32_t groups_y = (rows + SUBGROUP_TM - 1) / SUBGROUP_TM;
         dispatch(graph, shader, 0, buffers, views, &push, sizeof push, groups_x, groups_y);
     }
