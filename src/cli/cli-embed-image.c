@@ -1,7 +1,7 @@
 /* cli-embed-image.c: `spyglass-cli embed-image FILE…`: L2-normalised image embeddings. */
 #include "cli-model.h"
 
-#include "clip/clip-image.h"
+#include "library/library-decoder.h"
 
 #define IMAGE_BATCH 8
 
@@ -9,7 +9,8 @@
 static gboolean load_pixels(const char *path, const ClipConfig *config, float *pixels,
                             GError **error)
 {
-    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, error);
+    /* Full-size decode: embeddings exactly as CLIP's reference transform. */
+    g_autoptr(ClipRgbImage) image = library_decode_photo(path, 0, NULL, error);
     if (image == NULL)
         return FALSE;
     clip_preprocess(image, config->image_size, config->image_mean, config->image_std, pixels);

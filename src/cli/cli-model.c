@@ -34,14 +34,16 @@ CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError 
         return NULL;
 
     CliModel *cli_model = g_new0(CliModel, 1);
+    /* The weights first: their loader best explains a folder that is not a model. */
+    if ((parts & CLI_MODEL_ENCODER) && (cli_model->model = clip_model_load(dir, error)) == NULL)
+        goto fail;
     if ((parts & CLI_MODEL_TOKENIZER) &&
         (cli_model->tokenizer = clip_tokenizer_new_from_dir(dir, error)) == NULL)
         goto fail;
     if (!(parts & CLI_MODEL_ENCODER))
         return cli_model;
 
-    if ((cli_model->model = clip_model_load(dir, error)) == NULL ||
-        (cli_model->device = gpu_device_open(options->device, error)) == NULL)
+    if ((cli_model->device = gpu_device_open(options->device, error)) == NULL)
         goto fail;
     ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
                                   ? CLIP_PRECISION_F32
