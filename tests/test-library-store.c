@@ -288,12 +288,18 @@ typedef struct {
     float sum; /* of every vector's first value */
 } Collected;
 
-static gboolean collect_embedding(gint64 photo_id, const char *path, const float *vector, guint dim,
+static gboolean collect_embedding(const LibraryPhotoFacts *photo, const float *vector, guint dim,
                                   gpointer user_data)
 {
     Collected *collected = user_data;
     g_assert_cmpuint(dim, ==, 4);
-    g_ptr_array_add(collected->paths, g_strdup(path));
+    /* the facts search filters on come along */
+    g_assert_cmpstr(photo->format, ==, "jpeg");
+    g_assert_cmpstr(photo->taken, ==, "2024-05-01T10:20:30");
+    g_assert_cmpstr(photo->camera_make, ==, "Make");
+    g_assert_cmpstr(photo->camera_model, ==, "Model");
+    g_assert_true(photo->has_location);
+    g_ptr_array_add(collected->paths, g_strdup(photo->path));
     collected->sum += vector[0];
     return TRUE;
 }

@@ -910,7 +910,9 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
 {
     sqlite3_stmt *stmt = store_statement(
         store,
-        "SELECT p.id, p.path, e.dim, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        "SELECT p.id, p.path, e.dim, e.vector, p.format, p.taken, p.camera_make, p.camera_model,"
+        " p.latitude IS NOT NULL AND p.longitude IS NOT NULL"
+        " FROM embeddings e JOIN photos p ON p.id = e.photo_id"
         " WHERE e.model_id = ?1 AND p.state = 'embedded' ORDER BY p.path",
         error);
     if (stmt == NULL)
@@ -932,8 +934,16 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
             sqlite3_reset(stmt);
             return store_fail_vector(store, photo_id, bytes, dim, error);
         }
-        if (!func(photo_id, (const char *)sqlite3_column_text(stmt, 1), vector, (guint)dim,
-                  user_data)) {
+        LibraryPhotoFacts photo = {
+            .id = photo_id,
+            .path = (const char *)sqlite3_column_text(stmt, 1),
+            .format = (const char *)sqlite3_column_text(stmt, 4),
+            .taken = (const char *)sqlite3_column_text(stmt, 5),
+            .camera_make = (const char *)sqlite3_column_text(stmt, 6),
+            .camera_model = (const char *)sqlite3_column_text(stmt, 7),
+            .has_location = sqlite3_column_int(stmt, 8) != 0,
+        };
+        if (!func(&photo, vector, (guint)dim, user_data)) {
             sqlite3_reset(stmt);
             return TRUE;
         }

@@ -164,9 +164,19 @@ gboolean library_store_drop_superseded_embeddings(LibraryStore *store, guint *dr
 gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
                                      float **vector, guint *dim, GError **error);
 
-/* Called per embedding; vector holds dim floats and lives until it returns.
- * Returning FALSE stops the walk. */
-typedef gboolean (*LibraryEmbeddingFunc)(gint64 photo_id, const char *path, const float *vector,
+/* What search's filters look at, for one embedded photo. */
+typedef struct {
+    gint64 id;
+    const char *path;
+    const char *format;                     /* as decoded: "jpeg", "png", …; may be NULL */
+    const char *taken;                      /* "YYYY-MM-DDTHH:MM:SS", or NULL */
+    const char *camera_make, *camera_model; /* may be NULL */
+    gboolean has_location;
+} LibraryPhotoFacts;
+
+/* Called per embedding; photo's strings and vector (dim floats) live until it
+ * returns. Returning FALSE stops the walk. */
+typedef gboolean (*LibraryEmbeddingFunc)(const LibraryPhotoFacts *photo, const float *vector,
                                          guint dim, gpointer user_data);
 
 /* Every embedded photo's embedding for model_id, by path, in one query:

@@ -6,6 +6,9 @@
 typedef struct {
     char *path;
     char *format;
+    char *taken;
+    char *camera_make, *camera_model;
+    gboolean has_location;
 } PhotoEntry;
 
 struct _SearchLibrary {
@@ -18,6 +21,9 @@ static void photo_entry_free(PhotoEntry *entry)
 {
     g_free(entry->path);
     g_free(entry->format);
+    g_free(entry->taken);
+    g_free(entry->camera_make);
+    g_free(entry->camera_model);
     g_free(entry);
 }
 
@@ -31,9 +37,8 @@ void search_library_free(SearchLibrary *library)
     g_free(library);
 }
 
-/* The decoder's format name from the file name: the store keeps the decoded
- * format, but does not hand it out (yet), and the names agree for photos
- * that decoded. */
+/* The decoder's format name from the file name, for photos whose decoded
+ * format the store lacks: the names agree for photos that decoded. */
 static char *format_from_name(const char *path)
 {
     static const struct {
@@ -56,22 +61,26 @@ typedef struct {
     GError *error;
 } LoadContext;
 
-static gboolean add_photo(gint64 photo_id, const char *path, const float *vector, guint dim,
+static gboolean add_photo(const LibraryPhotoFacts *photo, const float *vector, guint dim,
                           gpointer user_data)
 {
     LoadContext *load = user_data;
     SearchLibrary *library = load->library;
     if (dim != load->dim) {
         g_set_error(&load->error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
-                    "%s: embedding of %u floats for a model of %u", path, dim, load->dim);
+                    "%s: embedding of %u floats for a model of %u", photo->path, dim, load->dim);
         return FALSE;
     }
-    search_index_add(library->index, photo_id, vector);
+    search_index_add(library->index, photo->id, vector);
     PhotoEntry *entry = g_new0(PhotoEntry, 1);
-    entry->path = g_strdup(path);
-    entry->format = format_from_name(path);
-    g_hash_table_insert(library->photos, g_memdup2(&photo_id, sizeof photo_id), entry);
-    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo_id, sizeof photo_id));
+    entry->path = g_strdup(photo->path);
+    entry->format = photo->format != NULL ? g_strdup(photo->format) : format_from_name(photo->path);
+    entry->taken = g_strdup(photo->taken);
+    entry->camera_make = g_strdup(photo->camera_make);
+    entry->camera_model = g_strdup(photo->camera_model);
+    entry->has_location = photo->has_location;
+    g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
+    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
     return TRUE;
 }
 
@@ -116,7 +125,14 @@ static gboolean allows_photo(int64_t id, gpointer user_data)
     SearchLibrary *library = context[0];
     const SearchQuery *query = context[1];
     const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
-    SearchPhotoFacts facts = {.path = entry->path, .format = entry->format};
+    SearchPhotoFacts facts = {
+        .path = entry->path,
+        .format = entry->format,
+        .taken = entry->taken,
+        .camera_make = entry->camera_make,
+        .camera_model = entry->camera_model,
+        .has_location = entry->has_location,
+    };
     return search_query_matches(query, &facts);
 }
 
@@ -126,15 +142,6 @@ gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
     *filter = NULL;
     if (!search_query_has_filters(query))
         return TRUE;
-    /* Dates, cameras and locations are in the store, which does not hand
-     * them out yet: refuse rather than match nothing. */
-    if (query->taken_from != NULL || query->taken_before != NULL || query->cameras->len > 0 ||
-        query->location != SEARCH_HAS_ANY) {
-        g_set_error_literal(error, SEARCH_QUERY_ERROR, SEARCH_QUERY_ERROR_INVALID,
-                            "after:, before:, camera: and has: need photo metadata that the "
-                            "library store does not provide yet");
-        return FALSE;
-    }
     gpointer context[] = {library, (gpointer)query};
     *filter = search_filter_new_from_func(library->index, allows_photo, context);
     return TRUE;
