@@ -68,6 +68,7 @@ typedef struct {
 } GpuVkDevice;
 
 typedef struct {
+    VkCommandPool pool;
     VkCommandBuffer cmd;
     VkFence fence;
     gboolean recording;

@@ -437,23 +437,31 @@ static gboolean begin_recording(GpuVkGraph *vg, GError **error)
     return TRUE;
 }
 
+/* Each graph records into a pool of its own: Vulkan requires a pool's
+ * command buffers to be recorded by one thread at a time, and graphs of one
+ * device may be recorded by several threads at once. */
 static gboolean vulkan_graph_init(GpuGraph *graph, GError **error)
 {
     GpuVkDevice *vk = gpu_vk_device(graph->device);
     GpuVkGraph *vg = g_new0(GpuVkGraph, 1);
     graph->impl = vg;
 
+    VkCommandPoolCreateInfo pool = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+        .queueFamilyIndex = vk->queue_family,
+    };
+    VkFenceCreateInfo fence = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    gboolean ok = gpu_vk_check(gpu_vkCreateCommandPool(vk->device, &pool, NULL, &vg->pool),
+                               "vkCreateCommandPool", error);
     VkCommandBufferAllocateInfo alloc = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = vk->pool,
+        .commandPool = vg->pool,
         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
         .commandBufferCount = 1,
     };
-    VkFenceCreateInfo fence = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    g_mutex_lock(&vk->lock);
-    gboolean ok = gpu_vk_check(gpu_vkAllocateCommandBuffers(vk->device, &alloc, &vg->cmd),
-                               "vkAllocateCommandBuffers", error);
-    g_mutex_unlock(&vk->lock);
+    ok = ok && gpu_vk_check(gpu_vkAllocateCommandBuffers(vk->device, &alloc, &vg->cmd),
+                            "vkAllocateCommandBuffers", error);
     ok = ok && gpu_vk_check(gpu_vkCreateFence(vk->device, &fence, NULL, &vg->fence),
                             "vkCreateFence", error);
     ok = ok && begin_recording(vg, error);
@@ -474,11 +482,8 @@ static void vulkan_graph_release(GpuGraph *graph)
         gpu_vkEndCommandBuffer(vg->cmd);
     if (vg->fence != VK_NULL_HANDLE)
         gpu_vkDestroyFence(vk->device, vg->fence, NULL);
-    if (vg->cmd != VK_NULL_HANDLE) {
-        g_mutex_lock(&vk->lock);
-        gpu_vkFreeCommandBuffers(vk->device, vk->pool, 1, &vg->cmd);
-        g_mutex_unlock(&vk->lock);
-    }
+    if (vg->pool != VK_NULL_HANDLE)
+        gpu_vkDestroyCommandPool(vk->device, vg->pool, NULL); /* frees vg->cmd too */
     g_free(vg);
     graph->impl = NULL;
 }
