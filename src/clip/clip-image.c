@@ -56,9 +56,8 @@ gboolean clip_rgb_image_check_size(const char *name, uint64_t width, uint64_t he
     return check_dimensions(name, width, height, error);
 }
 
-/* Pixels of `channels` bytes each; dimensions already checked. */
-static uint8_t *try_alloc_pixels(const char *name, uint32_t width, uint32_t height, int channels,
-                                 GError **error)
+uint8_t *clip_rgb_pixels_try_alloc(const char *name, uint32_t width, uint32_t height, int channels,
+                                   GError **error)
 {
     uint8_t *pixels = g_try_malloc0((size_t)width * height * channels);
     if (pixels == NULL)
@@ -67,7 +66,7 @@ static uint8_t *try_alloc_pixels(const char *name, uint32_t width, uint32_t heig
     return pixels;
 }
 
-static ClipRgbImage *rgb_image_wrap(uint32_t width, uint32_t height, uint8_t *rgb)
+ClipRgbImage *clip_rgb_image_wrap(uint32_t width, uint32_t height, uint8_t *rgb)
 {
     ClipRgbImage *image = g_new(ClipRgbImage, 1);
     image->width = width;
@@ -140,7 +139,7 @@ static gboolean apply_orientation(ClipRgbImage *image, int orientation, const ch
 
     uint32_t out_w = transposed ? image->height : image->width;
     uint32_t out_h = transposed ? image->width : image->height;
-    uint8_t *out = try_alloc_pixels(name, out_w, out_h, 3, error);
+    uint8_t *out = clip_rgb_pixels_try_alloc(name, out_w, out_h, 3, error);
     if (out == NULL)
         return FALSE;
 
@@ -318,7 +317,7 @@ static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *na
                     name);
         goto fail;
     }
-    reader.pixels = try_alloc_pixels(name, width, height, channels, error);
+    reader.pixels = clip_rgb_pixels_try_alloc(name, width, height, channels, error);
     if (reader.pixels == NULL)
         goto fail;
     reader.rows = g_try_new(png_bytep, height);
@@ -350,7 +349,7 @@ static ClipRgbImage *png_decode(const uint8_t *data, size_t size, const char *na
 done:
     g_free(reader.rows);
     png_destroy_read_struct(&png, &info, NULL);
-    ClipRgbImage *image = rgb_image_wrap(reader.width, reader.height, reader.pixels);
+    ClipRgbImage *image = clip_rgb_image_wrap(reader.width, reader.height, reader.pixels);
     if (!apply_orientation(image, details->orientation, name, error)) {
         clip_rgb_image_free(image);
         return NULL;
@@ -470,7 +469,7 @@ static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *n
         jpeg_destroy_decompress(&cinfo);
         return NULL;
     }
-    manager.pixels = try_alloc_pixels(name, width, height, 3, error);
+    manager.pixels = clip_rgb_pixels_try_alloc(name, width, height, 3, error);
     if (manager.pixels == NULL) {
         jpeg_destroy_decompress(&cinfo);
         return NULL;
@@ -503,7 +502,7 @@ static ClipRgbImage *jpeg_decode(const uint8_t *data, size_t size, const char *n
     jpeg_destroy_decompress(&cinfo);
     g_free(manager.cmyk_row);
 
-    ClipRgbImage *image = rgb_image_wrap(width, height, manager.pixels);
+    ClipRgbImage *image = clip_rgb_image_wrap(width, height, manager.pixels);
     if (!apply_orientation(image, details->orientation, name, error)) {
         clip_rgb_image_free(image);
         return NULL;

@@ -83,6 +83,13 @@ gboolean clip_rgb_image_apply_orientation(ClipRgbImage *image, int orientation, 
 
 void clip_rgb_image_free(ClipRgbImage *image);
 
+/* For decoders: zeroed pixels of `channels` bytes each (dimensions already
+ * checked), or NULL with "NAME: out of memory" when allocation fails. */
+uint8_t *clip_rgb_pixels_try_alloc(const char *name, uint32_t width, uint32_t height, int channels,
+                                   GError **error);
+/* An image owning rgb (width × height × 3 bytes). */
+ClipRgbImage *clip_rgb_image_wrap(uint32_t width, uint32_t height, uint8_t *rgb);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClipRgbImage, clip_rgb_image_free)
 
 /* CLIP's preprocessing (clip.clip._transform): the shorter side resized to

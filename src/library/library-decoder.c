@@ -286,24 +286,6 @@ static void exif_fill_info(GBytes *block, LibraryPhotoInfo *info)
 
 /* Pixels */
 
-static uint8_t *alloc_rgb(const char *name, uint32_t width, uint32_t height, GError **error)
-{
-    uint8_t *rgb = g_try_malloc((size_t)width * height * 3);
-    if (rgb == NULL)
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: out of memory for a %u×%u image", name,
-                    width, height);
-    return rgb;
-}
-
-static ClipRgbImage *rgb_image_new(uint32_t width, uint32_t height, uint8_t *rgb)
-{
-    ClipRgbImage *image = g_new(ClipRgbImage, 1);
-    image->width = width;
-    image->height = height;
-    image->rgb = rgb;
-    return image;
-}
-
 /* Interleaved rows of 3 or 4 (alpha last) channels to RGB; alpha is dropped,
  * as PIL's convert("RGB") and clip-image.c drop it. */
 static void copy_rows_to_rgb(uint8_t *rgb, const uint8_t *rows, size_t stride, uint32_t width,
@@ -364,7 +346,7 @@ static uint8_t *webp_decode_still(const uint8_t *data, size_t size, const char *
                     "%s: libwebp does not match its headers", name);
         return NULL;
     }
-    uint8_t *rgb = alloc_rgb(name, width, height, error);
+    uint8_t *rgb = clip_rgb_pixels_try_alloc(name, width, height, 3, error);
     if (rgb == NULL)
         return NULL;
     /* Straight into our buffer: libwebp allocates nothing for the pixels. */
@@ -410,7 +392,7 @@ static uint8_t *webp_decode_first_frame(const uint8_t *data, size_t size, const 
         anim.canvas_height != height || !WebPAnimDecoderGetNext(decoder, &frame, &timestamp)) {
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
                     "%s: the first frame of the WebP animation cannot be decoded", name);
-    } else if ((rgb = alloc_rgb(name, width, height, error)) != NULL) {
+    } else if ((rgb = clip_rgb_pixels_try_alloc(name, width, height, 3, error)) != NULL) {
         copy_rows_to_rgb(rgb, frame, (size_t)width * 4, width, height, 4);
     }
     WebPAnimDecoderDelete(decoder);
@@ -459,7 +441,7 @@ static ClipRgbImage *webp_decode(const uint8_t *data, size_t size, const char *n
     /* libwebp leaves orientation to the application; PIL's exif_transpose()
      * applies it to WebP as to JPEG, and the embeddings follow PIL. */
     details->exif = webp_exif_block(data, size);
-    return orient(rgb_image_new(width, height, rgb), name, details, error);
+    return orient(clip_rgb_image_wrap(width, height, rgb), name, details, error);
 }
 
 /* HEIF: HEIC and AVIF */
@@ -579,7 +561,7 @@ static uint8_t *heif_decode_rgb(const uint8_t *data, size_t size,
         stride < (int)width * 3) {
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
                     "%s: %s image decoded to an unexpected layout", name, label);
-    } else if ((rgb = alloc_rgb(name, width, height, error)) != NULL) {
+    } else if ((rgb = clip_rgb_pixels_try_alloc(name, width, height, 3, error)) != NULL) {
         copy_rows_to_rgb(rgb, plane, (size_t)stride, width, height, 3);
     }
     heif_image_release(decoded);
@@ -623,7 +605,7 @@ static ClipRgbImage *heif_decode(const uint8_t *data, size_t size, const char *n
 out:
     heif_image_handle_release(handle);
     heif_context_free(context);
-    return rgb != NULL ? rgb_image_new(width, height, rgb) : NULL;
+    return rgb != NULL ? clip_rgb_image_wrap(width, height, rgb) : NULL;
 }
 
 /* GIF, TIFF and BMP through gdk-pixbuf */
@@ -656,7 +638,7 @@ static uint8_t *pixbuf_to_rgb(GdkPixbuf *pixbuf, const char *name, const char *l
     }
     uint32_t width = (uint32_t)gdk_pixbuf_get_width(pixbuf);
     uint32_t height = (uint32_t)gdk_pixbuf_get_height(pixbuf);
-    uint8_t *rgb = alloc_rgb(name, width, height, error);
+    uint8_t *rgb = clip_rgb_pixels_try_alloc(name, width, height, 3, error);
     if (rgb != NULL)
         copy_rows_to_rgb(rgb, gdk_pixbuf_read_pixels(pixbuf),
                          (size_t)gdk_pixbuf_get_rowstride(pixbuf), width, height, channels);
@@ -761,7 +743,7 @@ static ClipRgbImage *pixbuf_decode(const uint8_t *data, size_t size, const char 
     uint8_t *rgb = pixbuf_to_rgb(pixbuf, name, label, error);
     if (rgb == NULL)
         return NULL;
-    ClipRgbImage *image = rgb_image_new(width, height, rgb);
+    ClipRgbImage *image = clip_rgb_image_wrap(width, height, rgb);
     if (format == PHOTO_FORMAT_TIFF) {
         if (!clip_rgb_image_apply_orientation(image, pixbuf_pending_orientation(pixbuf), name,
                                               error)) {
