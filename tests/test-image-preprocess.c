@@ -2,6 +2,7 @@
 #include "clip/clip-image.h"
 #include "clip/clip-model.h"
 #include "test-common.h"
+#include "test-images.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -131,65 +132,6 @@ static GBytes *encode_png(const PngSpec *spec)
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     return g_byte_array_free_to_bytes(out);
-}
-
-typedef struct {
-    uint32_t width, height;
-    J_COLOR_SPACE color_space; /* JCS_RGB, JCS_GRAYSCALE or JCS_CMYK */
-    const uint8_t *samples;
-    int quality;
-    gboolean full_chroma; /* 4:4:4 instead of the default 4:2:0 */
-    gboolean progressive;
-    GBytes *exif;
-} JpegSpec;
-
-static void jpeg_writer_error_exit(j_common_ptr cinfo)
-{
-    char message[JMSG_LENGTH_MAX];
-    cinfo->err->format_message(cinfo, message);
-    g_error("libjpeg failed to write a test image: %s", message);
-}
-
-static GBytes *encode_jpeg(const JpegSpec *spec)
-{
-    struct jpeg_compress_struct cinfo;
-    struct jpeg_error_mgr error_manager;
-    cinfo.err = jpeg_std_error(&error_manager);
-    error_manager.error_exit = jpeg_writer_error_exit;
-    jpeg_create_compress(&cinfo);
-    unsigned char *buffer = NULL;
-    unsigned long size = 0;
-    jpeg_mem_dest(&cinfo, &buffer, &size);
-
-    int components = spec->color_space == JCS_GRAYSCALE ? 1 : spec->color_space == JCS_CMYK ? 4 : 3;
-    cinfo.image_width = spec->width;
-    cinfo.image_height = spec->height;
-    cinfo.input_components = components;
-    cinfo.in_color_space = spec->color_space;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, spec->quality, TRUE);
-    if (spec->full_chroma) {
-        for (int c = 0; c < cinfo.num_components; c++)
-            cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
-    }
-    if (spec->progressive)
-        jpeg_simple_progression(&cinfo);
-    jpeg_start_compress(&cinfo, TRUE);
-    if (spec->exif != NULL) {
-        gsize exif_size = 0;
-        const uint8_t *exif = g_bytes_get_data(spec->exif, &exif_size);
-        jpeg_write_marker(&cinfo, JPEG_APP0 + 1, exif, (unsigned int)exif_size);
-    }
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row =
-            (JSAMPROW)(spec->samples + (size_t)cinfo.next_scanline * spec->width * components);
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
-    GBytes *bytes = g_bytes_new(buffer, size);
-    free(buffer);
-    return bytes;
 }
 
 static GBytes *exif_with_orientation(int orientation, ExifByteOrder order)
@@ -518,12 +460,12 @@ static void test_reference_generated(void)
         g_autofree uint8_t *rgb = make_photo(c->width, c->height, (uint32_t)i + 1);
         g_autoptr(GBytes) bytes = NULL;
         if (c->jpeg) {
-            JpegSpec spec = {.width = c->width,
-                             .height = c->height,
-                             .color_space = JCS_RGB,
-                             .samples = rgb,
-                             .quality = 90};
-            bytes = encode_jpeg(&spec);
+            TestJpegSpec spec = {.width = c->width,
+                                 .height = c->height,
+                                 .color_space = JCS_RGB,
+                                 .samples = rgb,
+                                 .quality = 90};
+            bytes = test_jpeg_encode(&spec);
         } else {
             PngSpec spec = {.width = c->width,
                             .height = c->height,
@@ -769,7 +711,7 @@ static void test_jpeg_formats(void)
     }
     const struct {
         const char *name;
-        JpegSpec spec;
+        TestJpegSpec spec;
     } cases[] = {
         {"rgb-420.jpg",
          {.width = w, .height = h, .color_space = JCS_RGB, .samples = rgb, .quality = 85}},
@@ -796,7 +738,7 @@ static void test_jpeg_formats(void)
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autoptr(GBytes) bytes = encode_jpeg(&cases[i].spec);
+        g_autoptr(GBytes) bytes = test_jpeg_encode(&cases[i].spec);
         char *path = save_bytes(cases[i].name, bytes);
         g_ptr_array_add(paths, path);
         g_ptr_array_add(outs, reference_jobs_decode(jobs, path, FALSE));
@@ -825,49 +767,10 @@ static void test_jpeg_formats(void)
 
 /* Tests: EXIF orientation */
 
-/* Quadrant colours of the oriented test images: top-left, top-right, bottom-left, bottom-right. */
-static const uint8_t quadrant_colours[4][3] = {
-    {230, 30, 30}, {30, 230, 30}, {30, 30, 230}, {230, 230, 30}};
-
-/* Which source quadrant ends up top-left, top-right, bottom-left, bottom-right
- * after each orientation is applied (EXIF 2.32, tag 0x0112). */
-static const int oriented_quadrants[9][4] = {
-    {0, 0, 0, 0},                                           /* unused */
-    {0, 1, 2, 3}, {1, 0, 3, 2}, {3, 2, 1, 0}, {2, 3, 0, 1}, /* 1 normal … 4 flipped top-bottom */
-    {0, 2, 1, 3}, {2, 0, 3, 1}, {3, 1, 2, 0}, {1, 3, 0, 2}, /* 5 transposed … 8 turned 90° CCW */
-};
-
-static uint8_t *make_quadrants(uint32_t width, uint32_t height)
-{
-    uint8_t *rgb = g_malloc((size_t)width * height * 3);
-    for (uint32_t y = 0; y < height; y++)
-        for (uint32_t x = 0; x < width; x++)
-            memcpy(rgb + ((size_t)y * width + x) * 3,
-                   quadrant_colours[(y >= height / 2) * 2 + (x >= width / 2)], 3);
-    return rgb;
-}
-
-static void assert_oriented(const ClipRgbImage *image, int orientation, uint32_t width,
-                            uint32_t height, int tolerance)
-{
-    gboolean transposed = orientation >= 5;
-    g_assert_cmpuint(image->width, ==, transposed ? height : width);
-    g_assert_cmpuint(image->height, ==, transposed ? width : height);
-    for (int q = 0; q < 4; q++) {
-        /* The middle of quadrant q of the output. */
-        uint32_t x = image->width / 4 + (q % 2) * image->width / 2;
-        uint32_t y = image->height / 4 + (q / 2) * image->height / 2;
-        const uint8_t *pixel = image->rgb + ((size_t)y * image->width + x) * 3;
-        const uint8_t *expected = quadrant_colours[oriented_quadrants[orientation][q]];
-        for (int c = 0; c < 3; c++)
-            g_assert_cmpint(abs((int)pixel[c] - (int)expected[c]), <=, tolerance);
-    }
-}
-
 static void test_exif_jpeg(void)
 {
     const uint32_t w = 48, h = 32;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(ReferenceJobs) jobs = reference_jobs_new();
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func(g_free);
@@ -876,14 +779,14 @@ static void test_exif_jpeg(void)
         /* Both byte orders that EXIF allows. */
         ExifByteOrder order = orientation % 2 ? EXIF_BYTE_ORDER_INTEL : EXIF_BYTE_ORDER_MOTOROLA;
         g_autoptr(GBytes) exif = exif_with_orientation(orientation, order);
-        JpegSpec spec = {.width = w,
-                         .height = h,
-                         .color_space = JCS_RGB,
-                         .samples = rgb,
-                         .quality = 95,
-                         .full_chroma = TRUE,
-                         .exif = exif};
-        g_autoptr(GBytes) bytes = encode_jpeg(&spec);
+        TestJpegSpec spec = {.width = w,
+                             .height = h,
+                             .color_space = JCS_RGB,
+                             .samples = rgb,
+                             .quality = 95,
+                             .full_chroma = TRUE,
+                             .exif = exif};
+        g_autoptr(GBytes) bytes = test_jpeg_encode(&spec);
         g_autofree char *name = g_strdup_printf("orientation-%d.jpg", orientation);
         char *path = save_bytes(name, bytes);
         g_ptr_array_add(paths, path);
@@ -893,7 +796,7 @@ static void test_exif_jpeg(void)
         g_autoptr(GError) error = NULL;
         g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
         g_assert_no_error(error);
-        assert_oriented(image, orientation, w, h, 8);
+        test_assert_quadrants(image, orientation, w, h, 8);
     }
 
     /* PIL's ImageOps.exif_transpose() agrees, before and after preprocessing. */
@@ -910,7 +813,7 @@ static void test_exif_jpeg(void)
 static void test_exif_png(void)
 {
     const uint32_t w = 40, h = 26;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(ReferenceJobs) jobs = reference_jobs_new();
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func(g_free);
@@ -931,7 +834,7 @@ static void test_exif_png(void)
         g_autoptr(GError) error = NULL;
         g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
         g_assert_no_error(error);
-        assert_oriented(image, orientation, w, h, 0);
+        test_assert_quadrants(image, orientation, w, h, 0);
     }
     compare_decodes_if_possible(jobs, paths, outs);
 }
@@ -941,18 +844,18 @@ static void test_exif_png(void)
 static void test_jpeg_dct_scale(void)
 {
     g_autofree uint8_t *rgb = make_photo(640, 480, 3);
-    JpegSpec spec = {
+    TestJpegSpec spec = {
         .width = 640, .height = 480, .color_space = JCS_RGB, .samples = rgb, .quality = 90};
-    g_autoptr(GBytes) bytes = encode_jpeg(&spec);
+    g_autoptr(GBytes) bytes = test_jpeg_encode(&spec);
     g_autofree char *path = save_bytes("scaled.jpg", bytes);
     g_autoptr(GBytes) exif = exif_with_orientation(6, EXIF_BYTE_ORDER_INTEL);
-    JpegSpec turned_spec = {.width = 640,
-                            .height = 480,
-                            .color_space = JCS_RGB,
-                            .samples = rgb,
-                            .quality = 90,
-                            .exif = exif};
-    g_autoptr(GBytes) turned_bytes = encode_jpeg(&turned_spec);
+    TestJpegSpec turned_spec = {.width = 640,
+                                .height = 480,
+                                .color_space = JCS_RGB,
+                                .samples = rgb,
+                                .quality = 90,
+                                .exif = exif};
+    g_autoptr(GBytes) turned_bytes = test_jpeg_encode(&turned_spec);
     g_autofree char *turned = save_bytes("scaled-turned.jpg", turned_bytes);
 
     /* min short side → expected size: the smallest n/8 scale that keeps it. */
@@ -1030,13 +933,13 @@ static char *save_data(const char *name, const void *data, size_t size)
 static GBytes *small_jpeg(gboolean progressive)
 {
     g_autofree uint8_t *rgb = make_photo(64, 48, 11);
-    JpegSpec spec = {.width = 64,
-                     .height = 48,
-                     .color_space = JCS_RGB,
-                     .samples = rgb,
-                     .quality = 90,
-                     .progressive = progressive};
-    return encode_jpeg(&spec);
+    TestJpegSpec spec = {.width = 64,
+                         .height = 48,
+                         .color_space = JCS_RGB,
+                         .samples = rgb,
+                         .quality = 90,
+                         .progressive = progressive};
+    return test_jpeg_encode(&spec);
 }
 
 static GBytes *small_png(void)
@@ -1050,31 +953,15 @@ static GBytes *small_png(void)
     return encode_png(&spec);
 }
 
-static uint32_t png_crc(const uint8_t *data, size_t size)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= data[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
-    return crc ^ 0xffffffffu;
-}
-
-static void put_be32(uint8_t *at, uint32_t value)
-{
-    at[0] = value >> 24, at[1] = value >> 16 & 255, at[2] = value >> 8 & 255, at[3] = value & 255;
-}
-
 /* A valid PNG whose IHDR claims width × height. */
 static char *png_claiming(const char *name, uint32_t width, uint32_t height)
 {
     g_autoptr(GBytes) bytes = small_png();
     gsize size = 0;
     g_autofree uint8_t *data = g_memdup2(g_bytes_get_data(bytes, &size), g_bytes_get_size(bytes));
-    put_be32(data + 16, width);
-    put_be32(data + 20, height);
-    put_be32(data + 29, png_crc(data + 12, 17));
+    test_put_be32(data + 16, width);
+    test_put_be32(data + 20, height);
+    test_put_be32(data + 29, test_png_crc(data + 12, 17));
     return save_data(name, data, size);
 }
 

@@ -1,6 +1,8 @@
 /* test-library-common.c: helpers shared by the library tests: pictures, folders, the model. */
 #include "test-library-common.h"
 
+#include "test-images.h"
+
 #include "test-common.h"
 
 #include <errno.h>
@@ -66,40 +68,12 @@ static guint8 *make_picture(guint width, guint height, guint32 seed)
     return rgb;
 }
 
-static void jpeg_writer_error_exit(j_common_ptr cinfo)
-{
-    char message[JMSG_LENGTH_MAX];
-    cinfo->err->format_message(cinfo, message);
-    g_error("libjpeg failed to write a test image: %s", message);
-}
-
 GBytes *test_library_jpeg_bytes(guint width, guint height, guint32 seed)
 {
     g_autofree guint8 *rgb = make_picture(width, height, seed);
-    struct jpeg_compress_struct cinfo;
-    struct jpeg_error_mgr error_manager;
-    cinfo.err = jpeg_std_error(&error_manager);
-    error_manager.error_exit = jpeg_writer_error_exit;
-    jpeg_create_compress(&cinfo);
-    unsigned char *buffer = NULL;
-    unsigned long size = 0;
-    jpeg_mem_dest(&cinfo, &buffer, &size);
-    cinfo.image_width = width;
-    cinfo.image_height = height;
-    cinfo.input_components = 3;
-    cinfo.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, 90, TRUE);
-    jpeg_start_compress(&cinfo, TRUE);
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row = rgb + (size_t)cinfo.next_scanline * width * 3;
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
-    GBytes *bytes = g_bytes_new(buffer, size);
-    free(buffer);
-    return bytes;
+    TestJpegSpec spec = {
+        .width = width, .height = height, .color_space = JCS_RGB, .samples = rgb, .quality = 90};
+    return test_jpeg_encode(&spec);
 }
 
 static void png_write_callback(png_structp png, png_bytep data, size_t length)
@@ -216,31 +190,15 @@ void test_library_write_png(const char *path, guint width, guint height, guint32
     test_library_write_bytes(path, bytes);
 }
 
-static guint32 png_crc(const guint8 *data, size_t size)
-{
-    guint32 crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++) {
-        crc ^= data[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
-    return crc ^ 0xffffffffu;
-}
-
-static void put_be32(guint8 *at, guint32 value)
-{
-    at[0] = value >> 24, at[1] = value >> 16 & 255, at[2] = value >> 8 & 255, at[3] = value & 255;
-}
-
 GBytes *test_library_png_claiming(guint32 width, guint32 height)
 {
     g_autoptr(GBytes) png = test_library_png_bytes(64, 48, 1);
     gsize size = 0;
     guint8 *data = g_memdup2(g_bytes_get_data(png, &size), g_bytes_get_size(png));
     /* IHDR: after the 8-byte signature, length and type; CRC over type and data. */
-    put_be32(data + 16, width);
-    put_be32(data + 20, height);
-    put_be32(data + 29, png_crc(data + 12, 17));
+    test_put_be32(data + 16, width);
+    test_put_be32(data + 20, height);
+    test_put_be32(data + 29, test_png_crc(data + 12, 17));
     return g_bytes_new_take(data, size);
 }
 

@@ -2,6 +2,7 @@
 #include "clip/clip-model.h"
 #include "library/library-decoder.h"
 #include "library/library-thumbnail.h"
+#include "test-images.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -55,54 +56,7 @@ static void put_le32(uint8_t *at, uint32_t value)
     at[3] = value >> 24 & 255;
 }
 
-static void put_be32(uint8_t *at, uint32_t value)
-{
-    at[0] = value >> 24, at[1] = value >> 16 & 255, at[2] = value >> 8 & 255, at[3] = value & 255;
-}
-
 /* Pictures */
-
-/* Quadrant colours: top-left, top-right, bottom-left, bottom-right; far
- * apart, so that lossy codecs keep them recognisable. */
-static const uint8_t quadrant_colours[4][3] = {
-    {230, 30, 30}, {30, 230, 30}, {30, 30, 230}, {230, 230, 30}};
-
-/* Which source quadrant ends up top-left, top-right, bottom-left,
- * bottom-right once each EXIF orientation is applied. */
-static const int oriented_quadrants[9][4] = {
-    {0, 0, 0, 0},                                           /* unused */
-    {0, 1, 2, 3}, {1, 0, 3, 2}, {3, 2, 1, 0}, {2, 3, 0, 1}, /* 1 normal … 4 flipped top-bottom */
-    {0, 2, 1, 3}, {2, 0, 3, 1}, {3, 1, 2, 0}, {1, 3, 0, 2}, /* 5 transposed … 8 turned 90° CCW */
-};
-
-static uint8_t *make_quadrants(uint32_t width, uint32_t height)
-{
-    uint8_t *rgb = g_malloc((size_t)width * height * 3);
-    for (uint32_t y = 0; y < height; y++)
-        for (uint32_t x = 0; x < width; x++)
-            memcpy(rgb + ((size_t)y * width + x) * 3,
-                   quadrant_colours[(y >= height / 2) * 2 + (x >= width / 2)], 3);
-    return rgb;
-}
-
-/* The image is the quadrant picture of width × height, stored with that
- * orientation, shown upright: sizes swapped by 5..8 and each quadrant's
- * middle within tolerance of its colour. */
-static void assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t width,
-                             uint32_t height, int tolerance)
-{
-    gboolean transposed = orientation >= 5;
-    g_assert_cmpuint(image->width, ==, transposed ? height : width);
-    g_assert_cmpuint(image->height, ==, transposed ? width : height);
-    for (int q = 0; q < 4; q++) {
-        uint32_t x = image->width / 4 + (q % 2) * image->width / 2;
-        uint32_t y = image->height / 4 + (q / 2) * image->height / 2;
-        const uint8_t *pixel = image->rgb + ((size_t)y * image->width + x) * 3;
-        const uint8_t *expected = quadrant_colours[oriented_quadrants[orientation][q]];
-        for (int c = 0; c < 3; c++)
-            g_assert_cmpint(abs((int)pixel[c] - (int)expected[c]), <=, tolerance);
-    }
-}
 
 /* EXIF, written with libexif */
 
@@ -200,42 +154,15 @@ static GBytes *exif_tiff_part(GBytes *exif)
 
 /* JPEG and PNG writers */
 
-static void jpeg_writer_error_exit(j_common_ptr cinfo)
-{
-    char message[JMSG_LENGTH_MAX];
-    cinfo->err->format_message(cinfo, message);
-    g_error("libjpeg failed to write a test image: %s", message);
-}
-
 static GBytes *encode_jpeg(const uint8_t *rgb, uint32_t width, uint32_t height, GBytes *exif)
 {
-    struct jpeg_compress_struct cinfo;
-    struct jpeg_error_mgr error_manager;
-    cinfo.err = jpeg_std_error(&error_manager);
-    error_manager.error_exit = jpeg_writer_error_exit;
-    jpeg_create_compress(&cinfo);
-    unsigned char *buffer = NULL;
-    unsigned long size = 0;
-    jpeg_mem_dest(&cinfo, &buffer, &size);
-    cinfo.image_width = width;
-    cinfo.image_height = height;
-    cinfo.input_components = 3;
-    cinfo.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, 92, TRUE);
-    jpeg_start_compress(&cinfo, TRUE);
-    if (exif != NULL)
-        jpeg_write_marker(&cinfo, JPEG_APP0 + 1, g_bytes_get_data(exif, NULL),
-                          (unsigned int)g_bytes_get_size(exif));
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * width * 3);
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
-    GBytes *bytes = g_bytes_new(buffer, size);
-    free(buffer);
-    return bytes;
+    TestJpegSpec spec = {.width = width,
+                         .height = height,
+                         .color_space = JCS_RGB,
+                         .samples = rgb,
+                         .quality = 92,
+                         .exif = exif};
+    return test_jpeg_encode(&spec);
 }
 
 static void png_write_callback(png_structp png, png_bytep data, size_t length)
@@ -479,7 +406,7 @@ static GBytes *encode_gif(uint32_t width, uint32_t height, uint32_t screen_width
     put_le16(header + 8, screen_height);
     header[10] = 0xf1; /* global colour table of 4 entries */
     g_byte_array_append(out, header, sizeof header);
-    g_byte_array_append(out, &quadrant_colours[0][0], sizeof quadrant_colours);
+    g_byte_array_append(out, &test_quadrant_colours[0][0], sizeof test_quadrant_colours);
     uint8_t descriptor[10] = {0x2c};
     put_le16(descriptor + 5, width);
     put_le16(descriptor + 7, height);
@@ -608,7 +535,7 @@ static void test_photo_names(void)
 static void test_jpeg_metadata(void)
 {
     const uint32_t w = 64, h = 48;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     ExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
                      .orientation = 6,
                      .original = "2021:07:14 09:26:53",
@@ -624,7 +551,7 @@ static void test_jpeg_metadata(void)
 
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 0, &info);
-    assert_quadrants(image, 6, w, h, 12);
+    test_assert_quadrants(image, 6, w, h, 12);
     g_assert_cmpstr(info.format, ==, "jpeg");
     g_assert_cmpuint(info.width, ==, h);
     g_assert_cmpuint(info.height, ==, w);
@@ -649,7 +576,7 @@ static void test_jpeg_metadata(void)
     g_autoptr(GBytes) south_bytes = encode_jpeg(rgb, w, h, south_exif);
     g_autofree char *south_path = save_bytes("south.jpg", south_bytes);
     g_autoptr(ClipRgbImage) turned = decode_ok(south_path, 0, &info);
-    assert_quadrants(turned, 3, w, h, 12);
+    test_assert_quadrants(turned, 3, w, h, 12);
     g_assert_cmpuint(info.width, ==, w);
     g_assert_cmpint(info.orientation, ==, 3);
     g_assert_cmpstr(info.taken, ==, "2019-12-31T23:59:59");
@@ -676,7 +603,7 @@ static void test_jpeg_metadata(void)
     g_autoptr(GBytes) bare_bytes = encode_jpeg(rgb, w, h, NULL);
     g_autofree char *bare_path = save_bytes("bare.jpg", bare_bytes);
     g_autoptr(ClipRgbImage) bare = decode_ok(bare_path, 0, &info);
-    assert_quadrants(bare, 1, w, h, 12);
+    test_assert_quadrants(bare, 1, w, h, 12);
     g_assert_cmpstr(info.format, ==, "jpeg");
     g_assert_null(info.taken);
     g_assert_null(info.camera_make);
@@ -685,14 +612,14 @@ static void test_jpeg_metadata(void)
 
     /* info may be NULL. */
     g_autoptr(ClipRgbImage) no_info = decode_ok(path, 0, NULL);
-    assert_quadrants(no_info, 6, w, h, 12);
+    test_assert_quadrants(no_info, 6, w, h, 12);
 }
 
 static void test_jpeg_dct_scale(void)
 {
     /* A 12-megapixel photo: never decoded at full size for a 224 model. */
     const uint32_t w = 4000, h = 3000;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(6);
     g_autoptr(GBytes) bytes = encode_jpeg(rgb, w, h, exif);
     g_autofree char *path = save_bytes("12mp.jpg", bytes);
@@ -705,7 +632,7 @@ static void test_jpeg_dct_scale(void)
         LibraryPhotoInfo info;
         g_autoptr(ClipRgbImage) image = decode_ok(path, cases[i][0], &info);
         /* Turned by the orientation: the stored width is the height now. */
-        assert_quadrants(image, 6, cases[i][1], cases[i][2], 12);
+        test_assert_quadrants(image, 6, cases[i][1], cases[i][2], 12);
         g_assert_cmpuint(info.width, ==, h);
         g_assert_cmpuint(info.height, ==, w);
         library_photo_info_clear(&info);
@@ -715,7 +642,7 @@ static void test_jpeg_dct_scale(void)
 static void test_png(void)
 {
     const uint32_t w = 40, h = 26;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     ExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
                      .orientation = 8,
                      .original = "2020:02:29 12:00:00",
@@ -725,7 +652,7 @@ static void test_png(void)
     g_autofree char *path = save_bytes("screenshot.png", bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
-    assert_quadrants(image, 8, w, h, 0);
+    test_assert_quadrants(image, 8, w, h, 0);
     g_assert_cmpstr(info.format, ==, "png");
     g_assert_cmpuint(info.width, ==, h);
     g_assert_cmpuint(info.height, ==, w);
@@ -739,12 +666,12 @@ static void test_png(void)
 static void test_webp(void)
 {
     const uint32_t w = 50, h = 30;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) simple = encode_webp(rgb, w, h, NULL);
     g_autofree char *simple_path = save_bytes("simple.webp", simple);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(simple_path, 224, &info);
-    assert_quadrants(image, 1, w, h, 0);
+    test_assert_quadrants(image, 1, w, h, 0);
     g_assert_cmpstr(info.format, ==, "webp");
     g_assert_cmpuint(info.width, ==, w);
     g_assert_cmpuint(info.height, ==, h);
@@ -762,7 +689,7 @@ static void test_webp(void)
     g_autoptr(GBytes) extended = encode_webp(rgb, w, h, exif);
     g_autofree char *extended_path = save_bytes("extended.webp", extended);
     g_autoptr(ClipRgbImage) turned = decode_ok(extended_path, 224, &info);
-    assert_quadrants(turned, 6, w, h, 0);
+    test_assert_quadrants(turned, 6, w, h, 0);
     g_assert_cmpuint(info.width, ==, h);
     g_assert_cmpint(info.orientation, ==, 6);
     g_assert_cmpstr(info.taken, ==, "2018-05-06T07:08:09");
@@ -793,7 +720,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
                        const char *extension)
 {
     const uint32_t w = 64, h = 48;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     /* As phones write them: turned by irot, with the same orientation in
      * EXIF, which must not be applied a second time. */
     ExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
@@ -814,7 +741,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
     g_autofree char *path = save_bytes(name, bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
-    assert_quadrants(image, 6, w, h, 40);
+    test_assert_quadrants(image, 6, w, h, 40);
     g_assert_cmpstr(info.format, ==, format);
     g_assert_cmpuint(info.width, ==, h);
     g_assert_cmpuint(info.height, ==, w);
@@ -831,7 +758,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
     g_autofree char *plain_name = g_strdup_printf("plain.%s", extension);
     g_autofree char *plain_path = save_bytes(plain_name, plain_bytes);
     g_autoptr(ClipRgbImage) plain = decode_ok(plain_path, 224, &info);
-    assert_quadrants(plain, 1, w, h, 40);
+    test_assert_quadrants(plain, 1, w, h, 40);
     g_assert_null(info.taken);
     library_photo_info_clear(&info);
 }
@@ -853,7 +780,7 @@ static void test_gif(void)
     g_autofree char *path = save_bytes("drawing.gif", bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
-    assert_quadrants(image, 1, w, h, 0);
+    test_assert_quadrants(image, 1, w, h, 0);
     g_assert_cmpstr(info.format, ==, "gif");
     g_assert_cmpuint(info.width, ==, w);
     g_assert_cmpuint(info.height, ==, h);
@@ -863,12 +790,12 @@ static void test_gif(void)
 static void test_tiff(void)
 {
     const uint32_t w = 36, h = 20;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) bytes = encode_with_pixbuf("tiff", rgb, w, h);
     g_autofree char *path = save_bytes("scan.tiff", bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
-    assert_quadrants(image, 1, w, h, 0);
+    test_assert_quadrants(image, 1, w, h, 0);
     g_assert_cmpstr(info.format, ==, "tiff");
     g_assert_cmpuint(info.width, ==, w);
     library_photo_info_clear(&info);
@@ -877,7 +804,7 @@ static void test_tiff(void)
     g_autoptr(GBytes) turned_bytes = tiff_with_orientation(bytes, 6);
     g_autofree char *turned_path = save_bytes("turned.tif", turned_bytes);
     g_autoptr(ClipRgbImage) turned = decode_ok(turned_path, 224, &info);
-    assert_quadrants(turned, 6, w, h, 0);
+    test_assert_quadrants(turned, 6, w, h, 0);
     g_assert_cmpint(info.orientation, ==, 6);
     g_assert_cmpuint(info.width, ==, h);
     g_assert_cmpuint(info.height, ==, w);
@@ -887,12 +814,12 @@ static void test_tiff(void)
 static void test_bmp(void)
 {
     const uint32_t w = 33, h = 21; /* rows padded to 4 bytes */
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) bytes = encode_with_pixbuf("bmp", rgb, w, h);
     g_autofree char *path = save_bytes("paint.bmp", bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
-    assert_quadrants(image, 1, w, h, 0);
+    test_assert_quadrants(image, 1, w, h, 0);
     g_assert_cmpstr(info.format, ==, "bmp");
     library_photo_info_clear(&info);
 }
@@ -901,7 +828,7 @@ static void test_bmp(void)
 static void test_mislabelled(void)
 {
     const uint32_t w = 20, h = 10;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) png = encode_png(rgb, w, h, NULL);
     g_autofree char *path = save_bytes("really-a-png.jpg", png);
     LibraryPhotoInfo info;
@@ -931,7 +858,7 @@ static void decode_in_thread(gpointer data, gpointer user_data)
 static void test_threads(void)
 {
     const uint32_t w = 64, h = 48;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(6);
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GBytes) jpeg = encode_jpeg(rgb, w, h, exif);
@@ -1012,7 +939,7 @@ static void test_bad_empty_and_text(void)
 static void test_bad_truncated(void)
 {
     const uint32_t w = 64, h = 48;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(6);
 
     g_autoptr(GBytes) jpeg = encode_jpeg(rgb, w, h, exif);
@@ -1051,7 +978,7 @@ static void test_bad_truncated(void)
 static void test_bad_truncated_heif(void)
 {
     const uint32_t w = 64, h = 48;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(1);
     g_autoptr(GBytes) heic = encode_heif(heif_compression_HEVC, rgb, w, h, 1, exif);
     if (heic == NULL) {
@@ -1070,7 +997,7 @@ static void test_bad_truncated_heif(void)
 
 static void test_bad_corrupt_png(void)
 {
-    g_autofree uint8_t *rgb = make_quadrants(64, 48);
+    g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
     g_autoptr(GBytes) png = encode_png(rgb, 64, 48, NULL);
     uint8_t *data = NULL;
     g_autoptr(GBytes) corrupt = mutable_copy(png, &data);
@@ -1091,15 +1018,15 @@ static void test_bad_corrupt_png(void)
 
 static void test_bad_huge(void)
 {
-    g_autofree uint8_t *rgb = make_quadrants(64, 48);
+    g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
 
     /* PNG: IHDR with a recomputed CRC. */
     g_autoptr(GBytes) png = encode_png(rgb, 64, 48, NULL);
     uint8_t *data = NULL;
     g_autoptr(GBytes) huge_png = mutable_copy(png, &data);
-    put_be32(data + 16, 60000);
-    put_be32(data + 20, 60000);
-    put_be32(data + 29, png_crc(data + 12, 17));
+    test_put_be32(data + 16, 60000);
+    test_put_be32(data + 20, 60000);
+    test_put_be32(data + 29, png_crc(data + 12, 17));
     g_autofree char *png_path = save_bytes("huge.png", huge_png);
     assert_decode_fails(png_path, "too large");
 
@@ -1168,7 +1095,7 @@ static void test_bad_huge(void)
 
 static void test_bad_huge_heif(void)
 {
-    g_autofree uint8_t *rgb = make_quadrants(64, 48);
+    g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
     g_autoptr(GBytes) heic = encode_heif(heif_compression_HEVC, rgb, 64, 48, 1, NULL);
     if (heic == NULL) {
         g_test_skip("Debian's libheif has no HEVC encoder here");
@@ -1181,8 +1108,8 @@ static void test_bad_huge_heif(void)
     gboolean patched = FALSE;
     for (size_t i = 0; i + 16 <= size; i++) {
         if (memcmp(data + i, "ispe", 4) == 0) {
-            put_be32(data + i + 8, 60000);
-            put_be32(data + i + 12, 60000);
+            test_put_be32(data + i + 8, 60000);
+            test_put_be32(data + i + 12, 60000);
             patched = TRUE;
         }
     }
@@ -1251,7 +1178,7 @@ static void test_thumbnail_cache(void)
     g_assert_true(g_str_has_prefix(cache, g_get_tmp_dir()));
 
     const uint32_t w = 400, h = 300;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(6);
     g_autoptr(GBytes) bytes = encode_jpeg(rgb, w, h, exif);
     g_autofree char *path = save_bytes("thumb me.jpg", bytes);
@@ -1306,7 +1233,7 @@ static void test_thumbnail_cache(void)
 
         /* Oriented and scaled: it reads back as the upright picture. */
         g_autoptr(ClipRgbImage) back = decode_ok(thumb, 0, NULL);
-        assert_quadrants(back, 6, sizes[i].height, sizes[i].width, 12);
+        test_assert_quadrants(back, 6, sizes[i].height, sizes[i].width, 12);
 
         g_assert_true(library_thumbnail_is_valid(thumb, path, mtime));
         g_assert_false(library_thumbnail_is_valid(thumb, path, mtime + 1));
@@ -1338,7 +1265,7 @@ static void test_thumbnail_small(void)
 {
     /* Smaller than the thumbnail size: kept as it is. */
     const uint32_t w = 40, h = 30;
-    g_autofree uint8_t *rgb = make_quadrants(w, h);
+    g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) bytes = encode_png(rgb, w, h, NULL);
     g_autofree char *path = save_bytes("icon.png", bytes);
     g_autoptr(ClipRgbImage) image = decode_ok(path, 0, NULL);
@@ -1348,7 +1275,7 @@ static void test_thumbnail_small(void)
     g_assert_no_error(error);
     g_autofree char *thumb = library_thumbnail_path(path, LIBRARY_THUMBNAIL_LARGE);
     g_autoptr(ClipRgbImage) back = decode_ok(thumb, 0, NULL);
-    assert_quadrants(back, 1, w, h, 0);
+    test_assert_quadrants(back, 1, w, h, 0);
     g_assert_true(library_thumbnail_is_valid(thumb, path, 1234567890));
 }
 

@@ -1,0 +1,108 @@
+/* test-images.c: test pictures shared by the decoder and preprocessing tests. */
+#include "test-images.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void jpeg_writer_error_exit(j_common_ptr cinfo)
+{
+    char message[JMSG_LENGTH_MAX];
+    cinfo->err->format_message(cinfo, message);
+    g_error("libjpeg failed to write a test image: %s", message);
+}
+
+GBytes *test_jpeg_encode(const TestJpegSpec *spec)
+{
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr error_manager;
+    cinfo.err = jpeg_std_error(&error_manager);
+    error_manager.error_exit = jpeg_writer_error_exit;
+    jpeg_create_compress(&cinfo);
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    jpeg_mem_dest(&cinfo, &buffer, &size);
+
+    int components = spec->color_space == JCS_GRAYSCALE ? 1 : spec->color_space == JCS_CMYK ? 4 : 3;
+    cinfo.image_width = spec->width;
+    cinfo.image_height = spec->height;
+    cinfo.input_components = components;
+    cinfo.in_color_space = spec->color_space;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, spec->quality, TRUE);
+    if (spec->full_chroma) {
+        for (int c = 0; c < cinfo.num_components; c++)
+            cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+    }
+    if (spec->progressive)
+        jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    if (spec->exif != NULL) {
+        gsize exif_size = 0;
+        const uint8_t *exif = g_bytes_get_data(spec->exif, &exif_size);
+        jpeg_write_marker(&cinfo, JPEG_APP0 + 1, exif, (unsigned int)exif_size);
+    }
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row =
+            (JSAMPROW)(spec->samples + (size_t)cinfo.next_scanline * spec->width * components);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    GBytes *bytes = g_bytes_new(buffer, size);
+    free(buffer);
+    return bytes;
+}
+
+uint32_t test_png_crc(const uint8_t *data, size_t size)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < size; i++) {
+        crc ^= data[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+    }
+    return crc ^ 0xffffffffu;
+}
+
+void test_put_be32(uint8_t *at, uint32_t value)
+{
+    at[0] = value >> 24, at[1] = value >> 16 & 255, at[2] = value >> 8 & 255, at[3] = value & 255;
+}
+
+const uint8_t test_quadrant_colours[4][3] = {
+    {230, 30, 30}, {30, 230, 30}, {30, 30, 230}, {230, 230, 30}};
+
+/* Which source quadrant ends up top-left, top-right, bottom-left,
+ * bottom-right once each orientation is applied (EXIF 2.32, tag 0x0112). */
+static const int oriented_quadrants[9][4] = {
+    {0, 0, 0, 0},                                           /* unused */
+    {0, 1, 2, 3}, {1, 0, 3, 2}, {3, 2, 1, 0}, {2, 3, 0, 1}, /* 1 normal … 4 flipped top-bottom */
+    {0, 2, 1, 3}, {2, 0, 3, 1}, {3, 1, 2, 0}, {1, 3, 0, 2}, /* 5 transposed … 8 turned 90° CCW */
+};
+
+uint8_t *test_make_quadrants(uint32_t width, uint32_t height)
+{
+    uint8_t *rgb = g_malloc((size_t)width * height * 3);
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            memcpy(rgb + ((size_t)y * width + x) * 3,
+                   test_quadrant_colours[(y >= height / 2) * 2 + (x >= width / 2)], 3);
+    return rgb;
+}
+
+void test_assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t width,
+                           uint32_t height, int tolerance)
+{
+    gboolean transposed = orientation >= 5;
+    g_assert_cmpuint(image->width, ==, transposed ? height : width);
+    g_assert_cmpuint(image->height, ==, transposed ? width : height);
+    for (int q = 0; q < 4; q++) {
+        /* the middle of quadrant q of the output */
+        uint32_t x = image->width / 4 + (q % 2) * image->width / 2;
+        uint32_t y = image->height / 4 + (q / 2) * image->height / 2;
+        const uint8_t *pixel = image->rgb + ((size_t)y * image->width + x) * 3;
+        const uint8_t *expected = test_quadrant_colours[oriented_quadrants[orientation][q]];
+        for (int c = 0; c < 3; c++)
+            g_assert_cmpint(abs((int)pixel[c] - (int)expected[c]), <=, tolerance);
+    }
+}

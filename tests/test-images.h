@@ -1,0 +1,41 @@
+/* test-images.h: test pictures the decoder and preprocessing tests share:
+ * JPEG encoding, PNG chunk helpers and the oriented quadrant picture. */
+#pragma once
+
+#include "clip/clip-image.h"
+
+#include <glib.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jpeglib.h>
+
+typedef struct {
+    uint32_t width, height;
+    J_COLOR_SPACE color_space; /* JCS_RGB, JCS_GRAYSCALE or JCS_CMYK */
+    const uint8_t *samples;
+    int quality;
+    gboolean full_chroma; /* 4:4:4 instead of the default 4:2:0 */
+    gboolean progressive;
+    GBytes *exif; /* an APP1 payload, or NULL */
+} TestJpegSpec;
+
+/* A JPEG in memory; any libjpeg error fails the test. */
+GBytes *test_jpeg_encode(const TestJpegSpec *spec);
+
+/* PNG's chunk CRC and its big-endian integers. */
+uint32_t test_png_crc(const uint8_t *data, size_t size);
+void test_put_be32(uint8_t *at, uint32_t value);
+
+/* Quadrant colours of the oriented test pictures: top-left, top-right,
+ * bottom-left, bottom-right; far apart, so lossy codecs keep them apart. */
+extern const uint8_t test_quadrant_colours[4][3];
+
+/* An RGB picture of width × height made of the four quadrants (g_free). */
+uint8_t *test_make_quadrants(uint32_t width, uint32_t height);
+
+/* The image is the quadrant picture of width × height, stored with that EXIF
+ * orientation, shown upright: sizes swapped by 5..8 and each quadrant's
+ * middle within tolerance of its colour. */
+void test_assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t width,
+                           uint32_t height, int tolerance);
