@@ -54,13 +54,14 @@ static void test_create(void)
     g_assert_no_error(error);
 
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "1");
+    g_assert_cmpstr(version, ==, "3");
     g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
     g_assert_cmpstr(journal, ==, "wal");
     g_autofree char *tables =
         query_text(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
                          " WHERE type = 'table' ORDER BY name)");
-    g_assert_cmpstr(tables, ==, "album_members albums embeddings folders models photos");
+    g_assert_cmpstr(tables, ==, "album_examples album_members albums auto_album_key auto_album_members"
+                              " auto_album_scored embeddings folders models photos");
 
     /* Opening again migrates nothing and keeps the data. */
     gint64 id = 0;
@@ -82,7 +83,7 @@ static void test_newer_refused(void)
     g_assert_null(store);
     g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW);
     g_autofree char *expected =
-        g_strdup_printf("%s: database version 7 is newer than this Spyglass (1)", path);
+        g_strdup_printf("%s: database version 7 is newer than this Spyglass (3)", path);
     g_assert_cmpstr(error->message, ==, expected);
     /* Untouched: still its own version and journal mode. */
     g_autofree char *version = query_text(path, "PRAGMA user_version");
@@ -341,6 +342,153 @@ static void test_foreach_embedding(void)
     g_ptr_array_unref(collected.paths);
 }
 
+/* A version-1 library (as the first release wrote it) opens, migrates and
+ * keeps its photos. */
+static void test_migrate_from_v1(void)
+{
+    g_autofree char *path = new_db_path();
+    exec_sql(path,
+             "CREATE TABLE folders (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,"
+             "  state TEXT NOT NULL DEFAULT 'online', added INTEGER NOT NULL);"
+             "CREATE TABLE photos (id INTEGER PRIMARY KEY, folder_id INTEGER NOT NULL"
+             "  REFERENCES folders(id) ON DELETE CASCADE, path TEXT NOT NULL UNIQUE,"
+             "  size INTEGER NOT NULL, mtime INTEGER NOT NULL, fingerprint TEXT,"
+             "  width INTEGER, height INTEGER, format TEXT, taken TEXT, camera_make TEXT,"
+             "  camera_model TEXT, latitude REAL, longitude REAL, orientation INTEGER,"
+             "  state TEXT NOT NULL DEFAULT 'pending', error TEXT, added INTEGER NOT NULL,"
+             "  updated INTEGER NOT NULL);"
+             "CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, dir TEXT,"
+             "  dim INTEGER NOT NULL, current INTEGER NOT NULL DEFAULT 0, added INTEGER NOT NULL);"
+             "CREATE TABLE embeddings (photo_id INTEGER NOT NULL, model_id TEXT NOT NULL,"
+             "  dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (photo_id, model_id))"
+             "  WITHOUT ROWID;"
+             "CREATE TABLE albums (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+             "  kind TEXT NOT NULL CHECK (kind IN ('smart', 'user')), query TEXT);"
+             "CREATE TABLE album_members (album_id INTEGER NOT NULL, photo_id INTEGER NOT NULL,"
+             "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;"
+             "INSERT INTO folders VALUES (1, '/old', 'online', 0);"
+             "INSERT INTO photos (id, folder_id, path, size, mtime, state, added, updated)"
+             "  VALUES (1, 1, '/old/a.jpg', 1, 1, 'pending', 0, 0);"
+             "PRAGMA user_version = 1;");
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autofree char *version = query_text(path, "PRAGMA user_version");
+    g_assert_cmpstr(version, ==, "3");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, "/old/a.jpg", &error);
+    g_assert_nonnull(photo);
+    g_autofree char *model = NULL, *taxonomy = NULL;
+    g_assert_true(library_store_get_auto_album_key(store, &model, &taxonomy, &error));
+    g_assert_null(model);
+    g_assert_true(library_store_check_integrity(store, &error));
+    g_assert_no_error(error);
+}
+
+static gint64 count_unscored(LibraryStore *store, const char *model_id)
+{
+    gint64 n = -1;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(library_store_count_unscored(store, model_id, &n, &error));
+    g_assert_no_error(error);
+    return n;
+}
+
+static void assert_album(LibraryStore *store, const char *album, const char *paths)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) albums = library_store_get_auto_albums(store, &error);
+    g_assert_no_error(error);
+    GPtrArray *members = g_hash_table_lookup(albums, album);
+    g_autoptr(GString) joined = g_string_new("");
+    for (guint i = 0; members != NULL && i < members->len; i++)
+        g_string_append_printf(joined, "%s%s", i ? " " : "", (char *)members->pdata[i]);
+    g_assert_cmpstr(joined->str, ==, paths);
+}
+
+/* Memberships: kept per key, dropped when the key changes, and a changed
+ * photo is scored again. */
+static void test_auto_albums(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, a = 0, b = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/a.jpg", 1, 1, &a, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/b.jpg", 1, 1, &b, &error));
+    set_model(store, "m1", 4);
+    float v[4];
+    fill_vector(v, 4, 1.0f);
+    LibraryPhotoInfo info = sample_info();
+    g_assert_true(library_store_set_photo_embedded(store, a, &info, "fa", "m1", 4, v, &error));
+    g_assert_true(library_store_set_photo_embedded(store, b, &info, "fb", "m1", 4, v, &error));
+    gboolean reset = FALSE;
+    g_assert_true(library_store_set_auto_album_key(store, "m1", "t1", &reset, &error));
+    g_assert_true(reset);
+    g_assert_cmpint(count_unscored(store, "m1"), ==, 2);
+    const char *beach_dogs[] = {"Beach", "Dogs"}, *dogs[] = {"Dogs"};
+    g_assert_true(library_store_set_auto_albums(store, a, beach_dogs, 2, &error));
+    g_assert_true(library_store_set_auto_albums(store, b, dogs, 1, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(count_unscored(store, "m1"), ==, 0);
+    assert_album(store, "Dogs", "/p/a.jpg /p/b.jpg");
+    assert_album(store, "Beach", "/p/a.jpg");
+
+    /* the same key keeps everything */
+    g_assert_true(library_store_set_auto_album_key(store, "m1", "t1", &reset, &error));
+    g_assert_false(reset);
+    assert_album(store, "Beach", "/p/a.jpg");
+    /* a changed photo loses its albums and waits to be scored again */
+    g_assert_true(library_store_mark_photo_changed(store, a, 2, 2, &error));
+    g_assert_true(library_store_set_photo_embedded(store, a, &info, "fa2", "m1", 4, v, &error));
+    g_assert_cmpint(count_unscored(store, "m1"), ==, 1);
+    assert_album(store, "Beach", "");
+    assert_album(store, "Dogs", "/p/b.jpg");
+    /* another taxonomy: every membership goes */
+    g_assert_true(library_store_set_auto_album_key(store, "m1", "t2", &reset, &error));
+    g_assert_true(reset);
+    g_assert_cmpint(count_unscored(store, "m1"), ==, 2);
+    assert_album(store, "Dogs", "");
+    g_autofree char *model = NULL, *taxonomy = NULL;
+    g_assert_true(library_store_get_auto_album_key(store, &model, &taxonomy, &error));
+    g_assert_cmpstr(model, ==, "m1");
+    g_assert_cmpstr(taxonomy, ==, "t2");
+    g_assert_no_error(error);
+}
+
+static void test_smart_albums(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, a = 0, b = 0, id = 0, again = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/a.jpg", 1, 1, &a, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/b.jpg", 1, 1, &b, &error));
+    g_assert_true(library_store_save_smart_album(store, "Red", "red things", &id, &error));
+    g_assert_true(library_store_save_smart_album(store, "Red", "red cars", &again, &error));
+    g_assert_cmpint(id, ==, again);
+    g_assert_true(library_store_set_album_example(store, id, a, TRUE, &error));
+    g_assert_true(library_store_set_album_example(store, id, b, TRUE, &error));
+    g_assert_true(library_store_set_album_example(store, id, b, FALSE, &error));
+    g_assert_no_error(error);
+    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(store, "Red", &error);
+    g_assert_nonnull(album);
+    g_assert_cmpstr(album->description, ==, "red cars");
+    g_autoptr(GArray) positive = library_store_get_album_examples(store, id, TRUE, &error);
+    g_autoptr(GArray) negative = library_store_get_album_examples(store, id, FALSE, &error);
+    g_assert_cmpuint(positive->len, ==, 1);
+    g_assert_cmpint(g_array_index(positive, gint64, 0), ==, a);
+    g_assert_cmpuint(negative->len, ==, 1);
+    g_assert_cmpint(g_array_index(negative, gint64, 0), ==, b);
+    g_autoptr(GPtrArray) all = library_store_list_smart_albums(store, &error);
+    g_assert_cmpuint(all->len, ==, 1);
+    g_assert_true(library_store_delete_smart_album(store, id, &error));
+    g_assert_null(library_store_find_smart_album(store, "Red", &error));
+    g_autofree char *left = query_text(path, "SELECT count(*) FROM album_examples");
+    g_assert_cmpstr(left, ==, "0");
+    g_assert_no_error(error);
+}
+
 static void test_transactions(void)
 {
     g_autofree char *path = new_db_path();
@@ -373,6 +521,9 @@ int main(int argc, char **argv)
     g_test_add_func("/library/store/models", test_models);
     g_test_add_func("/library/store/foreach-embedding", test_foreach_embedding);
     g_test_add_func("/library/store/transactions", test_transactions);
+    g_test_add_func("/library/store/migrate-from-v1", test_migrate_from_v1);
+    g_test_add_func("/library/store/auto-albums", test_auto_albums);
+    g_test_add_func("/library/store/smart-albums", test_smart_albums);
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);
     g_free(tmp_dir);

@@ -297,6 +297,117 @@ static void test_albums(Fixture *f)
     search_album_vectors_clear(&vectors);
 }
 
+static GHashTable *stored_albums(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    GHashTable *albums = library_store_get_auto_albums(f->store, &error);
+    g_assert_no_error(error);
+    return albums;
+}
+
+/* The stored memberships are exactly what the rule gives over the index. */
+static void assert_stored_albums_match(Fixture *f, const SearchTaxonomy *taxonomy,
+                                       const SearchAlbumVectors *vectors)
+{
+    g_autoptr(GPtrArray) built = search_albums_build(taxonomy, vectors, f->model->logit_scale,
+                                                     search_library_get_index(f->library));
+    g_autoptr(GHashTable) stored = stored_albums(f);
+    guint non_empty = 0;
+    for (guint a = 0; a < built->len; a++) {
+        GArray *ids = g_ptr_array_index(built, a);
+        const char *name = ((const SearchAlbum *)g_ptr_array_index(taxonomy->albums, a))->name;
+        GPtrArray *paths = g_hash_table_lookup(stored, name);
+        g_assert_cmpuint(paths != NULL ? paths->len : 0, ==, ids->len);
+        non_empty += ids->len > 0;
+        for (guint i = 0; i < ids->len; i++) {
+            const char *path = search_library_get_path(f->library, g_array_index(ids, int64_t, i));
+            gboolean found = FALSE;
+            for (guint j = 0; j < paths->len && !found; j++)
+                found = g_str_equal(paths->pdata[j], path);
+            g_assert_true(found);
+        }
+    }
+    g_assert_cmpuint(g_hash_table_size(stored), ==, non_empty);
+}
+
+static SearchTaxonomy *load_taxonomy(const char *path, SearchAlbumVectors *vectors, Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    SearchTaxonomy *taxonomy = search_taxonomy_load(path, &error);
+    g_assert_no_error(error);
+    g_assert_true(search_album_vectors_encode(taxonomy, &f->text, vectors, &error));
+    g_assert_no_error(error);
+    return taxonomy;
+}
+
+static guint update_albums(Fixture *f, const SearchTaxonomy *taxonomy,
+                           const SearchAlbumVectors *vectors)
+{
+    g_autoptr(GError) error = NULL;
+    guint scored = G_MAXUINT;
+    g_assert_true(search_albums_update(f->store, f->model->id, taxonomy, vectors,
+                                       f->model->logit_scale, &scored, &error));
+    g_assert_no_error(error);
+    return scored;
+}
+
+/* Memberships persist: scored once, new photos only, all again for another taxonomy. */
+static void test_albums_persisted(Fixture *f)
+{
+    g_autofree char *demo = g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "data", "albums",
+                                             "demo-taxonomy.json", NULL);
+    SearchAlbumVectors vectors = {0};
+    g_autoptr(SearchTaxonomy) taxonomy = load_taxonomy(demo, &vectors, f);
+    gboolean up_to_date = TRUE;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(search_albums_up_to_date(f->store, f->model->id, taxonomy, &up_to_date, &error));
+    g_assert_false(up_to_date);
+    g_assert_cmpuint(update_albums(f, taxonomy, &vectors), ==, 14);
+    assert_stored_albums_match(f, taxonomy, &vectors);
+    g_assert_true(search_albums_up_to_date(f->store, f->model->id, taxonomy, &up_to_date, &error));
+    g_assert_true(up_to_date);
+    g_assert_cmpuint(update_albums(f, taxonomy, &vectors), ==, 0);
+
+    /* a new photo: only it is scored */
+    g_autofree char *from = g_build_filename(f->photos, "exact-4.png", NULL);
+    g_autofree char *to = g_build_filename(f->photos, "copies", "new.png", NULL);
+    copy_file(from, to);
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    const char *folders[] = {f->photos, NULL};
+    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
+                                        NULL, &error));
+    library_index_result_clear(&result);
+    g_assert_true(search_albums_up_to_date(f->store, f->model->id, taxonomy, &up_to_date, &error));
+    g_assert_false(up_to_date);
+    g_assert_cmpuint(update_albums(f, taxonomy, &vectors), ==, 1);
+    search_library_free(f->library);
+    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
+    g_assert_no_error(error);
+    assert_stored_albums_match(f, taxonomy, &vectors);
+    search_album_vectors_clear(&vectors);
+
+    /* another taxonomy (two of the demo's colours): every photo again, its albums only */
+    g_autofree char *small = g_build_filename(f->dir, "small-taxonomy.json", NULL);
+    const char *json = "{\"version\":1,\"templates\":[\"a photo of {}.\"],"
+                       "\"background\":[\"a photo.\"],\"albums\":["
+                       "{\"name\":\"Red\",\"group\":\"colour\",\"subjects\":[\"red\"]},"
+                       "{\"name\":\"Blue\",\"group\":\"colour\",\"subjects\":[\"blue\"]}]}";
+    g_assert_true(g_file_set_contents(small, json, -1, NULL));
+    g_autoptr(SearchTaxonomy) other = load_taxonomy(small, &vectors, f);
+    g_assert_cmpuint(update_albums(f, other, &vectors), ==, 15);
+    assert_stored_albums_match(f, other, &vectors);
+    g_autoptr(GHashTable) stored = stored_albums(f);
+    GHashTableIter iter;
+    gpointer name;
+    g_hash_table_iter_init(&iter, stored);
+    while (g_hash_table_iter_next(&iter, &name, NULL))
+        g_assert_true(g_str_equal(name, "Red") || g_str_equal(name, "Blue"));
+    search_album_vectors_clear(&vectors);
+}
+
 /* Each test on a fresh library, skipped without the fixtures or a device. */
 static void with_fixture(gconstpointer data)
 {
@@ -315,5 +426,7 @@ int main(int argc, char **argv)
                          (gconstpointer)test_similar_and_duplicates, with_fixture);
     g_test_add_data_func("/search/library/filters", (gconstpointer)test_filters, with_fixture);
     g_test_add_data_func("/search/library/albums", (gconstpointer)test_albums, with_fixture);
+    g_test_add_data_func("/search/library/albums-persisted", (gconstpointer)test_albums_persisted,
+                         with_fixture);
     return g_test_run();
 }

@@ -3,11 +3,15 @@
  * Every library folder is walked, not only those given: `index` with no
  * folder re-indexes the library. Killing it at any moment is safe (every
  * batch of photos is one transaction), so it installs no signal handler.
+ * Once the library's searchable model is this one, the new photos are
+ * sorted into the model's auto albums (search-albums.h); a failure there is
+ * a warning, not a failure of `index`.
  */
 #include "cli-library.h"
 #include "cli-model.h"
 
 #include "library/library-indexer.h"
+#include "search/search-albums.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -121,11 +125,30 @@ static gboolean check_folders(LibraryStore *store, int n, char **folders, GError
     return TRUE;
 }
 
+/* Auto albums for the photos just indexed, when search uses this model (a
+ * switch still in progress keeps the old model's albums). */
+static void update_albums(const CliOptions *options, LibraryStore *store, CliModel *model)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryModelRecord) searchable = library_store_get_searchable_model(store, &error);
+    if (searchable == NULL || g_strcmp0(searchable->id, model->model->id) != 0)
+        return;
+    SearchTextEncoder text = {model->tokenizer, model->session, &model->model->config};
+    guint scored = 0;
+    if (!search_albums_refresh(store, model->model, &text, &scored, &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && options->verbosity >= 0)
+            fprintf(stderr, "spyglass-cli: albums not updated: %s\n", error->message);
+        return;
+    }
+    if (options->verbosity > 0)
+        fprintf(stderr, "spyglass-cli: %u photos sorted into albums\n", scored);
+}
+
 int cli_index(const CliOptions *options, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     /* The model first: without one, no library file is created for nothing. */
-    g_autoptr(CliModel) model = cli_model_open(options, CLI_MODEL_ENCODER, &error);
+    g_autoptr(CliModel) model = cli_model_open(options, CLI_MODEL_ENCODER | CLI_MODEL_TOKENIZER, &error);
     if (model == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(LibraryStore) store = cli_library_open(options, &error);
@@ -151,6 +174,7 @@ int cli_index(const CliOptions *options, int argc, char **argv)
     }
     if (options->verbosity >= 0)
         report_walk(&result);
+    update_albums(options, store, model);
     if (options->json) {
         g_autoptr(JsonNode) root = index_result_to_json(&result);
         cli_print_json(root);

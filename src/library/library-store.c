@@ -16,6 +16,8 @@
 typedef enum {
     SCHEMA_EMPTY = 0,   /* a new file: nothing yet */
     SCHEMA_LIBRARY = 1, /* folders, photos, models, embeddings, albums, album_members */
+    SCHEMA_AUTO_ALBUMS = 2, /* auto_album_key, auto_album_scored, auto_album_members */
+    SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
 
@@ -70,6 +72,29 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
         "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
         "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;"
         "CREATE INDEX album_members_photo ON album_members(photo_id);",
+    /* Auto-album membership is computed for one model and one taxonomy
+     * file (its SHA-256), recorded in the single row of auto_album_key;
+     * auto_album_scored lists the photos the rule has seen, members or not,
+     * so that only new photos are scored next time. */
+    [SCHEMA_AUTO_ALBUMS] =
+        "CREATE TABLE auto_album_key ("
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "  model_id TEXT NOT NULL,"
+        "  taxonomy TEXT NOT NULL);"
+        "CREATE TABLE auto_album_scored ("
+        "  photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE);"
+        "CREATE TABLE auto_album_members ("
+        "  album TEXT NOT NULL,"
+        "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (album, photo_id)) WITHOUT ROWID;"
+        "CREATE INDEX auto_album_members_photo ON auto_album_members(photo_id);",
+    [SCHEMA_ALBUM_EXAMPLES] =
+        "CREATE UNIQUE INDEX albums_name ON albums(name, kind);"
+        "CREATE TABLE album_examples ("
+        "  album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,"
+        "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+        "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
+        "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
 };
 
 struct _LibraryStore {
@@ -569,15 +594,27 @@ gboolean library_store_add_photo(LibraryStore *store, gint64 folder_id, const ch
     return TRUE;
 }
 
-/* Every embedding of a photo goes: they describe content that is gone. */
-static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id, GError **error)
+/* Runs a one-parameter statement on a photo id. */
+static gboolean store_run_on_photo(LibraryStore *store, const char *sql, gint64 photo_id,
+                                   GError **error)
 {
-    sqlite3_stmt *stmt =
-        store_statement(store, "DELETE FROM embeddings WHERE photo_id = ?1", error);
+    sqlite3_stmt *stmt = store_statement(store, sql, error);
     if (stmt == NULL)
         return FALSE;
     sqlite3_bind_int64(stmt, 1, photo_id);
     return store_run(store, stmt, error);
+}
+
+/* Every embedding of a photo goes, and the auto albums computed from them:
+ * they describe content that is gone. */
+static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    return store_run_on_photo(store, "DELETE FROM embeddings WHERE photo_id = ?1", photo_id,
+                              error) &&
+           store_run_on_photo(store, "DELETE FROM auto_album_scored WHERE photo_id = ?1",
+                              photo_id, error) &&
+           store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1",
+                              photo_id, error);
 }
 
 gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, gint64 size,
@@ -904,17 +941,13 @@ static gboolean store_fail_vector(LibraryStore *store, gint64 photo_id, int byte
     return FALSE;
 }
 
-gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
-                                         LibraryEmbeddingFunc func, gpointer user_data,
-                                         GError **error)
+/* Runs an embedding query (?1 = model id; columns id, path, dim, vector,
+ * format, taken, make, model, has location) and hands each row to func. */
+static gboolean store_foreach_embedding_with(LibraryStore *store, const char *sql,
+                                             const char *model_id, LibraryEmbeddingFunc func,
+                                             gpointer user_data, GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(
-        store,
-        "SELECT p.id, p.path, e.dim, e.vector, p.format, p.taken, p.camera_make, p.camera_model,"
-        " p.latitude IS NOT NULL AND p.longitude IS NOT NULL"
-        " FROM embeddings e JOIN photos p ON p.id = e.photo_id"
-        " WHERE e.model_id = ?1 AND p.state = 'embedded' ORDER BY p.path",
-        error);
+    sqlite3_stmt *stmt = store_statement(store, sql, error);
     if (stmt == NULL)
         return FALSE;
     bind_text(stmt, 1, model_id);
@@ -951,6 +984,143 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
     return FALSE;
 }
 
+#define EMBEDDING_SELECT                                                                           \
+    "SELECT p.id, p.path, e.dim, e.vector, p.format, p.taken, p.camera_make, p.camera_model,"      \
+    " p.latitude IS NOT NULL AND p.longitude IS NOT NULL"                                          \
+    " FROM embeddings e JOIN photos p ON p.id = e.photo_id"                                        \
+    " WHERE e.model_id = ?1 AND p.state = 'embedded'"
+
+gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
+                                         LibraryEmbeddingFunc func, gpointer user_data,
+                                         GError **error)
+{
+    return store_foreach_embedding_with(store, EMBEDDING_SELECT " ORDER BY p.path", model_id, func,
+                                        user_data, error);
+}
+
+/* Auto albums */
+
+gboolean library_store_get_auto_album_key(LibraryStore *store, char **model_id, char **taxonomy,
+                                          GError **error)
+{
+    *model_id = *taxonomy = NULL;
+    sqlite3_stmt *stmt =
+        store_statement(store, "SELECT model_id, taxonomy FROM auto_album_key WHERE id = 1", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return FALSE;
+    if (has_row) {
+        *model_id = column_dup(stmt, 0);
+        *taxonomy = column_dup(stmt, 1);
+    }
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+gboolean library_store_set_auto_album_key(LibraryStore *store, const char *model_id,
+                                          const char *taxonomy, gboolean *reset, GError **error)
+{
+    g_autofree char *old_model = NULL, *old_taxonomy = NULL;
+    *reset = FALSE;
+    if (!store_savepoint(store, error))
+        return FALSE;
+    gboolean ok = library_store_get_auto_album_key(store, &old_model, &old_taxonomy, error);
+    if (ok && (g_strcmp0(old_model, model_id) != 0 || g_strcmp0(old_taxonomy, taxonomy) != 0)) {
+        *reset = TRUE;
+        sqlite3_stmt *stmt = store_statement(
+            store, "INSERT OR REPLACE INTO auto_album_key (id, model_id, taxonomy) VALUES (1, ?1, ?2)",
+            error);
+        ok = stmt != NULL;
+        if (ok) {
+            bind_text(stmt, 1, model_id);
+            bind_text(stmt, 2, taxonomy);
+            ok = store_run(store, stmt, error) &&
+                 store_exec(store, "DELETE FROM auto_album_scored; DELETE FROM auto_album_members",
+                            error);
+        }
+    }
+    return store_release(store, ok, error);
+}
+
+#define UNSCORED_CONDITION " AND NOT EXISTS (SELECT 1 FROM auto_album_scored s WHERE s.photo_id = p.id)"
+
+gboolean library_store_foreach_unscored_embedding(LibraryStore *store, const char *model_id,
+                                                  LibraryEmbeddingFunc func, gpointer user_data,
+                                                  GError **error)
+{
+    return store_foreach_embedding_with(store, EMBEDDING_SELECT UNSCORED_CONDITION, model_id,
+                                        func, user_data, error);
+}
+
+gboolean library_store_count_unscored(LibraryStore *store, const char *model_id, gint64 *count,
+                                      GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        " WHERE e.model_id = ?1 AND p.state = 'embedded'" UNSCORED_CONDITION,
+        error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return FALSE;
+    bind_text(stmt, 1, model_id);
+    if (!store_next(store, stmt, &has_row, error))
+        return FALSE;
+    *count = has_row ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+gboolean library_store_set_auto_albums(LibraryStore *store, gint64 photo_id,
+                                       const char *const *albums, guint n_albums, GError **error)
+{
+    if (!store_savepoint(store, error))
+        return FALSE;
+    gboolean ok =
+        store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1", photo_id,
+                           error) &&
+        store_run_on_photo(store, "INSERT OR IGNORE INTO auto_album_scored (photo_id) VALUES (?1)",
+                           photo_id, error);
+    for (guint i = 0; ok && i < n_albums; i++) {
+        sqlite3_stmt *stmt = store_statement(
+            store, "INSERT OR IGNORE INTO auto_album_members (album, photo_id) VALUES (?1, ?2)",
+            error);
+        ok = stmt != NULL;
+        if (ok) {
+            bind_text(stmt, 1, albums[i]);
+            sqlite3_bind_int64(stmt, 2, photo_id);
+            ok = store_run(store, stmt, error);
+        }
+    }
+    return store_release(store, ok, error);
+}
+
+GHashTable *library_store_get_auto_albums(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "SELECT m.album, p.path FROM auto_album_members m JOIN photos p ON p.id = m.photo_id"
+        " WHERE p.state = 'embedded' ORDER BY m.album, p.path",
+        error);
+    if (stmt == NULL)
+        return NULL;
+    g_autoptr(GHashTable) albums =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&albums);
+        const char *album = (const char *)sqlite3_column_text(stmt, 0);
+        GPtrArray *paths = g_hash_table_lookup(albums, album);
+        if (paths == NULL) {
+            paths = g_ptr_array_new_with_free_func(g_free);
+            g_hash_table_insert(albums, g_strdup(album), paths);
+        }
+        g_ptr_array_add(paths, column_dup(stmt, 1));
+    }
+    return NULL;
+}
+
 gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
                                      float **vector, guint *dim, GError **error)
 {
@@ -978,4 +1148,122 @@ gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const
     *vector = g_steal_pointer(&values);
     *dim = (guint)n;
     return TRUE;
+}
+
+/* Smart albums */
+
+void library_smart_album_free(LibrarySmartAlbum *album)
+{
+    if (album == NULL)
+        return;
+    g_free(album->name);
+    g_free(album->description);
+    g_free(album);
+}
+
+gboolean library_store_save_smart_album(LibraryStore *store, const char *name,
+                                        const char *description, gint64 *id, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "INSERT INTO albums (name, kind, query) VALUES (?1, 'smart', ?2)"
+        " ON CONFLICT (name, kind) DO UPDATE SET query = excluded.query RETURNING id",
+        error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return FALSE;
+    bind_text(stmt, 1, name);
+    bind_text(stmt, 2, description);
+    if (!store_next(store, stmt, &has_row, error))
+        return FALSE;
+    if (id != NULL)
+        *id = has_row ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+static LibrarySmartAlbum *smart_album_from_row(sqlite3_stmt *stmt)
+{
+    LibrarySmartAlbum *album = g_new0(LibrarySmartAlbum, 1);
+    album->id = sqlite3_column_int64(stmt, 0);
+    album->name = column_dup(stmt, 1);
+    album->description = column_dup(stmt, 2);
+    return album;
+}
+
+GPtrArray *library_store_list_smart_albums(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store, "SELECT id, name, query FROM albums WHERE kind = 'smart' ORDER BY name", error);
+    if (stmt == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) albums =
+        g_ptr_array_new_with_free_func((GDestroyNotify)library_smart_album_free);
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&albums);
+        g_ptr_array_add(albums, smart_album_from_row(stmt));
+    }
+    return NULL;
+}
+
+LibrarySmartAlbum *library_store_find_smart_album(LibraryStore *store, const char *name,
+                                                  GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store, "SELECT id, name, query FROM albums WHERE kind = 'smart' AND name = ?1", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return NULL;
+    bind_text(stmt, 1, name);
+    if (!store_next(store, stmt, &has_row, error))
+        return NULL;
+    LibrarySmartAlbum *album = has_row ? smart_album_from_row(stmt) : NULL;
+    sqlite3_reset(stmt);
+    return album;
+}
+
+gboolean library_store_delete_smart_album(LibraryStore *store, gint64 album_id, GError **error)
+{
+    return store_run_on_photo(store, "DELETE FROM albums WHERE id = ?1 AND kind = 'smart'",
+                              album_id, error);
+}
+
+gboolean library_store_set_album_example(LibraryStore *store, gint64 album_id, gint64 photo_id,
+                                         gboolean positive, GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "INSERT OR REPLACE INTO album_examples (album_id, photo_id, positive) VALUES (?1, ?2, ?3)",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, album_id);
+    sqlite3_bind_int64(stmt, 2, photo_id);
+    sqlite3_bind_int(stmt, 3, positive ? 1 : 0);
+    return store_run(store, stmt, error);
+}
+
+GArray *library_store_get_album_examples(LibraryStore *store, gint64 album_id, gboolean positive,
+                                         GError **error)
+{
+    sqlite3_stmt *stmt = store_statement(
+        store,
+        "SELECT photo_id FROM album_examples WHERE album_id = ?1 AND positive = ?2"
+        " ORDER BY photo_id",
+        error);
+    if (stmt == NULL)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, album_id);
+    sqlite3_bind_int(stmt, 2, positive ? 1 : 0);
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&ids);
+        gint64 id = sqlite3_column_int64(stmt, 0);
+        g_array_append_val(ids, id);
+    }
+    return NULL;
 }

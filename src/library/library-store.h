@@ -185,7 +185,59 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
                                          LibraryEmbeddingFunc func, gpointer user_data,
                                          GError **error);
 
+/* Auto albums (search-albums.h computes them; docs/albums.md). Memberships
+ * hold for one model id and one taxonomy checksum, the key. */
+
+/* The stored key; both NULL (no error) when none was ever set. */
+gboolean library_store_get_auto_album_key(LibraryStore *store, char **model_id, char **taxonomy,
+                                          GError **error);
+/* Records the key; when it differs from the stored one every membership is
+ * dropped (*reset = TRUE): they were computed for another model or taxonomy. */
+gboolean library_store_set_auto_album_key(LibraryStore *store, const char *model_id,
+                                          const char *taxonomy, gboolean *reset, GError **error);
+/* Embedded photos with model_id's embedding that the membership rule has
+ * not seen since the key was set (new, changed, or all after a reset). */
+gboolean library_store_foreach_unscored_embedding(LibraryStore *store, const char *model_id,
+                                                  LibraryEmbeddingFunc func, gpointer user_data,
+                                                  GError **error);
+gboolean library_store_count_unscored(LibraryStore *store, const char *model_id, gint64 *count,
+                                      GError **error);
+/* A photo's albums (names; n_albums may be 0): it counts as scored. */
+gboolean library_store_set_auto_albums(LibraryStore *store, gint64 photo_id,
+                                       const char *const *albums, guint n_albums, GError **error);
+/* album name → GPtrArray of member paths (char*, sorted); albums without
+ * members are absent. */
+GHashTable *library_store_get_auto_albums(LibraryStore *store, GError **error);
+
+/* Smart albums: a saved description, and example photos that refine it
+ * (search-smart-album.h turns them into members). Names are unique. */
+typedef struct {
+    gint64 id;
+    char *name;
+    char *description;
+} LibrarySmartAlbum;
+
+/* Creates the album, or changes its description; *id (may be NULL) receives its id. */
+gboolean library_store_save_smart_album(LibraryStore *store, const char *name,
+                                        const char *description, gint64 *id, GError **error);
+/* LibrarySmartAlbum*, by name. */
+GPtrArray *library_store_list_smart_albums(LibraryStore *store, GError **error);
+/* NULL (no error) when there is none of that name. */
+LibrarySmartAlbum *library_store_find_smart_album(LibraryStore *store, const char *name,
+                                                  GError **error);
+/* The album and its examples go; the photos stay. */
+gboolean library_store_delete_smart_album(LibraryStore *store, gint64 album_id, GError **error);
+/* Marks a photo as a positive (or negative) example of the album, replacing
+ * what it was before. */
+gboolean library_store_set_album_example(LibraryStore *store, gint64 album_id, gint64 photo_id,
+                                         gboolean positive, GError **error);
+/* The album's positive (or negative) examples: gint64 photo ids, ascending. */
+GArray *library_store_get_album_examples(LibraryStore *store, gint64 album_id, gboolean positive,
+                                         GError **error);
+void library_smart_album_free(LibrarySmartAlbum *album);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryStore, library_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibrarySmartAlbum, library_smart_album_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryFolder, library_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryPhoto, library_photo_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelRecord, library_model_record_free)

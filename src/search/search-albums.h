@@ -28,6 +28,7 @@
  */
 #pragma once
 
+#include "library/library-store.h"
 #include "search/search-index.h"
 #include "search/search-text.h"
 
@@ -93,6 +94,44 @@ void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,
  * int64_t ids of album a's members, ascending. */
 GPtrArray *search_albums_build(const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
                                float logit_scale, const SearchIndex *index);
+
+/* ---- persisted membership (search-albums-store.c) ----
+ *
+ * The store keeps each photo's albums for one model and taxonomy
+ * (library-store.h's auto albums): scoring runs once per photo, after it is
+ * indexed, and again for every photo only when the model or the taxonomy
+ * file changes. */
+
+/* search_taxonomy_find with the albums/ folder of Spyglass's data folder. */
+char *search_taxonomy_find_for_model(const char *model_dir, const char *model_name);
+
+/* The taxonomy's vectors for a model: from the cache file
+ * $XDG_CACHE_HOME/spyglass/albums/<model id>.bin when it holds this model
+ * and taxonomy, else encoded (and cached: a failure to cache is only a
+ * warning on stderr, the next run encodes again). */
+gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
+                                        const SearchTextEncoder *encoder, const char *model_id,
+                                        SearchAlbumVectors *out, GError **error);
+
+/* TRUE when the stored memberships are of model_id and this taxonomy and no
+ * photo with model_id's embedding waits to be scored. */
+gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,
+                                  const SearchTaxonomy *taxonomy, gboolean *up_to_date,
+                                  GError **error);
+
+/* Scores the photos the store has not scored for this key (all of them
+ * when model_id or the taxonomy changed) with the membership rule and
+ * stores their albums, in one transaction. *n_scored (may be NULL)
+ * receives the number of photos scored. */
+gboolean search_albums_update(LibraryStore *store, const char *model_id,
+                              const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
+                              float logit_scale, guint *n_scored, GError **error);
+
+/* All of the above for a loaded model, what `index` and the app run after
+ * indexing: the model's taxonomy (none: G_IO_ERROR_NOT_FOUND), its
+ * vectors, the update. Nothing is encoded when the store is up to date. */
+gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
+                               const SearchTextEncoder *encoder, guint *n_scored, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SearchTaxonomy, search_taxonomy_free)
 
