@@ -10,6 +10,7 @@
 #include "library/library-indexer.h"
 #include "search/search-albums.h"
 #include "search/search-library.h"
+#include "search/search-smart-album.h"
 #include "search/search-text.h"
 #include "test-common.h"
 
@@ -408,6 +409,81 @@ static void test_albums_persisted(Fixture *f)
     search_album_vectors_clear(&vectors);
 }
 
+static SearchResults *smart_members(Fixture *f, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(f->store, name, &error);
+    g_assert_nonnull(album);
+    SearchResults *members =
+        search_smart_album_members(f->library, f->store, &f->text, album, &error);
+    g_assert_no_error(error);
+    return members;
+}
+
+static gboolean has_member(const SearchResults *members, int64_t id)
+{
+    for (uint32_t i = 0; i < members->n_hits; i++)
+        if (members->hits[i].id == id)
+            return TRUE;
+    return FALSE;
+}
+
+/* A saved description: members are its strong matches, examples refine it,
+ * and a photo that arrives later joins when it matches. */
+static void test_smart_album(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    gint64 album = 0;
+    g_assert_true(
+        library_store_save_smart_album(f->store, "Circles", "a red circle", &album, &error));
+    g_assert_no_error(error);
+    g_autoptr(SearchResults) first = smart_members(f, "Circles");
+    uint32_t n = search_index_size(search_library_get_index(f->library));
+    g_assert_cmpuint(first->n_hits, <, n);
+    for (uint32_t i = 1; i < first->n_hits; i++)
+        g_assert_cmpfloat(first->hits[i - 1].score, >=, first->hits[i].score);
+
+    /* a photo outside the album as a positive example joins; a member as a
+     * negative example leaves */
+    g_autoptr(GPtrArray) photos = library_store_list_photos(f->store, NULL, &error);
+    int64_t outside = -1;
+    for (guint i = 0; i < photos->len && outside < 0; i++) {
+        int64_t id = ((LibraryPhoto *)photos->pdata[i])->id;
+        if (!has_member(first, id))
+            outside = id;
+    }
+    g_assert_cmpint(outside, >=, 0);
+    g_assert_cmpuint(first->n_hits, >, 0);
+    int64_t member = first->hits[0].id;
+    g_assert_true(library_store_set_album_example(f->store, album, outside, TRUE, &error));
+    g_assert_true(library_store_set_album_example(f->store, album, member, FALSE, &error));
+    g_autoptr(SearchResults) refined = smart_members(f, "Circles");
+    g_assert_true(has_member(refined, outside));
+    g_assert_false(has_member(refined, member));
+
+    /* a new photo, a byte copy of a member: it joins without anything saved */
+    int64_t kept = -1;
+    for (uint32_t i = 0; i < refined->n_hits && kept < 0; i++)
+        if (refined->hits[i].id != outside)
+            kept = refined->hits[i].id;
+    g_assert_cmpint(kept, >=, 0);
+    g_autofree char *to = g_build_filename(f->photos, "copies", "arrived.png", NULL);
+    copy_file(search_library_get_path(f->library, kept), to);
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    const char *folders[] = {f->photos, NULL};
+    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
+                                        NULL, &error));
+    library_index_result_clear(&result);
+    search_library_free(f->library);
+    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
+    g_assert_no_error(error);
+    g_autoptr(SearchResults) later = smart_members(f, "Circles");
+    g_assert_true(has_member(later, search_library_find(f->library, to)));
+}
+
 /* Each test on a fresh library, skipped without the fixtures or a device. */
 static void with_fixture(gconstpointer data)
 {
@@ -426,6 +502,8 @@ int main(int argc, char **argv)
                          (gconstpointer)test_similar_and_duplicates, with_fixture);
     g_test_add_data_func("/search/library/filters", (gconstpointer)test_filters, with_fixture);
     g_test_add_data_func("/search/library/albums", (gconstpointer)test_albums, with_fixture);
+    g_test_add_data_func("/search/library/smart-album", (gconstpointer)test_smart_album,
+                         with_fixture);
     g_test_add_data_func("/search/library/albums-persisted", (gconstpointer)test_albums_persisted,
                          with_fixture);
     return g_test_run();
