@@ -1,19 +1,33 @@
-/* cli-bench-model.c: `spyglass-cli bench model`: encoder throughput.
+/* cli-bench-model.c: `spyglass-cli bench model [--images DIR]`: encoder throughput.
  *
  * Images/s for batches of preprocessed images (decode excluded) and text
  * queries/s one query at a time (what a search box does), on the chosen
- * device, with --model's weights or random ones at ViT-B/32's geometry. */
+ * device, with --model's weights or random ones at ViT-B/32's geometry.
+ *
+ * With --images DIR the images/s are end to end over DIR's photos instead:
+ * decode (the library's decoder, at the smallest DCT scale that keeps the
+ * shorter side ≥ the model's input, as the indexer does), preprocess and
+ * encode, batch after batch on one thread, the way bench/compare times
+ * other tools. The first batch is a warm-up; then whole passes over the
+ * folder are timed. */
 #include "cli-model.h"
 
+#include "library/library-decoder.h"
+
 #include <stdio.h>
+#include <string.h>
 
 #define IMAGE_BATCH 16
 #define MIN_SECONDS 3.0
 
+/* End-to-end timings over a folder of photos. */
 typedef struct {
-    double image_seconds_per_batch;
-    double text_seconds_per_query;
-} ModelTimings;
+    const char *folder;
+    GPtrArray *paths; /* the folder's photos, sorted by name */
+    guint images;     /* images through the timed passes */
+    double seconds;   /* wall time of the timed passes */
+    double decode_seconds; /* of which decoding and preprocessing */
+} FolderTimings;
 
 static double now(void)
 {
@@ -45,6 +59,93 @@ static gboolean time_images(ClipSession *session, const ClipConfig *config, doub
     return TRUE;
 }
 
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The folder's photos (by extension, as the crawler chooses them), sorted by name. */
+static GPtrArray *list_photos(const char *folder, GError **error)
+{
+    g_autoptr(GDir) dir = g_dir_open(folder, 0, error);
+    if (dir == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL)
+        if (library_is_photo_name(name))
+            g_ptr_array_add(names, (gpointer)name);
+    g_ptr_array_sort(names, compare_names);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(paths, g_build_filename(folder, g_ptr_array_index(names, i), NULL));
+    if (paths->len == 0) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no photos in this folder",
+                    folder);
+        g_ptr_array_unref(paths);
+        return NULL;
+    }
+    return paths;
+}
+
+/* Decodes and preprocesses `count` photos from `first` into pixels (count × 3 × S × S). */
+static gboolean decode_batch(GPtrArray *paths, guint first, guint count,
+                             const ClipConfig *config, float *pixels, GError **error)
+{
+    size_t image_elements = (size_t)3 * config->image_size * config->image_size;
+    for (guint i = 0; i < count; i++) {
+        const char *path = g_ptr_array_index(paths, first + i);
+        g_autoptr(ClipRgbImage) image = library_decode_photo(path, config->image_size, NULL,
+                                                             error);
+        if (image == NULL)
+            return FALSE;
+        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
+                        pixels + i * image_elements);
+    }
+    return TRUE;
+}
+
+/* One pass over the folder, batch by batch; adds the decode time to *decode_seconds. */
+static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GPtrArray *paths,
+                              guint limit, float *pixels, float *features,
+                              double *decode_seconds, GError **error)
+{
+    for (guint first = 0; first < limit; first += IMAGE_BATCH) {
+        guint count = MIN(IMAGE_BATCH, limit - first);
+        double start = now();
+        if (!decode_batch(paths, first, count, config, pixels, error))
+            return FALSE;
+        *decode_seconds += now() - start;
+        if (!clip_session_encode_images(session, pixels, count, features, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean time_folder(ClipSession *session, const ClipConfig *config,
+                            FolderTimings *timings, GError **error)
+{
+    size_t image_elements = (size_t)3 * config->image_size * config->image_size;
+    g_autofree float *pixels = g_new(float, IMAGE_BATCH * image_elements);
+    g_autofree float *features = g_new(float, (size_t)IMAGE_BATCH * config->embed_dim);
+    guint n = timings->paths->len;
+
+    /* The first batch compiles the shaders and warms the caches. */
+    double warm_up_decode = 0.0;
+    if (!encode_folder(session, config, timings->paths, MIN(n, IMAGE_BATCH), pixels, features,
+                       &warm_up_decode, error))
+        return FALSE;
+    double start = now();
+    do {
+        if (!encode_folder(session, config, timings->paths, n, pixels, features,
+                           &timings->decode_seconds, error))
+            return FALSE;
+        timings->images += n;
+    } while (now() - start < MIN_SECONDS);
+    timings->seconds = now() - start;
+    return TRUE;
+}
+
 static gboolean time_text_queries(ClipSession *session, const ClipConfig *config,
                                   double *per_query, GError **error)
 {
@@ -71,19 +172,114 @@ static gboolean time_text_queries(ClipSession *session, const ClipConfig *config
     return TRUE;
 }
 
-int cli_bench_model(const CliOptions *options)
+static const char *precision_name(ClipEncoder *encoder)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(ClipModel) model = NULL;
-    if (options->model != NULL) {
-        model = clip_model_load(options->model, &error);
-        if (model == NULL)
-            return cli_fail("%s", error->message);
-    } else {
-        ClipConfig config;
-        clip_config_init_vit_b_32(&config);
-        model = clip_model_new_random(&config, 1);
+    switch (clip_encoder_get_precision(encoder)) {
+    case CLIP_PRECISION_F32:
+        return "f32";
+    case CLIP_PRECISION_F16:
+        return "f16";
+    default:
+        return "reduced"; /* a precision newer than this benchmark */
     }
+}
+
+/* `--images DIR` or `--images=DIR`; *folder stays NULL without it. */
+static int parse_arguments(int argc, char **argv, const char **folder)
+{
+    *folder = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
+            *folder = argv[++i];
+        else if (g_str_has_prefix(argv[i], "--images="))
+            *folder = argv[i] + strlen("--images=");
+        else if (strcmp(argv[i], "--images") == 0)
+            return cli_usage_error("--images needs a folder");
+        else
+            return cli_usage_error("bench model: unknown argument \"%s\" (--images DIR)",
+                                   argv[i]);
+    }
+    return CLI_EXIT_OK;
+}
+
+static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
+                       double images_per_second, double per_query, const FolderTimings *folder)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "device");
+    json_builder_add_string_value(b, gpu_device_name(device));
+    json_builder_set_member_name(b, "model");
+    json_builder_add_string_value(b, model->name);
+    json_builder_set_member_name(b, "weights");
+    json_builder_add_string_value(b, precision_name(encoder));
+    json_builder_set_member_name(b, "images_per_second");
+    json_builder_add_double_value(b, images_per_second);
+    if (folder->paths != NULL) {
+        json_builder_set_member_name(b, "images_folder");
+        json_builder_add_string_value(b, folder->folder);
+        json_builder_set_member_name(b, "images_in_folder");
+        json_builder_add_int_value(b, folder->paths->len);
+        json_builder_set_member_name(b, "images_timed");
+        json_builder_add_int_value(b, folder->images);
+        json_builder_set_member_name(b, "decode_ms_per_image");
+        json_builder_add_double_value(b, folder->decode_seconds * 1e3 / folder->images);
+        json_builder_set_member_name(b, "encode_ms_per_image");
+        json_builder_add_double_value(
+            b, (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
+    }
+    json_builder_set_member_name(b, "text_queries_per_second");
+    json_builder_add_double_value(b, 1.0 / per_query);
+    json_builder_set_member_name(b, "text_query_ms");
+    json_builder_add_double_value(b, per_query * 1e3);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    cli_print_json(root);
+}
+
+static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
+                       double images_per_second, double per_query, const FolderTimings *folder)
+{
+    printf("model %s (vision %u×%u, text %u×%u), %s weights, on %s\n", model->name,
+           model->config.vision.width, model->config.vision.layers, model->config.text.width,
+           model->config.text.layers, precision_name(encoder), gpu_device_name(device));
+    if (folder->paths != NULL) {
+        printf("  images:       %8.2f images/s (%u photos of %s, decode + preprocess + encode, "
+               "batches of %d)\n",
+               images_per_second, folder->paths->len, folder->folder, IMAGE_BATCH);
+        printf("                %8.1f ms/image decode + preprocess, %.1f ms/image encode\n",
+               folder->decode_seconds * 1e3 / folder->images,
+               (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
+    } else {
+        printf("  images:       %8.2f images/s (batches of %d, decode excluded)\n",
+               images_per_second, IMAGE_BATCH);
+    }
+    printf("  text queries: %8.2f queries/s (%.1f ms each, one at a time)\n", 1.0 / per_query,
+           per_query * 1e3);
+}
+
+static ClipModel *bench_model(const CliOptions *options, GError **error)
+{
+    if (options->model != NULL)
+        return clip_model_load(options->model, error);
+    ClipConfig config;
+    clip_config_init_vit_b_32(&config);
+    return clip_model_new_random(&config, 1);
+}
+
+int cli_bench_model(const CliOptions *options, int argc, char **argv)
+{
+    FolderTimings folder = {0};
+    int status = parse_arguments(argc, argv, &folder.folder);
+    if (status != CLI_EXIT_OK)
+        return status;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths = NULL;
+    if (folder.folder != NULL && (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
+        return cli_fail("%s", error->message);
+    g_autoptr(ClipModel) model = bench_model(options, &error);
+    if (model == NULL)
+        return cli_fail("%s", error->message);
     g_autoptr(GpuDevice) device = gpu_device_open(options->device, &error);
     if (device == NULL)
         return cli_fail("%s", error->message);
@@ -95,40 +291,23 @@ int cli_bench_model(const CliOptions *options)
         return cli_fail("%s", error->message);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
 
-    double per_batch, per_query;
-    if (!time_images(session, &model->config, &per_batch, &error) ||
-        !time_text_queries(session, &model->config, &per_query, &error))
+    double images_per_second, per_query;
+    if (folder.paths != NULL) {
+        if (!time_folder(session, &model->config, &folder, &error))
+            return cli_fail("bench model: %s", error->message);
+        images_per_second = folder.images / folder.seconds;
+    } else {
+        double per_batch;
+        if (!time_images(session, &model->config, &per_batch, &error))
+            return cli_fail("bench model: %s", error->message);
+        images_per_second = IMAGE_BATCH / per_batch;
+    }
+    if (!time_text_queries(session, &model->config, &per_query, &error))
         return cli_fail("bench model: %s", error->message);
 
-    const char *precision_name =
-        clip_encoder_get_precision(encoder) == CLIP_PRECISION_F16 ? "f16" : "f32";
-    double images_per_second = IMAGE_BATCH / per_batch;
-    if (options->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "device");
-        json_builder_add_string_value(b, gpu_device_name(device));
-        json_builder_set_member_name(b, "model");
-        json_builder_add_string_value(b, model->name);
-        json_builder_set_member_name(b, "weights");
-        json_builder_add_string_value(b, precision_name);
-        json_builder_set_member_name(b, "images_per_second");
-        json_builder_add_double_value(b, images_per_second);
-        json_builder_set_member_name(b, "text_queries_per_second");
-        json_builder_add_double_value(b, 1.0 / per_query);
-        json_builder_set_member_name(b, "text_query_ms");
-        json_builder_add_double_value(b, per_query * 1e3);
-        json_builder_end_object(b);
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        cli_print_json(root);
-    } else {
-        printf("model %s (vision %u×%u, text %u×%u), %s weights, on %s\n", model->name,
-               model->config.vision.width, model->config.vision.layers, model->config.text.width,
-               model->config.text.layers, precision_name, gpu_device_name(device));
-        printf("  images:       %8.2f images/s (batches of %d, decode excluded)\n",
-               images_per_second, IMAGE_BATCH);
-        printf("  text queries: %8.2f queries/s (%.1f ms each, one at a time)\n", 1.0 / per_query,
-               per_query * 1e3);
-    }
+    if (options->json)
+        print_json(encoder, device, model, images_per_second, per_query, &folder);
+    else
+        print_text(encoder, device, model, images_per_second, per_query, &folder);
     return CLI_EXIT_OK;
 }

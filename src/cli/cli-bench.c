@@ -6,7 +6,8 @@
  *                  F32 and F16 weights, median of 10 runs after warm-up;
  *                  SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
  *                  Vulkan kernel chosen for the device (docs/performance.md).
- *   bench model    encoder images/s and text queries/s (cli-bench-model.c)
+ *   bench model    encoder images/s and text queries/s (cli-bench-model.c);
+ *                  --images DIR: end to end over DIR's photos (decode included)
  *   bench search   top-k latency and memory of the embedding index (cli-bench-search.c)
  *   bench index    indexing photos/s on 12-megapixel JPEGs (cli-bench-index.c) */
 #include "cli.h"
@@ -142,12 +143,12 @@ static int bench_matmul(const CliOptions *options)
 
 int cli_bench(const CliOptions *options, int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "model") == 0) /* the one benchmark with arguments */
+        return cli_bench_model(options, argc - 1, argv + 1);
     if (argc != 2)
         return cli_usage_error("bench needs one of: matmul, model, index, search");
     if (strcmp(argv[1], "matmul") == 0)
         return bench_matmul(options);
-    if (strcmp(argv[1], "model") == 0)
-        return cli_bench_model(options);
     if (strcmp(argv[1], "search") == 0)
         return cli_bench_search(options);
     if (strcmp(argv[1], "index") == 0)

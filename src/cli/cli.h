@@ -25,7 +25,7 @@ typedef int (*CliCommand)(const CliOptions *options, int argc, char **argv);
 
 int cli_devices(const CliOptions *options, int argc, char **argv);
 int cli_bench(const CliOptions *options, int argc, char **argv);
-int cli_bench_model(const CliOptions *options);
+int cli_bench_model(const CliOptions *options, int argc, char **argv);
 int cli_bench_search(const CliOptions *options);
 int cli_search(const CliOptions *options, int argc, char **argv);
 int cli_similar(const CliOptions *options, int argc, char **argv);
