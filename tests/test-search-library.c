@@ -484,6 +484,128 @@ static void test_smart_album(Fixture *f)
     g_assert_true(has_member(later, search_library_find(f->library, to)));
 }
 
+/* A second model: tiny-f16, on the fixture's device. */
+typedef struct {
+    ClipModel *model;
+    ClipTokenizer *tokenizer;
+    ClipEncoder *encoder;
+    ClipSession *session;
+} OtherModel;
+
+static gboolean other_model_open(Fixture *f, OtherModel *other)
+{
+    g_autofree char *dir = test_fixture_path("tiny-f16/hf");
+    if (dir == NULL)
+        return FALSE;
+    g_autoptr(GError) error = NULL;
+    other->model = clip_model_load(dir, &error);
+    g_assert_no_error(error);
+    other->tokenizer = clip_tokenizer_new_from_dir(dir, &error);
+    g_assert_no_error(error);
+    other->encoder = clip_encoder_new(f->device, other->model, CLIP_PRECISION_F32, &error);
+    g_assert_no_error(error);
+    other->session = clip_session_new(other->encoder);
+    return TRUE;
+}
+
+static void other_model_close(OtherModel *other)
+{
+    clip_session_free(other->session);
+    clip_encoder_free(other->encoder);
+    clip_tokenizer_free(other->tokenizer);
+    clip_model_free(other->model);
+}
+
+/* What a searcher sees, through its own connection, as the app's search
+ * would while the indexer re-embeds: the searchable model, how many photos
+ * it finds, and whether the scores are that model's stored cosines. */
+static void search_as_reader(Fixture *f, const char *expect_model, uint32_t expect_photos,
+                             const SearchTextEncoder *text)
+{
+    g_autofree char *db = g_build_filename(f->dir, "library.db", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) reader = library_store_open(db, &error);
+    g_assert_no_error(error);
+    g_autoptr(LibraryModelRecord) record = library_store_get_searchable_model(reader, &error);
+    g_assert_nonnull(record);
+    g_assert_cmpstr(record->id, ==, expect_model);
+    g_autoptr(SearchLibrary) library = search_library_load(reader, record->id, record->dim, &error);
+    g_assert_no_error(error);
+    SearchIndex *index = search_library_get_index(library);
+    g_assert_cmpuint(search_index_size(index), ==, expect_photos);
+    float query[64];
+    const char *texts[] = {"a red circle"};
+    g_assert_true(search_encode_texts(text, texts, 1, query, &error));
+    SearchRequest request = {.query = query, .limit = 100};
+    g_autoptr(SearchResults) results = search_index_search(index, &request);
+    g_assert_cmpuint(results->n_hits, ==, expect_photos);
+    for (uint32_t i = 0; i < results->n_hits; i++) {
+        g_autofree float *vector = NULL;
+        guint dim = 0;
+        g_assert_true(library_store_get_embedding(reader, results->hits[i].id, expect_model,
+                                                  &vector, &dim, &error));
+        g_assert_nonnull(vector);
+        double dot = 0;
+        for (guint d = 0; d < dim; d++)
+            dot += (double)vector[d] * query[d];
+        g_assert_cmpfloat_with_epsilon(results->hits[i].score, dot, 1e-4);
+    }
+}
+
+typedef struct {
+    Fixture *f;
+    guint partial_checks;
+} SwitchWatch;
+
+/* After each commit of the new model's embeddings: while it is partial,
+ * search still answers from the old model's complete set. */
+static void check_during_switch(const LibraryIndexProgress *progress, gpointer user_data)
+{
+    SwitchWatch *watch = user_data;
+    if (progress->done >= progress->total)
+        return;
+    search_as_reader(watch->f, watch->f->model->id, 14, &watch->f->text);
+    watch->partial_checks++;
+}
+
+/* Switching the library from tiny-f32 to tiny-f16 re-embeds every photo;
+ * search keeps the old model until the new one is complete, then uses the
+ * new one, and the old embeddings are dropped. */
+static void test_model_switch(Fixture *f)
+{
+    OtherModel other = {0};
+    if (!other_model_open(f, &other)) {
+        g_test_skip("no tiny-f16 fixture");
+        return;
+    }
+    g_assert_cmpstr(other.model->id, !=, f->model->id);
+    SwitchWatch watch = {f, 0};
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    params.batch_size = 2;
+    params.commit_size = 2;
+    params.progress = check_during_switch;
+    params.progress_data = &watch;
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(library_index_folders(f->store, other.model, other.session, NULL, &params,
+                                        &result, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(result.embedded, ==, 14);
+    g_assert_cmpuint(result.dropped_embeddings, ==, 14);
+    library_index_result_clear(&result);
+    g_assert_cmpuint(watch.partial_checks, >=, 3);
+
+    SearchTextEncoder text = {other.tokenizer, other.session, &other.model->config};
+    search_as_reader(f, other.model->id, 14, &text);
+    g_autofree float *vector = NULL;
+    guint dim = 0;
+    g_assert_true(library_store_get_embedding(f->store, 1, f->model->id, &vector, &dim, &error));
+    g_assert_null(vector);
+    other_model_close(&other);
+}
+
 /* Each test on a fresh library, skipped without the fixtures or a device. */
 static void with_fixture(gconstpointer data)
 {
@@ -502,6 +624,8 @@ int main(int argc, char **argv)
                          (gconstpointer)test_similar_and_duplicates, with_fixture);
     g_test_add_data_func("/search/library/filters", (gconstpointer)test_filters, with_fixture);
     g_test_add_data_func("/search/library/albums", (gconstpointer)test_albums, with_fixture);
+    g_test_add_data_func("/search/library/model-switch", (gconstpointer)test_model_switch,
+                         with_fixture);
     g_test_add_data_func("/search/library/smart-album", (gconstpointer)test_smart_album,
                          with_fixture);
     g_test_add_data_func("/search/library/albums-persisted", (gconstpointer)test_albums_persisted,
