@@ -3,6 +3,7 @@
 
 #include "clip/clip-model.h"
 #include "library/library-models.h"
+#include "library/library-store.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -203,6 +204,7 @@ static void write_catalogue(const char *tmp)
     add_entry(json, "tiny-missing", "missing", NULL, TRUE);
     add_entry(json, "tiny-threads", "tiny-f16", NULL, FALSE);
     add_entry(json, "tiny-processes", "tiny-f32", NULL, FALSE);
+    add_entry(json, "tiny-in-use", "tiny-f32", NULL, FALSE);
     g_string_append(json, "]}");
     catalogue_path = g_build_filename(tmp, "models.json", NULL);
     g_assert_true(g_file_set_contents(catalogue_path, json->str, -1, NULL));
@@ -498,11 +500,78 @@ static void test_cli(void)
     g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
 }
 
+/* spyglass-cli's exit status and stderr. */
+static char *run_cli_stderr(const char *const *args, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process = spawn_cli(args, &error);
+    g_assert_no_error(error);
+    char *err = NULL;
+    g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, NULL));
+    *status = g_subprocess_get_exit_status(process);
+    return err;
+}
+
+/* A library whose model is removed while in use falls back to the best
+ * installed model, with a notice (API flag and one CLI line). */
+static void test_removed_model_fallback(void)
+{
+    if (!setup())
+        return;
+    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *other = install(catalogue, "tiny-f16", &error);
+    g_autofree char *in_use = install(catalogue, "tiny-in-use", &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipModel) model = clip_model_load(in_use, &error);
+    g_assert_no_error(error);
+    g_autofree char *db = g_build_filename(g_get_user_data_dir(), "fallback.db", NULL);
+    g_autoptr(LibraryStore) store = library_store_open(db, &error);
+    g_assert_no_error(error);
+    LibraryModelRecord record = {model->id, "tiny-in-use", in_use, model->config.embed_dim};
+    g_assert_true(library_store_set_current_model(store, &record, &error));
+    g_assert_no_error(error);
+
+    LibraryModelResolution resolution;
+    g_autofree char *kept = library_resolve_model_dir_full(NULL, db, &resolution, &error);
+    g_assert_cmpstr(kept, ==, in_use);
+    g_assert_false(resolution.fallback);
+    g_assert_null(resolution.notice);
+
+    g_assert_true(library_model_remove("tiny-in-use", &error));
+    g_autofree char *chosen = library_resolve_model_dir_full(NULL, db, &resolution, &error);
+    g_assert_no_error(error);
+    g_autofree char *best = library_model_best_installed_dir(catalogue);
+    g_assert_nonnull(best);
+    g_assert_cmpstr(chosen, ==, best);
+    g_assert_true(resolution.fallback);
+    g_assert_cmpstr(resolution.missing_model, ==, "tiny-in-use");
+    g_assert_nonnull(strstr(resolution.notice, "tiny-in-use is no longer installed"));
+    library_model_resolution_clear(&resolution);
+
+    if (cli_path == NULL)
+        return;
+    int status = -1;
+    const char *const status_args[] = {cli_path, "--db", db, "--device", "reference", "status",
+                                       NULL};
+    g_autofree char *err = run_cli_stderr(status_args, &status);
+    g_assert_cmpint(status, ==, 0);
+    g_autofree char *basename = g_path_get_basename(best);
+    g_autofree char *expected = g_strdup_printf(
+        "spyglass-cli: the library's model tiny-in-use is no longer installed: using %s instead; "
+        "photos are re-embedded with it when the library is indexed\n",
+        basename);
+    g_assert_cmpstr(err, ==, expected);
+}
+
 int main(int argc, char **argv)
 {
     /* Before anything asks GLib for the user data folder (it caches it). */
     g_autofree char *tmp = g_dir_make_tmp("spyglass-models-XXXXXX", NULL);
     g_setenv("XDG_DATA_HOME", tmp, TRUE);
+    /* What library_resolve_model_dir_full reads: the catalogue setup() writes. */
+    g_autofree char *catalogue = g_build_filename(tmp, "models.json", NULL);
+    g_setenv("SPYGLASS_MODEL_CATALOGUE", catalogue, TRUE);
     g_test_init(&argc, &argv, NULL);
     cli_path = argc > 1 ? argv[1] : NULL;
 
@@ -516,6 +585,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/models/remove", test_remove);
     g_test_add_func("/library/models/concurrent-threads", test_concurrent_threads);
     g_test_add_func("/library/models/cli", test_cli);
+    g_test_add_func("/library/models/removed-model-fallback", test_removed_model_fallback);
     int status = g_test_run();
 
     const char *rm[] = {"rm", "-rf", tmp, NULL};

@@ -20,11 +20,17 @@ void cli_model_close(CliModel *cli_model)
     g_free(cli_model);
 }
 
-/* The model the library last indexed with, when its folder is still there. */
+/* The model the library last indexed with, when its folder is still there;
+ * when it was removed, one line on stderr says which model replaces it. */
 char *cli_resolve_model_dir(const CliOptions *options, GError **error)
 {
     g_autofree char *db_path = cli_library_path(options);
-    return library_resolve_model_dir(options->model, db_path, error);
+    LibraryModelResolution resolution;
+    char *dir = library_resolve_model_dir_full(options->model, db_path, &resolution, error);
+    if (resolution.fallback && options->verbosity >= 0)
+        fprintf(stderr, "spyglass-cli: %s\n", resolution.notice);
+    library_model_resolution_clear(&resolution);
+    return dir;
 }
 
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error)

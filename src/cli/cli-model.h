@@ -22,8 +22,9 @@ typedef struct {
 
 /* The model folder, the one place that decides it: --model, else
  * $SPYGLASS_MODEL, else the model the library last indexed with (when its
- * folder still exists), else the bundled demo model (models/demo in the
- * installed data folder) when installed. */
+ * folder still exists), else the best installed model, else the bundled
+ * demo model (library_resolve_model_dir_full). When the library's model was
+ * removed, one line on stderr names the replacement. */
 char *cli_resolve_model_dir(const CliOptions *options, GError **error);
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error);
 void cli_model_close(CliModel *cli_model);

@@ -27,6 +27,11 @@ void cli_search_close(CliSearch *search)
     g_free(search);
 }
 
+static gboolean model_folder_exists(const LibraryModelRecord *record)
+{
+    return record->dir != NULL && g_file_test(record->dir, G_FILE_TEST_IS_DIR);
+}
+
 /* The model the library's embeddings are of: its own folder unless --model
  * names one, which must then be the same model. */
 static CliModel *open_library_model(const CliOptions *options, const LibraryModelRecord *record,
@@ -40,6 +45,15 @@ static CliModel *open_library_model(const CliOptions *options, const LibraryMode
         cli_model_open(&with_model, CLI_MODEL_TOKENIZER | CLI_MODEL_ENCODER, error);
     if (model == NULL)
         return NULL;
+    if ((strcmp(model->model->id, record->id) != 0 ||
+         model->model->config.embed_dim != record->dim) &&
+        options->model == NULL && !model_folder_exists(record)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "the library's photos are embedded with model %s, which is no longer "
+                    "installed: run spyglass-cli index to re-embed them with %s",
+                    record->name, model->model->name);
+        return NULL;
+    }
     if (strcmp(model->model->id, record->id) != 0 ||
         model->model->config.embed_dim != record->dim) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -71,6 +85,22 @@ CliSearch *cli_search_open(const CliOptions *options, GError **error)
                         "%s: the library has no embeddings yet (spyglass-cli index)", path);
         g_propagate_error(error, local);
         return NULL;
+    }
+    /* The searchable model was removed while a switch to another was under
+     * way: the photos already re-embedded with the new one are searchable. */
+    if (options->model == NULL && !model_folder_exists(record)) {
+        g_autoptr(LibraryModelRecord) current =
+            library_store_get_current_model(search->store, NULL);
+        if (current != NULL && strcmp(current->id, record->id) != 0 &&
+            model_folder_exists(current)) {
+            if (options->verbosity >= 0)
+                fprintf(stderr,
+                        "spyglass-cli: model %s was removed: searching only the photos already "
+                        "re-embedded with %s (spyglass-cli index does the rest)\n",
+                        record->name, current->name);
+            library_model_record_free(record);
+            record = g_steal_pointer(&current);
+        }
     }
     if ((search->model = open_library_model(options, record, error)) == NULL)
         return NULL;

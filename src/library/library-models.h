@@ -106,4 +106,20 @@ char *library_demo_model_dir(void);
  * model (db_path may be NULL), the best installed model, the bundled demo. */
 char *library_resolve_model_dir(const char *requested, const char *db_path, GError **error);
 
+/* What resolution found about the library's own model. */
+typedef struct {
+    /* The library's model folder is gone (the model was removed while in
+     * use): the best installed model, or the demo, was chosen instead. */
+    gboolean fallback;
+    char *missing_model; /* the removed model's name, when fallback */
+    char *notice;        /* one line for the user, when fallback; else NULL */
+} LibraryModelResolution;
+
+/* library_resolve_model_dir, telling the caller (the app shows notice, the
+ * CLI prints it on stderr) when the library's model had to be replaced.
+ * resolution may be NULL; clear it with library_model_resolution_clear. */
+char *library_resolve_model_dir_full(const char *requested, const char *db_path,
+                                     LibraryModelResolution *resolution, GError **error);
+void library_model_resolution_clear(LibraryModelResolution *resolution);
+
 G_END_DECLS
