@@ -27,7 +27,7 @@ GpuDevice *test_open_vulkan(void)
 {
     g_autoptr(GError) error = NULL;
     const char *spec = g_getenv("SPYGLASS_TEST_VULKAN_DEVICE");
-    GpuDevice *device = gpu_device_open(spec != NULL ? spec : "auto", &error);
+    GpuDevice *device = gpu_device_open(spec != NULL ? spec : "vulkan", &error);
     if (device == NULL) {
         if (g_getenv("SPYGLASS_REQUIRE_VULKAN") != NULL)
             g_error("no Vulkan device, and SPYGLASS_REQUIRE_VULKAN is set: %s", error->message);

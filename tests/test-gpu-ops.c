@@ -1,11 +1,16 @@
-/* test-gpu-ops.c: every op on Vulkan against the scalar reference, on odd
- * shapes, rows of length 1, and tensors over the 128 MiB binding limit.
- * Matmul runs under each of its kernels (SPYGLASS_MATMUL_KERNEL). */
+/* test-gpu-ops.c: every op on Vulkan and on the `cpu` device against the
+ * scalar reference, on odd shapes, rows of length 1, and tensors over the
+ * 128 MiB binding limit. Matmul runs under each Vulkan kernel
+ * (SPYGLASS_MATMUL_KERNEL); the cpu device's ops run with the kernels this
+ * CPU picks and with the plain C ones (SPYGLASS_CPU_ISA=generic). */
 #include "test-common.h"
 
 #include <math.h>
 #include <string.h>
 
+/* The device under test (the pairs' .vk side): Vulkan by default, swapped
+ * for the cpu device by run_on_cpu(). */
+static GpuDevice *tested;
 static GpuDevice *vulkan;
 static GpuDevice *reference;
 
@@ -26,7 +31,7 @@ static float random_uniform(void)
 static Pair pair_new(GpuDtype dtype, size_t n, const void *data)
 {
     g_autoptr(GError) error = NULL;
-    Pair pair = {gpu_tensor_new(vulkan, dtype, n, &error), NULL, n};
+    Pair pair = {gpu_tensor_new(tested, dtype, n, &error), NULL, n};
     g_assert_no_error(error);
     pair.ref = gpu_tensor_new(reference, dtype, n, &error);
     g_assert_no_error(error);
@@ -79,7 +84,7 @@ static void check(GpuGraph *gvk, GpuGraph *gref, Pair *out, double bound, const 
     g_test_message("%s: relative error %.3g (bound %.3g)", what, err, bound);
     if (!(err <= bound))
         g_error("%s: relative error %.3g exceeds %.3g", what, err, bound);
-    test_assert_no_validation_messages(vulkan);
+    test_assert_no_validation_messages(tested);
 }
 
 typedef struct {
@@ -88,12 +93,12 @@ typedef struct {
 
 static gboolean graphs_new(Graphs *g)
 {
-    if (vulkan == NULL) {
+    if (tested == NULL) {
         g_test_skip("no Vulkan device");
         return FALSE;
     }
     g_autoptr(GError) error = NULL;
-    g->vk = gpu_graph_new(vulkan, &error);
+    g->vk = gpu_graph_new(tested, &error);
     g_assert_no_error(error);
     g->ref = gpu_graph_new(reference, &error);
     g_assert_no_error(error);
@@ -188,22 +193,22 @@ static void test_matmul_over_binding_limit(void)
  * which the file's other helpers use in place of the default device. */
 static void run_with_matmul_kernel(const char *kernel, GTestFunc test)
 {
-    if (vulkan == NULL) {
+    if (tested == NULL) {
         g_test_skip("no Vulkan device");
         return;
     }
-    GpuDevice *default_device = vulkan;
+    GpuDevice *default_device = tested;
     g_autofree char *saved = g_strdup(g_getenv("SPYGLASS_MATMUL_KERNEL"));
     g_setenv("SPYGLASS_MATMUL_KERNEL", kernel, TRUE);
-    vulkan = test_open_vulkan();
+    tested = test_open_vulkan();
     if (saved != NULL)
         g_setenv("SPYGLASS_MATMUL_KERNEL", saved, TRUE);
     else
         g_unsetenv("SPYGLASS_MATMUL_KERNEL");
-    g_assert_nonnull(vulkan);
+    g_assert_nonnull(tested);
     test();
-    gpu_device_free(vulkan);
-    vulkan = default_device;
+    gpu_device_free(tested);
+    tested = default_device;
 }
 
 static void test_matmul_generic_shapes(void)
@@ -565,11 +570,79 @@ static void test_f16_conversion(void)
     }
 }
 
+/* ---- the cpu device ---- */
+
+typedef struct {
+    const char *isa; /* SPYGLASS_CPU_ISA, or NULL for the CPU's best */
+    GTestFunc test;
+} CpuCase;
+
+static void run_on_cpu(gconstpointer data)
+{
+    const CpuCase *c = data;
+    g_autofree char *saved = g_strdup(g_getenv("SPYGLASS_CPU_ISA"));
+    if (c->isa != NULL)
+        g_setenv("SPYGLASS_CPU_ISA", c->isa, TRUE);
+    g_autoptr(GError) error = NULL;
+    GpuDevice *cpu = gpu_device_open("cpu", &error);
+    g_assert_no_error(error);
+    if (saved != NULL)
+        g_setenv("SPYGLASS_CPU_ISA", saved, TRUE);
+    else
+        g_unsetenv("SPYGLASS_CPU_ISA");
+    g_test_message("cpu device: %s", gpu_device_name(cpu));
+    g_assert_cmpint(gpu_device_type(cpu), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
+    if (c->isa != NULL)
+        g_assert_nonnull(strstr(gpu_device_name(cpu), c->isa));
+
+    tested = cpu;
+    c->test();
+    tested = vulkan;
+    gpu_device_free(cpu);
+}
+
+static void add_cpu_tests(void)
+{
+    static const struct {
+        const char *path;
+        GTestFunc test;
+        gboolean large; /* skipped with the plain C kernels: same code, other sizes */
+    } tests[] = {
+        {"matmul/shapes", test_matmul_shapes, FALSE},
+        {"matmul/large", test_matmul_over_binding_limit, TRUE},
+        {"layernorm/shapes", test_layernorm, FALSE},
+        {"layernorm/large", test_layernorm_over_binding_limit, TRUE},
+        {"attention", test_attention, FALSE},
+        {"activation", test_activations, FALSE},
+        {"add/shapes", test_add, FALSE},
+        {"add/large", test_add_over_binding_limit, TRUE},
+        {"embed-tokens/shapes", test_embed_tokens, FALSE},
+        {"embed-tokens/large", test_embed_tokens_over_binding_limit, TRUE},
+        {"im2col", test_im2col, FALSE},
+        {"class-embed", test_class_embed, FALSE},
+        {"gather-rows", test_gather_rows, FALSE},
+        {"l2-normalize", test_l2_normalize, FALSE},
+        {"chained-graph", test_chained_graph, FALSE},
+        {"bad-shapes-are-errors", test_bad_shapes_are_errors, FALSE},
+    };
+    static CpuCase cases[2][G_N_ELEMENTS(tests)];
+    for (size_t i = 0; i < G_N_ELEMENTS(tests); i++) {
+        cases[0][i] = (CpuCase){NULL, tests[i].test};
+        g_autofree char *path = g_strdup_printf("/gpu/cpu/%s", tests[i].path);
+        g_test_add_data_func(path, &cases[0][i], run_on_cpu);
+        if (tests[i].large)
+            continue;
+        cases[1][i] = (CpuCase){"generic", tests[i].test};
+        g_autofree char *generic_path = g_strdup_printf("/gpu/cpu-generic/%s", tests[i].path);
+        g_test_add_data_func(generic_path, &cases[1][i], run_on_cpu);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     reference = gpu_device_open("reference", NULL);
-    vulkan = test_open_vulkan();
+    tested = vulkan = test_open_vulkan();
     if (vulkan != NULL) {
         g_test_message("Vulkan device: %s", gpu_device_name(vulkan));
         if (g_getenv("SPYGLASS_REQUIRE_VULKAN") != NULL && !gpu_device_is_validated(vulkan))
@@ -599,6 +672,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gpu/l2-normalize", test_l2_normalize);
     g_test_add_func("/gpu/chained-graph", test_chained_graph);
     g_test_add_func("/gpu/bad-shapes-are-errors", test_bad_shapes_are_errors);
+    add_cpu_tests();
 
     int status = g_test_run();
     gpu_device_free(vulkan);

@@ -1,4 +1,5 @@
 /* gpu-device.c: device listing and choice, tensors and graphs over the backends. */
+#include "gpu-cpu.h"
 #include "gpu-private.h"
 
 #include <stdlib.h>
@@ -19,6 +20,8 @@ const char *gpu_device_type_to_string(GpuDeviceType type)
         return "cpu";
     case GPU_DEVICE_TYPE_REFERENCE:
         return "reference";
+    case GPU_DEVICE_TYPE_NATIVE_CPU:
+        return "native";
     case GPU_DEVICE_TYPE_OTHER:
     default:
         return "other";
@@ -38,7 +41,7 @@ void gpu_device_info_free(GpuDeviceInfo *info)
     g_free(info);
 }
 
-/* auto's preference: a real GPU first, lavapipe last. */
+/* The best Vulkan device: a real GPU first, lavapipe last. */
 static int device_type_rank(GpuDeviceType type)
 {
     switch (type) {
@@ -55,7 +58,12 @@ static int device_type_rank(GpuDeviceType type)
     }
 }
 
-static GpuDeviceInfo *pick_auto(GPtrArray *vulkan_devices)
+static gboolean is_real_gpu(const GpuDeviceInfo *info)
+{
+    return device_type_rank(info->type) <= 2;
+}
+
+static GpuDeviceInfo *best_vulkan(GPtrArray *vulkan_devices)
 {
     GpuDeviceInfo *best = NULL;
     for (guint i = 0; i < vulkan_devices->len; i++) {
@@ -66,21 +74,32 @@ static GpuDeviceInfo *pick_auto(GPtrArray *vulkan_devices)
     return best;
 }
 
+static GpuDeviceInfo *native_info_new(const char *name, GpuDeviceType type)
+{
+    GpuDeviceInfo *info = g_new0(GpuDeviceInfo, 1);
+    info->index = -1;
+    info->name = g_strdup(name);
+    info->type = type;
+    info->fp16 = TRUE;
+    return info;
+}
+
 GPtrArray *gpu_device_list(GError **error)
 {
-    GPtrArray *devices = gpu_vulkan_list(error);
+    /* No Vulkan is no error: `cpu` and `reference` still run. */
+    GPtrArray *devices = gpu_vulkan_list(NULL);
     if (devices == NULL)
-        return NULL;
-    GpuDeviceInfo *best = pick_auto(devices);
-    if (best != NULL)
-        best->selected = TRUE;
+        devices = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_device_info_free);
+    GpuDeviceInfo *best = best_vulkan(devices);
 
-    GpuDeviceInfo *reference = g_new0(GpuDeviceInfo, 1);
-    reference->index = -1;
-    reference->name = g_strdup("reference");
-    reference->type = GPU_DEVICE_TYPE_REFERENCE;
-    reference->fp16 = TRUE;
-    g_ptr_array_add(devices, reference);
+    g_autofree char *cpu_name = gpu_cpu_device_name();
+    GpuDeviceInfo *cpu = native_info_new(cpu_name, GPU_DEVICE_TYPE_NATIVE_CPU);
+    g_ptr_array_add(devices, cpu);
+    g_ptr_array_add(devices, native_info_new("reference", GPU_DEVICE_TYPE_REFERENCE));
+    if (best != NULL && is_real_gpu(best))
+        best->selected = TRUE;
+    else
+        cpu->selected = TRUE;
     return devices;
 }
 
@@ -94,7 +113,8 @@ static gboolean parse_index(const char *spec, int *index)
     return TRUE;
 }
 
-/* Resolves an "auto", index or name-substring spec to a Vulkan device index. */
+/* Resolves a "vulkan", "lavapipe", index or name-substring spec to a Vulkan
+ * device index. */
 static int resolve_vulkan_spec(const char *spec, GError **error)
 {
     g_autoptr(GPtrArray) devices = gpu_vulkan_list(error);
@@ -103,12 +123,23 @@ static int resolve_vulkan_spec(const char *spec, GError **error)
     if (devices->len == 0) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_NO_VULKAN,
                     "no Vulkan device found (install mesa-vulkan-drivers for the CPU driver, "
-                    "or use --device reference)");
+                    "or use --device cpu)");
         return -1;
     }
 
-    if (g_ascii_strcasecmp(spec, "auto") == 0)
-        return pick_auto(devices)->index;
+    if (g_ascii_strcasecmp(spec, "vulkan") == 0)
+        return best_vulkan(devices)->index;
+
+    if (g_ascii_strcasecmp(spec, "lavapipe") == 0) {
+        for (guint i = 0; i < devices->len; i++) {
+            GpuDeviceInfo *info = g_ptr_array_index(devices, i);
+            if (info->type == GPU_DEVICE_TYPE_CPU)
+                return info->index;
+        }
+        g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE,
+                    "no Vulkan driver running on the CPU (lavapipe) found");
+        return -1;
+    }
 
     int index;
     if (parse_index(spec, &index)) {
@@ -129,8 +160,21 @@ static int resolve_vulkan_spec(const char *spec, GError **error)
         if (strstr(name, needle) != NULL)
             return info->index;
     }
-    g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE, "no Vulkan device matches \"%s\"", spec);
+    g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE,
+                "no device matches \"%s\" (auto, cpu, reference, vulkan, lavapipe, a Vulkan "
+                "device's index or part of its name)",
+                spec);
     return -1;
+}
+
+/* auto: a real GPU's Vulkan index, or -1 for `cpu`. */
+static int resolve_auto(void)
+{
+    g_autoptr(GPtrArray) devices = gpu_vulkan_list(NULL);
+    if (devices == NULL)
+        return -1;
+    GpuDeviceInfo *best = best_vulkan(devices);
+    return best != NULL && is_real_gpu(best) ? best->index : -1;
 }
 
 GpuDevice *gpu_device_open(const char *spec, GError **error)
@@ -142,8 +186,17 @@ GpuDevice *gpu_device_open(const char *spec, GError **error)
 
     if (g_ascii_strcasecmp(spec, "reference") == 0)
         return gpu_reference_device_new();
+    if (g_ascii_strcasecmp(spec, "cpu") == 0)
+        return gpu_cpu_device_new();
 
-    int index = resolve_vulkan_spec(spec, error);
+    int index;
+    if (g_ascii_strcasecmp(spec, "auto") == 0) {
+        index = resolve_auto();
+        if (index < 0)
+            return gpu_cpu_device_new();
+    } else {
+        index = resolve_vulkan_spec(spec, error);
+    }
     if (index < 0)
         return NULL;
     return gpu_vulkan_device_new(index, error);

@@ -62,6 +62,7 @@ struct _GpuGraph {
 void gpu_graph_fail(GpuGraph *graph, GError *error);
 
 GpuDevice *gpu_reference_device_new(void);
+GpuDevice *gpu_cpu_device_new(void);
 
 /* Vulkan: lists physical devices, or opens one by index. */
 GPtrArray *gpu_vulkan_list(GError **error);

@@ -1,7 +1,9 @@
 /* gpu.h: the compute core's public interface: devices, tensors and the op set.
  *
- * One interface, several devices: Vulkan (any GPU, or lavapipe on the CPU) and
- * `reference`, the scalar C implementation every op is tested against.
+ * One interface, several devices: Vulkan (any GPU, or lavapipe on the CPU),
+ * `cpu` (native code for the host's cores: OpenBLAS and vectorised kernels,
+ * src/gpu/gpu-cpu.c) and `reference`, the scalar C implementation every op is
+ * tested against.
  *
  * Ops are recorded into a GpuGraph and run together with gpu_graph_run(): on
  * Vulkan a graph is one command buffer with the barriers it needs, one submit.
@@ -50,10 +52,11 @@ typedef enum {
     GPU_DEVICE_TYPE_CPU,   /* a Vulkan driver that runs on the CPU (lavapipe) */
     GPU_DEVICE_TYPE_OTHER,
     GPU_DEVICE_TYPE_REFERENCE,
+    GPU_DEVICE_TYPE_NATIVE_CPU, /* the `cpu` device: native code, no Vulkan */
 } GpuDeviceType;
 
 typedef struct {
-    int index; /* Vulkan physical device index; -1 for the reference device */
+    int index; /* Vulkan physical device index; -1 for `cpu` and `reference` */
     char *name;
     GpuDeviceType type;
     gboolean fp16;
@@ -67,14 +70,16 @@ typedef struct _GpuGraph GpuGraph;
 const char *gpu_device_type_to_string(GpuDeviceType type);
 size_t gpu_dtype_size(GpuDtype dtype);
 
-/* Every Vulkan device plus the reference device, `auto`'s choice marked.
- * Returns NULL with GPU_ERROR_NO_VULKAN when there is no loader or device:
- * the caller still can open "reference". Free with gpu_device_info_list_free(). */
+/* Every Vulkan device, then `cpu` and `reference`, `auto`'s choice marked.
+ * Without a Vulkan loader or device the list holds `cpu` and `reference`.
+ * Free with g_ptr_array_unref(). */
 GPtrArray *gpu_device_list(GError **error);
 void gpu_device_info_free(GpuDeviceInfo *info);
 
-/* spec: NULL (use $SPYGLASS_DEVICE, else auto), "auto", "reference",
- * a Vulkan device index, or a case-insensitive substring of its name. */
+/* spec: NULL (use $SPYGLASS_DEVICE, else auto), "auto" (a real GPU, else
+ * `cpu`), "cpu", "reference", "vulkan" (the best Vulkan device, lavapipe
+ * included), "lavapipe" (a Vulkan driver running on the CPU), a Vulkan
+ * device index, or a case-insensitive substring of its name. */
 GpuDevice *gpu_device_open(const char *spec, GError **error);
 void gpu_device_free(GpuDevice *device);
 const char *gpu_device_name(GpuDevice *device);

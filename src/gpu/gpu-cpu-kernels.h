@@ -1,0 +1,49 @@
+/* gpu-cpu-kernels.h: the `cpu` device's vectorised loops, one table per ISA.
+ *
+ * Each kernel works on a slice (rows, a range, one attention head) so that
+ * gpu-cpu.c can spread slices over the thread pool. The table is chosen once
+ * at run time: AVX2 + FMA + F16C when the CPU has them, plain C (compiler
+ * vector extensions at the baseline ISA) otherwise. */
+#pragma once
+
+#include "gpu.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *isa; /* "AVX2 FMA F16C", or "generic" */
+
+    void (*f16_to_f32)(float *dst, const uint16_t *src, size_t n);
+
+    /* y(rows, cols; stride ld) = act(y + bias(cols)) + residual(rows, cols; stride ld).
+     * bias and residual may be NULL; residual may be y. */
+    void (*epilogue)(float *y, const float *bias, const float *residual, GpuActivation act,
+                     size_t rows, size_t cols, size_t ld);
+
+    /* y(n) = act(x(n)); y may be x. */
+    void (*activation)(float *y, const float *x, GpuActivation act, size_t n);
+
+    /* y(n) = a(n) + b(n); y may be a or b. */
+    void (*add)(float *y, const float *a, const float *b, size_t n);
+
+    /* Layernorm of rows × C; y may be x. */
+    void (*layernorm)(float *y, const float *x, const float *gamma, const float *beta,
+                      size_t rows, size_t C, float eps);
+
+    /* y = x / max(‖x‖, 1e-12) per row; y may be x. */
+    void (*l2_normalize)(float *y, const float *x, size_t rows, size_t C);
+
+    /* One head of one batch item: qkv points at the item's (T, 3C) rows, out
+     * at its (T, C) rows; head h uses columns h·D … h·D + D − 1. scratch
+     * holds gpu_cpu_attention_scratch(T, D) floats. */
+    void (*attention_head)(float *out, const float *qkv, size_t T, size_t C, size_t D, size_t h,
+                           int causal, float *scratch);
+} GpuCpuKernels;
+
+/* Floats of scratch one attention_head call needs. */
+size_t gpu_cpu_attention_scratch(size_t T, size_t D);
+
+/* The best table this CPU runs; $SPYGLASS_CPU_ISA=generic forces plain C. */
+const GpuCpuKernels *gpu_cpu_kernels(void);
+const GpuCpuKernels *gpu_cpu_kernels_generic(void);

@@ -1,0 +1,578 @@
+/* gpu-cpu.c: the `cpu` device: the op set natively on the host's cores.
+ *
+ * Matmul is OpenBLAS's cblas_sgemm, kept single-threaded: every op splits its
+ * work into slices over the process-wide pool (gpu-cpu-pool.c), so OpenBLAS's
+ * own threads never compete with ours for the cores. A matmul slice is a
+ * block of rows (or, for a few rows, of columns) whose sgemm result gets the
+ * bias, activation and residual while it is still in cache. Everything else
+ * is gpu-cpu-kernels.c, vectorised for the CPU found at run time.
+ *
+ * Tensors are host memory; F16 tensors (weights) are widened to F32 as they
+ * are written, once, and narrowed back only if read. Ops are recorded and run
+ * in order by gpu_graph_run(), as on Vulkan. */
+#include "gpu-cpu.h"
+
+#include "gpu-cpu-kernels.h"
+#include "gpu-cpu-pool.h"
+#include "gpu-private.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows of one matmul slice: big enough that sgemm's packing of the weights
+ * is amortised, small enough that the slice's output stays in L2/L3. */
+#define MATMUL_ROW_BLOCK 256
+/* Below this many rows per thread, slices split the columns instead. */
+#define MATMUL_MIN_ROWS_PER_THREAD 64
+/* Elements per slice of elementwise ops, rows per slice of row ops. */
+#define ELEMENT_GRAIN 16384
+#define ROW_GRAIN_ELEMENTS 8192
+
+typedef enum {
+    OP_MATMUL,
+    OP_LAYERNORM,
+    OP_ATTENTION,
+    OP_ACTIVATION,
+    OP_ADD,
+    OP_EMBED_TOKENS,
+    OP_IM2COL,
+    OP_CLASS_EMBED,
+    OP_GATHER_ROWS,
+    OP_L2_NORMALIZE,
+} OpKind;
+
+/* One recorded op; which fields mean what depends on kind (see run_op). */
+typedef struct {
+    OpKind kind;
+    GpuTensor *y, *a, *b, *c, *d;
+    uint32_t u[4];
+    size_t n;
+    float eps;
+    GpuActivation act;
+    gboolean causal;
+} CpuOp;
+
+typedef struct {
+    const GpuCpuKernels *kernels;
+    guint threads;
+} CpuDevice;
+
+static const GpuCpuKernels *device_kernels(GpuGraph *graph)
+{
+    return ((CpuDevice *)graph->device->impl)->kernels;
+}
+
+static float *f32(GpuTensor *tensor)
+{
+    return tensor != NULL ? tensor->impl : NULL;
+}
+
+static const int32_t *i32(GpuTensor *tensor)
+{
+    return tensor->impl;
+}
+
+/* ---- tensors: F32 and I32 as is, F16 stored widened ---- */
+
+static size_t stored_size(GpuDtype dtype)
+{
+    return dtype == GPU_DTYPE_F16 ? sizeof(float) : gpu_dtype_size(dtype);
+}
+
+static void cpu_device_free(GpuDevice *device)
+{
+    g_free(device->impl);
+}
+
+static gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
+{
+    size_t bytes = tensor->n_elements * stored_size(tensor->dtype);
+    bytes = (bytes + 63) & ~(size_t)63;
+    tensor->impl = aligned_alloc(64, bytes);
+    if (tensor->impl == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "out of memory allocating %zu elements", tensor->n_elements);
+        return FALSE;
+    }
+    memset(tensor->impl, 0, bytes);
+    return TRUE;
+}
+
+static void cpu_tensor_release(GpuTensor *tensor)
+{
+    free(tensor->impl);
+}
+
+static gboolean cpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
+                                 GError **error)
+{
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        const GpuCpuKernels *kernels = ((CpuDevice *)tensor->device->impl)->kernels;
+        kernels->f16_to_f32(f32(tensor) + first, data, n);
+        return TRUE;
+    }
+    size_t size = gpu_dtype_size(tensor->dtype);
+    memcpy((char *)tensor->impl + first * size, data, n * size);
+    return TRUE;
+}
+
+static gboolean cpu_tensor_read(GpuTensor *tensor, size_t first, size_t n, void *data,
+                                GError **error)
+{
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        /* Exact: every stored value came from a half. */
+        uint16_t *halves = data;
+        for (size_t i = 0; i < n; i++)
+            halves[i] = gpu_f32_to_f16(f32(tensor)[first + i]);
+        return TRUE;
+    }
+    size_t size = gpu_dtype_size(tensor->dtype);
+    memcpy(data, (char *)tensor->impl + first * size, n * size);
+    return TRUE;
+}
+
+/* ---- graphs ---- */
+
+static gboolean cpu_graph_init(GpuGraph *graph, GError **error)
+{
+    graph->impl = g_array_new(FALSE, FALSE, sizeof(CpuOp));
+    return TRUE;
+}
+
+static void cpu_graph_release(GpuGraph *graph)
+{
+    g_array_unref(graph->impl);
+}
+
+static void record(GpuGraph *graph, const CpuOp *op)
+{
+    g_array_append_val((GArray *)graph->impl, *op);
+}
+
+/* Splits `total` units into slices of at least `grain` units, at most a few
+ * per thread; returns the slice count and sets the units per slice. */
+static guint split(size_t total, size_t grain, size_t *per_slice)
+{
+    size_t threads = gpu_cpu_pool_threads();
+    size_t n = MIN((total + grain - 1) / MAX(grain, 1), threads * 4);
+    n = MAX(n, 1);
+    *per_slice = (total + n - 1) / n;
+    return (guint)((total + *per_slice - 1) / *per_slice);
+}
+
+/* ---- matmul ---- */
+
+typedef struct {
+    const GpuCpuKernels *kernels;
+    const CpuOp *op;
+    size_t rows_per_slice, cols_per_slice;
+    guint row_slices;
+} MatmulJob;
+
+static void matmul_slice(void *data, guint slice)
+{
+    const MatmulJob *job = data;
+    const CpuOp *op = job->op;
+    size_t M = op->u[0], K = op->u[1], N = op->u[2];
+    size_t r0 = (slice % job->row_slices) * job->rows_per_slice;
+    size_t c0 = (slice / job->row_slices) * job->cols_per_slice;
+    size_t rows = MIN(job->rows_per_slice, M - r0), cols = MIN(job->cols_per_slice, N - c0);
+    float *y = f32(op->y) + r0 * N + c0;
+    const float *x = f32(op->a) + r0 * K, *w = f32(op->b) + c0 * K;
+    const float *bias = op->c != NULL ? f32(op->c) + c0 : NULL;
+    const float *residual = op->d != NULL ? f32(op->d) + r0 * N + c0 : NULL;
+    float *saved = NULL;
+    float beta = 0.0f;
+
+    if (op->d == op->y) {
+        if (op->act == GPU_ACTIVATION_NONE) {
+            /* y += x·wᵀ, then the bias: the residual never moves. */
+            beta = 1.0f;
+            residual = NULL;
+        } else {
+            /* The activation comes before the residual: keep it aside. */
+            saved = g_new(float, rows * cols);
+            for (size_t r = 0; r < rows; r++)
+                memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
+        }
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
+                (blasint)K, 1.0f, x, (blasint)K, w, (blasint)K, beta, y, (blasint)N);
+    if (saved != NULL) {
+        job->kernels->epilogue(y, bias, NULL, op->act, rows, cols, N);
+        for (size_t r = 0; r < rows; r++)
+            job->kernels->add(y + r * N, y + r * N, saved + r * cols, cols);
+        g_free(saved);
+    } else if (bias != NULL || residual != NULL || op->act != GPU_ACTIVATION_NONE) {
+        job->kernels->epilogue(y, bias, residual, op->act, rows, cols, N);
+    }
+}
+
+static void run_matmul(const GpuCpuKernels *kernels, const CpuOp *op)
+{
+    size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
+    MatmulJob job = {.kernels = kernels, .op = op};
+    guint col_slices = 1;
+    if (M >= threads * MATMUL_MIN_ROWS_PER_THREAD || threads == 1) {
+        /* Row blocks, a multiple of the thread count so that none idles. */
+        size_t blocks = (M + MATMUL_ROW_BLOCK - 1) / MATMUL_ROW_BLOCK;
+        blocks = (blocks + threads - 1) / threads * threads;
+        job.rows_per_slice = (M + blocks - 1) / blocks;
+        job.cols_per_slice = N;
+    } else {
+        /* Few rows: the weights are what costs; each thread reads a share. */
+        job.rows_per_slice = M;
+        size_t slices = MIN(threads, MAX((size_t)1, N / 16));
+        job.cols_per_slice = ((N + slices - 1) / slices + 7) & ~(size_t)7;
+        col_slices = (guint)((N + job.cols_per_slice - 1) / job.cols_per_slice);
+    }
+    job.row_slices = (guint)((M + job.rows_per_slice - 1) / job.rows_per_slice);
+    gpu_cpu_pool_run(job.row_slices * col_slices, matmul_slice, &job);
+}
+
+/* ---- row and element ops ---- */
+
+typedef struct {
+    const GpuCpuKernels *kernels;
+    const CpuOp *op;
+    size_t per_slice;
+    size_t total;
+} SliceJob;
+
+static void slice_range(const SliceJob *job, guint slice, size_t *first, size_t *n)
+{
+    *first = slice * job->per_slice;
+    *n = MIN(job->per_slice, job->total - *first);
+}
+
+static void layernorm_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t r, n, C = op->u[1];
+    slice_range(job, slice, &r, &n);
+    job->kernels->layernorm(f32(op->y) + r * C, f32(op->a) + r * C, f32(op->b), f32(op->c), n, C,
+                            op->eps);
+}
+
+static void l2_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t r, n, C = op->u[1];
+    slice_range(job, slice, &r, &n);
+    job->kernels->l2_normalize(f32(op->y) + r * C, f32(op->a) + r * C, n, C);
+}
+
+static void activation_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    size_t i, n;
+    slice_range(job, slice, &i, &n);
+    job->kernels->activation(f32(job->op->y) + i, f32(job->op->a) + i, job->op->act, n);
+}
+
+static void add_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    size_t i, n;
+    slice_range(job, slice, &i, &n);
+    job->kernels->add(f32(job->op->y) + i, f32(job->op->a) + i, f32(job->op->b) + i, n);
+}
+
+static void attention_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t T = op->u[1], H = op->u[2], D = op->u[3], C = H * D;
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    float *scratch = g_new(float, gpu_cpu_attention_scratch(T, D));
+    for (size_t head = first; head < first + n; head++) {
+        size_t b = head / H, h = head % H;
+        job->kernels->attention_head(f32(op->y) + b * T * C, f32(op->a) + b * T * 3 * C, T, C, D,
+                                     h, op->causal, scratch);
+    }
+    g_free(scratch);
+}
+
+static void embed_tokens_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t T = op->u[1], C = op->u[2], n_ids = op->u[3];
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    for (size_t bt = first; bt < first + n; bt++) {
+        int32_t id = i32(op->b)[bt];
+        float *y = f32(op->y) + bt * C;
+        if (id >= 0 && (size_t)id < n_ids)
+            memcpy(y, f32(op->a) + (size_t)id * C, C * sizeof(float));
+        else
+            memset(y, 0, C * sizeof(float));
+        if (op->c != NULL)
+            job->kernels->add(y, y, f32(op->c) + (bt % T) * C, C);
+    }
+}
+
+/* One slice = a range of (batch, patch row) pairs. */
+static void im2col_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t S = op->u[1], p = op->u[2], grid = S / p, row_len = 3 * p * p;
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    for (size_t bp = first; bp < first + n; bp++) {
+        size_t b = bp / grid, py = bp % grid;
+        for (size_t px = 0; px < grid; px++) {
+            float *row = f32(op->y) + ((b * grid + py) * grid + px) * row_len;
+            for (size_t c = 0; c < 3; c++)
+                for (size_t ky = 0; ky < p; ky++) {
+                    const float *src =
+                        f32(op->a) + ((b * 3 + c) * S + py * p + ky) * S + px * p;
+                    memcpy(row, src, p * sizeof(float));
+                    row += p;
+                }
+        }
+    }
+}
+
+/* One slice = a range of output rows (b, t) of (B, 1 + P). */
+static void class_embed_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t P = op->u[1], C = op->u[2], T = P + 1;
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    for (size_t bt = first; bt < first + n; bt++) {
+        size_t b = bt / T, t = bt % T;
+        const float *token = t == 0 ? f32(op->b) : f32(op->a) + (b * P + t - 1) * C;
+        job->kernels->add(f32(op->y) + bt * C, token, f32(op->c) + t * C, C);
+    }
+}
+
+static void gather_rows_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t C = op->u[1], x_rows = op->a->n_elements / C;
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    for (size_t i = first; i < first + n; i++) {
+        int32_t row = i32(op->b)[i];
+        float *y = f32(op->y) + i * C;
+        if (row >= 0 && (size_t)row < x_rows)
+            memcpy(y, f32(op->a) + (size_t)row * C, C * sizeof(float));
+        else
+            memset(y, 0, C * sizeof(float));
+    }
+}
+
+/* Runs func over `total` units split in slices of at least `grain`. */
+static void run_sliced(const GpuCpuKernels *kernels, const CpuOp *op, size_t total, size_t grain,
+                       GpuCpuTaskFunc func)
+{
+    SliceJob job = {.kernels = kernels, .op = op, .total = total};
+    guint slices = split(total, grain, &job.per_slice);
+    gpu_cpu_pool_run(slices, func, &job);
+}
+
+static size_t row_grain(size_t row_elements)
+{
+    return MAX((size_t)1, ROW_GRAIN_ELEMENTS / MAX(row_elements, (size_t)1));
+}
+
+static void run_op(const GpuCpuKernels *kernels, const CpuOp *op)
+{
+    switch (op->kind) {
+    case OP_MATMUL:
+        run_matmul(kernels, op);
+        break;
+    case OP_LAYERNORM:
+        run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), layernorm_slice);
+        break;
+    case OP_ATTENTION: {
+        /* A slice is one head of one item; all heads of the batch in one pass. */
+        size_t T = op->u[1], D = op->u[3];
+        run_sliced(kernels, op, (size_t)op->u[0] * op->u[2], row_grain(T * T * D / 64),
+                   attention_slice);
+        break;
+    }
+    case OP_ACTIVATION:
+        run_sliced(kernels, op, op->n, ELEMENT_GRAIN, activation_slice);
+        break;
+    case OP_ADD:
+        run_sliced(kernels, op, op->n, ELEMENT_GRAIN, add_slice);
+        break;
+    case OP_EMBED_TOKENS:
+        run_sliced(kernels, op, (size_t)op->u[0] * op->u[1], row_grain(op->u[2]),
+                   embed_tokens_slice);
+        break;
+    case OP_IM2COL: {
+        size_t grid = op->u[1] / op->u[2];
+        run_sliced(kernels, op, (size_t)op->u[0] * grid, row_grain((size_t)3 * op->u[1] * op->u[2]),
+                   im2col_slice);
+        break;
+    }
+    case OP_CLASS_EMBED:
+        run_sliced(kernels, op, (size_t)op->u[0] * (op->u[1] + 1), row_grain(op->u[2]),
+                   class_embed_slice);
+        break;
+    case OP_GATHER_ROWS:
+        run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), gather_rows_slice);
+        break;
+    case OP_L2_NORMALIZE:
+        run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), l2_slice);
+        break;
+    }
+}
+
+static gboolean cpu_graph_run(GpuGraph *graph, GError **error)
+{
+    GArray *ops = graph->impl;
+    const GpuCpuKernels *kernels = device_kernels(graph);
+    for (guint i = 0; i < ops->len; i++)
+        run_op(kernels, &g_array_index(ops, CpuOp, i));
+    g_array_set_size(ops, 0);
+    return TRUE;
+}
+
+/* ---- recording ---- */
+
+static void cpu_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                       GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                       uint32_t K, uint32_t N)
+{
+    record(graph, &(CpuOp){.kind = OP_MATMUL, .y = y, .a = x, .b = w, .c = bias, .d = residual,
+                           .act = act, .u = {M, K, N}});
+}
+
+static void cpu_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
+                          GpuTensor *beta, uint32_t rows, uint32_t C, float eps)
+{
+    record(graph, &(CpuOp){.kind = OP_LAYERNORM, .y = y, .a = x, .b = gamma, .c = beta,
+                           .u = {rows, C}, .eps = eps});
+}
+
+static void cpu_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B,
+                          uint32_t T, uint32_t H, uint32_t D, gboolean causal)
+{
+    record(graph, &(CpuOp){.kind = OP_ATTENTION, .y = out, .a = qkv, .u = {B, T, H, D},
+                           .causal = causal});
+}
+
+static void cpu_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act,
+                           size_t n)
+{
+    record(graph, &(CpuOp){.kind = OP_ACTIVATION, .y = y, .a = x, .act = act, .n = n});
+}
+
+static void cpu_add(GpuGraph *graph, GpuTensor *y, GpuTensor *a, GpuTensor *b, size_t n)
+{
+    record(graph, &(CpuOp){.kind = OP_ADD, .y = y, .a = a, .b = b, .n = n});
+}
+
+static void cpu_embed_tokens(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTensor *ids,
+                             GpuTensor *pos, uint32_t B, uint32_t T, uint32_t C, uint32_t n_ids)
+{
+    record(graph, &(CpuOp){.kind = OP_EMBED_TOKENS, .y = y, .a = table, .b = ids, .c = pos,
+                           .u = {B, T, C, n_ids}});
+}
+
+static void cpu_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint32_t B,
+                       uint32_t S, uint32_t p)
+{
+    record(graph, &(CpuOp){.kind = OP_IM2COL, .y = cols, .a = images, .u = {B, S, p}});
+}
+
+static void cpu_class_embed(GpuGraph *graph, GpuTensor *y, GpuTensor *patches, GpuTensor *cls,
+                            GpuTensor *pos, uint32_t B, uint32_t P, uint32_t C)
+{
+    record(graph, &(CpuOp){.kind = OP_CLASS_EMBED, .y = y, .a = patches, .b = cls, .c = pos,
+                           .u = {B, P, C}});
+}
+
+static void cpu_gather_rows(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *rows,
+                            uint32_t n, uint32_t C)
+{
+    record(graph, &(CpuOp){.kind = OP_GATHER_ROWS, .y = y, .a = x, .b = rows, .u = {n, C}});
+}
+
+static void cpu_l2_normalize(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t rows,
+                             uint32_t C)
+{
+    record(graph, &(CpuOp){.kind = OP_L2_NORMALIZE, .y = y, .a = x, .u = {rows, C}});
+}
+
+static const GpuBackend cpu_backend = {
+    .device_free = cpu_device_free,
+    .tensor_alloc = cpu_tensor_alloc,
+    .tensor_release = cpu_tensor_release,
+    .tensor_write = cpu_tensor_write,
+    .tensor_read = cpu_tensor_read,
+    .graph_init = cpu_graph_init,
+    .graph_release = cpu_graph_release,
+    .graph_run = cpu_graph_run,
+    .matmul = cpu_matmul,
+    .layernorm = cpu_layernorm,
+    .attention = cpu_attention,
+    .activation = cpu_activation,
+    .add = cpu_add,
+    .embed_tokens = cpu_embed_tokens,
+    .im2col = cpu_im2col,
+    .class_embed = cpu_class_embed,
+    .gather_rows = cpu_gather_rows,
+    .l2_normalize = cpu_l2_normalize,
+};
+
+/* OpenBLAS threads only when asked to (gpu_cpu_blas_sgemm); the pool does
+ * the rest. */
+static gpointer keep_blas_single_threaded(gpointer unused)
+{
+    openblas_set_num_threads(1);
+    return NULL;
+}
+
+static void init_blas(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, keep_blas_single_threaded, NULL);
+}
+
+char *gpu_cpu_device_name(void)
+{
+    return g_strdup_printf("cpu (%s, %u thread%s)", gpu_cpu_kernels()->isa,
+                           gpu_cpu_pool_threads(), gpu_cpu_pool_threads() == 1 ? "" : "s");
+}
+
+GpuDevice *gpu_cpu_device_new(void)
+{
+    init_blas();
+    CpuDevice *cpu = g_new0(CpuDevice, 1);
+    cpu->kernels = gpu_cpu_kernels();
+    cpu->threads = gpu_cpu_pool_threads();
+
+    GpuDevice *device = g_new0(GpuDevice, 1);
+    device->backend = &cpu_backend;
+    device->name = gpu_cpu_device_name();
+    device->type = GPU_DEVICE_TYPE_NATIVE_CPU;
+    device->fp16 = TRUE;
+    device->impl = cpu;
+    return device;
+}
+
+void gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
+                        float *y)
+{
+    static GMutex lock;
+    init_blas();
+    g_mutex_lock(&lock);
+    openblas_set_num_threads((int)gpu_cpu_pool_threads());
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)M, (blasint)N, (blasint)K,
+                1.0f, x, (blasint)K, w, (blasint)K, 0.0f, y, (blasint)N);
+    openblas_set_num_threads(1);
+    g_mutex_unlock(&lock);
+}
