@@ -5,7 +5,9 @@
 #include "library/library-models.h"
 #include "library/library-store.h"
 
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <signal.h>
 #include <string.h>
 
 /* Repositories the loopback hub serves, each from a fixture folder:
@@ -16,7 +18,10 @@
  *                   stops half-way and the connection drops;
  *   test/corrupt    model.safetensors with a flipped byte, the true hash in
  *                   X-Linked-ETag;
- *   test/missing    a catalogue file the hub does not have (404). */
+ *   test/missing    a catalogue file the hub does not have (404);
+ *   test/slow       like tiny-f32, but model.safetensors stops after half
+ *                   and then trickles a byte every 20 ms until the client
+ *                   hangs up (for Ctrl-C mid-download). */
 typedef struct {
     GThread *thread;
     GMainContext *context;
@@ -27,6 +32,7 @@ typedef struct {
     char *f32_sha256, *f16_sha256;
     GMutex mutex;
     gboolean dropped;
+    gboolean slow_half_sent;
     GPtrArray *resume_ranges; /* the Range header of each test/resume weights request */
 } Hub;
 
@@ -79,6 +85,49 @@ static void serve_half_and_drop(SoupServerMessage *message, const char *data, gs
     g_io_stream_close(stream, NULL, NULL);
 }
 
+typedef struct {
+    GIOStream *stream;
+    char *data;
+    gsize size;
+} Trickle;
+
+/* Half the file at once, then a byte at a time, slowly, until the client
+ * goes away (or 30 s pass). */
+static gpointer trickle_thread(gpointer user_data)
+{
+    Trickle *trickle = user_data;
+    GOutputStream *out = g_io_stream_get_output_stream(trickle->stream);
+    g_autofree char *head = g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Length: %" G_GSIZE_FORMAT
+                                            "\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                            trickle->size);
+    gsize at = trickle->size / 2;
+    gboolean ok = g_output_stream_write_all(out, head, strlen(head), NULL, NULL, NULL) &&
+                  g_output_stream_write_all(out, trickle->data, at, NULL, NULL, NULL) &&
+                  g_output_stream_flush(out, NULL, NULL);
+    g_mutex_lock(&hub.mutex);
+    hub.slow_half_sent = TRUE;
+    g_mutex_unlock(&hub.mutex);
+    for (guint i = 0; ok && i < 1500 && at < trickle->size; i++, at++) {
+        g_usleep(20000);
+        ok = g_output_stream_write_all(out, trickle->data + at, 1, NULL, NULL, NULL) &&
+             g_output_stream_flush(out, NULL, NULL);
+    }
+    g_io_stream_close(trickle->stream, NULL, NULL);
+    g_object_unref(trickle->stream);
+    g_free(trickle->data);
+    g_free(trickle);
+    return NULL;
+}
+
+static void serve_slowly(SoupServerMessage *message, char *data, gsize size)
+{
+    Trickle *trickle = g_new0(Trickle, 1);
+    trickle->stream = soup_server_message_steal_connection(message);
+    trickle->data = data;
+    trickle->size = size;
+    g_thread_unref(g_thread_new("trickle", trickle_thread, trickle));
+}
+
 static void serve_weights(SoupServerMessage *message, const char *repo, const char *dir,
                           const char *sha256)
 {
@@ -100,6 +149,9 @@ static void serve_weights(SoupServerMessage *message, const char *repo, const ch
             serve_half_and_drop(message, data, size);
             return;
         }
+    } else if (g_str_equal(repo, "slow")) {
+        serve_slowly(message, g_steal_pointer(&data), size);
+        return;
     } else if (g_str_equal(repo, "corrupt")) {
         data[size / 2] ^= 0x5a;
         soup_message_headers_replace(response, "X-Linked-ETag", etag);
@@ -205,6 +257,7 @@ static void write_catalogue(const char *tmp)
     add_entry(json, "tiny-threads", "tiny-f16", NULL, FALSE);
     add_entry(json, "tiny-processes", "tiny-f32", NULL, FALSE);
     add_entry(json, "tiny-in-use", "tiny-f32", NULL, FALSE);
+    add_entry(json, "tiny-slow", "slow", NULL, FALSE);
     g_string_append(json, "]}");
     catalogue_path = g_build_filename(tmp, "models.json", NULL);
     g_assert_true(g_file_set_contents(catalogue_path, json->str, -1, NULL));
@@ -564,6 +617,51 @@ static void test_removed_model_fallback(void)
     g_assert_cmpstr(err, ==, expected);
 }
 
+static gboolean slow_half_sent(void)
+{
+    g_mutex_lock(&hub.mutex);
+    gboolean sent = hub.slow_half_sent;
+    g_mutex_unlock(&hub.mutex);
+    return sent;
+}
+
+/* Ctrl-C (SIGINT) in the middle of `spyglass-cli model install`: exit
+ * status 130, one line, the .part file kept for resuming, nothing installed. */
+static void test_cli_interrupt(void)
+{
+    if (!setup())
+        return;
+    if (cli_path == NULL) {
+        g_test_skip("pass spyglass-cli's path as the first argument");
+        return;
+    }
+    const char *const args[] = {cli_path, "-q", "model", "install", "tiny-slow", NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process = spawn_cli(args, &error);
+    g_assert_no_error(error);
+    g_autofree char *models = library_models_dir();
+    g_autofree char *part =
+        g_build_filename(models, "tiny-slow.partial", "model.safetensors.part", NULL);
+    /* until the first half is on disk (the client wrote what it received) */
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    GStatBuf st = {0};
+    while (g_get_monotonic_time() < deadline &&
+           !(slow_half_sent() && g_stat(part, &st) == 0 && st.st_size > 0))
+        g_usleep(10000);
+    g_assert_cmpint(g_stat(part, &st), ==, 0);
+    g_subprocess_send_signal(process, SIGINT);
+    g_autofree char *err = NULL;
+    g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, NULL));
+    g_assert_true(g_subprocess_get_if_exited(process));
+    g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 130);
+    g_assert_cmpstr(err, ==,
+                    "spyglass-cli: tiny-slow: cancelled; what was downloaded is kept (install it "
+                    "again to resume)\n");
+    g_assert_cmpint(g_stat(part, &st), ==, 0);
+    g_assert_cmpint(st.st_size, >, 0);
+    g_assert_null(library_model_installed_dir("tiny-slow"));
+}
+
 int main(int argc, char **argv)
 {
     /* Before anything asks GLib for the user data folder (it caches it). */
@@ -586,6 +684,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/models/concurrent-threads", test_concurrent_threads);
     g_test_add_func("/library/models/cli", test_cli);
     g_test_add_func("/library/models/removed-model-fallback", test_removed_model_fallback);
+    g_test_add_func("/library/models/cli-interrupt", test_cli_interrupt);
     int status = g_test_run();
 
     const char *rm[] = {"rm", "-rf", tmp, NULL};

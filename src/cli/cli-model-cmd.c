@@ -1,12 +1,23 @@
-/* cli-model-cmd.c: `model list|install NAME|remove NAME`: the catalogue and installed models. */
+/* cli-model-cmd.c: `model list|install NAME|remove NAME`: the catalogue and installed models.
+ *
+ * install runs the download in a worker thread (library_model_install_async)
+ * while the main loop draws progress and watches for Ctrl-C (SIGINT), which
+ * cancels the download through its GCancellable: the .part files stay for
+ * the next install to resume, one line says so, and the exit status is 130
+ * (128 + SIGINT, what shells report for an interrupted command).
+ */
 #include "cli.h"
 
 #include "library/library-models.h"
 #include "spyglass-config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#define EXIT_INTERRUPTED (128 + SIGINT)
 
 /* The demo model ships with Spyglass: listed, never installed or removed. */
 #define DEMO_NAME "demo"
@@ -127,17 +138,49 @@ static void print_progress(const LibraryModelProgress *progress, gpointer user_d
     fflush(stderr);
 }
 
+typedef struct {
+    GMainLoop *loop;
+    GCancellable *cancellable;
+    char *dir;
+    GError *error;
+} InstallRun;
+
+static gboolean on_interrupt(gpointer user_data)
+{
+    InstallRun *run = user_data;
+    g_cancellable_cancel(run->cancellable);
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_installed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    InstallRun *run = user_data;
+    run->dir = library_model_install_finish(result, &run->error);
+    g_main_loop_quit(run->loop);
+}
+
 static int model_install(const CliOptions *options, LibraryModelCatalogue *catalogue,
                          const char *name)
 {
     gboolean tty = isatty(STDERR_FILENO);
-    g_autoptr(GError) error = NULL;
-    g_autofree char *dir =
-        library_model_install(catalogue, name, options->verbosity >= 0 ? print_progress : NULL,
-                              GINT_TO_POINTER(tty), NULL, &error);
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    InstallRun run = {loop, cancellable, NULL, NULL};
+    guint sigint = g_unix_signal_add(SIGINT, on_interrupt, &run);
+    library_model_install_async(catalogue, name, options->verbosity >= 0 ? print_progress : NULL,
+                                GINT_TO_POINTER(tty), cancellable, on_installed, &run);
+    g_main_loop_run(loop);
+    g_source_remove(sigint);
+    g_autofree char *dir = run.dir;
+    g_autoptr(GError) error = run.error;
     if (dir == NULL) {
         if (tty && options->verbosity >= 0)
             fputc('\n', stderr);
+        if (g_cancellable_is_cancelled(cancellable)) {
+            cli_fail("%s: cancelled; what was downloaded is kept (install it again to resume)",
+                     name);
+            return EXIT_INTERRUPTED;
+        }
         return cli_fail("%s", error->message);
     }
     if (options->json)
