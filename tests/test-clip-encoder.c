@@ -1,6 +1,7 @@
 /* test-clip-encoder.c: the image and text encoders against OpenAI's CLIP
- * (expected.json of each fixture folder) on lavapipe and on the reference
- * device, and Vulkan against the reference on a full-size random ViT-B/32. */
+ * (expected.json of each fixture folder) on lavapipe, on the cpu device and
+ * on the reference device, and Vulkan and cpu against the reference on a
+ * full-size random ViT-B/32. */
 #include "test-common.h"
 
 #include "clip/clip-encoder.h"
@@ -17,14 +18,17 @@
 typedef struct {
     const char *fixture; /* folder under fixtures */
     const char *layout;  /* hf or openclip */
-    gboolean vulkan;
+    const char *device;  /* vulkan, cpu or reference */
 } FixtureCase;
 
-static GpuDevice *open_device(gboolean vulkan)
+static GpuDevice *open_device(const char *spec)
 {
-    if (vulkan)
+    if (strcmp(spec, "vulkan") == 0)
         return test_open_vulkan();
-    return gpu_device_open("reference", NULL);
+    g_autoptr(GError) error = NULL;
+    GpuDevice *device = gpu_device_open(spec, &error);
+    g_assert_no_error(error);
+    return device;
 }
 
 static float *json_floats(JsonArray *array, size_t *n)
@@ -113,7 +117,7 @@ static void test_fixture(gconstpointer data)
     g_autofree char *dir = test_fixture_path(c->fixture);
     if (dir == NULL)
         return;
-    g_autoptr(GpuDevice) device = open_device(c->vulkan);
+    g_autoptr(GpuDevice) device = open_device(c->device);
     if (device == NULL)
         return;
 
@@ -201,7 +205,35 @@ static void encode_vit_b_32(GpuDevice *device, const ClipModel *model, ClipPreci
     g_assert_no_error(error);
 }
 
-static void test_vit_b_32_vulkan_matches_reference(void)
+/* F32 on the device against the F32 reference; F16 weights within the
+ * fixture tolerance of it. */
+static void compare_vit_b_32(GpuDevice *device, const ClipModel *model, const float *pixels,
+                             uint32_t n_images, int32_t **ids, const size_t *n_ids,
+                             const float *ref_images, const float *ref_texts)
+{
+    const uint32_t E = model->config.embed_dim;
+    float images[2 * 512], texts[2 * 512];
+    encode_vit_b_32(device, model, CLIP_PRECISION_F32, pixels, n_images, ids, n_ids, 2, images,
+                    texts);
+    double image_err = test_relative_error(images, ref_images, 2 * E);
+    double text_err = test_relative_error(texts, ref_texts, 2 * E);
+    g_test_message("ViT-B/32 F32 on %s vs reference: images %.2e, texts %.2e",
+                   gpu_device_name(device), image_err, text_err);
+    g_assert_cmpfloat(image_err, <=, 1e-4);
+    g_assert_cmpfloat(text_err, <=, 1e-4);
+
+    encode_vit_b_32(device, model, CLIP_PRECISION_F16, pixels, n_images, ids, n_ids, 2, images,
+                    texts);
+    image_err = test_relative_error(images, ref_images, 2 * E);
+    text_err = test_relative_error(texts, ref_texts, 2 * E);
+    g_test_message("ViT-B/32 F16 weights on %s vs F32 reference: images %.2e, texts %.2e",
+                   gpu_device_name(device), image_err, text_err);
+    g_assert_cmpfloat(image_err, <=, EXACT_BOUND);
+    g_assert_cmpfloat(text_err, <=, EXACT_BOUND);
+    test_assert_no_validation_messages(device);
+}
+
+static void test_vit_b_32_devices_match_reference(void)
 {
     if (g_getenv("SPYGLASS_SANITIZE") != NULL) {
         /* The scalar reference at full size takes minutes under ASan; the
@@ -210,9 +242,6 @@ static void test_vit_b_32_vulkan_matches_reference(void)
         g_test_skip("full-size model skipped under sanitizers");
         return;
     }
-    g_autoptr(GpuDevice) vulkan = test_open_vulkan();
-    if (vulkan == NULL)
-        return;
     g_autofree char *dir = g_dir_make_tmp("spyglass-vit-b-32-XXXXXX", NULL);
     if (!generate_vit_b_32(dir))
         return;
@@ -240,29 +269,16 @@ static void test_vit_b_32_vulkan_matches_reference(void)
     size_t n_ids[] = {G_N_ELEMENTS(short_ids), G_N_ELEMENTS(long_ids)};
 
     g_autoptr(GpuDevice) reference = gpu_device_open("reference", NULL);
-    float ref_images[2 * 512], ref_texts[2 * 512], vk_images[2 * 512], vk_texts[2 * 512];
+    float ref_images[2 * 512], ref_texts[2 * 512];
     g_assert_cmpuint(E, ==, 512);
     encode_vit_b_32(reference, model, CLIP_PRECISION_F32, pixels, n_images, ids, n_ids, 2,
                     ref_images, ref_texts);
-    encode_vit_b_32(vulkan, model, CLIP_PRECISION_F32, pixels, n_images, ids, n_ids, 2,
-                    vk_images, vk_texts);
-    double image_err = test_relative_error(vk_images, ref_images, 2 * E);
-    double text_err = test_relative_error(vk_texts, ref_texts, 2 * E);
-    g_test_message("ViT-B/32 F32 on %s vs reference: images %.2e, texts %.2e",
-                   gpu_device_name(vulkan), image_err, text_err);
-    g_assert_cmpfloat(image_err, <=, 1e-4);
-    g_assert_cmpfloat(text_err, <=, 1e-4);
 
-    /* F16 weights stay within the fixture tolerance of F32. */
-    encode_vit_b_32(vulkan, model, CLIP_PRECISION_F16, pixels, n_images, ids, n_ids, 2,
-                    vk_images, vk_texts);
-    image_err = test_relative_error(vk_images, ref_images, 2 * E);
-    text_err = test_relative_error(vk_texts, ref_texts, 2 * E);
-    g_test_message("ViT-B/32 F16 weights on %s vs F32 reference: images %.2e, texts %.2e",
-                   gpu_device_name(vulkan), image_err, text_err);
-    g_assert_cmpfloat(image_err, <=, EXACT_BOUND);
-    g_assert_cmpfloat(text_err, <=, EXACT_BOUND);
-    test_assert_no_validation_messages(vulkan);
+    g_autoptr(GpuDevice) cpu = open_device("cpu");
+    compare_vit_b_32(cpu, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
+    g_autoptr(GpuDevice) vulkan = test_open_vulkan();
+    if (vulkan != NULL)
+        compare_vit_b_32(vulkan, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
 
     const char *files[] = {"config.json", "model.safetensors", "preprocessor_config.json"};
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -276,17 +292,19 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     static const FixtureCase cases[] = {
-        {"tiny-f32", "hf", TRUE},       {"tiny-f32", "openclip", TRUE}, {"tiny-f16", "hf", TRUE},
-        {"tiny-f32", "hf", FALSE},      {"tiny-f32", "openclip", FALSE},
-        {"tiny-f16", "hf", FALSE},
+        {"tiny-f32", "hf", "vulkan"},    {"tiny-f32", "openclip", "vulkan"},
+        {"tiny-f16", "hf", "vulkan"},    {"tiny-f32", "hf", "cpu"},
+        {"tiny-f32", "openclip", "cpu"}, {"tiny-f16", "hf", "cpu"},
+        {"tiny-f32", "hf", "reference"}, {"tiny-f32", "openclip", "reference"},
+        {"tiny-f16", "hf", "reference"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *path =
             g_strdup_printf("/clip/fixtures/%s/%s/%s", cases[i].fixture, cases[i].layout,
-                            cases[i].vulkan ? "vulkan" : "reference");
+                            cases[i].device);
         g_test_add_data_func(path, &cases[i], test_fixture);
     }
-    g_test_add_func("/clip/vit-b-32/vulkan-matches-reference",
-                    test_vit_b_32_vulkan_matches_reference);
+    g_test_add_func("/clip/vit-b-32/devices-match-reference",
+                    test_vit_b_32_devices_match_reference);
     return g_test_run();
 }
