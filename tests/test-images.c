@@ -1,6 +1,7 @@
-/* test-images.c: test pictures shared by the decoder and preprocessing tests. */
+/* test-images.c: test pictures shared by the decoder, preprocessing and search tests. */
 #include "test-images.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,77 @@ void test_assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t 
         for (int c = 0; c < 3; c++)
             g_assert_cmpint(abs((int)pixel[c] - (int)expected[c]), <=, tolerance);
     }
+}
+
+/* EXIF, written with libexif */
+
+static ExifEntry *exif_add(ExifData *exif, ExifIfd ifd, ExifTag tag, ExifFormat format,
+                           unsigned long components)
+{
+    ExifMem *mem = exif_mem_new_default();
+    ExifEntry *entry = exif_entry_new_mem(mem);
+    entry->tag = tag;
+    entry->format = format;
+    entry->components = components;
+    entry->size = exif_format_get_size(format) * components;
+    entry->data = exif_mem_alloc(mem, entry->size);
+    exif_content_add_entry(exif->ifd[ifd], entry);
+    exif_entry_unref(entry);
+    exif_mem_unref(mem);
+    return entry;
+}
+
+static void exif_add_string(ExifData *exif, ExifIfd ifd, ExifTag tag, const char *value)
+{
+    ExifEntry *entry = exif_add(exif, ifd, tag, EXIF_FORMAT_ASCII, strlen(value) + 1);
+    memcpy(entry->data, value, strlen(value) + 1);
+}
+
+/* Degrees as GPS's degrees, minutes and hundredths of seconds. */
+static void exif_add_gps(ExifData *exif, ExifTag value_tag, ExifTag ref_tag, double degrees,
+                         const char *positive, const char *negative)
+{
+    exif_add_string(exif, EXIF_IFD_GPS, ref_tag, degrees < 0 ? negative : positive);
+    double a = fabs(degrees);
+    uint32_t d = (uint32_t)a, m = (uint32_t)((a - d) * 60);
+    uint32_t cs = (uint32_t)lround(((a - d) * 60 - m) * 60 * 100);
+    ExifEntry *entry = exif_add(exif, EXIF_IFD_GPS, value_tag, EXIF_FORMAT_RATIONAL, 3);
+    ExifByteOrder order = exif_data_get_byte_order(exif);
+    exif_set_rational(entry->data, order, (ExifRational){d, 1});
+    exif_set_rational(entry->data + 8, order, (ExifRational){m, 1});
+    exif_set_rational(entry->data + 16, order, (ExifRational){cs, 100});
+}
+
+/* "Exif\0\0" and the TIFF structure, as JPEG's APP1 holds it. */
+GBytes *test_exif_make(const TestExifSpec *spec)
+{
+    ExifData *exif = exif_data_new();
+    exif_data_unset_option(exif, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+    exif_data_set_byte_order(exif, spec->order);
+    if (spec->orientation != 0) {
+        ExifEntry *entry = exif_add(exif, EXIF_IFD_0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT, 1);
+        exif_set_short(entry->data, spec->order, (ExifShort)spec->orientation);
+    }
+    if (spec->make != NULL)
+        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_MAKE, spec->make);
+    if (spec->model != NULL)
+        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_MODEL, spec->model);
+    if (spec->modified != NULL)
+        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_DATE_TIME, spec->modified);
+    if (spec->original != NULL)
+        exif_add_string(exif, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, spec->original);
+    if (spec->gps) {
+        exif_add_gps(exif, (ExifTag)EXIF_TAG_GPS_LATITUDE, (ExifTag)EXIF_TAG_GPS_LATITUDE_REF,
+                     spec->latitude, "N", "S");
+        exif_add_gps(exif, (ExifTag)EXIF_TAG_GPS_LONGITUDE, (ExifTag)EXIF_TAG_GPS_LONGITUDE_REF,
+                     spec->longitude, "E", "W");
+    }
+    unsigned char *data = NULL;
+    unsigned int size = 0;
+    exif_data_save_data(exif, &data, &size);
+    g_assert_nonnull(data);
+    GBytes *bytes = g_bytes_new(data, size);
+    free(data);
+    exif_data_unref(exif);
+    return bytes;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include <jpeglib.h>
+#include <libexif/exif-data.h>
 
 typedef struct {
     uint32_t width, height;
@@ -39,3 +40,17 @@ uint8_t *test_make_quadrants(uint32_t width, uint32_t height);
  * middle within tolerance of its colour. */
 void test_assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t width,
                            uint32_t height, int tolerance);
+
+/* EXIF as a camera writes it (libexif). */
+typedef struct {
+    ExifByteOrder order;
+    int orientation;                 /* 0: none */
+    const char *original, *modified; /* DateTimeOriginal, DateTime */
+    const char *make, *model;
+    gboolean gps;
+    double latitude, longitude;
+} TestExifSpec;
+
+/* "Exif\0\0" and the TIFF structure, as JPEG's APP1 holds it
+ * (TestJpegSpec.exif). */
+GBytes *test_exif_make(const TestExifSpec *spec);

@@ -58,92 +58,12 @@ static void put_le32(uint8_t *at, uint32_t value)
 
 /* Pictures */
 
-/* EXIF, written with libexif */
-
-typedef struct {
-    ExifByteOrder order;
-    int orientation;                 /* 0: none */
-    const char *original, *modified; /* DateTimeOriginal, DateTime */
-    const char *make, *model;
-    gboolean gps;
-    double latitude, longitude;
-} ExifSpec;
-
-static ExifEntry *exif_add(ExifData *exif, ExifIfd ifd, ExifTag tag, ExifFormat format,
-                           unsigned long components)
-{
-    ExifMem *mem = exif_mem_new_default();
-    ExifEntry *entry = exif_entry_new_mem(mem);
-    entry->tag = tag;
-    entry->format = format;
-    entry->components = components;
-    entry->size = exif_format_get_size(format) * components;
-    entry->data = exif_mem_alloc(mem, entry->size);
-    exif_content_add_entry(exif->ifd[ifd], entry);
-    exif_entry_unref(entry);
-    exif_mem_unref(mem);
-    return entry;
-}
-
-static void exif_add_string(ExifData *exif, ExifIfd ifd, ExifTag tag, const char *value)
-{
-    ExifEntry *entry = exif_add(exif, ifd, tag, EXIF_FORMAT_ASCII, strlen(value) + 1);
-    memcpy(entry->data, value, strlen(value) + 1);
-}
-
-/* Degrees as GPS's degrees, minutes and hundredths of seconds. */
-static void exif_add_gps(ExifData *exif, ExifTag value_tag, ExifTag ref_tag, double degrees,
-                         const char *positive, const char *negative)
-{
-    exif_add_string(exif, EXIF_IFD_GPS, ref_tag, degrees < 0 ? negative : positive);
-    double a = fabs(degrees);
-    uint32_t d = (uint32_t)a, m = (uint32_t)((a - d) * 60);
-    uint32_t cs = (uint32_t)lround(((a - d) * 60 - m) * 60 * 100);
-    ExifEntry *entry = exif_add(exif, EXIF_IFD_GPS, value_tag, EXIF_FORMAT_RATIONAL, 3);
-    ExifByteOrder order = exif_data_get_byte_order(exif);
-    exif_set_rational(entry->data, order, (ExifRational){d, 1});
-    exif_set_rational(entry->data + 8, order, (ExifRational){m, 1});
-    exif_set_rational(entry->data + 16, order, (ExifRational){cs, 100});
-}
-
-/* "Exif\0\0" and the TIFF structure, as JPEG's APP1 holds it. */
-static GBytes *make_exif(const ExifSpec *spec)
-{
-    ExifData *exif = exif_data_new();
-    exif_data_unset_option(exif, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    exif_data_set_byte_order(exif, spec->order);
-    if (spec->orientation != 0) {
-        ExifEntry *entry = exif_add(exif, EXIF_IFD_0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT, 1);
-        exif_set_short(entry->data, spec->order, (ExifShort)spec->orientation);
-    }
-    if (spec->make != NULL)
-        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_MAKE, spec->make);
-    if (spec->model != NULL)
-        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_MODEL, spec->model);
-    if (spec->modified != NULL)
-        exif_add_string(exif, EXIF_IFD_0, EXIF_TAG_DATE_TIME, spec->modified);
-    if (spec->original != NULL)
-        exif_add_string(exif, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL, spec->original);
-    if (spec->gps) {
-        exif_add_gps(exif, (ExifTag)EXIF_TAG_GPS_LATITUDE, (ExifTag)EXIF_TAG_GPS_LATITUDE_REF,
-                     spec->latitude, "N", "S");
-        exif_add_gps(exif, (ExifTag)EXIF_TAG_GPS_LONGITUDE, (ExifTag)EXIF_TAG_GPS_LONGITUDE_REF,
-                     spec->longitude, "E", "W");
-    }
-    unsigned char *data = NULL;
-    unsigned int size = 0;
-    exif_data_save_data(exif, &data, &size);
-    g_assert_nonnull(data);
-    GBytes *bytes = g_bytes_new(data, size);
-    free(data);
-    exif_data_unref(exif);
-    return bytes;
-}
+/* EXIF: test_exif_make (test-images.c) */
 
 static GBytes *exif_with_orientation(int orientation)
 {
-    ExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL, .orientation = orientation};
-    return make_exif(&spec);
+    TestExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL, .orientation = orientation};
+    return test_exif_make(&spec);
 }
 
 /* The TIFF structure alone, as PNG, WebP and HEIF store it. */
@@ -536,7 +456,7 @@ static void test_jpeg_metadata(void)
 {
     const uint32_t w = 64, h = 48;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
-    ExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
+    TestExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
                      .orientation = 6,
                      .original = "2021:07:14 09:26:53",
                      .modified = "2022:01:01 00:00:00",
@@ -545,7 +465,7 @@ static void test_jpeg_metadata(void)
                      .gps = TRUE,
                      .latitude = 48.858222,
                      .longitude = 2.2945};
-    g_autoptr(GBytes) exif = make_exif(&spec);
+    g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_jpeg(rgb, w, h, exif);
     g_autofree char *path = save_bytes("camera.jpg", bytes);
 
@@ -565,14 +485,14 @@ static void test_jpeg_metadata(void)
     library_photo_info_clear(&info);
 
     /* Big-endian EXIF, southern and western hemisphere, only DateTime. */
-    ExifSpec south = {.order = EXIF_BYTE_ORDER_MOTOROLA,
+    TestExifSpec south = {.order = EXIF_BYTE_ORDER_MOTOROLA,
                       .orientation = 3,
                       .modified = "2019:12:31 23:59:59",
                       .make = "NIKON CORPORATION",
                       .gps = TRUE,
                       .latitude = -33.856785,
                       .longitude = -151.215296};
-    g_autoptr(GBytes) south_exif = make_exif(&south);
+    g_autoptr(GBytes) south_exif = test_exif_make(&south);
     g_autoptr(GBytes) south_bytes = encode_jpeg(rgb, w, h, south_exif);
     g_autofree char *south_path = save_bytes("south.jpg", south_bytes);
     g_autoptr(ClipRgbImage) turned = decode_ok(south_path, 0, &info);
@@ -588,10 +508,10 @@ static void test_jpeg_metadata(void)
     library_photo_info_clear(&info);
 
     /* A camera whose clock was never set; no EXIF at all. */
-    ExifSpec unset = {.order = EXIF_BYTE_ORDER_INTEL,
+    TestExifSpec unset = {.order = EXIF_BYTE_ORDER_INTEL,
                       .original = "0000:00:00 00:00:00",
                       .modified = "    :  :     :  :  "};
-    g_autoptr(GBytes) unset_exif = make_exif(&unset);
+    g_autoptr(GBytes) unset_exif = test_exif_make(&unset);
     g_autoptr(GBytes) unset_bytes = encode_jpeg(rgb, w, h, unset_exif);
     g_autofree char *unset_path = save_bytes("unset-clock.jpg", unset_bytes);
     g_autoptr(ClipRgbImage) plain = decode_ok(unset_path, 0, &info);
@@ -643,11 +563,11 @@ static void test_png(void)
 {
     const uint32_t w = 40, h = 26;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
-    ExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
+    TestExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
                      .orientation = 8,
                      .original = "2020:02:29 12:00:00",
                      .model = "Pixel 7"};
-    g_autoptr(GBytes) exif = make_exif(&spec);
+    g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_png(rgb, w, h, exif);
     g_autofree char *path = save_bytes("screenshot.png", bytes);
     LibraryPhotoInfo info;
@@ -678,14 +598,14 @@ static void test_webp(void)
     library_photo_info_clear(&info);
 
     /* The EXIF chunk of the extended format: metadata and orientation. */
-    ExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
+    TestExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
                      .orientation = 6,
                      .original = "2018:05:06 07:08:09",
                      .make = "Google",
                      .gps = TRUE,
                      .latitude = 1.5,
                      .longitude = -0.25};
-    g_autoptr(GBytes) exif = make_exif(&spec);
+    g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) extended = encode_webp(rgb, w, h, exif);
     g_autofree char *extended_path = save_bytes("extended.webp", extended);
     g_autoptr(ClipRgbImage) turned = decode_ok(extended_path, 224, &info);
@@ -723,7 +643,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     /* As phones write them: turned by irot, with the same orientation in
      * EXIF, which must not be applied a second time. */
-    ExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
+    TestExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
                      .orientation = 6,
                      .original = "2023:08:15 18:30:00",
                      .make = "Apple",
@@ -731,7 +651,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
                      .gps = TRUE,
                      .latitude = 37.33182,
                      .longitude = -122.03118};
-    g_autoptr(GBytes) exif = make_exif(&spec);
+    g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_heif(compression, rgb, w, h, 6, exif);
     if (bytes == NULL) {
         g_test_skip_printf("Debian's libheif has no %s encoder here", format);

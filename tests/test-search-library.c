@@ -13,6 +13,7 @@
 #include "search/search-smart-album.h"
 #include "search/search-text.h"
 #include "test-common.h"
+#include "test-images.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -266,6 +267,127 @@ static void test_filters(Fixture *f)
     g_assert_cmpuint(count_filtered(f, "anything has:location", &error), ==, 0);
     g_assert_cmpuint(count_filtered(f, "anything -has:location", &error), ==, 14);
     g_assert_no_error(error);
+}
+
+/* A JPEG as a camera writes it: EXIF date, make, model and, when given, GPS. */
+static void write_camera_jpeg(const char *path, uint32_t seed, const TestExifSpec *exif_spec)
+{
+    const uint32_t size = 64;
+    g_autofree uint8_t *rgb = g_new(uint8_t, size * size * 3);
+    for (uint32_t i = 0; i < size * size * 3; i++)
+        rgb[i] = (uint8_t)(i * (seed + 3) + seed * 41);
+    g_autoptr(GBytes) exif = test_exif_make(exif_spec);
+    TestJpegSpec spec = {.width = size, .height = size, .color_space = JCS_RGB,
+                         .samples = rgb, .quality = 90, .exif = exif};
+    g_autoptr(GBytes) jpeg = test_jpeg_encode(&spec);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    gsize length = 0;
+    const char *data = g_bytes_get_data(jpeg, &length);
+    g_assert_true(g_file_set_contents(path, data, (gssize)length, NULL));
+}
+
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The base names of the photos a query's filters let through, sorted; only
+ * those under dated/ unless the filters name a folder (several folder:
+ * filters mean any of them). */
+static char *filtered_names(Fixture *f, const char *text)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *query_text = g_strdup_printf(
+        "anything %s %s", strstr(text, "folder:") != NULL ? "" : "folder:dated", text);
+    g_autoptr(SearchQuery) query = search_query_parse(query_text, &error);
+    g_assert_no_error(error);
+    g_autoptr(SearchFilter) filter = NULL;
+    g_assert_true(search_library_filter(f->library, query, &filter, &error));
+    float q[64] = {1.0f};
+    SearchRequest request = {.query = q, .filter = filter, .limit = 100};
+    g_autoptr(SearchResults) results =
+        search_index_search(search_library_get_index(f->library), &request);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        g_ptr_array_add(names, g_path_get_basename(search_library_get_path(
+                                   f->library, results->hits[i].id)));
+    g_ptr_array_sort(names, compare_strings);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
+/* Date, camera, location, type and folder filters on photos that carry
+ * EXIF, through the real path: files → decoder → store → library → filter. */
+static void test_exif_filters(Fixture *f)
+{
+    g_autofree char *dated = g_build_filename(f->photos, "dated", NULL);
+    const struct {
+        const char *path, *original, *make, *model;
+        gboolean gps;
+    } photos[] = {
+        {"trip/pixel-2018.jpg", "2018:05:01 10:00:00", "Google", "Pixel 6", TRUE},
+        {"canon-2019.jpg", "2019:08:15 18:30:00", "Canon", "Canon EOS 80D", FALSE},
+        {"trip/iphone-2021.jpg", "2021:01:02 08:00:00", "Apple", "iPhone 12", TRUE},
+        {"iphone-2019-12.jpg", "2019:12:31 23:59:59", "Apple", "iPhone 12", FALSE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(photos); i++) {
+        TestExifSpec exif = {.order = i % 2 ? EXIF_BYTE_ORDER_MOTOROLA : EXIF_BYTE_ORDER_INTEL,
+                             .original = photos[i].original,
+                             .make = photos[i].make,
+                             .model = photos[i].model,
+                             .gps = photos[i].gps,
+                             .latitude = 48.8582 - (double)i,
+                             .longitude = 2.2945 + (double)i};
+        g_autofree char *path = g_build_filename(dated, photos[i].path, NULL);
+        write_camera_jpeg(path, (uint32_t)i, &exif);
+    }
+    /* a PNG without EXIF beside them */
+    g_autofree char *png_from = g_build_filename(f->photos, "exact-0.png", NULL);
+    g_autofree char *png_to = g_build_filename(dated, "trip", "no-exif.png", NULL);
+    copy_file(png_from, png_to);
+
+    g_autoptr(GError) error = NULL;
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    const char *folders[] = {f->photos, NULL};
+    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
+                                        NULL, &error));
+    g_assert_cmpuint(result.failed->len, ==, 0);
+    library_index_result_clear(&result);
+    search_library_free(f->library);
+    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
+    g_assert_no_error(error);
+
+    const struct {
+        const char *filters, *expected;
+    } cases[] = {
+        {"", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg no-exif.png pixel-2018.jpg"},
+        {"after:2019", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg"},
+        {"before:2019", "pixel-2018.jpg"},
+        {"after:2019-06 before:2020", "canon-2019.jpg iphone-2019-12.jpg"},
+        {"after:2019-12-31 before:2020-01-01", "iphone-2019-12.jpg"},
+        {"after:2019-08-16", "iphone-2019-12.jpg iphone-2021.jpg"},
+        {"camera:pixel", "pixel-2018.jpg"},
+        {"camera:CANON", "canon-2019.jpg"},
+        {"camera:iphone after:2020", "iphone-2021.jpg"},
+        {"camera:nikon", ""},
+        {"has:location", "iphone-2021.jpg pixel-2018.jpg"},
+        {"-has:location", "canon-2019.jpg iphone-2019-12.jpg no-exif.png"},
+        {"type:png", "no-exif.png"},
+        {"type:jpg", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg pixel-2018.jpg"},
+        {"folder:trip", "iphone-2021.jpg no-exif.png pixel-2018.jpg"},
+        {"folder:trip has:location before:2020", "pixel-2018.jpg"},
+        {"folder:dated/trip type:jpeg camera:apple", "iphone-2021.jpg"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *names = filtered_names(f, cases[i].filters);
+        if (g_strcmp0(names, cases[i].expected) != 0)
+            g_error("\"%s\": got \"%s\", expected \"%s\"", cases[i].filters, names,
+                    cases[i].expected);
+    }
 }
 
 static void test_albums(Fixture *f)
@@ -623,6 +745,8 @@ int main(int argc, char **argv)
     g_test_add_data_func("/search/library/similar-and-duplicates",
                          (gconstpointer)test_similar_and_duplicates, with_fixture);
     g_test_add_data_func("/search/library/filters", (gconstpointer)test_filters, with_fixture);
+    g_test_add_data_func("/search/library/exif-filters", (gconstpointer)test_exif_filters,
+                         with_fixture);
     g_test_add_data_func("/search/library/albums", (gconstpointer)test_albums, with_fixture);
     g_test_add_data_func("/search/library/model-switch", (gconstpointer)test_model_switch,
                          with_fixture);
