@@ -78,6 +78,27 @@ static void assert_result(const LibraryIndexResult *result, guint added, guint u
     g_assert_cmpuint(result->failed->len, ==, failed);
 }
 
+/* Indexes the root and checks the run's counts. */
+static void reindex_expecting(Fixture *f, guint added, guint updated, guint removed,
+                              guint unchanged, guint embedded, guint failed)
+{
+    LibraryIndexResult result;
+    index_root(f, &result);
+    assert_result(&result, added, updated, removed, unchanged, embedded, failed);
+    library_index_result_clear(&result);
+}
+
+/* What most tests start from: the corpus, indexed once. FALSE (the test
+ * returns) without the fixture model. */
+static gboolean index_corpus(Fixture *f)
+{
+    if (f->model == NULL)
+        return FALSE;
+    write_corpus(f);
+    reindex_expecting(f, CORPUS_PHOTOS, 0, 0, 0, CORPUS_PHOTOS, 0);
+    return TRUE;
+}
+
 static LibraryPhoto *find_photo(Fixture *f, const char *relative)
 {
     g_autofree char *path = photo_path(f, relative);
@@ -150,19 +171,13 @@ static void test_index(Fixture *f, gconstpointer data)
 
 static void test_incremental(Fixture *f, gconstpointer data)
 {
-    if (f->model == NULL)
+    if (!index_corpus(f))
         return;
-    write_corpus(f);
-    LibraryIndexResult result;
-    index_root(f, &result);
-    library_index_result_clear(&result);
     g_autoptr(LibraryPhoto) before = find_photo(f, "2024/photo-01.jpg");
     g_autofree float *kept_before = get_embedding(f, before->id);
 
     /* Nothing changed: nothing decoded. */
-    index_root(f, &result);
-    assert_result(&result, 0, 0, 0, CORPUS_PHOTOS, 0, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 0, 0, 0, CORPUS_PHOTOS, 0, 0);
 
     /* One photo rewritten, one only touched (a new mtime), one added. */
     g_autofree char *changed = photo_path(f, "2025/photo-02.jpg");
@@ -171,9 +186,7 @@ static void test_incremental(Fixture *f, gconstpointer data)
     test_library_set_mtime(touched, 1600000000);
     g_autofree char *added = photo_path(f, "2024/new.jpg");
     test_library_write_jpeg(added, 80, 80, 1000);
-    index_root(f, &result);
-    assert_result(&result, 1, 2, 0, CORPUS_PHOTOS - 2, 3, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 1, 2, 0, CORPUS_PHOTOS - 2, 3, 0);
     assert_counts(f, CORPUS_PHOTOS + 1, CORPUS_PHOTOS + 1, 0, 0);
 
     /* The untouched photo kept its row and its embedding. */
@@ -186,12 +199,9 @@ static void test_incremental(Fixture *f, gconstpointer data)
 
 static void test_rename(Fixture *f, gconstpointer data)
 {
-    if (f->model == NULL)
+    if (!index_corpus(f))
         return;
-    write_corpus(f);
     LibraryIndexResult result;
-    index_root(f, &result);
-    library_index_result_clear(&result);
     g_autoptr(LibraryPhoto) renamed = find_photo(f, "2024/photo-01.jpg");
     g_autoptr(LibraryPhoto) moved = find_photo(f, "2025/photo-04.jpg");
     g_autofree float *renamed_embedding = get_embedding(f, renamed->id);
@@ -227,12 +237,8 @@ static void test_rename(Fixture *f, gconstpointer data)
 
 static void test_delete(Fixture *f, gconstpointer data)
 {
-    if (f->model == NULL)
+    if (!index_corpus(f))
         return;
-    write_corpus(f);
-    LibraryIndexResult result;
-    index_root(f, &result);
-    library_index_result_clear(&result);
     g_autoptr(LibraryPhoto) doomed = find_photo(f, "2025/photo-02.jpg");
 
     g_autofree char *path = photo_path(f, "2025/photo-02.jpg");
@@ -241,9 +247,7 @@ static void test_delete(Fixture *f, gconstpointer data)
     g_autofree char *folder = photo_path(f, "2024");
     g_autofree char *parked = g_build_filename(f->dir, "parked-2024", NULL);
     g_assert_cmpint(g_rename(folder, parked), ==, 0);
-    index_root(f, &result);
-    assert_result(&result, 0, 0, 1 + CORPUS_PHOTOS / 2, CORPUS_PHOTOS / 2 - 1, 0, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 0, 0, 1 + CORPUS_PHOTOS / 2, CORPUS_PHOTOS / 2 - 1, 0, 0);
     assert_counts(f, CORPUS_PHOTOS / 2 - 1, CORPUS_PHOTOS / 2 - 1, 0, 0);
     g_autofree float *embedding = get_embedding(f, doomed->id);
     g_assert_null(embedding);
@@ -260,12 +264,9 @@ static LibraryFolderState folder_state(Fixture *f)
 
 static void test_missing_root(Fixture *f, gconstpointer data)
 {
-    if (f->model == NULL)
+    if (!index_corpus(f))
         return;
-    write_corpus(f);
     LibraryIndexResult result;
-    index_root(f, &result);
-    library_index_result_clear(&result);
 
     /* Unmounted: the folder is gone. Nothing is removed; the folder is offline. */
     g_autofree char *away = g_build_filename(f->dir, "unmounted", NULL);
@@ -291,20 +292,15 @@ static void test_missing_root(Fixture *f, gconstpointer data)
     /* Mounted again: online, every photo as it was. */
     g_assert_cmpint(g_rmdir(f->root), ==, 0);
     g_assert_cmpint(g_rename(away, f->root), ==, 0);
-    index_root(f, &result);
-    assert_result(&result, 0, 0, 0, CORPUS_PHOTOS, 0, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 0, 0, 0, CORPUS_PHOTOS, 0, 0);
     g_assert_cmpint(folder_state(f), ==, LIBRARY_FOLDER_ONLINE);
 }
 
 static void test_unreadable_folder(Fixture *f, gconstpointer data)
 {
-    if (f->model == NULL)
+    if (!index_corpus(f))
         return;
-    write_corpus(f);
     LibraryIndexResult result;
-    index_root(f, &result);
-    library_index_result_clear(&result);
 
     g_autofree char *locked = photo_path(f, "2024");
     g_assert_cmpint(g_chmod(locked, 0), ==, 0);
@@ -394,15 +390,11 @@ static void test_bad_files(Fixture *f, gconstpointer data)
     assert_counts(f, CORPUS_PHOTOS + n_bad, CORPUS_PHOTOS, 0, n_bad);
 
     /* Failed photos are not retried while unchanged... */
-    index_root(f, &result);
-    assert_result(&result, 0, 0, 0, CORPUS_PHOTOS + n_bad, 0, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 0, 0, 0, CORPUS_PHOTOS + n_bad, 0, 0);
     /* ...and are once fixed. */
     g_autofree char *fixed = photo_path(f, "bad/empty.jpg");
     test_library_write_bytes(fixed, jpeg);
-    index_root(f, &result);
-    assert_result(&result, 0, 1, 0, CORPUS_PHOTOS + n_bad - 1, 1, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, 0, 1, 0, CORPUS_PHOTOS + n_bad - 1, 1, 0);
     assert_counts(f, CORPUS_PHOTOS + n_bad, CORPUS_PHOTOS + 1, 0, n_bad - 1);
 }
 
@@ -453,9 +445,7 @@ static void test_cancel_and_resume(Fixture *f, gconstpointer data)
     assert_counts(f, CORPUS_PHOTOS, first, CORPUS_PHOTOS - first, 0);
 
     /* The next run finishes the rest, which it counts as added. */
-    index_root(f, &result);
-    assert_result(&result, CORPUS_PHOTOS - first, 0, 0, first, CORPUS_PHOTOS - first, 0);
-    library_index_result_clear(&result);
+    reindex_expecting(f, CORPUS_PHOTOS - first, 0, 0, first, CORPUS_PHOTOS - first, 0);
     assert_counts(f, CORPUS_PHOTOS, CORPUS_PHOTOS, 0, 0);
 }
 

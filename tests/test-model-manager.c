@@ -308,15 +308,43 @@ static char *install(LibraryModelCatalogue *catalogue, const char *name, GError 
     return library_model_install(catalogue, name, NULL, NULL, NULL, error);
 }
 
-static void test_install(void)
+/* Installs a model that must install, and checks that it loads. */
+static char *install_ok(LibraryModelCatalogue *catalogue, const char *name)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
-    g_autofree char *dir = install(catalogue, "tiny-f32", &error);
+    char *dir = install(catalogue, name, &error);
     g_assert_no_error(error);
     assert_model_loads(dir);
+    return dir;
+}
+
+typedef void (*HubTest)(LibraryModelCatalogue *catalogue);
+
+/* Runs a test against the loopback hub, with a fresh catalogue pointing at
+ * it; skipped without the fixtures. */
+static void with_hub(gconstpointer data)
+{
+    if (!setup()) {
+        g_test_skip("no fixture models (../shared/fixtures/tiny-f32, tiny-f16)");
+        return;
+    }
+    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
+    ((HubTest)data)(catalogue);
+}
+
+/* The same for tests that run spyglass-cli. */
+static void with_hub_and_cli(gconstpointer data)
+{
+    if (cli_path == NULL) {
+        g_test_skip("pass spyglass-cli's path as the first argument");
+        return;
+    }
+    with_hub(data);
+}
+
+static void test_install(LibraryModelCatalogue *catalogue)
+{
+    g_autofree char *dir = install_ok(catalogue, "tiny-f32");
     g_autofree char *installed = library_model_installed_dir("tiny-f32");
     g_assert_cmpstr(installed, ==, dir);
     g_autofree char *partial = g_strconcat(dir, ".partial", NULL);
@@ -324,15 +352,9 @@ static void test_install(void)
 }
 
 /* The hash comes from X-Linked-ETag on the redirect, and is recorded. */
-static void test_install_hub_hash(void)
+static void test_install_hub_hash(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
-    g_autoptr(GError) error = NULL;
-    g_autofree char *dir = install(catalogue, "tiny-f16", &error);
-    g_assert_no_error(error);
-    assert_model_loads(dir);
+    g_autofree char *dir = install_ok(catalogue, "tiny-f16");
     g_autofree char *manifest_path = g_build_filename(dir, "manifest.json", NULL);
     g_autofree char *manifest = NULL;
     g_assert_true(g_file_get_contents(manifest_path, &manifest, NULL, NULL));
@@ -340,15 +362,9 @@ static void test_install_hub_hash(void)
     g_assert_nonnull(strstr(manifest, "\"hub\""));
 }
 
-static void test_resume(void)
+static void test_resume(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
-    g_autoptr(GError) error = NULL;
-    g_autofree char *dir = install(catalogue, "tiny-resume", &error);
-    g_assert_no_error(error);
-    assert_model_loads(dir);
+    g_autofree char *dir = install_ok(catalogue, "tiny-resume");
     g_mutex_lock(&hub.mutex);
     g_assert_cmpuint(hub.resume_ranges->len, ==, 2);
     g_assert_cmpstr(g_ptr_array_index(hub.resume_ranges, 0), ==, "");
@@ -357,11 +373,8 @@ static void test_resume(void)
     g_mutex_unlock(&hub.mutex);
 }
 
-static void test_corrupt(void)
+static void test_corrupt(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = install(catalogue, "tiny-corrupt", &error);
     g_assert_null(dir);
@@ -377,22 +390,16 @@ static void test_corrupt(void)
     g_assert_false(g_file_test(whole, G_FILE_TEST_EXISTS));
 }
 
-static void test_unknown_name(void)
+static void test_unknown_name(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = install(catalogue, "no-such-model", &error);
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
     g_assert_true(g_str_has_prefix(error->message, "no-such-model: not in the model catalogue"));
 }
 
-static void test_not_found(void)
+static void test_not_found(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = install(catalogue, "tiny-missing", &error);
     g_assert_null(dir);
@@ -419,11 +426,8 @@ static guint closed_port(void)
     return port;
 }
 
-static void test_connection_refused(void)
+static void test_connection_refused(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autofree char *base = g_strdup_printf("http://127.0.0.1:%u", closed_port());
     library_model_catalogue_set_base_url(catalogue, base);
     g_autoptr(GError) error = NULL;
@@ -434,11 +438,8 @@ static void test_connection_refused(void)
     g_assert_nonnull(strstr(error->message, "refused"));
 }
 
-static void test_remove(void)
+static void test_remove(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = install(catalogue, "tiny-f32", &error);
     g_assert_no_error(error);
@@ -460,11 +461,8 @@ static gpointer install_thread(gpointer data)
 
 /* Two installers of one model: one downloads, the other waits for its lock
  * and finds the model installed. */
-static void test_concurrent_threads(void)
+static void test_concurrent_threads(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     GThread *a = g_thread_new("install-a", install_thread, catalogue);
     GThread *b = g_thread_new("install-b", install_thread, catalogue);
     g_autofree char *dir_a = g_thread_join(a);
@@ -499,14 +497,8 @@ static char *run_cli(const char *const *args, int *status)
 
 /* `spyglass-cli model install` in two processes at once, then list, resolve
  * by name and remove. */
-static void test_cli(void)
+static void test_cli(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    if (cli_path == NULL) {
-        g_test_skip("pass spyglass-cli's path as the first argument");
-        return;
-    }
     const char *const install_args[] = {cli_path,  "--json",         "model",
                                         "install", "tiny-processes", NULL};
     g_autoptr(GError) error = NULL;
@@ -567,11 +559,8 @@ static char *run_cli_stderr(const char *const *args, int *status)
 
 /* A library whose model is removed while in use falls back to the best
  * installed model, with a notice (API flag and one CLI line). */
-static void test_removed_model_fallback(void)
+static void test_removed_model_fallback(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    g_autoptr(LibraryModelCatalogue) catalogue = load_catalogue();
     g_autoptr(GError) error = NULL;
     g_autofree char *other = install(catalogue, "tiny-f16", &error);
     g_autofree char *in_use = install(catalogue, "tiny-in-use", &error);
@@ -605,8 +594,8 @@ static void test_removed_model_fallback(void)
     if (cli_path == NULL)
         return;
     int status = -1;
-    const char *const status_args[] = {cli_path, "--db", db, "--device", "reference", "status",
-                                       NULL};
+    const char *const status_args[] = {cli_path,    "--db",   db,  "--device",
+                                       "reference", "status", NULL};
     g_autofree char *err = run_cli_stderr(status_args, &status);
     g_assert_cmpint(status, ==, 0);
     g_autofree char *basename = g_path_get_basename(best);
@@ -627,14 +616,8 @@ static gboolean slow_half_sent(void)
 
 /* Ctrl-C (SIGINT) in the middle of `spyglass-cli model install`: exit
  * status 130, one line, the .part file kept for resuming, nothing installed. */
-static void test_cli_interrupt(void)
+static void test_cli_interrupt(LibraryModelCatalogue *catalogue)
 {
-    if (!setup())
-        return;
-    if (cli_path == NULL) {
-        g_test_skip("pass spyglass-cli's path as the first argument");
-        return;
-    }
     const char *const args[] = {cli_path, "-q", "model", "install", "tiny-slow", NULL};
     g_autoptr(GError) error = NULL;
     g_autoptr(GSubprocess) process = spawn_cli(args, &error);
@@ -673,18 +656,24 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     cli_path = argc > 1 ? argv[1] : NULL;
 
-    g_test_add_func("/library/models/install", test_install);
-    g_test_add_func("/library/models/install-hub-hash", test_install_hub_hash);
-    g_test_add_func("/library/models/resume", test_resume);
-    g_test_add_func("/library/models/corrupt", test_corrupt);
-    g_test_add_func("/library/models/unknown-name", test_unknown_name);
-    g_test_add_func("/library/models/not-found", test_not_found);
-    g_test_add_func("/library/models/connection-refused", test_connection_refused);
-    g_test_add_func("/library/models/remove", test_remove);
-    g_test_add_func("/library/models/concurrent-threads", test_concurrent_threads);
-    g_test_add_func("/library/models/cli", test_cli);
-    g_test_add_func("/library/models/removed-model-fallback", test_removed_model_fallback);
-    g_test_add_func("/library/models/cli-interrupt", test_cli_interrupt);
+    g_test_add_data_func("/library/models/install", (gconstpointer)test_install, with_hub);
+    g_test_add_data_func("/library/models/install-hub-hash", (gconstpointer)test_install_hub_hash,
+                         with_hub);
+    g_test_add_data_func("/library/models/resume", (gconstpointer)test_resume, with_hub);
+    g_test_add_data_func("/library/models/corrupt", (gconstpointer)test_corrupt, with_hub);
+    g_test_add_data_func("/library/models/unknown-name", (gconstpointer)test_unknown_name,
+                         with_hub);
+    g_test_add_data_func("/library/models/not-found", (gconstpointer)test_not_found, with_hub);
+    g_test_add_data_func("/library/models/connection-refused",
+                         (gconstpointer)test_connection_refused, with_hub);
+    g_test_add_data_func("/library/models/remove", (gconstpointer)test_remove, with_hub);
+    g_test_add_data_func("/library/models/concurrent-threads",
+                         (gconstpointer)test_concurrent_threads, with_hub);
+    g_test_add_data_func("/library/models/cli", (gconstpointer)test_cli, with_hub_and_cli);
+    g_test_add_data_func("/library/models/removed-model-fallback",
+                         (gconstpointer)test_removed_model_fallback, with_hub);
+    g_test_add_data_func("/library/models/cli-interrupt", (gconstpointer)test_cli_interrupt,
+                         with_hub_and_cli);
     int status = g_test_run();
 
     const char *rm[] = {"rm", "-rf", tmp, NULL};
