@@ -457,14 +457,14 @@ static void test_jpeg_metadata(void)
     const uint32_t w = 64, h = 48;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     TestExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
-                     .orientation = 6,
-                     .original = "2021:07:14 09:26:53",
-                     .modified = "2022:01:01 00:00:00",
-                     .make = "Canon   ",
-                     .model = "Canon EOS R5",
-                     .gps = TRUE,
-                     .latitude = 48.858222,
-                     .longitude = 2.2945};
+                         .orientation = 6,
+                         .original = "2021:07:14 09:26:53",
+                         .modified = "2022:01:01 00:00:00",
+                         .make = "Canon   ",
+                         .model = "Canon EOS R5",
+                         .gps = TRUE,
+                         .latitude = 48.858222,
+                         .longitude = 2.2945};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_jpeg(rgb, w, h, exif);
     g_autofree char *path = save_bytes("camera.jpg", bytes);
@@ -486,12 +486,12 @@ static void test_jpeg_metadata(void)
 
     /* Big-endian EXIF, southern and western hemisphere, only DateTime. */
     TestExifSpec south = {.order = EXIF_BYTE_ORDER_MOTOROLA,
-                      .orientation = 3,
-                      .modified = "2019:12:31 23:59:59",
-                      .make = "NIKON CORPORATION",
-                      .gps = TRUE,
-                      .latitude = -33.856785,
-                      .longitude = -151.215296};
+                          .orientation = 3,
+                          .modified = "2019:12:31 23:59:59",
+                          .make = "NIKON CORPORATION",
+                          .gps = TRUE,
+                          .latitude = -33.856785,
+                          .longitude = -151.215296};
     g_autoptr(GBytes) south_exif = test_exif_make(&south);
     g_autoptr(GBytes) south_bytes = encode_jpeg(rgb, w, h, south_exif);
     g_autofree char *south_path = save_bytes("south.jpg", south_bytes);
@@ -509,8 +509,8 @@ static void test_jpeg_metadata(void)
 
     /* A camera whose clock was never set; no EXIF at all. */
     TestExifSpec unset = {.order = EXIF_BYTE_ORDER_INTEL,
-                      .original = "0000:00:00 00:00:00",
-                      .modified = "    :  :     :  :  "};
+                          .original = "0000:00:00 00:00:00",
+                          .modified = "    :  :     :  :  "};
     g_autoptr(GBytes) unset_exif = test_exif_make(&unset);
     g_autoptr(GBytes) unset_bytes = encode_jpeg(rgb, w, h, unset_exif);
     g_autofree char *unset_path = save_bytes("unset-clock.jpg", unset_bytes);
@@ -564,9 +564,9 @@ static void test_png(void)
     const uint32_t w = 40, h = 26;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     TestExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
-                     .orientation = 8,
-                     .original = "2020:02:29 12:00:00",
-                     .model = "Pixel 7"};
+                         .orientation = 8,
+                         .original = "2020:02:29 12:00:00",
+                         .model = "Pixel 7"};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_png(rgb, w, h, exif);
     g_autofree char *path = save_bytes("screenshot.png", bytes);
@@ -599,12 +599,12 @@ static void test_webp(void)
 
     /* The EXIF chunk of the extended format: metadata and orientation. */
     TestExifSpec spec = {.order = EXIF_BYTE_ORDER_INTEL,
-                     .orientation = 6,
-                     .original = "2018:05:06 07:08:09",
-                     .make = "Google",
-                     .gps = TRUE,
-                     .latitude = 1.5,
-                     .longitude = -0.25};
+                         .orientation = 6,
+                         .original = "2018:05:06 07:08:09",
+                         .make = "Google",
+                         .gps = TRUE,
+                         .latitude = 1.5,
+                         .longitude = -0.25};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) extended = encode_webp(rgb, w, h, exif);
     g_autofree char *extended_path = save_bytes("extended.webp", extended);
@@ -644,13 +644,13 @@ static void check_heif(enum heif_compression_format compression, const char *for
     /* As phones write them: turned by irot, with the same orientation in
      * EXIF, which must not be applied a second time. */
     TestExifSpec spec = {.order = EXIF_BYTE_ORDER_MOTOROLA,
-                     .orientation = 6,
-                     .original = "2023:08:15 18:30:00",
-                     .make = "Apple",
-                     .model = "iPhone 14 Pro",
-                     .gps = TRUE,
-                     .latitude = 37.33182,
-                     .longitude = -122.03118};
+                         .orientation = 6,
+                         .original = "2023:08:15 18:30:00",
+                         .make = "Apple",
+                         .model = "iPhone 14 Pro",
+                         .gps = TRUE,
+                         .latitude = 37.33182,
+                         .longitude = -122.03118};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
     g_autoptr(GBytes) bytes = encode_heif(compression, rgb, w, h, 6, exif);
     if (bytes == NULL) {

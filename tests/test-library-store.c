@@ -60,8 +60,9 @@ static void test_create(void)
     g_autofree char *tables =
         query_text(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
                          " WHERE type = 'table' ORDER BY name)");
-    g_assert_cmpstr(tables, ==, "album_examples album_members albums auto_album_key auto_album_members"
-                              " auto_album_scored embeddings folders models photos");
+    g_assert_cmpstr(tables, ==,
+                    "album_examples album_members albums auto_album_key auto_album_members"
+                    " auto_album_scored embeddings folders models photos");
 
     /* Opening again migrates nothing and keeps the data. */
     gint64 id = 0;

@@ -277,8 +277,12 @@ static void write_camera_jpeg(const char *path, uint32_t seed, const TestExifSpe
     for (uint32_t i = 0; i < size * size * 3; i++)
         rgb[i] = (uint8_t)(i * (seed + 3) + seed * 41);
     g_autoptr(GBytes) exif = test_exif_make(exif_spec);
-    TestJpegSpec spec = {.width = size, .height = size, .color_space = JCS_RGB,
-                         .samples = rgb, .quality = 90, .exif = exif};
+    TestJpegSpec spec = {.width = size,
+                         .height = size,
+                         .color_space = JCS_RGB,
+                         .samples = rgb,
+                         .quality = 90,
+                         .exif = exif};
     g_autoptr(GBytes) jpeg = test_jpeg_encode(&spec);
     g_autofree char *dir = g_path_get_dirname(path);
     g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
@@ -310,8 +314,8 @@ static char *filtered_names(Fixture *f, const char *text)
         search_index_search(search_library_get_index(f->library), &request);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     for (uint32_t i = 0; i < results->n_hits; i++)
-        g_ptr_array_add(names, g_path_get_basename(search_library_get_path(
-                                   f->library, results->hits[i].id)));
+        g_ptr_array_add(
+            names, g_path_get_basename(search_library_get_path(f->library, results->hits[i].id)));
     g_ptr_array_sort(names, compare_strings);
     g_ptr_array_add(names, NULL);
     return g_strjoinv(" ", (char **)names->pdata);

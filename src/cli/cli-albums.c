@@ -89,8 +89,9 @@ int cli_albums(const CliOptions *options, int argc, char **argv)
         return cli_fail("%s", error->message);
     g_autoptr(LibraryModelRecord) record = library_store_get_searchable_model(store, &error);
     if (record == NULL)
-        return cli_fail("%s", error != NULL ? error->message
-                                            : "the library has no embeddings yet (spyglass-cli index)");
+        return cli_fail("%s", error != NULL
+                                  ? error->message
+                                  : "the library has no embeddings yet (spyglass-cli index)");
     g_autofree char *path = search_taxonomy_find_for_model(record->dir, record->name);
     if (path == NULL)
         return cli_fail("no album taxonomy for model %s", record->name);

@@ -148,7 +148,8 @@ int cli_index(const CliOptions *options, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     /* The model first: without one, no library file is created for nothing. */
-    g_autoptr(CliModel) model = cli_model_open(options, CLI_MODEL_ENCODER | CLI_MODEL_TOKENIZER, &error);
+    g_autoptr(CliModel) model =
+        cli_model_open(options, CLI_MODEL_ENCODER | CLI_MODEL_TOKENIZER, &error);
     if (model == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(LibraryStore) store = cli_library_open(options, &error);

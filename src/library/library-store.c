@@ -14,9 +14,9 @@
 /* Schema versions, in PRAGMA user_version. A migration to version N runs
  * migrations[N] in one transaction; versions never change once released. */
 typedef enum {
-    SCHEMA_EMPTY = 0,   /* a new file: nothing yet */
-    SCHEMA_LIBRARY = 1, /* folders, photos, models, embeddings, albums, album_members */
-    SCHEMA_AUTO_ALBUMS = 2, /* auto_album_key, auto_album_scored, auto_album_members */
+    SCHEMA_EMPTY = 0,          /* a new file: nothing yet */
+    SCHEMA_LIBRARY = 1,        /* folders, photos, models, embeddings, albums, album_members */
+    SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
     SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
@@ -88,13 +88,12 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
         "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
         "  PRIMARY KEY (album, photo_id)) WITHOUT ROWID;"
         "CREATE INDEX auto_album_members_photo ON auto_album_members(photo_id);",
-    [SCHEMA_ALBUM_EXAMPLES] =
-        "CREATE UNIQUE INDEX albums_name ON albums(name, kind);"
-        "CREATE TABLE album_examples ("
-        "  album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,"
-        "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
-        "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
-        "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
+    [SCHEMA_ALBUM_EXAMPLES] = "CREATE UNIQUE INDEX albums_name ON albums(name, kind);"
+                              "CREATE TABLE album_examples ("
+                              "  album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,"
+                              "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+                              "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
+                              "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
 };
 
 struct _LibraryStore {
@@ -611,10 +610,10 @@ static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id
 {
     return store_run_on_photo(store, "DELETE FROM embeddings WHERE photo_id = ?1", photo_id,
                               error) &&
-           store_run_on_photo(store, "DELETE FROM auto_album_scored WHERE photo_id = ?1",
-                              photo_id, error) &&
-           store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1",
-                              photo_id, error);
+           store_run_on_photo(store, "DELETE FROM auto_album_scored WHERE photo_id = ?1", photo_id,
+                              error) &&
+           store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1", photo_id,
+                              error);
 }
 
 gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, gint64 size,
@@ -1028,7 +1027,8 @@ gboolean library_store_set_auto_album_key(LibraryStore *store, const char *model
     if (ok && (g_strcmp0(old_model, model_id) != 0 || g_strcmp0(old_taxonomy, taxonomy) != 0)) {
         *reset = TRUE;
         sqlite3_stmt *stmt = store_statement(
-            store, "INSERT OR REPLACE INTO auto_album_key (id, model_id, taxonomy) VALUES (1, ?1, ?2)",
+            store,
+            "INSERT OR REPLACE INTO auto_album_key (id, model_id, taxonomy) VALUES (1, ?1, ?2)",
             error);
         ok = stmt != NULL;
         if (ok) {
@@ -1042,24 +1042,25 @@ gboolean library_store_set_auto_album_key(LibraryStore *store, const char *model
     return store_release(store, ok, error);
 }
 
-#define UNSCORED_CONDITION " AND NOT EXISTS (SELECT 1 FROM auto_album_scored s WHERE s.photo_id = p.id)"
+#define UNSCORED_CONDITION                                                                         \
+    " AND NOT EXISTS (SELECT 1 FROM auto_album_scored s WHERE s.photo_id = p.id)"
 
 gboolean library_store_foreach_unscored_embedding(LibraryStore *store, const char *model_id,
                                                   LibraryEmbeddingFunc func, gpointer user_data,
                                                   GError **error)
 {
-    return store_foreach_embedding_with(store, EMBEDDING_SELECT UNSCORED_CONDITION, model_id,
-                                        func, user_data, error);
+    return store_foreach_embedding_with(store, EMBEDDING_SELECT UNSCORED_CONDITION, model_id, func,
+                                        user_data, error);
 }
 
 gboolean library_store_count_unscored(LibraryStore *store, const char *model_id, gint64 *count,
                                       GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(
-        store,
-        "SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
-        " WHERE e.model_id = ?1 AND p.state = 'embedded'" UNSCORED_CONDITION,
-        error);
+    sqlite3_stmt *stmt =
+        store_statement(store,
+                        "SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+                        " WHERE e.model_id = ?1 AND p.state = 'embedded'" UNSCORED_CONDITION,
+                        error);
     gboolean has_row = FALSE;
     if (stmt == NULL)
         return FALSE;
@@ -1248,11 +1249,11 @@ gboolean library_store_set_album_example(LibraryStore *store, gint64 album_id, g
 GArray *library_store_get_album_examples(LibraryStore *store, gint64 album_id, gboolean positive,
                                          GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(
-        store,
-        "SELECT photo_id FROM album_examples WHERE album_id = ?1 AND positive = ?2"
-        " ORDER BY photo_id",
-        error);
+    sqlite3_stmt *stmt =
+        store_statement(store,
+                        "SELECT photo_id FROM album_examples WHERE album_id = ?1 AND positive = ?2"
+                        " ORDER BY photo_id",
+                        error);
     if (stmt == NULL)
         return NULL;
     sqlite3_bind_int64(stmt, 1, album_id);

@@ -100,8 +100,8 @@ static gboolean store_scored(LibraryStore *store, const ScoreRun *run, GError **
             names[k] = ((const SearchAlbum *)g_ptr_array_index(run->taxonomy->albums, a))->name;
         }
         at += count;
-        if (!library_store_set_auto_albums(store, g_array_index(run->photo_ids, gint64, i),
-                                           names, count, error))
+        if (!library_store_set_auto_albums(store, g_array_index(run->photo_ids, gint64, i), names,
+                                           count, error))
             return FALSE;
     }
     return TRUE;
@@ -158,7 +158,8 @@ gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
     }
     g_autoptr(SearchTaxonomy) taxonomy = search_taxonomy_load(path, error);
     gboolean up_to_date = FALSE;
-    if (taxonomy == NULL || !search_albums_up_to_date(store, model->id, taxonomy, &up_to_date, error))
+    if (taxonomy == NULL ||
+        !search_albums_up_to_date(store, model->id, taxonomy, &up_to_date, error))
         return FALSE;
     if (up_to_date)
         return TRUE;
