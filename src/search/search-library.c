@@ -113,6 +113,12 @@ const char *search_library_get_path(SearchLibrary *library, int64_t id)
     return entry != NULL ? entry->path : NULL;
 }
 
+const char *search_library_get_taken(SearchLibrary *library, int64_t id)
+{
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
+    return entry != NULL ? entry->taken : NULL;
+}
+
 int64_t search_library_find(SearchLibrary *library, const char *path)
 {
     const int64_t *id = g_hash_table_lookup(library->by_path, path);

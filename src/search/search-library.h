@@ -23,6 +23,9 @@ void search_library_free(SearchLibrary *library);
 SearchIndex *search_library_get_index(SearchLibrary *library);
 /* The path of a photo in the index, or NULL. */
 const char *search_library_get_path(SearchLibrary *library, int64_t id);
+/* When a photo of the index was taken ("YYYY-MM-DDTHH:MM:SS", from EXIF), or NULL:
+ * what the app's date order sorts by. */
+const char *search_library_get_taken(SearchLibrary *library, int64_t id);
 /* The id of the photo at a path as the store records it, or -1. */
 int64_t search_library_find(SearchLibrary *library, const char *path);
 
