@@ -1,5 +1,7 @@
 /* test-app.c: the real application window under Xvfb: a generated library indexed with
- * spyglass-cli, the library grid, a typed search, Find Similar; each state screenshotted.
+ * spyglass-cli, the library grid, a typed search, the photo menu's Find Similar, an album
+ * from the sidebar, the photo page, the unreadable files, preferences and a photo added
+ * while the app runs; each state screenshotted.
  *
  * argv[1]: spyglass-cli. $SPYGLASS_MODEL: the model to index and search with.
  * $SPYGLASS_SCREENSHOT_DIR (optional): where the PNGs go (docs/screenshots when
@@ -7,10 +9,13 @@
  */
 #include "spyglass-application.h"
 #include "spyglass-photo-item.h"
+#include "spyglass-photo-page.h"
+#include "spyglass-preferences-window.h"
 #include "spyglass-window.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 static const char *cli_path;
 static char *tmp_dir, *photos_dir, *screenshot_dir;
@@ -58,6 +63,9 @@ static void make_library(void)
         g_autofree char *path = g_build_filename(photos_dir, name, NULL);
         write_scene(&scenes[i], path);
     }
+    /* A file the decoder cannot read: listed with its reason, not in the grid. */
+    g_autofree char *broken = g_build_filename(photos_dir, "broken.jpg", NULL);
+    g_assert_true(g_file_set_contents(broken, "not a JPEG at all", -1, NULL));
     const char *argv[] = {cli_path, "index", photos_dir, NULL};
     g_autofree char *out = NULL, *err = NULL;
     int status = 0;
@@ -118,12 +126,11 @@ static gboolean shows_thumbnails(SpyglassWindow *window)
     return TRUE;
 }
 
-/* Renders the window as it is on screen into <screenshot_dir>/<name>.png and
+/* Renders a window (or popover) as it is on screen into <screenshot_dir>/<name>.png and
  * checks it is not blank: the pixels must vary. */
-static void screenshot(SpyglassWindow *window, const char *name)
+static void screenshot_widget(GtkWidget *widget, const char *name)
 {
     settle(0.3);
-    GtkWidget *widget = GTK_WIDGET(window);
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
     g_assert_cmpint(w, >, 0);
     g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
@@ -131,7 +138,7 @@ static void screenshot(SpyglassWindow *window, const char *name)
     gdk_paintable_snapshot(paintable, snapshot, w, h);
     g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
     g_assert_nonnull(node);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
     g_autoptr(GdkTexture) texture =
         gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
     g_autofree char *file = g_strdup_printf("%s.png", name);
@@ -154,9 +161,87 @@ static void screenshot(SpyglassWindow *window, const char *name)
     g_assert_cmpfloat(variance, >, 100.0);
 }
 
+static void screenshot(SpyglassWindow *window, const char *name)
+{
+    screenshot_widget(GTK_WIDGET(window), name);
+}
+
 static gboolean has_results(SpyglassWindow *window)
 {
     return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) > 0;
+}
+
+/* The target of the menu item with this action, searched through sections. */
+static GVariant *find_menu_target(GMenuModel *model, const char *action)
+{
+    for (int i = 0; i < g_menu_model_get_n_items(model); i++) {
+        g_autofree char *name = NULL;
+        if (g_menu_model_get_item_attribute(model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+            g_str_equal(name, action))
+            return g_menu_model_get_item_attribute_value(model, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+        g_autoptr(GMenuModel) section = g_menu_model_get_item_link(model, i, G_MENU_LINK_SECTION);
+        GVariant *target = section != NULL ? find_menu_target(section, action) : NULL;
+        if (target != NULL)
+            return target;
+    }
+    return NULL;
+}
+
+static GtkListBoxRow *find_sidebar_row(SpyglassWindow *window, SpyglassSidebarKind kind)
+{
+    GtkListBox *sidebar = spyglass_window_get_sidebar(window);
+    for (int i = 0;; i++) {
+        GtkListBoxRow *row = gtk_list_box_get_row_at_index(sidebar, i);
+        if (row == NULL || spyglass_window_sidebar_row_kind(row) == kind)
+            return row;
+    }
+}
+
+static gboolean photo_loaded(SpyglassWindow *window)
+{
+    return spyglass_photo_page_get_loaded(
+        SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window)));
+}
+
+static gboolean shows_one_more(SpyglassWindow *window)
+{
+    return is_idle(window) &&
+           g_list_model_get_n_items(spyglass_window_get_photos(window)) == G_N_ELEMENTS(scenes) + 1;
+}
+
+/* The window of a type the main window opened, once it is mapped. */
+static GtkWindow *wait_for_toplevel(SpyglassWindow *window, GType type)
+{
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        GListModel *toplevels = gtk_window_get_toplevels(); /* owned by GTK */
+        for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
+            g_autoptr(GtkWindow) toplevel = g_list_model_get_item(toplevels, i);
+            if (toplevel != GTK_WINDOW(window) && G_TYPE_CHECK_INSTANCE_TYPE(toplevel, type) &&
+                gtk_widget_get_mapped(GTK_WIDGET(toplevel)) && is_idle(window)) {
+                settle(0.3);
+                return toplevel;
+            }
+        }
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(2000);
+    }
+    return NULL;
+}
+
+/* Whether a label or row inside widget contains text (and is drawn). */
+static gboolean widget_shows_text(GtkWidget *widget, const char *text)
+{
+    if (!gtk_widget_get_mapped(widget))
+        return FALSE;
+    const char *shown = GTK_IS_LABEL(widget) ? gtk_label_get_text(GTK_LABEL(widget)) : NULL;
+    if (shown != NULL && strstr(shown, text) != NULL)
+        return TRUE;
+    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
+         child = gtk_widget_get_next_sibling(child))
+        if (widget_shows_text(child, text))
+            return TRUE;
+    return FALSE;
 }
 
 static void test_window(void)
@@ -199,12 +284,34 @@ static void test_window(void)
     g_assert_true(wait_for(window, shows_thumbnails, 30));
     screenshot(window, "search");
 
-    /* Find Similar on the first result: other photos, the photo itself excluded. */
+    /* The toggles: weaker matches add photos, newest first keeps the same photos. */
+    guint strong = g_list_model_get_n_items(photos);
+    g_object_set(window, "show-weaker", TRUE, NULL);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), >=, strong);
+    g_object_set(window, "sort-by-date", TRUE, NULL);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), >=, strong);
+    g_object_set(window, "sort-by-date", FALSE, "show-weaker", FALSE, NULL);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, strong);
+
+    /* The photo menu of the first result, as the Menu key opens it, then its Find Similar:
+     * other photos, the photo itself excluded. */
     gint64 id = spyglass_photo_item_get_id(first);
-    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.find-similar", "x", id));
+    GtkWidget *menu = spyglass_window_popup_photo_menu(window, 0);
+    g_assert_true(GTK_IS_POPOVER_MENU(menu));
+    settle(0.3);
+    g_assert_true(gtk_widget_get_mapped(menu));
+    screenshot_widget(menu, "menu");
+    GVariant *target = find_menu_target(gtk_popover_menu_get_menu_model(GTK_POPOVER_MENU(menu)),
+                                        "win.find-similar");
+    g_assert_nonnull(target);
+    g_assert_cmpint(g_variant_get_int64(target), ==, id);
+    g_assert_true(gtk_widget_activate_action_variant(menu, "win.find-similar", target));
+    g_variant_unref(target);
+    gtk_popover_popdown(GTK_POPOVER(menu));
     settle(0.1);
     g_assert_true(wait_for(window, has_results, 60));
-    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes) - 1);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), >, 0);
+    g_assert_cmpuint(g_list_model_get_n_items(photos), <=, G_N_ELEMENTS(scenes) - 1);
     for (guint i = 0; i < g_list_model_get_n_items(photos); i++) {
         g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
         g_assert_cmpint(spyglass_photo_item_get_id(item), !=, id);
@@ -217,6 +324,63 @@ static void test_window(void)
     settle(0.1);
     g_assert_true(wait_for(window, shows_thumbnails, 30));
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes));
+
+    /* An auto-album from the sidebar: its photos, fewer than the library's. */
+    GtkListBoxRow *album = find_sidebar_row(window, SPYGLASS_SIDEBAR_ALBUM);
+    g_assert_nonnull(album);
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window), album);
+    settle(0.1);
+    g_assert_true(wait_for(window, shows_thumbnails, 60));
+    guint in_album = g_list_model_get_n_items(photos);
+    g_test_message("first album: %u photos", in_album);
+    g_assert_cmpuint(in_album, >, 0);
+    g_assert_cmpuint(in_album, <, G_N_ELEMENTS(scenes));
+    screenshot(window, "album");
+
+    /* Enter on a photo: the photo page, then the next photo, then back. */
+    g_signal_emit_by_name(spyglass_window_get_grid_view(window), "activate", 0);
+    g_assert_true(spyglass_window_get_showing_photo(window));
+    g_assert_true(wait_for(window, photo_loaded, 30));
+    SpyglassPhotoPage *page = SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window));
+    g_autoptr(SpyglassPhotoItem) shown = g_list_model_get_item(photos, 0);
+    g_assert_cmpint(spyglass_photo_page_get_photo_id(page), ==, spyglass_photo_item_get_id(shown));
+    screenshot(window, "photo");
+    if (in_album > 1) {
+        g_assert_true(gtk_widget_activate_action(GTK_WIDGET(page), "photo.next", NULL));
+        g_assert_cmpuint(spyglass_photo_page_get_position(page), ==, 1);
+        g_assert_true(wait_for(window, photo_loaded, 30));
+    }
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.clear-search", NULL));
+    g_assert_false(spyglass_window_get_showing_photo(window));
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, in_album);
+
+    /* The file that could not be read, with its reason. */
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
+                            find_sidebar_row(window, SPYGLASS_SIDEBAR_ALL_PHOTOS));
+    g_assert_true(wait_for(window, shows_thumbnails, 30));
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.show-failures", NULL));
+    GtkWindow *failures = wait_for_toplevel(window, ADW_TYPE_WINDOW);
+    g_assert_nonnull(failures);
+    g_assert_true(widget_shows_text(GTK_WIDGET(failures), "broken.jpg"));
+    screenshot_widget(GTK_WIDGET(failures), "failures");
+    gtk_window_destroy(failures);
+
+    /* Preferences (Ctrl+,), and its models page. */
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
+    GtkWindow *preferences = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
+    g_assert_nonnull(preferences);
+    g_assert_true(widget_shows_text(GTK_WIDGET(preferences), "Pictures"));
+    screenshot_widget(GTK_WIDGET(preferences), "preferences");
+    spyglass_preferences_window_show_models(SPYGLASS_PREFERENCES_WINDOW(preferences));
+    settle(0.2);
+    g_assert_true(widget_shows_text(GTK_WIDGET(preferences), "Demo Model"));
+    screenshot_widget(GTK_WIDGET(preferences), "preferences-models");
+    gtk_window_destroy(preferences);
+
+    /* A photo saved into the folder while the app runs appears without a restart. */
+    g_autofree char *added = g_build_filename(photos_dir, "late-red-circle.png", NULL);
+    write_scene(&scenes[0], added);
+    g_assert_true(wait_for(window, shows_one_more, 90));
 
     gtk_window_destroy(GTK_WINDOW(window));
     settle(0.2);

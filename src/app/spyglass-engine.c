@@ -10,6 +10,8 @@
 #include "library/library-indexer.h"
 #include "library/library-models.h"
 #include "library/library-store.h"
+#include "library/library-decoder.h"
+#include "search/search-albums.h"
 #include "search/search-library.h"
 #include "search/search-relevance.h"
 #include "search/search-text.h"
@@ -70,6 +72,9 @@ struct _SpyglassEngine {
     char *model_name;
     gboolean demo_model;
     SearchLibrary *library; /* NULL: no embeddings of the loaded model yet */
+    /* The auto-albums of the loaded library, made when first asked for. */
+    SearchTaxonomy *taxonomy;
+    GPtrArray *album_members; /* GArray of int64_t per album of the taxonomy */
     gboolean indexing;      /* main thread only */
 };
 
@@ -94,6 +99,8 @@ static void spyglass_engine_finalize(GObject *object)
 {
     SpyglassEngine *self = SPYGLASS_ENGINE(object);
     search_library_free(self->library);
+    g_clear_pointer(&self->album_members, g_ptr_array_unref);
+    search_taxonomy_free(self->taxonomy);
     loaded_model_free(self->loaded);
     library_store_free(self->store);
     g_main_context_unref(self->context);
@@ -193,10 +200,19 @@ static gboolean reload_library(SpyglassEngine *self, GError **error)
         return FALSE;
     }
     g_clear_pointer(&self->library, search_library_free);
+    g_clear_pointer(&self->album_members, g_ptr_array_unref);
     if (record == NULL || strcmp(record->id, self->loaded->model->id) != 0)
         return TRUE;
     self->library = search_library_load(self->store, record->id, record->dim, error);
     return self->library != NULL;
+}
+
+/* The bundled demo model, wherever the tree or the installation keeps it. */
+static gboolean is_demo_model(const char *canonical_dir, const char *name)
+{
+    g_autofree char *demo = library_demo_model_dir();
+    return g_str_equal(canonical_dir, demo) || g_str_has_prefix(name, "demo") ||
+           g_str_has_suffix(canonical_dir, "/models/demo");
 }
 
 static void open_thread(GTask *task, gpointer source, gpointer task_data,
@@ -213,11 +229,8 @@ static void open_thread(GTask *task, gpointer source, gpointer task_data,
                 NULL ||
             (self->loaded = loaded_model_open(dir, self->device, &error)) == NULL)
             goto out;
-        g_autofree char *demo = library_demo_model_dir();
         g_autofree char *canonical = g_canonicalize_filename(dir, NULL);
-        self->demo_model = g_str_equal(canonical, demo) ||
-                           g_str_has_prefix(self->loaded->model->name, "demo") ||
-                           g_str_has_suffix(canonical, "/models/demo");
+        self->demo_model = is_demo_model(canonical, self->loaded->model->name);
         g_free(self->model_name);
         self->model_name = g_strdup(self->loaded->model->name);
         g_free(self->model_dir);
@@ -331,19 +344,25 @@ GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult 
 
 /* ---- search ---- */
 
-static GArray *results_to_entries(SpyglassEngine *self, const SearchResults *results)
+/* strong: NULL when every hit counts as strong. */
+static GArray *results_to_entries(SpyglassEngine *self, const SearchResults *results,
+                                  const gboolean *strong)
 {
     GArray *entries = spyglass_photo_entries_new(results->n_hits);
-    for (uint32_t i = 0; i < results->n_hits; i++)
-        spyglass_photo_entries_append(entries, results->hits[i].id,
-                                      search_library_get_path(self->library, results->hits[i].id),
-                                      results->hits[i].score);
+    for (uint32_t i = 0; i < results->n_hits; i++) {
+        int64_t id = results->hits[i].id;
+        spyglass_photo_entries_append_full(entries, id, search_library_get_path(self->library, id),
+                                           results->hits[i].score,
+                                           search_library_get_taken(self->library, id),
+                                           strong != NULL && !strong[i]);
+    }
     return entries;
 }
 
 /* The query as spyglass-cli search runs it. Called with the lock held and a
  * library loaded. */
-static GArray *run_search(SpyglassEngine *self, const SearchQuery *query, GError **error)
+static GArray *run_search(SpyglassEngine *self, const SearchQuery *query, gboolean strong_only,
+                          GError **error)
 {
     SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
                                  &self->loaded->model->config};
@@ -361,17 +380,36 @@ static GArray *run_search(SpyglassEngine *self, const SearchQuery *query, GError
         .filter = filter,
         .limit = SEARCH_LIMIT,
     };
-    g_autoptr(SearchResults) results =
-        search_index_search(search_library_get_index(self->library), &request);
-    return results_to_entries(self, results);
+    SearchIndex *index = search_library_get_index(self->library);
+    g_autoptr(SearchResults) results = search_index_search(index, &request);
+
+    /* The relevance rule's neutral reference, for the hits only, as spyglass-cli search does. */
+    guint n = MAX(results->n_hits, 1u);
+    g_autofree int64_t *ids = g_new(int64_t, n);
+    g_autofree float *neutral = g_new(float, n);
+    g_autofree gboolean *strong = g_new(gboolean, n);
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        ids[i] = results->hits[i].id;
+    search_index_score_ids(index, encoded.neutral, ids, results->n_hits, neutral);
+    search_relevance_classify(results, neutral, strong);
+    if (strong_only) {
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < results->n_hits; i++)
+            if (strong[i])
+                results->hits[kept++] = results->hits[i];
+        results->n_hits = kept;
+    }
+    return results_to_entries(self, results, strong_only ? NULL : strong);
 }
 
 static void search_thread(GTask *task, gpointer source, gpointer task_data,
                           GCancellable *cancellable)
 {
     SpyglassEngine *self = source;
+    const char *text = task_data;
+    gboolean strong_only = *text == '1';
     GError *error = NULL;
-    g_autoptr(SearchQuery) query = search_query_parse(task_data, &error);
+    g_autoptr(SearchQuery) query = search_query_parse(text + 1, &error);
     if (query == NULL) {
         g_task_return_error(task, error);
         return;
@@ -390,7 +428,7 @@ static void search_thread(GTask *task, gpointer source, gpointer task_data,
         g_set_error_literal(&error, SEARCH_QUERY_ERROR, SEARCH_QUERY_ERROR_INVALID,
                             _("Describe what the photos show, not only filters"));
     else
-        entries = run_search(self, query, &error);
+        entries = run_search(self, query, strong_only, &error);
     g_mutex_unlock(&self->lock);
     if (entries == NULL)
         g_task_return_error(task, error);
@@ -399,12 +437,13 @@ static void search_thread(GTask *task, gpointer source, gpointer task_data,
 }
 
 void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
-                                  GCancellable *cancellable, GAsyncReadyCallback callback,
-                                  gpointer user_data)
+                                  gboolean strong_only, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
     g_task_set_source_tag(task, spyglass_engine_search_async);
-    g_task_set_task_data(task, g_strdup(query), g_free);
+    /* The flag travels as the text's first character. */
+    g_task_set_task_data(task, g_strconcat(strong_only ? "1" : "0", query, NULL), g_free);
     g_task_run_in_thread(task, search_thread);
 }
 
@@ -443,7 +482,7 @@ static void similar_thread(GTask *task, gpointer source, gpointer task_data,
                 .limit = SEARCH_LIMIT,
             };
             g_autoptr(SearchResults) results = search_index_search(index, &request);
-            entries = results_to_entries(self, results);
+            entries = results_to_entries(self, results, NULL);
         }
     }
     g_mutex_unlock(&self->lock);
@@ -514,6 +553,7 @@ static void index_thread(GTask *task, gpointer source, gpointer task_data,
     g_mutex_lock(&self->lock);
     gboolean open = check_open(self, &error);
     g_autofree char *dir = g_strdup(self->model_dir);
+    g_autofree char *device = g_strdup(self->device);
     g_mutex_unlock(&self->lock);
     if (!open) {
         g_task_return_error(task, error);
@@ -521,7 +561,7 @@ static void index_thread(GTask *task, gpointer source, gpointer task_data,
     }
     /* A store and a model of its own: searches keep the engine's meanwhile. */
     g_autoptr(LibraryStore) store = library_store_open(self->db_path, &error);
-    g_autoptr(LoadedModel) loaded = store != NULL ? loaded_model_open(dir, self->device, &error)
+    g_autoptr(LoadedModel) loaded = store != NULL ? loaded_model_open(dir, device, &error)
                                                   : NULL;
     if (loaded == NULL) {
         g_task_return_error(task, error);
@@ -592,4 +632,391 @@ gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *resu
     if (n_failed != NULL)
         *n_failed = (guint)count;
     return TRUE;
+}
+
+/* ---- auto-albums ---- */
+
+void spyglass_album_free(SpyglassAlbum *album)
+{
+    if (album == NULL)
+        return;
+    g_free(album->name);
+    g_free(album->cover_path);
+    g_free(album);
+}
+
+/* The album vectors from spyglass-cli's cache (same file, same key), else
+ * encoded and cached: a failure to cache only costs the next start the encoding. */
+static gboolean album_vectors(SpyglassEngine *self, const SearchTaxonomy *taxonomy,
+                              SearchAlbumVectors *vectors, GError **error)
+{
+    const ClipModel *model = self->loaded->model;
+    g_autofree char *key = g_strdup_printf("%s:%s", model->id, taxonomy->checksum);
+    g_autofree char *file = g_strdup_printf("%s.bin", model->id);
+    g_autofree char *cache =
+        g_build_filename(g_get_user_cache_dir(), "spyglass", "albums", file, NULL);
+    if (search_album_vectors_load(cache, key, vectors) && vectors->dim == model->config.embed_dim &&
+        vectors->n_albums == taxonomy->albums->len)
+        return TRUE;
+    search_album_vectors_clear(vectors);
+    SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session, &model->config};
+    if (!search_album_vectors_encode(taxonomy, &encoder, vectors, error))
+        return FALSE;
+    g_autoptr(GError) cache_error = NULL;
+    if (!search_album_vectors_save(cache, key, vectors, &cache_error))
+        g_message("album vectors not cached: %s", cache_error->message);
+    return TRUE;
+}
+
+/* Sorts the loaded library into the taxonomy's albums once. Called with the
+ * lock held; FALSE with no error when the model has no taxonomy. */
+static gboolean ensure_albums(SpyglassEngine *self, GError **error)
+{
+    if (self->album_members != NULL)
+        return TRUE;
+    if (self->library == NULL)
+        return FALSE;
+    const ClipModel *model = self->loaded->model;
+    if (self->taxonomy == NULL) {
+        g_autofree char *data = library_data_dir();
+        g_autofree char *albums_dir = g_build_filename(data, "albums", NULL);
+        g_autofree char *path = search_taxonomy_find(model->dir, model->name, albums_dir);
+        if (path == NULL || (self->taxonomy = search_taxonomy_load(path, error)) == NULL)
+            return FALSE;
+    }
+    SearchAlbumVectors vectors = {0};
+    if (!album_vectors(self, self->taxonomy, &vectors, error))
+        return FALSE;
+    self->album_members = search_albums_build(self->taxonomy, &vectors, model->logit_scale,
+                                              search_library_get_index(self->library));
+    search_album_vectors_clear(&vectors);
+    return TRUE;
+}
+
+static const char *album_name(SpyglassEngine *self, guint index)
+{
+    const SearchAlbum *album = g_ptr_array_index(self->taxonomy->albums, index);
+    return g_dgettext(GETTEXT_PACKAGE, album->name);
+}
+
+static void list_albums_thread(GTask *task, gpointer source, gpointer task_data,
+                               GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    GError *error = NULL;
+    GPtrArray *albums = g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_album_free);
+    g_mutex_lock(&self->lock);
+    if (check_open(self, &error) && ensure_albums(self, &error)) {
+        for (guint a = 0; a < self->album_members->len; a++) {
+            GArray *members = g_ptr_array_index(self->album_members, a);
+            if (members->len == 0)
+                continue;
+            SpyglassAlbum *album = g_new0(SpyglassAlbum, 1);
+            album->index = a;
+            album->name = g_strdup(album_name(self, a));
+            album->n_photos = members->len;
+            album->cover_id = g_array_index(members, int64_t, 0);
+            album->cover_path = g_strdup(search_library_get_path(self->library, album->cover_id));
+            g_ptr_array_add(albums, album);
+        }
+    }
+    g_mutex_unlock(&self->lock);
+    if (error != NULL) {
+        g_ptr_array_unref(albums);
+        g_task_return_error(task, error);
+    } else {
+        g_task_return_pointer(task, albums, (GDestroyNotify)g_ptr_array_unref);
+    }
+}
+
+void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_list_albums_async);
+    g_task_run_in_thread(task, list_albums_thread);
+}
+
+GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                              GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void album_photos_thread(GTask *task, gpointer source, gpointer task_data,
+                                GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    guint index = GPOINTER_TO_UINT(task_data);
+    GError *error = NULL;
+    GArray *entries = spyglass_photo_entries_new(0);
+    g_mutex_lock(&self->lock);
+    if (check_open(self, &error) && ensure_albums(self, &error) &&
+        index < self->album_members->len) {
+        GArray *members = g_ptr_array_index(self->album_members, index);
+        for (guint i = 0; i < members->len; i++) {
+            int64_t id = g_array_index(members, int64_t, i);
+            spyglass_photo_entries_append_full(entries, id,
+                                               search_library_get_path(self->library, id), NAN,
+                                               search_library_get_taken(self->library, id), FALSE);
+        }
+    }
+    g_mutex_unlock(&self->lock);
+    if (error != NULL) {
+        g_array_unref(entries);
+        g_task_return_error(task, error);
+    } else {
+        spyglass_photo_entries_sort_by_date(entries);
+        g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
+    }
+}
+
+void spyglass_engine_album_photos_async(SpyglassEngine *engine, guint album,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_album_photos_async);
+    g_task_set_task_data(task, GUINT_TO_POINTER(album), NULL);
+    g_task_run_in_thread(task, album_photos_thread);
+}
+
+GArray *spyglass_engine_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                            GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- failures ---- */
+
+void spyglass_failure_free(SpyglassFailure *failure)
+{
+    if (failure == NULL)
+        return;
+    g_free(failure->path);
+    g_free(failure->reason);
+    g_free(failure);
+}
+
+static void list_failures_thread(GTask *task, gpointer source, gpointer task_data,
+                                 GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    GError *error = NULL;
+    g_autoptr(GPtrArray) photos = NULL;
+    GPtrArray *failures = g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_failure_free);
+    g_mutex_lock(&self->lock);
+    if (check_open(self, &error))
+        photos = library_store_list_photos(self->store, NULL, &error);
+    for (guint i = 0; photos != NULL && i < photos->len && error == NULL; i++) {
+        const LibraryPhoto *photo = g_ptr_array_index(photos, i);
+        if (photo->state != LIBRARY_PHOTO_FAILED)
+            continue;
+        SpyglassFailure *failure = g_new0(SpyglassFailure, 1);
+        failure->path = g_strdup(photo->path);
+        failure->reason = library_store_get_photo_error(self->store, photo->id, &error);
+        g_ptr_array_add(failures, failure);
+    }
+    g_mutex_unlock(&self->lock);
+    if (error != NULL) {
+        g_ptr_array_unref(failures);
+        g_task_return_error(task, error);
+    } else {
+        g_task_return_pointer(task, failures, (GDestroyNotify)g_ptr_array_unref);
+    }
+}
+
+void spyglass_engine_list_failures_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_list_failures_async);
+    g_task_run_in_thread(task, list_failures_thread);
+}
+
+GPtrArray *spyglass_engine_list_failures_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- one photo ---- */
+
+void spyglass_photo_details_free(SpyglassPhotoDetails *details)
+{
+    if (details == NULL)
+        return;
+    g_free(details->path);
+    g_free(details->rgb);
+    g_free(details->format);
+    g_free(details->taken);
+    g_free(details->camera);
+    if (details->albums != NULL)
+        g_ptr_array_unref(details->albums);
+    g_free(details);
+}
+
+typedef struct {
+    gint64 id;
+    char *path;
+    guint min_side;
+} DetailsRequest;
+
+static void details_request_free(DetailsRequest *request)
+{
+    g_free(request->path);
+    g_free(request);
+}
+
+static char *camera_name(const char *make, const char *model)
+{
+    if (model == NULL)
+        return g_strdup(make);
+    /* Models often repeat the make ("Canon" "Canon EOS R5"). */
+    if (make == NULL || g_str_has_prefix(model, make))
+        return g_strdup(model);
+    return g_strdup_printf("%s %s", make, model);
+}
+
+static void photo_details_thread(GTask *task, gpointer source, gpointer task_data,
+                                 GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const DetailsRequest *request = task_data;
+    GError *error = NULL;
+    LibraryPhotoInfo info = {0};
+    g_autoptr(ClipRgbImage) image =
+        library_decode_photo(request->path, request->min_side, &info, &error);
+    if (image == NULL) {
+        g_task_return_error(task, error);
+        return;
+    }
+    g_autoptr(SpyglassPhotoDetails) details = g_new0(SpyglassPhotoDetails, 1);
+    details->path = g_strdup(request->path);
+    details->width = image->width;
+    details->height = image->height;
+    details->rgb = g_memdup2(image->rgb, (gsize)image->width * image->height * 3);
+    details->full_width = info.width;
+    details->full_height = info.height;
+    details->format = g_strdup(info.format);
+    details->taken = g_strdup(info.taken);
+    details->camera = camera_name(info.camera_make, info.camera_model);
+    details->has_location = info.has_location;
+    details->latitude = info.latitude;
+    details->longitude = info.longitude;
+    library_photo_info_clear(&info);
+    g_autoptr(GFile) file = g_file_new_for_path(request->path);
+    g_autoptr(GFileInfo) file_info =
+        g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+    details->size = file_info != NULL ? g_file_info_get_size(file_info) : -1;
+
+    details->albums = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_lock(&self->lock);
+    g_autoptr(GError) album_error = NULL;
+    if (check_open(self, NULL) && ensure_albums(self, &album_error))
+        for (guint a = 0; a < self->album_members->len; a++) {
+            GArray *members = g_ptr_array_index(self->album_members, a);
+            for (guint i = 0; i < members->len; i++)
+                if (g_array_index(members, int64_t, i) == request->id) {
+                    g_ptr_array_add(details->albums, g_strdup(album_name(self, a)));
+                    break;
+                }
+        }
+    g_mutex_unlock(&self->lock);
+    if (album_error != NULL)
+        g_message("albums: %s", album_error->message);
+    g_task_return_pointer(task, g_steal_pointer(&details),
+                          (GDestroyNotify)spyglass_photo_details_free);
+}
+
+void spyglass_engine_photo_details_async(SpyglassEngine *engine, gint64 id, const char *path,
+                                         guint min_side, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_photo_details_async);
+    DetailsRequest *request = g_new0(DetailsRequest, 1);
+    *request = (DetailsRequest){id, g_strdup(path), min_side};
+    g_task_set_task_data(task, request, (GDestroyNotify)details_request_free);
+    g_task_run_in_thread(task, photo_details_thread);
+}
+
+SpyglassPhotoDetails *spyglass_engine_photo_details_finish(SpyglassEngine *engine,
+                                                           GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/* ---- another model ---- */
+
+typedef struct {
+    char *model_dir, *device;
+} SwitchRequest;
+
+static void switch_request_free(SwitchRequest *request)
+{
+    g_free(request->model_dir);
+    g_free(request->device);
+    g_free(request);
+}
+
+static void switch_model_thread(GTask *task, gpointer source, gpointer task_data,
+                                GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const SwitchRequest *request = task_data;
+    GError *error = NULL;
+    /* Loaded before the swap: a model that fails to load leaves the engine as it was. */
+    g_autofree char *dir = spyglass_engine_resolve_model_dir(self->db_path, request->model_dir,
+                                                             &error);
+    g_autoptr(LoadedModel) loaded = dir != NULL ? loaded_model_open(dir, request->device, &error)
+                                                : NULL;
+    if (loaded == NULL) {
+        g_task_return_error(task, error);
+        return;
+    }
+    g_mutex_lock(&self->lock);
+    g_autofree char *canonical = g_canonicalize_filename(dir, NULL);
+    loaded_model_free(self->loaded);
+    self->loaded = g_steal_pointer(&loaded);
+    self->demo_model = is_demo_model(canonical, self->loaded->model->name);
+    g_free(self->model_name);
+    self->model_name = g_strdup(self->loaded->model->name);
+    g_free(self->model_dir);
+    self->model_dir = g_steal_pointer(&canonical);
+    g_free(self->device);
+    self->device = g_strdup(request->device);
+    g_clear_pointer(&self->taxonomy, search_taxonomy_free);
+    gboolean ok = self->store == NULL || reload_library(self, &error);
+    g_mutex_unlock(&self->lock);
+    if (!ok)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *model_dir,
+                                        const char *device, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_switch_model_async);
+    SwitchRequest *request = g_new0(SwitchRequest, 1);
+    request->model_dir = model_dir != NULL && *model_dir != '\0' ? g_strdup(model_dir) : NULL;
+    request->device = device != NULL && *device != '\0' && strcmp(device, "auto") != 0
+                          ? g_strdup(device)
+                          : NULL;
+    g_task_set_task_data(task, request, (GDestroyNotify)switch_request_free);
+    g_task_run_in_thread(task, switch_model_thread);
+}
+
+gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                             GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
 }

@@ -46,9 +46,11 @@ void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
 GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                            GError **error);
 
-/* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry. */
+/* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry,
+ * with their date taken; those below search-relevance.h's cutoff are marked weak
+ * (strong_only: left out). */
 void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
-                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gboolean strong_only, GCancellable *cancellable, GAsyncReadyCallback callback,
                                   gpointer user_data);
 GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result,
                                       GError **error);
@@ -70,5 +72,79 @@ void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *fold
                                  gpointer user_data);
 gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result,
                                       guint *n_failed, GError **error);
+
+/* An auto-album of the model's taxonomy that holds photos. */
+typedef struct {
+    guint index;      /* what spyglass_engine_album_photos_async() takes */
+    char *name;       /* translated */
+    guint n_photos;
+    gint64 cover_id;  /* the member the album shows as its picture */
+    char *cover_path;
+} SpyglassAlbum;
+
+void spyglass_album_free(SpyglassAlbum *album);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassAlbum, spyglass_album_free)
+
+/* The non-empty auto-albums (GPtrArray of SpyglassAlbum), in the taxonomy's
+ * order; empty when the model has no taxonomy. The first call encodes the
+ * albums' prompts (cached on disk with spyglass-cli's albums command). */
+void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                              GError **error);
+
+/* An auto-album's photos, by path, as SpyglassPhotoEntry. */
+void spyglass_engine_album_photos_async(SpyglassEngine *engine, guint album,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+GArray *spyglass_engine_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                            GError **error);
+
+/* A photo that could not be read, and why. */
+typedef struct {
+    char *path;
+    char *reason;
+} SpyglassFailure;
+
+void spyglass_failure_free(SpyglassFailure *failure);
+
+/* Every photo the library holds as failed (GPtrArray of SpyglassFailure, by path). */
+void spyglass_engine_list_failures_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *spyglass_engine_list_failures_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                GError **error);
+
+/* One photo, for the photo page: decoded for the screen, its facts and albums. */
+typedef struct {
+    char *path;
+    guint8 *rgb; /* (height, width, 3), oriented: what the page shows */
+    guint width, height;
+    guint full_width, full_height;
+    gint64 size; /* bytes */
+    char *format, *taken, *camera;
+    gboolean has_location;
+    double latitude, longitude;
+    GPtrArray *albums; /* char*: names of the auto-albums that hold it, translated */
+} SpyglassPhotoDetails;
+
+void spyglass_photo_details_free(SpyglassPhotoDetails *details);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassPhotoDetails, spyglass_photo_details_free)
+
+/* Decodes the photo with its shorter side at least min_side pixels (the
+ * original size when smaller). */
+void spyglass_engine_photo_details_async(SpyglassEngine *engine, gint64 id, const char *path,
+                                         guint min_side, GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+SpyglassPhotoDetails *spyglass_engine_photo_details_finish(SpyglassEngine *engine,
+                                                           GAsyncResult *result, GError **error);
+
+/* Switches to another model or device (NULL or "": as spyglass_engine_new
+ * decides). The library's embeddings of the new model are searchable at once;
+ * the caller indexes to embed the photos that lack them. */
+void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *model_dir,
+                                        const char *device, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                             GError **error);
 
 G_END_DECLS

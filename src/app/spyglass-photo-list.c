@@ -3,10 +3,14 @@
 
 #include "spyglass-photo-item.h"
 
+#include <string.h>
+
 struct _SpyglassPhotoList {
     GObject parent_instance;
     GArray *entries;  /* SpyglassPhotoEntry */
     GPtrArray *items; /* SpyglassPhotoItem* or NULL, parallel to entries */
+    GQueue made;      /* positions of the items held, oldest first */
+    guint cache_limit;
 };
 
 static void spyglass_photo_list_model_init(GListModelInterface *iface);
@@ -18,6 +22,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(SpyglassPhotoList, spyglass_photo_list, G_TYPE_OBJ
 static void clear_entry(gpointer data)
 {
     g_free(((SpyglassPhotoEntry *)data)->path);
+    g_free(((SpyglassPhotoEntry *)data)->taken);
 }
 
 GArray *spyglass_photo_entries_new(guint reserve)
@@ -29,8 +34,28 @@ GArray *spyglass_photo_entries_new(guint reserve)
 
 void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score)
 {
-    SpyglassPhotoEntry entry = {id, g_strdup(path), score};
+    spyglass_photo_entries_append_full(entries, id, path, score, NULL, FALSE);
+}
+
+void spyglass_photo_entries_append_full(GArray *entries, gint64 id, const char *path, float score,
+                                        const char *taken, gboolean weak)
+{
+    SpyglassPhotoEntry entry = {id, g_strdup(path), score, g_strdup(taken), weak};
     g_array_append_val(entries, entry);
+}
+
+static int compare_dates(gconstpointer a, gconstpointer b)
+{
+    const SpyglassPhotoEntry *x = a, *y = b;
+    if ((x->taken == NULL) != (y->taken == NULL))
+        return x->taken == NULL ? 1 : -1;
+    int order = x->taken != NULL ? strcmp(y->taken, x->taken) : 0;
+    return order != 0 ? order : strcmp(x->path, y->path);
+}
+
+void spyglass_photo_entries_sort_by_date(GArray *entries)
+{
+    g_array_sort(entries, compare_dates);
 }
 
 /* Slots of items the grid never asked for are NULL. */
@@ -61,6 +86,11 @@ static gpointer spyglass_photo_list_get_item(GListModel *model, guint position)
             &g_array_index(self->entries, SpyglassPhotoEntry, position);
         item = spyglass_photo_item_new(entry->id, entry->path, entry->score);
         self->items->pdata[position] = item;
+        g_queue_push_tail(&self->made, GUINT_TO_POINTER(position));
+        while (self->cache_limit > 0 && self->made.length > self->cache_limit) {
+            guint oldest = GPOINTER_TO_UINT(g_queue_pop_head(&self->made));
+            g_clear_object((SpyglassPhotoItem **)&self->items->pdata[oldest]);
+        }
     }
     return g_object_ref(item);
 }
@@ -77,6 +107,7 @@ static void spyglass_photo_list_finalize(GObject *object)
     SpyglassPhotoList *self = SPYGLASS_PHOTO_LIST(object);
     g_array_unref(self->entries);
     g_ptr_array_unref(self->items);
+    g_queue_clear(&self->made);
     G_OBJECT_CLASS(spyglass_photo_list_parent_class)->finalize(object);
 }
 
@@ -105,5 +136,12 @@ void spyglass_photo_list_set_entries(SpyglassPhotoList *list, GArray *entries)
     g_ptr_array_unref(list->items);
     list->items = g_ptr_array_new_full(entries->len, unref_item);
     g_ptr_array_set_size(list->items, entries->len);
+    g_queue_clear(&list->made);
     g_list_model_items_changed(G_LIST_MODEL(list), 0, removed, entries->len);
+}
+
+void spyglass_photo_list_set_cache_limit(SpyglassPhotoList *list, guint n_items)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_LIST(list));
+    list->cache_limit = n_items;
 }

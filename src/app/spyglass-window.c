@@ -3,23 +3,48 @@
 
 #include "spyglass-photo-item.h"
 #include "spyglass-photo-list.h"
+#include "spyglass-photo-page.h"
+#include "spyglass-preferences-window.h"
+#include "spyglass-thumbnail.h"
 
 #include "library/library-store.h"
+#include "library/library-watcher.h"
 #include "spyglass-config.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 /* Search as the user types, once typing pauses this long. */
 #define SEARCH_DELAY_MS 200
 /* While indexing, the listing is reloaded at most this often. */
 #define INDEX_REFRESH_US (2 * G_USEC_PER_SEC)
 #define THUMBNAIL_CELL 160
+/* A thumbnail in memory: 256 × 256 RGBA at most. */
+#define THUMBNAIL_BYTES (256 * 256 * 4)
+/* Changes in a watched folder are looked at once none has come for this long. */
+#define WATCH_SETTLE_MS 1500
+#define SIDEBAR_COVER 32
+
+/* What the grid lists when no search is typed. */
+typedef enum {
+    SOURCE_ALL,
+    SOURCE_FOLDER,
+    SOURCE_ALBUM,
+    SOURCE_SMART_ALBUM,
+} Source;
 
 struct _SpyglassWindow {
     AdwApplicationWindow parent_instance;
 
+    AdwToastOverlay *toast_overlay;
     GtkSearchEntry *search_entry;
+    GtkWidget *back_button;
+    GtkWidget *failures_button;
+    GtkButton *pause_button;
+    GtkRevealer *demo_revealer;
+    GtkWidget *weaker_button, *order_box, *save_album_button;
+    SpyglassPhotoPage *photo_page;
     GtkBox *indexing_box;
     GtkSpinner *indexing_spinner;
     GtkLabel *indexing_label;
@@ -41,11 +66,24 @@ struct _SpyglassWindow {
     GtkWidget *context_menu;
     GCancellable *cancellable;       /* fires when the window closes */
     GCancellable *query_cancellable; /* the listing or search in flight */
+    GCancellable *index_cancellable; /* the indexing run: pause cancels it */
     guint search_timeout;
-    gint64 folder_id; /* the sidebar's folder, -1: All Photos */
-    char *similar_to; /* name shown while "Find Similar" results are up */
+    Source source;      /* the sidebar's choice */
+    gint64 folder_id;   /* SOURCE_FOLDER */
+    guint album_index;  /* SOURCE_ALBUM */
+    char *source_name;  /* the album's name */
+    char *smart_query;  /* SOURCE_SMART_ALBUM */
+    char *similar_to;   /* name shown while "Find Similar" results are up */
+    GArray *search_results; /* every hit of the search shown, weak ones marked; NULL: none */
+    char *searched;     /* what search_results answer */
+    gboolean sort_by_date, show_weaker;
     guint busy;       /* operations in flight */
     gint64 last_refresh;
+    gboolean index_paused, index_again;
+    LibraryWatcher *watcher;
+    char *watched_roots; /* the watcher's roots, joined: recreated when they change */
+    guint n_failures;
+    gboolean searching_albums; /* an album listing in flight */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassWindow, spyglass_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -54,13 +92,17 @@ enum {
     PROP_0,
     PROP_ENGINE,
     PROP_BUSY,
+    PROP_SORT_BY_DATE,
+    PROP_SHOW_WEAKER,
     N_PROPS,
 };
 
 static GParamSpec *properties[N_PROPS];
 
 static void start_indexing(SpyglassWindow *self, const char *const *folders);
+static void index_library(SpyglassWindow *self);
 static void reload_sidebar(SpyglassWindow *self);
+static void close_photo(SpyglassWindow *self);
 
 static void busy_begin(SpyglassWindow *self)
 {
@@ -76,6 +118,29 @@ static void busy_end(SpyglassWindow *self)
 }
 
 /* ---- what the grid shows ---- */
+
+static void show_toast(SpyglassWindow *self, const char *text)
+{
+    adw_toast_overlay_add_toast(self->toast_overlay, adw_toast_new(text));
+}
+
+/* The search controls (weaker matches, order, Save as Album) only go with search results. */
+static void set_search_controls(SpyglassWindow *self, gboolean search, guint n_weak,
+                                gboolean savable)
+{
+    gtk_widget_set_visible(self->order_box, search);
+    gtk_widget_set_visible(self->weaker_button, search && n_weak > 0);
+    gtk_widget_set_visible(self->save_album_button, search && savable);
+    if (n_weak > 0) {
+        g_autofree char *label =
+            self->show_weaker
+                ? g_strdup(_("Hide Weaker Matches"))
+                : g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Show %u Weaker Match",
+                                              "Show %u Weaker Matches", n_weak),
+                                  n_weak);
+        gtk_button_set_label(GTK_BUTTON(self->weaker_button), label);
+    }
+}
 
 static void show_entries(SpyglassWindow *self, GArray *entries, const char *summary,
                          const char *empty_title, const char *empty_description)
@@ -101,35 +166,109 @@ static GCancellable *replace_query(SpyglassWindow *self)
     return self->query_cancellable;
 }
 
+static void forget_search(SpyglassWindow *self)
+{
+    g_clear_pointer(&self->search_results, g_array_unref);
+    g_clear_pointer(&self->searched, g_free);
+    g_clear_pointer(&self->similar_to, g_free);
+}
+
+static const char *no_photos_description(SpyglassWindow *self)
+{
+    return spyglass_engine_get_indexing(self->engine)
+               ? _("Photos appear here as they are found.")
+               : _("Spyglass found no photos it can read here.");
+}
+
 static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GArray) entries =
-        spyglass_engine_list_photos_finish(SPYGLASS_ENGINE(source), result, &error);
+        self->source == SOURCE_ALBUM
+            ? spyglass_engine_album_photos_finish(SPYGLASS_ENGINE(source), result, &error)
+            : spyglass_engine_list_photos_finish(SPYGLASS_ENGINE(source), result, &error);
     busy_end(self);
     if (entries == NULL) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_warning("listing photos: %s", error->message);
+            show_toast(self, error->message);
         return;
     }
-    g_autofree char *summary =
+    g_autofree char *count =
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u photo", "%u photos", entries->len),
                         entries->len);
-    show_entries(self, entries, summary, _("No Photos Yet"),
-                 spyglass_engine_get_indexing(self->engine)
-                     ? _("Photos appear here as they are found.")
-                     : _("This folder holds no photos Spyglass can read."));
+    /* Translators: an album's name and how many photos it holds */
+    g_autofree char *summary = self->source == SOURCE_ALBUM
+                                   ? g_strdup_printf(_("%s · %s"), self->source_name, count)
+                                   : g_strdup(count);
+    set_search_controls(self, FALSE, 0, FALSE);
+    show_entries(self, entries, summary, _("No Photos Yet"), no_photos_description(self));
 }
+
+static void run_query(SpyglassWindow *self, const char *text);
 
 static void load_listing(SpyglassWindow *self)
 {
-    GCancellable *cancellable = replace_query(self);
-    g_clear_pointer(&self->similar_to, g_free);
-    busy_begin(self);
+    forget_search(self);
     self->last_refresh = g_get_monotonic_time();
-    spyglass_engine_list_photos_async(self->engine, self->folder_id, cancellable, photos_listed,
-                                      g_object_ref(self));
+    if (self->source == SOURCE_SMART_ALBUM) {
+        run_query(self, self->smart_query);
+        return;
+    }
+    GCancellable *cancellable = replace_query(self);
+    busy_begin(self);
+    if (self->source == SOURCE_ALBUM)
+        spyglass_engine_album_photos_async(self->engine, self->album_index, cancellable,
+                                           photos_listed, g_object_ref(self));
+    else
+        spyglass_engine_list_photos_async(self->engine,
+                                          self->source == SOURCE_FOLDER ? self->folder_id : -1,
+                                          cancellable, photos_listed, g_object_ref(self));
+}
+
+/* The search results as the toggles ask: weaker matches or not, best first or newest first.
+ * With no strong match at all, the nearest ones are shown rather than nothing. */
+static void present_search(SpyglassWindow *self)
+{
+    guint n_weak = 0;
+    for (guint i = 0; i < self->search_results->len; i++)
+        n_weak += g_array_index(self->search_results, SpyglassPhotoEntry, i).weak;
+    gboolean all = self->show_weaker || n_weak == self->search_results->len;
+    g_autoptr(GArray) shown = spyglass_photo_entries_new(self->search_results->len);
+    for (guint i = 0; i < self->search_results->len; i++) {
+        const SpyglassPhotoEntry *entry =
+            &g_array_index(self->search_results, SpyglassPhotoEntry, i);
+        if (all || !entry->weak)
+            spyglass_photo_entries_append_full(shown, entry->id, entry->path, entry->score,
+                                               entry->taken, entry->weak);
+    }
+    if (self->sort_by_date)
+        spyglass_photo_entries_sort_by_date(shown);
+
+    g_autofree char *summary = NULL;
+    if (self->similar_to != NULL)
+        /* Translators: %s is a photo's file name */
+        summary = g_strdup_printf(_("Photos like %s"), self->similar_to);
+    else if (self->source == SOURCE_SMART_ALBUM && g_strcmp0(self->searched, self->smart_query) == 0)
+        summary = g_strdup(self->source_name);
+    else if (n_weak == self->search_results->len && n_weak > 0)
+        /* Translators: %s is what the user searched for */
+        summary = g_strdup_printf(_("No close matches for “%s”; the nearest photos"),
+                                  self->searched);
+    else
+        /* Translators: %s is what the user searched for */
+        summary = g_strdup_printf(_("Best matches for “%s”"), self->searched);
+    gboolean savable = self->similar_to == NULL && self->source != SOURCE_SMART_ALBUM;
+    set_search_controls(self, TRUE, n_weak == self->search_results->len ? 0 : n_weak, savable);
+    if (self->similar_to != NULL)
+        show_entries(self, shown, summary, _("No Similar Photos"),
+                     _("This photo has not been indexed yet."));
+    else
+        show_entries(self, shown, summary, _("No Results"),
+                     spyglass_engine_get_indexing(self->engine)
+                         ? _("Photos are still being indexed; try again in a moment.")
+                         : _("Try describing the photo differently."));
+    gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u", 0);
 }
 
 static void search_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -143,17 +282,24 @@ static void search_done(GObject *source, GAsyncResult *result, gpointer user_dat
         return;
     if (entries == NULL) {
         g_autoptr(GArray) none = spyglass_photo_entries_new(0);
+        set_search_controls(self, FALSE, 0, FALSE);
         show_entries(self, none, "", _("Cannot Search for That"), error->message);
         return;
     }
-    const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
-    /* Translators: %s is what the user searched for */
-    g_autofree char *summary = g_strdup_printf(_("Best matches for “%s”"), text);
-    show_entries(self, entries, summary, _("No Results"),
-                 spyglass_engine_get_indexing(self->engine)
-                     ? _("Photos are still being indexed; try again in a moment.")
-                     : _("Try describing the photo differently."));
-    gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u", 0);
+    g_clear_pointer(&self->search_results, g_array_unref);
+    self->search_results = g_steal_pointer(&entries);
+    present_search(self);
+}
+
+static void run_query(SpyglassWindow *self, const char *text)
+{
+    GCancellable *cancellable = replace_query(self);
+    g_clear_pointer(&self->similar_to, g_free);
+    g_free(self->searched);
+    self->searched = g_strdup(text);
+    busy_begin(self);
+    spyglass_engine_search_async(self->engine, text, FALSE, cancellable, search_done,
+                                 g_object_ref(self));
 }
 
 static gboolean run_search(gpointer user_data)
@@ -162,29 +308,43 @@ static gboolean run_search(gpointer user_data)
     self->search_timeout = 0;
     const char *text = gtk_editable_get_text(GTK_EDITABLE(self->search_entry));
     g_autofree char *stripped = g_strstrip(g_strdup(text));
-    if (*stripped == '\0') {
+    if (*stripped == '\0')
         load_listing(self);
-        return G_SOURCE_REMOVE;
-    }
-    GCancellable *cancellable = replace_query(self);
-    g_clear_pointer(&self->similar_to, g_free);
-    busy_begin(self);
-    spyglass_engine_search_async(self->engine, stripped, cancellable, search_done,
-                                 g_object_ref(self));
+    else
+        run_query(self, stripped);
     return G_SOURCE_REMOVE;
+}
+
+static gboolean showing(SpyglassWindow *self, const char *page)
+{
+    const char *name = gtk_stack_get_visible_child_name(self->main_stack);
+    return name != NULL && g_str_equal(name, page);
 }
 
 static void search_text_changed(SpyglassWindow *self)
 {
     g_clear_handle_id(&self->search_timeout, g_source_remove);
-    if (gtk_stack_get_visible_child_name(self->main_stack) == NULL ||
-        !g_str_equal(gtk_stack_get_visible_child_name(self->main_stack), "library"))
+    if (showing(self, "photo"))
+        close_photo(self);
+    if (!showing(self, "library"))
         return;
     self->search_timeout = g_timeout_add(SEARCH_DELAY_MS, run_search, self);
 }
 
+/* Empties the entry without starting a search. */
+static void clear_entry_quietly(SpyglassWindow *self)
+{
+    g_signal_handlers_block_by_func(self->search_entry, search_text_changed, self);
+    gtk_editable_set_text(GTK_EDITABLE(self->search_entry), "");
+    g_signal_handlers_unblock_by_func(self->search_entry, search_text_changed, self);
+}
+
 static void search_stopped(SpyglassWindow *self)
 {
+    if (showing(self, "photo")) {
+        close_photo(self);
+        return;
+    }
     gboolean had_text = *gtk_editable_get_text(GTK_EDITABLE(self->search_entry)) != '\0';
     gtk_editable_set_text(GTK_EDITABLE(self->search_entry), "");
     if (!had_text && self->similar_to != NULL)
@@ -200,29 +360,52 @@ static void similar_done(GObject *source, GAsyncResult *result, gpointer user_da
     busy_end(self);
     if (entries == NULL) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_warning("finding similar photos: %s", error->message);
+            show_toast(self, error->message);
         return;
     }
-    /* Translators: %s is a photo's file name */
-    g_autofree char *summary = g_strdup_printf(_("Photos like %s"), self->similar_to);
-    show_entries(self, entries, summary, _("No Similar Photos"),
-                 _("This photo has not been indexed yet."));
-    gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u", 0);
+    g_clear_pointer(&self->search_results, g_array_unref);
+    self->search_results = g_steal_pointer(&entries);
+    present_search(self);
 }
 
 static void find_similar(SpyglassWindow *self, const gint64 *ids, guint n_ids, const char *name)
 {
     g_clear_handle_id(&self->search_timeout, g_source_remove);
+    if (showing(self, "photo"))
+        close_photo(self);
     /* The entry empties without starting a search: Escape then returns to the library. */
-    g_signal_handlers_block_by_func(self->search_entry, search_text_changed, self);
-    gtk_editable_set_text(GTK_EDITABLE(self->search_entry), "");
-    g_signal_handlers_unblock_by_func(self->search_entry, search_text_changed, self);
+    clear_entry_quietly(self);
     GCancellable *cancellable = replace_query(self);
-    g_free(self->similar_to);
+    forget_search(self);
     self->similar_to = g_strdup(name);
     busy_begin(self);
     spyglass_engine_similar_async(self->engine, ids, n_ids, cancellable, similar_done,
                                   g_object_ref(self));
+}
+
+/* ---- the photo page ---- */
+
+static void show_photo(SpyglassWindow *self, guint position)
+{
+    if (position >= g_list_model_get_n_items(G_LIST_MODEL(self->photos)))
+        return;
+    gtk_stack_set_visible_child_name(self->main_stack, "photo");
+    gtk_widget_set_visible(self->back_button, TRUE);
+    spyglass_photo_page_show(self->photo_page, G_LIST_MODEL(self->photos), position);
+}
+
+static void close_photo(SpyglassWindow *self)
+{
+    guint position = spyglass_photo_page_get_position(self->photo_page);
+    spyglass_photo_page_clear(self->photo_page);
+    gtk_widget_set_visible(self->back_button, FALSE);
+    gtk_stack_set_visible_child_name(self->main_stack, "library");
+    /* Back where the user was, on the photo they went to last. */
+    if (position < g_list_model_get_n_items(G_LIST_MODEL(self->photos))) {
+        gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u",
+                                   position);
+        gtk_selection_model_select_item(GTK_SELECTION_MODEL(self->selection), position, TRUE);
+    }
 }
 
 /* ---- indexing ---- */
@@ -241,21 +424,42 @@ static void index_progress(SpyglassEngine *engine, guint done, guint total, doub
         text = g_strdup_printf(_("Indexing %u of %u"), done, total);
     gtk_label_set_text(self->indexing_label, text);
     g_autofree char *rate_text = g_strdup_printf(_("%.1f photos per second"), rate);
-    gtk_widget_set_tooltip_text(GTK_WIDGET(self->indexing_box), rate_text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->indexing_label), rate_text);
 
-    gboolean searching = *gtk_editable_get_text(GTK_EDITABLE(self->search_entry)) != '\0' ||
-                         self->similar_to != NULL;
-    if (!searching && g_get_monotonic_time() - self->last_refresh > INDEX_REFRESH_US)
+    gboolean searching = self->search_results != NULL || self->source == SOURCE_ALBUM;
+    if (!searching && showing(self, "library") &&
+        g_get_monotonic_time() - self->last_refresh > INDEX_REFRESH_US)
         load_listing(self);
+}
+
+static void update_indexing_box(SpyglassWindow *self)
+{
+    gboolean indexing = spyglass_engine_get_indexing(self->engine);
+    gtk_widget_set_visible(GTK_WIDGET(self->indexing_box), indexing || self->index_paused);
+    gtk_spinner_set_spinning(self->indexing_spinner, indexing);
+    gtk_widget_set_visible(GTK_WIDGET(self->indexing_spinner), indexing);
+    gtk_button_set_icon_name(self->pause_button, self->index_paused
+                                                     ? "media-playback-start-symbolic"
+                                                     : "media-playback-pause-symbolic");
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->pause_button),
+                                self->index_paused ? _("Resume Indexing") : _("Pause Indexing"));
+    if (self->index_paused)
+        gtk_label_set_text(self->indexing_label, _("Indexing paused"));
 }
 
 static void indexing_changed(SpyglassWindow *self)
 {
-    gboolean indexing = spyglass_engine_get_indexing(self->engine);
-    gtk_widget_set_visible(GTK_WIDGET(self->indexing_box), indexing);
-    gtk_spinner_set_spinning(self->indexing_spinner, indexing);
-    if (indexing)
+    if (spyglass_engine_get_indexing(self->engine))
         gtk_label_set_text(self->indexing_label, _("Looking for photos…"));
+    update_indexing_box(self);
+}
+
+static void failures_listed(GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void refresh_failures(SpyglassWindow *self)
+{
+    spyglass_engine_list_failures_async(self->engine, self->cancellable, failures_listed,
+                                        g_object_ref(self));
 }
 
 static void index_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -263,45 +467,340 @@ static void index_done(GObject *source, GAsyncResult *result, gpointer user_data
     g_autoptr(SpyglassWindow) self = user_data;
     g_autoptr(GError) error = NULL;
     guint n_failed = 0;
-    if (!spyglass_engine_index_finish(SPYGLASS_ENGINE(source), result, &n_failed, &error)) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_warning("indexing: %s", error->message);
+    gboolean ok = spyglass_engine_index_finish(SPYGLASS_ENGINE(source), result, &n_failed, &error);
+    g_clear_object(&self->index_cancellable);
+    if (!ok && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        update_indexing_box(self);
+        if (!self->index_paused && !g_cancellable_is_cancelled(self->cancellable) &&
+            self->index_again) {
+            self->index_again = FALSE;
+            index_library(self);
+        }
         return;
     }
-    if (n_failed > 0)
-        g_message("indexing: %u photos could not be read", n_failed);
+    if (!ok)
+        show_toast(self, error->message);
     reload_sidebar(self);
-    if (*gtk_editable_get_text(GTK_EDITABLE(self->search_entry)) != '\0')
-        run_search(self);
-    else if (self->similar_to == NULL)
+    refresh_failures(self);
+    if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
+        run_query(self, self->searched);
+    else if (self->search_results == NULL && showing(self, "library"))
         load_listing(self);
+    if (self->index_again) {
+        self->index_again = FALSE;
+        index_library(self);
+    }
 }
 
 static void start_indexing(SpyglassWindow *self, const char *const *folders)
 {
-    if (spyglass_engine_get_indexing(self->engine))
+    if (spyglass_engine_get_indexing(self->engine)) {
+        self->index_again = TRUE;
         return;
-    spyglass_engine_index_async(self->engine, folders, self->cancellable, index_done,
+    }
+    self->index_paused = FALSE;
+    self->index_cancellable = g_cancellable_new();
+    spyglass_engine_index_async(self->engine, folders, self->index_cancellable, index_done,
                                 g_object_ref(self));
+    update_indexing_box(self);
+}
+
+/* Brings the library up to date, with the folders the settings add. */
+static void index_library(SpyglassWindow *self)
+{
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    start_indexing(self, (const char *const *)extra);
+}
+
+static void pause_indexing_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    if (self->index_paused) {
+        index_library(self);
+    } else if (self->index_cancellable != NULL) {
+        /* What was stored stays; resuming indexes only what is left. */
+        self->index_paused = TRUE;
+        g_cancellable_cancel(self->index_cancellable);
+        update_indexing_box(self);
+    }
+}
+
+/* ---- unreadable files ---- */
+
+static void failures_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) failures =
+        spyglass_engine_list_failures_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (failures == NULL)
+        return;
+    self->n_failures = failures->len;
+    gtk_widget_set_visible(self->failures_button, failures->len > 0);
+    g_autofree char *tip = g_strdup_printf(
+        g_dngettext(GETTEXT_PACKAGE, "%u photo could not be read", "%u photos could not be read",
+                    failures->len),
+        failures->len);
+    gtk_widget_set_tooltip_text(self->failures_button, tip);
+}
+
+static GtkWidget *failures_dialog(SpyglassWindow *self, GPtrArray *failures)
+{
+    GtkListBox *list = GTK_LIST_BOX(gtk_list_box_new());
+    gtk_list_box_set_selection_mode(list, GTK_SELECTION_NONE);
+    gtk_widget_add_css_class(GTK_WIDGET(list), "boxed-list");
+    gtk_widget_set_valign(GTK_WIDGET(list), GTK_ALIGN_START);
+    for (guint i = 0; i < failures->len; i++) {
+        const SpyglassFailure *failure = g_ptr_array_index(failures, i);
+        GtkWidget *row = adw_action_row_new();
+        g_autofree char *name = g_path_get_basename(failure->path);
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(row),
+                                    failure->reason != NULL ? failure->reason : _("Unknown reason"));
+        adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 4);
+        gtk_widget_set_tooltip_text(row, failure->path);
+        gtk_list_box_append(list, row);
+    }
+    GtkWidget *clamp = adw_clamp_new();
+    adw_clamp_set_child(ADW_CLAMP(clamp), GTK_WIDGET(list));
+    gtk_widget_set_margin_top(clamp, 12);
+    gtk_widget_set_margin_bottom(clamp, 12);
+    gtk_widget_set_margin_start(clamp, 12);
+    gtk_widget_set_margin_end(clamp, 12);
+    GtkWidget *scroller = gtk_scrolled_window_new();
+    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_NEVER,
+                                   GTK_POLICY_AUTOMATIC);
+    gtk_widget_set_vexpand(scroller, TRUE);
+    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), clamp);
+
+    GtkWidget *header = adw_header_bar_new();
+    GtkWidget *title = adw_window_title_new(
+        _("Photos That Could Not Be Read"),
+        _("Spyglass tries them again when they change"));
+    adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), title);
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    gtk_box_append(GTK_BOX(box), header);
+    gtk_box_append(GTK_BOX(box), scroller);
+    GtkWidget *dialog = adw_window_new();
+    gtk_window_set_title(GTK_WINDOW(dialog), _("Photos That Could Not Be Read"));
+    gtk_window_set_transient_for(GTK_WINDOW(dialog), GTK_WINDOW(self));
+    gtk_window_set_modal(GTK_WINDOW(dialog), TRUE);
+    gtk_window_set_default_size(GTK_WINDOW(dialog), 560, 480);
+    adw_window_set_content(ADW_WINDOW(dialog), box);
+    return dialog;
+}
+
+static void failures_for_dialog(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) failures =
+        spyglass_engine_list_failures_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (failures == NULL) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_toast(self, error->message);
+        return;
+    }
+    gtk_window_present(GTK_WINDOW(failures_dialog(self, failures)));
+}
+
+static void show_failures_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    spyglass_engine_list_failures_async(self->engine, self->cancellable, failures_for_dialog,
+                                        g_object_ref(self));
+}
+
+/* ---- live changes ---- */
+
+static void folders_changed_on_disk(GPtrArray *paths, gpointer user_data)
+{
+    SpyglassWindow *self = user_data;
+    if (!self->index_paused)
+        index_library(self);
+}
+
+/* One watcher over the library's folders, made again when they change. */
+static void watch_folders(SpyglassWindow *self, GPtrArray *folders)
+{
+    g_autoptr(GPtrArray) roots = g_ptr_array_new();
+    for (guint i = 0; i < folders->len; i++) {
+        const LibraryFolder *folder = g_ptr_array_index(folders, i);
+        if (folder->state == LIBRARY_FOLDER_ONLINE)
+            g_ptr_array_add(roots, folder->path);
+    }
+    g_ptr_array_add(roots, NULL);
+    g_autofree char *joined = g_strjoinv("\n", (char **)roots->pdata);
+    if (self->watcher != NULL && g_strcmp0(joined, self->watched_roots) == 0)
+        return;
+    g_clear_pointer(&self->watcher, library_watcher_free);
+    g_free(self->watched_roots);
+    self->watched_roots = g_steal_pointer(&joined);
+    self->watcher = library_watcher_new((const char *const *)roots->pdata, WATCH_SETTLE_MS,
+                                        folders_changed_on_disk, self);
 }
 
 /* ---- sidebar ---- */
 
-static GtkWidget *sidebar_row(const char *icon, const char *label, gint64 folder_id,
+static SpyglassSidebarKind row_kind(GtkListBoxRow *row)
+{
+    return GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "sidebar-kind"));
+}
+
+static GtkWidget *sidebar_row(SpyglassSidebarKind kind, GtkWidget *prefix, const char *label,
                               const char *tooltip)
 {
     GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
-    gtk_box_append(GTK_BOX(box), gtk_image_new_from_icon_name(icon));
+    gtk_box_append(GTK_BOX(box), prefix);
     GtkWidget *text = gtk_label_new(label);
     gtk_label_set_ellipsize(GTK_LABEL(text), PANGO_ELLIPSIZE_MIDDLE);
     gtk_label_set_xalign(GTK_LABEL(text), 0);
+    gtk_widget_set_hexpand(text, TRUE);
     gtk_box_append(GTK_BOX(box), text);
     GtkWidget *row = gtk_list_box_row_new();
     gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
     gtk_widget_set_tooltip_text(row, tooltip);
-    g_object_set_data_full(G_OBJECT(row), "folder-id", g_memdup2(&folder_id, sizeof folder_id),
-                           g_free);
+    g_object_set_data(G_OBJECT(row), "sidebar-kind", GUINT_TO_POINTER(kind));
+    g_object_set_data_full(G_OBJECT(row), "name", g_strdup(label), g_free);
     return row;
+}
+
+static GtkWidget *icon_row(SpyglassSidebarKind kind, const char *icon, const char *label,
+                           const char *tooltip)
+{
+    return sidebar_row(kind, gtk_image_new_from_icon_name(icon), label, tooltip);
+}
+
+static gboolean row_is_current(SpyglassWindow *self, GtkListBoxRow *row)
+{
+    switch (row_kind(row)) {
+    case SPYGLASS_SIDEBAR_ALL_PHOTOS:
+        return self->source == SOURCE_ALL;
+    case SPYGLASS_SIDEBAR_FOLDER:
+        return self->source == SOURCE_FOLDER &&
+               *(gint64 *)g_object_get_data(G_OBJECT(row), "folder-id") == self->folder_id;
+    case SPYGLASS_SIDEBAR_ALBUM:
+        return self->source == SOURCE_ALBUM &&
+               GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "album")) == self->album_index;
+    case SPYGLASS_SIDEBAR_SMART_ALBUM:
+        return self->source == SOURCE_SMART_ALBUM &&
+               g_strcmp0(g_object_get_data(G_OBJECT(row), "query"), self->smart_query) == 0;
+    default:
+        return FALSE;
+    }
+}
+
+/* Selects the row of what the grid shows, without reloading it; All Photos when it is gone. */
+static void select_current_row(SpyglassWindow *self)
+{
+    GtkListBoxRow *selected = NULL;
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->sidebar_list));
+         w != NULL && selected == NULL; w = gtk_widget_get_next_sibling(w))
+        if (GTK_IS_LIST_BOX_ROW(w) && row_is_current(self, GTK_LIST_BOX_ROW(w)))
+            selected = GTK_LIST_BOX_ROW(w);
+    g_signal_handlers_block_matched(self->sidebar_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
+                                    self);
+    if (selected != NULL)
+        gtk_list_box_select_row(self->sidebar_list, selected);
+    else
+        gtk_list_box_unselect_all(self->sidebar_list);
+    g_signal_handlers_unblock_matched(self->sidebar_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
+                                      self);
+}
+
+static void remove_rows_of_kind(SpyglassWindow *self, SpyglassSidebarKind kind)
+{
+    GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->sidebar_list));
+    while (w != NULL) {
+        GtkWidget *next = gtk_widget_get_next_sibling(w);
+        if (GTK_IS_LIST_BOX_ROW(w) && row_kind(GTK_LIST_BOX_ROW(w)) == kind)
+            gtk_list_box_remove(self->sidebar_list, w);
+        w = next;
+    }
+}
+
+static void cover_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GtkPicture) picture = user_data;
+    g_autoptr(GdkTexture) texture = spyglass_thumbnail_load_finish(result, NULL);
+    if (texture != NULL)
+        gtk_picture_set_paintable(picture, GDK_PAINTABLE(texture));
+}
+
+static GtkWidget *album_row(SpyglassWindow *self, const SpyglassAlbum *album)
+{
+    GtkWidget *cover = gtk_picture_new();
+    gtk_picture_set_content_fit(GTK_PICTURE(cover), GTK_CONTENT_FIT_COVER);
+    gtk_picture_set_can_shrink(GTK_PICTURE(cover), TRUE);
+    gtk_widget_set_size_request(cover, SIDEBAR_COVER, SIDEBAR_COVER);
+    gtk_widget_set_overflow(cover, GTK_OVERFLOW_HIDDEN);
+    gtk_widget_add_css_class(cover, "card");
+    if (album->cover_path != NULL)
+        spyglass_thumbnail_load_async(album->cover_path, self->cancellable, cover_loaded,
+                                      g_object_ref(cover));
+    GtkWidget *row = sidebar_row(SPYGLASS_SIDEBAR_ALBUM, cover, album->name, NULL);
+    GtkWidget *count = gtk_label_new(NULL);
+    g_autofree char *n = g_strdup_printf("%u", album->n_photos);
+    gtk_label_set_text(GTK_LABEL(count), n);
+    gtk_widget_add_css_class(count, "dim-label");
+    gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), count);
+    g_object_set_data(G_OBJECT(row), "album", GUINT_TO_POINTER(album->index));
+    return row;
+}
+
+static void albums_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) albums =
+        spyglass_engine_list_albums_finish(SPYGLASS_ENGINE(source), result, &error);
+    self->searching_albums = FALSE;
+    busy_end(self);
+    if (albums == NULL) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_toast(self, error->message);
+        return;
+    }
+    remove_rows_of_kind(self, SPYGLASS_SIDEBAR_ALBUM);
+    for (guint i = 0; i < albums->len; i++)
+        gtk_list_box_insert(self->sidebar_list, album_row(self, g_ptr_array_index(albums, i)),
+                            1 + (int)i);
+    select_current_row(self);
+}
+
+static void remove_smart_album(GtkButton *button, SpyglassWindow *self)
+{
+    const char *query = g_object_get_data(G_OBJECT(button), "query");
+    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
+    GVariantBuilder kept;
+    g_variant_builder_init(&kept, G_VARIANT_TYPE("a(ss)"));
+    GVariantIter iter;
+    const char *name, *saved;
+    g_variant_iter_init(&iter, albums);
+    while (g_variant_iter_next(&iter, "(&s&s)", &name, &saved))
+        if (strcmp(saved, query) != 0)
+            g_variant_builder_add(&kept, "(ss)", name, saved);
+    g_settings_set_value(self->settings, "smart-albums", g_variant_builder_end(&kept));
+}
+
+static void add_smart_albums(SpyglassWindow *self)
+{
+    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
+    GVariantIter iter;
+    const char *name, *query;
+    g_variant_iter_init(&iter, albums);
+    while (g_variant_iter_next(&iter, "(&s&s)", &name, &query)) {
+        GtkWidget *row =
+            icon_row(SPYGLASS_SIDEBAR_SMART_ALBUM, "folder-saved-search-symbolic", name, query);
+        g_object_set_data_full(G_OBJECT(row), "query", g_strdup(query), g_free);
+        GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
+        gtk_widget_add_css_class(remove, "flat");
+        gtk_widget_set_tooltip_text(remove, _("Remove Album"));
+        g_object_set_data_full(G_OBJECT(remove), "query", g_strdup(query), g_free);
+        g_signal_connect(remove, "clicked", G_CALLBACK(remove_smart_album), self);
+        gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), remove);
+        gtk_list_box_append(self->sidebar_list, row);
+    }
 }
 
 static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -312,33 +811,35 @@ static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_
         spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
     if (folders == NULL) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_warning("listing folders: %s", error->message);
+            show_toast(self, error->message);
         return;
     }
     GtkWidget *child;
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->sidebar_list))) != NULL)
         gtk_list_box_remove(self->sidebar_list, child);
-    GtkWidget *all = sidebar_row("image-x-generic-symbolic", _("All Photos"), -1, NULL);
-    gtk_list_box_append(self->sidebar_list, all);
-    GtkWidget *selected = all;
+    gtk_list_box_append(self->sidebar_list, icon_row(SPYGLASS_SIDEBAR_ALL_PHOTOS,
+                                                     "image-x-generic-symbolic", _("All Photos"),
+                                                     NULL));
+    add_smart_albums(self);
     for (guint i = 0; i < folders->len; i++) {
         const LibraryFolder *folder = g_ptr_array_index(folders, i);
         g_autofree char *name = g_path_get_basename(folder->path);
-        GtkWidget *row = sidebar_row(folder->state == LIBRARY_FOLDER_ONLINE
-                                         ? "folder-symbolic"
-                                         : "folder-remote-symbolic",
-                                     name, folder->id, folder->path);
+        GtkWidget *row = icon_row(SPYGLASS_SIDEBAR_FOLDER,
+                                  folder->state == LIBRARY_FOLDER_ONLINE ? "folder-symbolic"
+                                                                         : "folder-remote-symbolic",
+                                  name, folder->path);
+        g_object_set_data_full(G_OBJECT(row), "folder-id",
+                               g_memdup2(&folder->id, sizeof folder->id), g_free);
         gtk_list_box_append(self->sidebar_list, row);
-        if (folder->id == self->folder_id)
-            selected = row;
     }
-    if (selected == all)
-        self->folder_id = -1;
-    g_signal_handlers_block_matched(self->sidebar_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
-                                    self);
-    gtk_list_box_select_row(self->sidebar_list, GTK_LIST_BOX_ROW(selected));
-    g_signal_handlers_unblock_matched(self->sidebar_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
-                                      self);
+    select_current_row(self);
+    watch_folders(self, folders);
+    if (!self->searching_albums) {
+        self->searching_albums = TRUE;
+        busy_begin(self);
+        spyglass_engine_list_albums_async(self->engine, self->cancellable, albums_listed,
+                                          g_object_ref(self));
+    }
 }
 
 static void reload_sidebar(SpyglassWindow *self)
@@ -347,15 +848,196 @@ static void reload_sidebar(SpyglassWindow *self)
                                        g_object_ref(self));
 }
 
+/* Section titles above the first row of each kind. */
+static void sidebar_header(GtkListBoxRow *row, GtkListBoxRow *before, gpointer user_data)
+{
+    SpyglassSidebarKind kind = row_kind(row);
+    if (before != NULL && row_kind(before) == kind) {
+        gtk_list_box_row_set_header(row, NULL);
+        return;
+    }
+    const char *title = kind == SPYGLASS_SIDEBAR_ALBUM         ? _("Albums")
+                        : kind == SPYGLASS_SIDEBAR_SMART_ALBUM ? _("Saved Searches")
+                        : kind == SPYGLASS_SIDEBAR_FOLDER      ? _("Folders")
+                                                               : NULL;
+    if (title == NULL) {
+        gtk_list_box_row_set_header(row, NULL);
+        return;
+    }
+    GtkWidget *label = gtk_label_new(title);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_widget_set_margin_start(label, 12);
+    gtk_widget_set_margin_top(label, 12);
+    gtk_widget_set_margin_bottom(label, 3);
+    gtk_widget_add_css_class(label, "heading");
+    gtk_widget_add_css_class(label, "dim-label");
+    gtk_list_box_row_set_header(row, label);
+}
+
 static void sidebar_row_selected(GtkListBox *list, GtkListBoxRow *row, SpyglassWindow *self)
 {
     if (row == NULL)
         return;
-    self->folder_id = *(gint64 *)g_object_get_data(G_OBJECT(row), "folder-id");
-    g_signal_handlers_block_by_func(self->search_entry, search_text_changed, self);
-    gtk_editable_set_text(GTK_EDITABLE(self->search_entry), "");
-    g_signal_handlers_unblock_by_func(self->search_entry, search_text_changed, self);
+    g_free(self->source_name);
+    self->source_name = g_strdup(g_object_get_data(G_OBJECT(row), "name"));
+    switch (row_kind(row)) {
+    case SPYGLASS_SIDEBAR_FOLDER:
+        self->source = SOURCE_FOLDER;
+        self->folder_id = *(gint64 *)g_object_get_data(G_OBJECT(row), "folder-id");
+        break;
+    case SPYGLASS_SIDEBAR_ALBUM:
+        self->source = SOURCE_ALBUM;
+        self->album_index = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "album"));
+        break;
+    case SPYGLASS_SIDEBAR_SMART_ALBUM:
+        self->source = SOURCE_SMART_ALBUM;
+        g_free(self->smart_query);
+        self->smart_query = g_strdup(g_object_get_data(G_OBJECT(row), "query"));
+        break;
+    default:
+        self->source = SOURCE_ALL;
+        break;
+    }
+    if (showing(self, "photo"))
+        close_photo(self);
+    clear_entry_quietly(self);
     load_listing(self);
+}
+
+/* ---- smart albums ---- */
+
+static void album_name_chosen(AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    if (strcmp(response, "save") != 0)
+        return;
+    GtkEditable *entry = GTK_EDITABLE(adw_message_dialog_get_extra_child(dialog));
+    g_autofree char *name = g_strstrip(g_strdup(gtk_editable_get_text(entry)));
+    const char *query = g_object_get_data(G_OBJECT(dialog), "query");
+    if (*name == '\0')
+        return;
+    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
+    GVariantBuilder builder;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ss)"));
+    GVariantIter iter;
+    const char *saved_name, *saved_query;
+    g_variant_iter_init(&iter, albums);
+    while (g_variant_iter_next(&iter, "(&s&s)", &saved_name, &saved_query))
+        if (strcmp(saved_query, query) != 0)
+            g_variant_builder_add(&builder, "(ss)", saved_name, saved_query);
+    g_variant_builder_add(&builder, "(ss)", name, query);
+    g_settings_set_value(self->settings, "smart-albums", g_variant_builder_end(&builder));
+    /* Translators: %s is the name of an album */
+    g_autofree char *text = g_strdup_printf(_("Album “%s” saved"), name);
+    show_toast(self, text);
+}
+
+static void save_album_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    if (self->searched == NULL || self->similar_to != NULL)
+        return;
+    GtkWidget *dialog = adw_message_dialog_new(
+        GTK_WINDOW(self), _("Save as Album"),
+        _("The album shows the photos that match this search, new ones included."));
+    GtkWidget *entry = gtk_entry_new();
+    gtk_editable_set_text(GTK_EDITABLE(entry), self->searched);
+    gtk_entry_set_activates_default(GTK_ENTRY(entry), TRUE);
+    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), entry);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("_Cancel"), "save",
+                                     _("_Save"), NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "save",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "save");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_object_set_data_full(G_OBJECT(dialog), "query", g_strdup(self->searched), g_free);
+    g_signal_connect(dialog, "response", G_CALLBACK(album_name_chosen), g_object_ref(self));
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+/* ---- model and settings ---- */
+
+static void update_demo_notice(SpyglassWindow *self)
+{
+    gboolean demo = spyglass_engine_is_demo_model(self->engine);
+    gtk_revealer_set_reveal_child(
+        self->demo_revealer,
+        demo && !g_settings_get_boolean(self->settings, "demo-notice-dismissed"));
+    g_autofree char *tip = NULL;
+    if (demo)
+        /* Translators: %s is the name of a model */
+        tip = g_strdup_printf(
+            _("Searching with the small demo model (%s): it knows simple shapes and colours, "
+              "not real photos. Install a CLIP model for real searches."),
+            spyglass_engine_get_model_name(self->engine));
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->search_entry), tip);
+}
+
+static void dismiss_demo_notice_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    g_settings_set_boolean(self->settings, "demo-notice-dismissed", TRUE);
+    update_demo_notice(self);
+}
+
+static void model_switched(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    busy_end(self);
+    if (!spyglass_engine_switch_model_finish(SPYGLASS_ENGINE(source), result, &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_toast(self, error->message);
+        return;
+    }
+    /* Translators: %s is the name of a model */
+    g_autofree char *text =
+        g_strdup_printf(_("Searching with %s"), spyglass_engine_get_model_name(self->engine));
+    show_toast(self, text);
+    update_demo_notice(self);
+    if (showing(self, "library")) {
+        reload_sidebar(self);
+        load_listing(self);
+        index_library(self);
+    }
+}
+
+static void model_settings_changed(SpyglassWindow *self)
+{
+    if (self->index_cancellable != NULL) {
+        self->index_again = FALSE;
+        g_cancellable_cancel(self->index_cancellable);
+    }
+    g_autofree char *model = g_settings_get_string(self->settings, "model");
+    g_autofree char *device = g_settings_get_string(self->settings, "device");
+    busy_begin(self);
+    spyglass_engine_switch_model_async(self->engine, model, device, self->cancellable,
+                                       model_switched, g_object_ref(self));
+}
+
+static void cache_size_changed(SpyglassWindow *self)
+{
+    guint megabytes = (guint)MAX(g_settings_get_int(self->settings, "thumbnail-cache-size"), 1);
+    spyglass_photo_list_set_cache_limit(self->photos,
+                                        (guint)((guint64)megabytes * 1024 * 1024 / THUMBNAIL_BYTES));
+}
+
+static SpyglassPreferencesWindow *open_preferences(SpyglassWindow *self)
+{
+    SpyglassPreferencesWindow *preferences =
+        spyglass_preferences_window_new(GTK_WINDOW(self), self->engine);
+    gtk_window_present(GTK_WINDOW(preferences));
+    return preferences;
+}
+
+static void preferences_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    open_preferences(SPYGLASS_WINDOW(widget));
+}
+
+static void preferences_model_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    spyglass_preferences_window_show_models(open_preferences(SPYGLASS_WINDOW(widget)));
 }
 
 /* ---- start-up ---- */
@@ -365,6 +1047,7 @@ static void show_library(SpyglassWindow *self)
     gtk_stack_set_visible_child_name(self->main_stack, "library");
     reload_sidebar(self);
     load_listing(self);
+    refresh_failures(self);
 }
 
 static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -388,7 +1071,7 @@ static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer
     }
     show_library(self);
     if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
-        start_indexing(self, (const char *const *)extra);
+        index_library(self);
 }
 
 static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -403,14 +1086,7 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
         gtk_stack_set_visible_child_name(self->main_stack, "error");
         return;
     }
-    if (spyglass_engine_is_demo_model(self->engine)) {
-        /* Translators: %s is the name of a model */
-        g_autofree char *tip = g_strdup_printf(
-            _("Searching with the small demo model (%s): it knows simple shapes and colours, "
-              "not real photos. Install a CLIP model for real searches."),
-            spyglass_engine_get_model_name(self->engine));
-        gtk_widget_set_tooltip_text(GTK_WIDGET(self->search_entry), tip);
-    }
+    update_demo_notice(self);
     spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
                                        g_object_ref(self));
 }
@@ -418,7 +1094,7 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
 static void add_folder(SpyglassWindow *self, const char *path)
 {
     const char *folders[] = {path, NULL};
-    self->folder_id = -1;
+    self->source = SOURCE_ALL;
     show_library(self);
     start_indexing(self, folders);
 }
@@ -676,12 +1352,22 @@ static void unbind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_ite
     gtk_picture_set_paintable(GTK_PICTURE(gtk_list_item_get_child(list_item)), NULL);
 }
 
+/* Enter or a double-click: the photo page. */
 static void grid_activated(GtkGridView *grid, guint position, SpyglassWindow *self)
 {
-    g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(G_LIST_MODEL(self->photos), position);
-    if (item != NULL)
-        gtk_widget_activate_action(GTK_WIDGET(self), "win.open-photo", "s",
-                                   spyglass_photo_item_get_path(item));
+    show_photo(self, position);
+}
+
+static void show_photo_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    show_photo(SPYGLASS_WINDOW(widget), g_variant_get_uint32(parameter));
+}
+
+static void close_photo_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    if (showing(self, "photo"))
+        close_photo(self);
 }
 
 /* The Menu key (and Shift+F10) on the grid: the menu of the focused photo. */
@@ -708,6 +1394,7 @@ static void spyglass_window_constructed(GObject *object)
     g_signal_connect_object(self->engine, "index-progress", G_CALLBACK(index_progress), self, 0);
     g_signal_connect_object(self->engine, "notify::indexing", G_CALLBACK(indexing_changed), self,
                             G_CONNECT_SWAPPED);
+    spyglass_photo_page_set_engine(self->photo_page, self->engine);
     busy_begin(self);
     spyglass_engine_open_async(self->engine, self->cancellable, engine_opened,
                                g_object_ref(self));
@@ -719,7 +1406,10 @@ static void spyglass_window_dispose(GObject *object)
     g_cancellable_cancel(self->cancellable);
     if (self->query_cancellable != NULL)
         g_cancellable_cancel(self->query_cancellable);
+    if (self->index_cancellable != NULL)
+        g_cancellable_cancel(self->index_cancellable);
     g_clear_handle_id(&self->search_timeout, g_source_remove);
+    g_clear_pointer(&self->watcher, library_watcher_free);
     g_clear_pointer(&self->context_menu, gtk_widget_unparent);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_WINDOW);
     G_OBJECT_CLASS(spyglass_window_parent_class)->dispose(object);
@@ -734,7 +1424,13 @@ static void spyglass_window_finalize(GObject *object)
     g_clear_object(&self->settings);
     g_clear_object(&self->cancellable);
     g_clear_object(&self->query_cancellable);
+    g_clear_object(&self->index_cancellable);
+    g_clear_pointer(&self->search_results, g_array_unref);
+    g_free(self->searched);
     g_free(self->similar_to);
+    g_free(self->source_name);
+    g_free(self->smart_query);
+    g_free(self->watched_roots);
     G_OBJECT_CLASS(spyglass_window_parent_class)->finalize(object);
 }
 
@@ -749,6 +1445,12 @@ static void spyglass_window_get_property(GObject *object, guint prop_id, GValue 
     case PROP_BUSY:
         g_value_set_boolean(value, self->busy > 0);
         break;
+    case PROP_SORT_BY_DATE:
+        g_value_set_boolean(value, self->sort_by_date);
+        break;
+    case PROP_SHOW_WEAKER:
+        g_value_set_boolean(value, self->show_weaker);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -762,6 +1464,17 @@ static void spyglass_window_set_property(GObject *object, guint prop_id, const G
     case PROP_ENGINE:
         self->engine = g_value_dup_object(value);
         break;
+    case PROP_SORT_BY_DATE:
+    case PROP_SHOW_WEAKER: {
+        gboolean *field = prop_id == PROP_SORT_BY_DATE ? &self->sort_by_date : &self->show_weaker;
+        if (*field == g_value_get_boolean(value))
+            break;
+        *field = g_value_get_boolean(value);
+        g_object_notify_by_pspec(object, pspec);
+        if (self->search_results != NULL)
+            present_search(self);
+        break;
+    }
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -783,11 +1496,26 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
     properties[PROP_BUSY] =
         g_param_spec_boolean("busy", NULL, NULL, FALSE,
                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    properties[PROP_SORT_BY_DATE] =
+        g_param_spec_boolean("sort-by-date", NULL, NULL, FALSE,
+                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    properties[PROP_SHOW_WEAKER] =
+        g_param_spec_boolean("show-weaker", NULL, NULL, FALSE,
+                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     gtk_widget_class_set_template_from_resource(widget_class,
                                                 "/io/github/spyglass/Spyglass/spyglass-window.ui");
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, toast_overlay);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, search_entry);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, back_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, failures_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, pause_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, demo_revealer);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, weaker_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, order_box);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, save_album_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, photo_page);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, indexing_box);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, indexing_spinner);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, indexing_label);
@@ -813,15 +1541,32 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
     gtk_widget_class_install_action(widget_class, "win.copy-photo", "s", copy_photo_action);
     gtk_widget_class_install_action(widget_class, "win.clear-search", NULL, clear_search_action);
     gtk_widget_class_install_action(widget_class, "win.focus-search", NULL, focus_search_action);
+    gtk_widget_class_install_action(widget_class, "win.show-photo", "u", show_photo_action);
+    gtk_widget_class_install_action(widget_class, "win.close-photo", NULL, close_photo_action);
+    gtk_widget_class_install_action(widget_class, "win.pause-indexing", NULL,
+                                    pause_indexing_action);
+    gtk_widget_class_install_action(widget_class, "win.show-failures", NULL,
+                                    show_failures_action);
+    gtk_widget_class_install_action(widget_class, "win.save-album", NULL, save_album_action);
+    gtk_widget_class_install_action(widget_class, "win.preferences", NULL, preferences_action);
+    gtk_widget_class_install_action(widget_class, "win.preferences-model", NULL,
+                                    preferences_model_action);
+    gtk_widget_class_install_action(widget_class, "win.dismiss-demo-notice", NULL,
+                                    dismiss_demo_notice_action);
+    gtk_widget_class_install_property_action(widget_class, "win.sort-by-date", "sort-by-date");
+    gtk_widget_class_install_property_action(widget_class, "win.show-weaker", "show-weaker");
 
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                         "win.focus-search", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.clear-search",
                                         NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                        "win.preferences", NULL);
 }
 
 static void spyglass_window_init(SpyglassWindow *self)
 {
+    g_type_ensure(SPYGLASS_TYPE_PHOTO_PAGE);
     gtk_widget_init_template(GTK_WIDGET(self));
     self->folder_id = -1;
     self->cancellable = g_cancellable_new();
@@ -832,6 +1577,7 @@ static void spyglass_window_init(SpyglassWindow *self)
                     G_SETTINGS_BIND_DEFAULT);
     g_settings_bind(self->settings, "window-maximized", self, "maximized",
                     G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "sort-by-date", self, "sort-by-date", G_SETTINGS_BIND_DEFAULT);
 
     const char *pictures = g_get_user_special_dir(G_USER_DIRECTORY_PICTURES);
     gtk_label_set_text(self->welcome_folder_label,
@@ -869,6 +1615,19 @@ static void spyglass_window_init(SpyglassWindow *self)
     g_signal_connect_swapped(self->search_entry, "stop-search", G_CALLBACK(search_stopped),
                              self);
     g_signal_connect(self->sidebar_list, "row-selected", G_CALLBACK(sidebar_row_selected), self);
+    gtk_list_box_set_header_func(self->sidebar_list, sidebar_header, NULL, NULL);
+
+    cache_size_changed(self);
+    g_signal_connect_object(self->settings, "changed::thumbnail-cache-size",
+                            G_CALLBACK(cache_size_changed), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object(self->settings, "changed::model", G_CALLBACK(model_settings_changed),
+                            self, G_CONNECT_SWAPPED);
+    g_signal_connect_object(self->settings, "changed::device", G_CALLBACK(model_settings_changed),
+                            self, G_CONNECT_SWAPPED);
+    g_signal_connect_object(self->settings, "changed::folders", G_CALLBACK(index_library), self,
+                            G_CONNECT_SWAPPED);
+    g_signal_connect_object(self->settings, "changed::smart-albums", G_CALLBACK(reload_sidebar),
+                            self, G_CONNECT_SWAPPED);
 }
 
 SpyglassWindow *spyglass_window_new(GtkApplication *application, SpyglassEngine *engine)
@@ -893,4 +1652,45 @@ gboolean spyglass_window_get_busy(SpyglassWindow *window)
 {
     g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), FALSE);
     return window->busy > 0;
+}
+
+GtkListBox *spyglass_window_get_sidebar(SpyglassWindow *window)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
+    return window->sidebar_list;
+}
+
+SpyglassSidebarKind spyglass_window_sidebar_row_kind(GtkListBoxRow *row)
+{
+    g_return_val_if_fail(GTK_IS_LIST_BOX_ROW(row), SPYGLASS_SIDEBAR_NONE);
+    return row_kind(row);
+}
+
+GtkGridView *spyglass_window_get_grid_view(SpyglassWindow *window)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
+    return window->grid_view;
+}
+
+GtkWidget *spyglass_window_get_photo_page(SpyglassWindow *window)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
+    return GTK_WIDGET(window->photo_page);
+}
+
+gboolean spyglass_window_get_showing_photo(SpyglassWindow *window)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), FALSE);
+    return showing(window, "photo");
+}
+
+GtkWidget *spyglass_window_popup_photo_menu(SpyglassWindow *window, guint position)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
+    g_autoptr(SpyglassPhotoItem) item =
+        g_list_model_get_item(G_LIST_MODEL(window->photos), position);
+    g_return_val_if_fail(item != NULL, NULL);
+    gtk_selection_model_select_item(GTK_SELECTION_MODEL(window->selection), position, TRUE);
+    popup_context_menu(window, item, GTK_WIDGET(window->grid_view), 0, 0);
+    return window->context_menu;
 }

@@ -1,0 +1,418 @@
+/* spyglass-photo-page.c: the photo page: the photo large, previous/next, details, albums. */
+#include "spyglass-photo-page.h"
+
+#include "spyglass-config.h"
+#include "spyglass-photo-item.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+/* The photo is decoded with at least this shorter side: sharp on a large screen,
+ * and JPEG's DCT scaling keeps 50-megapixel photos quick. */
+#define PHOTO_PAGE_MIN_SIDE 1440
+
+struct _SpyglassPhotoPage {
+    AdwBin parent_instance;
+
+    GtkPicture *picture;
+    GtkSpinner *spinner;
+    GtkWidget *previous_button, *next_button;
+    GtkLabel *title_label;
+    AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *size_row, *path_row;
+    GtkLabel *albums_label;
+    GtkLabel *error_label;
+
+    SpyglassEngine *engine;
+    GListModel *photos;
+    guint position;
+    gint64 photo_id;
+    char *path;
+    gboolean loaded;
+    GCancellable *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE(SpyglassPhotoPage, spyglass_photo_page, ADW_TYPE_BIN)
+
+enum {
+    PROP_0,
+    PROP_LOADED,
+    N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void set_loaded(SpyglassPhotoPage *self, gboolean loaded)
+{
+    if (self->loaded == loaded)
+        return;
+    self->loaded = loaded;
+    g_object_notify_by_pspec(G_OBJECT(self), properties[PROP_LOADED]);
+}
+
+/* ---- details ---- */
+
+static char *format_taken(const char *taken)
+{
+    int year, month, day, hour, minute, second;
+    if (taken == NULL || sscanf(taken, "%d-%d-%dT%d:%d:%d", &year, &month, &day, &hour, &minute,
+                                &second) != 6)
+        return NULL;
+    g_autoptr(GDateTime) time = g_date_time_new_local(year, month, day, hour, minute, second);
+    if (time == NULL)
+        return g_strdup(taken);
+    /* Translators: the date a photo was taken, see g_date_time_format() */
+    return g_date_time_format(time, _("%-d %B %Y, %H:%M"));
+}
+
+static char *format_place(const SpyglassPhotoDetails *details)
+{
+    if (!details->has_location)
+        return NULL;
+    /* Translators: a photo's location: latitude, N or S, longitude, E or W */
+    return g_strdup_printf(_("%.5f° %s, %.5f° %s"), fabs(details->latitude),
+                           details->latitude >= 0 ? _("N") : _("S"), fabs(details->longitude),
+                           details->longitude >= 0 ? _("E") : _("W"));
+}
+
+/* A row shows its value, or is hidden when the photo has none. */
+static void set_row(AdwActionRow *row, const char *value)
+{
+    gtk_widget_set_visible(GTK_WIDGET(row), value != NULL && *value != '\0');
+    adw_action_row_set_subtitle(row, value != NULL ? value : "");
+}
+
+static void show_details(SpyglassPhotoPage *self, const SpyglassPhotoDetails *details)
+{
+    g_autoptr(GBytes) bytes =
+        g_bytes_new(details->rgb, (gsize)details->width * details->height * 3);
+    g_autoptr(GdkTexture) texture = gdk_memory_texture_new(
+        (int)details->width, (int)details->height, GDK_MEMORY_R8G8B8, bytes, details->width * 3);
+    gtk_picture_set_paintable(self->picture, GDK_PAINTABLE(texture));
+
+    g_autofree char *taken = format_taken(details->taken);
+    g_autofree char *place = format_place(details);
+    /* Translators: a photo's width × height in pixels */
+    g_autofree char *dimensions =
+        g_strdup_printf(_("%u × %u pixels"), details->full_width, details->full_height);
+    g_autofree char *size = details->size >= 0 ? g_format_size((guint64)details->size) : NULL;
+    set_row(self->date_row, taken);
+    set_row(self->camera_row, details->camera);
+    set_row(self->place_row, place);
+    set_row(self->dimensions_row, dimensions);
+    set_row(self->size_row, size);
+    set_row(self->path_row, details->path);
+
+    g_autoptr(GString) albums = g_string_new(NULL);
+    for (guint i = 0; i < details->albums->len; i++)
+        g_string_append_printf(albums, "%s%s", i > 0 ? ", " : "",
+                               (const char *)g_ptr_array_index(details->albums, i));
+    gtk_label_set_text(self->albums_label,
+                       details->albums->len > 0 ? albums->str : _("In no album yet"));
+}
+
+static void details_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassPhotoPage) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SpyglassPhotoDetails) details =
+        spyglass_engine_photo_details_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    gtk_spinner_set_spinning(self->spinner, FALSE);
+    gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
+    if (details == NULL) {
+        gtk_label_set_text(self->error_label, error->message);
+        gtk_widget_set_visible(GTK_WIDGET(self->error_label), TRUE);
+    } else {
+        show_details(self, details);
+    }
+    set_loaded(self, TRUE);
+}
+
+static void load_current(SpyglassPhotoPage *self)
+{
+    g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(self->photos, self->position);
+    g_return_if_fail(item != NULL);
+    if (self->cancellable != NULL)
+        g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    set_loaded(self, FALSE);
+
+    self->photo_id = spyglass_photo_item_get_id(item);
+    g_free(self->path);
+    self->path = g_strdup(spyglass_photo_item_get_path(item));
+    g_autofree char *name = g_path_get_basename(self->path);
+    gtk_label_set_text(self->title_label, name);
+    /* The thumbnail stands in while the photo decodes. */
+    gtk_picture_set_paintable(self->picture,
+                              GDK_PAINTABLE(spyglass_photo_item_get_thumbnail(item)));
+    gtk_widget_set_visible(GTK_WIDGET(self->error_label), FALSE);
+    gtk_widget_set_visible(GTK_WIDGET(self->spinner), TRUE);
+    gtk_spinner_set_spinning(self->spinner, TRUE);
+
+    guint n = g_list_model_get_n_items(self->photos);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "photo.previous", self->position > 0);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "photo.next", self->position + 1 < n);
+    spyglass_engine_photo_details_async(self->engine, self->photo_id, self->path,
+                                        PHOTO_PAGE_MIN_SIDE, self->cancellable, details_loaded,
+                                        g_object_ref(self));
+}
+
+/* ---- actions ---- */
+
+static void previous_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(widget);
+    if (self->photos != NULL && self->position > 0) {
+        self->position--;
+        load_current(self);
+    }
+}
+
+static void next_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(widget);
+    if (self->photos != NULL && self->position + 1 < g_list_model_get_n_items(self->photos)) {
+        self->position++;
+        load_current(self);
+    }
+}
+
+static void find_similar_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(widget);
+    if (self->photo_id >= 0)
+        gtk_widget_activate_action(widget, "win.find-similar", "x", self->photo_id);
+}
+
+static void open_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(widget);
+    if (self->path != NULL)
+        gtk_widget_activate_action(widget, "win.open-photo", "s", self->path);
+}
+
+/* ---- widgets ---- */
+
+static GtkWidget *osd_button(const char *icon, const char *action, const char *tooltip,
+                             GtkAlign halign)
+{
+    GtkWidget *button = gtk_button_new_from_icon_name(icon);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(button), action);
+    gtk_widget_set_tooltip_text(button, tooltip);
+    gtk_widget_set_halign(button, halign);
+    gtk_widget_set_valign(button, GTK_ALIGN_CENTER);
+    gtk_widget_set_margin_start(button, 12);
+    gtk_widget_set_margin_end(button, 12);
+    gtk_widget_add_css_class(button, "osd");
+    gtk_widget_add_css_class(button, "circular");
+    return button;
+}
+
+static AdwActionRow *detail_row(GtkListBox *list, const char *title)
+{
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+    adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 3);
+    gtk_widget_add_css_class(row, "property");
+    gtk_list_box_append(list, row);
+    return ADW_ACTION_ROW(row);
+}
+
+static GtkWidget *section_label(const char *text)
+{
+    GtkWidget *label = gtk_label_new(text);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_widget_add_css_class(label, "heading");
+    return label;
+}
+
+static GtkWidget *build_details(SpyglassPhotoPage *self)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
+    gtk_widget_set_margin_start(box, 12);
+    gtk_widget_set_margin_end(box, 12);
+    gtk_widget_set_margin_top(box, 12);
+    gtk_widget_set_margin_bottom(box, 12);
+
+    self->title_label = GTK_LABEL(gtk_label_new(NULL));
+    gtk_label_set_wrap(self->title_label, TRUE);
+    gtk_label_set_wrap_mode(self->title_label, PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(self->title_label, 0);
+    gtk_widget_add_css_class(GTK_WIDGET(self->title_label), "title-3");
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->title_label));
+
+    self->error_label = GTK_LABEL(gtk_label_new(NULL));
+    gtk_label_set_wrap(self->error_label, TRUE);
+    gtk_label_set_xalign(self->error_label, 0);
+    gtk_widget_add_css_class(GTK_WIDGET(self->error_label), "error");
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->error_label));
+
+    GtkListBox *list = GTK_LIST_BOX(gtk_list_box_new());
+    gtk_list_box_set_selection_mode(list, GTK_SELECTION_NONE);
+    gtk_widget_add_css_class(GTK_WIDGET(list), "boxed-list");
+    self->date_row = detail_row(list, _("Taken"));
+    self->camera_row = detail_row(list, _("Camera"));
+    self->place_row = detail_row(list, _("Place"));
+    self->dimensions_row = detail_row(list, _("Dimensions"));
+    self->size_row = detail_row(list, _("File Size"));
+    self->path_row = detail_row(list, _("Location on Disk"));
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(list));
+
+    gtk_box_append(GTK_BOX(box), section_label(_("Albums")));
+    self->albums_label = GTK_LABEL(gtk_label_new(NULL));
+    gtk_label_set_wrap(self->albums_label, TRUE);
+    gtk_label_set_xalign(self->albums_label, 0);
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->albums_label));
+
+    GtkWidget *similar = gtk_button_new_with_mnemonic(_("Find _Similar"));
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(similar), "photo.find-similar");
+    gtk_widget_add_css_class(similar, "pill");
+    gtk_widget_add_css_class(similar, "suggested-action");
+    gtk_widget_set_margin_top(similar, 12);
+    gtk_box_append(GTK_BOX(box), similar);
+    GtkWidget *open = gtk_button_new_with_mnemonic(_("_Open"));
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(open), "photo.open");
+    gtk_widget_add_css_class(open, "pill");
+    gtk_box_append(GTK_BOX(box), open);
+
+    GtkWidget *scroller = gtk_scrolled_window_new();
+    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_NEVER,
+                                   GTK_POLICY_AUTOMATIC);
+    gtk_widget_set_size_request(scroller, 300, -1);
+    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), box);
+    return scroller;
+}
+
+static void build(SpyglassPhotoPage *self)
+{
+    self->picture = GTK_PICTURE(gtk_picture_new());
+    gtk_picture_set_content_fit(self->picture, GTK_CONTENT_FIT_CONTAIN);
+    gtk_picture_set_can_shrink(self->picture, TRUE);
+    gtk_widget_add_css_class(GTK_WIDGET(self->picture), "photo-page-picture");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   _("Photo"), -1);
+    GtkWidget *overlay = gtk_overlay_new();
+    gtk_widget_set_hexpand(overlay, TRUE);
+    gtk_widget_set_vexpand(overlay, TRUE);
+    gtk_overlay_set_child(GTK_OVERLAY(overlay), GTK_WIDGET(self->picture));
+    self->spinner = GTK_SPINNER(gtk_spinner_new());
+    gtk_widget_set_size_request(GTK_WIDGET(self->spinner), 32, 32);
+    gtk_widget_set_halign(GTK_WIDGET(self->spinner), GTK_ALIGN_CENTER);
+    gtk_widget_set_valign(GTK_WIDGET(self->spinner), GTK_ALIGN_CENTER);
+    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), GTK_WIDGET(self->spinner));
+    self->previous_button =
+        osd_button("go-previous-symbolic", "photo.previous", _("Previous Photo"), GTK_ALIGN_START);
+    self->next_button =
+        osd_button("go-next-symbolic", "photo.next", _("Next Photo"), GTK_ALIGN_END);
+    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), self->previous_button);
+    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), self->next_button);
+
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+    gtk_box_append(GTK_BOX(box), overlay);
+    gtk_box_append(GTK_BOX(box), gtk_separator_new(GTK_ORIENTATION_VERTICAL));
+    gtk_box_append(GTK_BOX(box), build_details(self));
+    adw_bin_set_child(ADW_BIN(self), box);
+}
+
+/* ---- GObject ---- */
+
+static void spyglass_photo_page_dispose(GObject *object)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(object);
+    spyglass_photo_page_clear(self);
+    g_clear_object(&self->engine);
+    G_OBJECT_CLASS(spyglass_photo_page_parent_class)->dispose(object);
+}
+
+static void spyglass_photo_page_get_property(GObject *object, guint prop_id, GValue *value,
+                                             GParamSpec *pspec)
+{
+    SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(object);
+    switch (prop_id) {
+    case PROP_LOADED:
+        g_value_set_boolean(value, self->loaded);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    }
+}
+
+static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
+{
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+    object_class->dispose = spyglass_photo_page_dispose;
+    object_class->get_property = spyglass_photo_page_get_property;
+
+    properties[PROP_LOADED] =
+        g_param_spec_boolean("loaded", NULL, NULL, FALSE,
+                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    g_object_class_install_properties(object_class, N_PROPS, properties);
+
+    gtk_widget_class_install_action(widget_class, "photo.previous", NULL, previous_action);
+    gtk_widget_class_install_action(widget_class, "photo.next", NULL, next_action);
+    gtk_widget_class_install_action(widget_class, "photo.find-similar", NULL,
+                                    find_similar_action);
+    gtk_widget_class_install_action(widget_class, "photo.open", NULL, open_action);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, 0, "photo.previous", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Right, 0, "photo.next", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Up, 0, "photo.previous", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Page_Down, 0, "photo.next", NULL);
+}
+
+static void spyglass_photo_page_init(SpyglassPhotoPage *self)
+{
+    self->photo_id = -1;
+    gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
+    build(self);
+}
+
+void spyglass_photo_page_set_engine(SpyglassPhotoPage *page, SpyglassEngine *engine)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_PAGE(page));
+    g_set_object(&page->engine, engine);
+}
+
+void spyglass_photo_page_show(SpyglassPhotoPage *page, GListModel *photos, guint position)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_PAGE(page));
+    g_return_if_fail(position < g_list_model_get_n_items(photos));
+    g_set_object(&page->photos, photos);
+    page->position = position;
+    load_current(page);
+    gtk_widget_grab_focus(GTK_WIDGET(page));
+}
+
+void spyglass_photo_page_clear(SpyglassPhotoPage *page)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_PAGE(page));
+    if (page->cancellable != NULL)
+        g_cancellable_cancel(page->cancellable);
+    g_clear_object(&page->cancellable);
+    g_clear_object(&page->photos);
+    g_clear_pointer(&page->path, g_free);
+    page->photo_id = -1;
+    if (page->picture != NULL)
+        gtk_picture_set_paintable(page->picture, NULL);
+    set_loaded(page, FALSE);
+}
+
+guint spyglass_photo_page_get_position(SpyglassPhotoPage *page)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), 0);
+    return page->position;
+}
+
+gint64 spyglass_photo_page_get_photo_id(SpyglassPhotoPage *page)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), -1);
+    return page->photo_id;
+}
+
+gboolean spyglass_photo_page_get_loaded(SpyglassPhotoPage *page)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), FALSE);
+    return page->loaded;
+}

@@ -1,0 +1,509 @@
+/* spyglass-preferences-window.c: the preferences: folders, model, device, thumbnail memory. */
+#include "spyglass-preferences-window.h"
+
+#include "spyglass-config.h"
+
+#include "gpu/gpu.h"
+#include "library/library-models.h"
+#include "library/library-store.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _SpyglassPreferencesWindow {
+    AdwPreferencesWindow parent_instance;
+
+    GSettings *settings;
+    SpyglassEngine *engine;
+    LibraryModelCatalogue *catalogue; /* NULL when it could not be read */
+    GCancellable *cancellable;        /* fires when the window closes */
+
+    AdwPreferencesGroup *folders_group;
+    GPtrArray *folder_rows;
+    AdwPreferencesGroup *installed_group, *download_group;
+    GPtrArray *model_rows;
+    GtkCheckButton *model_radio_group;
+    AdwComboRow *device_row;
+    GPtrArray *device_specs; /* char*, parallel to the combo row's items */
+};
+
+G_DEFINE_FINAL_TYPE(SpyglassPreferencesWindow, spyglass_preferences_window,
+                    ADW_TYPE_PREFERENCES_WINDOW)
+
+static void remove_rows(AdwPreferencesGroup *group, GPtrArray *rows)
+{
+    for (guint i = 0; i < rows->len; i++)
+        adw_preferences_group_remove(group, g_ptr_array_index(rows, i));
+    g_ptr_array_set_size(rows, 0);
+}
+
+/* ---- folders ---- */
+
+static void reload_folders(SpyglassPreferencesWindow *self);
+
+static void remove_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
+{
+    const char *path = g_object_get_data(G_OBJECT(button), "path");
+    g_auto(GStrv) folders = g_settings_get_strv(self->settings, "folders");
+    g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
+    for (char **f = folders; *f != NULL; f++)
+        if (strcmp(*f, path) != 0)
+            g_strv_builder_add(kept, *f);
+    g_auto(GStrv) result = g_strv_builder_end(kept);
+    g_settings_set_strv(self->settings, "folders", (const char *const *)result);
+}
+
+static void add_folder_row(SpyglassPreferencesWindow *self, const char *path, gboolean in_library,
+                           gboolean offline)
+{
+    GtkWidget *row = adw_action_row_new();
+    g_autofree char *name = g_path_get_basename(path);
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), path);
+    adw_action_row_add_prefix(ADW_ACTION_ROW(row),
+                              gtk_image_new_from_icon_name(offline ? "folder-remote-symbolic"
+                                                                   : "folder-symbolic"));
+    if (!in_library) {
+        /* Only folders the settings add can go again: the library keeps the ones it indexed. */
+        GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
+        gtk_widget_set_valign(remove, GTK_ALIGN_CENTER);
+        gtk_widget_set_tooltip_text(remove, _("Remove Folder"));
+        gtk_widget_add_css_class(remove, "flat");
+        g_object_set_data_full(G_OBJECT(remove), "path", g_strdup(path), g_free);
+        g_signal_connect(remove, "clicked", G_CALLBACK(remove_folder_clicked), self);
+        adw_action_row_add_suffix(ADW_ACTION_ROW(row), remove);
+    } else if (offline) {
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), _("Missing or not mounted"));
+    }
+    adw_preferences_group_add(self->folders_group, row);
+    g_ptr_array_add(self->folder_rows, row);
+}
+
+static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassPreferencesWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) folders =
+        spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    remove_rows(self->folders_group, self->folder_rows);
+    g_autoptr(GHashTable) shown = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; folders != NULL && i < folders->len; i++) {
+        const LibraryFolder *folder = g_ptr_array_index(folders, i);
+        add_folder_row(self, folder->path, TRUE, folder->state == LIBRARY_FOLDER_OFFLINE);
+        g_hash_table_add(shown, folder->path);
+    }
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    for (char **f = extra; *f != NULL; f++)
+        if (!g_hash_table_contains(shown, *f))
+            add_folder_row(self, *f, FALSE, FALSE);
+}
+
+static void reload_folders(SpyglassPreferencesWindow *self)
+{
+    spyglass_engine_list_folders_async(self->engine, self->cancellable, folders_listed,
+                                       g_object_ref(self));
+}
+
+static void folder_chosen(GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+    SpyglassPreferencesWindow *self = user_data;
+    if (response == GTK_RESPONSE_ACCEPT) {
+        g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        g_autofree char *path = file != NULL ? g_file_get_path(file) : NULL;
+        g_auto(GStrv) folders = g_settings_get_strv(self->settings, "folders");
+        if (path != NULL && !g_strv_contains((const char *const *)folders, path)) {
+            g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+            g_strv_builder_addv(builder, (const char **)folders);
+            g_strv_builder_add(builder, path);
+            g_auto(GStrv) result = g_strv_builder_end(builder);
+            g_settings_set_strv(self->settings, "folders", (const char *const *)result);
+        }
+    }
+    gtk_native_dialog_destroy(dialog);
+    g_object_unref(dialog);
+    g_object_unref(self);
+}
+
+static void add_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
+{
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
+        _("Add Folder"), GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Add"), NULL);
+    gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(dialog), TRUE);
+    g_signal_connect(dialog, "response", G_CALLBACK(folder_chosen), g_object_ref(self));
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+}
+
+static AdwPreferencesPage *build_library_page(SpyglassPreferencesWindow *self)
+{
+    AdwPreferencesPage *page = ADW_PREFERENCES_PAGE(adw_preferences_page_new());
+    adw_preferences_page_set_title(page, _("Library"));
+    adw_preferences_page_set_icon_name(page, "folder-pictures-symbolic");
+    adw_preferences_page_set_name(page, "library");
+
+    self->folders_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(self->folders_group, _("Folders"));
+    adw_preferences_group_set_description(
+        self->folders_group, _("Spyglass finds photos in these folders and the folders inside them."));
+    GtkWidget *add = gtk_button_new_from_icon_name("list-add-symbolic");
+    gtk_widget_set_tooltip_text(add, _("Add Folder"));
+    gtk_widget_add_css_class(add, "flat");
+    g_signal_connect(add, "clicked", G_CALLBACK(add_folder_clicked), self);
+    adw_preferences_group_set_header_suffix(self->folders_group, add);
+    adw_preferences_page_add(page, self->folders_group);
+
+    AdwPreferencesGroup *thumbnails = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(thumbnails, _("Thumbnails"));
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), _("Memory for Thumbnails"));
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row),
+                                _("Megabytes of thumbnails kept ready besides those on screen"));
+    GtkWidget *spin = gtk_spin_button_new_with_range(16, 4096, 16);
+    gtk_widget_set_valign(spin, GTK_ALIGN_CENTER);
+    g_settings_bind(self->settings, "thumbnail-cache-size", spin, "value",
+                    G_SETTINGS_BIND_DEFAULT);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), spin);
+    adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), spin);
+    adw_preferences_group_add(thumbnails, row);
+    adw_preferences_page_add(page, thumbnails);
+    return page;
+}
+
+/* ---- models ---- */
+
+static void reload_models(SpyglassPreferencesWindow *self);
+
+static void model_toggled(GtkCheckButton *button, SpyglassPreferencesWindow *self)
+{
+    if (!gtk_check_button_get_active(button))
+        return;
+    const char *model = g_object_get_data(G_OBJECT(button), "model");
+    g_autofree char *current = g_settings_get_string(self->settings, "model");
+    if (strcmp(current, model) != 0)
+        g_settings_set_string(self->settings, "model", model);
+}
+
+static void add_model_choice(SpyglassPreferencesWindow *self, const char *title,
+                             const char *subtitle, const char *setting, gboolean active)
+{
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+    GtkWidget *check = gtk_check_button_new();
+    gtk_widget_set_valign(check, GTK_ALIGN_CENTER);
+    if (self->model_radio_group == NULL)
+        self->model_radio_group = GTK_CHECK_BUTTON(check);
+    else
+        gtk_check_button_set_group(GTK_CHECK_BUTTON(check), self->model_radio_group);
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(check), active);
+    g_object_set_data_full(G_OBJECT(check), "model", g_strdup(setting), g_free);
+    g_signal_connect(check, "toggled", G_CALLBACK(model_toggled), self);
+    adw_action_row_add_prefix(ADW_ACTION_ROW(row), check);
+    adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), check);
+    adw_preferences_group_add(self->installed_group, row);
+    g_ptr_array_add(self->model_rows, row);
+}
+
+typedef struct {
+    SpyglassPreferencesWindow *window; /* strong */
+    GtkWidget *button;
+    GtkProgressBar *progress;
+    AdwActionRow *row;
+} Download;
+
+static void download_free(Download *download)
+{
+    g_object_unref(download->window);
+    g_object_unref(download->button);
+    g_object_unref(download->progress);
+    g_object_unref(download->row);
+    g_free(download);
+}
+
+static void download_progress(const LibraryModelProgress *progress, gpointer user_data)
+{
+    Download *download = user_data;
+    if (progress->total > 0)
+        gtk_progress_bar_set_fraction(
+            download->progress,
+            (progress->file_index + (double)progress->done / (double)progress->total) /
+                MAX(progress->n_files, 1u));
+    else
+        gtk_progress_bar_pulse(download->progress);
+    g_autofree char *done = g_format_size(progress->done);
+    /* Translators: a model download: file name and how much of it is here */
+    g_autofree char *text = g_strdup_printf(_("%s: %s"), progress->file, done);
+    gtk_progress_bar_set_text(download->progress, text);
+}
+
+static void download_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Download *download = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = library_model_install_finish(result, &error);
+    if (dir == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        adw_action_row_set_subtitle(download->row, error->message);
+        gtk_widget_set_visible(GTK_WIDGET(download->progress), FALSE);
+        gtk_widget_set_sensitive(download->button, TRUE);
+        AdwToast *toast = adw_toast_new(_("The model could not be downloaded"));
+        adw_preferences_window_add_toast(ADW_PREFERENCES_WINDOW(download->window), toast);
+    } else if (dir != NULL) {
+        AdwToast *toast = adw_toast_new(_("Model installed"));
+        adw_preferences_window_add_toast(ADW_PREFERENCES_WINDOW(download->window), toast);
+        reload_models(download->window);
+    }
+    download_free(download);
+}
+
+static void download_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
+{
+    AdwActionRow *row = g_object_get_data(G_OBJECT(button), "row");
+    Download *download = g_new0(Download, 1);
+    download->window = g_object_ref(self);
+    /* Held: a finished download elsewhere rebuilds the rows. */
+    download->button = g_object_ref(GTK_WIDGET(button));
+    download->row = g_object_ref(row);
+    download->progress = g_object_ref(g_object_get_data(G_OBJECT(button), "progress"));
+    gtk_widget_set_visible(GTK_WIDGET(download->progress), TRUE);
+    gtk_widget_set_sensitive(GTK_WIDGET(button), FALSE);
+    library_model_install_async(self->catalogue, g_object_get_data(G_OBJECT(button), "model"),
+                                download_progress, download, self->cancellable, download_done,
+                                download);
+}
+
+static char *entry_size(const LibraryModelEntry *entry)
+{
+    gint64 total = 0;
+    for (guint i = 0; i < entry->files->len; i++) {
+        const LibraryModelFile *file = g_ptr_array_index(entry->files, i);
+        if (file->size < 0)
+            return NULL;
+        total += file->size;
+    }
+    return g_format_size((guint64)total);
+}
+
+static void add_download_row(SpyglassPreferencesWindow *self, const LibraryModelEntry *entry)
+{
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), entry->title);
+    g_autofree char *size = entry_size(entry);
+    /* Translators: a downloadable model: what it is good for, its licence, its size */
+    g_autofree char *subtitle =
+        size != NULL ? g_strdup_printf(_("%s · %s · %s"), entry->good_for, entry->licence, size)
+                     : g_strdup_printf(_("%s · %s"), entry->good_for, entry->licence);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+    GtkWidget *progress = gtk_progress_bar_new();
+    gtk_progress_bar_set_show_text(GTK_PROGRESS_BAR(progress), TRUE);
+    gtk_widget_set_valign(progress, GTK_ALIGN_CENTER);
+    gtk_widget_set_size_request(progress, 160, -1);
+    gtk_widget_set_visible(progress, FALSE);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), progress);
+    GtkWidget *button = gtk_button_new_with_mnemonic(_("_Download"));
+    gtk_widget_set_valign(button, GTK_ALIGN_CENTER);
+    g_object_set_data_full(G_OBJECT(button), "model", g_strdup(entry->name), g_free);
+    g_object_set_data(G_OBJECT(button), "row", row);
+    g_object_set_data(G_OBJECT(button), "progress", progress);
+    g_signal_connect(button, "clicked", G_CALLBACK(download_clicked), self);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), button);
+    adw_preferences_group_add(self->download_group, row);
+    g_ptr_array_add(self->model_rows, row);
+}
+
+static void reload_models(SpyglassPreferencesWindow *self)
+{
+    for (guint i = 0; i < self->model_rows->len; i++) {
+        GtkWidget *row = g_ptr_array_index(self->model_rows, i);
+        adw_preferences_group_remove(ADW_PREFERENCES_GROUP(gtk_widget_get_ancestor(
+                                         row, ADW_TYPE_PREFERENCES_GROUP)),
+                                     row);
+    }
+    g_ptr_array_set_size(self->model_rows, 0);
+    self->model_radio_group = NULL;
+
+    g_autofree char *current = g_settings_get_string(self->settings, "model");
+    add_model_choice(self, _("Automatic"),
+                     _("The library’s model, else the best installed one, else the demo model"),
+                     "", *current == '\0');
+    g_autofree char *demo = library_demo_model_dir();
+    if (g_file_test(demo, G_FILE_TEST_IS_DIR))
+        add_model_choice(self, _("Demo Model"),
+                         _("Small and quick; knows simple shapes and colours, not real photos"),
+                         demo, strcmp(current, demo) == 0);
+    guint n_download = 0;
+    GPtrArray *entries =
+        self->catalogue != NULL ? library_model_catalogue_entries(self->catalogue) : NULL;
+    for (guint i = 0; entries != NULL && i < entries->len; i++) {
+        const LibraryModelEntry *entry = g_ptr_array_index(entries, i);
+        g_autofree char *dir = library_model_installed_dir(entry->name);
+        if (dir != NULL) {
+            add_model_choice(self, entry->title, entry->good_for, entry->name,
+                             strcmp(current, entry->name) == 0 || strcmp(current, dir) == 0);
+        } else {
+            add_download_row(self, entry);
+            n_download++;
+        }
+    }
+    gtk_widget_set_visible(GTK_WIDGET(self->download_group), n_download > 0);
+}
+
+/* ---- device ---- */
+
+static void device_selected(AdwComboRow *row, GParamSpec *pspec, SpyglassPreferencesWindow *self)
+{
+    guint selected = adw_combo_row_get_selected(row);
+    if (selected < self->device_specs->len)
+        g_settings_set_string(self->settings, "device",
+                              g_ptr_array_index(self->device_specs, selected));
+}
+
+static const char *device_kind(GpuDeviceType type)
+{
+    switch (type) {
+    case GPU_DEVICE_TYPE_DISCRETE:
+        return _("graphics card");
+    case GPU_DEVICE_TYPE_INTEGRATED:
+        return _("integrated graphics");
+    case GPU_DEVICE_TYPE_CPU:
+        return _("processor, through Vulkan");
+    case GPU_DEVICE_TYPE_REFERENCE:
+        return _("processor, reference code: slow");
+    default:
+        return _("other device");
+    }
+}
+
+static void build_device_row(SpyglassPreferencesWindow *self)
+{
+    GtkStringList *names = gtk_string_list_new(NULL);
+    self->device_specs = g_ptr_array_new_with_free_func(g_free);
+    gtk_string_list_append(names, _("Automatic"));
+    g_ptr_array_add(self->device_specs, g_strdup("auto"));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) devices = gpu_device_list(&error);
+    for (guint i = 0; devices != NULL && i < devices->len; i++) {
+        const GpuDeviceInfo *info = g_ptr_array_index(devices, i);
+        /* Translators: a compute device: its name and what kind it is */
+        g_autofree char *label = g_strdup_printf(_("%s (%s)"), info->name, device_kind(info->type));
+        gtk_string_list_append(names, label);
+        g_ptr_array_add(self->device_specs, info->index >= 0 ? g_strdup_printf("%d", info->index)
+                                                             : g_strdup(info->name));
+    }
+    if (devices == NULL) {
+        /* No Vulkan: the reference code still runs. */
+        g_autofree char *label =
+            g_strdup_printf(_("%s (%s)"), "reference", device_kind(GPU_DEVICE_TYPE_REFERENCE));
+        gtk_string_list_append(names, label);
+        g_ptr_array_add(self->device_specs, g_strdup("reference"));
+    }
+    g_autofree char *current = g_settings_get_string(self->settings, "device");
+    guint selected = 0;
+    for (guint i = 0; i < self->device_specs->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(self->device_specs, i), current) == 0)
+            selected = i;
+    if (selected == 0 && strcmp(current, "auto") != 0 && *current != '\0') {
+        /* A spec typed elsewhere (spyglass-cli's settings, a name part): kept as it is. */
+        gtk_string_list_append(names, current);
+        g_ptr_array_add(self->device_specs, g_strdup(current));
+        selected = self->device_specs->len - 1;
+    }
+    self->device_row = ADW_COMBO_ROW(adw_combo_row_new());
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->device_row), _("Compute Device"));
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(self->device_row),
+                                _("Where photos and searches are encoded"));
+    adw_combo_row_set_model(self->device_row, G_LIST_MODEL(names));
+    g_object_unref(names);
+    adw_combo_row_set_selected(self->device_row, selected);
+    g_signal_connect(self->device_row, "notify::selected", G_CALLBACK(device_selected), self);
+}
+
+static AdwPreferencesPage *build_search_page(SpyglassPreferencesWindow *self)
+{
+    AdwPreferencesPage *page = ADW_PREFERENCES_PAGE(adw_preferences_page_new());
+    adw_preferences_page_set_title(page, _("Search"));
+    adw_preferences_page_set_icon_name(page, "system-search-symbolic");
+    adw_preferences_page_set_name(page, "models");
+
+    self->installed_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(self->installed_group, _("Model"));
+    adw_preferences_group_set_description(
+        self->installed_group,
+        _("The model that looks at the photos. A new model indexes the library again."));
+    adw_preferences_page_add(page, self->installed_group);
+
+    self->download_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(self->download_group, _("Download Models"));
+    adw_preferences_page_add(page, self->download_group);
+    reload_models(self);
+
+    AdwPreferencesGroup *device = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(device, _("Device"));
+    build_device_row(self);
+    adw_preferences_group_add(device, GTK_WIDGET(self->device_row));
+    adw_preferences_page_add(page, device);
+    return page;
+}
+
+/* ---- GObject ---- */
+
+static void spyglass_preferences_window_dispose(GObject *object)
+{
+    SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
+    g_cancellable_cancel(self->cancellable);
+    G_OBJECT_CLASS(spyglass_preferences_window_parent_class)->dispose(object);
+}
+
+static void spyglass_preferences_window_finalize(GObject *object)
+{
+    SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
+    g_clear_object(&self->settings);
+    g_clear_object(&self->engine);
+    g_clear_object(&self->cancellable);
+    g_clear_pointer(&self->catalogue, library_model_catalogue_free);
+    g_clear_pointer(&self->folder_rows, g_ptr_array_unref);
+    g_clear_pointer(&self->model_rows, g_ptr_array_unref);
+    g_clear_pointer(&self->device_specs, g_ptr_array_unref);
+    G_OBJECT_CLASS(spyglass_preferences_window_parent_class)->finalize(object);
+}
+
+static void spyglass_preferences_window_class_init(SpyglassPreferencesWindowClass *klass)
+{
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    object_class->dispose = spyglass_preferences_window_dispose;
+    object_class->finalize = spyglass_preferences_window_finalize;
+}
+
+static void spyglass_preferences_window_init(SpyglassPreferencesWindow *self)
+{
+    self->settings = g_settings_new("io.github.spyglass.Spyglass");
+    self->cancellable = g_cancellable_new();
+    self->folder_rows = g_ptr_array_new();
+    self->model_rows = g_ptr_array_new();
+    g_autoptr(GError) error = NULL;
+    self->catalogue = library_model_catalogue_load_default(&error);
+    if (self->catalogue == NULL)
+        g_message("model catalogue: %s", error->message);
+    adw_preferences_window_set_search_enabled(ADW_PREFERENCES_WINDOW(self), FALSE);
+}
+
+SpyglassPreferencesWindow *spyglass_preferences_window_new(GtkWindow *parent,
+                                                           SpyglassEngine *engine)
+{
+    SpyglassPreferencesWindow *self =
+        g_object_new(SPYGLASS_TYPE_PREFERENCES_WINDOW, "transient-for", parent, "modal", TRUE,
+                     "default-width", 640, "default-height", 640, NULL);
+    self->engine = g_object_ref(engine);
+    adw_preferences_window_add(ADW_PREFERENCES_WINDOW(self), build_library_page(self));
+    adw_preferences_window_add(ADW_PREFERENCES_WINDOW(self), build_search_page(self));
+    reload_folders(self);
+    g_signal_connect_object(self->settings, "changed::folders", G_CALLBACK(reload_folders), self,
+                            G_CONNECT_SWAPPED);
+    return self;
+}
+
+void spyglass_preferences_window_show_models(SpyglassPreferencesWindow *window)
+{
+    g_return_if_fail(SPYGLASS_IS_PREFERENCES_WINDOW(window));
+    adw_preferences_window_set_visible_page_name(ADW_PREFERENCES_WINDOW(window), "models");
+}
