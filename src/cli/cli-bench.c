@@ -6,12 +6,15 @@
  *                  F32 and F16 weights, median of 10 runs after warm-up;
  *                  SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
  *                  Vulkan kernel chosen for the device (docs/performance.md).
+ *                  On the cpu device each F32 line also times OpenBLAS's
+ *                  sgemm alone, with its own threads, as the anchor.
  *   bench model    encoder images/s and text queries/s (cli-bench-model.c);
  *                  --images DIR: end to end over DIR's photos (decode included)
  *   bench search   top-k latency and memory of the embedding index (cli-bench-search.c)
  *   bench index    indexing photos/s on 12-megapixel JPEGs (cli-bench-index.c) */
 #include "cli.h"
 
+#include "gpu/gpu-cpu.h"
 #include "gpu/gpu.h"
 
 #include <stdio.h>
@@ -85,6 +88,29 @@ static double time_matmul(GpuDevice *device, const MatmulShape *shape, GpuDtype 
     return times[BENCH_RUNS / 2];
 }
 
+/* Median seconds of OpenBLAS's sgemm on the same shape, outside any graph. */
+static double time_blas_anchor(const MatmulShape *shape)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+    size_t nx = (size_t)shape->M * shape->K, nw = (size_t)shape->N * shape->K;
+    g_autofree float *x = g_new(float, nx);
+    g_autofree float *w = g_new(float, nw);
+    g_autofree float *y = g_new(float, (size_t)shape->M * shape->N);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)g_rand_double_range(rand, -1.0, 1.0);
+    for (size_t i = 0; i < nw; i++)
+        w[i] = (float)g_rand_double_range(rand, -1.0, 1.0);
+    double times[BENCH_RUNS];
+    for (int run = -2; run < BENCH_RUNS; run++) {
+        gint64 start = g_get_monotonic_time();
+        gpu_cpu_blas_sgemm(shape->M, shape->K, shape->N, x, w, y);
+        if (run >= 0)
+            times[run] = (g_get_monotonic_time() - start) / 1e6;
+    }
+    qsort(times, BENCH_RUNS, sizeof times[0], compare_doubles);
+    return times[BENCH_RUNS / 2];
+}
+
 static int bench_matmul(const CliOptions *options)
 {
     g_autoptr(GError) error = NULL;
@@ -126,10 +152,19 @@ static int bench_matmul(const CliOptions *options)
             json_builder_add_double_value(builder, seconds * 1e3);
             json_builder_set_member_name(builder, "gflops");
             json_builder_add_double_value(builder, gflops);
+            double anchor = 0.0;
+            if (!half && gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU) {
+                anchor = 2.0 * shape->M * shape->K * shape->N / time_blas_anchor(shape) / 1e9;
+                json_builder_set_member_name(builder, "openblas_gflops");
+                json_builder_add_double_value(builder, anchor);
+            }
             json_builder_end_object(builder);
             if (!options->json)
                 printf("  M=%-5u K=%-4u N=%-5u weights %s: %9.3f ms  %7.1f GFLOP/s\n", shape->M,
                        shape->K, shape->N, half ? "f16" : "f32", seconds * 1e3, gflops);
+            if (!options->json && anchor > 0.0)
+                printf("  %-32s OpenBLAS sgemm alone: %7.1f GFLOP/s (device at %.0f %%)\n", "",
+                       anchor, 100.0 * gflops / anchor);
         }
     }
     json_builder_end_array(builder);

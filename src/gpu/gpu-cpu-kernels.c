@@ -40,6 +40,7 @@ static void generic_f16_to_f32(float *dst, const uint16_t *src, size_t n)
 static const GpuCpuKernels generic_kernels = {
     .isa = "generic",
     .f16_to_f32 = generic_f16_to_f32,
+    .matmul_rows = generic_matmul_rows,
     .epilogue = generic_epilogue,
     .activation = generic_activation,
     .add = generic_add,
@@ -67,6 +68,7 @@ static void avx2_f16_to_f32(float *dst, const uint16_t *src, size_t n)
 static const GpuCpuKernels avx2_kernels = {
     .isa = "AVX2 FMA F16C",
     .f16_to_f32 = avx2_f16_to_f32,
+    .matmul_rows = avx2_matmul_rows,
     .epilogue = avx2_epilogue,
     .activation = avx2_activation,
     .add = avx2_add,

@@ -16,6 +16,10 @@ typedef struct {
 
     void (*f16_to_f32)(float *dst, const uint16_t *src, size_t n);
 
+    /* y(M, n; stride ldy) = x(M, K) · w(n, K)ᵀ, for small M (no packing). */
+    void (*matmul_rows)(float *y, size_t ldy, const float *x, const float *w, size_t M, size_t K,
+                        size_t n);
+
     /* y(rows, cols; stride ld) = act(y + bias(cols)) + residual(rows, cols; stride ld).
      * bias and residual may be NULL; residual may be y. */
     void (*epilogue)(float *y, const float *bias, const float *residual, GpuActivation act,

@@ -20,11 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows of one matmul slice: big enough that sgemm's packing of the weights
- * is amortised, small enough that the slice's output stays in L2/L3. */
-#define MATMUL_ROW_BLOCK 256
-/* Below this many rows per thread, slices split the columns instead. */
-#define MATMUL_MIN_ROWS_PER_THREAD 64
+/* Below this many rows, matmul streams the weights through matmul_rows
+ * instead of sgemm, which would first copy them into its packed layout. */
+#define MATMUL_SMALL_M 32
 /* Elements per slice of elementwise ops, rows per slice of row ops. */
 #define ELEMENT_GRAIN 16384
 #define ROW_GRAIN_ELEMENTS 8192
@@ -182,23 +180,27 @@ static void matmul_slice(void *data, guint slice)
     const float *x = f32(op->a) + r0 * K, *w = f32(op->b) + c0 * K;
     const float *bias = op->c != NULL ? f32(op->c) + c0 : NULL;
     const float *residual = op->d != NULL ? f32(op->d) + r0 * N + c0 : NULL;
+    gboolean small = M < MATMUL_SMALL_M;
     float *saved = NULL;
     float beta = 0.0f;
 
     if (op->d == op->y) {
-        if (op->act == GPU_ACTIVATION_NONE) {
+        if (op->act == GPU_ACTIVATION_NONE && !small) {
             /* y += x·wᵀ, then the bias: the residual never moves. */
             beta = 1.0f;
             residual = NULL;
         } else {
-            /* The activation comes before the residual: keep it aside. */
+            /* The product overwrites y: keep the residual aside. */
             saved = g_new(float, rows * cols);
             for (size_t r = 0; r < rows; r++)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
-                (blasint)K, 1.0f, x, (blasint)K, w, (blasint)K, beta, y, (blasint)N);
+    if (small)
+        job->kernels->matmul_rows(y, N, x, w, rows, K, cols);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
+                    (blasint)K, 1.0f, x, (blasint)K, w, (blasint)K, beta, y, (blasint)N);
     if (saved != NULL) {
         job->kernels->epilogue(y, bias, NULL, op->act, rows, cols, N);
         for (size_t r = 0; r < rows; r++)
@@ -209,25 +211,24 @@ static void matmul_slice(void *data, guint slice)
     }
 }
 
+/* One slice per thread, split along the operand sgemm would otherwise pack
+ * once per slice: the weights' rows (columns of y) when they outnumber the
+ * rows of x, else the rows of x. Each slice gets its epilogue right after
+ * its product, on the same core. */
 static void run_matmul(const GpuCpuKernels *kernels, const CpuOp *op)
 {
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
     MatmulJob job = {.kernels = kernels, .op = op};
-    guint col_slices = 1;
-    if (M >= threads * MATMUL_MIN_ROWS_PER_THREAD || threads == 1) {
-        /* Row blocks, a multiple of the thread count so that none idles. */
-        size_t blocks = (M + MATMUL_ROW_BLOCK - 1) / MATMUL_ROW_BLOCK;
-        blocks = (blocks + threads - 1) / threads * threads;
-        job.rows_per_slice = (M + blocks - 1) / blocks;
-        job.cols_per_slice = N;
-    } else {
-        /* Few rows: the weights are what costs; each thread reads a share. */
-        job.rows_per_slice = M;
+    if (N >= M || M < MATMUL_SMALL_M) {
         size_t slices = MIN(threads, MAX((size_t)1, N / 16));
+        job.rows_per_slice = M;
         job.cols_per_slice = ((N + slices - 1) / slices + 7) & ~(size_t)7;
-        col_slices = (guint)((N + job.cols_per_slice - 1) / job.cols_per_slice);
+    } else {
+        job.rows_per_slice = (M + threads - 1) / threads;
+        job.cols_per_slice = N;
     }
     job.row_slices = (guint)((M + job.rows_per_slice - 1) / job.rows_per_slice);
+    guint col_slices = (guint)((N + job.cols_per_slice - 1) / job.cols_per_slice);
     gpu_cpu_pool_run(job.row_slices * col_slices, matmul_slice, &job);
 }
 
