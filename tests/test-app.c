@@ -197,6 +197,11 @@ static GtkListBoxRow *find_sidebar_row(SpyglassWindow *window, SpyglassSidebarKi
     }
 }
 
+static gboolean has_smart_album(SpyglassWindow *window)
+{
+    return find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM) != NULL;
+}
+
 static gboolean photo_loaded(SpyglassWindow *window)
 {
     return spyglass_photo_page_get_loaded(
@@ -293,6 +298,13 @@ static void test_window(void)
     g_object_set(window, "sort-by-date", FALSE, "show-weaker", FALSE, NULL);
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, strong);
 
+    /* Save as Album: the search becomes a smart album in the sidebar. */
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.save-album", NULL));
+    GtkWindow *save = wait_for_toplevel(window, ADW_TYPE_MESSAGE_DIALOG);
+    g_assert_nonnull(save);
+    adw_message_dialog_response(ADW_MESSAGE_DIALOG(save), "save");
+    g_assert_true(wait_for(window, has_smart_album, 30));
+
     /* The photo menu of the first result, as the Menu key opens it, then its Find Similar:
      * other photos, the photo itself excluded. */
     gint64 id = spyglass_photo_item_get_id(first);
@@ -336,6 +348,19 @@ static void test_window(void)
     g_assert_cmpuint(in_album, >, 0);
     g_assert_cmpuint(in_album, <, G_N_ELEMENTS(scenes));
     screenshot(window, "album");
+
+    /* The saved search: its photos, the red circle first. */
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
+                            find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM));
+    settle(0.1);
+    g_assert_true(wait_for(window, has_results, 60));
+    g_autoptr(SpyglassPhotoItem) saved_first = g_list_model_get_item(photos, 0);
+    if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
+        g_assert_true(g_str_has_suffix(spyglass_photo_item_get_path(saved_first), "red-circle.png"));
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window), album);
+    settle(0.1);
+    g_assert_true(wait_for(window, shows_thumbnails, 60));
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, in_album);
 
     /* Enter on a photo: the photo page, then the next photo, then back. */
     g_signal_emit_by_name(spyglass_window_get_grid_view(window), "activate", 0);

@@ -14,6 +14,7 @@
 #include "search/search-albums.h"
 #include "search/search-library.h"
 #include "search/search-relevance.h"
+#include "search/search-smart-album.h"
 #include "search/search-text.h"
 
 #include <glib/gi18n.h>
@@ -72,9 +73,10 @@ struct _SpyglassEngine {
     char *model_name;
     gboolean demo_model;
     SearchLibrary *library; /* NULL: no embeddings of the loaded model yet */
-    /* The auto-albums of the loaded library, made when first asked for. */
-    SearchTaxonomy *taxonomy;
-    GPtrArray *album_members; /* GArray of int64_t per album of the taxonomy */
+    /* The auto-albums the store keeps for the loaded library, read when first asked for. */
+    GPtrArray *album_names;  /* char*: albums with members, in the taxonomy's order */
+    GHashTable *auto_albums; /* name → GPtrArray of member paths, sorted */
+    char *model_notice;      /* the library's model was gone: what was used instead */
     gboolean indexing;      /* main thread only */
 };
 
@@ -99,8 +101,9 @@ static void spyglass_engine_finalize(GObject *object)
 {
     SpyglassEngine *self = SPYGLASS_ENGINE(object);
     search_library_free(self->library);
-    g_clear_pointer(&self->album_members, g_ptr_array_unref);
-    search_taxonomy_free(self->taxonomy);
+    g_clear_pointer(&self->album_names, g_ptr_array_unref);
+    g_clear_pointer(&self->auto_albums, g_hash_table_unref);
+    g_free(self->model_notice);
     loaded_model_free(self->loaded);
     library_store_free(self->store);
     g_main_context_unref(self->context);
@@ -181,6 +184,11 @@ gboolean spyglass_engine_is_demo_model(SpyglassEngine *engine)
     return engine->demo_model;
 }
 
+const char *spyglass_engine_get_model_notice(SpyglassEngine *engine)
+{
+    return engine->model_notice;
+}
+
 gboolean spyglass_engine_get_indexing(SpyglassEngine *engine)
 {
     return engine->indexing;
@@ -200,7 +208,8 @@ static gboolean reload_library(SpyglassEngine *self, GError **error)
         return FALSE;
     }
     g_clear_pointer(&self->library, search_library_free);
-    g_clear_pointer(&self->album_members, g_ptr_array_unref);
+    g_clear_pointer(&self->album_names, g_ptr_array_unref);
+    g_clear_pointer(&self->auto_albums, g_hash_table_unref);
     if (record == NULL || strcmp(record->id, self->loaded->model->id) != 0)
         return TRUE;
     self->library = search_library_load(self->store, record->id, record->dim, error);
@@ -225,9 +234,12 @@ static void open_thread(GTask *task, gpointer source, gpointer task_data,
     if (self->store == NULL && (self->store = library_store_open(self->db_path, &error)) == NULL)
         goto out;
     if (self->loaded == NULL) {
-        if ((dir = spyglass_engine_resolve_model_dir(self->db_path, self->model_dir, &error)) ==
-                NULL ||
-            (self->loaded = loaded_model_open(dir, self->device, &error)) == NULL)
+        LibraryModelResolution resolution = {0};
+        dir = library_resolve_model_dir_full(self->model_dir, self->db_path, &resolution, &error);
+        g_free(self->model_notice);
+        self->model_notice = g_steal_pointer(&resolution.notice);
+        library_model_resolution_clear(&resolution);
+        if (dir == NULL || (self->loaded = loaded_model_open(dir, self->device, &error)) == NULL)
             goto out;
         g_autofree char *canonical = g_canonicalize_filename(dir, NULL);
         self->demo_model = is_demo_model(canonical, self->loaded->model->name);
@@ -543,6 +555,21 @@ static void index_progress(const LibraryIndexProgress *progress, gpointer user_d
                                progress_report_free);
 }
 
+/* The photos just indexed sorted into the model's auto-albums, as spyglass-cli index
+ * does, when search uses this model (a switch in progress keeps the old model's albums).
+ * A failure costs only the albums: indexing itself succeeded. */
+static void sort_into_albums(LibraryStore *store, LoadedModel *loaded)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryModelRecord) record = library_store_get_searchable_model(store, &error);
+    if (record == NULL || strcmp(record->id, loaded->model->id) != 0)
+        return;
+    SearchTextEncoder encoder = {loaded->tokenizer, loaded->session, &loaded->model->config};
+    if (!search_albums_refresh(store, loaded->model, &encoder, NULL, &error) &&
+        !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_message("albums not updated: %s", error->message);
+}
+
 static void index_thread(GTask *task, gpointer source, gpointer task_data,
                          GCancellable *cancellable)
 {
@@ -581,6 +608,7 @@ static void index_thread(GTask *task, gpointer source, gpointer task_data,
         g_task_return_error(task, error);
         return;
     }
+    sort_into_albums(store, loaded);
     g_mutex_lock(&self->lock);
     ok = reload_library(self, &error);
     g_mutex_unlock(&self->lock);
@@ -640,63 +668,58 @@ void spyglass_album_free(SpyglassAlbum *album)
 {
     if (album == NULL)
         return;
+    g_free(album->id);
     g_free(album->name);
     g_free(album->cover_path);
     g_free(album);
 }
 
-/* The album vectors from spyglass-cli's cache (same file, same key), else
- * encoded and cached: a failure to cache only costs the next start the encoding. */
-static gboolean album_vectors(SpyglassEngine *self, const SearchTaxonomy *taxonomy,
-                              SearchAlbumVectors *vectors, GError **error)
-{
-    const ClipModel *model = self->loaded->model;
-    g_autofree char *key = g_strdup_printf("%s:%s", model->id, taxonomy->checksum);
-    g_autofree char *file = g_strdup_printf("%s.bin", model->id);
-    g_autofree char *cache =
-        g_build_filename(g_get_user_cache_dir(), "spyglass", "albums", file, NULL);
-    if (search_album_vectors_load(cache, key, vectors) && vectors->dim == model->config.embed_dim &&
-        vectors->n_albums == taxonomy->albums->len)
-        return TRUE;
-    search_album_vectors_clear(vectors);
-    SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session, &model->config};
-    if (!search_album_vectors_encode(taxonomy, &encoder, vectors, error))
-        return FALSE;
-    g_autoptr(GError) cache_error = NULL;
-    if (!search_album_vectors_save(cache, key, vectors, &cache_error))
-        g_message("album vectors not cached: %s", cache_error->message);
-    return TRUE;
-}
-
-/* Sorts the loaded library into the taxonomy's albums once. Called with the
- * lock held; FALSE with no error when the model has no taxonomy. */
+/* The store's auto-albums of the loaded library, brought up to date first (a library
+ * indexed before albums existed). Called with the lock held; FALSE with no
+ * error when the model has no taxonomy. */
 static gboolean ensure_albums(SpyglassEngine *self, GError **error)
 {
-    if (self->album_members != NULL)
+    if (self->auto_albums != NULL)
         return TRUE;
     if (self->library == NULL)
         return FALSE;
     const ClipModel *model = self->loaded->model;
-    if (self->taxonomy == NULL) {
-        g_autofree char *data = library_data_dir();
-        g_autofree char *albums_dir = g_build_filename(data, "albums", NULL);
-        g_autofree char *path = search_taxonomy_find(model->dir, model->name, albums_dir);
-        if (path == NULL || (self->taxonomy = search_taxonomy_load(path, error)) == NULL)
-            return FALSE;
-    }
-    SearchAlbumVectors vectors = {0};
-    if (!album_vectors(self, self->taxonomy, &vectors, error))
+    SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session, &model->config};
+    GError *local = NULL;
+    if (!search_albums_refresh(self->store, model, &encoder, NULL, &local)) {
+        if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            g_clear_error(&local);
+        else
+            g_propagate_error(error, local);
         return FALSE;
-    self->album_members = search_albums_build(self->taxonomy, &vectors, model->logit_scale,
-                                              search_library_get_index(self->library));
-    search_album_vectors_clear(&vectors);
+    }
+    g_autofree char *path = search_taxonomy_find_for_model(model->dir, model->name);
+    g_autoptr(SearchTaxonomy) taxonomy = path != NULL ? search_taxonomy_load(path, error) : NULL;
+    if (taxonomy == NULL || (self->auto_albums = library_store_get_auto_albums(self->store, error)) == NULL)
+        return FALSE;
+    self->album_names = g_ptr_array_new_with_free_func(g_free);
+    for (guint a = 0; a < taxonomy->albums->len; a++) {
+        const SearchAlbum *album = g_ptr_array_index(taxonomy->albums, a);
+        if (g_hash_table_contains(self->auto_albums, album->name))
+            g_ptr_array_add(self->album_names, g_strdup(album->name));
+    }
     return TRUE;
 }
 
-static const char *album_name(SpyglassEngine *self, guint index)
+static GPtrArray *album_members(SpyglassEngine *self, const char *name)
 {
-    const SearchAlbum *album = g_ptr_array_index(self->taxonomy->albums, index);
-    return g_dgettext(GETTEXT_PACKAGE, album->name);
+    return g_hash_table_lookup(self->auto_albums, name);
+}
+
+static int compare_path(gconstpointer key, gconstpointer element)
+{
+    return strcmp(key, *(char *const *)element);
+}
+
+static gboolean album_holds(SpyglassEngine *self, const char *name, const char *path)
+{
+    GPtrArray *paths = album_members(self, name);
+    return bsearch(path, paths->pdata, paths->len, sizeof(gpointer), compare_path) != NULL;
 }
 
 static void list_albums_thread(GTask *task, gpointer source, gpointer task_data,
@@ -707,16 +730,14 @@ static void list_albums_thread(GTask *task, gpointer source, gpointer task_data,
     GPtrArray *albums = g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_album_free);
     g_mutex_lock(&self->lock);
     if (check_open(self, &error) && ensure_albums(self, &error)) {
-        for (guint a = 0; a < self->album_members->len; a++) {
-            GArray *members = g_ptr_array_index(self->album_members, a);
-            if (members->len == 0)
-                continue;
+        for (guint a = 0; a < self->album_names->len; a++) {
+            const char *id = g_ptr_array_index(self->album_names, a);
+            GPtrArray *members = album_members(self, id);
             SpyglassAlbum *album = g_new0(SpyglassAlbum, 1);
-            album->index = a;
-            album->name = g_strdup(album_name(self, a));
+            album->id = g_strdup(id);
+            album->name = g_strdup(g_dgettext(GETTEXT_PACKAGE, id));
             album->n_photos = members->len;
-            album->cover_id = g_array_index(members, int64_t, 0);
-            album->cover_path = g_strdup(search_library_get_path(self->library, album->cover_id));
+            album->cover_path = g_strdup(g_ptr_array_index(members, 0));
             g_ptr_array_add(albums, album);
         }
     }
@@ -748,19 +769,19 @@ static void album_photos_thread(GTask *task, gpointer source, gpointer task_data
                                 GCancellable *cancellable)
 {
     SpyglassEngine *self = source;
-    guint index = GPOINTER_TO_UINT(task_data);
+    const char *name = task_data;
     GError *error = NULL;
     GArray *entries = spyglass_photo_entries_new(0);
     g_mutex_lock(&self->lock);
-    if (check_open(self, &error) && ensure_albums(self, &error) &&
-        index < self->album_members->len) {
-        GArray *members = g_ptr_array_index(self->album_members, index);
-        for (guint i = 0; i < members->len; i++) {
-            int64_t id = g_array_index(members, int64_t, i);
-            spyglass_photo_entries_append_full(entries, id,
-                                               search_library_get_path(self->library, id), NAN,
+    GPtrArray *members = check_open(self, &error) && ensure_albums(self, &error)
+                             ? album_members(self, name)
+                             : NULL;
+    for (guint i = 0; members != NULL && i < members->len; i++) {
+        const char *path = g_ptr_array_index(members, i);
+        int64_t id = search_library_find(self->library, path);
+        if (id >= 0)
+            spyglass_photo_entries_append_full(entries, id, path, NAN,
                                                search_library_get_taken(self->library, id), FALSE);
-        }
     }
     g_mutex_unlock(&self->lock);
     if (error != NULL) {
@@ -772,13 +793,13 @@ static void album_photos_thread(GTask *task, gpointer source, gpointer task_data
     }
 }
 
-void spyglass_engine_album_photos_async(SpyglassEngine *engine, guint album,
+void spyglass_engine_album_photos_async(SpyglassEngine *engine, const char *album,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
     g_task_set_source_tag(task, spyglass_engine_album_photos_async);
-    g_task_set_task_data(task, GUINT_TO_POINTER(album), NULL);
+    g_task_set_task_data(task, g_strdup(album), g_free);
     g_task_run_in_thread(task, album_photos_thread);
 }
 
@@ -917,13 +938,10 @@ static void photo_details_thread(GTask *task, gpointer source, gpointer task_dat
     g_mutex_lock(&self->lock);
     g_autoptr(GError) album_error = NULL;
     if (check_open(self, NULL) && ensure_albums(self, &album_error))
-        for (guint a = 0; a < self->album_members->len; a++) {
-            GArray *members = g_ptr_array_index(self->album_members, a);
-            for (guint i = 0; i < members->len; i++)
-                if (g_array_index(members, int64_t, i) == request->id) {
-                    g_ptr_array_add(details->albums, g_strdup(album_name(self, a)));
-                    break;
-                }
+        for (guint a = 0; a < self->album_names->len; a++) {
+            const char *name = g_ptr_array_index(self->album_names, a);
+            if (album_holds(self, name, request->path))
+                g_ptr_array_add(details->albums, g_strdup(g_dgettext(GETTEXT_PACKAGE, name)));
         }
     g_mutex_unlock(&self->lock);
     if (album_error != NULL)
@@ -990,7 +1008,6 @@ static void switch_model_thread(GTask *task, gpointer source, gpointer task_data
     self->model_dir = g_steal_pointer(&canonical);
     g_free(self->device);
     self->device = g_strdup(request->device);
-    g_clear_pointer(&self->taxonomy, search_taxonomy_free);
     gboolean ok = self->store == NULL || reload_library(self, &error);
     g_mutex_unlock(&self->lock);
     if (!ok)
@@ -1019,4 +1036,173 @@ gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResul
 {
     g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
     return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* ---- smart albums ---- */
+
+static void list_smart_albums_thread(GTask *task, gpointer source, gpointer task_data,
+                                     GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    GError *error = NULL;
+    GPtrArray *albums = NULL;
+    g_mutex_lock(&self->lock);
+    if (check_open(self, &error))
+        albums = library_store_list_smart_albums(self->store, &error);
+    g_mutex_unlock(&self->lock);
+    if (albums == NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_pointer(task, albums, (GDestroyNotify)g_ptr_array_unref);
+}
+
+void spyglass_engine_list_smart_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_list_smart_albums_async);
+    g_task_run_in_thread(task, list_smart_albums_thread);
+}
+
+GPtrArray *spyglass_engine_list_smart_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                    GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+typedef struct {
+    char *name, *description;
+    gint64 id;
+} SmartAlbumRequest;
+
+static void smart_album_request_free(SmartAlbumRequest *request)
+{
+    g_free(request->name);
+    g_free(request->description);
+    g_free(request);
+}
+
+static GTask *smart_album_task(SpyglassEngine *engine, gpointer tag, const char *name,
+                               const char *description, gint64 id, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tag);
+    SmartAlbumRequest *request = g_new0(SmartAlbumRequest, 1);
+    *request = (SmartAlbumRequest){g_strdup(name), g_strdup(description), id};
+    g_task_set_task_data(task, request, (GDestroyNotify)smart_album_request_free);
+    return task;
+}
+
+static void save_smart_album_thread(GTask *task, gpointer source, gpointer task_data,
+                                    GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const SmartAlbumRequest *request = task_data;
+    GError *error = NULL;
+    g_mutex_lock(&self->lock);
+    gboolean ok = check_open(self, &error) &&
+                  library_store_save_smart_album(self->store, request->name,
+                                                 request->description, NULL, &error);
+    g_mutex_unlock(&self->lock);
+    if (!ok)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+void spyglass_engine_save_smart_album_async(SpyglassEngine *engine, const char *name,
+                                            const char *description, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task =
+        smart_album_task(engine, spyglass_engine_save_smart_album_async, name, description, -1,
+                         cancellable, callback, user_data);
+    g_task_run_in_thread(task, save_smart_album_thread);
+}
+
+gboolean spyglass_engine_save_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                 GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+static void delete_smart_album_thread(GTask *task, gpointer source, gpointer task_data,
+                                      GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const SmartAlbumRequest *request = task_data;
+    GError *error = NULL;
+    g_mutex_lock(&self->lock);
+    gboolean ok = check_open(self, &error) &&
+                  library_store_delete_smart_album(self->store, request->id, &error);
+    g_mutex_unlock(&self->lock);
+    if (!ok)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+void spyglass_engine_delete_smart_album_async(SpyglassEngine *engine, gint64 album_id,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_delete_smart_album_async,
+                                             NULL, NULL, album_id, cancellable, callback,
+                                             user_data);
+    g_task_run_in_thread(task, delete_smart_album_thread);
+}
+
+gboolean spyglass_engine_delete_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                   GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+static void smart_album_photos_thread(GTask *task, gpointer source, gpointer task_data,
+                                      GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const SmartAlbumRequest *request = task_data;
+    GError *error = NULL;
+    GArray *entries = NULL;
+    g_mutex_lock(&self->lock);
+    g_autoptr(LibrarySmartAlbum) album = NULL;
+    if (check_open(self, &error) &&
+        (album = library_store_find_smart_album(self->store, request->name, &error)) != NULL &&
+        self->library != NULL) {
+        SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
+                                     &self->loaded->model->config};
+        g_autoptr(SearchResults) results =
+            search_smart_album_members(self->library, self->store, &encoder, album, &error);
+        if (results != NULL)
+            entries = results_to_entries(self, results, NULL);
+    } else if (error == NULL) {
+        /* Gone meanwhile, or nothing indexed with this model yet. */
+        entries = spyglass_photo_entries_new(0);
+    }
+    g_mutex_unlock(&self->lock);
+    if (entries == NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
+}
+
+void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_smart_album_photos_async,
+                                             name, NULL, -1, cancellable, callback, user_data);
+    g_task_run_in_thread(task, smart_album_photos_thread);
+}
+
+GArray *spyglass_engine_smart_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                  GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
 }

@@ -23,6 +23,8 @@ char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_d
 const char *spyglass_engine_get_db_path(SpyglassEngine *engine);
 /* After opening: the model's display name, and whether it is the bundled demo model. */
 const char *spyglass_engine_get_model_name(SpyglassEngine *engine);
+/* When the library's model was gone at opening: one line saying what is used instead. */
+const char *spyglass_engine_get_model_notice(SpyglassEngine *engine);
 gboolean spyglass_engine_is_demo_model(SpyglassEngine *engine);
 gboolean spyglass_engine_get_indexing(SpyglassEngine *engine);
 
@@ -75,30 +77,52 @@ gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *resu
 
 /* An auto-album of the model's taxonomy that holds photos. */
 typedef struct {
-    guint index;      /* what spyglass_engine_album_photos_async() takes */
-    char *name;       /* translated */
+    char *id;   /* the taxonomy's name: what spyglass_engine_album_photos_async() takes */
+    char *name; /* translated */
     guint n_photos;
-    gint64 cover_id;  /* the member the album shows as its picture */
-    char *cover_path;
+    char *cover_path; /* the member the album shows as its picture */
 } SpyglassAlbum;
 
 void spyglass_album_free(SpyglassAlbum *album);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassAlbum, spyglass_album_free)
 
-/* The non-empty auto-albums (GPtrArray of SpyglassAlbum), in the taxonomy's
- * order; empty when the model has no taxonomy. The first call encodes the
- * albums' prompts (cached on disk with spyglass-cli's albums command). */
+/* The non-empty auto-albums the library keeps (GPtrArray of SpyglassAlbum), in
+ * the taxonomy's order; empty when the model has no taxonomy. Photos not yet
+ * sorted into albums are sorted first (search_albums_refresh). */
 void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
                                               GError **error);
 
 /* An auto-album's photos, by path, as SpyglassPhotoEntry. */
-void spyglass_engine_album_photos_async(SpyglassEngine *engine, guint album,
+void spyglass_engine_album_photos_async(SpyglassEngine *engine, const char *album,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data);
 GArray *spyglass_engine_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                             GError **error);
+
+/* The library's smart albums, shared with spyglass-cli (GPtrArray of LibrarySmartAlbum*). */
+void spyglass_engine_list_smart_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *spyglass_engine_list_smart_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                    GError **error);
+/* Saves a search as a smart album (an album of that name gets this description). */
+void spyglass_engine_save_smart_album_async(SpyglassEngine *engine, const char *name,
+                                            const char *description, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_save_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                 GError **error);
+void spyglass_engine_delete_smart_album_async(SpyglassEngine *engine, gint64 album_id,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_delete_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                   GError **error);
+/* A smart album's members (search-smart-album.h), best first, as SpyglassPhotoEntry. */
+void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+GArray *spyglass_engine_smart_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                  GError **error);
 
 /* A photo that could not be read, and why. */
 typedef struct {

@@ -70,9 +70,8 @@ struct _SpyglassWindow {
     guint search_timeout;
     Source source;      /* the sidebar's choice */
     gint64 folder_id;   /* SOURCE_FOLDER */
-    guint album_index;  /* SOURCE_ALBUM */
-    char *source_name;  /* the album's name */
-    char *smart_query;  /* SOURCE_SMART_ALBUM */
+    char *album_id;     /* SOURCE_ALBUM */
+    char *source_name;  /* the album's name (SOURCE_ALBUM, SOURCE_SMART_ALBUM) */
     char *similar_to;   /* name shown while "Find Similar" results are up */
     GArray *search_results; /* every hit of the search shown, weak ones marked; NULL: none */
     char *searched;     /* what search_results answer */
@@ -187,6 +186,8 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
     g_autoptr(GArray) entries =
         self->source == SOURCE_ALBUM
             ? spyglass_engine_album_photos_finish(SPYGLASS_ENGINE(source), result, &error)
+        : self->source == SOURCE_SMART_ALBUM
+            ? spyglass_engine_smart_album_photos_finish(SPYGLASS_ENGINE(source), result, &error)
             : spyglass_engine_list_photos_finish(SPYGLASS_ENGINE(source), result, &error);
     busy_end(self);
     if (entries == NULL) {
@@ -198,28 +199,25 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u photo", "%u photos", entries->len),
                         entries->len);
     /* Translators: an album's name and how many photos it holds */
-    g_autofree char *summary = self->source == SOURCE_ALBUM
-                                   ? g_strdup_printf(_("%s · %s"), self->source_name, count)
-                                   : g_strdup(count);
+    gboolean album = self->source == SOURCE_ALBUM || self->source == SOURCE_SMART_ALBUM;
+    g_autofree char *summary =
+        album ? g_strdup_printf(_("%s · %s"), self->source_name, count) : g_strdup(count);
     set_search_controls(self, FALSE, 0, FALSE);
     show_entries(self, entries, summary, _("No Photos Yet"), no_photos_description(self));
 }
-
-static void run_query(SpyglassWindow *self, const char *text);
 
 static void load_listing(SpyglassWindow *self)
 {
     forget_search(self);
     self->last_refresh = g_get_monotonic_time();
-    if (self->source == SOURCE_SMART_ALBUM) {
-        run_query(self, self->smart_query);
-        return;
-    }
     GCancellable *cancellable = replace_query(self);
     busy_begin(self);
     if (self->source == SOURCE_ALBUM)
-        spyglass_engine_album_photos_async(self->engine, self->album_index, cancellable,
+        spyglass_engine_album_photos_async(self->engine, self->album_id, cancellable,
                                            photos_listed, g_object_ref(self));
+    else if (self->source == SOURCE_SMART_ALBUM)
+        spyglass_engine_smart_album_photos_async(self->engine, self->source_name, cancellable,
+                                                 photos_listed, g_object_ref(self));
     else
         spyglass_engine_list_photos_async(self->engine,
                                           self->source == SOURCE_FOLDER ? self->folder_id : -1,
@@ -249,8 +247,6 @@ static void present_search(SpyglassWindow *self)
     if (self->similar_to != NULL)
         /* Translators: %s is a photo's file name */
         summary = g_strdup_printf(_("Photos like %s"), self->similar_to);
-    else if (self->source == SOURCE_SMART_ALBUM && g_strcmp0(self->searched, self->smart_query) == 0)
-        summary = g_strdup(self->source_name);
     else if (n_weak == self->search_results->len && n_weak > 0)
         /* Translators: %s is what the user searched for */
         summary = g_strdup_printf(_("No close matches for “%s”; the nearest photos"),
@@ -258,7 +254,7 @@ static void present_search(SpyglassWindow *self)
     else
         /* Translators: %s is what the user searched for */
         summary = g_strdup_printf(_("Best matches for “%s”"), self->searched);
-    gboolean savable = self->similar_to == NULL && self->source != SOURCE_SMART_ALBUM;
+    gboolean savable = self->similar_to == NULL;
     set_search_controls(self, TRUE, n_weak == self->search_results->len ? 0 : n_weak, savable);
     if (self->similar_to != NULL)
         show_entries(self, shown, summary, _("No Similar Photos"),
@@ -426,7 +422,8 @@ static void index_progress(SpyglassEngine *engine, guint done, guint total, doub
     g_autofree char *rate_text = g_strdup_printf(_("%.1f photos per second"), rate);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->indexing_label), rate_text);
 
-    gboolean searching = self->search_results != NULL || self->source == SOURCE_ALBUM;
+    gboolean searching = self->search_results != NULL || self->source == SOURCE_ALBUM ||
+                         self->source == SOURCE_SMART_ALBUM;
     if (!searching && showing(self, "library") &&
         g_get_monotonic_time() - self->last_refresh > INDEX_REFRESH_US)
         load_listing(self);
@@ -681,10 +678,10 @@ static gboolean row_is_current(SpyglassWindow *self, GtkListBoxRow *row)
                *(gint64 *)g_object_get_data(G_OBJECT(row), "folder-id") == self->folder_id;
     case SPYGLASS_SIDEBAR_ALBUM:
         return self->source == SOURCE_ALBUM &&
-               GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "album")) == self->album_index;
+               g_strcmp0(g_object_get_data(G_OBJECT(row), "album"), self->album_id) == 0;
     case SPYGLASS_SIDEBAR_SMART_ALBUM:
         return self->source == SOURCE_SMART_ALBUM &&
-               g_strcmp0(g_object_get_data(G_OBJECT(row), "query"), self->smart_query) == 0;
+               g_strcmp0(g_object_get_data(G_OBJECT(row), "name"), self->source_name) == 0;
     default:
         return FALSE;
     }
@@ -744,7 +741,7 @@ static GtkWidget *album_row(SpyglassWindow *self, const SpyglassAlbum *album)
     gtk_label_set_text(GTK_LABEL(count), n);
     gtk_widget_add_css_class(count, "dim-label");
     gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), count);
-    g_object_set_data(G_OBJECT(row), "album", GUINT_TO_POINTER(album->index));
+    g_object_set_data_full(G_OBJECT(row), "album", g_strdup(album->id), g_free);
     return row;
 }
 
@@ -768,39 +765,68 @@ static void albums_listed(GObject *source, GAsyncResult *result, gpointer user_d
     select_current_row(self);
 }
 
-static void remove_smart_album(GtkButton *button, SpyglassWindow *self)
+static void smart_album_deleted(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    const char *query = g_object_get_data(G_OBJECT(button), "query");
-    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
-    GVariantBuilder kept;
-    g_variant_builder_init(&kept, G_VARIANT_TYPE("a(ss)"));
-    GVariantIter iter;
-    const char *name, *saved;
-    g_variant_iter_init(&iter, albums);
-    while (g_variant_iter_next(&iter, "(&s&s)", &name, &saved))
-        if (strcmp(saved, query) != 0)
-            g_variant_builder_add(&kept, "(ss)", name, saved);
-    g_settings_set_value(self->settings, "smart-albums", g_variant_builder_end(&kept));
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    if (!spyglass_engine_delete_smart_album_finish(SPYGLASS_ENGINE(source), result, &error))
+        show_toast(self, error->message);
+    reload_sidebar(self);
 }
 
-static void add_smart_albums(SpyglassWindow *self)
+static void remove_smart_album(GtkButton *button, SpyglassWindow *self)
 {
-    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
-    GVariantIter iter;
-    const char *name, *query;
-    g_variant_iter_init(&iter, albums);
-    while (g_variant_iter_next(&iter, "(&s&s)", &name, &query)) {
-        GtkWidget *row =
-            icon_row(SPYGLASS_SIDEBAR_SMART_ALBUM, "folder-saved-search-symbolic", name, query);
-        g_object_set_data_full(G_OBJECT(row), "query", g_strdup(query), g_free);
-        GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
-        gtk_widget_add_css_class(remove, "flat");
-        gtk_widget_set_tooltip_text(remove, _("Remove Album"));
-        g_object_set_data_full(G_OBJECT(remove), "query", g_strdup(query), g_free);
-        g_signal_connect(remove, "clicked", G_CALLBACK(remove_smart_album), self);
-        gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), remove);
-        gtk_list_box_append(self->sidebar_list, row);
+    gint64 id = *(gint64 *)g_object_get_data(G_OBJECT(button), "album-id");
+    spyglass_engine_delete_smart_album_async(self->engine, id, self->cancellable,
+                                             smart_album_deleted, g_object_ref(self));
+}
+
+static GtkWidget *smart_album_row(SpyglassWindow *self, const LibrarySmartAlbum *album)
+{
+    GtkWidget *row = icon_row(SPYGLASS_SIDEBAR_SMART_ALBUM, "folder-saved-search-symbolic",
+                              album->name, album->description);
+    GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
+    gtk_widget_add_css_class(remove, "flat");
+    gtk_widget_set_tooltip_text(remove, _("Remove Album"));
+    g_object_set_data_full(G_OBJECT(remove), "album-id", g_memdup2(&album->id, sizeof album->id),
+                           g_free);
+    g_signal_connect(remove, "clicked", G_CALLBACK(remove_smart_album), self);
+    gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), remove);
+    return row;
+}
+
+/* The position of the first row of a kind, or -1 (the end) when there is none. */
+static int first_row_of_kind(SpyglassWindow *self, SpyglassSidebarKind kind)
+{
+    for (int i = 0;; i++) {
+        GtkListBoxRow *row = gtk_list_box_get_row_at_index(self->sidebar_list, i);
+        if (row == NULL)
+            return -1;
+        if (row_kind(row) == kind)
+            return i;
     }
+}
+
+static void smart_albums_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) albums =
+        spyglass_engine_list_smart_albums_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (albums == NULL) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_toast(self, error->message);
+        return;
+    }
+    remove_rows_of_kind(self, SPYGLASS_SIDEBAR_SMART_ALBUM);
+    int position = first_row_of_kind(self, SPYGLASS_SIDEBAR_FOLDER);
+    for (guint i = 0; i < albums->len; i++) {
+        gtk_list_box_insert(self->sidebar_list,
+                            smart_album_row(self, g_ptr_array_index(albums, i)), position);
+        if (position >= 0)
+            position++;
+    }
+    select_current_row(self);
 }
 
 static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -820,7 +846,6 @@ static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_
     gtk_list_box_append(self->sidebar_list, icon_row(SPYGLASS_SIDEBAR_ALL_PHOTOS,
                                                      "image-x-generic-symbolic", _("All Photos"),
                                                      NULL));
-    add_smart_albums(self);
     for (guint i = 0; i < folders->len; i++) {
         const LibraryFolder *folder = g_ptr_array_index(folders, i);
         g_autofree char *name = g_path_get_basename(folder->path);
@@ -834,6 +859,8 @@ static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_
     }
     select_current_row(self);
     watch_folders(self, folders);
+    spyglass_engine_list_smart_albums_async(self->engine, self->cancellable, smart_albums_listed,
+                                            g_object_ref(self));
     if (!self->searching_albums) {
         self->searching_albums = TRUE;
         busy_begin(self);
@@ -887,12 +914,11 @@ static void sidebar_row_selected(GtkListBox *list, GtkListBoxRow *row, SpyglassW
         break;
     case SPYGLASS_SIDEBAR_ALBUM:
         self->source = SOURCE_ALBUM;
-        self->album_index = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "album"));
+        g_free(self->album_id);
+        self->album_id = g_strdup(g_object_get_data(G_OBJECT(row), "album"));
         break;
     case SPYGLASS_SIDEBAR_SMART_ALBUM:
         self->source = SOURCE_SMART_ALBUM;
-        g_free(self->smart_query);
-        self->smart_query = g_strdup(g_object_get_data(G_OBJECT(row), "query"));
         break;
     default:
         self->source = SOURCE_ALL;
@@ -906,6 +932,18 @@ static void sidebar_row_selected(GtkListBox *list, GtkListBoxRow *row, SpyglassW
 
 /* ---- smart albums ---- */
 
+static void smart_album_saved(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    if (!spyglass_engine_save_smart_album_finish(SPYGLASS_ENGINE(source), result, &error)) {
+        show_toast(self, error->message);
+        return;
+    }
+    show_toast(self, _("Album saved"));
+    reload_sidebar(self);
+}
+
 static void album_name_chosen(AdwMessageDialog *dialog, const char *response, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
@@ -913,23 +951,12 @@ static void album_name_chosen(AdwMessageDialog *dialog, const char *response, gp
         return;
     GtkEditable *entry = GTK_EDITABLE(adw_message_dialog_get_extra_child(dialog));
     g_autofree char *name = g_strstrip(g_strdup(gtk_editable_get_text(entry)));
-    const char *query = g_object_get_data(G_OBJECT(dialog), "query");
     if (*name == '\0')
         return;
-    g_autoptr(GVariant) albums = g_settings_get_value(self->settings, "smart-albums");
-    GVariantBuilder builder;
-    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ss)"));
-    GVariantIter iter;
-    const char *saved_name, *saved_query;
-    g_variant_iter_init(&iter, albums);
-    while (g_variant_iter_next(&iter, "(&s&s)", &saved_name, &saved_query))
-        if (strcmp(saved_query, query) != 0)
-            g_variant_builder_add(&builder, "(ss)", saved_name, saved_query);
-    g_variant_builder_add(&builder, "(ss)", name, query);
-    g_settings_set_value(self->settings, "smart-albums", g_variant_builder_end(&builder));
-    /* Translators: %s is the name of an album */
-    g_autofree char *text = g_strdup_printf(_("Album “%s” saved"), name);
-    show_toast(self, text);
+    spyglass_engine_save_smart_album_async(self->engine, name,
+                                           g_object_get_data(G_OBJECT(dialog), "query"),
+                                           self->cancellable, smart_album_saved,
+                                           g_object_ref(self));
 }
 
 static void save_album_action(GtkWidget *widget, const char *action, GVariant *parameter)
@@ -1087,6 +1114,8 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
         return;
     }
     update_demo_notice(self);
+    if (spyglass_engine_get_model_notice(self->engine) != NULL)
+        show_toast(self, spyglass_engine_get_model_notice(self->engine));
     spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
                                        g_object_ref(self));
 }
@@ -1429,7 +1458,7 @@ static void spyglass_window_finalize(GObject *object)
     g_free(self->searched);
     g_free(self->similar_to);
     g_free(self->source_name);
-    g_free(self->smart_query);
+    g_free(self->album_id);
     g_free(self->watched_roots);
     G_OBJECT_CLASS(spyglass_window_parent_class)->finalize(object);
 }
@@ -1626,8 +1655,6 @@ static void spyglass_window_init(SpyglassWindow *self)
                             self, G_CONNECT_SWAPPED);
     g_signal_connect_object(self->settings, "changed::folders", G_CALLBACK(index_library), self,
                             G_CONNECT_SWAPPED);
-    g_signal_connect_object(self->settings, "changed::smart-albums", G_CALLBACK(reload_sidebar),
-                            self, G_CONNECT_SWAPPED);
 }
 
 SpyglassWindow *spyglass_window_new(GtkApplication *application, SpyglassEngine *engine)
