@@ -20,6 +20,11 @@ typedef struct {
     void (*matmul_rows)(float *y, size_t ldy, const float *x, const float *w, size_t M, size_t K,
                         size_t n);
 
+    /* The same with F16 weights, converted in registers; NULL where the CPU
+     * has no cheap conversion (the caller then uses widened weights). */
+    void (*matmul_rows_f16)(float *y, size_t ldy, const float *x, const uint16_t *w, size_t M,
+                            size_t K, size_t n);
+
     /* y(rows, cols; stride ld) = act(y + bias(cols)) + residual(rows, cols; stride ld).
      * bias and residual may be NULL; residual may be y. */
     void (*epilogue)(float *y, const float *bias, const float *residual, GpuActivation act,

@@ -7,9 +7,9 @@
  * bias, activation and residual while it is still in cache. Everything else
  * is gpu-cpu-kernels.c, vectorised for the CPU found at run time.
  *
- * Tensors are host memory; F16 tensors (weights) are widened to F32 as they
- * are written, once, and narrowed back only if read. Ops are recorded and run
- * in order by gpu_graph_run(), as on Vulkan. */
+ * Tensors are host memory; F16 tensors (weights) are streamed as halves by
+ * the few-rows matmul and widened to F32 once, on first use, for sgemm.
+ * Ops are recorded and run in order by gpu_graph_run(), as on Vulkan. */
 #include "gpu-cpu.h"
 
 #include "gpu-cpu-kernels.h"
@@ -71,11 +71,24 @@ static const int32_t *i32(GpuTensor *tensor)
     return tensor->impl;
 }
 
-/* ---- tensors: F32 and I32 as is, F16 stored widened ---- */
+/* ---- tensors ---- */
 
-static size_t stored_size(GpuDtype dtype)
+/* F16 tensors (weights) keep their halves, which the few-rows matmul
+ * streams as they are (half the memory traffic of F32), plus an F32 copy
+ * made once, the first time sgemm needs one. */
+typedef struct {
+    uint16_t *halves;
+    float *widened; /* NULL until needed; set once under lock */
+    GMutex lock;
+} HalfTensor;
+
+static void *aligned_zeroed(size_t bytes)
 {
-    return dtype == GPU_DTYPE_F16 ? sizeof(float) : gpu_dtype_size(dtype);
+    bytes = (bytes + 63) & ~(size_t)63;
+    void *memory = aligned_alloc(64, bytes);
+    if (memory != NULL)
+        memset(memory, 0, bytes);
+    return memory;
 }
 
 static void cpu_device_free(GpuDevice *device)
@@ -85,20 +98,35 @@ static void cpu_device_free(GpuDevice *device)
 
 static gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
 {
-    size_t bytes = tensor->n_elements * stored_size(tensor->dtype);
-    bytes = (bytes + 63) & ~(size_t)63;
-    tensor->impl = aligned_alloc(64, bytes);
-    if (tensor->impl == NULL) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
-                    "out of memory allocating %zu elements", tensor->n_elements);
-        return FALSE;
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = g_new0(HalfTensor, 1);
+        g_mutex_init(&half->lock);
+        half->halves = aligned_zeroed(tensor->n_elements * sizeof(uint16_t));
+        tensor->impl = half;
+        if (half->halves != NULL)
+            return TRUE;
+        g_mutex_clear(&half->lock);
+        g_free(half);
+    } else {
+        tensor->impl = aligned_zeroed(tensor->n_elements * gpu_dtype_size(tensor->dtype));
+        if (tensor->impl != NULL)
+            return TRUE;
     }
-    memset(tensor->impl, 0, bytes);
-    return TRUE;
+    g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu elements",
+                tensor->n_elements);
+    return FALSE;
 }
 
 static void cpu_tensor_release(GpuTensor *tensor)
 {
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        free(half->halves);
+        free(half->widened);
+        g_mutex_clear(&half->lock);
+        g_free(half);
+        return;
+    }
     free(tensor->impl);
 }
 
@@ -106,8 +134,14 @@ static gboolean cpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, cons
                                  GError **error)
 {
     if (tensor->dtype == GPU_DTYPE_F16) {
-        const GpuCpuKernels *kernels = ((CpuDevice *)tensor->device->impl)->kernels;
-        kernels->f16_to_f32(f32(tensor) + first, data, n);
+        HalfTensor *half = tensor->impl;
+        g_mutex_lock(&half->lock);
+        memcpy(half->halves + first, data, n * sizeof(uint16_t));
+        if (half->widened != NULL) {
+            const GpuCpuKernels *kernels = ((CpuDevice *)tensor->device->impl)->kernels;
+            kernels->f16_to_f32(half->widened + first, data, n);
+        }
+        g_mutex_unlock(&half->lock);
         return TRUE;
     }
     size_t size = gpu_dtype_size(tensor->dtype);
@@ -119,15 +153,40 @@ static gboolean cpu_tensor_read(GpuTensor *tensor, size_t first, size_t n, void 
                                 GError **error)
 {
     if (tensor->dtype == GPU_DTYPE_F16) {
-        /* Exact: every stored value came from a half. */
-        uint16_t *halves = data;
-        for (size_t i = 0; i < n; i++)
-            halves[i] = gpu_f32_to_f16(f32(tensor)[first + i]);
+        HalfTensor *half = tensor->impl;
+        memcpy(data, half->halves + first, n * sizeof(uint16_t));
         return TRUE;
     }
     size_t size = gpu_dtype_size(tensor->dtype);
     memcpy(data, (char *)tensor->impl + first * size, n * size);
     return TRUE;
+}
+
+/* A weight tensor as F32: F16 ones widened once, on first use. NULL when
+ * out of memory. */
+static const float *weights_f32(const GpuCpuKernels *kernels, GpuTensor *tensor)
+{
+    if (tensor->dtype != GPU_DTYPE_F16)
+        return tensor->impl;
+    HalfTensor *half = tensor->impl;
+    float *widened = g_atomic_pointer_get(&half->widened);
+    if (widened != NULL)
+        return widened;
+    g_mutex_lock(&half->lock);
+    if (half->widened == NULL) {
+        widened = aligned_zeroed(tensor->n_elements * sizeof(float));
+        if (widened != NULL)
+            kernels->f16_to_f32(widened, half->halves, tensor->n_elements);
+        g_atomic_pointer_set(&half->widened, widened);
+    }
+    widened = half->widened;
+    g_mutex_unlock(&half->lock);
+    return widened;
+}
+
+static const uint16_t *weights_f16(GpuTensor *tensor)
+{
+    return ((HalfTensor *)tensor->impl)->halves;
 }
 
 /* ---- graphs ---- */
@@ -164,6 +223,8 @@ static guint split(size_t total, size_t grain, size_t *per_slice)
 typedef struct {
     const GpuCpuKernels *kernels;
     const CpuOp *op;
+    const float *w;     /* F32 weights, for sgemm and matmul_rows */
+    const uint16_t *wh; /* F16 weights, for matmul_rows_f16; or NULL */
     size_t rows_per_slice, cols_per_slice;
     guint row_slices;
 } MatmulJob;
@@ -177,7 +238,7 @@ static void matmul_slice(void *data, guint slice)
     size_t c0 = (slice / job->row_slices) * job->cols_per_slice;
     size_t rows = MIN(job->rows_per_slice, M - r0), cols = MIN(job->cols_per_slice, N - c0);
     float *y = f32(op->y) + r0 * N + c0;
-    const float *x = f32(op->a) + r0 * K, *w = f32(op->b) + c0 * K;
+    const float *x = f32(op->a) + r0 * K;
     const float *bias = op->c != NULL ? f32(op->c) + c0 : NULL;
     const float *residual = op->d != NULL ? f32(op->d) + r0 * N + c0 : NULL;
     gboolean small = M < MATMUL_SMALL_M;
@@ -196,11 +257,14 @@ static void matmul_slice(void *data, guint slice)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
     }
-    if (small)
-        job->kernels->matmul_rows(y, N, x, w, rows, K, cols);
+    if (small && job->wh != NULL)
+        job->kernels->matmul_rows_f16(y, N, x, job->wh + c0 * K, rows, K, cols);
+    else if (small)
+        job->kernels->matmul_rows(y, N, x, job->w + c0 * K, rows, K, cols);
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
-                    (blasint)K, 1.0f, x, (blasint)K, w, (blasint)K, beta, y, (blasint)N);
+                    (blasint)K, 1.0f, x, (blasint)K, job->w + c0 * K, (blasint)K, beta, y,
+                    (blasint)N);
     if (saved != NULL) {
         job->kernels->epilogue(y, bias, NULL, op->act, rows, cols, N);
         for (size_t r = 0; r < rows; r++)
@@ -215,10 +279,17 @@ static void matmul_slice(void *data, guint slice)
  * once per slice: the weights' rows (columns of y) when they outnumber the
  * rows of x, else the rows of x. Each slice gets its epilogue right after
  * its product, on the same core. */
-static void run_matmul(const GpuCpuKernels *kernels, const CpuOp *op)
+static gboolean run_matmul(const GpuCpuKernels *kernels, const CpuOp *op, GError **error)
 {
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
     MatmulJob job = {.kernels = kernels, .op = op};
+    if (M < MATMUL_SMALL_M && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
+        job.wh = weights_f16(op->b);
+    } else if ((job.w = weights_f32(kernels, op->b)) == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "matmul: out of memory widening %zu F16 weights", op->b->n_elements);
+        return FALSE;
+    }
     if (N >= M || M < MATMUL_SMALL_M) {
         size_t slices = MIN(threads, MAX((size_t)1, N / 16));
         job.rows_per_slice = M;
@@ -230,6 +301,7 @@ static void run_matmul(const GpuCpuKernels *kernels, const CpuOp *op)
     job.row_slices = (guint)((M + job.rows_per_slice - 1) / job.rows_per_slice);
     guint col_slices = (guint)((N + job.cols_per_slice - 1) / job.cols_per_slice);
     gpu_cpu_pool_run(job.row_slices * col_slices, matmul_slice, &job);
+    return TRUE;
 }
 
 /* ---- row and element ops ---- */
@@ -386,12 +458,11 @@ static size_t row_grain(size_t row_elements)
     return MAX((size_t)1, ROW_GRAIN_ELEMENTS / MAX(row_elements, (size_t)1));
 }
 
-static void run_op(const GpuCpuKernels *kernels, const CpuOp *op)
+static gboolean run_op(const GpuCpuKernels *kernels, const CpuOp *op, GError **error)
 {
     switch (op->kind) {
     case OP_MATMUL:
-        run_matmul(kernels, op);
-        break;
+        return run_matmul(kernels, op, error);
     case OP_LAYERNORM:
         run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), layernorm_slice);
         break;
@@ -429,16 +500,18 @@ static void run_op(const GpuCpuKernels *kernels, const CpuOp *op)
         run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), l2_slice);
         break;
     }
+    return TRUE;
 }
 
 static gboolean cpu_graph_run(GpuGraph *graph, GError **error)
 {
     GArray *ops = graph->impl;
     const GpuCpuKernels *kernels = device_kernels(graph);
-    for (guint i = 0; i < ops->len; i++)
-        run_op(kernels, &g_array_index(ops, CpuOp, i));
+    gboolean ok = TRUE;
+    for (guint i = 0; i < ops->len && ok; i++)
+        ok = run_op(kernels, &g_array_index(ops, CpuOp, i), error);
     g_array_set_size(ops, 0);
-    return TRUE;
+    return ok;
 }
 
 /* ---- recording ---- */
