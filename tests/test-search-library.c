@@ -16,6 +16,7 @@
 #include "test-images.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -732,6 +733,130 @@ static void test_model_switch(Fixture *f)
     other_model_close(&other);
 }
 
+/* Runs spyglass-cli on the fixture's library; stdout, *status, and stderr's
+ * lines in *err_lines. */
+static char *run_cli(Fixture *f, const char *const *args, int *status, guint *err_lines)
+{
+    g_autofree char *db = g_build_filename(f->dir, "library.db", NULL);
+    g_autofree char *model = test_fixture_path("tiny-f32/hf");
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    const char *const head[] = {g_getenv("SPYGLASS_CLI"), "--db", db, "--model", model, "--json"};
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(argv, (gpointer)head[i]);
+    for (size_t i = 0; args[i] != NULL; i++)
+        g_ptr_array_add(argv, (gpointer)args[i]);
+    g_ptr_array_add(argv, NULL);
+    /* A small taxonomy of its own (encoding data/'s 2 624 prompts takes
+     * seconds), and its own cache. */
+    g_autofree char *data = g_build_filename(f->dir, "data", NULL);
+    g_autofree char *cache = g_build_filename(f->dir, "cache", NULL);
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_setenv(launcher, "SPYGLASS_DATADIR", data, TRUE);
+    g_subprocess_launcher_setenv(launcher, "XDG_CACHE_HOME", cache, TRUE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process =
+        g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
+    g_assert_no_error(error);
+    char *out = NULL;
+    g_autofree char *err = NULL;
+    g_assert_true(g_subprocess_communicate_utf8(process, NULL, NULL, &out, &err, &error));
+    *status = g_subprocess_get_exit_status(process);
+    *err_lines = 0;
+    for (const char *c = err; c != NULL && *c != '\0'; c++)
+        *err_lines += *c == '\n';
+    if (*status != 0)
+        g_test_message("spyglass-cli: %s", err);
+    return out;
+}
+
+static JsonArray *albums_of(const char *json, JsonParser *parser)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_true(json_parser_load_from_data(parser, json, -1, &error));
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    return json_object_get_array_member(root, "albums");
+}
+
+/* `albums` reads (and first brings up to date) the stored memberships;
+ * `albums create|example|delete|smart` manage smart albums. */
+static void test_cli_albums(Fixture *f)
+{
+    if (g_getenv("SPYGLASS_CLI") == NULL) {
+        g_test_skip("SPYGLASS_CLI is not set");
+        return;
+    }
+    g_autofree char *path = g_build_filename(f->dir, "data", "albums", "taxonomy.json", NULL);
+    g_autofree char *albums_dir = g_path_get_dirname(path);
+    g_assert_cmpint(g_mkdir_with_parents(albums_dir, 0700), ==, 0);
+    const char *json = "{\"version\":1,\"templates\":[\"a photo of {}.\",\"a picture of {}.\"],"
+                       "\"background\":[\"a photo.\"],\"albums\":["
+                       "{\"name\":\"Red\",\"group\":\"colour\",\"subjects\":[\"red\"]},"
+                       "{\"name\":\"Blue\",\"group\":\"colour\",\"subjects\":[\"blue\"]},"
+                       "{\"name\":\"Circles\",\"group\":\"shape\",\"subjects\":[\"a circle\"]},"
+                       "{\"name\":\"Squares\",\"group\":\"shape\",\"subjects\":[\"a square\"]}]}";
+    g_assert_true(g_file_set_contents(path, json, -1, NULL));
+    int status = -1;
+    guint err_lines = 0;
+    const char *const albums[] = {"albums", NULL};
+    g_autofree char *out = run_cli(f, albums, &status, &err_lines);
+    g_assert_cmpint(status, ==, 0);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonArray *list = albums_of(out, parser);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SearchTaxonomy) taxonomy = search_taxonomy_load(path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(json_array_get_length(list), ==, taxonomy->albums->len);
+    g_autoptr(GHashTable) stored = stored_albums(f);
+    for (guint a = 0; a < json_array_get_length(list); a++) {
+        JsonObject *album = json_array_get_object_element(list, a);
+        const char *name = json_object_get_string_member(album, "name");
+        GPtrArray *paths = g_hash_table_lookup(stored, name);
+        JsonArray *photos = json_object_get_array_member(album, "photos");
+        g_assert_cmpuint(json_array_get_length(photos), ==, paths != NULL ? paths->len : 0);
+    }
+    gboolean up_to_date = FALSE;
+    g_assert_true(search_albums_up_to_date(f->store, f->model->id, taxonomy, &up_to_date, &error));
+    g_assert_true(up_to_date);
+
+    const char *const create[] = {"albums", "create", "Circles", "a", "red", "circle", NULL};
+    g_autofree char *created = run_cli(f, create, &status, &err_lines);
+    g_assert_cmpint(status, ==, 0);
+    const char *const smart[] = {"albums", "smart", NULL};
+    g_autofree char *listed = run_cli(f, smart, &status, &err_lines);
+    g_assert_cmpint(status, ==, 0);
+    g_autoptr(JsonParser) smart_parser = json_parser_new();
+    JsonArray *smart_list = albums_of(listed, smart_parser);
+    g_assert_cmpuint(json_array_get_length(smart_list), ==, 1);
+    JsonObject *circles = json_array_get_object_element(smart_list, 0);
+    g_assert_cmpstr(json_object_get_string_member(circles, "name"), ==, "Circles");
+    JsonArray *members = json_object_get_array_member(circles, "photos");
+    g_autoptr(SearchResults) expected = smart_members(f, "Circles");
+    g_assert_cmpuint(json_array_get_length(members), ==, expected->n_hits);
+    for (guint i = 0; i < expected->n_hits; i++)
+        g_assert_cmpstr(json_array_get_string_element(members, i), ==,
+                        search_library_get_path(f->library, expected->hits[i].id));
+
+    /* a member as a negative example leaves the album */
+    g_assert_cmpuint(expected->n_hits, >, 0);
+    const char *first = search_library_get_path(f->library, expected->hits[0].id);
+    const char *const negative[] = {"albums", "example", "Circles", "--negative", first, NULL};
+    g_autofree char *marked = run_cli(f, negative, &status, &err_lines);
+    g_assert_cmpint(status, ==, 0);
+    g_autoptr(SearchResults) after = smart_members(f, "Circles");
+    g_assert_false(has_member(after, expected->hits[0].id));
+
+    const char *const unknown[] = {"albums", "example", "Nope", first, NULL};
+    g_autofree char *failed = run_cli(f, unknown, &status, &err_lines);
+    g_assert_cmpint(status, ==, 1);
+    g_assert_cmpuint(err_lines, ==, 1);
+    const char *const delete[] = {"albums", "delete", "Circles", NULL};
+    g_autofree char *deleted = run_cli(f, delete, &status, &err_lines);
+    g_assert_cmpint(status, ==, 0);
+    g_autoptr(LibrarySmartAlbum) gone = library_store_find_smart_album(f->store, "Circles", &error);
+    g_assert_null(gone);
+}
+
 /* Each test on a fresh library, skipped without the fixtures or a device. */
 static void with_fixture(gconstpointer data)
 {
@@ -755,6 +880,8 @@ int main(int argc, char **argv)
     g_test_add_data_func("/search/library/model-switch", (gconstpointer)test_model_switch,
                          with_fixture);
     g_test_add_data_func("/search/library/smart-album", (gconstpointer)test_smart_album,
+                         with_fixture);
+    g_test_add_data_func("/search/library/cli-albums", (gconstpointer)test_cli_albums,
                          with_fixture);
     g_test_add_data_func("/search/library/albums-persisted", (gconstpointer)test_albums_persisted,
                          with_fixture);

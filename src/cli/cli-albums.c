@@ -7,6 +7,7 @@
  * up to date first, which loads the model's text encoder; otherwise nothing
  * is scored and no model is loaded. Every album of the taxonomy is listed,
  * in its order, with its photos by path; human output skips empty albums.
+ * With arguments, albums manages smart albums (cli-smart-albums.c).
  */
 #include "cli-library.h"
 #include "cli-search.h"
@@ -77,9 +78,8 @@ static gboolean bring_up_to_date(const CliOptions *options, GError **error)
 
 int cli_albums(const CliOptions *options, int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage_error("albums takes no arguments");
+    if (argc > 1) /* smart albums: cli-smart-albums.c */
+        return cli_smart_albums(options, argc, argv);
     g_autoptr(GError) error = NULL;
     g_autofree char *db = cli_library_path(options);
     if (!g_file_test(db, G_FILE_TEST_IS_REGULAR))

@@ -22,7 +22,7 @@ static const CommandEntry commands[] = {
     {"status", cli_status, "what the library holds, its model and device"},
     {"search", cli_search, "photos best matching a description"},
     {"similar", cli_similar, "photos most like a photo; near-duplicate groups"},
-    {"albums", cli_albums, "zero-shot auto albums and their members"},
+    {"albums", cli_albums, "auto albums and members; smart|create|example|delete: smart albums"},
     {"model", cli_model, "list, install NAME or remove NAME: CLIP models"},
     {"bench", cli_bench, "built-in benchmarks: matmul, model, index, search"},
 };

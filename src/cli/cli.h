@@ -30,6 +30,8 @@ int cli_bench_search(const CliOptions *options);
 int cli_search(const CliOptions *options, int argc, char **argv);
 int cli_similar(const CliOptions *options, int argc, char **argv);
 int cli_albums(const CliOptions *options, int argc, char **argv);
+/* albums smart|create|example|delete: smart albums (beyond the contract). */
+int cli_smart_albums(const CliOptions *options, int argc, char **argv);
 int cli_tokenize(const CliOptions *options, int argc, char **argv);
 int cli_embed_text(const CliOptions *options, int argc, char **argv);
 int cli_embed_image(const CliOptions *options, int argc, char **argv);

@@ -1,0 +1,160 @@
+/* cli-smart-albums.c: `spyglass-cli albums smart|create|example|delete`: smart albums.
+ *
+ * Beyond the contract (docs/cli-extras.md); plain `albums` is unchanged.
+ *   albums create NAME DESCRIPTION…          save (or re-describe) a smart album
+ *   albums example NAME [--negative] FILE…   photos of the library as examples
+ *   albums delete NAME
+ *   albums smart                             every smart album with its members,
+ *                                            as {"albums":[{"name","photos"}]}
+ * Members are computed now from the library (search-smart-album.h), best first.
+ */
+#include "cli-library.h"
+#include "cli-search.h"
+
+#include "search/search-smart-album.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static LibraryStore *open_existing_library(const CliOptions *options, GError **error)
+{
+    g_autofree char *db = cli_library_path(options);
+    if (!g_file_test(db, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "%s: no library here (spyglass-cli index FOLDER creates it)", db);
+        return NULL;
+    }
+    return library_store_open(db, error);
+}
+
+static int smart_create(const CliOptions *options, int argc, char **argv)
+{
+    if (argc < 4)
+        return cli_usage_error("albums create NAME DESCRIPTION…");
+    g_autofree char *description = g_strjoinv(" ", argv + 3);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SearchQuery) query = search_query_parse(description, &error);
+    if (query == NULL)
+        return cli_usage_error("%s", error->message);
+    if (*query->text == '\0')
+        return cli_usage_error("a smart album needs a description, not only filters");
+    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
+    if (store == NULL || !library_store_save_smart_album(store, argv[2], description, NULL, &error))
+        return cli_fail("%s", error->message);
+    if (!options->json)
+        printf("smart album “%s”: %s\n", argv[2], description);
+    return CLI_EXIT_OK;
+}
+
+static int smart_example(const CliOptions *options, int argc, char **argv)
+{
+    gboolean positive = TRUE;
+    g_autoptr(GPtrArray) files = g_ptr_array_new();
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--negative") == 0)
+            positive = FALSE;
+        else
+            g_ptr_array_add(files, argv[i]);
+    }
+    if (argc < 4 || files->len == 0)
+        return cli_usage_error("albums example NAME [--negative] FILE…");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
+    if (store == NULL)
+        return cli_fail("%s", error->message);
+    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(store, argv[2], &error);
+    if (album == NULL)
+        return cli_fail("%s: %s", argv[2], error != NULL ? error->message : "no such smart album");
+    for (guint i = 0; i < files->len; i++) {
+        const char *file = g_ptr_array_index(files, i);
+        g_autofree char *path = g_canonicalize_filename(file, NULL);
+        g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, path, &error);
+        if (photo == NULL)
+            return cli_fail("%s: %s", file,
+                            error != NULL ? error->message : "not a photo of the library");
+        if (!library_store_set_album_example(store, album->id, photo->id, positive, &error))
+            return cli_fail("%s", error->message);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int smart_delete(const CliOptions *options, int argc, char **argv)
+{
+    if (argc != 3)
+        return cli_usage_error("albums delete NAME");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
+    if (store == NULL)
+        return cli_fail("%s", error->message);
+    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(store, argv[2], &error);
+    if (album == NULL)
+        return cli_fail("%s: %s", argv[2], error != NULL ? error->message : "no such smart album");
+    if (!library_store_delete_smart_album(store, album->id, &error))
+        return cli_fail("%s", error->message);
+    return CLI_EXIT_OK;
+}
+
+static void add_members(JsonBuilder *builder, CliSearch *search, const char *name,
+                        const SearchResults *members, gboolean human)
+{
+    if (human)
+        printf("%s (%u)\n", name, members->n_hits);
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "name");
+    json_builder_add_string_value(builder, name);
+    json_builder_set_member_name(builder, "photos");
+    json_builder_begin_array(builder);
+    for (uint32_t i = 0; i < members->n_hits; i++) {
+        const char *path = search_library_get_path(search->library, members->hits[i].id);
+        json_builder_add_string_value(builder, path);
+        if (human)
+            printf("  %.4f  %s\n", members->hits[i].score, path);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+}
+
+static int smart_list(const CliOptions *options)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CliSearch) search = cli_search_open(options, &error);
+    if (search == NULL)
+        return cli_fail("%s", error->message);
+    g_autoptr(GPtrArray) albums = library_store_list_smart_albums(search->store, &error);
+    if (albums == NULL)
+        return cli_fail("%s", error->message);
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "albums");
+    json_builder_begin_array(builder);
+    for (guint a = 0; a < albums->len; a++) {
+        const LibrarySmartAlbum *album = g_ptr_array_index(albums, a);
+        g_autoptr(SearchResults) members = search_smart_album_members(
+            search->library, search->store, &search->text, album, &error);
+        if (members == NULL)
+            return cli_fail("%s: %s", album->name, error->message);
+        add_members(builder, search, album->name, members, !options->json);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    if (options->json) {
+        g_autoptr(JsonNode) root = json_builder_get_root(builder);
+        cli_print_json(root);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_smart_albums(const CliOptions *options, int argc, char **argv)
+{
+    const char *action = argv[1];
+    if (strcmp(action, "smart") == 0 && argc == 2)
+        return smart_list(options);
+    if (strcmp(action, "create") == 0)
+        return smart_create(options, argc, argv);
+    if (strcmp(action, "example") == 0)
+        return smart_example(options, argc, argv);
+    if (strcmp(action, "delete") == 0)
+        return smart_delete(options, argc, argv);
+    return cli_usage_error("albums [smart | create NAME DESCRIPTION… | example NAME [--negative] "
+                           "FILE… | delete NAME]");
+}
