@@ -44,8 +44,8 @@ static void write_scene(const Scene *scene, const char *path)
     for (int y = 0; y < S; y++)
         for (int x = 0; x < S; x++) {
             double dx = x - S / 2.0, dy = y - S / 2.0;
-            gboolean inside = scene->circle ? dx * dx + dy * dy < 70.0 * 70.0
-                                            : fabs(dx) < 62 && fabs(dy) < 62;
+            gboolean inside =
+                scene->circle ? dx * dx + dy * dy < 70.0 * 70.0 : fabs(dx) < 62 && fabs(dy) < 62;
             memcpy(pixels + ((size_t)y * S + x) * 3, inside ? scene->fg : scene->bg, 3);
         }
     g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&pixels), (size_t)S * S * 3);
@@ -78,8 +78,7 @@ static void make_library(void)
 }
 
 /* Runs the main loop until done(window) or the timeout. */
-static gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *),
-                         double seconds)
+static gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds)
 {
     gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
     while (!done(window)) {
@@ -268,6 +267,19 @@ static void test_window(void)
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes));
     screenshot(window, "library");
 
+    /* The demo model is in use: the notice says so, Get a Model… opens the models page. */
+    if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {
+        g_assert_true(widget_shows_text(GTK_WIDGET(window), "demo model"));
+        g_assert_true(
+            gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences-model", NULL));
+        GtkWindow *models = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
+        g_assert_nonnull(models);
+        g_assert_cmpstr(
+            adw_preferences_window_get_visible_page_name(ADW_PREFERENCES_WINDOW(models)), ==,
+            "models");
+        gtk_window_destroy(models);
+    }
+
     /* A typed description: results, best first. */
     gtk_editable_set_text(spyglass_window_get_search_entry(window), "a red circle");
     settle(0.3); /* past the debounce */
@@ -356,7 +368,8 @@ static void test_window(void)
     g_assert_true(wait_for(window, has_results, 60));
     g_autoptr(SpyglassPhotoItem) saved_first = g_list_model_get_item(photos, 0);
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
-        g_assert_true(g_str_has_suffix(spyglass_photo_item_get_path(saved_first), "red-circle.png"));
+        g_assert_true(
+            g_str_has_suffix(spyglass_photo_item_get_path(saved_first), "red-circle.png"));
     gtk_list_box_select_row(spyglass_window_get_sidebar(window), album);
     settle(0.1);
     g_assert_true(wait_for(window, shows_thumbnails, 60));
@@ -402,6 +415,14 @@ static void test_window(void)
     screenshot_widget(GTK_WIDGET(preferences), "preferences-models");
     gtk_window_destroy(preferences);
 
+    /* Dismissed, the demo notice stays away. */
+    if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {
+        g_assert_true(
+            gtk_widget_activate_action(GTK_WIDGET(window), "win.dismiss-demo-notice", NULL));
+        settle(0.5);
+        g_assert_false(widget_shows_text(GTK_WIDGET(window), "demo model"));
+    }
+
     /* A photo saved into the folder while the app runs appears without a restart. */
     g_autofree char *added = g_build_filename(photos_dir, "late-red-circle.png", NULL);
     write_scene(&scenes[0], added);
@@ -439,9 +460,8 @@ int main(int argc, char **argv)
     /* XDG folders in a temporary home, before GLib caches them. */
     tmp_dir = g_dir_make_tmp("spyglass-app-XXXXXX", NULL);
     g_assert_nonnull(tmp_dir);
-    const char *xdg[][2] = {{"XDG_DATA_HOME", "data"},
-                            {"XDG_CACHE_HOME", "cache"},
-                            {"XDG_CONFIG_HOME", "config"}};
+    const char *xdg[][2] = {
+        {"XDG_DATA_HOME", "data"}, {"XDG_CACHE_HOME", "cache"}, {"XDG_CONFIG_HOME", "config"}};
     for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
         g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
         g_setenv(xdg[i][0], dir, TRUE);

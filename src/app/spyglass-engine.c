@@ -54,8 +54,8 @@ static LoadedModel *loaded_model_open(const char *dir, const char *device, GErro
     if ((loaded->tokenizer = clip_tokenizer_new_from_dir(dir, error)) == NULL ||
         (loaded->model = clip_model_load(dir, error)) == NULL ||
         (loaded->device = gpu_device_open(device, error)) == NULL ||
-        (loaded->encoder = clip_encoder_new(loaded->device, loaded->model, CLIP_PRECISION_AUTO,
-                                            error)) == NULL)
+        (loaded->encoder =
+             clip_encoder_new(loaded->device, loaded->model, CLIP_PRECISION_AUTO, error)) == NULL)
         return NULL;
     loaded->session = clip_session_new(loaded->encoder);
     return g_steal_pointer(&loaded);
@@ -77,7 +77,7 @@ struct _SpyglassEngine {
     GPtrArray *album_names;  /* char*: albums with members, in the taxonomy's order */
     GHashTable *auto_albums; /* name → GPtrArray of member paths, sorted */
     char *model_notice;      /* the library's model was gone: what was used instead */
-    gboolean indexing;      /* main thread only */
+    gboolean indexing;       /* main thread only */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassEngine, spyglass_engine, G_TYPE_OBJECT)
@@ -140,9 +140,8 @@ static void spyglass_engine_class_init(SpyglassEngineClass *klass)
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     signals[SIGNAL_INDEX_PROGRESS] =
-        g_signal_new("index-progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_DOUBLE,
-                     G_TYPE_DOUBLE);
+        g_signal_new("index-progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 }
 
 static void spyglass_engine_init(SpyglassEngine *self)
@@ -154,17 +153,15 @@ static void spyglass_engine_init(SpyglassEngine *self)
 SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir, const char *device)
 {
     SpyglassEngine *self = g_object_new(SPYGLASS_TYPE_ENGINE, NULL);
-    self->db_path = db_path != NULL && *db_path != '\0' ? g_strdup(db_path)
-                                                         : library_store_default_path();
+    self->db_path =
+        db_path != NULL && *db_path != '\0' ? g_strdup(db_path) : library_store_default_path();
     self->model_dir = model_dir != NULL && *model_dir != '\0' ? g_strdup(model_dir) : NULL;
-    self->device = device != NULL && *device != '\0' && strcmp(device, "auto") != 0
-                       ? g_strdup(device)
-                       : NULL;
+    self->device =
+        device != NULL && *device != '\0' && strcmp(device, "auto") != 0 ? g_strdup(device) : NULL;
     return self;
 }
 
-char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir,
-                                        GError **error)
+char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir, GError **error)
 {
     return library_resolve_model_dir(model_dir, db_path, error);
 }
@@ -224,8 +221,7 @@ static gboolean is_demo_model(const char *canonical_dir, const char *name)
            g_str_has_suffix(canonical_dir, "/models/demo");
 }
 
-static void open_thread(GTask *task, gpointer source, gpointer task_data,
-                        GCancellable *cancellable)
+static void open_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
     SpyglassEngine *self = source;
     GError *error = NULL;
@@ -277,7 +273,8 @@ static gboolean check_open(SpyglassEngine *self, GError **error)
 {
     if (self->store != NULL && self->loaded != NULL)
         return TRUE;
-    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("The library is not open"));
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                        _("The library is not open"));
     return FALSE;
 }
 
@@ -330,7 +327,8 @@ static void list_photos_thread(GTask *task, gpointer source, gpointer task_data,
     GArray *entries = spyglass_photo_entries_new(photos->len);
     for (guint i = 0; i < photos->len; i++) {
         const LibraryPhoto *photo = g_ptr_array_index(photos, i);
-        if (photo->state == LIBRARY_PHOTO_FAILED || (folder_id >= 0 && photo->folder_id != folder_id))
+        if (photo->state == LIBRARY_PHOTO_FAILED ||
+            (folder_id >= 0 && photo->folder_id != folder_id))
             continue;
         spyglass_photo_entries_append(entries, photo->id, photo->path, NAN);
     }
@@ -363,10 +361,9 @@ static GArray *results_to_entries(SpyglassEngine *self, const SearchResults *res
     GArray *entries = spyglass_photo_entries_new(results->n_hits);
     for (uint32_t i = 0; i < results->n_hits; i++) {
         int64_t id = results->hits[i].id;
-        spyglass_photo_entries_append_full(entries, id, search_library_get_path(self->library, id),
-                                           results->hits[i].score,
-                                           search_library_get_taken(self->library, id),
-                                           strong != NULL && !strong[i]);
+        spyglass_photo_entries_append_full(
+            entries, id, search_library_get_path(self->library, id), results->hits[i].score,
+            search_library_get_taken(self->library, id), strong != NULL && !strong[i]);
     }
     return entries;
 }
@@ -448,9 +445,9 @@ static void search_thread(GTask *task, gpointer source, gpointer task_data,
         g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
 }
 
-void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
-                                  gboolean strong_only, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data)
+void spyglass_engine_search_async(SpyglassEngine *engine, const char *query, gboolean strong_only,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
     g_task_set_source_tag(task, spyglass_engine_search_async);
@@ -459,8 +456,7 @@ void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
     g_task_run_in_thread(task, search_thread);
 }
 
-GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                      GError **error)
+GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error)
 {
     g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
@@ -514,8 +510,7 @@ void spyglass_engine_similar_async(SpyglassEngine *engine, const gint64 *ids, gu
     g_task_run_in_thread(task, similar_thread);
 }
 
-GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                       GError **error)
+GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error)
 {
     g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
@@ -588,8 +583,7 @@ static void index_thread(GTask *task, gpointer source, gpointer task_data,
     }
     /* A store and a model of its own: searches keep the engine's meanwhile. */
     g_autoptr(LibraryStore) store = library_store_open(self->db_path, &error);
-    g_autoptr(LoadedModel) loaded = store != NULL ? loaded_model_open(dir, device, &error)
-                                                  : NULL;
+    g_autoptr(LoadedModel) loaded = store != NULL ? loaded_model_open(dir, device, &error) : NULL;
     if (loaded == NULL) {
         g_task_return_error(task, error);
         return;
@@ -647,8 +641,8 @@ void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *fold
     g_task_run_in_thread(task, index_thread);
 }
 
-gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                      guint *n_failed, GError **error)
+gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result, guint *n_failed,
+                                      GError **error)
 {
     g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
     GError *local = NULL;
@@ -695,7 +689,8 @@ static gboolean ensure_albums(SpyglassEngine *self, GError **error)
     }
     g_autofree char *path = search_taxonomy_find_for_model(model->dir, model->name);
     g_autoptr(SearchTaxonomy) taxonomy = path != NULL ? search_taxonomy_load(path, error) : NULL;
-    if (taxonomy == NULL || (self->auto_albums = library_store_get_auto_albums(self->store, error)) == NULL)
+    if (taxonomy == NULL ||
+        (self->auto_albums = library_store_get_auto_albums(self->store, error)) == NULL)
         return FALSE;
     self->album_names = g_ptr_array_new_with_free_func(g_free);
     for (guint a = 0; a < taxonomy->albums->len; a++) {
@@ -773,9 +768,8 @@ static void album_photos_thread(GTask *task, gpointer source, gpointer task_data
     GError *error = NULL;
     GArray *entries = spyglass_photo_entries_new(0);
     g_mutex_lock(&self->lock);
-    GPtrArray *members = check_open(self, &error) && ensure_albums(self, &error)
-                             ? album_members(self, name)
-                             : NULL;
+    GPtrArray *members =
+        check_open(self, &error) && ensure_albums(self, &error) ? album_members(self, name) : NULL;
     for (guint i = 0; members != NULL && i < members->len; i++) {
         const char *path = g_ptr_array_index(members, i);
         int64_t id = search_library_find(self->library, path);
@@ -989,10 +983,10 @@ static void switch_model_thread(GTask *task, gpointer source, gpointer task_data
     const SwitchRequest *request = task_data;
     GError *error = NULL;
     /* Loaded before the swap: a model that fails to load leaves the engine as it was. */
-    g_autofree char *dir = spyglass_engine_resolve_model_dir(self->db_path, request->model_dir,
-                                                             &error);
-    g_autoptr(LoadedModel) loaded = dir != NULL ? loaded_model_open(dir, request->device, &error)
-                                                : NULL;
+    g_autofree char *dir =
+        spyglass_engine_resolve_model_dir(self->db_path, request->model_dir, &error);
+    g_autoptr(LoadedModel) loaded =
+        dir != NULL ? loaded_model_open(dir, request->device, &error) : NULL;
     if (loaded == NULL) {
         g_task_return_error(task, error);
         return;
@@ -1024,9 +1018,8 @@ void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *mode
     g_task_set_source_tag(task, spyglass_engine_switch_model_async);
     SwitchRequest *request = g_new0(SwitchRequest, 1);
     request->model_dir = model_dir != NULL && *model_dir != '\0' ? g_strdup(model_dir) : NULL;
-    request->device = device != NULL && *device != '\0' && strcmp(device, "auto") != 0
-                          ? g_strdup(device)
-                          : NULL;
+    request->device =
+        device != NULL && *device != '\0' && strcmp(device, "auto") != 0 ? g_strdup(device) : NULL;
     g_task_set_task_data(task, request, (GDestroyNotify)switch_request_free);
     g_task_run_in_thread(task, switch_model_thread);
 }
@@ -1103,8 +1096,8 @@ static void save_smart_album_thread(GTask *task, gpointer source, gpointer task_
     GError *error = NULL;
     g_mutex_lock(&self->lock);
     gboolean ok = check_open(self, &error) &&
-                  library_store_save_smart_album(self->store, request->name,
-                                                 request->description, NULL, &error);
+                  library_store_save_smart_album(self->store, request->name, request->description,
+                                                 NULL, &error);
     g_mutex_unlock(&self->lock);
     if (!ok)
         g_task_return_error(task, error);
@@ -1116,9 +1109,8 @@ void spyglass_engine_save_smart_album_async(SpyglassEngine *engine, const char *
                                             const char *description, GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task =
-        smart_album_task(engine, spyglass_engine_save_smart_album_async, name, description, -1,
-                         cancellable, callback, user_data);
+    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_save_smart_album_async, name,
+                                             description, -1, cancellable, callback, user_data);
     g_task_run_in_thread(task, save_smart_album_thread);
 }
 
@@ -1149,9 +1141,8 @@ void spyglass_engine_delete_smart_album_async(SpyglassEngine *engine, gint64 alb
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_delete_smart_album_async,
-                                             NULL, NULL, album_id, cancellable, callback,
-                                             user_data);
+    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_delete_smart_album_async, NULL,
+                                             NULL, album_id, cancellable, callback, user_data);
     g_task_run_in_thread(task, delete_smart_album_thread);
 }
 
@@ -1195,8 +1186,8 @@ void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_smart_album_photos_async,
-                                             name, NULL, -1, cancellable, callback, user_data);
+    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_smart_album_photos_async, name,
+                                             NULL, -1, cancellable, callback, user_data);
     g_task_run_in_thread(task, smart_album_photos_thread);
 }
 

@@ -11,14 +11,12 @@ G_DECLARE_FINAL_TYPE(SpyglassEngine, spyglass_engine, SPYGLASS, ENGINE, GObject)
 
 /* db_path NULL: the library spyglass-cli uses by default. model_dir NULL or "":
  * spyglass_engine_resolve_model_dir(). device NULL or "auto": gpu_device_open's choice. */
-SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir,
-                                    const char *device);
+SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir, const char *device);
 
 /* The model folder, decided as spyglass-cli decides it: model_dir when given,
  * else $SPYGLASS_MODEL, else the model the library last indexed with (when
  * its folder still exists), else the bundled demo model. */
-char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir,
-                                        GError **error);
+char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir, GError **error);
 
 const char *spyglass_engine_get_db_path(SpyglassEngine *engine);
 /* After opening: the model's display name, and whether it is the bundled demo model. */
@@ -31,8 +29,7 @@ gboolean spyglass_engine_get_indexing(SpyglassEngine *engine);
 /* Opens the store and the model and loads the library's embeddings. */
 void spyglass_engine_open_async(SpyglassEngine *engine, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data);
-gboolean spyglass_engine_open_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                     GError **error);
+gboolean spyglass_engine_open_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error);
 
 /* The library folders: a GPtrArray of LibraryFolder*. */
 void spyglass_engine_list_folders_async(SpyglassEngine *engine, GCancellable *cancellable,
@@ -51,11 +48,10 @@ GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult 
 /* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry,
  * with their date taken; those below search-relevance.h's cutoff are marked weak
  * (strong_only: left out). */
-void spyglass_engine_search_async(SpyglassEngine *engine, const char *query,
-                                  gboolean strong_only, GCancellable *cancellable, GAsyncReadyCallback callback,
+void spyglass_engine_search_async(SpyglassEngine *engine, const char *query, gboolean strong_only,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                   gpointer user_data);
-GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                      GError **error);
+GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error);
 
 /* Photos like the given ones ("Find Similar", "More Like These"), the given ones excluded. */
 void spyglass_engine_similar_async(SpyglassEngine *engine, const gint64 *ids, guint n_ids,
@@ -72,8 +68,8 @@ GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *res
 void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *folders,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data);
-gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result,
-                                      guint *n_failed, GError **error);
+gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result, guint *n_failed,
+                                      GError **error);
 
 /* An auto-album of the model's taxonomy that holds photos. */
 typedef struct {

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 typedef struct {
     gint64 id;
     char *path;
-    float score; /* NaN outside search results */
-    char *taken; /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
+    float score;   /* NaN outside search results */
+    char *taken;   /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
     gboolean weak; /* a search result below the relevance cutoff */
 } SpyglassPhotoEntry;
 

@@ -54,8 +54,8 @@ static void set_loaded(SpyglassPhotoPage *self, gboolean loaded)
 static char *format_taken(const char *taken)
 {
     int year, month, day, hour, minute, second;
-    if (taken == NULL || sscanf(taken, "%d-%d-%dT%d:%d:%d", &year, &month, &day, &hour, &minute,
-                                &second) != 6)
+    if (taken == NULL ||
+        sscanf(taken, "%d-%d-%dT%d:%d:%d", &year, &month, &day, &hour, &minute, &second) != 6)
         return NULL;
     g_autoptr(GDateTime) time = g_date_time_new_local(year, month, day, hour, minute, second);
     if (time == NULL)
@@ -353,8 +353,7 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
 
     gtk_widget_class_install_action(widget_class, "photo.previous", NULL, previous_action);
     gtk_widget_class_install_action(widget_class, "photo.next", NULL, next_action);
-    gtk_widget_class_install_action(widget_class, "photo.find-similar", NULL,
-                                    find_similar_action);
+    gtk_widget_class_install_action(widget_class, "photo.find-similar", NULL, find_similar_action);
     gtk_widget_class_install_action(widget_class, "photo.open", NULL, open_action);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, 0, "photo.previous", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Right, 0, "photo.next", NULL);

@@ -60,9 +60,9 @@ static void add_folder_row(SpyglassPreferencesWindow *self, const char *path, gb
     g_autofree char *name = g_path_get_basename(path);
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
     adw_action_row_set_subtitle(ADW_ACTION_ROW(row), path);
-    adw_action_row_add_prefix(ADW_ACTION_ROW(row),
-                              gtk_image_new_from_icon_name(offline ? "folder-remote-symbolic"
-                                                                   : "folder-symbolic"));
+    adw_action_row_add_prefix(
+        ADW_ACTION_ROW(row),
+        gtk_image_new_from_icon_name(offline ? "folder-remote-symbolic" : "folder-symbolic"));
     if (!in_library) {
         /* Only folders the settings add can go again: the library keeps the ones it indexed. */
         GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
@@ -145,7 +145,8 @@ static AdwPreferencesPage *build_library_page(SpyglassPreferencesWindow *self)
     self->folders_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
     adw_preferences_group_set_title(self->folders_group, _("Folders"));
     adw_preferences_group_set_description(
-        self->folders_group, _("Spyglass finds photos in these folders and the folders inside them."));
+        self->folders_group,
+        _("Spyglass finds photos in these folders and the folders inside them."));
     GtkWidget *add = gtk_button_new_from_icon_name("list-add-symbolic");
     gtk_widget_set_tooltip_text(add, _("Add Folder"));
     gtk_widget_add_css_class(add, "flat");
@@ -161,8 +162,7 @@ static AdwPreferencesPage *build_library_page(SpyglassPreferencesWindow *self)
                                 _("Megabytes of thumbnails kept ready besides those on screen"));
     GtkWidget *spin = gtk_spin_button_new_with_range(16, 4096, 16);
     gtk_widget_set_valign(spin, GTK_ALIGN_CENTER);
-    g_settings_bind(self->settings, "thumbnail-cache-size", spin, "value",
-                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "thumbnail-cache-size", spin, "value", G_SETTINGS_BIND_DEFAULT);
     adw_action_row_add_suffix(ADW_ACTION_ROW(row), spin);
     adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), spin);
     adw_preferences_group_add(thumbnails, row);
@@ -315,17 +315,16 @@ static void reload_models(SpyglassPreferencesWindow *self)
 {
     for (guint i = 0; i < self->model_rows->len; i++) {
         GtkWidget *row = g_ptr_array_index(self->model_rows, i);
-        adw_preferences_group_remove(ADW_PREFERENCES_GROUP(gtk_widget_get_ancestor(
-                                         row, ADW_TYPE_PREFERENCES_GROUP)),
-                                     row);
+        adw_preferences_group_remove(
+            ADW_PREFERENCES_GROUP(gtk_widget_get_ancestor(row, ADW_TYPE_PREFERENCES_GROUP)), row);
     }
     g_ptr_array_set_size(self->model_rows, 0);
     self->model_radio_group = NULL;
 
     g_autofree char *current = g_settings_get_string(self->settings, "model");
     add_model_choice(self, _("Automatic"),
-                     _("The library’s model, else the best installed one, else the demo model"),
-                     "", *current == '\0');
+                     _("The library’s model, else the best installed one, else the demo model"), "",
+                     *current == '\0');
     g_autofree char *demo = library_demo_model_dir();
     if (g_file_test(demo, G_FILE_TEST_IS_DIR))
         add_model_choice(self, _("Demo Model"),

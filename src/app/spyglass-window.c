@@ -19,12 +19,12 @@
 #define SEARCH_DELAY_MS 200
 /* While indexing, the listing is reloaded at most this often. */
 #define INDEX_REFRESH_US (2 * G_USEC_PER_SEC)
-#define THUMBNAIL_CELL 160
+#define THUMBNAIL_CELL   160
 /* A thumbnail in memory: 256 × 256 RGBA at most. */
 #define THUMBNAIL_BYTES (256 * 256 * 4)
 /* Changes in a watched folder are looked at once none has come for this long. */
 #define WATCH_SETTLE_MS 1500
-#define SIDEBAR_COVER 32
+#define SIDEBAR_COVER   32
 
 /* What the grid lists when no search is typed. */
 typedef enum {
@@ -68,15 +68,15 @@ struct _SpyglassWindow {
     GCancellable *query_cancellable; /* the listing or search in flight */
     GCancellable *index_cancellable; /* the indexing run: pause cancels it */
     guint search_timeout;
-    Source source;      /* the sidebar's choice */
-    gint64 folder_id;   /* SOURCE_FOLDER */
-    char *album_id;     /* SOURCE_ALBUM */
-    char *source_name;  /* the album's name (SOURCE_ALBUM, SOURCE_SMART_ALBUM) */
-    char *similar_to;   /* name shown while "Find Similar" results are up */
+    Source source;          /* the sidebar's choice */
+    gint64 folder_id;       /* SOURCE_FOLDER */
+    char *album_id;         /* SOURCE_ALBUM */
+    char *source_name;      /* the album's name (SOURCE_ALBUM, SOURCE_SMART_ALBUM) */
+    char *similar_to;       /* name shown while "Find Similar" results are up */
     GArray *search_results; /* every hit of the search shown, weak ones marked; NULL: none */
-    char *searched;     /* what search_results answer */
+    char *searched;         /* what search_results answer */
     gboolean sort_by_date, show_weaker;
-    guint busy;       /* operations in flight */
+    guint busy; /* operations in flight */
     gint64 last_refresh;
     gboolean index_paused, index_again;
     LibraryWatcher *watcher;
@@ -132,11 +132,10 @@ static void set_search_controls(SpyglassWindow *self, gboolean search, guint n_w
     gtk_widget_set_visible(self->save_album_button, search && savable);
     if (n_weak > 0) {
         g_autofree char *label =
-            self->show_weaker
-                ? g_strdup(_("Hide Weaker Matches"))
-                : g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Show %u Weaker Match",
-                                              "Show %u Weaker Matches", n_weak),
-                                  n_weak);
+            self->show_weaker ? g_strdup(_("Hide Weaker Matches"))
+                              : g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Show %u Weaker Match",
+                                                            "Show %u Weaker Matches", n_weak),
+                                                n_weak);
         gtk_button_set_label(GTK_BUTTON(self->weaker_button), label);
     }
 }
@@ -195,9 +194,8 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
             show_toast(self, error->message);
         return;
     }
-    g_autofree char *count =
-        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u photo", "%u photos", entries->len),
-                        entries->len);
+    g_autofree char *count = g_strdup_printf(
+        g_dngettext(GETTEXT_PACKAGE, "%u photo", "%u photos", entries->len), entries->len);
     /* Translators: an album's name and how many photos it holds */
     gboolean album = self->source == SOURCE_ALBUM || self->source == SOURCE_SMART_ALBUM;
     g_autofree char *summary =
@@ -213,8 +211,8 @@ static void load_listing(SpyglassWindow *self)
     GCancellable *cancellable = replace_query(self);
     busy_begin(self);
     if (self->source == SOURCE_ALBUM)
-        spyglass_engine_album_photos_async(self->engine, self->album_id, cancellable,
-                                           photos_listed, g_object_ref(self));
+        spyglass_engine_album_photos_async(self->engine, self->album_id, cancellable, photos_listed,
+                                           g_object_ref(self));
     else if (self->source == SOURCE_SMART_ALBUM)
         spyglass_engine_smart_album_photos_async(self->engine, self->source_name, cancellable,
                                                  photos_listed, g_object_ref(self));
@@ -249,8 +247,8 @@ static void present_search(SpyglassWindow *self)
         summary = g_strdup_printf(_("Photos like %s"), self->similar_to);
     else if (n_weak == self->search_results->len && n_weak > 0)
         /* Translators: %s is what the user searched for */
-        summary = g_strdup_printf(_("No close matches for “%s”; the nearest photos"),
-                                  self->searched);
+        summary =
+            g_strdup_printf(_("No close matches for “%s”; the nearest photos"), self->searched);
     else
         /* Translators: %s is what the user searched for */
         summary = g_strdup_printf(_("Best matches for “%s”"), self->searched);
@@ -406,16 +404,16 @@ static void close_photo(SpyglassWindow *self)
 
 /* ---- indexing ---- */
 
-static void index_progress(SpyglassEngine *engine, guint done, guint total, double rate,
-                           double eta, SpyglassWindow *self)
+static void index_progress(SpyglassEngine *engine, guint done, guint total, double rate, double eta,
+                           SpyglassWindow *self)
 {
     g_autofree char *text = NULL;
     if (eta >= 0 && done < total)
         /* Translators: indexing progress: photos done, of total, and minutes or seconds left */
         text = eta >= 90 ? g_strdup_printf(_("Indexing %u of %u · about %.0f min left"), done,
                                            total, ceil(eta / 60))
-                         : g_strdup_printf(_("Indexing %u of %u · about %.0f s left"), done,
-                                           total, ceil(eta));
+                         : g_strdup_printf(_("Indexing %u of %u · about %.0f s left"), done, total,
+                                           ceil(eta));
     else
         text = g_strdup_printf(_("Indexing %u of %u"), done, total);
     gtk_label_set_text(self->indexing_label, text);
@@ -475,6 +473,9 @@ static void index_done(GObject *source, GAsyncResult *result, gpointer user_data
         }
         return;
     }
+    /* A pause that came too late: the run had finished. */
+    self->index_paused = FALSE;
+    update_indexing_box(self);
     if (!ok)
         show_toast(self, error->message);
     reload_sidebar(self);
@@ -534,10 +535,10 @@ static void failures_listed(GObject *source, GAsyncResult *result, gpointer user
         return;
     self->n_failures = failures->len;
     gtk_widget_set_visible(self->failures_button, failures->len > 0);
-    g_autofree char *tip = g_strdup_printf(
-        g_dngettext(GETTEXT_PACKAGE, "%u photo could not be read", "%u photos could not be read",
-                    failures->len),
-        failures->len);
+    g_autofree char *tip =
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u photo could not be read",
+                                    "%u photos could not be read", failures->len),
+                        failures->len);
     gtk_widget_set_tooltip_text(self->failures_button, tip);
 }
 
@@ -552,8 +553,8 @@ static GtkWidget *failures_dialog(SpyglassWindow *self, GPtrArray *failures)
         GtkWidget *row = adw_action_row_new();
         g_autofree char *name = g_path_get_basename(failure->path);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(row),
-                                    failure->reason != NULL ? failure->reason : _("Unknown reason"));
+        adw_action_row_set_subtitle(
+            ADW_ACTION_ROW(row), failure->reason != NULL ? failure->reason : _("Unknown reason"));
         adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 4);
         gtk_widget_set_tooltip_text(row, failure->path);
         gtk_list_box_append(list, row);
@@ -571,9 +572,8 @@ static GtkWidget *failures_dialog(SpyglassWindow *self, GPtrArray *failures)
     gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), clamp);
 
     GtkWidget *header = adw_header_bar_new();
-    GtkWidget *title = adw_window_title_new(
-        _("Photos That Could Not Be Read"),
-        _("Spyglass tries them again when they change"));
+    GtkWidget *title = adw_window_title_new(_("Photos That Could Not Be Read"),
+                                            _("Spyglass tries them again when they change"));
     adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), title);
     GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
     gtk_box_append(GTK_BOX(box), header);
@@ -821,8 +821,8 @@ static void smart_albums_listed(GObject *source, GAsyncResult *result, gpointer 
     remove_rows_of_kind(self, SPYGLASS_SIDEBAR_SMART_ALBUM);
     int position = first_row_of_kind(self, SPYGLASS_SIDEBAR_FOLDER);
     for (guint i = 0; i < albums->len; i++) {
-        gtk_list_box_insert(self->sidebar_list,
-                            smart_album_row(self, g_ptr_array_index(albums, i)), position);
+        gtk_list_box_insert(self->sidebar_list, smart_album_row(self, g_ptr_array_index(albums, i)),
+                            position);
         if (position >= 0)
             position++;
     }
@@ -843,9 +843,9 @@ static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_
     GtkWidget *child;
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->sidebar_list))) != NULL)
         gtk_list_box_remove(self->sidebar_list, child);
-    gtk_list_box_append(self->sidebar_list, icon_row(SPYGLASS_SIDEBAR_ALL_PHOTOS,
-                                                     "image-x-generic-symbolic", _("All Photos"),
-                                                     NULL));
+    gtk_list_box_append(
+        self->sidebar_list,
+        icon_row(SPYGLASS_SIDEBAR_ALL_PHOTOS, "image-x-generic-symbolic", _("All Photos"), NULL));
     for (guint i = 0; i < folders->len; i++) {
         const LibraryFolder *folder = g_ptr_array_index(folders, i);
         g_autofree char *name = g_path_get_basename(folder->path);
@@ -953,10 +953,9 @@ static void album_name_chosen(AdwMessageDialog *dialog, const char *response, gp
     g_autofree char *name = g_strstrip(g_strdup(gtk_editable_get_text(entry)));
     if (*name == '\0')
         return;
-    spyglass_engine_save_smart_album_async(self->engine, name,
-                                           g_object_get_data(G_OBJECT(dialog), "query"),
-                                           self->cancellable, smart_album_saved,
-                                           g_object_ref(self));
+    spyglass_engine_save_smart_album_async(
+        self->engine, name, g_object_get_data(G_OBJECT(dialog), "query"), self->cancellable,
+        smart_album_saved, g_object_ref(self));
 }
 
 static void save_album_action(GtkWidget *widget, const char *action, GVariant *parameter)
@@ -1045,8 +1044,8 @@ static void model_settings_changed(SpyglassWindow *self)
 static void cache_size_changed(SpyglassWindow *self)
 {
     guint megabytes = (guint)MAX(g_settings_get_int(self->settings, "thumbnail-cache-size"), 1);
-    spyglass_photo_list_set_cache_limit(self->photos,
-                                        (guint)((guint64)megabytes * 1024 * 1024 / THUMBNAIL_BYTES));
+    spyglass_photo_list_set_cache_limit(
+        self->photos, (guint)((guint64)megabytes * 1024 * 1024 / THUMBNAIL_BYTES));
 }
 
 static SpyglassPreferencesWindow *open_preferences(SpyglassWindow *self)
@@ -1151,9 +1150,9 @@ static void folder_chosen(GtkNativeDialog *dialog, int response, gpointer user_d
 
 static void choose_folder_action(GtkWidget *widget, const char *action, GVariant *parameter)
 {
-    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
-        _("Add Folder"), GTK_WINDOW(widget), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Add"),
-        NULL);
+    GtkFileChooserNative *dialog =
+        gtk_file_chooser_native_new(_("Add Folder"), GTK_WINDOW(widget),
+                                    GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Add"), NULL);
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(dialog), TRUE);
     g_signal_connect(dialog, "response", G_CALLBACK(folder_chosen), widget);
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
@@ -1364,8 +1363,8 @@ static void bind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
     g_object_set_data(G_OBJECT(list_item), "binding", binding);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
     float score = spyglass_photo_item_get_score(item);
-    g_autofree char *tooltip = isnan(score) ? g_strdup(name)
-                                            : g_strdup_printf("%s (%.3f)", name, score);
+    g_autofree char *tooltip =
+        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
     gtk_widget_set_tooltip_text(picture, tooltip);
     gtk_accessible_update_property(GTK_ACCESSIBLE(picture), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
                                    -1);
@@ -1425,8 +1424,7 @@ static void spyglass_window_constructed(GObject *object)
                             G_CONNECT_SWAPPED);
     spyglass_photo_page_set_engine(self->photo_page, self->engine);
     busy_begin(self);
-    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened,
-                               g_object_ref(self));
+    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
 }
 
 static void spyglass_window_dispose(GObject *object)
@@ -1560,8 +1558,7 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, empty_page);
 
     gtk_widget_class_install_action(widget_class, "win.add-pictures", NULL, add_pictures_action);
-    gtk_widget_class_install_action(widget_class, "win.choose-folder", NULL,
-                                    choose_folder_action);
+    gtk_widget_class_install_action(widget_class, "win.choose-folder", NULL, choose_folder_action);
     gtk_widget_class_install_action(widget_class, "win.find-similar", "x", find_similar_action);
     gtk_widget_class_install_action(widget_class, "win.more-like-these", NULL,
                                     more_like_these_action);
@@ -1574,8 +1571,7 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
     gtk_widget_class_install_action(widget_class, "win.close-photo", NULL, close_photo_action);
     gtk_widget_class_install_action(widget_class, "win.pause-indexing", NULL,
                                     pause_indexing_action);
-    gtk_widget_class_install_action(widget_class, "win.show-failures", NULL,
-                                    show_failures_action);
+    gtk_widget_class_install_action(widget_class, "win.show-failures", NULL, show_failures_action);
     gtk_widget_class_install_action(widget_class, "win.save-album", NULL, save_album_action);
     gtk_widget_class_install_action(widget_class, "win.preferences", NULL, preferences_action);
     gtk_widget_class_install_action(widget_class, "win.preferences-model", NULL,
@@ -1587,8 +1583,7 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
 
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                         "win.focus-search", NULL);
-    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.clear-search",
-                                        NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.clear-search", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                         "win.preferences", NULL);
 }
@@ -1600,17 +1595,14 @@ static void spyglass_window_init(SpyglassWindow *self)
     self->folder_id = -1;
     self->cancellable = g_cancellable_new();
     self->settings = g_settings_new("io.github.spyglass.Spyglass");
-    g_settings_bind(self->settings, "window-width", self, "default-width",
-                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
     g_settings_bind(self->settings, "window-height", self, "default-height",
                     G_SETTINGS_BIND_DEFAULT);
-    g_settings_bind(self->settings, "window-maximized", self, "maximized",
-                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
     g_settings_bind(self->settings, "sort-by-date", self, "sort-by-date", G_SETTINGS_BIND_DEFAULT);
 
     const char *pictures = g_get_user_special_dir(G_USER_DIRECTORY_PICTURES);
-    gtk_label_set_text(self->welcome_folder_label,
-                       pictures != NULL ? pictures : g_get_home_dir());
+    gtk_label_set_text(self->welcome_folder_label, pictures != NULL ? pictures : g_get_home_dir());
 
     self->photos = spyglass_photo_list_new();
     self->selection = gtk_multi_selection_new(G_LIST_MODEL(g_object_ref(self->photos)));
@@ -1627,10 +1619,10 @@ static void spyglass_window_init(SpyglassWindow *self)
     GtkShortcutAction *menu_action = gtk_callback_action_new(grid_menu_key, NULL, NULL);
     gtk_shortcut_controller_add_shortcut(
         GTK_SHORTCUT_CONTROLLER(shortcuts),
-        gtk_shortcut_new(gtk_alternative_trigger_new(
-                             gtk_keyval_trigger_new(GDK_KEY_Menu, 0),
-                             gtk_keyval_trigger_new(GDK_KEY_F10, GDK_SHIFT_MASK)),
-                         menu_action));
+        gtk_shortcut_new(
+            gtk_alternative_trigger_new(gtk_keyval_trigger_new(GDK_KEY_Menu, 0),
+                                        gtk_keyval_trigger_new(GDK_KEY_F10, GDK_SHIFT_MASK)),
+            menu_action));
     gtk_widget_add_controller(GTK_WIDGET(self->grid_view), shortcuts);
 
     self->context_menu = gtk_popover_menu_new_from_model(NULL);
@@ -1639,10 +1631,8 @@ static void spyglass_window_init(SpyglassWindow *self)
     gtk_widget_set_parent(self->context_menu, GTK_WIDGET(self->library_box));
 
     gtk_search_entry_set_key_capture_widget(self->search_entry, GTK_WIDGET(self));
-    g_signal_connect_swapped(self->search_entry, "changed", G_CALLBACK(search_text_changed),
-                             self);
-    g_signal_connect_swapped(self->search_entry, "stop-search", G_CALLBACK(search_stopped),
-                             self);
+    g_signal_connect_swapped(self->search_entry, "changed", G_CALLBACK(search_text_changed), self);
+    g_signal_connect_swapped(self->search_entry, "stop-search", G_CALLBACK(search_stopped), self);
     g_signal_connect(self->sidebar_list, "row-selected", G_CALLBACK(sidebar_row_selected), self);
     gtk_list_box_set_header_func(self->sidebar_list, sidebar_header, NULL, NULL);
 
@@ -1659,8 +1649,7 @@ static void spyglass_window_init(SpyglassWindow *self)
 
 SpyglassWindow *spyglass_window_new(GtkApplication *application, SpyglassEngine *engine)
 {
-    return g_object_new(SPYGLASS_TYPE_WINDOW, "application", application, "engine", engine,
-                        NULL);
+    return g_object_new(SPYGLASS_TYPE_WINDOW, "application", application, "engine", engine, NULL);
 }
 
 GListModel *spyglass_window_get_photos(SpyglassWindow *window)
