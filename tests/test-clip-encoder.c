@@ -9,6 +9,7 @@
 #include "clip/clip-tokenizer.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 /* Tolerances from ../shared/fixtures/README.md. */
@@ -148,6 +149,100 @@ static void test_fixture(gconstpointer data)
     test_assert_no_validation_messages(device);
 }
 
+/* ---- the cpu device's automatic precision ---- */
+
+static double cosine(const float *a, const float *b, size_t n)
+{
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        ab += (double)a[i] * b[i];
+        aa += (double)a[i] * a[i];
+        bb += (double)b[i] * b[i];
+    }
+    return ab / sqrt(aa * bb);
+}
+
+/* Every text and image of a fixture through one encoder. */
+static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, const char *dir,
+                             JsonObject *expected, uint32_t *n_out)
+{
+    const ClipConfig *config = clip_encoder_get_config(encoder);
+    JsonArray *texts = json_object_get_array_member(expected, "texts");
+    JsonArray *images = json_object_get_array_member(expected, "images");
+    uint32_t n_texts = json_array_get_length(texts), n_images = json_array_get_length(images);
+    uint32_t E = config->embed_dim;
+    float *features = g_new(float, (size_t)(n_texts + n_images) * E);
+    g_autoptr(ClipSession) session = clip_session_new(encoder);
+    g_autoptr(GError) error = NULL;
+    for (uint32_t i = 0; i < n_texts; i++) {
+        JsonObject *item = json_array_get_object_element(texts, i);
+        size_t n_ids;
+        g_autofree int32_t *ids = clip_tokenizer_encode(
+            tokenizer, json_object_get_string_member(item, "text"), config->context_length,
+            &n_ids);
+        const int32_t *batch[] = {ids};
+        g_assert_true(clip_session_encode_texts(session, batch, &n_ids, 1,
+                                                features + (size_t)i * E, &error));
+        g_assert_no_error(error);
+    }
+    size_t image_elements = (size_t)3 * config->image_size * config->image_size;
+    g_autofree float *pixels = g_new(float, image_elements);
+    for (uint32_t i = 0; i < n_images; i++) {
+        JsonObject *item = json_array_get_object_element(images, i);
+        g_autofree char *path =
+            g_build_filename(dir, json_object_get_string_member(item, "file"), NULL);
+        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_assert_no_error(error);
+        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
+                        pixels);
+        g_assert_true(clip_session_encode_images(session, pixels, 1,
+                                                 features + (size_t)(n_texts + i) * E, &error));
+        g_assert_no_error(error);
+    }
+    *n_out = n_texts + n_images;
+    return features;
+}
+
+/* The bound the cpu device's automatic reduced precision is chosen under:
+ * every fixture embedding within cosine 0.998 of the F32 one. */
+static void test_cpu_auto_precision(gconstpointer data)
+{
+    const FixtureCase *c = data;
+    g_autofree char *dir = test_fixture_path(c->fixture);
+    if (dir == NULL)
+        return;
+    g_autoptr(GpuDevice) cpu = open_device("cpu");
+    g_autofree char *model_dir = g_build_filename(dir, c->layout, NULL);
+    g_autofree char *expected_path = g_build_filename(dir, "expected.json", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipModel) model = clip_model_load(model_dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipTokenizer) tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipEncoder) f32 = clip_encoder_new(cpu, model, CLIP_PRECISION_F32, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipEncoder) automatic = clip_encoder_new(cpu, model, CLIP_PRECISION_AUTO, &error);
+    g_assert_no_error(error);
+    gboolean f16_file = model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16;
+    g_assert_cmpint(clip_encoder_get_precision(automatic), ==,
+                    f16_file ? CLIP_PRECISION_F16 : CLIP_PRECISION_F16_TEXT);
+
+    JsonNode *root = test_load_json(expected_path);
+    uint32_t n, n_auto, E = model->config.embed_dim;
+    g_autofree float *reference =
+        encode_fixture(f32, tokenizer, dir, json_node_get_object(root), &n);
+    g_autofree float *reduced =
+        encode_fixture(automatic, tokenizer, dir, json_node_get_object(root), &n_auto);
+    json_node_unref(root);
+    g_assert_cmpuint(n, ==, n_auto);
+    double worst = 1.0;
+    for (uint32_t i = 0; i < n; i++)
+        worst = MIN(worst, cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
+    g_test_message("%s/%s on cpu: automatic precision vs F32, worst cosine %.8f over %u "
+                   "embeddings", c->fixture, c->layout, worst, n);
+    g_assert_cmpfloat(worst, >=, 0.998);
+}
+
 /* ---- full-size random ViT-B/32 ---- */
 
 static char *find_python_with_numpy(void)
@@ -276,6 +371,18 @@ static void test_vit_b_32_devices_match_reference(void)
 
     g_autoptr(GpuDevice) cpu = open_device("cpu");
     compare_vit_b_32(cpu, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
+    /* The cpu device's automatic choice: F16 text weights, F32 images. */
+    float images[2 * 512], texts[2 * 512];
+    encode_vit_b_32(cpu, model, CLIP_PRECISION_AUTO, pixels, n_images, ids, n_ids, 2, images,
+                    texts);
+    for (uint32_t i = 0; i < 2; i++) {
+        double text_cos = cosine(texts + i * E, ref_texts + i * E, E);
+        double image_cos = cosine(images + i * E, ref_images + i * E, E);
+        g_test_message("ViT-B/32 automatic precision on cpu vs F32 reference: cosine image "
+                       "%.7f, text %.7f", image_cos, text_cos);
+        g_assert_cmpfloat(text_cos, >=, 0.998);
+        g_assert_cmpfloat(image_cos, >=, 0.998);
+    }
     g_autoptr(GpuDevice) vulkan = test_open_vulkan();
     if (vulkan != NULL)
         compare_vit_b_32(vulkan, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
@@ -303,6 +410,14 @@ int main(int argc, char **argv)
             g_strdup_printf("/clip/fixtures/%s/%s/%s", cases[i].fixture, cases[i].layout,
                             cases[i].device);
         g_test_add_data_func(path, &cases[i], test_fixture);
+    }
+    static const FixtureCase precision_cases[] = {
+        {"tiny-f32", "hf", "cpu"}, {"tiny-f32", "openclip", "cpu"}, {"tiny-f16", "hf", "cpu"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(precision_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/clip/cpu-auto-precision/%s/%s",
+                                                precision_cases[i].fixture,
+                                                precision_cases[i].layout);
+        g_test_add_data_func(path, &precision_cases[i], test_cpu_auto_precision);
     }
     g_test_add_func("/clip/vit-b-32/devices-match-reference",
                     test_vit_b_32_devices_match_reference);

@@ -95,9 +95,8 @@ static GpuTensor *upload(ClipEncoder *encoder, const ClipTensor *source, gboolea
     } while (0)
 
 static gboolean upload_block(ClipEncoder *encoder, const ClipBlock *b, DeviceBlock *d,
-                             GError **error)
+                             gboolean f16, GError **error)
 {
-    gboolean f16 = encoder->precision == CLIP_PRECISION_F16;
     UPLOAD(d->ln_1_weight, b->ln_1_weight, FALSE);
     UPLOAD(d->ln_1_bias, b->ln_1_bias, FALSE);
     UPLOAD(d->in_proj_weight, b->in_proj_weight, f16);
@@ -114,12 +113,13 @@ static gboolean upload_block(ClipEncoder *encoder, const ClipBlock *b, DeviceBlo
 }
 
 static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
-                             const ClipBlock *blocks, DeviceTower *tower, GError **error)
+                             const ClipBlock *blocks, DeviceTower *tower, gboolean f16,
+                             GError **error)
 {
     tower->geometry = *geometry;
     tower->blocks = g_new0(DeviceBlock, geometry->layers);
     for (uint32_t i = 0; i < geometry->layers; i++)
-        if (!upload_block(encoder, &blocks[i], &tower->blocks[i], error))
+        if (!upload_block(encoder, &blocks[i], &tower->blocks[i], f16, error))
             return FALSE;
     return TRUE;
 }
@@ -127,6 +127,7 @@ static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry
 static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **error)
 {
     gboolean f16 = encoder->precision == CLIP_PRECISION_F16;
+    gboolean text_f16 = f16 || encoder->precision == CLIP_PRECISION_F16_TEXT;
     UPLOAD(encoder->patch_weight, m->patch_weight, f16);
     UPLOAD(encoder->class_embedding, m->class_embedding, FALSE);
     UPLOAD(encoder->vision_positions, m->vision_positions, FALSE);
@@ -139,19 +140,24 @@ static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **
     UPLOAD(encoder->text_positions, m->text_positions, FALSE);
     UPLOAD(encoder->ln_final_weight, m->ln_final_weight, FALSE);
     UPLOAD(encoder->ln_final_bias, m->ln_final_bias, FALSE);
-    UPLOAD(encoder->text_projection, m->text_projection, f16);
-    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, error) &&
-           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, error);
+    UPLOAD(encoder->text_projection, m->text_projection, text_f16);
+    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, f16,
+                        error) &&
+           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text_f16, error);
 }
 #undef UPLOAD
 
-static ClipPrecision resolve_precision(const ClipModel *model, ClipPrecision precision)
+static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model,
+                                       ClipPrecision precision)
 {
     if (precision != CLIP_PRECISION_AUTO)
         return precision;
-    /* F16 files lose nothing in F16; F32 files keep F32 unless asked. */
-    return model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16 ? CLIP_PRECISION_F16
-                                                                     : CLIP_PRECISION_F32;
+    /* F16 files lose nothing in F16; F32 files keep F32 unless asked, but
+     * for the cpu device's memory-bound text queries (see ClipPrecision). */
+    if (model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16)
+        return CLIP_PRECISION_F16;
+    return gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU ? CLIP_PRECISION_F16_TEXT
+                                                                 : CLIP_PRECISION_F32;
 }
 
 ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPrecision precision,
@@ -160,7 +166,7 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
     ClipEncoder *encoder = g_new0(ClipEncoder, 1);
     encoder->device = device;
     encoder->config = model->config;
-    encoder->precision = resolve_precision(model, precision);
+    encoder->precision = resolve_precision(device, model, precision);
     encoder->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_tensor_free);
     if (!upload_model(encoder, model, error)) {
         clip_encoder_free(encoder);
