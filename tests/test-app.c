@@ -196,6 +196,27 @@ static GtkListBoxRow *find_sidebar_row(SpyglassWindow *window, SpyglassSidebarKi
     }
 }
 
+static gboolean is_indexing(SpyglassWindow *window)
+{
+    SpyglassEngine *engine = NULL;
+    g_object_get(window, "engine", &engine, NULL);
+    gboolean indexing = spyglass_engine_get_indexing(engine);
+    g_object_unref(engine);
+    return indexing;
+}
+
+static gboolean is_not_indexing(SpyglassWindow *window)
+{
+    return !is_indexing(window);
+}
+
+/* The library, the photo added while running and the six of the batch. */
+static gboolean shows_all_batches(SpyglassWindow *window)
+{
+    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
+                                  G_N_ELEMENTS(scenes) + 1 + 6;
+}
+
 static gboolean has_smart_album(SpyglassWindow *window)
 {
     return find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM) != NULL;
@@ -427,6 +448,46 @@ static void test_window(void)
     g_autofree char *added = g_build_filename(photos_dir, "late-red-circle.png", NULL);
     write_scene(&scenes[0], added);
     g_assert_true(wait_for(window, shows_one_more, 90));
+
+    /* More photos arrive; pausing stops the run and says so, resuming finishes it. */
+    for (guint i = 0; i < 6; i++) {
+        const Scene *scene = &scenes[i % G_N_ELEMENTS(scenes)];
+        g_autofree char *name = g_strdup_printf("batch-%u-%s.png", i, scene->name);
+        g_autofree char *path = g_build_filename(photos_dir, name, NULL);
+        write_scene(scene, path);
+    }
+    g_assert_true(wait_for(window, is_indexing, 60));
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.pause-indexing", NULL));
+    g_assert_true(wait_for(window, is_not_indexing, 60));
+    settle(0.2);
+    if (widget_shows_text(GTK_WIDGET(window), "Indexing paused")) {
+        screenshot(window, "paused");
+        g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.pause-indexing", NULL));
+        g_assert_true(wait_for(window, is_indexing, 30));
+    } else {
+        g_test_message("the run finished before the pause reached it");
+    }
+    g_assert_true(wait_for(window, shows_all_batches, 90));
+    g_assert_false(widget_shows_text(GTK_WIDGET(window), "Indexing paused"));
+
+    /* Another compute device (Preferences write the setting): the engine switches and
+     * search goes on, a red circle (one of three now) still first. */
+    g_autoptr(GSettings) settings = g_settings_new("io.github.spyglass.Spyglass");
+    g_settings_set_string(settings, "device", "reference");
+    settle(0.1);
+    g_assert_true(wait_for(window, is_idle, 60));
+    gtk_editable_set_text(spyglass_window_get_search_entry(window), "a red circle");
+    settle(0.3);
+    g_assert_true(wait_for(window, has_results, 60));
+    g_autoptr(SpyglassPhotoItem) on_reference = g_list_model_get_item(photos, 0);
+    g_test_message("first result on the reference device: %s",
+                   spyglass_photo_item_get_path(on_reference));
+    if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
+        g_assert_true(g_str_has_suffix(spyglass_photo_item_get_path(on_reference),
+                                       "red-circle.png"));
+    g_settings_reset(settings, "device");
+    settle(0.1);
+    g_assert_true(wait_for(window, is_idle, 60));
 
     gtk_window_destroy(GTK_WINDOW(window));
     settle(0.2);
