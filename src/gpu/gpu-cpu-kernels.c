@@ -20,7 +20,7 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 size_t gpu_cpu_attention_scratch(size_t T, size_t D)
 {
     size_t Tp = (T + 7) & ~(size_t)7;
-    return D * Tp + Tp;
+    return D * Tp + 4 * Tp; /* Kᵀ, and the scores of 4 queries */
 }
 
 #pragma GCC push_options
@@ -130,6 +130,7 @@ static const GpuCpuKernels avx2_kernels = {
 };
 #endif
 
+#undef ATTENTION_ROWS
 #undef ROWS_TILE_M
 #undef ROWS_TILE_N
 #pragma GCC pop_options
