@@ -179,6 +179,8 @@ static const char *precision_name(ClipEncoder *encoder)
         return "f32";
     case CLIP_PRECISION_F16:
         return "f16";
+    case CLIP_PRECISION_F16_TEXT:
+        return "f16-text";
     default:
         return "reduced"; /* a precision newer than this benchmark */
     }
