@@ -275,10 +275,10 @@ static void matmul_slice(void *data, guint slice)
     }
 }
 
-/* One slice per thread, split along the operand sgemm would otherwise pack
- * once per slice: the weights' rows (columns of y) when they outnumber the
- * rows of x, else the rows of x. Each slice gets its epilogue right after
- * its product, on the same core. */
+/* For sgemm, one slice per thread, split along the operand sgemm would
+ * otherwise pack once per slice: the weights' rows (columns of y) when they
+ * outnumber the rows of x, else the rows of x. Each slice gets its epilogue
+ * right after its product, on the same core. */
 static gboolean run_matmul(const GpuCpuKernels *kernels, const CpuOp *op, GError **error)
 {
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
@@ -290,7 +290,13 @@ static gboolean run_matmul(const GpuCpuKernels *kernels, const CpuOp *op, GError
                     "matmul: out of memory widening %zu F16 weights", op->b->n_elements);
         return FALSE;
     }
-    if (N >= M || M < MATMUL_SMALL_M) {
+    if (M < MATMUL_SMALL_M) {
+        /* Streaming slices cost nothing extra: a few per thread, so that a
+         * thread the system delays does not hold the others up. */
+        size_t slices = MIN(threads * 4, MAX((size_t)1, N / 64));
+        job.rows_per_slice = M;
+        job.cols_per_slice = ((N + slices - 1) / slices + 7) & ~(size_t)7;
+    } else if (N >= M) {
         size_t slices = MIN(threads, MAX((size_t)1, N / 16));
         job.rows_per_slice = M;
         job.cols_per_slice = ((N + slices - 1) / slices + 7) & ~(size_t)7;
