@@ -178,12 +178,53 @@ static GVariant *find_menu_target(GMenuModel *model, const char *action)
         if (g_menu_model_get_item_attribute(model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
             g_str_equal(name, action))
             return g_menu_model_get_item_attribute_value(model, i, G_MENU_ATTRIBUTE_TARGET, NULL);
-        g_autoptr(GMenuModel) section = g_menu_model_get_item_link(model, i, G_MENU_LINK_SECTION);
-        GVariant *target = section != NULL ? find_menu_target(section, action) : NULL;
-        if (target != NULL)
-            return target;
+        const char *links[] = {G_MENU_LINK_SECTION, G_MENU_LINK_SUBMENU};
+        for (size_t l = 0; l < G_N_ELEMENTS(links); l++) {
+            g_autoptr(GMenuModel) link = g_menu_model_get_item_link(model, i, links[l]);
+            GVariant *target = link != NULL ? find_menu_target(link, action) : NULL;
+            if (target != NULL)
+                return target;
+        }
     }
     return NULL;
+}
+
+/* Whether the menu (or a section of it) has an item with this action. */
+static gboolean menu_has_action(GMenuModel *model, const char *action)
+{
+    for (int i = 0; i < g_menu_model_get_n_items(model); i++) {
+        g_autofree char *name = NULL;
+        if (g_menu_model_get_item_attribute(model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+            g_str_equal(name, action))
+            return TRUE;
+        g_autoptr(GMenuModel) section = g_menu_model_get_item_link(model, i, G_MENU_LINK_SECTION);
+        if (section != NULL && menu_has_action(section, action))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The grid position of the photo whose path ends so, or -1. */
+static int position_of(GListModel *photos, const char *suffix)
+{
+    for (guint i = 0; i < g_list_model_get_n_items(photos); i++) {
+        g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
+        if (g_str_has_suffix(spyglass_photo_item_get_path(item), suffix))
+            return (int)i;
+    }
+    return -1;
+}
+
+static gboolean shows_blue_square(SpyglassWindow *window)
+{
+    return is_idle(window) &&
+           position_of(spyglass_window_get_photos(window), "/blue-square.png") >= 0;
+}
+
+static gboolean lacks_blue_square(SpyglassWindow *window)
+{
+    return is_idle(window) &&
+           position_of(spyglass_window_get_photos(window), "/blue-square.png") < 0;
 }
 
 static GtkListBoxRow *find_sidebar_row(SpyglassWindow *window, SpyglassSidebarKind kind)
@@ -424,6 +465,34 @@ static void test_window(void)
     screenshot_widget(GTK_WIDGET(failures), "failures");
     gtk_window_destroy(failures);
 
+    /* Add to Album from the photo menu: the blue square joins the saved search (an
+     * example photo); Remove from Album there takes it out again. */
+    int blue = position_of(photos, "/blue-square.png");
+    g_assert_cmpint(blue, >=, 0);
+    GtkWidget *add_menu = spyglass_window_popup_photo_menu(window, (guint)blue);
+    settle(0.2);
+    GVariant *album_id = find_menu_target(
+        gtk_popover_menu_get_menu_model(GTK_POPOVER_MENU(add_menu)), "win.add-to-album");
+    g_assert_nonnull(album_id);
+    g_assert_true(gtk_widget_activate_action_variant(add_menu, "win.add-to-album", album_id));
+    g_variant_unref(album_id);
+    gtk_popover_popdown(GTK_POPOVER(add_menu));
+    settle(0.3);
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
+                            find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM));
+    g_assert_true(wait_for(window, shows_blue_square, 60));
+    blue = position_of(photos, "/blue-square.png");
+    GtkWidget *remove_menu = spyglass_window_popup_photo_menu(window, (guint)blue);
+    settle(0.2);
+    g_assert_true(menu_has_action(gtk_popover_menu_get_menu_model(GTK_POPOVER_MENU(remove_menu)),
+                                  "win.remove-from-album"));
+    g_assert_true(gtk_widget_activate_action(remove_menu, "win.remove-from-album", NULL));
+    gtk_popover_popdown(GTK_POPOVER(remove_menu));
+    g_assert_true(wait_for(window, lacks_blue_square, 60));
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
+                            find_sidebar_row(window, SPYGLASS_SIDEBAR_ALL_PHOTOS));
+    g_assert_true(wait_for(window, shows_thumbnails, 30));
+
     /* Preferences (Ctrl+,), and its models page. */
     g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
     GtkWindow *preferences = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
@@ -483,8 +552,8 @@ static void test_window(void)
     g_test_message("first result on the reference device: %s",
                    spyglass_photo_item_get_path(on_reference));
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
-        g_assert_true(g_str_has_suffix(spyglass_photo_item_get_path(on_reference),
-                                       "red-circle.png"));
+        g_assert_true(
+            g_str_has_suffix(spyglass_photo_item_get_path(on_reference), "red-circle.png"));
     g_settings_reset(settings, "device");
     settle(0.1);
     g_assert_true(wait_for(window, is_idle, 60));

@@ -1197,3 +1197,61 @@ GArray *spyglass_engine_smart_album_photos_finish(SpyglassEngine *engine, GAsync
     g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
 }
+
+typedef struct {
+    gint64 album_id;
+    GArray *photo_ids;
+    gboolean positive;
+} ExamplesRequest;
+
+static void examples_request_free(ExamplesRequest *request)
+{
+    g_array_unref(request->photo_ids);
+    g_free(request);
+}
+
+static void set_album_examples_thread(GTask *task, gpointer source, gpointer task_data,
+                                      GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    const ExamplesRequest *request = task_data;
+    GError *error = NULL;
+    g_mutex_lock(&self->lock);
+    gboolean ok = check_open(self, &error) && library_store_begin(self->store, &error);
+    for (guint i = 0; ok && i < request->photo_ids->len; i++)
+        ok = library_store_set_album_example(self->store, request->album_id,
+                                             g_array_index(request->photo_ids, gint64, i),
+                                             request->positive, &error);
+    if (ok)
+        ok = library_store_commit(self->store, &error);
+    else if (self->store != NULL)
+        library_store_rollback(self->store);
+    g_mutex_unlock(&self->lock);
+    if (!ok)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 album_id,
+                                              const gint64 *photo_ids, guint n_photos,
+                                              gboolean positive, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_set_album_examples_async);
+    ExamplesRequest *request = g_new0(ExamplesRequest, 1);
+    request->album_id = album_id;
+    request->photo_ids = g_array_sized_new(FALSE, FALSE, sizeof(gint64), n_photos);
+    g_array_append_vals(request->photo_ids, photo_ids, n_photos);
+    request->positive = positive;
+    g_task_set_task_data(task, request, (GDestroyNotify)examples_request_free);
+    g_task_run_in_thread(task, set_album_examples_thread);
+}
+
+gboolean spyglass_engine_set_album_examples_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                   GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}

@@ -113,6 +113,14 @@ void spyglass_engine_delete_smart_album_async(SpyglassEngine *engine, gint64 alb
                                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean spyglass_engine_delete_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                    GError **error);
+/* Marks photos as examples of a smart album: positive ("Add to Album") pulls them and
+ * photos like them in, negative ("Remove from Album") keeps them out. */
+void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 album_id,
+                                              const gint64 *photo_ids, guint n_photos,
+                                              gboolean positive, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_set_album_examples_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                   GError **error);
 /* A smart album's members (search-smart-album.h), best first, as SpyglassPhotoEntry. */
 void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
                                               GCancellable *cancellable,

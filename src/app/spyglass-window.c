@@ -68,13 +68,15 @@ struct _SpyglassWindow {
     GCancellable *query_cancellable; /* the listing or search in flight */
     GCancellable *index_cancellable; /* the indexing run: pause cancels it */
     guint search_timeout;
-    Source source;          /* the sidebar's choice */
-    gint64 folder_id;       /* SOURCE_FOLDER */
-    char *album_id;         /* SOURCE_ALBUM */
-    char *source_name;      /* the album's name (SOURCE_ALBUM, SOURCE_SMART_ALBUM) */
-    char *similar_to;       /* name shown while "Find Similar" results are up */
-    GArray *search_results; /* every hit of the search shown, weak ones marked; NULL: none */
-    char *searched;         /* what search_results answer */
+    Source source;           /* the sidebar's choice */
+    gint64 folder_id;        /* SOURCE_FOLDER */
+    char *album_id;          /* SOURCE_ALBUM */
+    char *source_name;       /* the album's name (SOURCE_ALBUM, SOURCE_SMART_ALBUM) */
+    gint64 smart_album_id;   /* SOURCE_SMART_ALBUM */
+    GPtrArray *smart_albums; /* LibrarySmartAlbum*: the library\'s, for "Add to Album" */
+    char *similar_to;        /* name shown while "Find Similar" results are up */
+    GArray *search_results;  /* every hit of the search shown, weak ones marked; NULL: none */
+    char *searched;          /* what search_results answer */
     gboolean sort_by_date, show_weaker;
     guint busy; /* operations in flight */
     gint64 last_refresh;
@@ -201,7 +203,8 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
     g_autofree char *summary =
         album ? g_strdup_printf(_("%s · %s"), self->source_name, count) : g_strdup(count);
     set_search_controls(self, FALSE, 0, FALSE);
-    show_entries(self, entries, summary, _("No Photos Yet"), no_photos_description(self));
+    show_entries(self, entries, summary, _("No Photos Yet"),
+                 album ? _("No photos are in this album yet.") : no_photos_description(self));
 }
 
 static void load_listing(SpyglassWindow *self)
@@ -792,6 +795,8 @@ static GtkWidget *smart_album_row(SpyglassWindow *self, const LibrarySmartAlbum 
                            g_free);
     g_signal_connect(remove, "clicked", G_CALLBACK(remove_smart_album), self);
     gtk_box_append(GTK_BOX(gtk_list_box_row_get_child(GTK_LIST_BOX_ROW(row))), remove);
+    g_object_set_data_full(G_OBJECT(row), "album-id", g_memdup2(&album->id, sizeof album->id),
+                           g_free);
     return row;
 }
 
@@ -818,6 +823,8 @@ static void smart_albums_listed(GObject *source, GAsyncResult *result, gpointer 
             show_toast(self, error->message);
         return;
     }
+    g_clear_pointer(&self->smart_albums, g_ptr_array_unref);
+    self->smart_albums = g_ptr_array_ref(albums);
     remove_rows_of_kind(self, SPYGLASS_SIDEBAR_SMART_ALBUM);
     int position = first_row_of_kind(self, SPYGLASS_SIDEBAR_FOLDER);
     for (guint i = 0; i < albums->len; i++) {
@@ -919,6 +926,7 @@ static void sidebar_row_selected(GtkListBox *list, GtkListBoxRow *row, SpyglassW
         break;
     case SPYGLASS_SIDEBAR_SMART_ALBUM:
         self->source = SOURCE_SMART_ALBUM;
+        self->smart_album_id = *(gint64 *)g_object_get_data(G_OBJECT(row), "album-id");
         break;
     default:
         self->source = SOURCE_ALL;
@@ -1172,27 +1180,89 @@ static void find_similar_action(GtkWidget *widget, const char *action, GVariant 
     find_similar(self, &id, 1, name != NULL ? name : _("this photo"));
 }
 
-static void more_like_these_action(GtkWidget *widget, const char *action, GVariant *parameter)
+/* The ids of the selected photos (gint64). */
+static GArray *selected_ids(SpyglassWindow *self)
 {
-    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
     g_autoptr(GtkBitset) selected =
         gtk_selection_model_get_selection(GTK_SELECTION_MODEL(self->selection));
     guint n = (guint)MIN(gtk_bitset_get_size(selected), G_MAXUINT);
-    if (n == 0)
-        return;
-    g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(gint64), n);
+    GArray *ids = g_array_sized_new(FALSE, FALSE, sizeof(gint64), n);
     GtkBitsetIter iter;
     guint position;
     for (gboolean ok = gtk_bitset_iter_init_first(&iter, selected, &position); ok;
          ok = gtk_bitset_iter_next(&iter, &position)) {
         g_autoptr(SpyglassPhotoItem) item =
             g_list_model_get_item(G_LIST_MODEL(self->photos), position);
+        if (item == NULL)
+            continue;
         gint64 id = spyglass_photo_item_get_id(item);
         g_array_append_val(ids, id);
     }
+    return ids;
+}
+
+static void more_like_these_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    g_autoptr(GArray) ids = selected_ids(self);
+    if (ids->len == 0)
+        return;
     g_autofree char *name = g_strdup_printf(
-        g_dngettext(GETTEXT_PACKAGE, "%u selected photo", "%u selected photos", n), n);
+        g_dngettext(GETTEXT_PACKAGE, "%u selected photo", "%u selected photos", ids->len),
+        ids->len);
     find_similar(self, (const gint64 *)ids->data, ids->len, name);
+}
+
+static void album_examples_set(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    busy_end(self);
+    if (!spyglass_engine_set_album_examples_finish(SPYGLASS_ENGINE(source), result, &error)) {
+        show_toast(self, error->message);
+        return;
+    }
+    if (self->source == SOURCE_SMART_ALBUM && self->search_results == NULL &&
+        showing(self, "library"))
+        load_listing(self);
+}
+
+static const LibrarySmartAlbum *find_smart_album(SpyglassWindow *self, gint64 id)
+{
+    for (guint i = 0; self->smart_albums != NULL && i < self->smart_albums->len; i++) {
+        const LibrarySmartAlbum *album = g_ptr_array_index(self->smart_albums, i);
+        if (album->id == id)
+            return album;
+    }
+    return NULL;
+}
+
+static void set_examples(SpyglassWindow *self, gint64 album_id, gboolean positive)
+{
+    g_autoptr(GArray) ids = selected_ids(self);
+    const LibrarySmartAlbum *album = find_smart_album(self, album_id);
+    if (ids->len == 0 || album == NULL)
+        return;
+    /* Translators: %s is the name of an album */
+    g_autofree char *text =
+        g_strdup_printf(positive ? _("Added to “%s”") : _("Removed from “%s”"), album->name);
+    show_toast(self, text);
+    busy_begin(self);
+    spyglass_engine_set_album_examples_async(self->engine, album_id, (const gint64 *)ids->data,
+                                             ids->len, positive, self->cancellable,
+                                             album_examples_set, g_object_ref(self));
+}
+
+static void add_to_album_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    set_examples(SPYGLASS_WINDOW(widget), g_variant_get_int64(parameter), TRUE);
+}
+
+static void remove_from_album_action(GtkWidget *widget, const char *action, GVariant *parameter)
+{
+    SpyglassWindow *self = SPYGLASS_WINDOW(widget);
+    if (self->source == SOURCE_SMART_ALBUM)
+        set_examples(self, self->smart_album_id, FALSE);
 }
 
 static void open_photo_action(GtkWidget *widget, const char *action, GVariant *parameter)
@@ -1268,6 +1338,23 @@ static void popup_context_menu(SpyglassWindow *self, SpyglassPhotoItem *item, Gt
     if (gtk_bitset_get_size(selected) > 1)
         g_menu_append(search_section, _("_More Like These"), "win.more-like-these");
     g_menu_append_section(menu, NULL, G_MENU_MODEL(search_section));
+
+    g_autoptr(GMenu) album_section = g_menu_new();
+    if (self->smart_albums != NULL && self->smart_albums->len > 0) {
+        g_autoptr(GMenu) albums = g_menu_new();
+        for (guint i = 0; i < self->smart_albums->len; i++) {
+            const LibrarySmartAlbum *album = g_ptr_array_index(self->smart_albums, i);
+            g_autoptr(GMenuItem) entry = g_menu_item_new(album->name, NULL);
+            g_menu_item_set_action_and_target_value(entry, "win.add-to-album",
+                                                    g_variant_new_int64(album->id));
+            g_menu_append_item(albums, entry);
+        }
+        g_menu_append_submenu(album_section, _("_Add to Album"), G_MENU_MODEL(albums));
+    }
+    if (self->source == SOURCE_SMART_ALBUM && self->search_results == NULL)
+        g_menu_append(album_section, _("_Remove from Album"), "win.remove-from-album");
+    if (g_menu_model_get_n_items(G_MENU_MODEL(album_section)) > 0)
+        g_menu_append_section(menu, NULL, G_MENU_MODEL(album_section));
 
     g_autoptr(GMenu) file_section = g_menu_new();
     const char *file_actions[][2] = {
@@ -1453,6 +1540,7 @@ static void spyglass_window_finalize(GObject *object)
     g_clear_object(&self->query_cancellable);
     g_clear_object(&self->index_cancellable);
     g_clear_pointer(&self->search_results, g_array_unref);
+    g_clear_pointer(&self->smart_albums, g_ptr_array_unref);
     g_free(self->searched);
     g_free(self->similar_to);
     g_free(self->source_name);
@@ -1573,6 +1661,9 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
                                     pause_indexing_action);
     gtk_widget_class_install_action(widget_class, "win.show-failures", NULL, show_failures_action);
     gtk_widget_class_install_action(widget_class, "win.save-album", NULL, save_album_action);
+    gtk_widget_class_install_action(widget_class, "win.add-to-album", "x", add_to_album_action);
+    gtk_widget_class_install_action(widget_class, "win.remove-from-album", NULL,
+                                    remove_from_album_action);
     gtk_widget_class_install_action(widget_class, "win.preferences", NULL, preferences_action);
     gtk_widget_class_install_action(widget_class, "win.preferences-model", NULL,
                                     preferences_model_action);
