@@ -366,11 +366,21 @@ static const char *device_kind(GpuDeviceType type)
         return _("integrated graphics");
     case GPU_DEVICE_TYPE_CPU:
         return _("processor, through Vulkan");
+    case GPU_DEVICE_TYPE_NATIVE_CPU:
+        return _("processor");
     case GPU_DEVICE_TYPE_REFERENCE:
         return _("processor, reference code: slow");
     default:
         return _("other device");
     }
+}
+
+/* What gpu_device_open() takes for the device: the Vulkan index, or the native device's name. */
+static char *device_spec(const GpuDeviceInfo *info)
+{
+    if (info->index >= 0)
+        return g_strdup_printf("%d", info->index);
+    return g_strdup(info->type == GPU_DEVICE_TYPE_NATIVE_CPU ? "cpu" : "reference");
 }
 
 static void build_device_row(SpyglassPreferencesWindow *self)
@@ -386,8 +396,7 @@ static void build_device_row(SpyglassPreferencesWindow *self)
         /* Translators: a compute device: its name and what kind it is */
         g_autofree char *label = g_strdup_printf(_("%s (%s)"), info->name, device_kind(info->type));
         gtk_string_list_append(names, label);
-        g_ptr_array_add(self->device_specs, info->index >= 0 ? g_strdup_printf("%d", info->index)
-                                                             : g_strdup(info->name));
+        g_ptr_array_add(self->device_specs, device_spec(info));
     }
     if (devices == NULL) {
         /* No Vulkan: the reference code still runs. */
