@@ -310,6 +310,11 @@ static gboolean widget_shows_text(GtkWidget *widget, const char *text)
     return FALSE;
 }
 
+static gboolean shows_demo_notice(SpyglassWindow *window)
+{
+    return widget_shows_text(GTK_WIDGET(window), "demo model");
+}
+
 static void test_window(void)
 {
     g_autoptr(SpyglassApplication) app = spyglass_application_new();
@@ -331,7 +336,7 @@ static void test_window(void)
 
     /* The demo model is in use: the notice says so, Get a Model… opens the models page. */
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {
-        g_assert_true(widget_shows_text(GTK_WIDGET(window), "demo model"));
+        g_assert_true(wait_for(window, shows_demo_notice, 10));
         g_assert_true(
             gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences-model", NULL));
         GtkWindow *models = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
