@@ -81,6 +81,7 @@ struct _SpyglassWindow {
     guint busy; /* operations in flight */
     gint64 last_refresh;
     gboolean index_paused, index_again;
+    gboolean grid_stale; /* indexing finished while the photo page was up */
     LibraryWatcher *watcher;
     char *watched_roots; /* the watcher's roots, joined: recreated when they change */
     guint n_failures;
@@ -403,6 +404,13 @@ static void close_photo(SpyglassWindow *self)
                                    position);
         gtk_selection_model_select_item(GTK_SELECTION_MODEL(self->selection), position, TRUE);
     }
+    if (self->grid_stale) {
+        self->grid_stale = FALSE;
+        if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
+            run_query(self, self->searched);
+        else if (self->search_results == NULL)
+            load_listing(self);
+    }
 }
 
 /* ---- indexing ---- */
@@ -483,9 +491,12 @@ static void index_done(GObject *source, GAsyncResult *result, gpointer user_data
         show_toast(self, error->message);
     reload_sidebar(self);
     refresh_failures(self);
-    if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
+    /* The photo page walks the grid's list: it is refreshed once the page closes. */
+    if (!showing(self, "library"))
+        self->grid_stale = TRUE;
+    else if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
         run_query(self, self->searched);
-    else if (self->search_results == NULL && showing(self, "library"))
+    else if (self->search_results == NULL)
         load_listing(self);
     if (self->index_again) {
         self->index_again = FALSE;
