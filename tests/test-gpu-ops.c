@@ -573,27 +573,29 @@ static void test_f16_conversion(void)
 /* ---- the cpu device ---- */
 
 typedef struct {
-    const char *isa; /* SPYGLASS_CPU_ISA, or NULL for the CPU's best */
+    const char *variable, *value; /* set while the device opens, or NULL */
     GTestFunc test;
 } CpuCase;
 
 static void run_on_cpu(gconstpointer data)
 {
     const CpuCase *c = data;
-    g_autofree char *saved = g_strdup(g_getenv("SPYGLASS_CPU_ISA"));
-    if (c->isa != NULL)
-        g_setenv("SPYGLASS_CPU_ISA", c->isa, TRUE);
+    g_autofree char *saved = c->variable ? g_strdup(g_getenv(c->variable)) : NULL;
+    if (c->variable != NULL)
+        g_setenv(c->variable, c->value, TRUE);
     g_autoptr(GError) error = NULL;
     GpuDevice *cpu = gpu_device_open("cpu", &error);
     g_assert_no_error(error);
     if (saved != NULL)
-        g_setenv("SPYGLASS_CPU_ISA", saved, TRUE);
-    else
-        g_unsetenv("SPYGLASS_CPU_ISA");
-    g_test_message("cpu device: %s", gpu_device_name(cpu));
+        g_setenv(c->variable, saved, TRUE);
+    else if (c->variable != NULL)
+        g_unsetenv(c->variable);
+    g_test_message("cpu device: %s%s%s%s%s", gpu_device_name(cpu), c->variable ? ", " : "",
+                   c->variable ? c->variable : "", c->variable ? "=" : "",
+                   c->variable ? c->value : "");
     g_assert_cmpint(gpu_device_type(cpu), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
-    if (c->isa != NULL)
-        g_assert_nonnull(strstr(gpu_device_name(cpu), c->isa));
+    if (c->variable != NULL && strcmp(c->variable, "SPYGLASS_CPU_ISA") == 0)
+        g_assert_nonnull(strstr(gpu_device_name(cpu), c->value));
 
     tested = cpu;
     c->test();
@@ -626,15 +628,22 @@ static void add_cpu_tests(void)
     };
     static CpuCase cases[2][G_N_ELEMENTS(tests)];
     for (size_t i = 0; i < G_N_ELEMENTS(tests); i++) {
-        cases[0][i] = (CpuCase){NULL, tests[i].test};
+        cases[0][i] = (CpuCase){NULL, NULL, tests[i].test};
         g_autofree char *path = g_strdup_printf("/gpu/cpu/%s", tests[i].path);
         g_test_add_data_func(path, &cases[0][i], run_on_cpu);
         if (tests[i].large)
             continue;
-        cases[1][i] = (CpuCase){"generic", tests[i].test};
+        cases[1][i] = (CpuCase){"SPYGLASS_CPU_ISA", "generic", tests[i].test};
         g_autofree char *generic_path = g_strdup_printf("/gpu/cpu-generic/%s", tests[i].path);
         g_test_add_data_func(generic_path, &cases[1][i], run_on_cpu);
     }
+    /* The matmul of builds without OpenBLAS. */
+    static const CpuCase own[] = {
+        {"SPYGLASS_CPU_MATMUL", "own", test_matmul_shapes},
+        {"SPYGLASS_CPU_MATMUL", "own", test_chained_graph},
+    };
+    g_test_add_data_func("/gpu/cpu-own-matmul/matmul/shapes", &own[0], run_on_cpu);
+    g_test_add_data_func("/gpu/cpu-own-matmul/chained-graph", &own[1], run_on_cpu);
 }
 
 int main(int argc, char **argv)

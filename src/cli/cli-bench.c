@@ -88,7 +88,8 @@ static double time_matmul(GpuDevice *device, const MatmulShape *shape, GpuDtype 
     return times[BENCH_RUNS / 2];
 }
 
-/* Median seconds of OpenBLAS's sgemm on the same shape, outside any graph. */
+/* Median seconds of OpenBLAS's sgemm on the same shape, outside any graph;
+ * -1 in a build without OpenBLAS. */
 static double time_blas_anchor(const MatmulShape *shape)
 {
     g_autoptr(GRand) rand = g_rand_new_with_seed(42);
@@ -103,7 +104,8 @@ static double time_blas_anchor(const MatmulShape *shape)
     double times[BENCH_RUNS];
     for (int run = -2; run < BENCH_RUNS; run++) {
         gint64 start = g_get_monotonic_time();
-        gpu_cpu_blas_sgemm(shape->M, shape->K, shape->N, x, w, y);
+        if (!gpu_cpu_blas_sgemm(shape->M, shape->K, shape->N, x, w, y))
+            return -1.0;
         if (run >= 0)
             times[run] = (g_get_monotonic_time() - start) / 1e6;
     }
@@ -153,8 +155,11 @@ static int bench_matmul(const CliOptions *options)
             json_builder_set_member_name(builder, "gflops");
             json_builder_add_double_value(builder, gflops);
             double anchor = 0.0;
-            if (!half && gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU) {
-                anchor = 2.0 * shape->M * shape->K * shape->N / time_blas_anchor(shape) / 1e9;
+            double anchor_seconds = !half && gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU
+                                        ? time_blas_anchor(shape)
+                                        : -1.0;
+            if (anchor_seconds > 0.0) {
+                anchor = 2.0 * shape->M * shape->K * shape->N / anchor_seconds / 1e9;
                 json_builder_set_member_name(builder, "openblas_gflops");
                 json_builder_add_double_value(builder, anchor);
             }

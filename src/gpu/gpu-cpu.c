@@ -16,7 +16,11 @@
 #include "gpu-cpu-pool.h"
 #include "gpu-private.h"
 
+#include "spyglass-config.h"
+
+#if SPYGLASS_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,12 +58,10 @@ typedef struct {
 typedef struct {
     const GpuCpuKernels *kernels;
     guint threads;
+    /* FALSE in builds without OpenBLAS, or with SPYGLASS_CPU_MATMUL=own:
+     * every matmul then runs matmul_rows on 2D tiles (slower, same results). */
+    gboolean blas;
 } CpuDevice;
-
-static const GpuCpuKernels *device_kernels(GpuGraph *graph)
-{
-    return ((CpuDevice *)graph->device->impl)->kernels;
-}
 
 static float *f32(GpuTensor *tensor)
 {
@@ -225,6 +227,7 @@ typedef struct {
     const CpuOp *op;
     const float *w;     /* F32 weights, for sgemm and matmul_rows */
     const uint16_t *wh; /* F16 weights, for matmul_rows_f16; or NULL */
+    gboolean stream;    /* matmul_rows rather than sgemm */
     size_t rows_per_slice, cols_per_slice;
     guint row_slices;
 } MatmulJob;
@@ -241,12 +244,11 @@ static void matmul_slice(void *data, guint slice)
     const float *x = f32(op->a) + r0 * K;
     const float *bias = op->c != NULL ? f32(op->c) + c0 : NULL;
     const float *residual = op->d != NULL ? f32(op->d) + r0 * N + c0 : NULL;
-    gboolean small = M < MATMUL_SMALL_M;
     float *saved = NULL;
     float beta = 0.0f;
 
     if (op->d == op->y) {
-        if (op->act == GPU_ACTIVATION_NONE && !small) {
+        if (op->act == GPU_ACTIVATION_NONE && !job->stream) {
             /* y += x·wᵀ, then the bias: the residual never moves. */
             beta = 1.0f;
             residual = NULL;
@@ -257,14 +259,18 @@ static void matmul_slice(void *data, guint slice)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
     }
-    if (small && job->wh != NULL)
+    if (job->stream && job->wh != NULL)
         job->kernels->matmul_rows_f16(y, N, x, job->wh + c0 * K, rows, K, cols);
-    else if (small)
+    else if (job->stream)
         job->kernels->matmul_rows(y, N, x, job->w + c0 * K, rows, K, cols);
+#if SPYGLASS_HAVE_OPENBLAS
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
                     (blasint)K, 1.0f, x, (blasint)K, job->w + c0 * K, (blasint)K, beta, y,
                     (blasint)N);
+#else
+    (void)beta; /* only sgemm accumulates into y */
+#endif
     if (saved != NULL) {
         job->kernels->epilogue(y, bias, NULL, op->act, rows, cols, N);
         for (size_t r = 0; r < rows; r++)
@@ -279,11 +285,12 @@ static void matmul_slice(void *data, guint slice)
  * otherwise pack once per slice: the weights' rows (columns of y) when they
  * outnumber the rows of x, else the rows of x. Each slice gets its epilogue
  * right after its product, on the same core. */
-static gboolean run_matmul(const GpuCpuKernels *kernels, const CpuOp *op, GError **error)
+static gboolean run_matmul(const CpuDevice *cpu, const CpuOp *op, GError **error)
 {
+    const GpuCpuKernels *kernels = cpu->kernels;
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
-    MatmulJob job = {.kernels = kernels, .op = op};
-    if (M < MATMUL_SMALL_M && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
+    MatmulJob job = {.kernels = kernels, .op = op, .stream = M < MATMUL_SMALL_M || !cpu->blas};
+    if (job.stream && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
         job.wh = weights_f16(op->b);
     } else if ((job.w = weights_f32(kernels, op->b)) == NULL) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
@@ -296,6 +303,10 @@ static gboolean run_matmul(const GpuCpuKernels *kernels, const CpuOp *op, GError
         size_t slices = MIN(threads * 4, MAX((size_t)1, N / 64));
         job.rows_per_slice = M;
         job.cols_per_slice = ((N + slices - 1) / slices + 7) & ~(size_t)7;
+    } else if (job.stream) {
+        /* Without sgemm: tiles of 64 rows of x (in L2) × 256 rows of w. */
+        job.rows_per_slice = 64;
+        job.cols_per_slice = 256;
     } else if (N >= M) {
         size_t slices = MIN(threads, MAX((size_t)1, N / 16));
         job.rows_per_slice = M;
@@ -464,11 +475,12 @@ static size_t row_grain(size_t row_elements)
     return MAX((size_t)1, ROW_GRAIN_ELEMENTS / MAX(row_elements, (size_t)1));
 }
 
-static gboolean run_op(const GpuCpuKernels *kernels, const CpuOp *op, GError **error)
+static gboolean run_op(const CpuDevice *cpu, const CpuOp *op, GError **error)
 {
+    const GpuCpuKernels *kernels = cpu->kernels;
     switch (op->kind) {
     case OP_MATMUL:
-        return run_matmul(kernels, op, error);
+        return run_matmul(cpu, op, error);
     case OP_LAYERNORM:
         run_sliced(kernels, op, op->u[0], row_grain(op->u[1]), layernorm_slice);
         break;
@@ -512,10 +524,10 @@ static gboolean run_op(const GpuCpuKernels *kernels, const CpuOp *op, GError **e
 static gboolean cpu_graph_run(GpuGraph *graph, GError **error)
 {
     GArray *ops = graph->impl;
-    const GpuCpuKernels *kernels = device_kernels(graph);
+    const CpuDevice *cpu = graph->device->impl;
     gboolean ok = TRUE;
     for (guint i = 0; i < ops->len && ok; i++)
-        ok = run_op(kernels, &g_array_index(ops, CpuOp, i), error);
+        ok = run_op(cpu, &g_array_index(ops, CpuOp, i), error);
     g_array_set_size(ops, 0);
     return ok;
 }
@@ -612,7 +624,9 @@ static const GpuBackend cpu_backend = {
  * the rest. */
 static gpointer keep_blas_single_threaded(gpointer unused)
 {
+#if SPYGLASS_HAVE_OPENBLAS
     openblas_set_num_threads(1);
+#endif
     return NULL;
 }
 
@@ -620,6 +634,12 @@ static void init_blas(void)
 {
     static GOnce once = G_ONCE_INIT;
     g_once(&once, keep_blas_single_threaded, NULL);
+}
+
+static gboolean use_blas(void)
+{
+    const char *matmul = g_getenv("SPYGLASS_CPU_MATMUL");
+    return SPYGLASS_HAVE_OPENBLAS && (matmul == NULL || g_ascii_strcasecmp(matmul, "own") != 0);
 }
 
 char *gpu_cpu_device_name(void)
@@ -634,6 +654,7 @@ GpuDevice *gpu_cpu_device_new(void)
     CpuDevice *cpu = g_new0(CpuDevice, 1);
     cpu->kernels = gpu_cpu_kernels();
     cpu->threads = gpu_cpu_pool_threads();
+    cpu->blas = use_blas();
 
     GpuDevice *device = g_new0(GpuDevice, 1);
     device->backend = &cpu_backend;
@@ -644,9 +665,10 @@ GpuDevice *gpu_cpu_device_new(void)
     return device;
 }
 
-void gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
-                        float *y)
+gboolean gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
+                            float *y)
 {
+#if SPYGLASS_HAVE_OPENBLAS
     static GMutex lock;
     init_blas();
     g_mutex_lock(&lock);
@@ -655,4 +677,8 @@ void gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, cons
                 1.0f, x, (blasint)K, w, (blasint)K, 0.0f, y, (blasint)N);
     openblas_set_num_threads(1);
     g_mutex_unlock(&lock);
+    return TRUE;
+#else
+    return FALSE;
+#endif
 }

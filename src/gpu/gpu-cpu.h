@@ -11,8 +11,9 @@ char *gpu_cpu_device_name(void);
 
 /* y(M,N) = x(M,K) · w(N,K)ᵀ by OpenBLAS alone, with its own threads (as many
  * as the pool has): the anchor `bench matmul` compares the `cpu` device's
- * matmul with. Not for use while the device is computing. */
-void gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
-                        float *y);
+ * matmul with. Not for use while the device is computing. FALSE in a build
+ * without OpenBLAS. */
+gboolean gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
+                            float *y);
 
 G_END_DECLS
