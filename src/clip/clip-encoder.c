@@ -78,9 +78,8 @@ static GpuTensor *upload(ClipEncoder *encoder, const ClipTensor *source, gboolea
         }
         clip_tensor_to_f32(source, values);
         if (as_f16) {
-            uint16_t *halves = (uint16_t *)values; /* converted in place, front to back */
-            for (size_t i = 0; i < source->n_elements; i++)
-                halves[i] = gpu_f32_to_f16(values[i]);
+            /* converted in place, front to back */
+            gpu_f32_to_f16_n((uint16_t *)values, values, source->n_elements);
         }
         ok = gpu_tensor_write(tensor, 0, source->n_elements, values, error);
     }

@@ -161,6 +161,9 @@ void gpu_op_l2_normalize(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t r
 
 /* ---- half-precision helpers shared by backends, loaders and tests ---- */
 uint16_t gpu_f32_to_f16(float f);
+/* n of them at once (F16C where the CPU has it); dst may be src's memory,
+ * converted front to back. */
+void gpu_f32_to_f16_n(uint16_t *dst, const float *src, size_t n);
 float gpu_f16_to_f32(uint16_t h);
 float gpu_bf16_to_f32(uint16_t b);
 
