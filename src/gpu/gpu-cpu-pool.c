@@ -5,7 +5,12 @@
  * caller) claims the next index with an atomic add, so tasks of unequal cost
  * balance themselves. A worker that has finished spins briefly before it
  * sleeps: a forward pass is hundreds of short jobs back to back, and waking
- * a sleeping thread costs more than most of them. */
+ * a sleeping thread costs more than most of them.
+ *
+ * Background work (gpu_cpu_pool_submit) waits in a second queue that a
+ * worker turns to only when no job is queued: jobs are short and on the
+ * encoder's critical path, background items long (a photo's decode) and
+ * only need to be done before the encoder wants them. */
 #include "gpu-cpu-pool.h"
 
 #include <stdlib.h>
@@ -29,12 +34,18 @@ typedef struct {
     gint users;     /* workers holding the job, atomic; taken under the pool lock */
 } Job;
 
+typedef struct {
+    GpuCpuWorkFunc func;
+    void *data;
+} Work;
+
 static struct {
     GMutex lock;
     GCond work;   /* a job was queued */
     GCond done;   /* a job's tasks completed */
     GQueue jobs;  /* jobs with unclaimed tasks */
-    gint queued;  /* jobs.length, atomic, read while spinning */
+    gint queued;  /* jobs.length + background.length, atomic, read while spinning */
+    GQueue background; /* Work*, oldest first */
     guint threads;
 } pool;
 
@@ -73,14 +84,35 @@ static void retire_if_claimed(Job *job)
         g_atomic_int_add(&pool.queued, -1);
 }
 
+/* Under the lock: takes the oldest background work off its queue. */
+static Work *take_work(void)
+{
+    Work *work = g_queue_pop_head(&pool.background);
+    if (work != NULL)
+        g_atomic_int_add(&pool.queued, -1);
+    return work;
+}
+
+static void run_work(Work *work)
+{
+    work->func(work->data);
+    g_free(work);
+}
+
 static gpointer worker_main(gpointer unused)
 {
     for (;;) {
         for (int i = 0; i < SPIN_ITERATIONS && g_atomic_int_get(&pool.queued) == 0; i++)
             cpu_relax();
         g_mutex_lock(&pool.lock);
-        while (g_queue_is_empty(&pool.jobs))
+        while (g_queue_is_empty(&pool.jobs) && g_queue_is_empty(&pool.background))
             g_cond_wait(&pool.work, &pool.lock);
+        if (g_queue_is_empty(&pool.jobs)) {
+            Work *work = take_work();
+            g_mutex_unlock(&pool.lock);
+            run_work(work);
+            continue;
+        }
         Job *job = g_queue_peek_head(&pool.jobs);
         g_atomic_int_inc(&job->users);
         g_mutex_unlock(&pool.lock);
@@ -103,6 +135,7 @@ static gpointer start_pool(gpointer unused)
     g_cond_init(&pool.work);
     g_cond_init(&pool.done);
     g_queue_init(&pool.jobs);
+    g_queue_init(&pool.background);
     pool.threads = threads_wanted();
     for (guint i = 1; i < pool.threads; i++) {
         g_autofree char *name = g_strdup_printf("spyglass-cpu-%u", i);
@@ -152,4 +185,30 @@ void gpu_cpu_pool_run(guint n_tasks, GpuCpuTaskFunc func, void *data)
     while (!job_finished(&job))
         g_cond_wait(&pool.done, &pool.lock);
     g_mutex_unlock(&pool.lock);
+}
+
+void gpu_cpu_pool_submit(GpuCpuWorkFunc func, void *data)
+{
+    ensure_pool();
+    Work *work = g_new(Work, 1);
+    *work = (Work){.func = func, .data = data};
+    g_mutex_lock(&pool.lock);
+    g_queue_push_tail(&pool.background, work);
+    g_atomic_int_add(&pool.queued, 1);
+    g_cond_signal(&pool.work);
+    g_mutex_unlock(&pool.lock);
+}
+
+gboolean gpu_cpu_pool_help(void)
+{
+    ensure_pool();
+    if (g_atomic_int_get(&pool.queued) == 0)
+        return FALSE;
+    g_mutex_lock(&pool.lock);
+    Work *work = take_work();
+    g_mutex_unlock(&pool.lock);
+    if (work == NULL)
+        return FALSE;
+    run_work(work);
+    return TRUE;
 }

@@ -8,7 +8,14 @@
  * gpu_cpu_pool_run() is a parallel for: func(data, i) for every i in
  * [0, n_tasks), spread over the pool's workers and the calling thread, which
  * returns when all have finished. Several threads may call it at once; their
- * jobs share the workers. A func must not call gpu_cpu_pool_run() itself. */
+ * jobs share the workers. A func must not call gpu_cpu_pool_run() itself.
+ *
+ * gpu_cpu_pool_submit() queues background work (the indexer's photo
+ * decoding): a worker takes it only when no parallel-for job is waiting, so
+ * it fills the gaps between and around the ops instead of competing with
+ * them, and the process never has more busy threads than cores. A thread
+ * that waits for submitted work should run it itself with
+ * gpu_cpu_pool_help() (the pool may have no workers: 1 thread). */
 #pragma once
 
 #include <glib.h>
@@ -22,5 +29,17 @@ typedef void (*GpuCpuTaskFunc)(void *data, guint task);
 guint gpu_cpu_pool_threads(void);
 
 void gpu_cpu_pool_run(guint n_tasks, GpuCpuTaskFunc func, void *data);
+
+typedef void (*GpuCpuWorkFunc)(void *data);
+
+/* Queues func(data) to run once, on a worker or a helping thread; returns at
+ * once. Background work runs in submission order, one item per thread at a
+ * time; it may call gpu_cpu_pool_run() but must not wait for other
+ * background work. */
+void gpu_cpu_pool_submit(GpuCpuWorkFunc func, void *data);
+
+/* Runs the oldest queued background work on the calling thread: FALSE when
+ * none was queued (all of it taken by other threads already). */
+gboolean gpu_cpu_pool_help(void);
 
 G_END_DECLS
