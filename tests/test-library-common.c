@@ -222,6 +222,12 @@ void test_library_set_mtime(const char *path, gint64 seconds)
 
 TestLibraryModel *test_library_model_open(const char *fixture)
 {
+    /* The scalar reference: the tiny model needs no GPU, and runs the same everywhere. */
+    return test_library_model_open_on(fixture, "reference");
+}
+
+TestLibraryModel *test_library_model_open_on(const char *fixture, const char *device)
+{
     g_autofree char *dir = test_fixture_path(fixture);
     if (dir == NULL)
         return NULL;
@@ -229,8 +235,7 @@ TestLibraryModel *test_library_model_open(const char *fixture)
     TestLibraryModel *model = g_new0(TestLibraryModel, 1);
     model->model = clip_model_load(dir, &error);
     g_assert_no_error(error);
-    /* The scalar reference: the tiny model needs no GPU, and runs the same everywhere. */
-    model->device = gpu_device_open("reference", &error);
+    model->device = gpu_device_open(device, &error);
     g_assert_no_error(error);
     model->encoder = clip_encoder_new(model->device, model->model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);

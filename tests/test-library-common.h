@@ -39,6 +39,8 @@ typedef struct {
 } TestLibraryModel;
 
 TestLibraryModel *test_library_model_open(const char *fixture);
+/* The same on another device ("cpu"): NULL without the fixture. */
+TestLibraryModel *test_library_model_open_on(const char *fixture, const char *device);
 void test_library_model_free(TestLibraryModel *model);
 
 /* Indexes folders (NULL-terminated, may be NULL) and asserts success. */

@@ -485,6 +485,78 @@ static void test_new_model(Fixture *f, gconstpointer data)
     g_assert_null(old_embedding);
 }
 
+/* A second library over the same folder, indexed by `model`. */
+static LibraryStore *index_into_new_store(Fixture *f, TestLibraryModel *model, const char *name)
+{
+    g_autofree char *db = g_build_filename(f->dir, name, NULL);
+    g_autoptr(GError) error = NULL;
+    LibraryStore *store = library_store_open(db, &error);
+    g_assert_no_error(error);
+    const char *folders[] = {f->root, NULL};
+    LibraryIndexResult result;
+    test_library_index(store, model, folders, &result);
+    assert_result(&result, CORPUS_PHOTOS, 0, 0, 0, CORPUS_PHOTOS, 0);
+    library_index_result_clear(&result);
+    return store;
+}
+
+static float *store_embedding(LibraryStore *store, const char *path, const char *model_id)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, path, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(photo);
+    float *vector = NULL;
+    guint dim = 0;
+    g_assert_true(library_store_get_embedding(store, photo->id, model_id, &vector, &dim, &error));
+    g_assert_nonnull(vector);
+    return vector;
+}
+
+/* On the cpu device the decoders are background work of the pool the
+ * encoder's ops run on (and the encoder decodes while it waits): the run
+ * completes, stores the same embeddings as the reference device, and can be
+ * cancelled and resumed. */
+static void test_cpu_device(Fixture *f, gconstpointer data)
+{
+    if (!index_corpus(f))
+        return;
+    g_autoptr(TestLibraryModel) cpu = test_library_model_open_on("tiny-f32/hf", "cpu");
+    g_assert_cmpstr(cpu->model->id, ==, f->model->model->id);
+    LibraryStore *store = index_into_new_store(f, cpu, "cpu.db");
+    guint dim = f->model->model->config.embed_dim;
+    for (guint i = 0; i < CORPUS_PHOTOS; i++) {
+        g_autofree char *name = g_strdup_printf("%s/photo-%02u.%s", i % 2 ? "2024" : "2025", i,
+                                                i % 3 == 0 ? "png" : "jpg");
+        g_autofree char *path = photo_path(f, name);
+        g_autofree float *reference = store_embedding(f->store, path, f->model->model->id);
+        g_autofree float *native = store_embedding(store, path, cpu->model->id);
+        double dot = 0;
+        for (guint d = 0; d < dim; d++)
+            dot += (double)reference[d] * native[d];
+        g_assert_cmpfloat(dot, >, 0.9999); /* both L2-normalised */
+    }
+    library_store_free(store);
+
+    /* A fresh library, cancelled part-way with photos still queued on the pool. */
+    library_store_free(f->store);
+    g_autofree char *db = g_build_filename(f->dir, "cancelled.db", NULL);
+    g_autoptr(GError) error = NULL;
+    f->store = library_store_open(db, &error);
+    g_assert_no_error(error);
+    LibraryIndexResult result;
+    index_cancelled(f, cpu, 2, &result);
+    guint first = result.embedded;
+    g_assert_cmpuint(first, >=, 2);
+    g_assert_cmpuint(first, <, CORPUS_PHOTOS);
+    library_index_result_clear(&result);
+    const char *folders[] = {f->root, NULL};
+    test_library_index(f->store, cpu, folders, &result);
+    g_assert_cmpuint(result.embedded, ==, CORPUS_PHOTOS - first);
+    library_index_result_clear(&result);
+    assert_counts(f, CORPUS_PHOTOS, CORPUS_PHOTOS, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
     tmp_dir = test_library_tmp_dir();
@@ -502,6 +574,7 @@ int main(int argc, char **argv)
     ADD("/library/indexer/bad-files", test_bad_files);
     ADD("/library/indexer/cancel-and-resume", test_cancel_and_resume);
     ADD("/library/indexer/new-model", test_new_model);
+    ADD("/library/indexer/cpu-device", test_cpu_device);
 #undef ADD
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);

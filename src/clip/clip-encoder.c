@@ -189,6 +189,11 @@ ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder)
     return encoder->precision;
 }
 
+GpuDevice *clip_session_get_device(ClipSession *session)
+{
+    return session->encoder->device;
+}
+
 const ClipConfig *clip_encoder_get_config(ClipEncoder *encoder)
 {
     return &encoder->config;

@@ -37,6 +37,8 @@ const ClipConfig *clip_encoder_get_config(ClipEncoder *encoder);
 
 ClipSession *clip_session_new(ClipEncoder *encoder);
 void clip_session_free(ClipSession *session);
+/* The device the session's encoder runs on. */
+GpuDevice *clip_session_get_device(ClipSession *session);
 
 /* pixels: B preprocessed images (3, S, S) each; features: B × embed_dim. */
 gboolean clip_session_encode_images(ClipSession *session, const float *pixels, uint32_t B,

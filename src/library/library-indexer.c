@@ -4,6 +4,8 @@
 #include "library-decoder.h"
 #include "library-sync.h"
 
+#include "gpu/gpu-cpu-pool.h"
+
 #include <string.h>
 
 #define DEFAULT_BATCH_SIZE  16
@@ -12,8 +14,11 @@
  * the encoder fed, few enough to bound memory (a 224² photo is 600 KB). */
 #define DECODED_PER_THREAD 2
 
+typedef struct _Pipeline Pipeline;
+
 /* One photo on its way through the pipeline. */
 typedef struct {
+    Pipeline *pipeline;
     gint64 photo_id;
     char *path;
     char *fingerprint;
@@ -25,7 +30,7 @@ typedef struct {
     double decode_seconds;
 } PhotoJob;
 
-typedef struct {
+struct _Pipeline {
     LibraryStore *store;
     const ClipModel *model;
     ClipSession *session;
@@ -35,7 +40,14 @@ typedef struct {
     size_t image_elements; /* 3 × S × S */
     guint dim;             /* E */
 
-    GThreadPool *decoders;
+    /* The decoders: on the `cpu` device, background work of the process-wide
+     * pool that the encoder's ops run on (gpu-cpu-pool.h), so decoding fills
+     * the gaps between ops and never adds threads to cores already busy
+     * with the encoder; on other devices the CPU is free while the encoder
+     * works, and a thread pool of decode_threads decodes. */
+    gboolean on_cpu_pool;
+    guint decoder_count; /* threads that decode, for the window */
+    GThreadPool *decoders; /* NULL on the cpu pool */
     GAsyncQueue *decoded;  /* PhotoJob* from the decoders */
     GAsyncQueue *to_write; /* GPtrArray* of PhotoJob* per transaction, then writer_end */
     GThread *writer;
@@ -44,7 +56,7 @@ typedef struct {
     guint total;          /* photos to store */
     guint stored;         /* by the writer */
     gint64 start_time;
-} Pipeline;
+};
 
 /* Tells the writer that nothing more will come. */
 static GPtrArray writer_end;
@@ -100,11 +112,10 @@ static gboolean pipeline_stopping(Pipeline *pipeline)
 
 /* Decode workers */
 
-/* Fingerprints, decodes and preprocesses one photo (a pool thread). */
-static void decode_photo(gpointer data, gpointer user_data)
+/* Fingerprints, decodes and preprocesses one photo (a decoder thread). */
+static void decode_photo(PhotoJob *job)
 {
-    PhotoJob *job = data;
-    Pipeline *pipeline = user_data;
+    Pipeline *pipeline = job->pipeline;
     if (pipeline_stopping(pipeline)) {
         job->skipped = TRUE;
         g_async_queue_push(pipeline->decoded, job);
@@ -127,6 +138,16 @@ static void decode_photo(gpointer data, gpointer user_data)
     }
     job->decode_seconds = (g_get_monotonic_time() - start) / 1e6;
     g_async_queue_push(pipeline->decoded, job);
+}
+
+static void decode_on_thread_pool(gpointer data, gpointer user_data)
+{
+    decode_photo(data);
+}
+
+static void decode_on_cpu_pool(void *data)
+{
+    decode_photo(data);
 }
 
 /* The writer */
@@ -268,9 +289,10 @@ static void send_to_writer(Pipeline *pipeline, GPtrArray **outgoing)
     *outgoing = job_array_new();
 }
 
-static PhotoJob *photo_job_new(const LibraryPhoto *photo)
+static PhotoJob *photo_job_new(Pipeline *pipeline, const LibraryPhoto *photo)
 {
     PhotoJob *job = g_new0(PhotoJob, 1);
+    job->pipeline = pipeline;
     job->photo_id = photo->id;
     job->path = g_strdup(photo->path);
     return job;
@@ -287,9 +309,30 @@ typedef struct {
 static void feed_decoders(Pipeline *pipeline, GPtrArray *todo, EncoderState *state, guint window)
 {
     while (!pipeline_stopping(pipeline) && state->next < todo->len && state->in_flight < window) {
-        g_thread_pool_push(pipeline->decoders,
-                           photo_job_new(g_ptr_array_index(todo, state->next++)), NULL);
+        PhotoJob *job = photo_job_new(pipeline, g_ptr_array_index(todo, state->next++));
+        if (pipeline->on_cpu_pool)
+            gpu_cpu_pool_submit(decode_on_cpu_pool, job);
+        else
+            g_thread_pool_push(pipeline->decoders, job, NULL);
         state->in_flight++;
+    }
+}
+
+/* The next decoded job, waiting for one if need be. On the cpu pool the
+ * encoder decodes queued photos itself rather than sleep: its ops are not
+ * running then, so its core would idle (and with one thread nobody else
+ * decodes). */
+static PhotoJob *next_decoded(Pipeline *pipeline)
+{
+    if (!pipeline->on_cpu_pool)
+        return g_async_queue_pop(pipeline->decoded);
+    for (;;) {
+        PhotoJob *job = g_async_queue_try_pop(pipeline->decoded);
+        if (job != NULL)
+            return job;
+        /* Nothing queued: every photo in flight is being decoded elsewhere. */
+        if (!gpu_cpu_pool_help())
+            return g_async_queue_pop(pipeline->decoded);
     }
 }
 
@@ -297,7 +340,7 @@ static void feed_decoders(Pipeline *pipeline, GPtrArray *todo, EncoderState *sta
 static gboolean take_decoded(Pipeline *pipeline, GPtrArray *todo, EncoderState *state,
                              GError **error)
 {
-    PhotoJob *job = g_async_queue_pop(pipeline->decoded);
+    PhotoJob *job = next_decoded(pipeline);
     state->in_flight--;
     pipeline->result->decode_seconds += job->decode_seconds;
     if (job->skipped || pipeline_stopping(pipeline))
@@ -324,7 +367,7 @@ static gboolean take_decoded(Pipeline *pipeline, GPtrArray *todo, EncoderState *
 static gboolean run_encoder(Pipeline *pipeline, GPtrArray *todo, GError **error)
 {
     guint batch_size = pipeline->params.batch_size;
-    guint window = pipeline->params.decode_threads * DECODED_PER_THREAD + batch_size;
+    guint window = pipeline->decoder_count * DECODED_PER_THREAD + batch_size;
     EncoderState state = {
         .batch = job_array_new(),
         .outgoing = job_array_new(),
@@ -338,7 +381,7 @@ static gboolean run_encoder(Pipeline *pipeline, GPtrArray *todo, GError **error)
             ok = FALSE;
             g_atomic_int_set(&pipeline->stopping, TRUE);
         } else if (!ok) {
-            photo_job_free(g_async_queue_pop(pipeline->decoded));
+            photo_job_free(next_decoded(pipeline));
             state.in_flight--;
         }
         feed_decoders(pipeline, todo, &state, window);
@@ -371,6 +414,10 @@ static void pipeline_init(Pipeline *pipeline, LibraryStore *store, const ClipMod
         library_index_params_init(&pipeline->params);
     if (pipeline->params.decode_threads == 0)
         pipeline->params.decode_threads = g_get_num_processors();
+    pipeline->on_cpu_pool =
+        gpu_device_type(clip_session_get_device(session)) == GPU_DEVICE_TYPE_NATIVE_CPU;
+    pipeline->decoder_count =
+        pipeline->on_cpu_pool ? gpu_cpu_pool_threads() : pipeline->params.decode_threads;
     pipeline->params.batch_size = MAX(pipeline->params.batch_size, 1);
     pipeline->params.commit_size = MAX(pipeline->params.commit_size, 1);
 }
@@ -385,15 +432,17 @@ static gboolean pipeline_run(Pipeline *pipeline, GPtrArray *todo, GError **error
 
     pipeline->decoded = g_async_queue_new();
     pipeline->to_write = g_async_queue_new();
-    pipeline->decoders = g_thread_pool_new(decode_photo, pipeline,
-                                           (gint)pipeline->params.decode_threads, FALSE, NULL);
+    if (!pipeline->on_cpu_pool)
+        pipeline->decoders = g_thread_pool_new(decode_on_thread_pool, NULL,
+                                               (gint)pipeline->params.decode_threads, FALSE, NULL);
     pipeline->writer = g_thread_new("spyglass-writer", writer_thread, pipeline);
 
     gboolean ok = run_encoder(pipeline, todo, error);
 
     g_async_queue_push(pipeline->to_write, &writer_end);
     g_thread_join(pipeline->writer);
-    g_thread_pool_free(pipeline->decoders, FALSE, TRUE);
+    if (pipeline->decoders != NULL)
+        g_thread_pool_free(pipeline->decoders, FALSE, TRUE);
     g_async_queue_unref(pipeline->decoded);
     g_async_queue_unref(pipeline->to_write);
     pipeline->result->pipeline_seconds = (g_get_monotonic_time() - pipeline->start_time) / 1e6;

@@ -1,7 +1,10 @@
 /* library-indexer.h: indexing the library: walk, sync, then the embedding pipeline.
  *
- * The pipeline: decode workers (a GThreadPool, one thread per core) decode,
- * fingerprint and preprocess photos; the calling thread gathers them into
+ * The pipeline: decode workers decode, fingerprint and preprocess photos
+ * (a GThreadPool, one thread per core; when the encoder runs on the `cpu`
+ * device, background work on the process-wide pool its ops use instead,
+ * gpu-cpu-pool.h, so decode and encode share the cores without
+ * oversubscribing them); the calling thread gathers them into
  * batches for the image encoder (it alone uses the ClipSession); one writer
  * thread stores each photo's metadata and embedding, committing a
  * transaction per batch. A photo that cannot be decoded is stored as failed
@@ -29,7 +32,7 @@ typedef struct {
 typedef void (*LibraryIndexProgressFunc)(const LibraryIndexProgress *progress, gpointer user_data);
 
 typedef struct {
-    guint decode_threads; /* 0: one per core */
+    guint decode_threads; /* 0: one per core; unused on the `cpu` device (its pool) */
     guint batch_size;     /* images per encoder call */
     guint commit_size;    /* most photos per transaction */
     LibraryIndexProgressFunc progress;
