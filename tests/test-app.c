@@ -258,6 +258,27 @@ static gboolean shows_all_batches(SpyglassWindow *window)
                                   G_N_ELEMENTS(scenes) + 1 + 6;
 }
 
+/* …and the two photos of a second folder. */
+static gboolean shows_extra_folder(SpyglassWindow *window)
+{
+    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
+                                  G_N_ELEMENTS(scenes) + 1 + 6 + 2;
+}
+
+/* The Preferences' remove button of a library folder. */
+static GtkWidget *find_remove_button(GtkWidget *widget, const char *path)
+{
+    if (GTK_IS_BUTTON(widget) && g_strcmp0(g_object_get_data(G_OBJECT(widget), "path"), path) == 0)
+        return widget;
+    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
+         child = gtk_widget_get_next_sibling(child)) {
+        GtkWidget *found = find_remove_button(child, path);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
 static gboolean has_smart_album(SpyglassWindow *window)
 {
     return find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM) != NULL;
@@ -285,6 +306,27 @@ static GtkWindow *wait_for_toplevel(SpyglassWindow *window, GType type)
             g_autoptr(GtkWindow) toplevel = g_list_model_get_item(toplevels, i);
             if (toplevel != GTK_WINDOW(window) && G_TYPE_CHECK_INSTANCE_TYPE(toplevel, type) &&
                 gtk_widget_get_mapped(GTK_WIDGET(toplevel)) && is_idle(window)) {
+                settle(0.3);
+                return toplevel;
+            }
+        }
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(2000);
+    }
+    return NULL;
+}
+
+/* The message dialog that parent opened, once it is mapped. */
+static GtkWindow *wait_for_dialog_of(GtkWindow *parent)
+{
+    gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        GListModel *toplevels = gtk_window_get_toplevels(); /* owned by GTK */
+        for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
+            g_autoptr(GtkWindow) toplevel = g_list_model_get_item(toplevels, i);
+            if (ADW_IS_MESSAGE_DIALOG(toplevel) &&
+                gtk_window_get_transient_for(toplevel) == parent &&
+                gtk_widget_get_mapped(GTK_WIDGET(toplevel))) {
                 settle(0.3);
                 return toplevel;
             }
@@ -543,6 +585,43 @@ static void test_window(void)
     }
     g_assert_true(wait_for(window, shows_all_batches, 90));
     g_assert_false(widget_shows_text(GTK_WIDGET(window), "Indexing paused"));
+
+    /* A second folder joins the library (the settings add it), then leaves it from
+     * Preferences: the confirmation counts its photos, the grid loses them, the files stay. */
+    g_autofree char *extra = g_build_filename(tmp_dir, "Extra", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(extra, 0700), ==, 0);
+    g_autofree char *extra_a = g_build_filename(extra, "extra-a.png", NULL);
+    g_autofree char *extra_b = g_build_filename(extra, "extra-b.png", NULL);
+    write_scene(&scenes[2], extra_a);
+    write_scene(&scenes[5], extra_b);
+    g_autoptr(GSettings) folder_settings = g_settings_new("io.github.spyglass.Spyglass");
+    const char *with_extra[] = {extra, NULL};
+    g_settings_set_strv(folder_settings, "folders", with_extra);
+    g_assert_true(wait_for(window, shows_extra_folder, 90));
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
+    preferences = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
+    g_assert_nonnull(preferences);
+    GtkWidget *remove = NULL;
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while ((remove = find_remove_button(GTK_WIDGET(preferences), extra)) == NULL &&
+           g_get_monotonic_time() < end)
+        settle(0.05);
+    g_assert_nonnull(remove);
+    g_signal_emit_by_name(remove, "clicked");
+    GtkWindow *confirm = wait_for_dialog_of(preferences);
+    g_assert_nonnull(confirm);
+    const char *body = adw_message_dialog_get_body(ADW_MESSAGE_DIALOG(confirm));
+    g_test_message("removal dialog: %s", body);
+    g_assert_nonnull(strstr(body, "2 photos leave the library"));
+    g_assert_nonnull(strstr(body, "nothing is deleted"));
+    screenshot_widget(GTK_WIDGET(confirm), "remove-folder");
+    adw_message_dialog_response(ADW_MESSAGE_DIALOG(confirm), "remove");
+    g_assert_true(wait_for(window, shows_all_batches, 60));
+    g_assert_true(g_file_test(extra_a, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(extra_b, G_FILE_TEST_EXISTS));
+    g_auto(GStrv) folders_left = g_settings_get_strv(folder_settings, "folders");
+    g_assert_cmpuint(g_strv_length(folders_left), ==, 0);
+    gtk_window_destroy(preferences);
 
     /* Another compute device (Preferences write the setting): the engine switches and
      * search goes on, a red circle (one of three now) still first. */

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static char *tmp_dir;
 
@@ -456,6 +457,159 @@ static void test_auto_albums(void)
     g_assert_no_error(error);
 }
 
+static gint64 add_embedded_photo(LibraryStore *store, gint64 folder, const char *path, float seed)
+{
+    g_autoptr(GError) error = NULL;
+    gint64 id = 0;
+    float v[4];
+    fill_vector(v, 4, seed);
+    LibraryPhotoInfo info = sample_info();
+    g_assert_true(library_store_add_photo(store, folder, path, 1, 1, &id, &error));
+    g_assert_true(library_store_set_photo_embedded(store, id, &info, path, "m1", 4, v, &error));
+    g_assert_no_error(error);
+    return id;
+}
+
+static void assert_removal(const LibraryFolderRemoval *removal, gint64 removed, gint64 kept)
+{
+    g_assert_cmpint(removal->removed, ==, removed);
+    g_assert_cmpint(removal->kept, ==, kept);
+}
+
+/* Removing a folder takes its photos and everything about them, and nothing else: not a
+ * folder whose name only starts alike, not photos that a nested folder holds too. */
+static void test_remove_folder(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 p = 0, q = 0, pics = 0, nested = 0, bad = 0, album = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &p, &error));
+    g_assert_true(library_store_add_folder(store, "/q", &q, &error));
+    g_assert_true(library_store_add_folder(store, "/pics", &pics, &error));
+    g_assert_true(library_store_add_folder(store, "/p/nested", &nested, &error));
+    set_model(store, "m1", 4);
+    gint64 a = add_embedded_photo(store, p, "/p/a.jpg", 1.0f);
+    gint64 n = add_embedded_photo(store, p, "/p/nested/n.jpg", 2.0f); /* walked under /p */
+    gint64 qq = add_embedded_photo(store, q, "/q/q.jpg", 3.0f);
+    add_embedded_photo(store, pics, "/pics/x.jpg", 4.0f);
+    g_assert_true(library_store_add_photo(store, p, "/p/bad.jpg", 1, 1, &bad, &error));
+    g_assert_true(library_store_set_photo_failed(store, bad, NULL, "bad.jpg: truncated", &error));
+    gboolean reset = FALSE;
+    const char *beach[] = {"Beach"};
+    g_assert_true(library_store_set_auto_album_key(store, "m1", "t1", &reset, &error));
+    g_assert_true(library_store_set_auto_albums(store, a, beach, 1, &error));
+    g_assert_true(library_store_set_auto_albums(store, n, beach, 1, &error));
+    g_assert_true(library_store_set_auto_albums(store, qq, beach, 1, &error));
+    g_assert_true(library_store_save_smart_album(store, "Sea", "the sea", &album, &error));
+    g_assert_true(library_store_set_album_example(store, album, a, TRUE, &error));
+    g_assert_no_error(error);
+    assert_counts(store, "m1", 5, 4, 0, 1);
+
+    LibraryFolderRemoval removal = {-1, -1};
+    g_assert_true(library_store_plan_folder_removal(store, "/p", &removal, &error));
+    assert_removal(&removal, 2, 1);
+    assert_counts(store, "m1", 5, 4, 0, 1); /* planning writes nothing */
+
+    /* Not a library folder: refused, nothing touched. */
+    g_assert_false(library_store_remove_folder(store, "/p/nested/", &removal, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_nonnull(strstr(error->message, "/p/nested/"));
+    g_clear_error(&error);
+    assert_counts(store, "m1", 5, 4, 0, 1);
+
+    removal = (LibraryFolderRemoval){-1, -1};
+    g_assert_true(library_store_remove_folder(store, "/p", &removal, &error));
+    g_assert_no_error(error);
+    assert_removal(&removal, 2, 1);
+    assert_counts(store, "m1", 3, 3, 0, 0);
+    g_autoptr(GPtrArray) folders = library_store_list_folders(store, &error);
+    g_assert_cmpuint(folders->len, ==, 3);
+    g_assert_cmpstr(((LibraryFolder *)folders->pdata[0])->path, ==, "/p/nested");
+    g_assert_cmpstr(((LibraryFolder *)folders->pdata[1])->path, ==, "/pics");
+    g_assert_cmpstr(((LibraryFolder *)folders->pdata[2])->path, ==, "/q");
+    g_assert_null(library_store_find_photo(store, "/p/a.jpg", &error));
+    g_assert_null(library_store_find_photo(store, "/p/bad.jpg", &error));
+    g_autoptr(LibraryPhoto) kept = library_store_find_photo(store, "/p/nested/n.jpg", &error);
+    g_assert_nonnull(kept);
+    g_assert_cmpint(kept->folder_id, ==, nested);
+    float v[4];
+    fill_vector(v, 4, 2.0f);
+    assert_embedding(store, n, "m1", v, 4);
+    assert_album(store, "Beach", "/p/nested/n.jpg /q/q.jpg");
+    g_autofree char *embeddings = query_text(path, "SELECT count(*) FROM embeddings");
+    g_assert_cmpstr(embeddings, ==, "3");
+    g_autofree char *scored = query_text(path, "SELECT count(*) FROM auto_album_scored");
+    g_assert_cmpstr(scored, ==, "2");
+    g_autoptr(GArray) examples = library_store_get_album_examples(store, album, TRUE, &error);
+    g_assert_cmpuint(examples->len, ==, 0);
+    g_autoptr(LibrarySmartAlbum) sea = library_store_find_smart_album(store, "Sea", &error);
+    g_assert_nonnull(sea); /* the album itself stays */
+    g_autofree char *failures =
+        query_text(path, "SELECT count(*) FROM photos WHERE error IS NOT NULL");
+    g_assert_cmpstr(failures, ==, "0");
+    g_assert_true(library_store_check_integrity(store, &error));
+    g_autofree char *fk = query_text(path, "SELECT count(*) FROM pragma_foreign_key_check");
+    g_assert_cmpstr(fk, ==, "0");
+    g_assert_no_error(error);
+}
+
+/* spyglass-cli remove-folder: status, stdout, stderr. */
+static int run_remove_folder(const char *db, const char *folder, gboolean json, char **out,
+                             char **err)
+{
+    const char *argv[] = {
+        g_getenv("SPYGLASS_CLI"), "--db", db, "remove-folder", folder, NULL, NULL};
+    if (json) {
+        argv[3] = "--json";
+        argv[4] = "remove-folder";
+        argv[5] = folder;
+    }
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                               &status, &error));
+    g_assert_no_error(error);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The documented extra (docs/cli-extras.md): one line, or one JSON object; an unknown
+ * folder fails with one line naming it. */
+static void test_remove_folder_cli(void)
+{
+    if (g_getenv("SPYGLASS_CLI") == NULL) {
+        g_test_skip("SPYGLASS_CLI is not set");
+        return;
+    }
+    g_autofree char *path = new_db_path();
+    g_autoptr(GError) error = NULL;
+    {
+        g_autoptr(LibraryStore) store = open_store(path);
+        gint64 p = 0, q = 0, id = 0;
+        g_assert_true(library_store_add_folder(store, "/p", &p, &error));
+        g_assert_true(library_store_add_folder(store, "/q", &q, &error));
+        g_assert_true(library_store_add_photo(store, p, "/p/a.jpg", 1, 1, &id, &error));
+        g_assert_true(library_store_add_photo(store, p, "/p/b.jpg", 1, 1, &id, &error));
+        g_assert_true(library_store_add_photo(store, q, "/q/c.jpg", 1, 1, &id, &error));
+        g_assert_no_error(error);
+    }
+    g_autofree char *out = NULL, *err = NULL;
+    g_assert_cmpint(run_remove_folder(path, "/p/", TRUE, &out, &err), ==, 0);
+    g_assert_cmpstr(out, ==, "{\"folder\":\"/p\",\"removed\":2,\"kept\":0}\n");
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    g_assert_cmpint(run_remove_folder(path, "/p", FALSE, &out, &err), ==, 1);
+    g_assert_cmpstr(out, ==, "");
+    g_assert_cmpstr(err, ==, "spyglass-cli: /p: not a folder of the library\n");
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    g_assert_cmpint(run_remove_folder(path, "/q", FALSE, &out, &err), ==, 0);
+    g_assert_cmpstr(out, ==,
+                    "/q: removed from the library, 1 photo with it; no file was deleted\n");
+    g_autoptr(LibraryStore) store = open_store(path);
+    assert_counts(store, NULL, 0, 0, 0, 0);
+}
+
 static void test_smart_albums(void)
 {
     g_autofree char *path = new_db_path();
@@ -525,6 +679,8 @@ int main(int argc, char **argv)
     g_test_add_func("/library/store/migrate-from-v1", test_migrate_from_v1);
     g_test_add_func("/library/store/auto-albums", test_auto_albums);
     g_test_add_func("/library/store/smart-albums", test_smart_albums);
+    g_test_add_func("/library/store/remove-folder", test_remove_folder);
+    g_test_add_func("/library/store/remove-folder-cli", test_remove_folder_cli);
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);
     g_free(tmp_dir);

@@ -92,6 +92,7 @@ static GParamSpec *properties[N_PROPS];
 
 enum {
     SIGNAL_INDEX_PROGRESS,
+    SIGNAL_LIBRARY_CHANGED,
     N_SIGNALS,
 };
 
@@ -142,6 +143,10 @@ static void spyglass_engine_class_init(SpyglassEngineClass *klass)
     signals[SIGNAL_INDEX_PROGRESS] =
         g_signal_new("index-progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+    /* Photos left the library other than by indexing (a folder removed). */
+    signals[SIGNAL_LIBRARY_CHANGED] =
+        g_signal_new("library-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
 }
 
 static void spyglass_engine_init(SpyglassEngine *self)
@@ -307,6 +312,96 @@ GPtrArray *spyglass_engine_list_folders_finish(SpyglassEngine *engine, GAsyncRes
 {
     g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
     return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void count_folder_removal_thread(GTask *task, gpointer source, gpointer task_data,
+                                        GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    GError *error = NULL;
+    LibraryFolderRemoval plan = {0};
+    g_mutex_lock(&self->lock);
+    gboolean ok = check_open(self, &error) &&
+                  library_store_plan_folder_removal(self->store, task_data, &plan, &error);
+    g_mutex_unlock(&self->lock);
+    if (!ok)
+        g_task_return_error(task, error);
+    else
+        g_task_return_int(task, (gssize)plan.removed);
+}
+
+void spyglass_engine_count_folder_removal_async(SpyglassEngine *engine, const char *path,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_count_folder_removal_async);
+    g_task_set_task_data(task, g_strdup(path), g_free);
+    g_task_run_in_thread(task, count_folder_removal_thread);
+}
+
+static gboolean propagate_count(GAsyncResult *result, gint64 *count, GError **error)
+{
+    GError *local = NULL;
+    gssize value = g_task_propagate_int(G_TASK(result), &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    if (count != NULL)
+        *count = value;
+    return TRUE;
+}
+
+gboolean spyglass_engine_count_folder_removal_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                     gint64 *n_removed, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return propagate_count(result, n_removed, error);
+}
+
+static gboolean emit_library_changed(gpointer data)
+{
+    g_signal_emit(data, signals[SIGNAL_LIBRARY_CHANGED], 0);
+    return G_SOURCE_REMOVE;
+}
+
+static void remove_folder_thread(GTask *task, gpointer source, gpointer task_data,
+                                 GCancellable *cancellable)
+{
+    SpyglassEngine *self = source;
+    GError *error = NULL;
+    LibraryFolderRemoval removal = {0};
+    g_mutex_lock(&self->lock);
+    gboolean ok = check_open(self, &error) &&
+                  library_store_remove_folder(self->store, task_data, &removal, &error);
+    /* The folder is gone even if the index cannot be reloaded: the signal goes out either way. */
+    gboolean reloaded = ok && reload_library(self, &error);
+    g_mutex_unlock(&self->lock);
+    if (ok)
+        g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, emit_library_changed,
+                                   g_object_ref(self), g_object_unref);
+    if (!reloaded)
+        g_task_return_error(task, error);
+    else
+        g_task_return_int(task, (gssize)removal.removed);
+}
+
+void spyglass_engine_remove_folder_async(SpyglassEngine *engine, const char *path,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, spyglass_engine_remove_folder_async);
+    g_task_set_task_data(task, g_strdup(path), g_free);
+    g_task_run_in_thread(task, remove_folder_thread);
+}
+
+gboolean spyglass_engine_remove_folder_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                              gint64 *n_removed, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return propagate_count(result, n_removed, error);
 }
 
 static void list_photos_thread(GTask *task, gpointer source, gpointer task_data,

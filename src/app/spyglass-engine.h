@@ -37,6 +37,22 @@ void spyglass_engine_list_folders_async(SpyglassEngine *engine, GCancellable *ca
 GPtrArray *spyglass_engine_list_folders_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                GError **error);
 
+/* How many photos removing a library folder takes out of the library (the
+ * rest lie under another library folder too): library_store_plan_folder_removal. */
+void spyglass_engine_count_folder_removal_async(SpyglassEngine *engine, const char *path,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean spyglass_engine_count_folder_removal_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                     gint64 *n_removed, GError **error);
+/* Removes a library folder and what the library knows of its photos (never
+ * the files), reloads the index and emits "library-changed" on the main
+ * context. *n_removed (may be NULL): the photos that left the library. */
+void spyglass_engine_remove_folder_async(SpyglassEngine *engine, const char *path,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gboolean spyglass_engine_remove_folder_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                              gint64 *n_removed, GError **error);
+
 /* Every photo that is not failed, by path; folder_id < 0: of every folder.
  * A GArray of SpyglassPhotoEntry. */
 void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,

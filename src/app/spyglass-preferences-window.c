@@ -41,10 +41,12 @@ static void remove_rows(AdwPreferencesGroup *group, GPtrArray *rows)
 
 static void reload_folders(SpyglassPreferencesWindow *self);
 
-static void remove_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
+/* The folder leaves the settings' list, so that indexing does not bring it back. */
+static void forget_folder_setting(SpyglassPreferencesWindow *self, const char *path)
 {
-    const char *path = g_object_get_data(G_OBJECT(button), "path");
     g_auto(GStrv) folders = g_settings_get_strv(self->settings, "folders");
+    if (!g_strv_contains((const char *const *)folders, path))
+        return;
     g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
     for (char **f = folders; *f != NULL; f++)
         if (strcmp(*f, path) != 0)
@@ -53,28 +55,131 @@ static void remove_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *
     g_settings_set_strv(self->settings, "folders", (const char *const *)result);
 }
 
+static void show_error(SpyglassPreferencesWindow *self, const char *message)
+{
+    adw_preferences_window_add_toast(ADW_PREFERENCES_WINDOW(self), adw_toast_new(message));
+}
+
+/* A removal in flight: the window and the folder's path. */
+typedef struct {
+    SpyglassPreferencesWindow *self; /* strong */
+    char *path;
+} FolderRemoval;
+
+static FolderRemoval *folder_removal_new(SpyglassPreferencesWindow *self, const char *path)
+{
+    FolderRemoval *removal = g_new(FolderRemoval, 1);
+    *removal = (FolderRemoval){g_object_ref(self), g_strdup(path)};
+    return removal;
+}
+
+static void folder_removal_free(FolderRemoval *removal)
+{
+    g_object_unref(removal->self);
+    g_free(removal->path);
+    g_free(removal);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FolderRemoval, folder_removal_free)
+
+static void folder_removal_closure_notify(gpointer data, GClosure *closure)
+{
+    folder_removal_free(data);
+}
+
+static void folder_removed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(FolderRemoval) removal = user_data;
+    SpyglassPreferencesWindow *self = removal->self;
+    g_autoptr(GError) error = NULL;
+    if (!spyglass_engine_remove_folder_finish(SPYGLASS_ENGINE(source), result, NULL, &error) &&
+        !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error(self, error->message);
+    forget_folder_setting(self, removal->path);
+    reload_folders(self);
+}
+
+static void removal_confirmed(AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+    const FolderRemoval *removal = user_data; /* the dialog's */
+    if (strcmp(response, "remove") != 0)
+        return;
+    /* Not cancelled with the window: once confirmed, the removal happens. */
+    spyglass_engine_remove_folder_async(removal->self->engine, removal->path, NULL, folder_removed,
+                                        folder_removal_new(removal->self, removal->path));
+}
+
+/* "Remove “Holidays” from the library?": files on disk are never deleted, and the
+ * dialog says so with the number of photos that leave. */
+static void confirm_folder_removal(SpyglassPreferencesWindow *self, const char *path,
+                                   gint64 n_removed)
+{
+    g_autofree char *name = g_path_get_basename(path);
+    g_autofree char *heading = g_strdup_printf(_("Remove “%s” from the Library?"), name);
+    guint n = (guint)MIN(n_removed, (gint64)G_MAXUINT);
+    g_autofree char *count =
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u photo leaves the library.",
+                                    "%u photos leave the library.", n),
+                        n);
+    g_autofree char *body = g_strdup_printf(
+        "%s %s", count, _("The files stay on disk: nothing is deleted from the folder."));
+    GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("_Cancel"), "remove",
+                                     _("_Remove"), NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "remove",
+                                               ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_data(dialog, "response", G_CALLBACK(removal_confirmed),
+                          folder_removal_new(self, path), folder_removal_closure_notify, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+static void removal_counted(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(FolderRemoval) removal = user_data;
+    SpyglassPreferencesWindow *self = removal->self;
+    g_autoptr(GError) error = NULL;
+    gint64 n_removed = 0;
+    if (!spyglass_engine_count_folder_removal_finish(SPYGLASS_ENGINE(source), result, &n_removed,
+                                                     &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_error(self, error->message);
+        return;
+    }
+    confirm_folder_removal(self, removal->path, n_removed);
+}
+
+static void remove_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
+{
+    const char *path = g_object_get_data(G_OBJECT(button), "path");
+    if (!GPOINTER_TO_INT(g_object_get_data(G_OBJECT(button), "in-library"))) {
+        /* Never indexed: nothing to confirm. */
+        forget_folder_setting(self, path);
+        return;
+    }
+    spyglass_engine_count_folder_removal_async(self->engine, path, self->cancellable,
+                                               removal_counted, folder_removal_new(self, path));
+}
+
 static void add_folder_row(SpyglassPreferencesWindow *self, const char *path, gboolean in_library,
                            gboolean offline)
 {
     GtkWidget *row = adw_action_row_new();
     g_autofree char *name = g_path_get_basename(path);
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
-    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), path);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), offline ? _("Missing or not mounted") : path);
     adw_action_row_add_prefix(
         ADW_ACTION_ROW(row),
         gtk_image_new_from_icon_name(offline ? "folder-remote-symbolic" : "folder-symbolic"));
-    if (!in_library) {
-        /* Only folders the settings add can go again: the library keeps the ones it indexed. */
-        GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
-        gtk_widget_set_valign(remove, GTK_ALIGN_CENTER);
-        gtk_widget_set_tooltip_text(remove, _("Remove Folder"));
-        gtk_widget_add_css_class(remove, "flat");
-        g_object_set_data_full(G_OBJECT(remove), "path", g_strdup(path), g_free);
-        g_signal_connect(remove, "clicked", G_CALLBACK(remove_folder_clicked), self);
-        adw_action_row_add_suffix(ADW_ACTION_ROW(row), remove);
-    } else if (offline) {
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), _("Missing or not mounted"));
-    }
+    GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
+    gtk_widget_set_valign(remove, GTK_ALIGN_CENTER);
+    gtk_widget_set_tooltip_text(remove, _("Remove Folder"));
+    gtk_widget_add_css_class(remove, "flat");
+    g_object_set_data_full(G_OBJECT(remove), "path", g_strdup(path), g_free);
+    g_object_set_data(G_OBJECT(remove), "in-library", GINT_TO_POINTER(in_library));
+    g_signal_connect(remove, "clicked", G_CALLBACK(remove_folder_clicked), self);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), remove);
     adw_preferences_group_add(self->folders_group, row);
     g_ptr_array_add(self->folder_rows, row);
 }

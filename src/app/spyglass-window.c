@@ -468,6 +468,20 @@ static void refresh_failures(SpyglassWindow *self)
                                         g_object_ref(self));
 }
 
+/* Photos came or went: the sidebar, the failures and the grid show the library anew. */
+static void library_changed(SpyglassWindow *self)
+{
+    reload_sidebar(self);
+    refresh_failures(self);
+    /* The photo page walks the grid's list: it is refreshed once the page closes. */
+    if (!showing(self, "library"))
+        self->grid_stale = TRUE;
+    else if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
+        run_query(self, self->searched);
+    else if (self->search_results == NULL)
+        load_listing(self);
+}
+
 static void index_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
@@ -489,15 +503,7 @@ static void index_done(GObject *source, GAsyncResult *result, gpointer user_data
     update_indexing_box(self);
     if (!ok)
         show_toast(self, error->message);
-    reload_sidebar(self);
-    refresh_failures(self);
-    /* The photo page walks the grid's list: it is refreshed once the page closes. */
-    if (!showing(self, "library"))
-        self->grid_stale = TRUE;
-    else if (self->search_results != NULL && self->similar_to == NULL && self->searched != NULL)
-        run_query(self, self->searched);
-    else if (self->search_results == NULL)
-        load_listing(self);
+    library_changed(self);
     if (self->index_again) {
         self->index_again = FALSE;
         index_library(self);
@@ -1518,6 +1524,8 @@ static void spyglass_window_constructed(GObject *object)
     G_OBJECT_CLASS(spyglass_window_parent_class)->constructed(object);
 
     g_signal_connect_object(self->engine, "index-progress", G_CALLBACK(index_progress), self, 0);
+    g_signal_connect_object(self->engine, "library-changed", G_CALLBACK(library_changed), self,
+                            G_CONNECT_SWAPPED);
     g_signal_connect_object(self->engine, "notify::indexing", G_CALLBACK(indexing_changed), self,
                             G_CONNECT_SWAPPED);
     spyglass_photo_page_set_engine(self->photo_page, self->engine);

@@ -20,6 +20,8 @@ static const CommandEntry commands[] = {
     {"embed-image", cli_embed_image, "L2-normalised image embeddings"},
     {"index", cli_index, "add folders to the library and index new and changed photos"},
     {"status", cli_status, "what the library holds, its model and device"},
+    {"remove-folder", cli_remove_folder,
+     "a folder leaves the library with its photos (files stay)"},
     {"search", cli_search, "photos best matching a description"},
     {"similar", cli_similar, "photos most like a photo; near-duplicate groups"},
     {"albums", cli_albums, "auto albums and members; smart|create|example|delete: smart albums"},

@@ -37,6 +37,7 @@ int cli_embed_text(const CliOptions *options, int argc, char **argv);
 int cli_embed_image(const CliOptions *options, int argc, char **argv);
 int cli_index(const CliOptions *options, int argc, char **argv);
 int cli_status(const CliOptions *options, int argc, char **argv);
+int cli_remove_folder(const CliOptions *options, int argc, char **argv);
 int cli_bench_index(const CliOptions *options);
 int cli_model(const CliOptions *options, int argc, char **argv);
 

@@ -102,6 +102,23 @@ gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
 GPtrArray *library_store_list_folders(LibraryStore *store, GError **error);
 void library_folder_free(LibraryFolder *folder);
 
+/* What removing a folder does: photos that leave the library, and photos that
+ * stay because another library folder holds them too (nested folders). */
+typedef struct {
+    gint64 removed, kept;
+} LibraryFolderRemoval;
+
+/* What library_store_remove_folder() would do, writing nothing. A path that
+ * is not a library folder: G_IO_ERROR_NOT_FOUND. */
+gboolean library_store_plan_folder_removal(LibraryStore *store, const char *path,
+                                           LibraryFolderRemoval *plan, GError **error);
+/* Removes a library folder, in one transaction: its photos with their
+ * embeddings, album memberships, album examples and failure records. A photo
+ * that lies under another library folder too moves to that folder (the
+ * deepest) and keeps everything. Files on disk are never touched. */
+gboolean library_store_remove_folder(LibraryStore *store, const char *path,
+                                     LibraryFolderRemoval *result, GError **error);
+
 /* Photos */
 
 /* Every photo (LibraryPhoto*, by path), has_embedding for model_id (may be NULL). */
