@@ -4,8 +4,8 @@
 set -eu
 cd "$1"
 missing=0
-for file in $(grep -rlE '(^|[^a-zA-Z_])(_|N_|C_|g_dngettext)\(|translatable="yes"' \
-                  src/app data --include='*.c' --include='*.ui' --include='*.in' \
+for file in $(grep -rlE '(^|[^a-zA-Z_])(_|N_|C_|NC_|g_dngettext)\(|translatable="yes"' \
+                  src data --include='*.c' --include='*.ui' --include='*.in' \
                   --include='*.gschema.xml' 2>/dev/null | sort); do
     if ! grep -qxF "$file" po/POTFILES.in; then
         echo "not in po/POTFILES.in: $file"

@@ -1,6 +1,7 @@
 /* test-search-albums.c: taxonomy files, the album membership rule, album vectors with the tiny
  * model. */
 #include "clip/clip-model.h"
+#include "search/search-album-names.h"
 #include "search/search-albums.h"
 #include "search/search-relevance.h"
 #include "test-common.h"
@@ -23,6 +24,80 @@ static SearchTaxonomy *load_or_fail(const char *relative)
     SearchTaxonomy *taxonomy = search_taxonomy_load(path, &error);
     g_assert_no_error(error);
     return taxonomy;
+}
+
+/* Every album name of data/albums' taxonomies, each once. */
+static GHashTable *taxonomy_names(void)
+{
+    g_autofree char *dir_path = source_path("data/albums");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
+    g_assert_no_error(error);
+    GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *file;
+    while ((file = g_dir_read_name(dir)) != NULL) {
+        if (!g_str_has_suffix(file, ".json"))
+            continue;
+        g_autofree char *relative = g_build_filename("data/albums", file, NULL);
+        g_autoptr(SearchTaxonomy) taxonomy = load_or_fail(relative);
+        for (guint a = 0; a < taxonomy->albums->len; a++)
+            g_hash_table_add(
+                names, g_strdup(((SearchAlbum *)g_ptr_array_index(taxonomy->albums, a))->name));
+    }
+    return names;
+}
+
+/* Whether po (a .po file's text) translates the album name, not fuzzy. */
+static gboolean po_translates_album(const char *po, const char *name)
+{
+    g_autofree char *entry = g_strdup_printf("\nmsgctxt \"%s\"\nmsgid \"%s\"\nmsgstr \"",
+                                             SEARCH_ALBUM_NAME_CONTEXT, name);
+    const char *found = strstr(po, entry);
+    if (found == NULL || found[strlen(entry)] == '"')
+        return FALSE;
+    /* The entry's comments and flags: back to the blank line before it. */
+    const char *start = found;
+    while (start > po && !(start[0] == '\n' && start[-1] == '\n'))
+        start--;
+    g_autofree char *head = g_strndup(start, found - start);
+    return strstr(head, "fuzzy") == NULL;
+}
+
+/* The taxonomies' names reach the translations through the generated
+ * search-album-names.c (gettext cannot read JSON): it must list exactly the JSON files'
+ * names, and German and French must translate each. */
+static void test_names_translatable(void)
+{
+    g_autoptr(GHashTable) names = taxonomy_names();
+    g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
+    for (const char *const *n = search_album_names; *n != NULL; n++) {
+        if (!g_hash_table_contains(names, *n))
+            g_test_fail_printf("search-album-names.c lists “%s”, which no taxonomy has: run "
+                               "tools/gen-album-names.py",
+                               *n);
+        g_hash_table_add(listed, (gpointer)*n);
+    }
+    GHashTableIter iter;
+    gpointer name;
+    g_hash_table_iter_init(&iter, names);
+    while (g_hash_table_iter_next(&iter, &name, NULL))
+        if (!g_hash_table_contains(listed, name))
+            g_test_fail_printf("search-album-names.c lacks “%s”: run tools/gen-album-names.py",
+                               (const char *)name);
+    g_assert_cmpuint(g_hash_table_size(names), >, 0);
+
+    const char *languages[] = {"de", "fr"};
+    for (size_t l = 0; l < G_N_ELEMENTS(languages); l++) {
+        g_autofree char *file = g_strdup_printf("po/%s.po", languages[l]);
+        g_autofree char *path = source_path(file);
+        g_autofree char *po = NULL;
+        g_autoptr(GError) error = NULL;
+        g_assert_true(g_file_get_contents(path, &po, NULL, &error));
+        g_assert_no_error(error);
+        for (const char *const *n = search_album_names; *n != NULL; n++)
+            if (!po_translates_album(po, *n))
+                g_test_fail_printf("%s: no translation of the album name “%s”", file, *n);
+    }
 }
 
 static void check_prompts(const SearchAlbum *album)
@@ -390,6 +465,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/search/albums/taxonomy", test_taxonomy);
     g_test_add_func("/search/albums/demo-taxonomy", test_demo_taxonomy);
+    g_test_add_func("/search/albums/names-translatable", test_names_translatable);
     g_test_add_func("/search/albums/invalid", test_invalid);
     g_test_add_func("/search/albums/find", test_find);
     g_test_add_func("/search/albums/assign", test_assign);

@@ -11,6 +11,7 @@
 #include "library/library-models.h"
 #include "library/library-store.h"
 #include "library/library-decoder.h"
+#include "search/search-album-names.h"
 #include "search/search-albums.h"
 #include "search/search-library.h"
 #include "search/search-relevance.h"
@@ -763,6 +764,13 @@ void spyglass_album_free(SpyglassAlbum *album)
     g_free(album);
 }
 
+/* A taxonomy's album name as the user reads it: search-album-names.c puts the bundled
+ * taxonomies' names into the translations; other names stay as the taxonomy has them. */
+static const char *album_display_name(const char *name)
+{
+    return g_dpgettext2(GETTEXT_PACKAGE, SEARCH_ALBUM_NAME_CONTEXT, name);
+}
+
 /* The store's auto-albums of the loaded library, brought up to date first (a library
  * indexed before albums existed). Called with the lock held; FALSE with no
  * error when the model has no taxonomy. */
@@ -825,7 +833,7 @@ static void list_albums_thread(GTask *task, gpointer source, gpointer task_data,
             GPtrArray *members = album_members(self, id);
             SpyglassAlbum *album = g_new0(SpyglassAlbum, 1);
             album->id = g_strdup(id);
-            album->name = g_strdup(g_dgettext(GETTEXT_PACKAGE, id));
+            album->name = g_strdup(album_display_name(id));
             album->n_photos = members->len;
             album->cover_path = g_strdup(g_ptr_array_index(members, 0));
             g_ptr_array_add(albums, album);
@@ -1030,7 +1038,7 @@ static void photo_details_thread(GTask *task, gpointer source, gpointer task_dat
         for (guint a = 0; a < self->album_names->len; a++) {
             const char *name = g_ptr_array_index(self->album_names, a);
             if (album_holds(self, name, request->path))
-                g_ptr_array_add(details->albums, g_strdup(g_dgettext(GETTEXT_PACKAGE, name)));
+                g_ptr_array_add(details->albums, g_strdup(album_display_name(name)));
         }
     g_mutex_unlock(&self->lock);
     if (album_error != NULL)
