@@ -4,11 +4,13 @@
  * to a temporary folder, indexes it into a temporary library with --model's
  * weights (random ViT-B/32 ones without --model) on the chosen device, and
  * reports photos/s and where the time went: decode (summed over the decode
- * threads), encode and store. The encoder is warmed up first so shader
+ * threads: on the cpu device, the pool's threads, shared with the encoder),
+ * encode and store. The encoder is warmed up first so shader
  * compilation is not counted. Everything temporary is removed afterwards.
  */
 #include "cli-model.h"
 
+#include "gpu/gpu-cpu-pool.h"
 #include "library/library-indexer.h"
 
 #include <glib/gstdio.h>
@@ -154,8 +156,10 @@ static void print_bench(const CliOptions *options, const ClipModel *model, GpuDe
         cli_print_json(root);
         return;
     }
-    printf("index %u JPEGs of %u×%u with %s on %s, %u decode threads\n", result->embedded,
-           BENCH_WIDTH, BENCH_HEIGHT, model->name, gpu_device_name(device), threads);
+    gboolean shared = gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU;
+    printf("index %u JPEGs of %u×%u with %s on %s, %u decode threads%s\n", result->embedded,
+           BENCH_WIDTH, BENCH_HEIGHT, model->name, gpu_device_name(device), threads,
+           shared ? " (the cpu pool, shared with the encoder)" : "");
     printf("  %.2f photos/s (%.1f s)\n", rate, result->pipeline_seconds);
     printf("  time: decode %.1f s (%.0f%%, summed over threads), encode %.1f s (%.0f%%), "
            "store %.3f s (%.2f%%)\n",
@@ -193,7 +197,9 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
     gboolean ok =
         library_index_folders(store, model, session, folders, &params, &result, NULL, error);
     if (ok)
-        print_bench(options, model, device, &result, g_get_num_processors());
+        print_bench(options, model, device, &result,
+                    gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU ? gpu_cpu_pool_threads()
+                                                                          : g_get_num_processors());
     library_index_result_clear(&result);
     return ok;
 }
