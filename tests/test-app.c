@@ -75,6 +75,10 @@ static void make_library(void)
     g_assert_no_error(error);
     if (!g_spawn_check_wait_status(status, NULL))
         g_error("spyglass-cli index failed: %s%s", out, err);
+    /* The first index with a model encodes the album taxonomy's prompts, and says so. */
+    g_test_message("spyglass-cli index: %s", err);
+    g_assert_true(g_regex_match_simple("^preparing albums: ([0-9]+)/\\1 prompts$", err,
+                                       G_REGEX_MULTILINE, 0));
 }
 
 /* Runs the main loop until done(window) or the timeout. */
@@ -352,6 +356,17 @@ static gboolean widget_shows_text(GtkWidget *widget, const char *text)
     return FALSE;
 }
 
+/* After the window's own handler: the indexing status shows what happens. */
+static void note_preparing_albums(gboolean *shown, SpyglassEngine *engine)
+{
+    GListModel *toplevels = gtk_window_get_toplevels();
+    for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
+        g_autoptr(GtkWidget) toplevel = g_list_model_get_item(toplevels, i);
+        if (SPYGLASS_IS_WINDOW(toplevel) && widget_shows_text(toplevel, "Preparing albums…"))
+            *shown = TRUE;
+    }
+}
+
 static gboolean shows_demo_notice(SpyglassWindow *window)
 {
     return widget_shows_text(GTK_WIDGET(window), "demo model");
@@ -560,10 +575,32 @@ static void test_window(void)
         g_assert_false(widget_shows_text(GTK_WIDGET(window), "demo model"));
     }
 
-    /* A photo saved into the folder while the app runs appears without a restart. */
+    /* A photo saved into the folder while the app runs appears without a restart. With the
+     * album vectors' cache gone, sorting it into albums encodes the prompts again, and the
+     * indexing status says so. */
+    g_autofree char *album_cache = g_build_filename(tmp_dir, "cache", "spyglass", "albums", NULL);
+    g_autoptr(GFile) album_cache_dir = g_file_new_for_path(album_cache);
+    g_autoptr(GFileEnumerator) cached = g_file_enumerate_children(
+        album_cache_dir, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+    g_assert_nonnull(cached);
+    GFileInfo *info;
+    while ((info = g_file_enumerator_next_file(cached, NULL, NULL)) != NULL) {
+        g_autoptr(GFile) child = g_file_get_child(album_cache_dir, g_file_info_get_name(info));
+        g_assert_true(g_file_delete(child, NULL, NULL));
+        g_object_unref(info);
+    }
+    SpyglassEngine *engine = NULL;
+    g_object_get(window, "engine", &engine, NULL);
+    gboolean preparing_shown = FALSE;
+    gulong preparing_handler =
+        g_signal_connect_data(engine, "preparing-albums", G_CALLBACK(note_preparing_albums),
+                              &preparing_shown, NULL, G_CONNECT_AFTER | G_CONNECT_SWAPPED);
     g_autofree char *added = g_build_filename(photos_dir, "late-red-circle.png", NULL);
     write_scene(&scenes[0], added);
     g_assert_true(wait_for(window, shows_one_more, 90));
+    g_signal_handler_disconnect(engine, preparing_handler);
+    g_object_unref(engine);
+    g_assert_true(preparing_shown);
 
     /* More photos arrive; pausing stops the run and says so, resuming finishes it. */
     for (guint i = 0; i < 6; i++) {

@@ -100,6 +100,12 @@ static void test_names_translatable(void)
     }
 }
 
+static void record_progress(guint done, guint total, gpointer user_data)
+{
+    guint call[2] = {done, total};
+    g_array_append_vals(user_data, call, 1);
+}
+
 static void check_prompts(const SearchAlbum *album)
 {
     g_assert_cmpuint(album->prompts->len, ==, album->n_templates * album->n_subjects);
@@ -457,6 +463,27 @@ static void test_encode_tiny(void)
     g_autofree float *neutral = g_new(float, E);
     g_assert_true(
         search_encode_ensemble(&text, search_neutral_prompts, n_neutral, neutral, &error));
+
+    /* Progress: 0 first, then rising to every prompt of the taxonomy; the same vectors. */
+    g_autoptr(GArray) calls = g_array_new(FALSE, FALSE, sizeof(guint) * 2);
+    SearchAlbumVectors w = {0};
+    g_assert_true(search_album_vectors_encode_full(t, &text, record_progress, calls, &w, &error));
+    g_assert_no_error(error);
+    guint n_prompts = t->background->len;
+    for (guint a = 0; a < t->albums->len; a++)
+        n_prompts += ((const SearchAlbum *)g_ptr_array_index(t->albums, a))->prompts->len;
+    const guint *call = (const guint *)calls->data;
+    g_assert_cmpuint(calls->len, ==, v.n_subjects + 1);
+    g_assert_cmpuint(call[0], ==, 0);
+    for (guint c = 0; c < calls->len; c++) {
+        g_assert_cmpuint(call[2 * c + 1], ==, n_prompts);
+        if (c > 0)
+            g_assert_cmpuint(call[2 * c], >, call[2 * c - 2]);
+    }
+    g_assert_cmpuint(call[2 * (calls->len - 1)], ==, n_prompts);
+    g_assert_cmpmem(w.subjects, (size_t)w.n_subjects * E * sizeof(float), v.subjects,
+                    (size_t)v.n_subjects * E * sizeof(float));
+    search_album_vectors_clear(&w);
     search_album_vectors_clear(&v);
 }
 

@@ -94,6 +94,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
     SIGNAL_INDEX_PROGRESS,
     SIGNAL_LIBRARY_CHANGED,
+    SIGNAL_PREPARING_ALBUMS,
     N_SIGNALS,
 };
 
@@ -145,6 +146,11 @@ static void spyglass_engine_class_init(SpyglassEngineClass *klass)
         g_signal_new("index-progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
     /* Photos left the library other than by indexing (a folder removed). */
+    /* Indexing is done with the photos and encodes the album taxonomy's prompts (the
+     * first time with a model: a while with a big one). */
+    signals[SIGNAL_PREPARING_ALBUMS] =
+        g_signal_new("preparing-albums", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
     signals[SIGNAL_LIBRARY_CHANGED] =
         g_signal_new("library-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 0);
@@ -646,17 +652,33 @@ static void index_progress(const LibraryIndexProgress *progress, gpointer user_d
                                progress_report_free);
 }
 
+static gboolean emit_preparing_albums(gpointer data)
+{
+    g_signal_emit(data, signals[SIGNAL_PREPARING_ALBUMS], 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* On the indexing thread: the window hears of it once, when encoding starts. */
+static void albums_progress(guint done, guint total, gpointer user_data)
+{
+    SpyglassEngine *self = user_data;
+    if (done == 0)
+        g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, emit_preparing_albums,
+                                   g_object_ref(self), g_object_unref);
+}
+
 /* The photos just indexed sorted into the model's auto-albums, as spyglass-cli index
  * does, when search uses this model (a switch in progress keeps the old model's albums).
  * A failure costs only the albums: indexing itself succeeded. */
-static void sort_into_albums(LibraryStore *store, LoadedModel *loaded)
+static void sort_into_albums(SpyglassEngine *self, LibraryStore *store, LoadedModel *loaded)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(LibraryModelRecord) record = library_store_get_searchable_model(store, &error);
     if (record == NULL || strcmp(record->id, loaded->model->id) != 0)
         return;
     SearchTextEncoder encoder = {loaded->tokenizer, loaded->session, &loaded->model->config};
-    if (!search_albums_refresh(store, loaded->model, &encoder, NULL, &error) &&
+    if (!search_albums_refresh_full(store, loaded->model, &encoder, albums_progress, self, NULL,
+                                    &error) &&
         !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         g_message("albums not updated: %s", error->message);
 }
@@ -698,7 +720,7 @@ static void index_thread(GTask *task, gpointer source, gpointer task_data,
         g_task_return_error(task, error);
         return;
     }
-    sort_into_albums(store, loaded);
+    sort_into_albums(self, store, loaded);
     g_mutex_lock(&self->lock);
     ok = reload_library(self, &error);
     g_mutex_unlock(&self->lock);

@@ -79,7 +79,8 @@ GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *res
 /* Adds folders (may be NULL) and brings the whole library up to date, with
  * a model of its own so that searches go on meanwhile. "index-progress"
  * (done, total, photos per second, seconds left or < 0) is emitted on the
- * main context while it runs; the index is reloaded at the end. *n_failed
+ * main context while it runs, then "preparing-albums" when the model's album
+ * prompts have to be encoded; the index is reloaded at the end. *n_failed
  * (may be NULL) receives the count of photos that could not be read. */
 void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *folders,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -438,6 +438,12 @@ static void index_progress(SpyglassEngine *engine, guint done, guint total, doub
         load_listing(self);
 }
 
+static void preparing_albums(SpyglassWindow *self)
+{
+    if (!self->index_paused)
+        gtk_label_set_text(self->indexing_label, _("Preparing albums…"));
+}
+
 static void update_indexing_box(SpyglassWindow *self)
 {
     gboolean indexing = spyglass_engine_get_indexing(self->engine);
@@ -1525,6 +1531,8 @@ static void spyglass_window_constructed(GObject *object)
 
     g_signal_connect_object(self->engine, "index-progress", G_CALLBACK(index_progress), self, 0);
     g_signal_connect_object(self->engine, "library-changed", G_CALLBACK(library_changed), self,
+                            G_CONNECT_SWAPPED);
+    g_signal_connect_object(self->engine, "preparing-albums", G_CALLBACK(preparing_albums), self,
                             G_CONNECT_SWAPPED);
     g_signal_connect_object(self->engine, "notify::indexing", G_CALLBACK(indexing_changed), self,
                             G_CONNECT_SWAPPED);

@@ -52,6 +52,22 @@ static void print_progress(const LibraryIndexProgress *progress, gpointer user_d
     fflush(stderr);
 }
 
+/* The taxonomy's prompts, encoded once per model (then cached): with a big model a
+ * minute or more that would otherwise pass in silence after the last photo. */
+static void print_albums_progress(guint done, guint total, gpointer user_data)
+{
+    ProgressPrinter *printer = user_data;
+    gint64 now = g_get_monotonic_time();
+    gboolean last = done == total;
+    if (!printer->tty && !last && (now - printer->last_line) / 1e6 < PROGRESS_LINE_SECONDS)
+        return;
+    printer->last_line = now;
+    printer->printed = TRUE;
+    fprintf(stderr, "%spreparing albums: %u/%u prompts%s", printer->tty ? "\r\033[K" : "", done,
+            total, printer->tty ? "" : "\n");
+    fflush(stderr);
+}
+
 static JsonNode *index_result_to_json(const LibraryIndexResult *result)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -135,7 +151,13 @@ static void update_albums(const CliOptions *options, LibraryStore *store, CliMod
         return;
     SearchTextEncoder text = {model->tokenizer, model->session, &model->model->config};
     guint scored = 0;
-    if (!search_albums_refresh(store, model->model, &text, &scored, &error)) {
+    ProgressPrinter printer = {.tty = isatty(STDERR_FILENO)};
+    gboolean ok = search_albums_refresh_full(store, model->model, &text,
+                                             options->verbosity >= 0 ? print_albums_progress : NULL,
+                                             &printer, &scored, &error);
+    if (printer.printed && printer.tty)
+        fputc('\n', stderr);
+    if (!ok) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && options->verbosity >= 0)
             fprintf(stderr, "spyglass-cli: albums not updated: %s\n", error->message);
         return;

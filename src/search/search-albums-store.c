@@ -13,9 +13,9 @@ char *search_taxonomy_find_for_model(const char *model_dir, const char *model_na
     return search_taxonomy_find(model_dir, model_name, albums);
 }
 
-gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
-                                        const SearchTextEncoder *encoder, const char *model_id,
-                                        SearchAlbumVectors *out, GError **error)
+static gboolean vectors_for_model(const SearchTaxonomy *taxonomy, const SearchTextEncoder *encoder,
+                                  const char *model_id, SearchAlbumsProgressFunc progress,
+                                  gpointer progress_data, SearchAlbumVectors *out, GError **error)
 {
     g_autofree char *key = g_strdup_printf("%s:%s", model_id, taxonomy->checksum);
     g_autofree char *file = g_strdup_printf("%s.bin", model_id);
@@ -25,12 +25,19 @@ gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
         out->n_albums == taxonomy->albums->len)
         return TRUE;
     search_album_vectors_clear(out);
-    if (!search_album_vectors_encode(taxonomy, encoder, out, error))
+    if (!search_album_vectors_encode_full(taxonomy, encoder, progress, progress_data, out, error))
         return FALSE;
     g_autoptr(GError) cache_error = NULL;
     if (!search_album_vectors_save(cache, key, out, &cache_error))
         fprintf(stderr, "spyglass: album vectors not cached: %s\n", cache_error->message);
     return TRUE;
+}
+
+gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
+                                        const SearchTextEncoder *encoder, const char *model_id,
+                                        SearchAlbumVectors *out, GError **error)
+{
+    return vectors_for_model(taxonomy, encoder, model_id, NULL, NULL, out, error);
 }
 
 gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,
@@ -145,8 +152,10 @@ gboolean search_albums_update(LibraryStore *store, const char *model_id,
     return ok;
 }
 
-gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
-                               const SearchTextEncoder *encoder, guint *n_scored, GError **error)
+gboolean search_albums_refresh_full(LibraryStore *store, const ClipModel *model,
+                                    const SearchTextEncoder *encoder,
+                                    SearchAlbumsProgressFunc progress, gpointer progress_data,
+                                    guint *n_scored, GError **error)
 {
     if (n_scored != NULL)
         *n_scored = 0;
@@ -164,10 +173,16 @@ gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
     if (up_to_date)
         return TRUE;
     SearchAlbumVectors vectors = {0};
-    if (!search_album_vectors_for_model(taxonomy, encoder, model->id, &vectors, error))
+    if (!vectors_for_model(taxonomy, encoder, model->id, progress, progress_data, &vectors, error))
         return FALSE;
     gboolean ok = search_albums_update(store, model->id, taxonomy, &vectors, model->logit_scale,
                                        n_scored, error);
     search_album_vectors_clear(&vectors);
     return ok;
+}
+
+gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
+                               const SearchTextEncoder *encoder, guint *n_scored, GError **error)
+{
+    return search_albums_refresh_full(store, model, encoder, NULL, NULL, n_scored, error);
 }

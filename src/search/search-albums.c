@@ -199,17 +199,30 @@ static void vectors_alloc(SearchAlbumVectors *vectors, uint32_t n_albums, uint32
     vectors->background = g_new(float, dim);
 }
 
-gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
-                                     const SearchTextEncoder *encoder, SearchAlbumVectors *out,
-                                     GError **error)
+static guint count_prompts(const SearchTaxonomy *taxonomy)
+{
+    guint n = taxonomy->background->len;
+    for (guint a = 0; a < taxonomy->albums->len; a++)
+        n += ((const SearchAlbum *)g_ptr_array_index(taxonomy->albums, a))->prompts->len;
+    return n;
+}
+
+gboolean search_album_vectors_encode_full(const SearchTaxonomy *taxonomy,
+                                          const SearchTextEncoder *encoder,
+                                          SearchAlbumsProgressFunc progress, gpointer progress_data,
+                                          SearchAlbumVectors *out, GError **error)
 {
     uint32_t A = taxonomy->albums->len, E = encoder->config->embed_dim, S = 0;
     for (uint32_t a = 0; a < A; a++)
         S += ((const SearchAlbum *)g_ptr_array_index(taxonomy->albums, a))->n_subjects;
+    guint total = count_prompts(taxonomy), done = 0;
+    if (progress != NULL)
+        progress(0, total, progress_data);
     SearchAlbumVectors vectors = {0};
     vectors_alloc(&vectors, A, S, E);
     gboolean ok = search_encode_ensemble(encoder, (const char *const *)taxonomy->background->pdata,
                                          taxonomy->background->len, vectors.background, error);
+    done += taxonomy->background->len;
     for (uint32_t a = 0, subject = 0; a < A && ok; a++) {
         const SearchAlbum *album = g_ptr_array_index(taxonomy->albums, a);
         vectors.first[a] = subject;
@@ -218,6 +231,9 @@ gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
                 (const char *const *)album->prompts->pdata + (size_t)j * album->n_templates;
             ok = search_encode_ensemble(encoder, prompts, album->n_templates,
                                         vectors.subjects + (size_t)subject * E, error);
+            done += album->n_templates;
+            if (ok && progress != NULL)
+                progress(done, total, progress_data);
         }
     }
     vectors.first[A] = S;
@@ -227,6 +243,13 @@ gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
     }
     *out = vectors;
     return TRUE;
+}
+
+gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
+                                     const SearchTextEncoder *encoder, SearchAlbumVectors *out,
+                                     GError **error)
+{
+    return search_album_vectors_encode_full(taxonomy, encoder, NULL, NULL, out, error);
 }
 
 void search_album_scores(const SearchAlbumVectors *vectors, const float *x, float *scores)

@@ -74,6 +74,17 @@ typedef struct {
 gboolean search_album_vectors_encode(const SearchTaxonomy *taxonomy,
                                      const SearchTextEncoder *encoder, SearchAlbumVectors *out,
                                      GError **error);
+
+/* Encoding a big model's taxonomy (some 2,600 prompts) takes a while: done of
+ * total prompts, called with done = 0 before the first and done = total after
+ * the last, on the encoding thread. */
+typedef void (*SearchAlbumsProgressFunc)(guint done, guint total, gpointer user_data);
+
+/* search_album_vectors_encode, telling progress (may be NULL). */
+gboolean search_album_vectors_encode_full(const SearchTaxonomy *taxonomy,
+                                          const SearchTextEncoder *encoder,
+                                          SearchAlbumsProgressFunc progress, gpointer progress_data,
+                                          SearchAlbumVectors *out, GError **error);
 /* A cache file of the vectors, valid for one model id and taxonomy checksum:
  * encoding a taxonomy's thousand prompts takes a while on a CPU. Loading
  * returns FALSE (no error) when the file is absent or for another key. */
@@ -132,6 +143,12 @@ gboolean search_albums_update(LibraryStore *store, const char *model_id,
  * vectors, the update. Nothing is encoded when the store is up to date. */
 gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
                                const SearchTextEncoder *encoder, guint *n_scored, GError **error);
+/* search_albums_refresh, telling the progress of encoding the taxonomy's prompts
+ * (may be NULL): it is called only when they are encoded, not read from the cache. */
+gboolean search_albums_refresh_full(LibraryStore *store, const ClipModel *model,
+                                    const SearchTextEncoder *encoder,
+                                    SearchAlbumsProgressFunc progress, gpointer progress_data,
+                                    guint *n_scored, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SearchTaxonomy, search_taxonomy_free)
 
