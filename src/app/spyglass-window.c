@@ -488,6 +488,17 @@ static void library_changed(SpyglassWindow *self)
         load_listing(self);
 }
 
+/* A folder left the library (Preferences). A run that started before walks the old folder
+ * list: it stops (what it stored stays) and starts again with the library as it is now. */
+static void folder_removed(SpyglassWindow *self)
+{
+    library_changed(self);
+    if (self->index_cancellable != NULL && !self->index_paused) {
+        self->index_again = TRUE;
+        g_cancellable_cancel(self->index_cancellable);
+    }
+}
+
 static void index_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
@@ -1530,7 +1541,7 @@ static void spyglass_window_constructed(GObject *object)
     G_OBJECT_CLASS(spyglass_window_parent_class)->constructed(object);
 
     g_signal_connect_object(self->engine, "index-progress", G_CALLBACK(index_progress), self, 0);
-    g_signal_connect_object(self->engine, "library-changed", G_CALLBACK(library_changed), self,
+    g_signal_connect_object(self->engine, "library-changed", G_CALLBACK(folder_removed), self,
                             G_CONNECT_SWAPPED);
     g_signal_connect_object(self->engine, "preparing-albums", G_CALLBACK(preparing_albums), self,
                             G_CONNECT_SWAPPED);
