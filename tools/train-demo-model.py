@@ -33,7 +33,11 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+# OpenMP threads that spin while they wait cost a shared machine more than
+# they gain: let them sleep (set before torch loads its OpenMP runtime).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
 
 try:
     import torch
@@ -58,6 +62,10 @@ bpe = load_tool("demo-bpe")
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
+# The shipped model's geometry. --image-size 64 --patch-size 8 gives the
+# same 64 patches at less than half the pixels to render and store; the
+# shapes stay plainly recognisable there (a small object is 10 to 14 pixels
+# across), but it learned shape no better (docs/demo-model.md).
 GEOMETRY = dict(
     image_size=96, patch_size=12,
     vision_width=128, vision_layers=4, vision_heads=4,
@@ -191,6 +199,35 @@ class TextModel(nn.Module):
         return x[torch.arange(ids.shape[0]), ids.argmax(-1)]
 
 
+def sincos_2d(side, width):
+    """MAE's fixed 2-D sine-cosine position embedding, (side², width)."""
+    quarter = width // 4
+    omega = 1.0 / 10000 ** (torch.arange(quarter, dtype=torch.float32) / quarter)
+    ys, xs = torch.meshgrid(torch.arange(side, dtype=torch.float32), torch.arange(side, dtype=torch.float32),
+                            indexing="ij")
+    parts = []
+    for coord in (xs.flatten(), ys.flatten()):
+        angle = coord[:, None] * omega[None, :]
+        parts += [angle.sin(), angle.cos()]
+    return torch.cat(parts, 1)
+
+
+def mimetic_attention(attn, heads, a_qk=0.7, b_qk=0.7, a_vo=0.4, b_vo=0.4):
+    """Each head's W_q·W_kᵀ ≈ a_qk·Z + b_qk·I and the layer's W_o·W_v ≈ a_vo·Z − b_vo·I (Z random)."""
+    w = attn.q_proj.in_features
+    d = w // heads
+    for h in range(heads):
+        z = torch.randn(w, w) / w ** 0.5
+        u, s, vt = torch.linalg.svd(a_qk * z + b_qk * torch.eye(w))
+        root = s[:d].sqrt()
+        attn.q_proj.weight[h * d:(h + 1) * d] = (u[:, :d] * root).t()
+        attn.k_proj.weight[h * d:(h + 1) * d] = vt[:d] * root[:, None]
+    z = torch.randn(w, w) / w ** 0.5
+    u, s, vt = torch.linalg.svd(a_vo * z - b_vo * torch.eye(w))
+    attn.out_proj.weight.copy_(u * s.sqrt())
+    attn.v_proj.weight.copy_(s.sqrt()[:, None] * vt)
+
+
 class CLIP(nn.Module):
     def __init__(self, g, vocab_size):
         super().__init__()
@@ -217,6 +254,25 @@ class CLIP(nn.Module):
         nn.init.normal_(self.visual_projection.weight, std=g["vision_width"] ** -0.5)
         nn.init.normal_(self.text_projection.weight, std=g["text_width"] ** -0.5)
 
+    def local_vision_init(self):
+        """Starts the ViT with a sense of locality, which it otherwise learns slowly from little data.
+
+        The patch position embeddings start as 2-D sines and cosines, so
+        nearby patches start with similar embeddings, and the attention
+        weights start "mimetic" (Trockman & Kolter, 2023): W_q·W_kᵀ near a
+        positive multiple of the identity, so a patch first attends to
+        patches like itself and near it, and W_v·W_o near a negative one, as
+        in trained ViTs. Only the starting point changes; the architecture
+        and the loss are CLIP's.
+        """
+        g = self.g
+        w, side = g["vision_width"], g["image_size"] // g["patch_size"]
+        with torch.no_grad():
+            pos = self.vision_model.embeddings.position_embedding.weight
+            pos[1:] = sincos_2d(side, w) * 0.5
+            for block in self.vision_model.encoder.layers:
+                mimetic_attention(block.self_attn, g["vision_heads"])
+
     def encode_image(self, pixels):
         return F.normalize(self.visual_projection(self.vision_model(pixels)), dim=-1)
 
@@ -226,32 +282,42 @@ class CLIP(nn.Module):
 
 # ---- data ----
 
+RENDER_CHUNK = 250
+
+
 def _render_range(args):
-    seed, start, count, size = args
+    seed, start, count, size, path = args
+    if path and os.path.exists(path):
+        data = np.load(path, allow_pickle=False)
+        return data["images"][:count], json.loads(str(data["labels"]))[:count]
     out = np.empty((count, size, size, 3), dtype=np.uint8)
     labels = []
     for k in range(count):
         image, lab, _ = scenes.scene(seed, start + k, held_out="exclude")
         out[k] = scenes.preprocess(image, size)
         labels.append(lab)
+    if path and count == RENDER_CHUNK:
+        np.savez(path + ".tmp.npz", images=out, labels=json.dumps(labels))
+        os.replace(path + ".tmp.npz", path)
     return out, labels
 
 
 def training_set(count, seed, size, cache_dir, workers):
-    """Preprocessed training images (uint8, N×S×S×3) and their labels, cached on disk."""
-    path = os.path.join(cache_dir, f"scenes-{seed}-{count}-{size}.npz") if cache_dir else None
-    if path and os.path.exists(path):
-        data = np.load(path, allow_pickle=False)
-        return data["images"], json.loads(str(data["labels"]))
-    chunk = 500
-    jobs = [(seed, s, min(chunk, count - s), size) for s in range(0, count, chunk)]
+    """Preprocessed training images (uint8, N×S×S×3) and their labels.
+
+    Cached on disk in chunks of RENDER_CHUNK scenes, so that an interrupted
+    render resumes and a larger set reuses a smaller one's scenes.
+    """
+    folder = os.path.join(cache_dir, f"scenes-{seed}-{size}") if cache_dir else None
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    jobs = [(seed, s, min(RENDER_CHUNK, count - s), size,
+             os.path.join(folder, f"{s:06d}.npz") if folder else None)
+            for s in range(0, count, RENDER_CHUNK)]
     with multiprocessing.Pool(workers) as pool:
         parts = pool.map(_render_range, jobs)
     images = np.concatenate([p[0] for p in parts])
     labels = [lab for p in parts for lab in p[1]]
-    if path:
-        os.makedirs(cache_dir, exist_ok=True)
-        np.savez(path, images=images, labels=json.dumps(labels))
     return images, labels
 
 
@@ -275,11 +341,25 @@ PARTIAL_MENTIONS = [
 ]
 
 
-def sample_caption(labels, rng):
+# What a caption may say of a scene whose colours were scrambled: neither
+# the colours nor the background are true any more.
+COLOURLESS_MENTIONS = [{"shape"}, {"shape"}, {"count", "shape"}, {"size", "shape"}, {"position", "shape"},
+                       {"count"}, {"size", "count", "shape", "position"}]
+
+
+def sample_caption(labels, rng, colourless=False):
+    if colourless:
+        return scenes.make_caption(labels, rng, COLOURLESS_MENTIONS[rng.integers(len(COLOURLESS_MENTIONS))])
     if labels["mixed"] or rng.random() < 0.45:
         return scenes.make_caption(labels, rng)
     mention = PARTIAL_MENTIONS[rng.integers(len(PARTIAL_MENTIONS))]
     return scenes.make_caption(labels, rng, mention)
+
+
+# Mirroring a scene left to right moves its object to the mirrored region.
+MIRRORED_POSITION = {"left": "right", "right": "left", "top left": "top right", "top right": "top left",
+                     "bottom left": "bottom right", "bottom right": "bottom left"}
+UNKNOWN = -3  # a label no caption constraint equals: a scrambled colour or background
 
 
 def match_matrix(label_vectors, constraints, mixed_ids):
@@ -306,14 +386,25 @@ class Batcher:
     trained that way learned colour (97 %) and background (100 %) but shape
     hardly above chance. Groups of scenes with the same colour and background
     can only be told apart by shape, count, size and position.
+
+    Two optional augmentations keep captions true. `flip` mirrors half the
+    scenes left to right, their position labels with them. `scramble` is the
+    share of single-kind scenes whose colours are scrambled (channels
+    permuted, inverted or grey) and whose caption names no colour and no
+    background: a shape is then seen in many more colours than the eight and
+    its matches span colours, which should push shape to be learned apart
+    from colour, as the held-out colour+shape pairs need.
     """
 
-    def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8):
+    def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8,
+                 flip=False, scramble=0.0):
         self.images = images
         self.labels = labels
         self.vectors = np.array([scenes.label_vector(l) for l in labels], dtype=np.int64)
         self.group_share = group_share
         self.group_size = group_size
+        self.flip = flip
+        self.scramble = scramble
         groups = {}
         for i, v in enumerate(self.vectors):
             if v[0] >= 0:  # not a mixed scene
@@ -324,10 +415,6 @@ class Batcher:
         self.rng = np.random.default_rng(seed)
         self.mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
-
-    def pixels(self, idx):
-        x = torch.from_numpy(self.images[idx]).permute(0, 3, 1, 2).float() / 255.0
-        return (x - self.mean) / self.std
 
     def indices(self, size):
         n_groups = int(size * self.group_share) // self.group_size
@@ -342,11 +429,35 @@ class Batcher:
                 idx.append(i)
         return np.array(idx)
 
+    def _scrambled(self, image):
+        """The image with its colours changed: channels permuted, inverted, or grey."""
+        kind = self.rng.integers(7)
+        if kind < 5:
+            return image[..., [(1, 2, 0), (2, 0, 1), (0, 2, 1), (2, 1, 0), (1, 0, 2)][kind]]
+        if kind == 5:
+            return 255 - image
+        grey = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return np.repeat(grey[..., None], 3, axis=-1).astype(np.uint8)
+
     def batch(self, size):
         idx = self.indices(size)
+        images = self.images[idx].copy()
+        vectors = self.vectors[idx].copy()
         constraints, ids, mixed = [], [], []
+        pos = scenes.ATTRIBUTES.index("position")
         for k, i in enumerate(idx):
-            text, constraint = sample_caption(self.labels[i], self.rng)
+            labels = self.labels[i]
+            if self.flip and self.rng.random() < 0.5:
+                images[k] = images[k, :, ::-1]
+                if labels["position"] in MIRRORED_POSITION:
+                    labels = dict(labels, position=MIRRORED_POSITION[labels["position"]])
+                    vectors[k, pos] = scenes.POSITIONS.index(labels["position"])
+            colourless = self.scramble > 0 and not labels["mixed"] and self.rng.random() < self.scramble
+            if colourless:
+                images[k] = self._scrambled(images[k])
+                vectors[k, scenes.ATTRIBUTES.index("colour")] = UNKNOWN
+                vectors[k, scenes.ATTRIBUTES.index("background")] = UNKNOWN
+            text, constraint = sample_caption(labels, self.rng, colourless)
             if constraint is None:
                 mixed.append(k)
                 constraint = [-1] * len(scenes.ATTRIBUTES)
@@ -356,8 +467,9 @@ class Batcher:
         tokens = torch.zeros(size, t, dtype=torch.long)
         for k, x in enumerate(ids):
             tokens[k, :len(x)] = torch.tensor(x)
-        match = match_matrix(self.vectors[idx], np.array(constraints), mixed)
-        return self.pixels(idx), tokens, torch.from_numpy(match), torch.from_numpy(self.vectors[idx])
+        match = match_matrix(vectors, np.array(constraints), mixed)
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
+        return (x - self.mean) / self.std, tokens, torch.from_numpy(match), torch.from_numpy(vectors)
 
 
 def soft_infonce(logits, match):
@@ -539,6 +651,8 @@ def train(a):
     print(f"vocabulary: {len(vocab)} tokens, {len(merges)} merges", flush=True)
 
     model = CLIP(g, len(vocab))
+    if a.local_init:
+        model.local_vision_init()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"geometry {g}: {n_params / 1e6:.2f} M parameters", flush=True)
     # Optional auxiliary shape and count classifiers on the pooled image
@@ -553,7 +667,8 @@ def train(a):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
-    batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share)
+    batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
+                      flip=a.flip, scramble=a.scramble)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
         model.load_state_dict(torch.load(a.init)["model"])
@@ -573,6 +688,7 @@ def train(a):
     # a warm-up then a cosine over the --minutes budget.
     budget = a.minutes * 60.0
     start = time.time() - elapsed0
+    cpu0 = time.process_time()
     losses = []
     while True:
         elapsed = time.time() - start
@@ -601,18 +717,26 @@ def train(a):
         losses.append(loss.item())
         step += 1
         if step % 25 == 0:
-            print(f"step {step} {elapsed / 60:.1f} min lr {lr:.2e} loss {np.mean(losses[-25:]):.3f} "
+            print(f"step {step} {elapsed / 60:.1f} min (cpu {(time.process_time() - cpu0) / 60:.1f}) "
+                  f"lr {lr:.2e} loss {np.mean(losses[-25:]):.3f} "
                   f"scale {model.logit_scale.exp().item():.1f}", flush=True)
         if ckpt and step % 200 == 0:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                         "elapsed": time.time() - start}, ckpt + ".tmp")
             os.replace(ckpt + ".tmp", ckpt)
+            # The model so far, exported, to evaluate while training goes on.
+            model.eval()
+            write_model(os.path.join(a.cache, "latest"), model, vocab, g, merges)
+            model.train()
     train_s = time.time() - start
-    print(f"trained {step} steps ({step * a.batch} pairs) in {train_s / 60:.1f} min", flush=True)
+    cpu_s = time.process_time() - cpu0
+    print(f"trained {step} steps ({step * a.batch} pairs) in {train_s / 60:.1f} min "
+          f"({cpu_s / 60:.1f} CPU minutes)", flush=True)
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "scenes": a.scenes,
+        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble,
+                   "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
     print(f"wrote {a.out}", flush=True)
@@ -638,6 +762,11 @@ def main(argv=None):
                    help="weight of the auxiliary shape and count losses (0: pure InfoNCE)")
     p.add_argument("--group-share", type=float, default=0.5,
                    help="share of a batch drawn in groups of one colour and background")
+    p.add_argument("--scramble", type=float, default=0.0,
+                   help="share of scenes shown with scrambled colours and a colourless caption")
+    p.add_argument("--flip", action="store_true", help="mirror half the scenes left to right")
+    p.add_argument("--local-init", action="store_true",
+                   help="start the ViT with 2-D sine-cosine positions and mimetic attention")
     for key in ("vision_width", "vision_layers", "text_width", "text_layers", "embed_dim",
                 "image_size", "patch_size"):
         p.add_argument("--" + key.replace("_", "-"), type=int)
