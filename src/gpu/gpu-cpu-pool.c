@@ -41,10 +41,10 @@ typedef struct {
 
 static struct {
     GMutex lock;
-    GCond work;   /* a job was queued */
-    GCond done;   /* a job's tasks completed */
-    GQueue jobs;  /* jobs with unclaimed tasks */
-    gint queued;  /* jobs.length + background.length, atomic, read while spinning */
+    GCond work;        /* a job was queued */
+    GCond done;        /* a job's tasks completed */
+    GQueue jobs;       /* jobs with unclaimed tasks */
+    gint queued;       /* jobs.length + background.length, atomic, read while spinning */
     GQueue background; /* Work*, oldest first */
     guint threads;
 } pool;

@@ -46,7 +46,7 @@ struct _Pipeline {
      * with the encoder; on other devices the CPU is free while the encoder
      * works, and a thread pool of decode_threads decodes. */
     gboolean on_cpu_pool;
-    guint decoder_count; /* threads that decode, for the window */
+    guint decoder_count;   /* threads that decode, for the window */
     GThreadPool *decoders; /* NULL on the cpu pool */
     GAsyncQueue *decoded;  /* PhotoJob* from the decoders */
     GAsyncQueue *to_write; /* GPtrArray* of PhotoJob* per transaction, then writer_end */
