@@ -477,39 +477,12 @@ static GArray *run_search(SpyglassEngine *self, const SearchQuery *query, gboole
 {
     SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
                                  &self->loaded->model->config};
-    g_auto(SearchEncodedQuery) encoded = {0};
-    if (!search_encode_query(&encoder, query, &encoded, error))
+    SearchLibraryQueryOptions options = {.limit = SEARCH_LIMIT, .strong_only = strong_only};
+    g_autofree gboolean *strong = NULL;
+    g_autoptr(SearchResults) results =
+        search_library_query(self->library, &encoder, query, &options, &strong, error);
+    if (results == NULL)
         return NULL;
-    g_autoptr(SearchFilter) filter = NULL;
-    if (!search_library_filter(self->library, query, &filter, error))
-        return NULL;
-    SearchRequest request = {
-        .query = encoded.query,
-        .negatives = encoded.negatives,
-        .n_negatives = encoded.n_negatives,
-        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
-        .filter = filter,
-        .limit = SEARCH_LIMIT,
-    };
-    SearchIndex *index = search_library_get_index(self->library);
-    g_autoptr(SearchResults) results = search_index_search(index, &request);
-
-    /* The relevance rule's neutral reference, for the hits only, as spyglass-cli search does. */
-    guint n = MAX(results->n_hits, 1u);
-    g_autofree int64_t *ids = g_new(int64_t, n);
-    g_autofree float *neutral = g_new(float, n);
-    g_autofree gboolean *strong = g_new(gboolean, n);
-    for (uint32_t i = 0; i < results->n_hits; i++)
-        ids[i] = results->hits[i].id;
-    search_index_score_ids(index, encoded.neutral, ids, results->n_hits, neutral);
-    search_relevance_classify(results, neutral, strong);
-    if (strong_only) {
-        uint32_t kept = 0;
-        for (uint32_t i = 0; i < results->n_hits; i++)
-            if (strong[i])
-                results->hits[kept++] = results->hits[i];
-        results->n_hits = kept;
-    }
     return results_to_entries(self, results, strong_only ? NULL : strong);
 }
 

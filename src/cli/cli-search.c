@@ -192,39 +192,12 @@ static int run_search(const CliOptions *options, const char *text, uint32_t limi
     g_autoptr(CliSearch) search = cli_search_open(options, &error);
     if (search == NULL)
         return cli_fail("%s", error->message);
-    SearchIndex *index = search_library_get_index(search->library);
-    g_autoptr(SearchFilter) filter = NULL;
-    if (!search_library_filter(search->library, query, &filter, &error))
+    SearchLibraryQueryOptions query_options = {.limit = limit, .strong_only = cutoff};
+    g_autofree gboolean *strong = NULL;
+    g_autoptr(SearchResults) results =
+        search_library_query(search->library, &search->text, query, &query_options, &strong, &error);
+    if (results == NULL)
         return cli_fail("%s", error->message);
-
-    g_auto(SearchEncodedQuery) encoded = {0};
-    if (!search_encode_query(&search->text, query, &encoded, &error))
-        return cli_fail("%s", error->message);
-    SearchRequest request = {
-        .query = encoded.query,
-        .negatives = encoded.negatives,
-        .n_negatives = encoded.n_negatives,
-        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
-        .filter = filter,
-        .limit = limit,
-    };
-    g_autoptr(SearchResults) results = search_index_search(index, &request);
-
-    /* the relevance rule's neutral reference, for the hits only */
-    g_autofree int64_t *ids = g_new(int64_t, MAX(results->n_hits, 1u));
-    g_autofree float *neutral = g_new(float, MAX(results->n_hits, 1u));
-    g_autofree gboolean *strong = g_new(gboolean, MAX(results->n_hits, 1u));
-    for (uint32_t i = 0; i < results->n_hits; i++)
-        ids[i] = results->hits[i].id;
-    search_index_score_ids(index, encoded.neutral, ids, results->n_hits, neutral);
-    search_relevance_classify(results, neutral, strong);
-    if (cutoff) {
-        uint32_t kept = 0;
-        for (uint32_t i = 0; i < results->n_hits; i++)
-            if (strong[i])
-                results->hits[kept++] = results->hits[i];
-        results->n_hits = kept;
-    }
     cli_search_print_results(options, search, text, results, cutoff ? NULL : strong);
     return CLI_EXIT_OK;
 }

@@ -1,6 +1,8 @@
 /* search-library.c: loading a model's embeddings and the photos' facts from the library store. */
 #include "search-library.h"
 
+#include "search-relevance.h"
+
 #include <string.h>
 
 typedef struct {
@@ -151,4 +153,60 @@ gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
     gpointer context[] = {library, (gpointer)query};
     *filter = search_filter_new_from_func(library->index, allows_photo, context);
     return TRUE;
+}
+
+/* The relevance rule's flags for the hits, with the neutral reference scored for the hits only. */
+static gboolean *classify_hits(const SearchIndex *index, const SearchResults *results,
+                               const float *neutral)
+{
+    uint32_t n = MAX(results->n_hits, 1u);
+    g_autofree int64_t *ids = g_new(int64_t, n);
+    g_autofree float *neutral_scores = g_new(float, n);
+    gboolean *strong = g_new(gboolean, n);
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        ids[i] = results->hits[i].id;
+    search_index_score_ids(index, neutral, ids, results->n_hits, neutral_scores);
+    search_relevance_classify(results, neutral_scores, strong);
+    return strong;
+}
+
+static void keep_strong(SearchResults *results, gboolean *strong)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        if (strong[i]) {
+            results->hits[kept] = results->hits[i];
+            strong[kept++] = TRUE;
+        }
+    results->n_hits = kept;
+}
+
+SearchResults *search_library_query(SearchLibrary *library, const SearchTextEncoder *encoder,
+                                    const SearchQuery *query,
+                                    const SearchLibraryQueryOptions *options, gboolean **strong,
+                                    GError **error)
+{
+    g_autoptr(SearchFilter) filter = NULL;
+    g_auto(SearchEncodedQuery) encoded = {0};
+    if (!search_library_filter(library, query, &filter, error) ||
+        !search_encode_query(encoder, query, &encoded, error))
+        return NULL;
+    SearchIndex *index = library->index;
+    if (options->adjust != NULL)
+        options->adjust(index, &encoded, options->adjust_data);
+    SearchRequest request = {
+        .query = encoded.query,
+        .negatives = encoded.negatives,
+        .n_negatives = encoded.n_negatives,
+        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
+        .filter = filter,
+        .limit = options->limit,
+    };
+    SearchResults *results = search_index_search(index, &request);
+    g_autofree gboolean *flags = classify_hits(index, results, encoded.neutral);
+    if (options->strong_only)
+        keep_strong(results, flags);
+    if (strong != NULL)
+        *strong = g_steal_pointer(&flags);
+    return results;
 }

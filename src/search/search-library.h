@@ -10,6 +10,7 @@
 #include "library/library-store.h"
 #include "search/search-index.h"
 #include "search/search-query.h"
+#include "search/search-text.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,29 @@ int64_t search_library_find(SearchLibrary *library, const char *path);
  * test. */
 gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
                                SearchFilter **filter, GError **error);
+
+/* Changes the encoded query before the index is searched (the smart albums'
+ * Rocchio step). */
+typedef void (*SearchLibraryAdjustFunc)(SearchIndex *index, SearchEncodedQuery *encoded,
+                                        gpointer user_data);
+
+typedef struct {
+    uint32_t limit;       /* the most hits */
+    gboolean strong_only; /* keep only the hits the relevance rule calls strong */
+    SearchLibraryAdjustFunc adjust; /* or NULL */
+    gpointer adjust_data;
+} SearchLibraryQueryOptions;
+
+/* A parsed query run the one way spyglass-cli search, the app and smart
+ * albums all run it: its filters, its description and negative terms
+ * encoded, the index searched, and each hit classified by the relevance rule
+ * (search-relevance.h) against the neutral captions. *strong (optional,
+ * g_free): one flag a hit. NULL (error set) when a filter cannot be tested
+ * or the text cannot be encoded. */
+SearchResults *search_library_query(SearchLibrary *library, const SearchTextEncoder *encoder,
+                                    const SearchQuery *query,
+                                    const SearchLibraryQueryOptions *options, gboolean **strong,
+                                    GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SearchLibrary, search_library_free)
 

@@ -1,8 +1,6 @@
 /* search-smart-album.c: a smart album's members from its description and examples (Rocchio). */
 #include "search-smart-album.h"
 
-#include "search-relevance.h"
-
 #include <math.h>
 
 /* dst += weight · mean of the ids' embeddings (none in the index: nothing). */
@@ -35,20 +33,25 @@ static gboolean contains(GArray *ids, int64_t id)
     return FALSE;
 }
 
-/* Strong hits, then positives the search did not call strong, best first. */
-static SearchResults *select_members(const SearchIndex *index, SearchResults *results,
-                                     const float *neutral, GArray *positives, GArray *negatives)
+typedef struct {
+    GArray *positives, *negatives;
+} Examples;
+
+/* Rocchio: q' = q + α · mean(positives) − β · mean(negatives), normalised. */
+static void add_examples(SearchIndex *index, SearchEncodedQuery *encoded, gpointer user_data)
 {
-    uint32_t n = results->n_hits;
-    g_autofree int64_t *ids = g_new(int64_t, MAX(n, 1u));
-    g_autofree float *neutral_scores = g_new(float, MAX(n, 1u));
-    g_autofree gboolean *strong = g_new(gboolean, MAX(n, 1u));
-    for (uint32_t i = 0; i < n; i++)
-        ids[i] = results->hits[i].id;
-    search_index_score_ids(index, neutral, ids, n, neutral_scores);
-    search_relevance_classify(results, neutral_scores, strong);
+    const Examples *examples = user_data;
+    add_mean(index, examples->positives, SEARCH_ROCCHIO_POSITIVE, encoded->query);
+    add_mean(index, examples->negatives, -SEARCH_ROCCHIO_NEGATIVE, encoded->query);
+    normalise(encoded->query, encoded->E);
+}
+
+/* Strong hits, then positives the search did not call strong, best first. */
+static SearchResults *select_members(SearchResults *results, const gboolean *strong,
+                                     GArray *positives, GArray *negatives)
+{
     uint32_t kept = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < results->n_hits; i++) {
         int64_t id = results->hits[i].id;
         if ((strong[i] || contains(positives, id)) && !contains(negatives, id))
             results->hits[kept++] = results->hits[i];
@@ -67,23 +70,17 @@ SearchResults *search_smart_album_members(SearchLibrary *library, LibraryStore *
     g_autoptr(GArray) positives = library_store_get_album_examples(store, album->id, TRUE, error);
     g_autoptr(GArray) negatives =
         positives != NULL ? library_store_get_album_examples(store, album->id, FALSE, error) : NULL;
-    g_autoptr(SearchFilter) filter = NULL;
-    g_auto(SearchEncodedQuery) encoded = {0};
-    if (negatives == NULL || !search_library_filter(library, query, &filter, error) ||
-        !search_encode_query(encoder, query, &encoded, error))
+    if (negatives == NULL)
         return NULL;
-    SearchIndex *index = search_library_get_index(library);
-    add_mean(index, positives, SEARCH_ROCCHIO_POSITIVE, encoded.query);
-    add_mean(index, negatives, -SEARCH_ROCCHIO_NEGATIVE, encoded.query);
-    normalise(encoded.query, encoded.E);
-    SearchRequest request = {
-        .query = encoded.query,
-        .negatives = encoded.negatives,
-        .n_negatives = encoded.n_negatives,
-        .negative_weight = SEARCH_NEGATIVE_WEIGHT,
-        .filter = filter,
-        .limit = MAX(search_index_size(index), 1u),
+    Examples examples = {positives, negatives};
+    SearchLibraryQueryOptions options = {
+        .limit = MAX(search_index_size(search_library_get_index(library)), 1u),
+        .adjust = add_examples,
+        .adjust_data = &examples,
     };
-    SearchResults *results = search_index_search(index, &request);
-    return select_members(index, results, encoded.neutral, positives, negatives);
+    g_autofree gboolean *strong = NULL;
+    SearchResults *results = search_library_query(library, encoder, query, &options, &strong, error);
+    if (results == NULL)
+        return NULL;
+    return select_members(results, strong, positives, negatives);
 }
