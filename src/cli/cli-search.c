@@ -194,8 +194,8 @@ static int run_search(const CliOptions *options, const char *text, uint32_t limi
         return cli_fail("%s", error->message);
     SearchLibraryQueryOptions query_options = {.limit = limit, .strong_only = cutoff};
     g_autofree gboolean *strong = NULL;
-    g_autoptr(SearchResults) results =
-        search_library_query(search->library, &search->text, query, &query_options, &strong, &error);
+    g_autoptr(SearchResults) results = search_library_query(search->library, &search->text, query,
+                                                            &query_options, &strong, &error);
     if (results == NULL)
         return cli_fail("%s", error->message);
     cli_search_print_results(options, search, text, results, cutoff ? NULL : strong);

@@ -42,8 +42,8 @@ typedef void (*SearchLibraryAdjustFunc)(SearchIndex *index, SearchEncodedQuery *
                                         gpointer user_data);
 
 typedef struct {
-    uint32_t limit;       /* the most hits */
-    gboolean strong_only; /* keep only the hits the relevance rule calls strong */
+    uint32_t limit;                 /* the most hits */
+    gboolean strong_only;           /* keep only the hits the relevance rule calls strong */
     SearchLibraryAdjustFunc adjust; /* or NULL */
     gpointer adjust_data;
 } SearchLibraryQueryOptions;

@@ -79,7 +79,8 @@ SearchResults *search_smart_album_members(SearchLibrary *library, LibraryStore *
         .adjust_data = &examples,
     };
     g_autofree gboolean *strong = NULL;
-    SearchResults *results = search_library_query(library, encoder, query, &options, &strong, error);
+    SearchResults *results =
+        search_library_query(library, encoder, query, &options, &strong, error);
     if (results == NULL)
         return NULL;
     return select_members(results, strong, positives, negatives);
