@@ -290,35 +290,86 @@ static gboolean check_open(SpyglassEngine *self, GError **error)
     return FALSE;
 }
 
-static void list_folders_thread(GTask *task, gpointer source, gpointer task_data,
-                                GCancellable *cancellable)
+/* What most calls do on the worker thread, with the lock held and the library
+ * open: FALSE with error set, or TRUE with *result what the call returns
+ * (nothing for a call that returns a boolean). */
+typedef gboolean (*LockedWork)(SpyglassEngine *self, gpointer data, gpointer *result,
+                               GError **error);
+
+typedef struct {
+    LockedWork work;
+    GDestroyNotify free_result; /* NULL: the call returns a boolean */
+    gpointer data;
+    GDestroyNotify free_data;
+} LockedCall;
+
+static void locked_call_free(LockedCall *call)
+{
+    if (call->free_data != NULL)
+        call->free_data(call->data);
+    g_free(call);
+}
+
+static void locked_call_thread(GTask *task, gpointer source, gpointer task_data,
+                               GCancellable *cancellable)
 {
     SpyglassEngine *self = source;
+    const LockedCall *call = task_data;
     GError *error = NULL;
-    GPtrArray *folders = NULL;
+    gpointer result = NULL;
     g_mutex_lock(&self->lock);
-    if (check_open(self, &error))
-        folders = library_store_list_folders(self->store, &error);
+    gboolean ok = check_open(self, &error) && call->work(self, call->data, &result, &error);
     g_mutex_unlock(&self->lock);
-    if (folders == NULL)
+    if (!ok)
         g_task_return_error(task, error);
+    else if (call->free_result != NULL)
+        g_task_return_pointer(task, result, call->free_result);
     else
-        g_task_return_pointer(task, folders, (GDestroyNotify)g_ptr_array_unref);
+        g_task_return_boolean(task, TRUE);
+}
+
+/* Runs work on a worker thread; data (owned, freed with free_data) is its argument. */
+static void run_locked(SpyglassEngine *engine, gpointer source_tag, LockedWork work,
+                       GDestroyNotify free_result, gpointer data, GDestroyNotify free_data,
+                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
+    g_task_set_source_tag(task, source_tag);
+    LockedCall *call = g_new0(LockedCall, 1);
+    *call = (LockedCall){work, free_result, data, free_data};
+    g_task_set_task_data(task, call, (GDestroyNotify)locked_call_free);
+    g_task_run_in_thread(task, locked_call_thread);
+}
+
+static gpointer finish_pointer(SpyglassEngine *engine, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static gboolean finish_boolean(SpyglassEngine *engine, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+static gboolean list_folders_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                  GError **error)
+{
+    return (*result = library_store_list_folders(self->store, error)) != NULL;
 }
 
 void spyglass_engine_list_folders_async(SpyglassEngine *engine, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_list_folders_async);
-    g_task_run_in_thread(task, list_folders_thread);
+    run_locked(engine, spyglass_engine_list_folders_async, list_folders_work,
+               (GDestroyNotify)g_ptr_array_unref, NULL, NULL, cancellable, callback, user_data);
 }
 
 GPtrArray *spyglass_engine_list_folders_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 static void count_folder_removal_thread(GTask *task, gpointer source, gpointer task_data,
@@ -411,21 +462,14 @@ gboolean spyglass_engine_remove_folder_finish(SpyglassEngine *engine, GAsyncResu
     return propagate_count(result, n_removed, error);
 }
 
-static void list_photos_thread(GTask *task, gpointer source, gpointer task_data,
-                               GCancellable *cancellable)
+static gboolean list_photos_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                 GError **error)
 {
-    SpyglassEngine *self = source;
-    gint64 folder_id = *(gint64 *)task_data;
-    GError *error = NULL;
-    g_autoptr(GPtrArray) photos = NULL;
-    g_mutex_lock(&self->lock);
-    if (check_open(self, &error))
-        photos = library_store_list_photos(self->store, self->loaded->model->id, &error);
-    g_mutex_unlock(&self->lock);
-    if (photos == NULL) {
-        g_task_return_error(task, error);
-        return;
-    }
+    gint64 folder_id = *(gint64 *)data;
+    g_autoptr(GPtrArray) photos =
+        library_store_list_photos(self->store, self->loaded->model->id, error);
+    if (photos == NULL)
+        return FALSE;
     GArray *entries = spyglass_photo_entries_new(photos->len);
     for (guint i = 0; i < photos->len; i++) {
         const LibraryPhoto *photo = g_ptr_array_index(photos, i);
@@ -434,24 +478,23 @@ static void list_photos_thread(GTask *task, gpointer source, gpointer task_data,
             continue;
         spyglass_photo_entries_append(entries, photo->id, photo->path, NAN);
     }
-    g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
+    *result = entries;
+    return TRUE;
 }
 
 void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
                                        gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_list_photos_async);
-    g_task_set_task_data(task, g_memdup2(&folder_id, sizeof folder_id), g_free);
-    g_task_run_in_thread(task, list_photos_thread);
+    run_locked(engine, spyglass_engine_list_photos_async, list_photos_work,
+               (GDestroyNotify)g_array_unref, g_memdup2(&folder_id, sizeof folder_id), g_free,
+               cancellable, callback, user_data);
 }
 
 GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                            GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 /* ---- search ---- */
@@ -815,91 +858,71 @@ static gboolean album_holds(SpyglassEngine *self, const char *name, const char *
     return bsearch(path, paths->pdata, paths->len, sizeof(gpointer), compare_path) != NULL;
 }
 
-static void list_albums_thread(GTask *task, gpointer source, gpointer task_data,
-                               GCancellable *cancellable)
+static gboolean list_albums_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                 GError **error)
 {
-    SpyglassEngine *self = source;
-    GError *error = NULL;
+    if (!ensure_albums(self, error))
+        return FALSE;
     GPtrArray *albums = g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_album_free);
-    g_mutex_lock(&self->lock);
-    if (check_open(self, &error) && ensure_albums(self, &error)) {
-        for (guint a = 0; a < self->album_names->len; a++) {
-            const char *id = g_ptr_array_index(self->album_names, a);
-            GPtrArray *members = album_members(self, id);
-            SpyglassAlbum *album = g_new0(SpyglassAlbum, 1);
-            album->id = g_strdup(id);
-            album->name = g_strdup(album_display_name(id));
-            album->n_photos = members->len;
-            album->cover_path = g_strdup(g_ptr_array_index(members, 0));
-            g_ptr_array_add(albums, album);
-        }
+    for (guint a = 0; a < self->album_names->len; a++) {
+        const char *id = g_ptr_array_index(self->album_names, a);
+        GPtrArray *members = album_members(self, id);
+        SpyglassAlbum *album = g_new0(SpyglassAlbum, 1);
+        album->id = g_strdup(id);
+        album->name = g_strdup(album_display_name(id));
+        album->n_photos = members->len;
+        album->cover_path = g_strdup(g_ptr_array_index(members, 0));
+        g_ptr_array_add(albums, album);
     }
-    g_mutex_unlock(&self->lock);
-    if (error != NULL) {
-        g_ptr_array_unref(albums);
-        g_task_return_error(task, error);
-    } else {
-        g_task_return_pointer(task, albums, (GDestroyNotify)g_ptr_array_unref);
-    }
+    *result = albums;
+    return TRUE;
 }
 
 void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_list_albums_async);
-    g_task_run_in_thread(task, list_albums_thread);
+    run_locked(engine, spyglass_engine_list_albums_async, list_albums_work,
+               (GDestroyNotify)g_ptr_array_unref, NULL, NULL, cancellable, callback, user_data);
 }
 
 GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
                                               GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
-static void album_photos_thread(GTask *task, gpointer source, gpointer task_data,
-                                GCancellable *cancellable)
+static gboolean album_photos_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                  GError **error)
 {
-    SpyglassEngine *self = source;
-    const char *name = task_data;
-    GError *error = NULL;
+    if (!ensure_albums(self, error))
+        return FALSE;
+    GPtrArray *members = album_members(self, data);
     GArray *entries = spyglass_photo_entries_new(0);
-    g_mutex_lock(&self->lock);
-    GPtrArray *members =
-        check_open(self, &error) && ensure_albums(self, &error) ? album_members(self, name) : NULL;
-    for (guint i = 0; members != NULL && i < members->len; i++) {
+    for (guint i = 0; i < members->len; i++) {
         const char *path = g_ptr_array_index(members, i);
         int64_t id = search_library_find(self->library, path);
         if (id >= 0)
             spyglass_photo_entries_append_full(entries, id, path, NAN,
                                                search_library_get_taken(self->library, id), FALSE);
     }
-    g_mutex_unlock(&self->lock);
-    if (error != NULL) {
-        g_array_unref(entries);
-        g_task_return_error(task, error);
-    } else {
-        spyglass_photo_entries_sort_by_date(entries);
-        g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
-    }
+    spyglass_photo_entries_sort_by_date(entries);
+    *result = entries;
+    return TRUE;
 }
 
 void spyglass_engine_album_photos_async(SpyglassEngine *engine, const char *album,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_album_photos_async);
-    g_task_set_task_data(task, g_strdup(album), g_free);
-    g_task_run_in_thread(task, album_photos_thread);
+    run_locked(engine, spyglass_engine_album_photos_async, album_photos_work,
+               (GDestroyNotify)g_array_unref, g_strdup(album), g_free, cancellable, callback,
+               user_data);
 }
 
 GArray *spyglass_engine_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                             GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 /* ---- failures ---- */
@@ -913,47 +936,43 @@ void spyglass_failure_free(SpyglassFailure *failure)
     g_free(failure);
 }
 
-static void list_failures_thread(GTask *task, gpointer source, gpointer task_data,
-                                 GCancellable *cancellable)
+static gboolean list_failures_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                   GError **error)
 {
-    SpyglassEngine *self = source;
-    GError *error = NULL;
-    g_autoptr(GPtrArray) photos = NULL;
-    GPtrArray *failures = g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_failure_free);
-    g_mutex_lock(&self->lock);
-    if (check_open(self, &error))
-        photos = library_store_list_photos(self->store, NULL, &error);
-    for (guint i = 0; photos != NULL && i < photos->len && error == NULL; i++) {
+    g_autoptr(GPtrArray) photos = library_store_list_photos(self->store, NULL, error);
+    if (photos == NULL)
+        return FALSE;
+    g_autoptr(GPtrArray) failures =
+        g_ptr_array_new_with_free_func((GDestroyNotify)spyglass_failure_free);
+    for (guint i = 0; i < photos->len; i++) {
         const LibraryPhoto *photo = g_ptr_array_index(photos, i);
         if (photo->state != LIBRARY_PHOTO_FAILED)
             continue;
         SpyglassFailure *failure = g_new0(SpyglassFailure, 1);
         failure->path = g_strdup(photo->path);
-        failure->reason = library_store_get_photo_error(self->store, photo->id, &error);
         g_ptr_array_add(failures, failure);
+        GError *local = NULL;
+        failure->reason = library_store_get_photo_error(self->store, photo->id, &local);
+        if (local != NULL) {
+            g_propagate_error(error, local);
+            return FALSE;
+        }
     }
-    g_mutex_unlock(&self->lock);
-    if (error != NULL) {
-        g_ptr_array_unref(failures);
-        g_task_return_error(task, error);
-    } else {
-        g_task_return_pointer(task, failures, (GDestroyNotify)g_ptr_array_unref);
-    }
+    *result = g_steal_pointer(&failures);
+    return TRUE;
 }
 
 void spyglass_engine_list_failures_async(SpyglassEngine *engine, GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_list_failures_async);
-    g_task_run_in_thread(task, list_failures_thread);
+    run_locked(engine, spyglass_engine_list_failures_async, list_failures_work,
+               (GDestroyNotify)g_ptr_array_unref, NULL, NULL, cancellable, callback, user_data);
 }
 
 GPtrArray *spyglass_engine_list_failures_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                 GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 /* ---- one photo ---- */
@@ -1131,40 +1150,27 @@ gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResul
 
 /* ---- smart albums ---- */
 
-static void list_smart_albums_thread(GTask *task, gpointer source, gpointer task_data,
-                                     GCancellable *cancellable)
+static gboolean list_smart_albums_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                       GError **error)
 {
-    SpyglassEngine *self = source;
-    GError *error = NULL;
-    GPtrArray *albums = NULL;
-    g_mutex_lock(&self->lock);
-    if (check_open(self, &error))
-        albums = library_store_list_smart_albums(self->store, &error);
-    g_mutex_unlock(&self->lock);
-    if (albums == NULL)
-        g_task_return_error(task, error);
-    else
-        g_task_return_pointer(task, albums, (GDestroyNotify)g_ptr_array_unref);
+    return (*result = library_store_list_smart_albums(self->store, error)) != NULL;
 }
 
 void spyglass_engine_list_smart_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
                                              GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_list_smart_albums_async);
-    g_task_run_in_thread(task, list_smart_albums_thread);
+    run_locked(engine, spyglass_engine_list_smart_albums_async, list_smart_albums_work,
+               (GDestroyNotify)g_ptr_array_unref, NULL, NULL, cancellable, callback, user_data);
 }
 
 GPtrArray *spyglass_engine_list_smart_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                     GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 typedef struct {
     char *name, *description;
-    gint64 id;
 } SmartAlbumRequest;
 
 static void smart_album_request_free(SmartAlbumRequest *request)
@@ -1174,126 +1180,87 @@ static void smart_album_request_free(SmartAlbumRequest *request)
     g_free(request);
 }
 
-static GTask *smart_album_task(SpyglassEngine *engine, gpointer tag, const char *name,
-                               const char *description, gint64 id, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data)
+static gboolean save_smart_album_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                      GError **error)
 {
-    GTask *task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, tag);
-    SmartAlbumRequest *request = g_new0(SmartAlbumRequest, 1);
-    *request = (SmartAlbumRequest){g_strdup(name), g_strdup(description), id};
-    g_task_set_task_data(task, request, (GDestroyNotify)smart_album_request_free);
-    return task;
-}
-
-static void save_smart_album_thread(GTask *task, gpointer source, gpointer task_data,
-                                    GCancellable *cancellable)
-{
-    SpyglassEngine *self = source;
-    const SmartAlbumRequest *request = task_data;
-    GError *error = NULL;
-    g_mutex_lock(&self->lock);
-    gboolean ok = check_open(self, &error) &&
-                  library_store_save_smart_album(self->store, request->name, request->description,
-                                                 NULL, &error);
-    g_mutex_unlock(&self->lock);
-    if (!ok)
-        g_task_return_error(task, error);
-    else
-        g_task_return_boolean(task, TRUE);
+    const SmartAlbumRequest *request = data;
+    return library_store_save_smart_album(self->store, request->name, request->description, NULL,
+                                          error);
 }
 
 void spyglass_engine_save_smart_album_async(SpyglassEngine *engine, const char *name,
                                             const char *description, GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_save_smart_album_async, name,
-                                             description, -1, cancellable, callback, user_data);
-    g_task_run_in_thread(task, save_smart_album_thread);
+    SmartAlbumRequest *request = g_new0(SmartAlbumRequest, 1);
+    *request = (SmartAlbumRequest){g_strdup(name), g_strdup(description)};
+    run_locked(engine, spyglass_engine_save_smart_album_async, save_smart_album_work, NULL, request,
+               (GDestroyNotify)smart_album_request_free, cancellable, callback, user_data);
 }
 
 gboolean spyglass_engine_save_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                  GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
+    return finish_boolean(engine, result, error);
 }
 
-static void delete_smart_album_thread(GTask *task, gpointer source, gpointer task_data,
-                                      GCancellable *cancellable)
+static gboolean delete_smart_album_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                        GError **error)
 {
-    SpyglassEngine *self = source;
-    const SmartAlbumRequest *request = task_data;
-    GError *error = NULL;
-    g_mutex_lock(&self->lock);
-    gboolean ok = check_open(self, &error) &&
-                  library_store_delete_smart_album(self->store, request->id, &error);
-    g_mutex_unlock(&self->lock);
-    if (!ok)
-        g_task_return_error(task, error);
-    else
-        g_task_return_boolean(task, TRUE);
+    return library_store_delete_smart_album(self->store, *(gint64 *)data, error);
 }
 
 void spyglass_engine_delete_smart_album_async(SpyglassEngine *engine, gint64 album_id,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_delete_smart_album_async, NULL,
-                                             NULL, album_id, cancellable, callback, user_data);
-    g_task_run_in_thread(task, delete_smart_album_thread);
+    run_locked(engine, spyglass_engine_delete_smart_album_async, delete_smart_album_work, NULL,
+               g_memdup2(&album_id, sizeof album_id), g_free, cancellable, callback, user_data);
 }
 
 gboolean spyglass_engine_delete_smart_album_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                    GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
+    return finish_boolean(engine, result, error);
 }
 
-static void smart_album_photos_thread(GTask *task, gpointer source, gpointer task_data,
-                                      GCancellable *cancellable)
+static gboolean smart_album_photos_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                        GError **error)
 {
-    SpyglassEngine *self = source;
-    const SmartAlbumRequest *request = task_data;
-    GError *error = NULL;
-    GArray *entries = NULL;
-    g_mutex_lock(&self->lock);
-    g_autoptr(LibrarySmartAlbum) album = NULL;
-    if (check_open(self, &error) &&
-        (album = library_store_find_smart_album(self->store, request->name, &error)) != NULL &&
-        self->library != NULL) {
-        SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
-                                     &self->loaded->model->config};
-        g_autoptr(SearchResults) results =
-            search_smart_album_members(self->library, self->store, &encoder, album, &error);
-        if (results != NULL)
-            entries = results_to_entries(self, results, NULL);
-    } else if (error == NULL) {
-        /* Gone meanwhile, or nothing indexed with this model yet. */
-        entries = spyglass_photo_entries_new(0);
+    GError *local = NULL;
+    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(self->store, data, &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return FALSE;
     }
-    g_mutex_unlock(&self->lock);
-    if (entries == NULL)
-        g_task_return_error(task, error);
-    else
-        g_task_return_pointer(task, entries, (GDestroyNotify)g_array_unref);
+    if (album == NULL || self->library == NULL) {
+        /* Gone meanwhile, or nothing indexed with this model yet. */
+        *result = spyglass_photo_entries_new(0);
+        return TRUE;
+    }
+    SearchTextEncoder encoder = {self->loaded->tokenizer, self->loaded->session,
+                                 &self->loaded->model->config};
+    g_autoptr(SearchResults) results =
+        search_smart_album_members(self->library, self->store, &encoder, album, error);
+    if (results == NULL)
+        return FALSE;
+    *result = results_to_entries(self, results, NULL);
+    return TRUE;
 }
 
 void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = smart_album_task(engine, spyglass_engine_smart_album_photos_async, name,
-                                             NULL, -1, cancellable, callback, user_data);
-    g_task_run_in_thread(task, smart_album_photos_thread);
+    run_locked(engine, spyglass_engine_smart_album_photos_async, smart_album_photos_work,
+               (GDestroyNotify)g_array_unref, g_strdup(name), g_free, cancellable, callback,
+               user_data);
 }
 
 GArray *spyglass_engine_smart_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                   GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 typedef struct {
@@ -1308,27 +1275,19 @@ static void examples_request_free(ExamplesRequest *request)
     g_free(request);
 }
 
-static void set_album_examples_thread(GTask *task, gpointer source, gpointer task_data,
-                                      GCancellable *cancellable)
+static gboolean set_album_examples_work(SpyglassEngine *self, gpointer data, gpointer *result,
+                                        GError **error)
 {
-    SpyglassEngine *self = source;
-    const ExamplesRequest *request = task_data;
-    GError *error = NULL;
-    g_mutex_lock(&self->lock);
-    gboolean ok = check_open(self, &error) && library_store_begin(self->store, &error);
+    const ExamplesRequest *request = data;
+    gboolean ok = library_store_begin(self->store, error);
     for (guint i = 0; ok && i < request->photo_ids->len; i++)
         ok = library_store_set_album_example(self->store, request->album_id,
                                              g_array_index(request->photo_ids, gint64, i),
-                                             request->positive, &error);
+                                             request->positive, error);
     if (ok)
-        ok = library_store_commit(self->store, &error);
-    else if (self->store != NULL)
-        library_store_rollback(self->store);
-    g_mutex_unlock(&self->lock);
-    if (!ok)
-        g_task_return_error(task, error);
-    else
-        g_task_return_boolean(task, TRUE);
+        return library_store_commit(self->store, error);
+    library_store_rollback(self->store);
+    return FALSE;
 }
 
 void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 album_id,
@@ -1336,20 +1295,17 @@ void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 alb
                                               gboolean positive, GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(task, spyglass_engine_set_album_examples_async);
     ExamplesRequest *request = g_new0(ExamplesRequest, 1);
     request->album_id = album_id;
     request->photo_ids = g_array_sized_new(FALSE, FALSE, sizeof(gint64), n_photos);
     g_array_append_vals(request->photo_ids, photo_ids, n_photos);
     request->positive = positive;
-    g_task_set_task_data(task, request, (GDestroyNotify)examples_request_free);
-    g_task_run_in_thread(task, set_album_examples_thread);
+    run_locked(engine, spyglass_engine_set_album_examples_async, set_album_examples_work, NULL,
+               request, (GDestroyNotify)examples_request_free, cancellable, callback, user_data);
 }
 
 gboolean spyglass_engine_set_album_examples_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                    GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
+    return finish_boolean(engine, result, error);
 }
