@@ -197,16 +197,50 @@ static gboolean store_exec(LibraryStore *store, const char *sql, GError **error)
     return TRUE;
 }
 
-/* A query returning one integer. */
-static gboolean store_query_int(LibraryStore *store, const char *sql, gint64 *value, GError **error)
+static char *column_dup(sqlite3_stmt *stmt, int column);
+
+/* The first row of a bound query that returns at most one: column 0 as an
+ * integer, or fallback when there is no row. stmt NULL: its error is set. */
+static gboolean store_first_int64(LibraryStore *store, sqlite3_stmt *stmt, gint64 fallback,
+                                  gint64 *value, GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(store, sql, error);
     gboolean has_row = FALSE;
     if (stmt == NULL || !store_next(store, stmt, &has_row, error))
         return FALSE;
-    *value = has_row ? sqlite3_column_int64(stmt, 0) : 0;
+    *value = has_row ? sqlite3_column_int64(stmt, 0) : fallback;
     sqlite3_reset(stmt);
     return TRUE;
+}
+
+/* As store_first_int64, column 0 as text (NULL without a row or for NULL). */
+static gboolean store_first_text(LibraryStore *store, sqlite3_stmt *stmt, char **value,
+                                 GError **error)
+{
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return FALSE;
+    *value = has_row ? column_dup(stmt, 0) : NULL;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+/* As store_first_int64, the row made into an object by from_row (NULL without a row). */
+static gboolean store_first_object(LibraryStore *store, sqlite3_stmt *stmt,
+                                   gpointer (*from_row)(sqlite3_stmt *stmt), gpointer *value,
+                                   GError **error)
+{
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+        return FALSE;
+    *value = has_row ? from_row(stmt) : NULL;
+    sqlite3_reset(stmt);
+    return TRUE;
+}
+
+/* A query without parameters returning one integer (0 without a row). */
+static gboolean store_query_int(LibraryStore *store, const char *sql, gint64 *value, GError **error)
+{
+    return store_first_int64(store, store_statement(store, sql, error), 0, value, error);
 }
 
 static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
@@ -396,12 +430,12 @@ void library_store_rollback(LibraryStore *store)
 
 gboolean library_store_check_integrity(LibraryStore *store, GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(store, "PRAGMA integrity_check", error);
-    gboolean has_row = FALSE;
-    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
+    g_autofree char *answer = NULL;
+    if (!store_first_text(store, store_statement(store, "PRAGMA integrity_check", error), &answer,
+                          error))
         return FALSE;
-    g_autofree char *answer = has_row ? column_dup(stmt, 0) : g_strdup("no answer");
-    sqlite3_reset(stmt);
+    if (answer == NULL)
+        answer = g_strdup("no answer");
     if (g_strcmp0(answer, "ok") != 0) {
         g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
                     "%s: integrity check failed: %s", store->path, answer);
@@ -427,15 +461,10 @@ gboolean library_store_add_folder(LibraryStore *store, const char *path, gint64 
         return FALSE;
 
     sqlite3_stmt *select = store_statement(store, "SELECT id FROM folders WHERE path = ?1", error);
-    gboolean has_row = FALSE;
     if (select == NULL)
         return FALSE;
     bind_text(select, 1, path);
-    if (!store_next(store, select, &has_row, error))
-        return FALSE;
-    *id = has_row ? sqlite3_column_int64(select, 0) : -1;
-    sqlite3_reset(select);
-    return TRUE;
+    return store_first_int64(store, select, -1, id, error);
 }
 
 gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
@@ -650,7 +679,8 @@ static LibraryPhotoState parse_photo_state(const char *name)
     "p.id, p.folder_id, p.path, p.size, p.mtime, p.fingerprint, p.state,"                          \
     " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)"
 
-static LibraryPhoto *photo_from_row(sqlite3_stmt *stmt)
+/* gpointer: a store_first_object reader. */
+static gpointer photo_from_row(sqlite3_stmt *stmt)
 {
     LibraryPhoto *photo = g_new0(LibraryPhoto, 1);
     photo->id = sqlite3_column_int64(stmt, 0);
@@ -708,11 +738,8 @@ LibraryPhoto *library_store_find_photo(LibraryStore *store, const char *path, GE
         return NULL;
     sqlite3_bind_null(stmt, 1);
     bind_text(stmt, 2, path);
-    gboolean has_row = FALSE;
-    if (!store_next(store, stmt, &has_row, error))
-        return NULL;
-    LibraryPhoto *photo = has_row ? photo_from_row(stmt) : NULL;
-    sqlite3_reset(stmt);
+    gpointer photo = NULL;
+    store_first_object(store, stmt, photo_from_row, &photo, error);
     return photo;
 }
 
@@ -907,14 +934,11 @@ gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
 char *library_store_get_photo_error(LibraryStore *store, gint64 photo_id, GError **error)
 {
     sqlite3_stmt *stmt = store_statement(store, "SELECT error FROM photos WHERE id = ?1", error);
-    gboolean has_row = FALSE;
     if (stmt == NULL)
         return NULL;
     sqlite3_bind_int64(stmt, 1, photo_id);
-    if (!store_next(store, stmt, &has_row, error))
-        return NULL;
-    char *reason = has_row ? column_dup(stmt, 0) : NULL;
-    sqlite3_reset(stmt);
+    char *reason = NULL;
+    store_first_text(store, stmt, &reason, error);
     return reason;
 }
 
@@ -986,22 +1010,21 @@ gboolean library_store_set_current_model(LibraryStore *store, const LibraryModel
     return store_release(store, ok, error);
 }
 
+static gpointer model_from_row(sqlite3_stmt *stmt)
+{
+    LibraryModelRecord *model = g_new0(LibraryModelRecord, 1);
+    model->id = column_dup(stmt, 0);
+    model->name = column_dup(stmt, 1);
+    model->dir = column_dup(stmt, 2);
+    model->dim = (guint)sqlite3_column_int64(stmt, 3);
+    return model;
+}
+
 /* Runs a model query (columns id, name, dir, dim) returning at most one row. */
 static LibraryModelRecord *store_query_model(LibraryStore *store, const char *sql, GError **error)
 {
-    sqlite3_stmt *stmt = store_statement(store, sql, error);
-    gboolean has_row = FALSE;
-    if (stmt == NULL || !store_next(store, stmt, &has_row, error))
-        return NULL;
-    LibraryModelRecord *model = NULL;
-    if (has_row) {
-        model = g_new0(LibraryModelRecord, 1);
-        model->id = column_dup(stmt, 0);
-        model->name = column_dup(stmt, 1);
-        model->dir = column_dup(stmt, 2);
-        model->dim = (guint)sqlite3_column_int64(stmt, 3);
-    }
-    sqlite3_reset(stmt);
+    gpointer model = NULL;
+    store_first_object(store, store_statement(store, sql, error), model_from_row, &model, error);
     return model;
 }
 
@@ -1206,15 +1229,10 @@ gboolean library_store_count_unscored(LibraryStore *store, const char *model_id,
                         "SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
                         " WHERE e.model_id = ?1 AND p.state = 'embedded'" UNSCORED_CONDITION,
                         error);
-    gboolean has_row = FALSE;
     if (stmt == NULL)
         return FALSE;
     bind_text(stmt, 1, model_id);
-    if (!store_next(store, stmt, &has_row, error))
-        return FALSE;
-    *count = has_row ? sqlite3_column_int64(stmt, 0) : 0;
-    sqlite3_reset(stmt);
-    return TRUE;
+    return store_first_int64(store, stmt, 0, count, error);
 }
 
 gboolean library_store_set_auto_albums(LibraryStore *store, gint64 photo_id,
@@ -1315,20 +1333,20 @@ gboolean library_store_save_smart_album(LibraryStore *store, const char *name,
         "INSERT INTO albums (name, kind, query) VALUES (?1, 'smart', ?2)"
         " ON CONFLICT (name, kind) DO UPDATE SET query = excluded.query RETURNING id",
         error);
-    gboolean has_row = FALSE;
     if (stmt == NULL)
         return FALSE;
     bind_text(stmt, 1, name);
     bind_text(stmt, 2, description);
-    if (!store_next(store, stmt, &has_row, error))
+    gint64 saved = -1;
+    if (!store_first_int64(store, stmt, -1, &saved, error))
         return FALSE;
     if (id != NULL)
-        *id = has_row ? sqlite3_column_int64(stmt, 0) : -1;
-    sqlite3_reset(stmt);
+        *id = saved;
     return TRUE;
 }
 
-static LibrarySmartAlbum *smart_album_from_row(sqlite3_stmt *stmt)
+/* gpointer: a store_first_object reader. */
+static gpointer smart_album_from_row(sqlite3_stmt *stmt)
 {
     LibrarySmartAlbum *album = g_new0(LibrarySmartAlbum, 1);
     album->id = sqlite3_column_int64(stmt, 0);
@@ -1359,14 +1377,11 @@ LibrarySmartAlbum *library_store_find_smart_album(LibraryStore *store, const cha
 {
     sqlite3_stmt *stmt = store_statement(
         store, "SELECT id, name, query FROM albums WHERE kind = 'smart' AND name = ?1", error);
-    gboolean has_row = FALSE;
     if (stmt == NULL)
         return NULL;
     bind_text(stmt, 1, name);
-    if (!store_next(store, stmt, &has_row, error))
-        return NULL;
-    LibrarySmartAlbum *album = has_row ? smart_album_from_row(stmt) : NULL;
-    sqlite3_reset(stmt);
+    gpointer album = NULL;
+    store_first_object(store, stmt, smart_album_from_row, &album, error);
     return album;
 }
 
