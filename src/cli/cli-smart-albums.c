@@ -27,6 +27,16 @@ static LibraryStore *open_existing_library(const CliOptions *options, GError **e
     return library_store_open(db, error);
 }
 
+/* The library's smart album called name, or NULL after one line saying why not. */
+static LibrarySmartAlbum *find_album(LibraryStore *store, const char *name)
+{
+    g_autoptr(GError) error = NULL;
+    LibrarySmartAlbum *album = library_store_find_smart_album(store, name, &error);
+    if (album == NULL)
+        cli_fail("%s: %s", name, error != NULL ? error->message : "no such smart album");
+    return album;
+}
+
 static int smart_create(const CliOptions *options, int argc, char **argv)
 {
     if (argc < 4)
@@ -62,9 +72,9 @@ static int smart_example(const CliOptions *options, int argc, char **argv)
     g_autoptr(LibraryStore) store = open_existing_library(options, &error);
     if (store == NULL)
         return cli_fail("%s", error->message);
-    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(store, argv[2], &error);
+    g_autoptr(LibrarySmartAlbum) album = find_album(store, argv[2]);
     if (album == NULL)
-        return cli_fail("%s: %s", argv[2], error != NULL ? error->message : "no such smart album");
+        return CLI_EXIT_FAILED;
     for (guint i = 0; i < files->len; i++) {
         const char *file = g_ptr_array_index(files, i);
         g_autofree char *path = g_canonicalize_filename(file, NULL);
@@ -86,9 +96,9 @@ static int smart_delete(const CliOptions *options, int argc, char **argv)
     g_autoptr(LibraryStore) store = open_existing_library(options, &error);
     if (store == NULL)
         return cli_fail("%s", error->message);
-    g_autoptr(LibrarySmartAlbum) album = library_store_find_smart_album(store, argv[2], &error);
+    g_autoptr(LibrarySmartAlbum) album = find_album(store, argv[2]);
     if (album == NULL)
-        return cli_fail("%s: %s", argv[2], error != NULL ? error->message : "no such smart album");
+        return CLI_EXIT_FAILED;
     if (!library_store_delete_smart_album(store, album->id, &error))
         return cli_fail("%s", error->message);
     return CLI_EXIT_OK;
