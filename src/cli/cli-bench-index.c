@@ -106,15 +106,6 @@ static void remove_tree(const char *path)
     g_rmdir(path);
 }
 
-static ClipModel *bench_model(const CliOptions *options, GError **error)
-{
-    if (options->model != NULL)
-        return clip_model_load(options->model, error);
-    ClipConfig config;
-    clip_config_init_vit_b_32(&config);
-    return clip_model_new_random(&config, 1);
-}
-
 /* One batch through the encoder so that shader compilation is not timed. */
 static gboolean warm_up(ClipSession *session, const ClipConfig *config, GError **error)
 {
@@ -132,12 +123,7 @@ static void print_bench(const CliOptions *options, const ClipModel *model, GpuDe
                         result->store_seconds / work};
     double rate = result->embedded / result->pipeline_seconds;
     if (options->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "device");
-        json_builder_add_string_value(b, gpu_device_name(device));
-        json_builder_set_member_name(b, "model");
-        json_builder_add_string_value(b, model->name);
+        g_autoptr(JsonBuilder) b = cli_bench_json_begin(device, model->name);
         json_builder_set_member_name(b, "photos");
         json_builder_add_int_value(b, result->embedded);
         json_builder_set_member_name(b, "decode_threads");
@@ -177,7 +163,7 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
     if (!write_corpus(photos, error))
         return FALSE;
 
-    g_autoptr(ClipModel) model = bench_model(options, error);
+    g_autoptr(ClipModel) model = cli_bench_model_new(options, error);
     g_autoptr(GpuDevice) device = model ? gpu_device_open(options->device, error) : NULL;
     if (device == NULL)
         return FALSE;

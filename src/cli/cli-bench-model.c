@@ -207,12 +207,7 @@ static int parse_arguments(int argc, char **argv, const char **folder)
 static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
                        double images_per_second, double per_query, const FolderTimings *folder)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "device");
-    json_builder_add_string_value(b, gpu_device_name(device));
-    json_builder_set_member_name(b, "model");
-    json_builder_add_string_value(b, model->name);
+    g_autoptr(JsonBuilder) b = cli_bench_json_begin(device, model->name);
     json_builder_set_member_name(b, "weights");
     json_builder_add_string_value(b, precision_name(encoder));
     json_builder_set_member_name(b, "images_per_second");
@@ -260,15 +255,6 @@ static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
            per_query * 1e3);
 }
 
-static ClipModel *bench_model(const CliOptions *options, GError **error)
-{
-    if (options->model != NULL)
-        return clip_model_load(options->model, error);
-    ClipConfig config;
-    clip_config_init_vit_b_32(&config);
-    return clip_model_new_random(&config, 1);
-}
-
 int cli_bench_model(const CliOptions *options, int argc, char **argv)
 {
     FolderTimings folder = {0};
@@ -279,7 +265,7 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
     g_autoptr(GPtrArray) paths = NULL;
     if (folder.folder != NULL && (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
         return cli_fail("%s", error->message);
-    g_autoptr(ClipModel) model = bench_model(options, &error);
+    g_autoptr(ClipModel) model = cli_bench_model_new(options, &error);
     if (model == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(GpuDevice) device = gpu_device_open(options->device, &error);

@@ -107,3 +107,23 @@ void cli_print_embeddings(const char *model_name, uint32_t dim, char **inputs,
         printf("%s]\n", dim > 6 ? ", …" : "");
     }
 }
+
+ClipModel *cli_bench_model_new(const CliOptions *options, GError **error)
+{
+    if (options->model != NULL)
+        return clip_model_load(options->model, error);
+    ClipConfig config;
+    clip_config_init_vit_b_32(&config);
+    return clip_model_new_random(&config, 1);
+}
+
+JsonBuilder *cli_bench_json_begin(GpuDevice *device, const char *model_name)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "device");
+    json_builder_add_string_value(b, gpu_device_name(device));
+    json_builder_set_member_name(b, "model");
+    json_builder_add_string_value(b, model_name);
+    return b;
+}

@@ -31,6 +31,12 @@ void cli_model_close(CliModel *cli_model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliModel, cli_model_close)
 
+/* The model a benchmark times: --model, else a random ViT-B/32 (the timings
+ * do not depend on the weights). */
+ClipModel *cli_bench_model_new(const CliOptions *options, GError **error);
+/* A benchmark's JSON object, begun with its "device" and "model" members. */
+JsonBuilder *cli_bench_json_begin(GpuDevice *device, const char *model_name);
+
 /* {"model","dim","items":[{"input","embedding"}]} as in docs/cli.md. */
 JsonNode *cli_embeddings_to_json(const char *model_name, uint32_t dim, char **inputs,
                                  const float *embeddings, uint32_t n);
