@@ -60,6 +60,25 @@ static void make_photos(Fixture *f, const char *images)
     }
 }
 
+/* Indexes the fixture's photos folder (new and changed photos) and reloads f->library. */
+static void index_photos(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    LibraryIndexParams params;
+    library_index_params_init(&params);
+    LibraryIndexResult result;
+    library_index_result_init(&result);
+    const char *folders[] = {f->photos, NULL};
+    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
+                                        NULL, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(result.failed->len, ==, 0);
+    library_index_result_clear(&result);
+    g_clear_pointer(&f->library, search_library_free);
+    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
+    g_assert_no_error(error);
+}
+
 static gboolean fixture_set_up(Fixture *f)
 {
     g_autofree char *model_dir = test_fixture_path("tiny-f32/hf");
@@ -81,20 +100,7 @@ static gboolean fixture_set_up(Fixture *f)
     g_assert_no_error(error);
     f->session = clip_session_new(f->encoder);
     f->text = (SearchTextEncoder){f->tokenizer, f->session, &f->model->config};
-
-    LibraryIndexParams params;
-    library_index_params_init(&params);
-    LibraryIndexResult result;
-    library_index_result_init(&result);
-    const char *folders[] = {f->photos, NULL};
-    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
-                                        NULL, &error));
-    g_assert_no_error(error);
-    g_assert_cmpuint(result.failed->len, ==, 0);
-    library_index_result_clear(&result);
-
-    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
-    g_assert_no_error(error);
+    index_photos(f);
     return TRUE;
 }
 
@@ -352,19 +358,7 @@ static void test_exif_filters(Fixture *f)
     g_autofree char *png_to = g_build_filename(dated, "trip", "no-exif.png", NULL);
     copy_file(png_from, png_to);
 
-    g_autoptr(GError) error = NULL;
-    LibraryIndexParams params;
-    library_index_params_init(&params);
-    LibraryIndexResult result;
-    library_index_result_init(&result);
-    const char *folders[] = {f->photos, NULL};
-    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
-                                        NULL, &error));
-    g_assert_cmpuint(result.failed->len, ==, 0);
-    library_index_result_clear(&result);
-    search_library_free(f->library);
-    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
-    g_assert_no_error(error);
+    index_photos(f);
 
     const struct {
         const char *filters, *expected;
@@ -500,20 +494,10 @@ static void test_albums_persisted(Fixture *f)
     g_autofree char *from = g_build_filename(f->photos, "exact-4.png", NULL);
     g_autofree char *to = g_build_filename(f->photos, "copies", "new.png", NULL);
     copy_file(from, to);
-    LibraryIndexParams params;
-    library_index_params_init(&params);
-    LibraryIndexResult result;
-    library_index_result_init(&result);
-    const char *folders[] = {f->photos, NULL};
-    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
-                                        NULL, &error));
-    library_index_result_clear(&result);
+    index_photos(f);
     g_assert_true(search_albums_up_to_date(f->store, f->model->id, taxonomy, &up_to_date, &error));
     g_assert_false(up_to_date);
     g_assert_cmpuint(update_albums(f, taxonomy, &vectors), ==, 1);
-    search_library_free(f->library);
-    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
-    g_assert_no_error(error);
     assert_stored_albums_match(f, taxonomy, &vectors);
     search_album_vectors_clear(&vectors);
 
@@ -596,17 +580,7 @@ static void test_smart_album(Fixture *f)
     g_assert_cmpint(kept, >=, 0);
     g_autofree char *to = g_build_filename(f->photos, "copies", "arrived.png", NULL);
     copy_file(search_library_get_path(f->library, kept), to);
-    LibraryIndexParams params;
-    library_index_params_init(&params);
-    LibraryIndexResult result;
-    library_index_result_init(&result);
-    const char *folders[] = {f->photos, NULL};
-    g_assert_true(library_index_folders(f->store, f->model, f->session, folders, &params, &result,
-                                        NULL, &error));
-    library_index_result_clear(&result);
-    search_library_free(f->library);
-    f->library = search_library_load(f->store, f->model->id, f->model->config.embed_dim, &error);
-    g_assert_no_error(error);
+    index_photos(f);
     g_autoptr(SearchResults) later = smart_members(f, "Circles");
     g_assert_true(has_member(later, search_library_find(f->library, to)));
 }
