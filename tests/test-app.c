@@ -320,6 +320,23 @@ static GtkWindow *wait_for_toplevel(SpyglassWindow *window, GType type)
     return NULL;
 }
 
+/* Activates a window action and returns the toplevel of type it opens. */
+static GtkWindow *open_window(SpyglassWindow *window, const char *action, GType type)
+{
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), action, NULL));
+    GtkWindow *opened = wait_for_toplevel(window, type);
+    g_assert_nonnull(opened);
+    return opened;
+}
+
+/* Selects a sidebar section and waits (up to seconds) until ready holds. */
+static void show_section(SpyglassWindow *window, SpyglassSidebarKind kind,
+                         gboolean (*ready)(SpyglassWindow *), double seconds)
+{
+    gtk_list_box_select_row(spyglass_window_get_sidebar(window), find_sidebar_row(window, kind));
+    g_assert_true(wait_for(window, ready, seconds));
+}
+
 /* The message dialog that parent opened, once it is mapped. */
 static GtkWindow *wait_for_dialog_of(GtkWindow *parent)
 {
@@ -394,10 +411,8 @@ static void test_window(void)
     /* The demo model is in use: the notice says so, Get a Model… opens the models page. */
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {
         g_assert_true(wait_for(window, shows_demo_notice, 10));
-        g_assert_true(
-            gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences-model", NULL));
-        GtkWindow *models = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
-        g_assert_nonnull(models);
+        GtkWindow *models =
+            open_window(window, "win.preferences-model", SPYGLASS_TYPE_PREFERENCES_WINDOW);
         g_assert_cmpstr(
             adw_preferences_window_get_visible_page_name(ADW_PREFERENCES_WINDOW(models)), ==,
             "models");
@@ -435,9 +450,7 @@ static void test_window(void)
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, strong);
 
     /* Save as Album: the search becomes a smart album in the sidebar. */
-    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.save-album", NULL));
-    GtkWindow *save = wait_for_toplevel(window, ADW_TYPE_MESSAGE_DIALOG);
-    g_assert_nonnull(save);
+    GtkWindow *save = open_window(window, "win.save-album", ADW_TYPE_MESSAGE_DIALOG);
     adw_message_dialog_response(ADW_MESSAGE_DIALOG(save), "save");
     g_assert_true(wait_for(window, has_smart_album, 30));
 
@@ -517,12 +530,8 @@ static void test_window(void)
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, in_album);
 
     /* The file that could not be read, with its reason. */
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
-                            find_sidebar_row(window, SPYGLASS_SIDEBAR_ALL_PHOTOS));
-    g_assert_true(wait_for(window, shows_thumbnails, 30));
-    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.show-failures", NULL));
-    GtkWindow *failures = wait_for_toplevel(window, ADW_TYPE_WINDOW);
-    g_assert_nonnull(failures);
+    show_section(window, SPYGLASS_SIDEBAR_ALL_PHOTOS, shows_thumbnails, 30);
+    GtkWindow *failures = open_window(window, "win.show-failures", ADW_TYPE_WINDOW);
     g_assert_true(widget_shows_text(GTK_WIDGET(failures), "broken.jpg"));
     screenshot_widget(GTK_WIDGET(failures), "failures");
     gtk_window_destroy(failures);
@@ -540,9 +549,7 @@ static void test_window(void)
     g_variant_unref(album_id);
     gtk_popover_popdown(GTK_POPOVER(add_menu));
     settle(0.3);
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
-                            find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM));
-    g_assert_true(wait_for(window, shows_blue_square, 60));
+    show_section(window, SPYGLASS_SIDEBAR_SMART_ALBUM, shows_blue_square, 60);
     blue = position_of(photos, "/blue-square.png");
     GtkWidget *remove_menu = spyglass_window_popup_photo_menu(window, (guint)blue);
     settle(0.2);
@@ -551,14 +558,11 @@ static void test_window(void)
     g_assert_true(gtk_widget_activate_action(remove_menu, "win.remove-from-album", NULL));
     gtk_popover_popdown(GTK_POPOVER(remove_menu));
     g_assert_true(wait_for(window, lacks_blue_square, 60));
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
-                            find_sidebar_row(window, SPYGLASS_SIDEBAR_ALL_PHOTOS));
-    g_assert_true(wait_for(window, shows_thumbnails, 30));
+    show_section(window, SPYGLASS_SIDEBAR_ALL_PHOTOS, shows_thumbnails, 30);
 
     /* Preferences (Ctrl+,), and its models page. */
-    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
-    GtkWindow *preferences = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
-    g_assert_nonnull(preferences);
+    GtkWindow *preferences =
+        open_window(window, "win.preferences", SPYGLASS_TYPE_PREFERENCES_WINDOW);
     g_assert_true(widget_shows_text(GTK_WIDGET(preferences), "Pictures"));
     screenshot_widget(GTK_WIDGET(preferences), "preferences");
     spyglass_preferences_window_show_models(SPYGLASS_PREFERENCES_WINDOW(preferences));
@@ -635,9 +639,7 @@ static void test_window(void)
     const char *with_extra[] = {extra, NULL};
     g_settings_set_strv(folder_settings, "folders", with_extra);
     g_assert_true(wait_for(window, shows_extra_folder, 90));
-    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
-    preferences = wait_for_toplevel(window, SPYGLASS_TYPE_PREFERENCES_WINDOW);
-    g_assert_nonnull(preferences);
+    preferences = open_window(window, "win.preferences", SPYGLASS_TYPE_PREFERENCES_WINDOW);
     GtkWidget *remove = NULL;
     gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
     while ((remove = find_remove_button(GTK_WIDGET(preferences), extra)) == NULL &&
