@@ -112,6 +112,18 @@ static void check_images(ClipSession *session, const ClipConfig *config, const c
     }
 }
 
+/* The model and tokenizer of a fixture's layout (dir/layout), or fails the test. */
+static void load_fixture_model(const char *dir, const char *layout, ClipModel **model,
+                               ClipTokenizer **tokenizer)
+{
+    g_autofree char *model_dir = g_build_filename(dir, layout, NULL);
+    g_autoptr(GError) error = NULL;
+    *model = clip_model_load(model_dir, &error);
+    g_assert_no_error(error);
+    *tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
+    g_assert_no_error(error);
+}
+
 static void test_fixture(gconstpointer data)
 {
     const FixtureCase *c = data;
@@ -122,13 +134,11 @@ static void test_fixture(gconstpointer data)
     if (device == NULL)
         return;
 
-    g_autofree char *model_dir = g_build_filename(dir, c->layout, NULL);
     g_autofree char *expected_path = g_build_filename(dir, "expected.json", NULL);
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipModel) model = clip_model_load(model_dir, &error);
-    g_assert_no_error(error);
-    g_autoptr(ClipTokenizer) tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
-    g_assert_no_error(error);
+    g_autoptr(ClipModel) model = NULL;
+    g_autoptr(ClipTokenizer) tokenizer = NULL;
+    load_fixture_model(dir, c->layout, &model, &tokenizer);
     g_autoptr(ClipEncoder) encoder =
         clip_encoder_new(device, model, CLIP_PRECISION_AUTO, &error);
     g_assert_no_error(error);
@@ -150,17 +160,6 @@ static void test_fixture(gconstpointer data)
 }
 
 /* ---- the cpu device's automatic precision ---- */
-
-static double cosine(const float *a, const float *b, size_t n)
-{
-    double ab = 0.0, aa = 0.0, bb = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        ab += (double)a[i] * b[i];
-        aa += (double)a[i] * a[i];
-        bb += (double)b[i] * b[i];
-    }
-    return ab / sqrt(aa * bb);
-}
 
 /* Every text and image of a fixture through one encoder. */
 static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, const char *dir,
@@ -212,13 +211,11 @@ static void test_cpu_auto_precision(gconstpointer data)
     if (dir == NULL)
         return;
     g_autoptr(GpuDevice) cpu = open_device("cpu");
-    g_autofree char *model_dir = g_build_filename(dir, c->layout, NULL);
     g_autofree char *expected_path = g_build_filename(dir, "expected.json", NULL);
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipModel) model = clip_model_load(model_dir, &error);
-    g_assert_no_error(error);
-    g_autoptr(ClipTokenizer) tokenizer = clip_tokenizer_new_from_dir(model_dir, &error);
-    g_assert_no_error(error);
+    g_autoptr(ClipModel) model = NULL;
+    g_autoptr(ClipTokenizer) tokenizer = NULL;
+    load_fixture_model(dir, c->layout, &model, &tokenizer);
     g_autoptr(ClipEncoder) f32 = clip_encoder_new(cpu, model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);
     g_autoptr(ClipEncoder) automatic = clip_encoder_new(cpu, model, CLIP_PRECISION_AUTO, &error);
@@ -237,7 +234,7 @@ static void test_cpu_auto_precision(gconstpointer data)
     g_assert_cmpuint(n, ==, n_auto);
     double worst = 1.0;
     for (uint32_t i = 0; i < n; i++)
-        worst = MIN(worst, cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
+        worst = MIN(worst, test_cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
     g_test_message("%s/%s on cpu: automatic precision vs F32, worst cosine %.8f over %u "
                    "embeddings", c->fixture, c->layout, worst, n);
     g_assert_cmpfloat(worst, >=, 0.998);
@@ -376,8 +373,8 @@ static void test_vit_b_32_devices_match_reference(void)
     encode_vit_b_32(cpu, model, CLIP_PRECISION_AUTO, pixels, n_images, ids, n_ids, 2, images,
                     texts);
     for (uint32_t i = 0; i < 2; i++) {
-        double text_cos = cosine(texts + i * E, ref_texts + i * E, E);
-        double image_cos = cosine(images + i * E, ref_images + i * E, E);
+        double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
+        double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
         g_test_message("ViT-B/32 automatic precision on cpu vs F32 reference: cosine image "
                        "%.7f, text %.7f", image_cos, text_cos);
         g_assert_cmpfloat(text_cos, >=, 0.998);

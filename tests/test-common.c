@@ -56,6 +56,17 @@ double test_relative_error(const float *a, const float *b, size_t n)
     return norm > 0.0 ? sqrt(diff / norm) : sqrt(diff);
 }
 
+double test_cosine(const float *a, const float *b, size_t n)
+{
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        ab += (double)a[i] * b[i];
+        aa += (double)a[i] * a[i];
+        bb += (double)b[i] * b[i];
+    }
+    return ab / sqrt(aa * bb);
+}
+
 void test_assert_no_validation_messages(GpuDevice *device)
 {
     g_assert_cmpuint(gpu_device_validation_messages(device), ==, 0);

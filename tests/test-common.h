@@ -23,5 +23,8 @@ JsonNode *test_load_json(const char *path);
 /* ‖a − b‖ / ‖b‖ */
 double test_relative_error(const float *a, const float *b, size_t n);
 
+/* a·b / (‖a‖ ‖b‖), in double */
+double test_cosine(const float *a, const float *b, size_t n);
+
 /* Fails the test when the device saw validation-layer messages. */
 void test_assert_no_validation_messages(GpuDevice *device);

@@ -2,6 +2,7 @@
 #include "search/search-index.h"
 #include "search/search-private.h"
 #include "search/search-relevance.h"
+#include "test-common.h"
 
 #include <math.h>
 #include <string.h>
@@ -69,17 +70,6 @@ static SearchIndex *index_data(const Data *data)
     return index;
 }
 
-static double ref_cos(const float *a, const float *b, uint32_t dim)
-{
-    double ab = 0.0, aa = 0.0, bb = 0.0;
-    for (uint32_t d = 0; d < dim; d++) {
-        ab += (double)a[d] * b[d];
-        aa += (double)a[d] * a[d];
-        bb += (double)b[d] * b[d];
-    }
-    return ab / sqrt(aa * bb);
-}
-
 typedef struct {
     const float *query, *negatives;
     uint32_t n_negatives;
@@ -92,14 +82,14 @@ typedef struct {
 static double ref_score(const Data *data, uint32_t i, const RefRequest *r)
 {
     const float *x = data->rows + (size_t)i * data->dim;
-    double s = ref_cos(r->query, x, data->dim);
+    double s = test_cosine(r->query, x, data->dim);
     /* λ · max(0, x̂ · n): the negative's norm scales its term */
     for (uint32_t j = 0; j < r->n_negatives; j++) {
         const float *n = r->negatives + (size_t)j * data->dim;
         double norm = 0.0;
         for (uint32_t d = 0; d < data->dim; d++)
             norm += (double)n[d] * n[d];
-        s -= r->lambdas[j] * MAX(0.0, ref_cos(n, x, data->dim) * sqrt(norm));
+        s -= r->lambdas[j] * MAX(0.0, test_cosine(n, x, data->dim) * sqrt(norm));
     }
     return s;
 }
@@ -261,7 +251,7 @@ static void test_statistics(void)
     fill_random(query, dim, rand);
     double sum = 0, sum_sq = 0;
     for (uint32_t i = 0; i < n; i++) {
-        double s = ref_cos(query, data->rows + (size_t)i * dim, dim);
+        double s = test_cosine(query, data->rows + (size_t)i * dim, dim);
         sum += s;
         sum_sq += s * s;
     }
@@ -395,7 +385,7 @@ static void test_add_remove(void)
         g_assert_cmpint(search_index_contains(index, data->ids[i]), ==, present[i]);
         if (present[i]) {
             g_assert_true(search_index_get_embedding(index, data->ids[i], row));
-            g_assert_cmpfloat_with_epsilon(ref_cos(row, data->rows + (size_t)i * dim, dim), 1.0,
+            g_assert_cmpfloat_with_epsilon(test_cosine(row, data->rows + (size_t)i * dim, dim), 1.0,
                                            1e-6);
         }
     }
@@ -479,7 +469,7 @@ static void test_duplicates(void)
     uint32_t near_threshold = 0;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = i + 1; j < n; j++) {
-            double s = ref_cos(data->rows + (size_t)i * dim, data->rows + (size_t)j * dim, dim);
+            double s = test_cosine(data->rows + (size_t)i * dim, data->rows + (size_t)j * dim, dim);
             near_threshold += fabs(s - threshold) < TIE;
             if (s >= threshold) {
                 SearchPair p = {MIN(data->ids[i], data->ids[j]), MAX(data->ids[i], data->ids[j]),
