@@ -237,6 +237,25 @@ static gboolean store_first_object(LibraryStore *store, sqlite3_stmt *stmt,
     return TRUE;
 }
 
+/* Every row of a bound query, each made into an object by from_row, in an
+ * array that frees them with free_func; NULL with error. stmt NULL: its
+ * error is set. */
+static GPtrArray *store_all_objects(LibraryStore *store, sqlite3_stmt *stmt,
+                                    gpointer (*from_row)(sqlite3_stmt *stmt),
+                                    GDestroyNotify free_func, GError **error)
+{
+    if (stmt == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func(free_func);
+    gboolean has_row = FALSE;
+    while (store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return g_steal_pointer(&objects);
+        g_ptr_array_add(objects, from_row(stmt));
+    }
+    return NULL;
+}
+
 /* A query without parameters returning one integer (0 without a row). */
 static gboolean store_query_int(LibraryStore *store, const char *sql, gint64 *value, GError **error)
 {
@@ -487,27 +506,23 @@ void library_folder_free(LibraryFolder *folder)
     g_free(folder);
 }
 
+static gpointer folder_from_row(sqlite3_stmt *stmt)
+{
+    LibraryFolder *folder = g_new0(LibraryFolder, 1);
+    folder->id = sqlite3_column_int64(stmt, 0);
+    folder->path = column_dup(stmt, 1);
+    folder->state = g_strcmp0((const char *)sqlite3_column_text(stmt, 2), "offline") == 0
+                        ? LIBRARY_FOLDER_OFFLINE
+                        : LIBRARY_FOLDER_ONLINE;
+    return folder;
+}
+
 GPtrArray *library_store_list_folders(LibraryStore *store, GError **error)
 {
     sqlite3_stmt *stmt =
         store_statement(store, "SELECT id, path, state FROM folders ORDER BY path", error);
-    if (stmt == NULL)
-        return NULL;
-    g_autoptr(GPtrArray) folders =
-        g_ptr_array_new_with_free_func((GDestroyNotify)library_folder_free);
-    gboolean has_row = FALSE;
-    while (store_next(store, stmt, &has_row, error)) {
-        if (!has_row)
-            return g_steal_pointer(&folders);
-        LibraryFolder *folder = g_new0(LibraryFolder, 1);
-        folder->id = sqlite3_column_int64(stmt, 0);
-        folder->path = column_dup(stmt, 1);
-        folder->state = g_strcmp0((const char *)sqlite3_column_text(stmt, 2), "offline") == 0
-                            ? LIBRARY_FOLDER_OFFLINE
-                            : LIBRARY_FOLDER_ONLINE;
-        g_ptr_array_add(folders, folder);
-    }
-    return NULL;
+    return store_all_objects(store, stmt, folder_from_row, (GDestroyNotify)library_folder_free,
+                             error);
 }
 
 /* Removing a folder */
@@ -702,15 +717,8 @@ static GPtrArray *store_list_photos_with(LibraryStore *store, const char *sql, c
     if (stmt == NULL)
         return NULL;
     bind_text(stmt, 1, model_id);
-    g_autoptr(GPtrArray) photos =
-        g_ptr_array_new_with_free_func((GDestroyNotify)library_photo_free);
-    gboolean has_row = FALSE;
-    while (store_next(store, stmt, &has_row, error)) {
-        if (!has_row)
-            return g_steal_pointer(&photos);
-        g_ptr_array_add(photos, photo_from_row(stmt));
-    }
-    return NULL;
+    return store_all_objects(store, stmt, photo_from_row, (GDestroyNotify)library_photo_free,
+                             error);
 }
 
 GPtrArray *library_store_list_photos(LibraryStore *store, const char *model_id, GError **error)
@@ -1359,17 +1367,8 @@ GPtrArray *library_store_list_smart_albums(LibraryStore *store, GError **error)
 {
     sqlite3_stmt *stmt = store_statement(
         store, "SELECT id, name, query FROM albums WHERE kind = 'smart' ORDER BY name", error);
-    if (stmt == NULL)
-        return NULL;
-    g_autoptr(GPtrArray) albums =
-        g_ptr_array_new_with_free_func((GDestroyNotify)library_smart_album_free);
-    gboolean has_row = FALSE;
-    while (store_next(store, stmt, &has_row, error)) {
-        if (!has_row)
-            return g_steal_pointer(&albums);
-        g_ptr_array_add(albums, smart_album_from_row(stmt));
-    }
-    return NULL;
+    return store_all_objects(store, stmt, smart_album_from_row,
+                             (GDestroyNotify)library_smart_album_free, error);
 }
 
 LibrarySmartAlbum *library_store_find_smart_album(LibraryStore *store, const char *name,
