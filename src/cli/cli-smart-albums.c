@@ -27,14 +27,22 @@ static LibraryStore *open_existing_library(const CliOptions *options, GError **e
     return library_store_open(db, error);
 }
 
-/* The library's smart album called name, or NULL after one line saying why not. */
-static LibrarySmartAlbum *find_album(LibraryStore *store, const char *name)
+/* The library and its smart album called name, or FALSE after one line saying why not. */
+static gboolean open_album(const CliOptions *options, const char *name, LibraryStore **store,
+                           LibrarySmartAlbum **album)
 {
     g_autoptr(GError) error = NULL;
-    LibrarySmartAlbum *album = library_store_find_smart_album(store, name, &error);
-    if (album == NULL)
+    *store = open_existing_library(options, &error);
+    if (*store == NULL) {
+        cli_fail("%s", error->message);
+        return FALSE;
+    }
+    *album = library_store_find_smart_album(*store, name, &error);
+    if (*album == NULL) {
         cli_fail("%s: %s", name, error != NULL ? error->message : "no such smart album");
-    return album;
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static int smart_create(const CliOptions *options, int argc, char **argv)
@@ -69,11 +77,9 @@ static int smart_example(const CliOptions *options, int argc, char **argv)
     if (argc < 4 || files->len == 0)
         return cli_usage_error("albums example NAME [--negative] FILE…");
     g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
-    if (store == NULL)
-        return cli_fail("%s", error->message);
-    g_autoptr(LibrarySmartAlbum) album = find_album(store, argv[2]);
-    if (album == NULL)
+    g_autoptr(LibraryStore) store = NULL;
+    g_autoptr(LibrarySmartAlbum) album = NULL;
+    if (!open_album(options, argv[2], &store, &album))
         return CLI_EXIT_FAILED;
     for (guint i = 0; i < files->len; i++) {
         const char *file = g_ptr_array_index(files, i);
@@ -93,11 +99,9 @@ static int smart_delete(const CliOptions *options, int argc, char **argv)
     if (argc != 3)
         return cli_usage_error("albums delete NAME");
     g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
-    if (store == NULL)
-        return cli_fail("%s", error->message);
-    g_autoptr(LibrarySmartAlbum) album = find_album(store, argv[2]);
-    if (album == NULL)
+    g_autoptr(LibraryStore) store = NULL;
+    g_autoptr(LibrarySmartAlbum) album = NULL;
+    if (!open_album(options, argv[2], &store, &album))
         return CLI_EXIT_FAILED;
     if (!library_store_delete_smart_album(store, album->id, &error))
         return cli_fail("%s", error->message);
