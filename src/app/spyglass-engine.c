@@ -576,8 +576,7 @@ void spyglass_engine_search_async(SpyglassEngine *engine, const char *query, gbo
 
 GArray *spyglass_engine_search_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 static void similar_thread(GTask *task, gpointer source, gpointer task_data,
@@ -630,8 +629,7 @@ void spyglass_engine_similar_async(SpyglassEngine *engine, const gint64 *ids, gu
 
 GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *result, GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 /* ---- indexing ---- */
@@ -1076,8 +1074,7 @@ void spyglass_engine_photo_details_async(SpyglassEngine *engine, gint64 id, cons
 SpyglassPhotoDetails *spyglass_engine_photo_details_finish(SpyglassEngine *engine,
                                                            GAsyncResult *result, GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), NULL);
-    return g_task_propagate_pointer(G_TASK(result), error);
+    return finish_pointer(engine, result, error);
 }
 
 /* ---- another model ---- */
@@ -1144,8 +1141,7 @@ void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *mode
 gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResult *result,
                                              GError **error)
 {
-    g_return_val_if_fail(g_task_is_valid(result, engine), FALSE);
-    return g_task_propagate_boolean(G_TASK(result), error);
+    return finish_boolean(engine, result, error);
 }
 
 /* ---- smart albums ---- */
