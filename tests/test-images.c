@@ -180,3 +180,59 @@ GBytes *test_exif_make(const TestExifSpec *spec)
     exif_data_unref(exif);
     return bytes;
 }
+
+static struct heif_error heif_write_callback(G_GNUC_UNUSED struct heif_context *context,
+                                             const void *data, size_t size, void *user_data)
+{
+    g_byte_array_append(user_data, data, (guint)size);
+    return (struct heif_error){heif_error_Ok, heif_suberror_Unspecified, "Success"};
+}
+
+GBytes *test_heif_encode(enum heif_compression_format compression, const uint8_t *rgb,
+                         uint32_t width, uint32_t height, int orientation, GBytes *exif)
+{
+    struct heif_context *context = heif_context_alloc();
+    struct heif_encoder *encoder = NULL;
+    if (heif_context_get_encoder_for_format(context, compression, &encoder).code != heif_error_Ok) {
+        heif_context_free(context);
+        return NULL;
+    }
+    heif_encoder_set_lossy_quality(encoder, 90);
+    struct heif_image *image = NULL;
+    g_assert_cmpint(heif_image_create((int)width, (int)height, heif_colorspace_RGB,
+                                      heif_chroma_interleaved_RGB, &image)
+                        .code,
+                    ==, heif_error_Ok);
+    g_assert_cmpint(
+        heif_image_add_plane(image, heif_channel_interleaved, (int)width, (int)height, 8).code, ==,
+        heif_error_Ok);
+    int stride = 0;
+    uint8_t *plane = heif_image_get_plane(image, heif_channel_interleaved, &stride);
+    for (uint32_t y = 0; y < height; y++)
+        memcpy(plane + (size_t)y * stride, rgb + (size_t)y * width * 3, (size_t)width * 3);
+
+    struct heif_encoding_options *options = heif_encoding_options_alloc();
+    g_assert_cmpint(options->version, >=, 5);
+    options->image_orientation = (enum heif_orientation)orientation;
+    struct heif_image_handle *handle = NULL;
+    struct heif_error failure =
+        heif_context_encode_image(context, image, encoder, options, &handle);
+    if (failure.code != heif_error_Ok)
+        g_error("libheif failed to encode a test image: %s", failure.message);
+    if (exif != NULL)
+        g_assert_cmpint(heif_context_add_exif_metadata(context, handle,
+                                                       g_bytes_get_data(exif, NULL),
+                                                       (int)g_bytes_get_size(exif))
+                            .code,
+                        ==, heif_error_Ok);
+    GByteArray *out = g_byte_array_new();
+    struct heif_writer writer = {.writer_api_version = 1, .write = heif_write_callback};
+    g_assert_cmpint(heif_context_write(context, &writer, out).code, ==, heif_error_Ok);
+
+    heif_encoding_options_free(options);
+    heif_image_handle_release(handle);
+    heif_image_release(image);
+    heif_encoder_release(encoder);
+    heif_context_free(context);
+    return g_byte_array_free_to_bytes(out);
+}

@@ -10,6 +10,7 @@
 
 #include <jpeglib.h>
 #include <libexif/exif-data.h>
+#include <libheif/heif.h>
 
 typedef struct {
     uint32_t width, height;
@@ -54,3 +55,9 @@ typedef struct {
 /* "Exif\0\0" and the TIFF structure, as JPEG's APP1 holds it
  * (TestJpegSpec.exif). */
 GBytes *test_exif_make(const TestExifSpec *spec);
+
+/* An HEIF (HEVC) or AVIF of the RGB picture through libheif's encoder; NULL
+ * when libheif has none for the format. orientation (1..8) is stored as
+ * irot/imir; exif (optional, as test_exif_make gives it) as the Exif item. */
+GBytes *test_heif_encode(enum heif_compression_format compression, const uint8_t *rgb,
+                         uint32_t width, uint32_t height, int orientation, GBytes *exif);

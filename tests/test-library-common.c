@@ -105,31 +105,6 @@ GBytes *test_library_png_bytes(guint width, guint height, guint32 seed)
     return g_byte_array_free_to_bytes(out);
 }
 
-static struct heif_error heif_write_callback(G_GNUC_UNUSED struct heif_context *context,
-                                             const void *data, size_t size, void *user_data)
-{
-    g_byte_array_append(user_data, data, (guint)size);
-    return (struct heif_error){heif_error_Ok, heif_suberror_Unspecified, "Success"};
-}
-
-/* Copies RGB rows into a new interleaved heif_image. */
-static struct heif_image *heif_image_from_rgb(const guint8 *rgb, guint width, guint height)
-{
-    struct heif_image *image = NULL;
-    g_assert_cmpint(heif_image_create((int)width, (int)height, heif_colorspace_RGB,
-                                      heif_chroma_interleaved_RGB, &image)
-                        .code,
-                    ==, heif_error_Ok);
-    g_assert_cmpint(
-        heif_image_add_plane(image, heif_channel_interleaved, (int)width, (int)height, 8).code, ==,
-        heif_error_Ok);
-    int stride = 0;
-    guint8 *plane = heif_image_get_plane(image, heif_channel_interleaved, &stride);
-    for (guint y = 0; y < height; y++)
-        memcpy(plane + (size_t)y * stride, rgb + (size_t)y * width * 3, (size_t)width * 3);
-    return image;
-}
-
 GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed)
 {
 #if defined(__SANITIZE_ADDRESS__)
@@ -137,31 +112,8 @@ GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed)
      * reports against the test; test-library-decoder covers HEIC there. */
     return NULL;
 #endif
-    struct heif_context *context = heif_context_alloc();
-    struct heif_encoder *encoder = NULL;
-    if (heif_context_get_encoder_for_format(context, heif_compression_HEVC, &encoder).code !=
-        heif_error_Ok) {
-        heif_context_free(context);
-        return NULL;
-    }
-    heif_encoder_set_lossy_quality(encoder, 90);
     g_autofree guint8 *rgb = make_picture(width, height, seed);
-    struct heif_image *image = heif_image_from_rgb(rgb, width, height);
-    struct heif_encoding_options *options = heif_encoding_options_alloc();
-    struct heif_image_handle *handle = NULL;
-    struct heif_error failure =
-        heif_context_encode_image(context, image, encoder, options, &handle);
-    if (failure.code != heif_error_Ok)
-        g_error("libheif failed to encode a test image: %s", failure.message);
-    heif_image_handle_release(handle);
-    heif_encoding_options_free(options);
-    GByteArray *out = g_byte_array_new();
-    struct heif_writer writer = {.writer_api_version = 1, .write = heif_write_callback};
-    g_assert_cmpint(heif_context_write(context, &writer, out).code, ==, heif_error_Ok);
-    heif_image_release(image);
-    heif_encoder_release(encoder);
-    heif_context_free(context);
-    return g_byte_array_free_to_bytes(out);
+    return test_heif_encode(heif_compression_HEVC, rgb, width, height, 1, NULL);
 }
 
 void test_library_write_file(const char *path, const void *data, size_t size)

@@ -206,64 +206,6 @@ static GBytes *encode_animated_webp(uint32_t width, uint32_t height, const uint8
 
 /* HEIC and AVIF through libheif's encoders (x265 and aom in Debian's libheif1) */
 
-static struct heif_error heif_write_callback(G_GNUC_UNUSED struct heif_context *context,
-                                             const void *data, size_t size, void *user_data)
-{
-    g_byte_array_append(user_data, data, (guint)size);
-    return (struct heif_error){heif_error_Ok, heif_suberror_Unspecified, "Success"};
-}
-
-/* NULL when libheif has no encoder for the format. orientation (1..8) is
- * stored as irot/imir; exif (optional) as the Exif item. */
-static GBytes *encode_heif(enum heif_compression_format compression, const uint8_t *rgb,
-                           uint32_t width, uint32_t height, int orientation, GBytes *exif)
-{
-    struct heif_context *context = heif_context_alloc();
-    struct heif_encoder *encoder = NULL;
-    if (heif_context_get_encoder_for_format(context, compression, &encoder).code != heif_error_Ok) {
-        heif_context_free(context);
-        return NULL;
-    }
-    heif_encoder_set_lossy_quality(encoder, 90);
-    struct heif_image *image = NULL;
-    g_assert_cmpint(heif_image_create((int)width, (int)height, heif_colorspace_RGB,
-                                      heif_chroma_interleaved_RGB, &image)
-                        .code,
-                    ==, heif_error_Ok);
-    g_assert_cmpint(
-        heif_image_add_plane(image, heif_channel_interleaved, (int)width, (int)height, 8).code, ==,
-        heif_error_Ok);
-    int stride = 0;
-    uint8_t *plane = heif_image_get_plane(image, heif_channel_interleaved, &stride);
-    for (uint32_t y = 0; y < height; y++)
-        memcpy(plane + (size_t)y * stride, rgb + (size_t)y * width * 3, (size_t)width * 3);
-
-    struct heif_encoding_options *options = heif_encoding_options_alloc();
-    g_assert_cmpint(options->version, >=, 5);
-    options->image_orientation = (enum heif_orientation)orientation;
-    struct heif_image_handle *handle = NULL;
-    struct heif_error failure =
-        heif_context_encode_image(context, image, encoder, options, &handle);
-    if (failure.code != heif_error_Ok)
-        g_error("libheif failed to encode a test image: %s", failure.message);
-    if (exif != NULL)
-        g_assert_cmpint(heif_context_add_exif_metadata(context, handle,
-                                                       g_bytes_get_data(exif, NULL),
-                                                       (int)g_bytes_get_size(exif))
-                            .code,
-                        ==, heif_error_Ok);
-    GByteArray *out = g_byte_array_new();
-    struct heif_writer writer = {.writer_api_version = 1, .write = heif_write_callback};
-    g_assert_cmpint(heif_context_write(context, &writer, out).code, ==, heif_error_Ok);
-
-    heif_encoding_options_free(options);
-    heif_image_handle_release(handle);
-    heif_image_release(image);
-    heif_encoder_release(encoder);
-    heif_context_free(context);
-    return g_byte_array_free_to_bytes(out);
-}
-
 /* GIF, written by hand: libgif is not a dependency and gdk-pixbuf cannot
  * write GIFs. */
 
@@ -652,7 +594,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
                          .latitude = 37.33182,
                          .longitude = -122.03118};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
-    g_autoptr(GBytes) bytes = encode_heif(compression, rgb, w, h, 6, exif);
+    g_autoptr(GBytes) bytes = test_heif_encode(compression, rgb, w, h, 6, exif);
     if (bytes == NULL) {
         g_test_skip_printf("Debian's libheif has no %s encoder here", format);
         return;
@@ -674,7 +616,7 @@ static void check_heif(enum heif_compression_format compression, const char *for
     g_assert_cmpfloat_with_epsilon(info.longitude, -122.03118, 1e-5);
     library_photo_info_clear(&info);
 
-    g_autoptr(GBytes) plain_bytes = encode_heif(compression, rgb, w, h, 1, NULL);
+    g_autoptr(GBytes) plain_bytes = test_heif_encode(compression, rgb, w, h, 1, NULL);
     g_autofree char *plain_name = g_strdup_printf("plain.%s", extension);
     g_autofree char *plain_path = save_bytes(plain_name, plain_bytes);
     g_autoptr(ClipRgbImage) plain = decode_ok(plain_path, 224, &info);
@@ -793,7 +735,7 @@ static void test_threads(void)
     g_ptr_array_add(paths, save_bytes("thread.tif", tiff));
     g_autoptr(GBytes) bmp = encode_with_pixbuf("bmp", rgb, w, h);
     g_ptr_array_add(paths, save_bytes("thread.bmp", bmp));
-    g_autoptr(GBytes) heic = encode_heif(heif_compression_HEVC, rgb, w, h, 1, exif);
+    g_autoptr(GBytes) heic = test_heif_encode(heif_compression_HEVC, rgb, w, h, 1, exif);
     if (heic != NULL)
         g_ptr_array_add(paths, save_bytes("thread.heic", heic));
 
@@ -900,7 +842,7 @@ static void test_bad_truncated_heif(void)
     const uint32_t w = 64, h = 48;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
     g_autoptr(GBytes) exif = exif_with_orientation(1);
-    g_autoptr(GBytes) heic = encode_heif(heif_compression_HEVC, rgb, w, h, 1, exif);
+    g_autoptr(GBytes) heic = test_heif_encode(heif_compression_HEVC, rgb, w, h, 1, exif);
     if (heic == NULL) {
         g_test_skip("Debian's libheif has no HEVC encoder here");
         return;
@@ -1016,7 +958,7 @@ static void test_bad_huge(void)
 static void test_bad_huge_heif(void)
 {
     g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
-    g_autoptr(GBytes) heic = encode_heif(heif_compression_HEVC, rgb, 64, 48, 1, NULL);
+    g_autoptr(GBytes) heic = test_heif_encode(heif_compression_HEVC, rgb, 64, 48, 1, NULL);
     if (heic == NULL) {
         g_test_skip("Debian's libheif has no HEVC encoder here");
         return;
