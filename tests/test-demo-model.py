@@ -15,8 +15,7 @@ import os
 import sys
 import tempfile
 
-SOURCE_DIR = os.environ.get("SPYGLASS_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL_DIR = os.path.join(SOURCE_DIR, "data", "models", "demo")
+from demo_test_common import MODEL_DIR, SOURCE_DIR, cli_or_exit_code
 
 SCENES = 64
 # The colour target 90 % (docs/demo-model.md), less 10 points: 64 scenes
@@ -29,19 +28,9 @@ MIN_SHAPE = 0.30
 
 
 def main():
-    cli_path = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SPYGLASS_CLI")
-    if not cli_path:
-        print("usage: test-demo-model.py SPYGLASS_CLI", file=sys.stderr)
-        return 2
-    if not os.path.exists(os.path.join(MODEL_DIR, "model.safetensors")):
-        print(f"SKIP: no demo model in {MODEL_DIR}")
-        return 77
-    try:
-        import numpy  # noqa: F401
-        import PIL  # noqa: F401
-    except ImportError as e:
-        print(f"SKIP: {e} (Debian: python3-numpy, python3-pil)")
-        return 77
+    cli_path, exit_code = cli_or_exit_code("test-demo-model.py")
+    if cli_path is None:
+        return exit_code
 
     spec = importlib.util.spec_from_file_location(
         "eval_demo_model", os.path.join(SOURCE_DIR, "tools", "eval-demo-model.py"))

@@ -25,8 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-SOURCE_DIR = os.environ.get("SPYGLASS_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL_DIR = os.path.join(SOURCE_DIR, "data", "models", "demo")
+from demo_test_common import MODEL_DIR, SOURCE_DIR, cli_or_exit_code
 SCENES = 240
 SEED = 4242
 COLOURS = ["red", "green", "blue", "yellow", "orange", "purple", "white", "black"]
@@ -138,19 +137,9 @@ def check_albums(cli, db, labels_of):
 
 
 def main():
-    cli = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SPYGLASS_CLI")
-    if not cli:
-        print("usage: test-demo-search.py SPYGLASS_CLI", file=sys.stderr)
-        return 2
-    if not os.path.exists(os.path.join(MODEL_DIR, "model.safetensors")):
-        print(f"SKIP: no demo model in {MODEL_DIR}")
-        return 77
-    try:
-        import numpy  # noqa: F401
-        import PIL  # noqa: F401
-    except ImportError as e:
-        print(f"SKIP: {e} (Debian: python3-numpy, python3-pil)")
-        return 77
+    cli, exit_code = cli_or_exit_code("test-demo-search.py")
+    if cli is None:
+        return exit_code
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "photos")
