@@ -134,25 +134,6 @@ static GBytes *encode_png(const PngSpec *spec)
     return g_byte_array_free_to_bytes(out);
 }
 
-static GBytes *exif_with_orientation(int orientation, ExifByteOrder order)
-{
-    ExifData *exif = exif_data_new();
-    exif_data_set_byte_order(exif, order);
-    ExifEntry *entry = exif_entry_new();
-    exif_content_add_entry(exif->ifd[EXIF_IFD_0], entry);
-    exif_entry_initialize(entry, EXIF_TAG_ORIENTATION);
-    exif_set_short(entry->data, order, (ExifShort)orientation);
-    unsigned char *data = NULL;
-    unsigned int size = 0;
-    exif_data_save_data(exif, &data, &size);
-    g_assert_nonnull(data);
-    GBytes *bytes = g_bytes_new(data, size);
-    free(data);
-    exif_entry_unref(entry);
-    exif_data_unref(exif);
-    return bytes;
-}
-
 static char *save_bytes(const char *name, GBytes *bytes)
 {
     char *path = tmp_path(name);
@@ -778,7 +759,8 @@ static void test_exif_jpeg(void)
     for (int orientation = 1; orientation <= 8; orientation++) {
         /* Both byte orders that EXIF allows. */
         ExifByteOrder order = orientation % 2 ? EXIF_BYTE_ORDER_INTEL : EXIF_BYTE_ORDER_MOTOROLA;
-        g_autoptr(GBytes) exif = exif_with_orientation(orientation, order);
+        g_autoptr(GBytes) exif =
+            test_exif_make(&(TestExifSpec){.order = order, .orientation = orientation});
         TestJpegSpec spec = {.width = w,
                              .height = h,
                              .color_space = JCS_RGB,
@@ -818,7 +800,8 @@ static void test_exif_png(void)
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) outs = g_ptr_array_new_with_free_func(g_free);
     for (int orientation = 1; orientation <= 8; orientation++) {
-        g_autoptr(GBytes) exif = exif_with_orientation(orientation, EXIF_BYTE_ORDER_INTEL);
+        g_autoptr(GBytes) exif = test_exif_make(
+            &(TestExifSpec){.order = EXIF_BYTE_ORDER_INTEL, .orientation = orientation});
         PngSpec spec = {.width = w,
                         .height = h,
                         .color_type = PNG_COLOR_TYPE_RGB,
@@ -848,7 +831,8 @@ static void test_jpeg_dct_scale(void)
         .width = 640, .height = 480, .color_space = JCS_RGB, .samples = rgb, .quality = 90};
     g_autoptr(GBytes) bytes = test_jpeg_encode(&spec);
     g_autofree char *path = save_bytes("scaled.jpg", bytes);
-    g_autoptr(GBytes) exif = exif_with_orientation(6, EXIF_BYTE_ORDER_INTEL);
+    g_autoptr(GBytes) exif =
+        test_exif_make(&(TestExifSpec){.order = EXIF_BYTE_ORDER_INTEL, .orientation = 6});
     TestJpegSpec turned_spec = {.width = 640,
                                 .height = 480,
                                 .color_space = JCS_RGB,
