@@ -2,8 +2,11 @@
 #include "test-images.h"
 
 #include <math.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <png.h>
 
 static void jpeg_writer_error_exit(j_common_ptr cinfo)
 {
@@ -234,5 +237,43 @@ GBytes *test_heif_encode(enum heif_compression_format compression, const uint8_t
     heif_image_release(image);
     heif_encoder_release(encoder);
     heif_context_free(context);
+    return g_byte_array_free_to_bytes(out);
+}
+
+GBytes *test_exif_tiff_part(GBytes *exif)
+{
+    return g_bytes_new_from_bytes(exif, 6, g_bytes_get_size(exif) - 6);
+}
+
+static void png_write_callback(png_structp png, png_bytep data, size_t length)
+{
+    g_byte_array_append(png_get_io_ptr(png), data, (guint)length);
+}
+
+static void png_flush_callback(G_GNUC_UNUSED png_structp png)
+{
+}
+
+GBytes *test_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, GBytes *exif)
+{
+    GByteArray *out = g_byte_array_new();
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    g_assert_nonnull(info);
+    if (setjmp(png_jmpbuf(png)))
+        g_error("libpng failed to write a test image");
+    png_set_write_fn(png, out, png_write_callback, png_flush_callback);
+    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (exif != NULL) {
+        g_autoptr(GBytes) tiff = test_exif_tiff_part(exif);
+        png_set_eXIf_1(png, info, (png_uint_32)g_bytes_get_size(tiff),
+                       (png_bytep)g_bytes_get_data(tiff, NULL));
+    }
+    png_write_info(png, info);
+    for (uint32_t y = 0; y < height; y++)
+        png_write_row(png, rgb + (size_t)y * width * 3);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
     return g_byte_array_free_to_bytes(out);
 }

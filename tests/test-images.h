@@ -56,6 +56,12 @@ typedef struct {
  * (TestJpegSpec.exif). */
 GBytes *test_exif_make(const TestExifSpec *spec);
 
+/* The TIFF structure alone, as PNG, WebP and HEIF store it. */
+GBytes *test_exif_tiff_part(GBytes *exif);
+
+/* An 8-bit RGB PNG; exif (optional, as test_exif_make gives it) in eXIf. */
+GBytes *test_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, GBytes *exif);
+
 /* An HEIF (HEVC) or AVIF of the RGB picture through libheif's encoder; NULL
  * when libheif has none for the format. orientation (1..8) is stored as
  * irot/imir; exif (optional, as test_exif_make gives it) as the Exif item. */

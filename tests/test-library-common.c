@@ -76,33 +76,10 @@ GBytes *test_library_jpeg_bytes(guint width, guint height, guint32 seed)
     return test_jpeg_encode(&spec);
 }
 
-static void png_write_callback(png_structp png, png_bytep data, size_t length)
-{
-    g_byte_array_append(png_get_io_ptr(png), data, (guint)length);
-}
-
-static void png_flush_callback(G_GNUC_UNUSED png_structp png)
-{
-}
-
 GBytes *test_library_png_bytes(guint width, guint height, guint32 seed)
 {
     g_autofree guint8 *rgb = make_picture(width, height, seed);
-    GByteArray *out = g_byte_array_new();
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    g_assert_nonnull(info);
-    if (setjmp(png_jmpbuf(png)))
-        g_error("libpng failed to write a test image");
-    png_set_write_fn(png, out, png_write_callback, png_flush_callback);
-    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (guint y = 0; y < height; y++)
-        png_write_row(png, rgb + (size_t)y * width * 3);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    return g_byte_array_free_to_bytes(out);
+    return test_png_encode(rgb, width, height, NULL);
 }
 
 GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed)

@@ -66,13 +66,7 @@ static GBytes *exif_with_orientation(int orientation)
     return test_exif_make(&spec);
 }
 
-/* The TIFF structure alone, as PNG, WebP and HEIF store it. */
-static GBytes *exif_tiff_part(GBytes *exif)
-{
-    return g_bytes_new_from_bytes(exif, 6, g_bytes_get_size(exif) - 6);
-}
-
-/* JPEG and PNG writers */
+/* JPEG writer */
 
 static GBytes *encode_jpeg(const uint8_t *rgb, uint32_t width, uint32_t height, GBytes *exif)
 {
@@ -83,39 +77,6 @@ static GBytes *encode_jpeg(const uint8_t *rgb, uint32_t width, uint32_t height, 
                          .quality = 92,
                          .exif = exif};
     return test_jpeg_encode(&spec);
-}
-
-static void png_write_callback(png_structp png, png_bytep data, size_t length)
-{
-    g_byte_array_append(png_get_io_ptr(png), data, (guint)length);
-}
-
-static void png_flush_callback(G_GNUC_UNUSED png_structp png)
-{
-}
-
-static GBytes *encode_png(const uint8_t *rgb, uint32_t width, uint32_t height, GBytes *exif)
-{
-    GByteArray *out = g_byte_array_new();
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    g_assert_nonnull(info);
-    if (setjmp(png_jmpbuf(png)))
-        g_error("libpng failed to write a test image");
-    png_set_write_fn(png, out, png_write_callback, png_flush_callback);
-    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (exif != NULL) {
-        g_autoptr(GBytes) tiff = exif_tiff_part(exif);
-        png_set_eXIf_1(png, info, (png_uint_32)g_bytes_get_size(tiff),
-                       (png_bytep)g_bytes_get_data(tiff, NULL));
-    }
-    png_write_info(png, info);
-    for (uint32_t y = 0; y < height; y++)
-        png_write_row(png, rgb + (size_t)y * width * 3);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    return g_byte_array_free_to_bytes(out);
 }
 
 /* WebP, built by hand around libwebp's lossless bitstream */
@@ -171,7 +132,7 @@ static GBytes *encode_webp(const uint8_t *rgb, uint32_t width, uint32_t height, 
     g_byte_array_append(body, g_bytes_get_data(bitstream, NULL),
                         (guint)g_bytes_get_size(bitstream));
     if (exif != NULL) {
-        g_autoptr(GBytes) tiff = exif_tiff_part(exif);
+        g_autoptr(GBytes) tiff = test_exif_tiff_part(exif);
         riff_chunk(body, "EXIF", g_bytes_get_data(tiff, NULL), g_bytes_get_size(tiff));
     }
     return riff_finish(body);
@@ -510,7 +471,7 @@ static void test_png(void)
                          .original = "2020:02:29 12:00:00",
                          .model = "Pixel 7"};
     g_autoptr(GBytes) exif = test_exif_make(&spec);
-    g_autoptr(GBytes) bytes = encode_png(rgb, w, h, exif);
+    g_autoptr(GBytes) bytes = test_png_encode(rgb, w, h, exif);
     g_autofree char *path = save_bytes("screenshot.png", bytes);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 224, &info);
@@ -691,7 +652,7 @@ static void test_mislabelled(void)
 {
     const uint32_t w = 20, h = 10;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
-    g_autoptr(GBytes) png = encode_png(rgb, w, h, NULL);
+    g_autoptr(GBytes) png = test_png_encode(rgb, w, h, NULL);
     g_autofree char *path = save_bytes("really-a-png.jpg", png);
     LibraryPhotoInfo info;
     g_autoptr(ClipRgbImage) image = decode_ok(path, 0, &info);
@@ -725,7 +686,7 @@ static void test_threads(void)
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GBytes) jpeg = encode_jpeg(rgb, w, h, exif);
     g_ptr_array_add(paths, save_bytes("thread.jpg", jpeg));
-    g_autoptr(GBytes) png = encode_png(rgb, w, h, exif);
+    g_autoptr(GBytes) png = test_png_encode(rgb, w, h, exif);
     g_ptr_array_add(paths, save_bytes("thread.png", png));
     g_autoptr(GBytes) webp = encode_webp(rgb, w, h, exif);
     g_ptr_array_add(paths, save_bytes("thread.webp", webp));
@@ -808,7 +769,7 @@ static void test_bad_truncated(void)
     g_autofree char *jpeg_path = save_truncated("truncated.jpg", jpeg, g_bytes_get_size(jpeg) / 2);
     assert_decode_fails(jpeg_path, "truncated JPEG data");
 
-    g_autoptr(GBytes) png = encode_png(rgb, w, h, NULL);
+    g_autoptr(GBytes) png = test_png_encode(rgb, w, h, NULL);
     g_autofree char *png_path = save_truncated("truncated.png", png, g_bytes_get_size(png) / 2);
     assert_decode_fails(png_path, "truncated PNG data");
 
@@ -860,7 +821,7 @@ static void test_bad_truncated_heif(void)
 static void test_bad_corrupt_png(void)
 {
     g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
-    g_autoptr(GBytes) png = encode_png(rgb, 64, 48, NULL);
+    g_autoptr(GBytes) png = test_png_encode(rgb, 64, 48, NULL);
     uint8_t *data = NULL;
     g_autoptr(GBytes) corrupt = mutable_copy(png, &data);
     /* A byte in the middle of IDAT's data: its CRC no longer matches. */
@@ -883,7 +844,7 @@ static void test_bad_huge(void)
     g_autofree uint8_t *rgb = test_make_quadrants(64, 48);
 
     /* PNG: IHDR with a recomputed CRC. */
-    g_autoptr(GBytes) png = encode_png(rgb, 64, 48, NULL);
+    g_autoptr(GBytes) png = test_png_encode(rgb, 64, 48, NULL);
     uint8_t *data = NULL;
     g_autoptr(GBytes) huge_png = mutable_copy(png, &data);
     test_put_be32(data + 16, 60000);
@@ -1128,7 +1089,7 @@ static void test_thumbnail_small(void)
     /* Smaller than the thumbnail size: kept as it is. */
     const uint32_t w = 40, h = 30;
     g_autofree uint8_t *rgb = test_make_quadrants(w, h);
-    g_autoptr(GBytes) bytes = encode_png(rgb, w, h, NULL);
+    g_autoptr(GBytes) bytes = test_png_encode(rgb, w, h, NULL);
     g_autofree char *path = save_bytes("icon.png", bytes);
     g_autoptr(ClipRgbImage) image = decode_ok(path, 0, NULL);
     g_autoptr(GError) error = NULL;
