@@ -387,6 +387,15 @@ static void attention_slice(void *data, guint slice)
     g_free(scratch);
 }
 
+/* y = table's row `row`, or zeros for an id outside the table (the reference's rule). */
+static void copy_row_or_zero(float *y, const float *table, size_t n_rows, int32_t row, size_t C)
+{
+    if (row >= 0 && (size_t)row < n_rows)
+        memcpy(y, table + (size_t)row * C, C * sizeof(float));
+    else
+        memset(y, 0, C * sizeof(float));
+}
+
 static void embed_tokens_slice(void *data, guint slice)
 {
     const SliceJob *job = data;
@@ -395,12 +404,8 @@ static void embed_tokens_slice(void *data, guint slice)
     size_t first, n;
     slice_range(job, slice, &first, &n);
     for (size_t bt = first; bt < first + n; bt++) {
-        int32_t id = i32(op->b)[bt];
         float *y = f32(op->y) + bt * C;
-        if (id >= 0 && (size_t)id < n_ids)
-            memcpy(y, f32(op->a) + (size_t)id * C, C * sizeof(float));
-        else
-            memset(y, 0, C * sizeof(float));
+        copy_row_or_zero(y, f32(op->a), n_ids, i32(op->b)[bt], C);
         if (op->c != NULL)
             job->kernels->add(y, y, f32(op->c) + (bt % T) * C, C);
     }
@@ -451,14 +456,8 @@ static void gather_rows_slice(void *data, guint slice)
     size_t C = op->u[1], x_rows = op->a->n_elements / C;
     size_t first, n;
     slice_range(job, slice, &first, &n);
-    for (size_t i = first; i < first + n; i++) {
-        int32_t row = i32(op->b)[i];
-        float *y = f32(op->y) + i * C;
-        if (row >= 0 && (size_t)row < x_rows)
-            memcpy(y, f32(op->a) + (size_t)row * C, C * sizeof(float));
-        else
-            memset(y, 0, C * sizeof(float));
-    }
+    for (size_t i = first; i < first + n; i++)
+        copy_row_or_zero(f32(op->y) + i * C, f32(op->a), x_rows, i32(op->b)[i], C);
 }
 
 /* Runs func over `total` units split in slices of at least `grain`. */
