@@ -333,6 +333,11 @@ def render(labels, rng):
     objects = labels["objects"] * labels["count"] if not labels["mixed"] else labels["objects"]
     if labels["mixed"] and rng.random() < 0.5:
         centres.reverse()
+    # Where each object lies in the centre crop (fractions of its side), for
+    # trainers that supervise what each part of the picture shows; recording
+    # it draws nothing from rng, so the pictures stay those of the seed.
+    labels["geometry"] = [[round(x, 4), round(y, 4), round(r, 4), obj["shape"]]
+                          for obj, (x, y), r in zip(objects, centres, radii)]
     for obj, (x, y), r in zip(objects, centres, radii):
         cx, cy, rr = ox + x * side, oy + y * side, r * side
         fill = _jitter_rgb(RGB[obj["colour"]], rng)
