@@ -2,10 +2,12 @@
  * scalar reference, on odd shapes, rows of length 1, and tensors over the
  * 128 MiB binding limit. Matmul runs under each Vulkan kernel
  * (SPYGLASS_MATMUL_KERNEL); the cpu device's ops run with the kernels this
- * CPU picks and with the plain C ones (SPYGLASS_CPU_ISA=generic). */
+ * CPU picks and with the plain C ones (SPYGLASS_CPU_ISA=generic), INT8
+ * weights (gpu_op_matmul_i8) included. */
 #include "test-common.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The device under test (the pairs' .vk side): Vulkan by default, swapped
@@ -231,6 +233,163 @@ static void test_matmul_subgroup_shapes(void)
 static void test_matmul_subgroup_over_binding_limit(void)
 {
     run_with_matmul_kernel("subgroup", test_matmul_over_binding_limit);
+}
+
+/* ---- matmul with INT8 weights ---- */
+
+/* Random F32 weights (N, K) quantised per row: the I8 tensors and their
+ * scales, the same on both devices. */
+static void pair_random_i8(size_t N, size_t K, float scale, Pair *w, Pair *scales)
+{
+    g_autofree float *values = g_new(float, N * K);
+    for (size_t i = 0; i < N * K; i++)
+        values[i] = random_uniform() * scale;
+    g_autofree int8_t *q = g_new(int8_t, N * K);
+    g_autofree float *s = g_new(float, N);
+    gpu_quantize_rows_i8(q, s, values, N, K);
+    *w = pair_new(GPU_DTYPE_I8, N * K, q);
+    *scales = pair_new(GPU_DTYPE_F32, N, s);
+}
+
+/* The tolerance is the F32 matmul's (2e-6·√K + 1e-6, relative): the same
+ * quantised weights on both sides, so only the order of the F32 sums
+ * differs (the reference sums in double). */
+static void run_matmul_i8_case(const MatmulCase *c)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    Pair x = pair_random((size_t)c->M * c->K, 1.0f);
+    Pair w, scales;
+    pair_random_i8(c->N, c->K, 0.1f, &w, &scales);
+    Pair bias = c->bias ? pair_random(c->N, 0.5f) : (Pair){0};
+    Pair res = c->residual ? pair_random((size_t)c->M * c->N, 1.0f) : (Pair){0};
+    Pair y = c->in_place ? res : pair_random((size_t)c->M * c->N, 1.0f);
+
+    gpu_op_matmul_i8(g.vk, y.vk, x.vk, w.vk, scales.vk, bias.vk, res.vk, c->act, c->M, c->K,
+                     c->N);
+    gpu_op_matmul_i8(g.ref, y.ref, x.ref, w.ref, scales.ref, bias.ref, res.ref, c->act, c->M,
+                     c->K, c->N);
+    g_autofree char *what =
+        g_strdup_printf("matmul_i8 %ux%ux%u%s%s%s act %d", c->M, c->K, c->N,
+                        c->bias ? " bias" : "", c->residual ? " residual" : "",
+                        c->in_place ? " in place" : "", c->act);
+    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6, what);
+
+    pair_free(&x);
+    pair_free(&w);
+    pair_free(&scales);
+    if (c->bias)
+        pair_free(&bias);
+    if (c->residual)
+        pair_free(&res);
+    if (!c->in_place)
+        pair_free(&y);
+    graphs_free(&g);
+}
+
+/* Under 32 rows the cpu device streams the bytes (tiles of 4 rows × 3
+ * weight rows, K in steps of 8); from 32 rows on it widens blocks of 256
+ * weight rows for sgemm. The shapes cover both, ragged tiles and blocks. */
+static void test_matmul_i8_shapes(void)
+{
+    static const MatmulCase cases[] = {
+        {1, 1, 1, FALSE, FALSE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {1, 8, 1, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
+        {7, 13, 5, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {10, 512, 1536, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {10, 512, 512, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {10, 2048, 512, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {2, 3, 259, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
+        {31, 100, 70, FALSE, FALSE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {32, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
+        {33, 64, 65, FALSE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {77, 512, 2048, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {40, 131, 600, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
+        {40, 131, 600, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        run_matmul_i8_case(&cases[i]);
+}
+
+/* Vulkan has no INT8 kernels: the op is a clear error of the graph. */
+static void test_matmul_i8_unsupported(void)
+{
+    if (tested == NULL) {
+        g_test_skip("no Vulkan device");
+        return;
+    }
+    g_assert_false(gpu_device_supports_i8_weights(tested));
+    g_assert_true(gpu_device_supports_i8_weights(reference));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpuGraph) graph = gpu_graph_new(tested, &error);
+    g_autoptr(GpuTensor) x = gpu_tensor_new(tested, GPU_DTYPE_F32, 16, &error);
+    g_autoptr(GpuTensor) y = gpu_tensor_new(tested, GPU_DTYPE_F32, 16, &error);
+    g_autoptr(GpuTensor) w = gpu_tensor_new(tested, GPU_DTYPE_I8, 16, &error);
+    g_autoptr(GpuTensor) scales = gpu_tensor_new(tested, GPU_DTYPE_F32, 4, &error);
+    g_assert_no_error(error);
+    gpu_op_matmul_i8(graph, y, x, w, scales, NULL, NULL, GPU_ACTIVATION_NONE, 4, 4, 4);
+    g_assert_false(gpu_graph_run(graph, &error));
+    g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "matmul_i8"));
+}
+
+/* Quantisation: each weight within half a step of its row's scale, the
+ * largest at ±127, zero rows and NaNs at 0; and the reference's INT8 matmul
+ * is its F32 matmul on the dequantised weights. */
+static void test_quantize_rows_i8(void)
+{
+    enum { N = 5, K = 37 };
+    float w[N * K], scales[N], dequantized[N * K];
+    int8_t q[N * K];
+    for (size_t i = 0; i < N * K; i++)
+        w[i] = random_uniform() * (1.0f + (float)(i / K));
+    for (size_t k = 0; k < K; k++)
+        w[2 * K + k] = 0.0f; /* row 2: all zero */
+    w[3 * K + 5] = NAN;
+    gpu_quantize_rows_i8(q, scales, w, N, K);
+    g_assert_cmpfloat(scales[2], ==, 0.0f);
+    g_assert_cmpint(q[3 * K + 5], ==, 0);
+    for (size_t n = 0; n < N; n++) {
+        int max = 0;
+        for (size_t k = 0; k < K; k++) {
+            size_t i = n * K + k;
+            dequantized[i] = q[i] * scales[n];
+            max = MAX(max, abs(q[i]));
+            if (i != 3 * K + 5)
+                g_assert_cmpfloat(fabsf(dequantized[i] - w[i]), <=, scales[n] * 0.5001f);
+        }
+        g_assert_cmpint(max, ==, n == 2 ? 0 : 127);
+    }
+
+    g_autoptr(GError) error = NULL;
+    enum { M = 3 };
+    float x[M * K], y8[M * N], y32[M * N];
+    for (size_t i = 0; i < M * K; i++)
+        x[i] = random_uniform();
+    g_autoptr(GpuGraph) graph = gpu_graph_new(reference, &error);
+    g_autoptr(GpuTensor) tx = gpu_tensor_new(reference, GPU_DTYPE_F32, M * K, &error);
+    g_autoptr(GpuTensor) ty = gpu_tensor_new(reference, GPU_DTYPE_F32, M * N, &error);
+    g_autoptr(GpuTensor) tq = gpu_tensor_new(reference, GPU_DTYPE_I8, N * K, &error);
+    g_autoptr(GpuTensor) ts = gpu_tensor_new(reference, GPU_DTYPE_F32, N, &error);
+    g_autoptr(GpuTensor) tw = gpu_tensor_new(reference, GPU_DTYPE_F32, N * K, &error);
+    g_assert_no_error(error);
+    g_assert_true(gpu_tensor_write(tx, 0, M * K, x, &error) &&
+                  gpu_tensor_write(tq, 0, N * K, q, &error) &&
+                  gpu_tensor_write(ts, 0, N, scales, &error) &&
+                  gpu_tensor_write(tw, 0, N * K, dequantized, &error));
+    gpu_op_matmul_i8(graph, ty, tx, tq, ts, NULL, NULL, GPU_ACTIVATION_NONE, M, K, N);
+    g_assert_true(gpu_graph_run(graph, &error));
+    g_assert_true(gpu_tensor_read(ty, 0, M * N, y8, &error));
+    gpu_op_matmul(graph, ty, tx, tw, NULL, NULL, GPU_ACTIVATION_NONE, M, K, N);
+    g_assert_true(gpu_graph_run(graph, &error));
+    g_assert_true(gpu_tensor_read(ty, 0, M * N, y32, &error));
+    g_assert_no_error(error);
+    g_assert_cmpfloat(test_relative_error(y8, y32, M * N), <=, 1e-6);
+    /* F32 weights are not INT8 ones. */
+    gpu_op_matmul_i8(graph, ty, tx, tw, ts, NULL, NULL, GPU_ACTIVATION_NONE, M, K, N);
+    g_assert_false(gpu_graph_run(graph, &error));
+    g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
 }
 
 /* ---- layernorm ---- */
@@ -636,6 +795,7 @@ static void add_cpu_tests(void)
     } tests[] = {
         {"matmul/shapes", test_matmul_shapes, FALSE},
         {"matmul/large", test_matmul_over_binding_limit, TRUE},
+        {"matmul-i8/shapes", test_matmul_i8_shapes, FALSE},
         {"layernorm/shapes", test_layernorm, FALSE},
         {"attention", test_attention, FALSE},
         {"activation", test_activations, FALSE},
@@ -663,9 +823,11 @@ static void add_cpu_tests(void)
     static const CpuCase own[] = {
         {"SPYGLASS_CPU_MATMUL", "own", test_matmul_shapes},
         {"SPYGLASS_CPU_MATMUL", "own", test_chained_graph},
+        {"SPYGLASS_CPU_MATMUL", "own", test_matmul_i8_shapes},
     };
     g_test_add_data_func("/gpu/cpu-own-matmul/matmul/shapes", &own[0], run_on_cpu);
     g_test_add_data_func("/gpu/cpu-own-matmul/chained-graph", &own[1], run_on_cpu);
+    g_test_add_data_func("/gpu/cpu-own-matmul/matmul-i8/shapes", &own[2], run_on_cpu);
 }
 
 int main(int argc, char **argv)
@@ -680,6 +842,8 @@ int main(int argc, char **argv)
     }
 
     g_test_add_func("/gpu/f16-conversion", test_f16_conversion);
+    g_test_add_func("/gpu/quantize-rows-i8", test_quantize_rows_i8);
+    g_test_add_func("/gpu/matmul-i8/unsupported-on-vulkan", test_matmul_i8_unsupported);
     g_test_add_func("/gpu/matmul/shapes", test_matmul_shapes);
     g_test_add_func("/gpu/matmul/over-binding-limit", test_matmul_over_binding_limit);
     g_test_add_func("/gpu/matmul/generic/shapes", test_matmul_generic_shapes);

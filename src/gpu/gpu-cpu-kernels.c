@@ -16,6 +16,7 @@
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int8_t v8c __attribute__((vector_size(8)));
 
 size_t gpu_cpu_attention_scratch(size_t T, size_t D)
 {
@@ -28,6 +29,13 @@ size_t gpu_cpu_attention_scratch(size_t T, size_t D)
 
 /* ---- baseline ---- */
 #define KFN(name) generic_##name
+/* Eight INT8 weights as floats, for gpu-cpu-kernels.inc's INT8 kernels. */
+static inline v8f generic_load_i8(const int8_t *p)
+{
+    v8c c;
+    __builtin_memcpy(&c, p, sizeof c);
+    return __builtin_convertvector(c, v8f);
+}
 #include "gpu-cpu-kernels.inc"
 #undef KFN
 
@@ -41,6 +49,8 @@ static const GpuCpuKernels generic_kernels = {
     .isa = "generic",
     .f16_to_f32 = generic_f16_to_f32,
     .matmul_rows = generic_matmul_rows,
+    .matmul_rows_i8 = generic_matmul_rows_i8,
+    .i8_to_f32 = generic_i8_to_f32,
     .epilogue = generic_epilogue,
     .activation = generic_activation,
     .add = generic_add,
@@ -53,6 +63,11 @@ static const GpuCpuKernels generic_kernels = {
 #ifdef HAVE_X86_DISPATCH
 #pragma GCC target("avx2,fma,f16c")
 #define KFN(name) avx2_##name
+/* vpmovsxbd from memory + vcvtdq2ps: 8 bytes in, 8 floats out. */
+static inline v8f avx2_load_i8(const int8_t *p)
+{
+    return (v8f)_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
 #include "gpu-cpu-kernels.inc"
 #undef KFN
 
@@ -121,6 +136,8 @@ static const GpuCpuKernels avx2_kernels = {
     .f16_to_f32 = avx2_f16_to_f32,
     .matmul_rows = avx2_matmul_rows,
     .matmul_rows_f16 = avx2_matmul_rows_f16,
+    .matmul_rows_i8 = avx2_matmul_rows_i8,
+    .i8_to_f32 = avx2_i8_to_f32,
     .epilogue = avx2_epilogue,
     .activation = avx2_activation,
     .add = avx2_add,

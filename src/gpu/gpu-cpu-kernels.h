@@ -25,6 +25,14 @@ typedef struct {
     void (*matmul_rows_f16)(float *y, size_t ldy, const float *x, const uint16_t *w, size_t M,
                             size_t K, size_t n);
 
+    /* The same with INT8 weights and one F32 scale per row of w (scales(n)):
+     * y = x · (w · scales)ᵀ, the bytes widened in registers. */
+    void (*matmul_rows_i8)(float *y, size_t ldy, const float *x, const int8_t *w,
+                           const float *scales, size_t M, size_t K, size_t n);
+
+    /* dst(rows, K) = src(rows, K) · scales(rows): INT8 weights as F32. */
+    void (*i8_to_f32)(float *dst, const int8_t *src, const float *scales, size_t rows, size_t K);
+
     /* y(rows, cols; stride ld) = act(y + bias(cols)) + residual(rows, cols; stride ld).
      * bias and residual may be NULL; residual may be y. */
     void (*epilogue)(float *y, const float *bias, const float *residual, GpuActivation act,

@@ -9,6 +9,9 @@
  *
  * Tensors are host memory; F16 tensors (weights) are streamed as halves by
  * the few-rows matmul and widened to F32 once, on first use, for sgemm.
+ * INT8 weights (gpu_op_matmul_i8) are streamed as bytes by the few-rows
+ * matmul; sgemm gets them back as F32 a block of rows at a time, in each
+ * call, since nothing but text batches of 32 rows or more takes that path.
  * Ops are recorded and run in order by gpu_graph_run(), as on Vulkan. */
 #include "gpu-cpu.h"
 
@@ -27,6 +30,8 @@
 /* Below this many rows, matmul streams the weights through matmul_rows
  * instead of sgemm, which would first copy them into its packed layout. */
 #define MATMUL_SMALL_M 32
+/* Rows of INT8 weights widened to F32 per sgemm call on many rows. */
+#define I8_SGEMM_ROWS 256
 /* Elements per slice of elementwise ops, rows per slice of row ops. */
 #define ELEMENT_GRAIN 16384
 #define ROW_GRAIN_ELEMENTS 8192
@@ -48,6 +53,7 @@ typedef enum {
 typedef struct {
     OpKind kind;
     GpuTensor *y, *a, *b, *c, *d;
+    GpuTensor *scales; /* matmul with INT8 weights (b): their F32 scales */
     uint32_t u[4];
     size_t n;
     float eps;
@@ -227,10 +233,33 @@ typedef struct {
     const CpuOp *op;
     const float *w;     /* F32 weights, for sgemm and matmul_rows */
     const uint16_t *wh; /* F16 weights, for matmul_rows_f16; or NULL */
+    const int8_t *wq;   /* INT8 weights (and op->scales); or NULL */
     gboolean stream;    /* matmul_rows rather than sgemm */
     size_t rows_per_slice, cols_per_slice;
     guint row_slices;
 } MatmulJob;
+
+/* y(M, n; stride ldy) = x(M, K) · (w(n, K) · scales(n))ᵀ + beta · y through
+ * sgemm, I8_SGEMM_ROWS rows of w widened at a time (in cache when sgemm
+ * packs them). Only called where sgemm exists (the device's blas flag). */
+static void sgemm_i8(const GpuCpuKernels *kernels, float *y, size_t ldy, const float *x,
+                     const int8_t *w, const float *scales, size_t M, size_t K, size_t n,
+                     float beta)
+{
+#if SPYGLASS_HAVE_OPENBLAS
+    size_t block = MIN(n, (size_t)I8_SGEMM_ROWS);
+    float *widened = g_new(float, block * K);
+    for (size_t j = 0; j < n; j += block) {
+        size_t nj = MIN(block, n - j);
+        kernels->i8_to_f32(widened, w + j * K, scales + j, nj, K);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)M, (blasint)nj, (blasint)K,
+                    1.0f, x, (blasint)K, widened, (blasint)K, beta, y + j, (blasint)ldy);
+    }
+    g_free(widened);
+#else
+    g_assert_not_reached();
+#endif
+}
 
 static void matmul_slice(void *data, guint slice)
 {
@@ -259,10 +288,16 @@ static void matmul_slice(void *data, guint slice)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
     }
-    if (job->stream && job->wh != NULL)
+    if (job->stream && job->wq != NULL)
+        job->kernels->matmul_rows_i8(y, N, x, job->wq + c0 * K, f32(op->scales) + c0, rows, K,
+                                     cols);
+    else if (job->stream && job->wh != NULL)
         job->kernels->matmul_rows_f16(y, N, x, job->wh + c0 * K, rows, K, cols);
     else if (job->stream)
         job->kernels->matmul_rows(y, N, x, job->w + c0 * K, rows, K, cols);
+    else if (job->wq != NULL)
+        sgemm_i8(job->kernels, y, N, x, job->wq + c0 * K, f32(op->scales) + c0, rows, K, cols,
+                 beta);
 #if SPYGLASS_HAVE_OPENBLAS
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)rows, (blasint)cols,
@@ -290,7 +325,9 @@ static gboolean run_matmul(const CpuDevice *cpu, const CpuOp *op, GError **error
     const GpuCpuKernels *kernels = cpu->kernels;
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
     MatmulJob job = {.kernels = kernels, .op = op, .stream = M < MATMUL_SMALL_M || !cpu->blas};
-    if (job.stream && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
+    if (op->b->dtype == GPU_DTYPE_I8) {
+        job.wq = op->b->impl;
+    } else if (job.stream && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
         job.wh = weights_f16(op->b);
     } else if ((job.w = weights_f32(kernels, op->b)) == NULL) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
@@ -541,6 +578,14 @@ static void cpu_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w
                            .act = act, .u = {M, K, N}});
 }
 
+static void cpu_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                          GpuTensor *scales, GpuTensor *bias, GpuTensor *residual,
+                          GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
+{
+    record(graph, &(CpuOp){.kind = OP_MATMUL, .y = y, .a = x, .b = w, .scales = scales,
+                           .c = bias, .d = residual, .act = act, .u = {M, K, N}});
+}
+
 static void cpu_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
                           GpuTensor *beta, uint32_t rows, uint32_t C, float eps)
 {
@@ -608,6 +653,7 @@ static const GpuBackend cpu_backend = {
     .graph_release = cpu_graph_release,
     .graph_run = cpu_graph_run,
     .matmul = cpu_matmul,
+    .matmul_i8 = cpu_matmul_i8,
     .layernorm = cpu_layernorm,
     .attention = cpu_attention,
     .activation = cpu_activation,

@@ -30,7 +30,16 @@ const char *gpu_device_type_to_string(GpuDeviceType type)
 
 size_t gpu_dtype_size(GpuDtype dtype)
 {
-    return dtype == GPU_DTYPE_F16 ? 2 : 4;
+    switch (dtype) {
+    case GPU_DTYPE_I8:
+        return 1;
+    case GPU_DTYPE_F16:
+        return 2;
+    case GPU_DTYPE_F32:
+    case GPU_DTYPE_I32:
+    default:
+        return 4;
+    }
 }
 
 void gpu_device_info_free(GpuDeviceInfo *info)
@@ -224,6 +233,11 @@ GpuDeviceType gpu_device_type(GpuDevice *device)
 gboolean gpu_device_supports_f16(GpuDevice *device)
 {
     return device->fp16;
+}
+
+gboolean gpu_device_supports_i8_weights(GpuDevice *device)
+{
+    return device->backend->matmul_i8 != NULL;
 }
 
 GpuTensor *gpu_tensor_new(GpuDevice *device, GpuDtype dtype, size_t n_elements, GError **error)

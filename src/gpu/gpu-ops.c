@@ -71,6 +71,30 @@ void gpu_op_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, Gp
     graph->device->backend->matmul(graph, y, x, w, bias, residual, act, M, K, N);
 }
 
+void gpu_op_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                      GpuTensor *scales, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
+                      uint32_t M, uint32_t K, uint32_t N)
+{
+    const char *op = "matmul_i8";
+    uint64_t mn = (uint64_t)M * N;
+    if (!graph_ok(graph) || !positive(graph, op, mn * K))
+        return;
+    if (graph->device->backend->matmul_i8 == NULL) {
+        gpu_graph_fail(graph, g_error_new(GPU_ERROR, GPU_ERROR_INVALID,
+                                          "matmul_i8: %s has no INT8 weights",
+                                          graph->device->name));
+        return;
+    }
+    if (!fits(graph, op, "y", y, GPU_DTYPE_F32, mn) ||
+        !fits(graph, op, "x", x, GPU_DTYPE_F32, (uint64_t)M * K) ||
+        !fits(graph, op, "w", w, GPU_DTYPE_I8, (uint64_t)N * K) ||
+        !fits(graph, op, "scales", scales, GPU_DTYPE_F32, N) ||
+        !fits_optional(graph, op, "bias", bias, GPU_DTYPE_F32, N) ||
+        !fits_optional(graph, op, "residual", residual, GPU_DTYPE_F32, mn))
+        return;
+    graph->device->backend->matmul_i8(graph, y, x, w, scales, bias, residual, act, M, K, N);
+}
+
 void gpu_op_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
                       GpuTensor *beta, uint32_t rows, uint32_t C, float eps)
 {

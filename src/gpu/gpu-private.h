@@ -20,6 +20,10 @@ typedef struct {
     /* Ops: arguments already checked against the tensors' sizes and dtypes. */
     void (*matmul)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
                    GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N);
+    /* NULL where the device has no INT8 weights (Vulkan). */
+    void (*matmul_i8)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                      GpuTensor *scales, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
+                      uint32_t M, uint32_t K, uint32_t N);
     void (*layernorm)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
                       GpuTensor *beta, uint32_t rows, uint32_t C, float eps);
     void (*attention)(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,

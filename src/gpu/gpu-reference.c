@@ -100,6 +100,29 @@ static void reference_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTen
     g_free(wf);
 }
 
+/* Each weight dequantised as w[n,k] · scales[n], then the F32 matmul's sum. */
+static void reference_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                                GpuTensor *scales, GpuTensor *bias, GpuTensor *residual,
+                                GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
+{
+    const int8_t *q = w->impl;
+    for (size_t m = 0; m < M; m++) {
+        const float *xr = f32(x) + m * K;
+        for (size_t n = 0; n < N; n++) {
+            const int8_t *wr = q + n * K;
+            double scale = f32(scales)[n], acc = 0.0;
+            for (size_t k = 0; k < K; k++)
+                acc += (double)xr[k] * (wr[k] * scale);
+            if (bias != NULL)
+                acc += f32(bias)[n];
+            float value = gpu_activate(act, (float)acc);
+            if (residual != NULL)
+                value += f32(residual)[m * N + n];
+            f32(y)[m * N + n] = value;
+        }
+    }
+}
+
 static void reference_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
                                 GpuTensor *beta, uint32_t rows, uint32_t C, float eps)
 {
@@ -250,6 +273,7 @@ static const GpuBackend reference_backend = {
     .graph_release = reference_graph_release,
     .graph_run = reference_graph_run,
     .matmul = reference_matmul,
+    .matmul_i8 = reference_matmul_i8,
     .layernorm = reference_layernorm,
     .attention = reference_attention,
     .activation = reference_activation,

@@ -559,6 +559,10 @@ static const GpuBackend vulkan_backend = {
     .graph_release = vulkan_graph_release,
     .graph_run = vulkan_graph_run,
     .matmul = gpu_vk_matmul,
+    /* No INT8 weights: .matmul_i8 stays NULL, so gpu_op_matmul_i8 fails the
+     * graph and the CLIP encoder asks for INT8 only where
+     * gpu_device_supports_i8_weights() (the cpu device, whose few-rows
+     * matmul is memory-bound; GPUs keep F16 weights). */
     .layernorm = gpu_vk_layernorm,
     .attention = gpu_vk_attention,
     .activation = gpu_vk_activation,

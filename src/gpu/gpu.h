@@ -37,6 +37,7 @@ typedef enum {
     GPU_DTYPE_F32,
     GPU_DTYPE_F16,
     GPU_DTYPE_I32,
+    GPU_DTYPE_I8, /* quantised weights for gpu_op_matmul_i8 */
 } GpuDtype;
 
 typedef enum {
@@ -85,6 +86,9 @@ void gpu_device_free(GpuDevice *device);
 const char *gpu_device_name(GpuDevice *device);
 GpuDeviceType gpu_device_type(GpuDevice *device);
 gboolean gpu_device_supports_f16(GpuDevice *device);
+/* TRUE when the device runs gpu_op_matmul_i8 (the cpu and reference
+ * devices; Vulkan has no INT8 kernels). */
+gboolean gpu_device_supports_i8_weights(GpuDevice *device);
 /* Number of validation-layer messages seen so far (Vulkan with
  * SPYGLASS_VULKAN_VALIDATION=1; always 0 otherwise). */
 guint gpu_device_validation_messages(GpuDevice *device);
@@ -120,6 +124,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpuGraph, gpu_graph_free)
  * may be NULL; residual may be y itself (in-place residual add). */
 void gpu_op_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
                    GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N);
+
+/* gpu_op_matmul with INT8 weights: w(N,K) is I8, scales(N) F32, and the
+ * weight of row n is w[n,k] · scales[n] (see gpu_quantize_rows_i8); x, y and
+ * the accumulation stay F32. Only where gpu_device_supports_i8_weights();
+ * elsewhere the graph fails with GPU_ERROR_INVALID. */
+void gpu_op_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                      GpuTensor *scales, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
+                      uint32_t M, uint32_t K, uint32_t N);
 
 /* y(rows,C) = (x - mean) / sqrt(var + eps) * gamma(C) + beta(C), per row. */
 void gpu_op_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
@@ -166,5 +178,10 @@ uint16_t gpu_f32_to_f16(float f);
 void gpu_f32_to_f16_n(uint16_t *dst, const float *src, size_t n);
 float gpu_f16_to_f32(uint16_t h);
 float gpu_bf16_to_f32(uint16_t b);
+
+/* Symmetric per-row INT8: scales[n] = max_k |w[n,k]| / 127 and
+ * q[n,k] = round(w[n,k] / scales[n]) in [-127, 127] (an all-zero row gets
+ * scale 0). The error of a weight is at most scales[n] / 2. */
+void gpu_quantize_rows_i8(int8_t *q, float *scales, const float *w, size_t N, size_t K);
 
 G_END_DECLS
