@@ -202,8 +202,27 @@ static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, con
     return features;
 }
 
-/* The bound the cpu device's automatic reduced precision is chosen under:
- * every fixture embedding within cosine 0.998 of the F32 one. */
+/* What `auto` picks on the cpu device for an F32 file. */
+#define CPU_AUTO_PRECISION CLIP_PRECISION_F16_TEXT
+
+/* The worst cosine between a precision's embeddings of every fixture text
+ * and image and the F32 ones (reference). */
+static double worst_cosine_against(ClipEncoder *encoder, ClipTokenizer *tokenizer,
+                                   const char *dir, JsonObject *expected,
+                                   const float *reference, uint32_t n_reference)
+{
+    uint32_t n, E = clip_encoder_get_config(encoder)->embed_dim;
+    g_autofree float *reduced = encode_fixture(encoder, tokenizer, dir, expected, &n);
+    g_assert_cmpuint(n, ==, n_reference);
+    double worst = 1.0;
+    for (uint32_t i = 0; i < n; i++)
+        worst = MIN(worst, test_cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
+    return worst;
+}
+
+/* The bound the cpu device's reduced precisions are held to, and `auto`
+ * chosen under: every fixture embedding within cosine 0.998 of the F32 one.
+ * Checked for `auto` and for each reduced precision the cpu device offers. */
 static void test_cpu_auto_precision(gconstpointer data)
 {
     const FixtureCase *c = data;
@@ -218,26 +237,72 @@ static void test_cpu_auto_precision(gconstpointer data)
     load_fixture_model(dir, c->layout, &model, &tokenizer);
     g_autoptr(ClipEncoder) f32 = clip_encoder_new(cpu, model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);
-    g_autoptr(ClipEncoder) automatic = clip_encoder_new(cpu, model, CLIP_PRECISION_AUTO, &error);
-    g_assert_no_error(error);
-    gboolean f16_file = model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16;
-    g_assert_cmpint(clip_encoder_get_precision(automatic), ==,
-                    f16_file ? CLIP_PRECISION_F16 : CLIP_PRECISION_F16_TEXT);
-
     JsonNode *root = test_load_json(expected_path);
-    uint32_t n, n_auto, E = model->config.embed_dim;
-    g_autofree float *reference =
-        encode_fixture(f32, tokenizer, dir, json_node_get_object(root), &n);
-    g_autofree float *reduced =
-        encode_fixture(automatic, tokenizer, dir, json_node_get_object(root), &n_auto);
+    JsonObject *expected = json_node_get_object(root);
+    uint32_t n;
+    g_autofree float *reference = encode_fixture(f32, tokenizer, dir, expected, &n);
+
+    gboolean f16_file = model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16;
+    static const ClipPrecision precisions[] = {CLIP_PRECISION_AUTO, CLIP_PRECISION_F16_TEXT,
+                                               CLIP_PRECISION_INT8_TEXT};
+    for (size_t i = 0; i < G_N_ELEMENTS(precisions); i++) {
+        g_autoptr(ClipEncoder) encoder = clip_encoder_new(cpu, model, precisions[i], &error);
+        g_assert_no_error(error);
+        if (precisions[i] == CLIP_PRECISION_AUTO)
+            g_assert_cmpint(clip_encoder_get_precision(encoder), ==,
+                            f16_file ? CLIP_PRECISION_F16 : CPU_AUTO_PRECISION);
+        double worst = worst_cosine_against(encoder, tokenizer, dir, expected, reference, n);
+        g_test_message("%s/%s on cpu: %s (%s) vs F32, worst cosine %.8f over %u embeddings",
+                       c->fixture, c->layout, clip_precision_to_string(precisions[i]),
+                       clip_precision_to_string(clip_encoder_get_precision(encoder)), worst, n);
+        g_assert_cmpfloat(worst, >=, 0.998);
+    }
     json_node_unref(root);
-    g_assert_cmpuint(n, ==, n_auto);
-    double worst = 1.0;
-    for (uint32_t i = 0; i < n; i++)
-        worst = MIN(worst, test_cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
-    g_test_message("%s/%s on cpu: automatic precision vs F32, worst cosine %.8f over %u "
-                   "embeddings", c->fixture, c->layout, worst, n);
-    g_assert_cmpfloat(worst, >=, 0.998);
+}
+
+/* INT8 weights only where the device has them: Vulkan refuses them clearly,
+ * the reference device runs them. */
+static void test_int8_text_devices(void)
+{
+    g_autofree char *dir = test_fixture_path("tiny-f32");
+    if (dir == NULL)
+        return;
+    g_autoptr(ClipModel) model = NULL;
+    g_autoptr(ClipTokenizer) tokenizer = NULL;
+    load_fixture_model(dir, "hf", &model, &tokenizer);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpuDevice) reference = open_device("reference");
+    g_autoptr(ClipEncoder) on_reference =
+        clip_encoder_new(reference, model, CLIP_PRECISION_INT8_TEXT, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(clip_encoder_get_precision(on_reference), ==, CLIP_PRECISION_INT8_TEXT);
+    g_autoptr(GpuDevice) vulkan = test_open_vulkan();
+    if (vulkan == NULL)
+        return;
+    g_autoptr(ClipEncoder) on_vulkan =
+        clip_encoder_new(vulkan, model, CLIP_PRECISION_INT8_TEXT, &error);
+    g_assert_null(on_vulkan);
+    g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "int8-text"));
+    g_clear_error(&error);
+    /* Vulkan's automatic choice never asks for INT8. */
+    g_autoptr(ClipEncoder) automatic = clip_encoder_new(vulkan, model, CLIP_PRECISION_AUTO, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(clip_encoder_get_precision(automatic), !=, CLIP_PRECISION_INT8_TEXT);
+}
+
+/* The names --precision takes. */
+static void test_precision_names(void)
+{
+    for (ClipPrecision p = CLIP_PRECISION_AUTO; p <= CLIP_PRECISION_INT8_TEXT; p++) {
+        ClipPrecision back = (ClipPrecision)-1;
+        g_assert_true(clip_precision_from_string(clip_precision_to_string(p), &back));
+        g_assert_cmpint(back, ==, p);
+    }
+    ClipPrecision unused;
+    g_assert_false(clip_precision_from_string("int8", &unused));
+    g_assert_false(clip_precision_from_string(NULL, &unused));
+    g_assert_cmpstr(clip_precision_to_string(CLIP_PRECISION_INT8_TEXT), ==, "int8-text");
 }
 
 /* ---- full-size random ViT-B/32 ---- */
@@ -380,6 +445,17 @@ static void test_vit_b_32_devices_match_reference(void)
         g_assert_cmpfloat(text_cos, >=, 0.998);
         g_assert_cmpfloat(image_cos, >=, 0.998);
     }
+    /* INT8 text weights, explicitly: the same bound on a full-size text tower. */
+    encode_vit_b_32(cpu, model, CLIP_PRECISION_INT8_TEXT, pixels, n_images, ids, n_ids, 2, images,
+                    texts);
+    for (uint32_t i = 0; i < 2; i++) {
+        double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
+        double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
+        g_test_message("ViT-B/32 int8-text on cpu vs F32 reference: cosine image %.7f, text %.7f",
+                       image_cos, text_cos);
+        g_assert_cmpfloat(text_cos, >=, 0.998);
+        g_assert_cmpfloat(image_cos, >=, 0.998);
+    }
     g_autoptr(GpuDevice) vulkan = test_open_vulkan();
     if (vulkan != NULL)
         compare_vit_b_32(vulkan, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
@@ -416,6 +492,8 @@ int main(int argc, char **argv)
                                                 precision_cases[i].layout);
         g_test_add_data_func(path, &precision_cases[i], test_cpu_auto_precision);
     }
+    g_test_add_func("/clip/int8-text/devices", test_int8_text_devices);
+    g_test_add_func("/clip/precision-names", test_precision_names);
     g_test_add_func("/clip/vit-b-32/devices-match-reference",
                     test_vit_b_32_devices_match_reference);
     return g_test_run();

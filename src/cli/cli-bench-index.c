@@ -167,9 +167,7 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
     g_autoptr(GpuDevice) device = model ? gpu_device_open(options->device, error) : NULL;
     if (device == NULL)
         return FALSE;
-    ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
-                                  ? CLIP_PRECISION_F32
-                                  : CLIP_PRECISION_AUTO;
+    ClipPrecision precision = cli_precision(options);
     g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, error);
     g_autoptr(ClipSession) session = encoder ? clip_session_new(encoder) : NULL;
     g_autoptr(LibraryStore) store = session ? library_store_open(db, error) : NULL;

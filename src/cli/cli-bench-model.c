@@ -174,16 +174,7 @@ static gboolean time_text_queries(ClipSession *session, const ClipConfig *config
 
 static const char *precision_name(ClipEncoder *encoder)
 {
-    switch (clip_encoder_get_precision(encoder)) {
-    case CLIP_PRECISION_F32:
-        return "f32";
-    case CLIP_PRECISION_F16:
-        return "f16";
-    case CLIP_PRECISION_F16_TEXT:
-        return "f16-text";
-    default:
-        return "reduced"; /* a precision newer than this benchmark */
-    }
+    return clip_precision_to_string(clip_encoder_get_precision(encoder));
 }
 
 /* `--images DIR` or `--images=DIR`; *folder stays NULL without it. */
@@ -271,9 +262,7 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
     g_autoptr(GpuDevice) device = gpu_device_open(options->device, &error);
     if (device == NULL)
         return cli_fail("%s", error->message);
-    ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
-                                  ? CLIP_PRECISION_F32
-                                  : CLIP_PRECISION_AUTO;
+    ClipPrecision precision = cli_precision(options);
     g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, &error);
     if (encoder == NULL)
         return cli_fail("%s", error->message);

@@ -1,6 +1,7 @@
 /* cli-main.c: spyglass-cli's entry point: global options and command dispatch. */
 #include "cli.h"
 
+#include "clip/clip-encoder.h"
 #include "spyglass-config.h"
 
 #include <locale.h>
@@ -37,7 +38,7 @@ static void print_usage(FILE *out)
                  "  --model DIR|NAME  model folder or installed model name\n"
                  "  --device SPEC     auto | cpu | vulkan | lavapipe | Vulkan device index |\n"
                  "                    name substring | reference\n"
-                 "  --precision P     auto | f32\n"
+                 "  --precision P     auto | f32 | f16 | f16-text | int8-text\n"
                  "  --json            machine-readable output on stdout\n"
                  "  -q / -v           quieter / more verbose progress on stderr\n\n"
                  "Commands:\n");
@@ -142,9 +143,11 @@ int main(int argc, char **argv)
                 g_ptr_array_add(rest, argv[i]);
         }
     }
-    if (options.precision != NULL && strcmp(options.precision, "auto") != 0 &&
-        strcmp(options.precision, "f32") != 0) {
-        status = cli_usage_error("unknown precision \"%s\" (auto or f32)", options.precision);
+    ClipPrecision precision;
+    if (options.precision != NULL && !clip_precision_from_string(options.precision, &precision)) {
+        status = cli_usage_error("unknown precision \"%s\" (auto, f32, f16, f16-text or "
+                                 "int8-text)",
+                                 options.precision);
         goto out;
     }
     if (rest->len == 0) {

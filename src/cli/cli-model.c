@@ -33,6 +33,14 @@ char *cli_resolve_model_dir(const CliOptions *options, GError **error)
     return dir;
 }
 
+ClipPrecision cli_precision(const CliOptions *options)
+{
+    ClipPrecision precision = CLIP_PRECISION_AUTO;
+    if (options->precision != NULL)
+        clip_precision_from_string(options->precision, &precision);
+    return precision;
+}
+
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error)
 {
     g_autofree char *dir = cli_resolve_model_dir(options, error);
@@ -51,9 +59,7 @@ CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError 
 
     if ((cli_model->device = gpu_device_open(options->device, error)) == NULL)
         goto fail;
-    ClipPrecision precision = options->precision != NULL && g_str_equal(options->precision, "f32")
-                                  ? CLIP_PRECISION_F32
-                                  : CLIP_PRECISION_AUTO;
+    ClipPrecision precision = cli_precision(options);
     cli_model->encoder = clip_encoder_new(cli_model->device, cli_model->model, precision, error);
     if (cli_model->encoder == NULL)
         goto fail;

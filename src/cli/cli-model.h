@@ -26,6 +26,8 @@ typedef struct {
  * demo model (library_resolve_model_dir_full). When the library's model was
  * removed, one line on stderr names the replacement. */
 char *cli_resolve_model_dir(const CliOptions *options, GError **error);
+/* --precision (checked by cli-main.c), AUTO without it. */
+ClipPrecision cli_precision(const CliOptions *options);
 CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error);
 void cli_model_close(CliModel *cli_model);
 

@@ -14,13 +14,30 @@
 #include <math.h>
 #include <string.h>
 
+/* How a matmul weight is stored on the device. */
+typedef enum {
+    WEIGHT_F32,
+    WEIGHT_F16,
+    WEIGHT_I8, /* per-row scales; only where gpu_device_supports_i8_weights() */
+} WeightFormat;
+
+/* A matmul weight (N, K): values in its format, and for INT8 its N scales. */
+typedef struct {
+    GpuTensor *values;
+    GpuTensor *scales; /* NULL unless INT8 */
+} DeviceWeight;
+
 typedef struct {
     GpuTensor *ln_1_weight, *ln_1_bias;
-    GpuTensor *in_proj_weight, *in_proj_bias;
-    GpuTensor *out_proj_weight, *out_proj_bias;
+    DeviceWeight in_proj_weight;
+    GpuTensor *in_proj_bias;
+    DeviceWeight out_proj_weight;
+    GpuTensor *out_proj_bias;
     GpuTensor *ln_2_weight, *ln_2_bias;
-    GpuTensor *fc_weight, *fc_bias;
-    GpuTensor *proj_weight, *proj_bias;
+    DeviceWeight fc_weight;
+    GpuTensor *fc_bias;
+    DeviceWeight proj_weight;
+    GpuTensor *proj_bias;
 } DeviceBlock;
 
 typedef struct {
@@ -35,12 +52,13 @@ struct _ClipEncoder {
     GPtrArray *tensors; /* every weight tensor, freed together */
 
     DeviceTower vision, text;
-    GpuTensor *patch_weight, *class_embedding, *vision_positions;
+    DeviceWeight patch_weight;
+    GpuTensor *class_embedding, *vision_positions;
     GpuTensor *ln_pre_weight, *ln_pre_bias, *ln_post_weight, *ln_post_bias;
-    GpuTensor *vision_projection;
+    DeviceWeight vision_projection;
     GpuTensor *token_embedding, *text_positions;
     GpuTensor *ln_final_weight, *ln_final_bias;
-    GpuTensor *text_projection;
+    DeviceWeight text_projection;
 };
 
 /* Activation buffers, grown to the largest batch seen. */
@@ -57,94 +75,163 @@ struct _ClipSession {
 
 /* ---- weights ---- */
 
+static GpuTensor *tensor_new(ClipEncoder *encoder, GpuDtype dtype, size_t n, GError **error)
+{
+    GpuTensor *tensor = gpu_tensor_new(encoder->device, dtype, n, error);
+    if (tensor != NULL)
+        g_ptr_array_add(encoder->tensors, tensor);
+    return tensor;
+}
+
+static float *values_f32(const ClipTensor *source, GError **error)
+{
+    float *values = g_try_new(float, source->n_elements);
+    if (values == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "out of memory converting a weight of %zu elements", source->n_elements);
+        return NULL;
+    }
+    clip_tensor_to_f32(source, values);
+    return values;
+}
+
 static GpuTensor *upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
                          GError **error)
 {
     GpuDtype dtype = as_f16 ? GPU_DTYPE_F16 : GPU_DTYPE_F32;
-    GpuTensor *tensor = gpu_tensor_new(encoder->device, dtype, source->n_elements, error);
+    GpuTensor *tensor = tensor_new(encoder, dtype, source->n_elements, error);
     if (tensor == NULL)
         return NULL;
-    g_ptr_array_add(encoder->tensors, tensor);
-
-    gboolean ok;
-    if (as_f16 && source->dtype == CLIP_DTYPE_F16) {
-        ok = gpu_tensor_write(tensor, 0, source->n_elements, source->data, error);
-    } else {
-        g_autofree float *values = g_try_new(float, source->n_elements);
-        if (values == NULL) {
-            g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
-                        "out of memory converting a weight of %zu elements", source->n_elements);
-            return NULL;
-        }
-        clip_tensor_to_f32(source, values);
-        if (as_f16) {
-            /* converted in place, front to back */
-            gpu_f32_to_f16_n((uint16_t *)values, values, source->n_elements);
-        }
-        ok = gpu_tensor_write(tensor, 0, source->n_elements, values, error);
+    if (as_f16 && source->dtype == CLIP_DTYPE_F16)
+        return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error) ? tensor
+                                                                                      : NULL;
+    g_autofree float *values = values_f32(source, error);
+    if (values == NULL)
+        return NULL;
+    if (as_f16) {
+        /* converted in place, front to back */
+        gpu_f32_to_f16_n((uint16_t *)values, values, source->n_elements);
     }
-    return ok ? tensor : NULL;
+    return gpu_tensor_write(tensor, 0, source->n_elements, values, error) ? tensor : NULL;
+}
+
+/* A weight (N, …) quantised once, here, to INT8 rows with one scale each. */
+static gboolean upload_i8(ClipEncoder *encoder, const ClipTensor *source, DeviceWeight *weight,
+                          GError **error)
+{
+    size_t N = (size_t)source->shape[0], K = source->n_elements / MAX(N, (size_t)1);
+    g_autofree float *values = values_f32(source, error);
+    if (values == NULL)
+        return FALSE;
+    g_autofree int8_t *q = g_try_new(int8_t, source->n_elements);
+    g_autofree float *scales = g_new(float, N);
+    if (q == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "out of memory quantising a weight of %zu elements", source->n_elements);
+        return FALSE;
+    }
+    gpu_quantize_rows_i8(q, scales, values, N, K);
+    return (weight->values = tensor_new(encoder, GPU_DTYPE_I8, N * K, error)) != NULL &&
+           (weight->scales = tensor_new(encoder, GPU_DTYPE_F32, N, error)) != NULL &&
+           gpu_tensor_write(weight->values, 0, N * K, q, error) &&
+           gpu_tensor_write(weight->scales, 0, N, scales, error);
+}
+
+static gboolean upload_weight(ClipEncoder *encoder, const ClipTensor *source,
+                              WeightFormat format, DeviceWeight *weight, GError **error)
+{
+    if (format == WEIGHT_I8)
+        return upload_i8(encoder, source, weight, error);
+    weight->scales = NULL;
+    weight->values = upload(encoder, source, format == WEIGHT_F16, error);
+    return weight->values != NULL;
 }
 
 /* Matmul weights follow the precision; everything else stays F32. */
-#define UPLOAD(dst, src, f16)                                                                     \
+#define UPLOAD(dst, src)                                                                           \
     do {                                                                                           \
-        if (((dst) = upload(encoder, &(src), (f16), error)) == NULL)                               \
+        if (((dst) = upload(encoder, &(src), FALSE, error)) == NULL)                               \
+            return FALSE;                                                                          \
+    } while (0)
+#define UPLOAD_WEIGHT(dst, src, format)                                                            \
+    do {                                                                                           \
+        if (!upload_weight(encoder, &(src), (format), &(dst), error))                             \
             return FALSE;                                                                          \
     } while (0)
 
 static gboolean upload_block(ClipEncoder *encoder, const ClipBlock *b, DeviceBlock *d,
-                             gboolean f16, GError **error)
+                             WeightFormat format, GError **error)
 {
-    UPLOAD(d->ln_1_weight, b->ln_1_weight, FALSE);
-    UPLOAD(d->ln_1_bias, b->ln_1_bias, FALSE);
-    UPLOAD(d->in_proj_weight, b->in_proj_weight, f16);
-    UPLOAD(d->in_proj_bias, b->in_proj_bias, FALSE);
-    UPLOAD(d->out_proj_weight, b->out_proj_weight, f16);
-    UPLOAD(d->out_proj_bias, b->out_proj_bias, FALSE);
-    UPLOAD(d->ln_2_weight, b->ln_2_weight, FALSE);
-    UPLOAD(d->ln_2_bias, b->ln_2_bias, FALSE);
-    UPLOAD(d->fc_weight, b->fc_weight, f16);
-    UPLOAD(d->fc_bias, b->fc_bias, FALSE);
-    UPLOAD(d->proj_weight, b->proj_weight, f16);
-    UPLOAD(d->proj_bias, b->proj_bias, FALSE);
+    UPLOAD(d->ln_1_weight, b->ln_1_weight);
+    UPLOAD(d->ln_1_bias, b->ln_1_bias);
+    UPLOAD_WEIGHT(d->in_proj_weight, b->in_proj_weight, format);
+    UPLOAD(d->in_proj_bias, b->in_proj_bias);
+    UPLOAD_WEIGHT(d->out_proj_weight, b->out_proj_weight, format);
+    UPLOAD(d->out_proj_bias, b->out_proj_bias);
+    UPLOAD(d->ln_2_weight, b->ln_2_weight);
+    UPLOAD(d->ln_2_bias, b->ln_2_bias);
+    UPLOAD_WEIGHT(d->fc_weight, b->fc_weight, format);
+    UPLOAD(d->fc_bias, b->fc_bias);
+    UPLOAD_WEIGHT(d->proj_weight, b->proj_weight, format);
+    UPLOAD(d->proj_bias, b->proj_bias);
     return TRUE;
 }
 
 static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
-                             const ClipBlock *blocks, DeviceTower *tower, gboolean f16,
+                             const ClipBlock *blocks, DeviceTower *tower, WeightFormat format,
                              GError **error)
 {
     tower->geometry = *geometry;
     tower->blocks = g_new0(DeviceBlock, geometry->layers);
     for (uint32_t i = 0; i < geometry->layers; i++)
-        if (!upload_block(encoder, &blocks[i], &tower->blocks[i], f16, error))
+        if (!upload_block(encoder, &blocks[i], &tower->blocks[i], format, error))
             return FALSE;
     return TRUE;
 }
 
+static WeightFormat vision_format(ClipPrecision precision)
+{
+    return precision == CLIP_PRECISION_F16 ? WEIGHT_F16 : WEIGHT_F32;
+}
+
+static WeightFormat text_format(ClipPrecision precision)
+{
+    switch (precision) {
+    case CLIP_PRECISION_F16:
+    case CLIP_PRECISION_F16_TEXT:
+        return WEIGHT_F16;
+    case CLIP_PRECISION_INT8_TEXT:
+        return WEIGHT_I8;
+    case CLIP_PRECISION_AUTO:
+    case CLIP_PRECISION_F32:
+    default:
+        return WEIGHT_F32;
+    }
+}
+
 static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **error)
 {
-    gboolean f16 = encoder->precision == CLIP_PRECISION_F16;
-    gboolean text_f16 = f16 || encoder->precision == CLIP_PRECISION_F16_TEXT;
-    UPLOAD(encoder->patch_weight, m->patch_weight, f16);
-    UPLOAD(encoder->class_embedding, m->class_embedding, FALSE);
-    UPLOAD(encoder->vision_positions, m->vision_positions, FALSE);
-    UPLOAD(encoder->ln_pre_weight, m->ln_pre_weight, FALSE);
-    UPLOAD(encoder->ln_pre_bias, m->ln_pre_bias, FALSE);
-    UPLOAD(encoder->ln_post_weight, m->ln_post_weight, FALSE);
-    UPLOAD(encoder->ln_post_bias, m->ln_post_bias, FALSE);
-    UPLOAD(encoder->vision_projection, m->vision_projection, f16);
-    UPLOAD(encoder->token_embedding, m->token_embedding, FALSE);
-    UPLOAD(encoder->text_positions, m->text_positions, FALSE);
-    UPLOAD(encoder->ln_final_weight, m->ln_final_weight, FALSE);
-    UPLOAD(encoder->ln_final_bias, m->ln_final_bias, FALSE);
-    UPLOAD(encoder->text_projection, m->text_projection, text_f16);
-    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, f16,
+    WeightFormat vision = vision_format(encoder->precision);
+    WeightFormat text = text_format(encoder->precision);
+    UPLOAD_WEIGHT(encoder->patch_weight, m->patch_weight, vision);
+    UPLOAD(encoder->class_embedding, m->class_embedding);
+    UPLOAD(encoder->vision_positions, m->vision_positions);
+    UPLOAD(encoder->ln_pre_weight, m->ln_pre_weight);
+    UPLOAD(encoder->ln_pre_bias, m->ln_pre_bias);
+    UPLOAD(encoder->ln_post_weight, m->ln_post_weight);
+    UPLOAD(encoder->ln_post_bias, m->ln_post_bias);
+    UPLOAD_WEIGHT(encoder->vision_projection, m->vision_projection, vision);
+    UPLOAD(encoder->token_embedding, m->token_embedding);
+    UPLOAD(encoder->text_positions, m->text_positions);
+    UPLOAD(encoder->ln_final_weight, m->ln_final_weight);
+    UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
+    UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
+    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, vision,
                         error) &&
-           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text_f16, error);
+           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text, error);
 }
 #undef UPLOAD
+#undef UPLOAD_WEIGHT
 
 static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model,
                                        ClipPrecision precision)
@@ -167,6 +254,13 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
     encoder->config = model->config;
     encoder->precision = resolve_precision(device, model, precision);
     encoder->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_tensor_free);
+    if (text_format(encoder->precision) == WEIGHT_I8 && !gpu_device_supports_i8_weights(device)) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_INVALID,
+                    "precision %s: %s has no INT8 weights (the cpu device has)",
+                    clip_precision_to_string(encoder->precision), gpu_device_name(device));
+        clip_encoder_free(encoder);
+        return NULL;
+    }
     if (!upload_model(encoder, model, error)) {
         clip_encoder_free(encoder);
         return NULL;
@@ -187,6 +281,28 @@ void clip_encoder_free(ClipEncoder *encoder)
 ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder)
 {
     return encoder->precision;
+}
+
+static const char *const precision_names[] = {
+    [CLIP_PRECISION_AUTO] = "auto",           [CLIP_PRECISION_F32] = "f32",
+    [CLIP_PRECISION_F16] = "f16",             [CLIP_PRECISION_F16_TEXT] = "f16-text",
+    [CLIP_PRECISION_INT8_TEXT] = "int8-text",
+};
+
+const char *clip_precision_to_string(ClipPrecision precision)
+{
+    return (size_t)precision < G_N_ELEMENTS(precision_names) ? precision_names[precision]
+                                                             : "unknown";
+}
+
+gboolean clip_precision_from_string(const char *name, ClipPrecision *precision)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(precision_names); i++)
+        if (name != NULL && g_strcmp0(name, precision_names[i]) == 0) {
+            *precision = (ClipPrecision)i;
+            return TRUE;
+        }
+    return FALSE;
 }
 
 GpuDevice *clip_session_get_device(ClipSession *session)
@@ -258,6 +374,16 @@ static gboolean prepare_tower_buffers(ClipSession *session, const ClipTransforme
            scratch_get(session, &session->mlp, GPU_DTYPE_F32, rows * g->mlp_width, error);
 }
 
+static void record_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, const DeviceWeight *w,
+                          GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                          uint32_t K, uint32_t N)
+{
+    if (w->scales != NULL)
+        gpu_op_matmul_i8(graph, y, x, w->values, w->scales, bias, residual, act, M, K, N);
+    else
+        gpu_op_matmul(graph, y, x, w->values, bias, residual, act, M, K, N);
+}
+
 static void record_block(ClipSession *session, const DeviceBlock *block,
                          const ClipTransformerGeometry *g, uint32_t B, uint32_t T,
                          GpuActivation act, gboolean causal)
@@ -267,17 +393,17 @@ static void record_block(ClipSession *session, const DeviceBlock *block,
     uint32_t rows = B * T, C = g->width;
 
     gpu_op_layernorm(graph, h, x, block->ln_1_weight, block->ln_1_bias, rows, C, g->eps);
-    gpu_op_matmul(graph, session->qkv.tensor, h, block->in_proj_weight, block->in_proj_bias,
+    record_matmul(graph, session->qkv.tensor, h, &block->in_proj_weight, block->in_proj_bias,
                   NULL, GPU_ACTIVATION_NONE, rows, C, 3 * C);
     gpu_op_attention(graph, session->attn.tensor, session->qkv.tensor, B, T, g->heads,
                      C / g->heads, causal);
-    gpu_op_matmul(graph, x, session->attn.tensor, block->out_proj_weight, block->out_proj_bias, x,
-                  GPU_ACTIVATION_NONE, rows, C, C);
+    record_matmul(graph, x, session->attn.tensor, &block->out_proj_weight, block->out_proj_bias,
+                  x, GPU_ACTIVATION_NONE, rows, C, C);
 
     gpu_op_layernorm(graph, h, x, block->ln_2_weight, block->ln_2_bias, rows, C, g->eps);
-    gpu_op_matmul(graph, session->mlp.tensor, h, block->fc_weight, block->fc_bias, NULL, act,
+    record_matmul(graph, session->mlp.tensor, h, &block->fc_weight, block->fc_bias, NULL, act,
                   rows, C, g->mlp_width);
-    gpu_op_matmul(graph, x, session->mlp.tensor, block->proj_weight, block->proj_bias, x,
+    record_matmul(graph, x, session->mlp.tensor, &block->proj_weight, block->proj_bias, x,
                   GPU_ACTIVATION_NONE, rows, g->mlp_width, C);
 }
 
@@ -285,7 +411,8 @@ static void record_block(ClipSession *session, const DeviceBlock *block,
  * layernorm and the projection, and reads the features back. */
 static gboolean record_head_and_run(ClipSession *session, const int32_t *pool_rows, uint32_t B,
                                     const ClipTransformerGeometry *g, GpuTensor *ln_weight,
-                                    GpuTensor *ln_bias, GpuTensor *projection, float *features,
+                                    GpuTensor *ln_bias, const DeviceWeight *projection,
+                                    float *features,
                                     GError **error)
 {
     ClipEncoder *encoder = session->encoder;
@@ -302,7 +429,7 @@ static gboolean record_head_and_run(ClipSession *session, const int32_t *pool_ro
                        C);
     gpu_op_layernorm(graph, session->pooled_ln.tensor, session->pooled.tensor, ln_weight, ln_bias,
                      B, C, g->eps);
-    gpu_op_matmul(graph, session->features.tensor, session->pooled_ln.tensor, projection, NULL,
+    record_matmul(graph, session->features.tensor, session->pooled_ln.tensor, projection, NULL,
                   NULL, GPU_ACTIVATION_NONE, B, C, E);
     return gpu_graph_run(graph, error) &&
            gpu_tensor_read(session->features.tensor, 0, (size_t)B * E, features, error);
@@ -331,7 +458,7 @@ gboolean clip_session_encode_images(ClipSession *session, const float *pixels, u
     GpuGraph *graph = session->graph;
     /* Patch embedding: a stride-p convolution without bias = im2col + matmul. */
     gpu_op_im2col(graph, session->cols.tensor, session->input.tensor, B, S, p);
-    gpu_op_matmul(graph, session->patches.tensor, session->cols.tensor, encoder->patch_weight,
+    record_matmul(graph, session->patches.tensor, session->cols.tensor, &encoder->patch_weight,
                   NULL, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
     gpu_op_class_embed(graph, session->h.tensor, session->patches.tensor,
                        encoder->class_embedding, encoder->vision_positions, B, P, C);
@@ -344,7 +471,7 @@ gboolean clip_session_encode_images(ClipSession *session, const float *pixels, u
     for (uint32_t b = 0; b < B; b++)
         class_rows[b] = (int32_t)(b * T);
     return record_head_and_run(session, class_rows, B, g, encoder->ln_post_weight,
-                               encoder->ln_post_bias, encoder->vision_projection, features,
+                               encoder->ln_post_bias, &encoder->vision_projection, features,
                                error);
 }
 
@@ -404,7 +531,7 @@ gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *i
         record_block(session, &encoder->text.blocks[layer], g, B, (uint32_t)T,
                      config->activation, TRUE);
     return record_head_and_run(session, pool_rows, B, g, encoder->ln_final_weight,
-                               encoder->ln_final_bias, encoder->text_projection, features, error);
+                               encoder->ln_final_bias, &encoder->text_projection, features, error);
 }
 
 void clip_normalize_rows(float *features, uint32_t rows, uint32_t dim)

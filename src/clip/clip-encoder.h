@@ -23,6 +23,13 @@ typedef enum {
      * time) while image batches run sgemm on F32 either way. Every fixture
      * embedding stays within cosine 0.998 of F32 (tests/test-clip-encoder.c). */
     CLIP_PRECISION_F16_TEXT,
+    /* INT8 matmul weights in the text tower only (symmetric, one F32 scale
+     * per output channel, quantised once at load; F32 activations and
+     * accumulation); images as F32. A quarter of F32's bytes for the
+     * memory-bound text query. Devices with INT8 weights only
+     * (gpu_device_supports_i8_weights(): the cpu device); elsewhere
+     * clip_encoder_new() fails. */
+    CLIP_PRECISION_INT8_TEXT,
 } ClipPrecision;
 
 typedef struct _ClipEncoder ClipEncoder;
@@ -33,6 +40,10 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
 void clip_encoder_free(ClipEncoder *encoder);
 /* The precision actually used (never AUTO). */
 ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder);
+/* "auto", "f32", "f16", "f16-text", "int8-text" (--precision's values). */
+const char *clip_precision_to_string(ClipPrecision precision);
+/* FALSE for a name that is none of those. */
+gboolean clip_precision_from_string(const char *name, ClipPrecision *precision);
 const ClipConfig *clip_encoder_get_config(ClipEncoder *encoder);
 
 ClipSession *clip_session_new(ClipEncoder *encoder);
