@@ -289,8 +289,8 @@ static void run_matmul_i8_case(const MatmulCase *c)
 }
 
 /* Under 32 rows the cpu device streams the bytes (tiles of 4 rows × 3
- * weight rows, K in steps of 8); from 32 rows on it widens blocks of 256
- * weight rows for sgemm. The shapes cover both, ragged tiles and blocks. */
+ * weight rows, K in steps of 8); from 32 rows on it widens blocks of 512 KiB
+ * of weights for sgemm. The shapes cover both, ragged tiles and blocks. */
 static void test_matmul_i8_shapes(void)
 {
     static const MatmulCase cases[] = {
@@ -305,6 +305,7 @@ static void test_matmul_i8_shapes(void)
         {32, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
         {33, 64, 65, FALSE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {77, 512, 2048, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {40, 2048, 100, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {40, 131, 600, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {40, 131, 600, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
     };

@@ -30,8 +30,9 @@
 /* Below this many rows, matmul streams the weights through matmul_rows
  * instead of sgemm, which would first copy them into its packed layout. */
 #define MATMUL_SMALL_M 32
-/* Rows of INT8 weights widened to F32 per sgemm call on many rows. */
-#define I8_SGEMM_ROWS 256
+/* INT8 weights widened to F32 per sgemm call on many rows: 512 KiB of
+ * floats, half of a 1 MiB L2, so that sgemm packs them from cache. */
+#define I8_SGEMM_FLOATS 131072
 /* Elements per slice of elementwise ops, rows per slice of row ops. */
 #define ELEMENT_GRAIN 16384
 #define ROW_GRAIN_ELEMENTS 8192
@@ -240,14 +241,14 @@ typedef struct {
 } MatmulJob;
 
 /* y(M, n; stride ldy) = x(M, K) · (w(n, K) · scales(n))ᵀ + beta · y through
- * sgemm, I8_SGEMM_ROWS rows of w widened at a time (in cache when sgemm
- * packs them). Only called where sgemm exists (the device's blas flag). */
+ * sgemm, I8_SGEMM_FLOATS of w widened at a time (in cache when sgemm packs
+ * them). Only called where sgemm exists (the device's blas flag). */
 static void sgemm_i8(const GpuCpuKernels *kernels, float *y, size_t ldy, const float *x,
                      const int8_t *w, const float *scales, size_t M, size_t K, size_t n,
                      float beta)
 {
 #if SPYGLASS_HAVE_OPENBLAS
-    size_t block = MIN(n, (size_t)I8_SGEMM_ROWS);
+    size_t block = MIN(n, MAX((size_t)16, I8_SGEMM_FLOATS / K));
     float *widened = g_new(float, block * K);
     for (size_t j = 0; j < n; j += block) {
         size_t nj = MIN(block, n - j);
