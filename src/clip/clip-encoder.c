@@ -238,12 +238,16 @@ static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model
 {
     if (precision != CLIP_PRECISION_AUTO)
         return precision;
-    /* F16 files lose nothing in F16; F32 files keep F32 unless asked, but
-     * for the cpu device's memory-bound text queries (see ClipPrecision). */
+    /* The cpu device's text queries are memory-bound (see ClipPrecision):
+     * INT8 text weights, F32 image weights (sgemm widens F16 ones anyway),
+     * whatever the file's dtype. Elsewhere F16 files lose nothing in F16 and
+     * F32 files keep F32. */
+    if (gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU &&
+        gpu_device_supports_i8_weights(device))
+        return CLIP_PRECISION_INT8_TEXT;
     if (model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16)
         return CLIP_PRECISION_F16;
-    return gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU ? CLIP_PRECISION_F16_TEXT
-                                                                 : CLIP_PRECISION_F32;
+    return CLIP_PRECISION_F32;
 }
 
 ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPrecision precision,

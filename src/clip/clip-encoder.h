@@ -13,8 +13,8 @@
 G_BEGIN_DECLS
 
 typedef enum {
-    /* F16 matmul weights when the file's weights are F16; else F16_TEXT on
-     * the cpu device, F32 elsewhere. */
+    /* INT8_TEXT on the cpu device (any file dtype); elsewhere F16 matmul
+     * weights when the file's weights are F16, else F32. */
     CLIP_PRECISION_AUTO,
     CLIP_PRECISION_F32, /* F32 everywhere */
     CLIP_PRECISION_F16, /* F16 matmul weights (F32 accumulation and activations) */
@@ -25,8 +25,11 @@ typedef enum {
     CLIP_PRECISION_F16_TEXT,
     /* INT8 matmul weights in the text tower only (symmetric, one F32 scale
      * per output channel, quantised once at load; F32 activations and
-     * accumulation); images as F32. A quarter of F32's bytes for the
-     * memory-bound text query. Devices with INT8 weights only
+     * accumulation); images as F32. A quarter of F32's bytes for the text
+     * query's streamed matmuls: `auto` on the cpu device, measured faster
+     * than F16_TEXT there (docs/performance.md) and within cosine 0.998 of
+     * F32 on every fixture (tests/test-clip-encoder.c). Devices with INT8
+     * weights only
      * (gpu_device_supports_i8_weights(): the cpu device); elsewhere
      * clip_encoder_new() fails. */
     CLIP_PRECISION_INT8_TEXT,
