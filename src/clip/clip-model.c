@@ -863,15 +863,40 @@ static void checksum_update_part(GChecksum *checksum, const void *data, size_t l
     g_checksum_update(checksum, data, (gssize)length);
 }
 
+/* Weight bytes sampled into the id: 256 evenly spaced 4 KiB blocks (1 MiB),
+ * or everything in a smaller file. */
+#define MODEL_ID_SAMPLES     256
+#define MODEL_ID_SAMPLE_SIZE 4096
+
+/* Retrained weights keep the header and configs of the model before them,
+ * so the id samples the weights too: caches keyed by the id (album prompt
+ * embeddings, the library's embeddings) must not take one model's results
+ * for another's. Hashing every byte would read hundreds of megabytes on
+ * every start; two trainings differ in nearly every block, so a sample
+ * tells them apart. */
+static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st)
+{
+    uint64_t length;
+    const uint8_t *data = clip_safetensors_get_data(st, &length);
+    if (length <= (uint64_t)MODEL_ID_SAMPLES * MODEL_ID_SAMPLE_SIZE) {
+        checksum_update_part(checksum, data, (size_t)length);
+        return;
+    }
+    uint64_t stride = (length - MODEL_ID_SAMPLE_SIZE) / (MODEL_ID_SAMPLES - 1);
+    for (uint64_t i = 0; i < MODEL_ID_SAMPLES; i++)
+        g_checksum_update(checksum, data + i * stride, MODEL_ID_SAMPLE_SIZE);
+}
+
 /* The header pins every tensor's name, dtype, shape and place; the configs
- * pin how they are used (preprocessing included). Hashing the weights
- * themselves would read hundreds of megabytes on every start. */
+ * pin how they are used (preprocessing included); a sample of the weights
+ * tells retrainings of one geometry apart. */
 static char *model_id(ClipSafetensors *st, GBytes *config, GBytes *preprocessor)
 {
     g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
     size_t length;
     const uint8_t *header = clip_safetensors_get_header(st, &length);
     checksum_update_part(checksum, header, length);
+    checksum_update_weights(checksum, st);
     const void *data = g_bytes_get_data(config, &length);
     checksum_update_part(checksum, data, length);
     if (preprocessor != NULL) {

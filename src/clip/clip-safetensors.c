@@ -453,6 +453,12 @@ const uint8_t *clip_safetensors_get_header(ClipSafetensors *st, size_t *length)
     return st->header;
 }
 
+const uint8_t *clip_safetensors_get_data(ClipSafetensors *st, uint64_t *length)
+{
+    *length = st->data_size;
+    return st->data;
+}
+
 guint clip_safetensors_get_n_tensors(ClipSafetensors *st)
 {
     return st->tensors->len;
