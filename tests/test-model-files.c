@@ -484,6 +484,27 @@ static void test_model_id(void)
     g_assert_cmpstr(first->dir, ==, dir);
 }
 
+static void nudge_last_weight(Safetensors *st)
+{
+    g_assert_cmpuint(st->data->len, >, 0);
+    st->data->data[st->data->len - 1] ^= 0x01;
+}
+
+/* A retrained model keeps the header and configs of the one before it; its
+ * id must still differ, or caches keyed by it (album prompts) would serve
+ * the old model's results. */
+static void test_model_id_follows_weights(void)
+{
+    g_autofree char *dir = copy_fixture("tiny-f32/hf");
+    if (dir == NULL)
+        return;
+    g_autoptr(ClipModel) before = load_ok(dir);
+    edit_safetensors(dir, "model.safetensors", nudge_last_weight);
+    g_autoptr(ClipModel) after = load_ok(dir);
+    g_assert_cmpstr(before->id, !=, after->id);
+    remove_tree(dir);
+}
+
 /* ---- variants that must load ---- */
 
 static void move_to_dict(JsonObject *config)
@@ -1165,6 +1186,7 @@ int main(int argc, char **argv)
     g_test_add_func("/clip/model/f16", test_f16);
     g_test_add_func("/clip/model/bf16", test_bf16);
     g_test_add_func("/clip/model/id", test_model_id);
+    g_test_add_func("/clip/model/id-follows-weights", test_model_id_follows_weights);
     g_test_add_func("/clip/model/old-config-dicts", test_old_config_dicts);
     g_test_add_func("/clip/model/unused-tensors-and-misalignment",
                     test_unused_tensors_and_misalignment);
