@@ -882,9 +882,11 @@ static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st)
         checksum_update_part(checksum, data, (size_t)length);
         return;
     }
-    uint64_t stride = (length - MODEL_ID_SAMPLE_SIZE) / (MODEL_ID_SAMPLES - 1);
+    /* From the first block to one that ends with the file (no overflow:
+     * i · length stays far below 2⁶⁴ for any file that maps). */
+    uint64_t span = length - MODEL_ID_SAMPLE_SIZE;
     for (uint64_t i = 0; i < MODEL_ID_SAMPLES; i++)
-        g_checksum_update(checksum, data + i * stride, MODEL_ID_SAMPLE_SIZE);
+        g_checksum_update(checksum, data + i * span / (MODEL_ID_SAMPLES - 1), MODEL_ID_SAMPLE_SIZE);
 }
 
 /* The header pins every tensor's name, dtype, shape and place; the configs
