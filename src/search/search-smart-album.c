@@ -46,14 +46,26 @@ static void add_examples(SearchIndex *index, SearchEncodedQuery *encoded, gpoint
     normalise(encoded->query, encoded->E);
 }
 
-/* Strong hits, then positives the search did not call strong, best first. */
+static gboolean any_strong(const SearchResults *results, const gboolean *strong)
+{
+    for (uint32_t i = 0; i < results->n_hits; i++)
+        if (strong[i])
+            return TRUE;
+    return FALSE;
+}
+
+/* Strong hits, then positives the search did not call strong, best first.
+ * With no strong hit at all, every hit, as the window shows the nearest
+ * photos of such a search rather than nothing: the album saved from a search
+ * holds what the search showed. */
 static SearchResults *select_members(SearchResults *results, const gboolean *strong,
                                      GArray *positives, GArray *negatives)
 {
+    gboolean all = !any_strong(results, strong);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < results->n_hits; i++) {
         int64_t id = results->hits[i].id;
-        if ((strong[i] || contains(positives, id)) && !contains(negatives, id))
+        if ((all || strong[i] || contains(positives, id)) && !contains(negatives, id))
             results->hits[kept++] = results->hits[i];
     }
     results->n_hits = kept;
