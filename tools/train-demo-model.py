@@ -381,6 +381,32 @@ def match_matrix(label_vectors, constraints, mixed_ids):
     return match
 
 
+def _grey(image):
+    grey = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return np.repeat(grey[..., None], 3, axis=-1).astype(image.dtype)
+
+
+# The colour changes of `scramble`, each on an (H, W, 3) array.
+SCRAMBLES = [lambda x, p=p: x[..., p] for p in [(1, 2, 0), (2, 0, 1), (0, 2, 1), (2, 1, 0), (1, 0, 2)]] + [
+    lambda x: 255 - x, _grey]
+
+
+def hue_rotation(degrees):
+    """A colour change turning hues by `degrees` about the grey axis: colours between the named ones."""
+    c, r = math.cos(math.radians(degrees)), math.sin(math.radians(degrees)) / math.sqrt(3)
+    k = (1 - c) / 3
+    m = np.array([[c + k, k - r, k + r], [k + r, c + k, k - r], [k - r, k + r, c + k]], dtype=np.float32)
+
+    def change(x):
+        return np.clip(x.astype(np.float32) @ m.T, 0, 255).astype(x.dtype)
+    return change
+
+
+def nearest_colour(rgb):
+    """The colour name a viewer would give `rgb`: the nearest of the scene colours."""
+    return min(scenes.COLOURS, key=lambda c: float(np.sum((np.array(scenes.RGB[c]) - rgb) ** 2)))
+
+
 class Batcher:
     """Random batches, part of them in groups that share colour and background.
 
@@ -433,15 +459,23 @@ class Batcher:
                 idx.append(i)
         return np.array(idx)
 
-    def _scrambled(self, image):
-        """The image with its colours changed: channels permuted, inverted, or grey."""
-        kind = self.rng.integers(7)
-        if kind < 5:
-            return image[..., [(1, 2, 0), (2, 0, 1), (0, 2, 1), (2, 1, 0), (1, 0, 2)][kind]]
-        if kind == 5:
-            return 255 - image
-        grey = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        return np.repeat(grey[..., None], 3, axis=-1).astype(np.uint8)
+    def _scrambled(self, image, labels):
+        """The image with its colours changed (channels permuted, inverted, grey or hues turned),
+        or None when every change would show a held-out colour+shape pair.
+
+        A change that turns, say, a green triangle into a red-looking one would
+        show a held-out pair in training under a colourless caption, so the
+        object's colour goes through the same change first and changes that
+        land nearest a held-out partner of its shape are not used.
+        """
+        shape = labels["objects"][0]["shape"]
+        rgb = np.array(scenes.RGB[labels["objects"][0]["colour"]], dtype=np.uint8)
+        changes = SCRAMBLES + [hue_rotation(self.rng.uniform(30, 330)) for _ in range(2)]
+        for kind in self.rng.permutation(len(changes)):
+            if (nearest_colour(changes[kind](rgb[None, None])[0, 0].astype(np.float32)), shape) \
+                    not in scenes.HELD_OUT_PAIRS:
+                return changes[kind](image)
+        return None
 
     def batch(self, size):
         idx = self.indices(size)
@@ -460,9 +494,12 @@ class Batcher:
                 if labels["position"] in MIRRORED_POSITION:
                     labels = dict(labels, position=MIRRORED_POSITION[labels["position"]])
                     vectors[k, pos] = scenes.POSITIONS.index(labels["position"])
-            colourless = self.scramble > 0 and not labels["mixed"] and self.rng.random() < self.scramble
+            scrambled = None
+            if self.scramble > 0 and not labels["mixed"] and self.rng.random() < self.scramble:
+                scrambled = self._scrambled(images[k], labels)
+            colourless = scrambled is not None
             if colourless:
-                images[k] = self._scrambled(images[k])
+                images[k] = scrambled
                 vectors[k, scenes.ATTRIBUTES.index("colour")] = UNKNOWN
                 vectors[k, scenes.ATTRIBUTES.index("background")] = UNKNOWN
             text, constraint = sample_caption(labels, self.rng, colourless)
@@ -723,7 +760,9 @@ def train(a):
 
     # The schedule is in time, not steps, so a busy machine shortens
     # training instead of overrunning the budget: the learning rate follows
-    # a warm-up then a cosine over the --minutes budget.
+    # a warm-up then a cosine over the --minutes budget. With --steps the
+    # cosine runs over the steps instead, so a run on a shared machine does
+    # the same work as one on a quiet machine (--minutes is then a cap).
     budget = a.minutes * 60.0
     start = time.time() - elapsed0
     cpu0 = time.process_time()
@@ -732,7 +771,7 @@ def train(a):
         elapsed = time.time() - start
         if elapsed >= budget or (a.steps and step >= a.steps):
             break
-        frac = elapsed / budget
+        frac = step / a.steps if a.steps else elapsed / budget
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * frac))
         for group in opt.param_groups:
             group["lr"] = lr
@@ -793,7 +832,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", help="model folder to write (Hugging Face CLIPModel layout)")
     p.add_argument("--minutes", type=float, default=45.0, help="training time budget")
-    p.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    p.add_argument("--steps", type=int, default=0,
+                   help="train this many steps, the learning rate schedule over them (0: over --minutes)")
     p.add_argument("--scenes", type=int, default=40000, help="training scenes to render")
     p.add_argument("--seed", type=int, default=1000)
     p.add_argument("--batch", type=int, default=128)
