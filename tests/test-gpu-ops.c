@@ -121,27 +121,60 @@ typedef struct {
     GpuActivation act;
 } MatmulCase;
 
-static void run_matmul_case(const MatmulCase *c)
+/* Random F32 weights (N, K) quantised per row: the I8 tensors and their
+ * scales, the same on both devices. */
+static void pair_random_i8(size_t N, size_t K, float scale, Pair *w, Pair *scales)
+{
+    g_autofree float *values = g_new(float, N * K);
+    for (size_t i = 0; i < N * K; i++)
+        values[i] = random_uniform() * scale;
+    g_autofree int8_t *q = g_new(int8_t, N * K);
+    g_autofree float *s = g_new(float, N);
+    gpu_quantize_rows_i8(q, s, values, N, K);
+    *w = pair_new(GPU_DTYPE_I8, N * K, q);
+    *scales = pair_new(GPU_DTYPE_F32, N, s);
+}
+
+/* i8: the weights quantised to INT8 (gpu_op_matmul_i8; c->f16 unused). The
+ * tolerance is the F32 sums' (2e-6·√K + 1e-6, relative; the reference sums
+ * in double), plus, with INT8 weights, what rounding x to int16 adds where
+ * the cpu device multiplies integers: at most 2⁻¹⁵ of a row's largest value
+ * per element, about 2⁻¹⁵ relative for these uniform rows. */
+static void run_matmul_case(const MatmulCase *c, gboolean i8)
 {
     Graphs g;
     if (!graphs_new(&g))
         return;
     Pair x = pair_random((size_t)c->M * c->K, 1.0f);
-    Pair w = c->f16 ? pair_random_f16((size_t)c->N * c->K, 0.1f)
-                    : pair_random((size_t)c->N * c->K, 0.1f);
+    Pair w, scales = {0};
+    if (i8)
+        pair_random_i8(c->N, c->K, 0.1f, &w, &scales);
+    else
+        w = c->f16 ? pair_random_f16((size_t)c->N * c->K, 0.1f)
+                   : pair_random((size_t)c->N * c->K, 0.1f);
     Pair bias = c->bias ? pair_random(c->N, 0.5f) : (Pair){0};
     Pair res = c->residual ? pair_random((size_t)c->M * c->N, 1.0f) : (Pair){0};
     Pair y = c->in_place ? res : pair_random((size_t)c->M * c->N, 1.0f);
 
-    gpu_op_matmul(g.vk, y.vk, x.vk, w.vk, bias.vk, res.vk, c->act, c->M, c->K, c->N);
-    gpu_op_matmul(g.ref, y.ref, x.ref, w.ref, bias.ref, res.ref, c->act, c->M, c->K, c->N);
-    g_autofree char *what = g_strdup_printf("matmul %ux%ux%u %s%s%s act %d", c->M, c->K, c->N,
-                                            c->f16 ? "f16" : "f32", c->bias ? " bias" : "",
-                                            c->residual ? " residual" : "", c->act);
-    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6, what);
+    if (i8) {
+        gpu_op_matmul_i8(g.vk, y.vk, x.vk, w.vk, scales.vk, bias.vk, res.vk, c->act, c->M, c->K,
+                         c->N);
+        gpu_op_matmul_i8(g.ref, y.ref, x.ref, w.ref, scales.ref, bias.ref, res.ref, c->act, c->M,
+                         c->K, c->N);
+    } else {
+        gpu_op_matmul(g.vk, y.vk, x.vk, w.vk, bias.vk, res.vk, c->act, c->M, c->K, c->N);
+        gpu_op_matmul(g.ref, y.ref, x.ref, w.ref, bias.ref, res.ref, c->act, c->M, c->K, c->N);
+    }
+    g_autofree char *what = g_strdup_printf(
+        "matmul %ux%ux%u %s%s%s%s act %d", c->M, c->K, c->N, i8 ? "i8" : c->f16 ? "f16" : "f32",
+        c->bias ? " bias" : "", c->residual ? " residual" : "", c->in_place ? " in place" : "",
+        c->act);
+    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6 + (i8 ? 1.0 / 32768 : 0.0), what);
 
     pair_free(&x);
     pair_free(&w);
+    if (i8)
+        pair_free(&scales);
     if (c->bias)
         pair_free(&bias);
     if (c->residual)
@@ -176,7 +209,7 @@ static void test_matmul_shapes(void)
         {3, 588, 1024, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-        run_matmul_case(&cases[i]);
+        run_matmul_case(&cases[i], FALSE);
 }
 
 /* x, then y and the residual, are 138 MB: the op must split them over
@@ -188,7 +221,7 @@ static void test_matmul_over_binding_limit(void)
         {45000, 8, 768, TRUE, TRUE, TRUE, TRUE, GPU_ACTIVATION_QUICK_GELU},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-        run_matmul_case(&cases[i]);
+        run_matmul_case(&cases[i], FALSE);
 }
 
 /* Runs a matmul test on a device opened with SPYGLASS_MATMUL_KERNEL=kernel,
@@ -237,60 +270,11 @@ static void test_matmul_subgroup_over_binding_limit(void)
 
 /* ---- matmul with INT8 weights ---- */
 
-/* Random F32 weights (N, K) quantised per row: the I8 tensors and their
- * scales, the same on both devices. */
-static void pair_random_i8(size_t N, size_t K, float scale, Pair *w, Pair *scales)
-{
-    g_autofree float *values = g_new(float, N * K);
-    for (size_t i = 0; i < N * K; i++)
-        values[i] = random_uniform() * scale;
-    g_autofree int8_t *q = g_new(int8_t, N * K);
-    g_autofree float *s = g_new(float, N);
-    gpu_quantize_rows_i8(q, s, values, N, K);
-    *w = pair_new(GPU_DTYPE_I8, N * K, q);
-    *scales = pair_new(GPU_DTYPE_F32, N, s);
-}
-
-/* The tolerance is the F32 matmul's (2e-6·√K + 1e-6, relative): the same
- * quantised weights on both sides, so only the order of the F32 sums
- * differs (the reference sums in double). */
-static void run_matmul_i8_case(const MatmulCase *c)
-{
-    Graphs g;
-    if (!graphs_new(&g))
-        return;
-    Pair x = pair_random((size_t)c->M * c->K, 1.0f);
-    Pair w, scales;
-    pair_random_i8(c->N, c->K, 0.1f, &w, &scales);
-    Pair bias = c->bias ? pair_random(c->N, 0.5f) : (Pair){0};
-    Pair res = c->residual ? pair_random((size_t)c->M * c->N, 1.0f) : (Pair){0};
-    Pair y = c->in_place ? res : pair_random((size_t)c->M * c->N, 1.0f);
-
-    gpu_op_matmul_i8(g.vk, y.vk, x.vk, w.vk, scales.vk, bias.vk, res.vk, c->act, c->M, c->K,
-                     c->N);
-    gpu_op_matmul_i8(g.ref, y.ref, x.ref, w.ref, scales.ref, bias.ref, res.ref, c->act, c->M,
-                     c->K, c->N);
-    g_autofree char *what =
-        g_strdup_printf("matmul_i8 %ux%ux%u%s%s%s act %d", c->M, c->K, c->N,
-                        c->bias ? " bias" : "", c->residual ? " residual" : "",
-                        c->in_place ? " in place" : "", c->act);
-    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6, what);
-
-    pair_free(&x);
-    pair_free(&w);
-    pair_free(&scales);
-    if (c->bias)
-        pair_free(&bias);
-    if (c->residual)
-        pair_free(&res);
-    if (!c->in_place)
-        pair_free(&y);
-    graphs_free(&g);
-}
-
 /* Under 32 rows the cpu device streams the bytes (tiles of 4 rows × 3
- * weight rows, K in steps of 8); from 32 rows on it widens blocks of 512 KiB
- * of weights for sgemm. The shapes cover both, ragged tiles and blocks. */
+ * weight rows; with AVX2, x as int16 and K in steps of 16 up to K = 8192,
+ * else floats in steps of 8); from 32 rows on it widens blocks of 512 KiB
+ * of weights for sgemm. The shapes cover all three, ragged tiles and
+ * blocks. */
 static void test_matmul_i8_shapes(void)
 {
     static const MatmulCase cases[] = {
@@ -302,6 +286,7 @@ static void test_matmul_i8_shapes(void)
         {10, 2048, 512, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {2, 3, 259, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
         {31, 100, 70, FALSE, FALSE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
+        {2, 8200, 5, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
         {32, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
         {33, 64, 65, FALSE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {77, 512, 2048, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
@@ -310,7 +295,7 @@ static void test_matmul_i8_shapes(void)
         {40, 131, 600, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_GELU},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-        run_matmul_i8_case(&cases[i]);
+        run_matmul_case(&cases[i], TRUE);
 }
 
 /* Vulkan has no INT8 kernels: the op is a clear error of the graph. */

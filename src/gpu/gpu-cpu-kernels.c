@@ -131,12 +131,107 @@ static void avx2_matmul_rows_f16(float *y, size_t ldy, const float *x, const uin
     }
 }
 
+static void avx2_quantize_rows_s16(int16_t *q, float *xscales, const float *x, size_t rows,
+                                   size_t K)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * K;
+        int16_t *qr = q + r * K;
+        __m256 vmax = _mm256_setzero_ps();
+        size_t k = 0;
+        for (; k + 8 <= K; k += 8)
+            vmax = _mm256_max_ps(vmax, _mm256_andnot_ps(sign, _mm256_loadu_ps(xr + k)));
+        float largest = avx2_hmax((v8f)vmax);
+        for (; k < K; k++)
+            largest = MAX(largest, fabsf(xr[k]));
+        xscales[r] = largest / GPU_CPU_S16_RANGE;
+        float inv = largest > 0.0f ? GPU_CPU_S16_RANGE / largest : 0.0f;
+        __m256 vinv = _mm256_set1_ps(inv);
+        for (k = 0; k + 8 <= K; k += 8) {
+            __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xr + k), vinv));
+            __m128i packed = _mm_packs_epi32(_mm256_castsi256_si128(v),
+                                             _mm256_extracti128_si256(v, 1));
+            _mm_storeu_si128((__m128i *)(qr + k), packed);
+        }
+        for (; k < K; k++)
+            qr[k] = (int16_t)lrintf(xr[k] * inv);
+    }
+}
+
+static inline int32_t avx2_hsum_epi32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* 16 INT8 weights widened to int16. */
+static inline __m256i avx2_load_i8x16(const int8_t *p)
+{
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* y += x·w for 16 elements of K: 16 int16 products, summed in pairs. */
+#define MADD(acc, xv, wv) ((acc) = _mm256_add_epi32((acc), _mm256_madd_epi16((xv), (wv))))
+
+/* The same tiles as avx2_matmul_rows_i8 (4 rows of x × 3 of w), in int32. */
+static void avx2_matmul_rows_i8_s16(float *y, size_t ldy, const int16_t *xq,
+                                    const float *xscales, const int8_t *w, const float *scales,
+                                    size_t M, size_t K, size_t n)
+{
+    size_t K16 = K & ~(size_t)15;
+    for (size_t j = 0; j < n; j += ROWS_TILE_N) {
+        size_t nj = MIN(ROWS_TILE_N, n - j);
+        const int8_t *w0 = w + j * K, *w1 = w + (j + MIN(1, nj - 1)) * K;
+        const int8_t *w2 = w + (j + MIN(2, nj - 1)) * K;
+        for (size_t m = 0; m < M; m += ROWS_TILE_M) {
+            size_t nm = MIN(ROWS_TILE_M, M - m);
+            const int16_t *x0 = xq + m * K, *x1 = xq + (m + MIN(1, nm - 1)) * K;
+            const int16_t *x2 = xq + (m + MIN(2, nm - 1)) * K;
+            const int16_t *x3 = xq + (m + MIN(3, nm - 1)) * K;
+            __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
+            __m256i a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+            for (size_t k = 0; k < K16; k += 16) {
+                __m256i b0 = avx2_load_i8x16(w0 + k), b1 = avx2_load_i8x16(w1 + k);
+                __m256i b2 = avx2_load_i8x16(w2 + k);
+                __m256i xv = _mm256_loadu_si256((const __m256i *)(x0 + k));
+                MADD(a00, xv, b0), MADD(a01, xv, b1), MADD(a02, xv, b2);
+                xv = _mm256_loadu_si256((const __m256i *)(x1 + k));
+                MADD(a10, xv, b0), MADD(a11, xv, b1), MADD(a12, xv, b2);
+                xv = _mm256_loadu_si256((const __m256i *)(x2 + k));
+                MADD(a20, xv, b0), MADD(a21, xv, b1), MADD(a22, xv, b2);
+                xv = _mm256_loadu_si256((const __m256i *)(x3 + k));
+                MADD(a30, xv, b0), MADD(a31, xv, b1), MADD(a32, xv, b2);
+            }
+            int32_t s[ROWS_TILE_M][ROWS_TILE_N] = {
+                {avx2_hsum_epi32(a00), avx2_hsum_epi32(a01), avx2_hsum_epi32(a02)},
+                {avx2_hsum_epi32(a10), avx2_hsum_epi32(a11), avx2_hsum_epi32(a12)},
+                {avx2_hsum_epi32(a20), avx2_hsum_epi32(a21), avx2_hsum_epi32(a22)},
+                {avx2_hsum_epi32(a30), avx2_hsum_epi32(a31), avx2_hsum_epi32(a32)},
+            };
+            const int16_t *xs[ROWS_TILE_M] = {x0, x1, x2, x3};
+            const int8_t *ws[ROWS_TILE_N] = {w0, w1, w2};
+            for (size_t r = 0; r < nm; r++)
+                for (size_t c = 0; c < nj; c++) {
+                    for (size_t k = K16; k < K; k++)
+                        s[r][c] += xs[r][k] * ws[c][k];
+                    y[(m + r) * ldy + j + c] = (float)s[r][c] * xscales[m + r] * scales[j + c];
+                }
+        }
+    }
+}
+#undef MADD
+
 static const GpuCpuKernels avx2_kernels = {
     .isa = "AVX2 FMA F16C",
     .f16_to_f32 = avx2_f16_to_f32,
     .matmul_rows = avx2_matmul_rows,
     .matmul_rows_f16 = avx2_matmul_rows_f16,
     .matmul_rows_i8 = avx2_matmul_rows_i8,
+    .matmul_rows_i8_s16 = avx2_matmul_rows_i8_s16,
+    .quantize_rows_s16 = avx2_quantize_rows_s16,
     .i8_to_f32 = avx2_i8_to_f32,
     .epilogue = avx2_epilogue,
     .activation = avx2_activation,

@@ -11,6 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Activations quantised for matmul_rows_i8_s16 span ±2¹⁴ (a relative
+ * rounding error of at most 2⁻¹⁵ of the row's largest value, far below the
+ * weights' 2⁻⁸), which leaves room in the int32 sums: a lane adds two
+ * products of at most 2¹⁴ · 127 per 16 elements of K, so K ≤ 8192 stays
+ * under 2³¹. */
+#define GPU_CPU_S16_RANGE 16384.0f
+#define GPU_CPU_S16_MAX_K 8192
+
 typedef struct {
     const char *isa; /* "AVX2 FMA F16C", or "generic" */
 
@@ -29,6 +37,17 @@ typedef struct {
      * y = x · (w · scales)ᵀ, the bytes widened in registers. */
     void (*matmul_rows_i8)(float *y, size_t ldy, const float *x, const int8_t *w,
                            const float *scales, size_t M, size_t K, size_t n);
+
+    /* matmul_rows_i8 with the rows of x as int16, one F32 scale each (from
+     * quantize_rows_s16), multiplied as integers (AVX2 vpmaddwd: 16 products
+     * an instruction, twice the float kernel's); K ≤ GPU_CPU_S16_MAX_K. NULL
+     * where the CPU has no such instruction. */
+    void (*matmul_rows_i8_s16)(float *y, size_t ldy, const int16_t *xq, const float *xscales,
+                               const int8_t *w, const float *scales, size_t M, size_t K,
+                               size_t n);
+
+    /* q(rows, K) = round(x / xscales), xscales(rows) = max |x row| / GPU_CPU_S16_RANGE. */
+    void (*quantize_rows_s16)(int16_t *q, float *xscales, const float *x, size_t rows, size_t K);
 
     /* dst(rows, K) = src(rows, K) · scales(rows): INT8 weights as F32. */
     void (*i8_to_f32)(float *dst, const int8_t *src, const float *scales, size_t rows, size_t K);

@@ -10,8 +10,10 @@
  * Tensors are host memory; F16 tensors (weights) are streamed as halves by
  * the few-rows matmul and widened to F32 once, on first use, for sgemm.
  * INT8 weights (gpu_op_matmul_i8) are streamed as bytes by the few-rows
- * matmul; sgemm gets them back as F32 a block of rows at a time, in each
- * call, since nothing but text batches of 32 rows or more takes that path.
+ * matmul, multiplied with x rounded to int16 where the CPU multiplies int16
+ * pairs (AVX2); sgemm gets them back as F32 a block of rows at a time, in
+ * each call, since nothing but text batches of 32 rows or more takes that
+ * path.
  * Ops are recorded and run in order by gpu_graph_run(), as on Vulkan. */
 #include "gpu-cpu.h"
 
@@ -235,6 +237,8 @@ typedef struct {
     const float *w;     /* F32 weights, for sgemm and matmul_rows */
     const uint16_t *wh; /* F16 weights, for matmul_rows_f16; or NULL */
     const int8_t *wq;   /* INT8 weights (and op->scales); or NULL */
+    int16_t *xq;        /* x as int16, for matmul_rows_i8_s16; or NULL */
+    float *xscales;     /* xq's row scales */
     gboolean stream;    /* matmul_rows rather than sgemm */
     size_t rows_per_slice, cols_per_slice;
     guint row_slices;
@@ -289,7 +293,10 @@ static void matmul_slice(void *data, guint slice)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
     }
-    if (job->stream && job->wq != NULL)
+    if (job->xq != NULL)
+        job->kernels->matmul_rows_i8_s16(y, N, job->xq + r0 * K, job->xscales + r0,
+                                         job->wq + c0 * K, f32(op->scales) + c0, rows, K, cols);
+    else if (job->stream && job->wq != NULL)
         job->kernels->matmul_rows_i8(y, N, x, job->wq + c0 * K, f32(op->scales) + c0, rows, K,
                                      cols);
     else if (job->stream && job->wh != NULL)
@@ -353,9 +360,20 @@ static gboolean run_matmul(const CpuDevice *cpu, const CpuOp *op, GError **error
         job.rows_per_slice = (M + threads - 1) / threads;
         job.cols_per_slice = N;
     }
+    size_t K = op->u[1];
+    if (job.stream && job.wq != NULL && kernels->matmul_rows_i8_s16 != NULL &&
+        K <= GPU_CPU_S16_MAX_K) {
+        /* Few rows by INT8 weights (text queries): x as int16 once, then
+         * integer products in every slice. */
+        job.xq = g_new(int16_t, M * K);
+        job.xscales = g_new(float, M);
+        kernels->quantize_rows_s16(job.xq, job.xscales, f32(op->a), M, K);
+    }
     job.row_slices = (guint)((M + job.rows_per_slice - 1) / job.rows_per_slice);
     guint col_slices = (guint)((N + job.cols_per_slice - 1) / job.cols_per_slice);
     gpu_cpu_pool_run(job.row_slices * col_slices, matmul_slice, &job);
+    g_free(job.xq);
+    g_free(job.xscales);
     return TRUE;
 }
 
