@@ -171,8 +171,12 @@ class VisionModel(nn.Module):
         """The last layer's states: the class token, then one per patch."""
         return self.encoder(self.pre_layrnorm(self.embeddings(pixels)))
 
+    def pooled(self, states):
+        """The image's feature from tokens(): the class token, layer-normed (as CLIP)."""
+        return self.post_layernorm(states[:, 0])
+
     def forward(self, pixels):
-        return self.post_layernorm(self.tokens(pixels)[:, 0])
+        return self.pooled(self.tokens(pixels))
 
 
 class TextEmbeddings(nn.Module):
@@ -777,7 +781,7 @@ def train(a):
             group["lr"] = lr
         pixels, tokens, match, vectors, patches = batcher.batch(a.batch)
         states = model.vision_model.tokens(pixels)
-        features = model.vision_model.post_layernorm(states[:, 0])
+        features = model.vision_model.pooled(states)
         img = F.normalize(model.visual_projection(features), dim=-1)
         txt = model.encode_text(tokens)
         logits = model.logit_scale.exp() * txt @ img.t()
