@@ -173,46 +173,61 @@ static inline __m256i avx2_load_i8x16(const int8_t *p)
     return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)p));
 }
 
-/* y += x·w for 16 elements of K: 16 int16 products, summed in pairs. */
-#define MADD(acc, xv, wv) ((acc) = _mm256_add_epi32((acc), _mm256_madd_epi16((xv), (wv))))
+/* y += x·w for 16 elements of K: 16 int16 products, summed in pairs. The
+ * empty asm keeps each sum next to its product: GCC otherwise issues all
+ * ten products first, needs ten more registers and spills accumulators. */
+#define MADD(acc, xv, wv)                                                                         \
+    do {                                                                                          \
+        (acc) = _mm256_add_epi32((acc), _mm256_madd_epi16((xv), (wv)));                           \
+        __asm__("" : "+x"(acc));                                                                  \
+    } while (0)
 
-/* The same tiles as avx2_matmul_rows_i8 (4 rows of x × 3 of w), in int32. */
+/* Tiles of 5 rows of x × 2 of w: 10 int32 accumulators, 2 widened weight
+ * vectors, x and vpmaddwd's product fit the 16 registers (4 × 3 spilled),
+ * and a 10-token query is two whole tiles. */
+#define S16_TILE_M 5
+#define S16_TILE_N 2
 static void avx2_matmul_rows_i8_s16(float *y, size_t ldy, const int16_t *xq,
                                     const float *xscales, const int8_t *w, const float *scales,
                                     size_t M, size_t K, size_t n)
 {
     size_t K16 = K & ~(size_t)15;
-    for (size_t j = 0; j < n; j += ROWS_TILE_N) {
-        size_t nj = MIN(ROWS_TILE_N, n - j);
-        const int8_t *w0 = w + j * K, *w1 = w + (j + MIN(1, nj - 1)) * K;
-        const int8_t *w2 = w + (j + MIN(2, nj - 1)) * K;
-        for (size_t m = 0; m < M; m += ROWS_TILE_M) {
-            size_t nm = MIN(ROWS_TILE_M, M - m);
-            const int16_t *x0 = xq + m * K, *x1 = xq + (m + MIN(1, nm - 1)) * K;
-            const int16_t *x2 = xq + (m + MIN(2, nm - 1)) * K;
-            const int16_t *x3 = xq + (m + MIN(3, nm - 1)) * K;
-            __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a10 = a00, a11 = a00;
-            __m256i a12 = a00, a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+    for (size_t j = 0; j < n; j += S16_TILE_N) {
+        size_t nj = MIN(S16_TILE_N, n - j);
+        const int8_t *w0 = w + j * K, *w1 = w + (j + nj - 1) * K;
+        for (size_t m = 0; m < M; m += S16_TILE_M) {
+            size_t nm = MIN(S16_TILE_M, M - m);
+            const int16_t *xs[S16_TILE_M];
+            for (size_t r = 0; r < S16_TILE_M; r++)
+                xs[r] = xq + (m + MIN(r, nm - 1)) * K;
+            __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00, a20 = a00;
+            __m256i a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00;
             for (size_t k = 0; k < K16; k += 16) {
                 __m256i b0 = avx2_load_i8x16(w0 + k), b1 = avx2_load_i8x16(w1 + k);
-                __m256i b2 = avx2_load_i8x16(w2 + k);
-                __m256i xv = _mm256_loadu_si256((const __m256i *)(x0 + k));
-                MADD(a00, xv, b0), MADD(a01, xv, b1), MADD(a02, xv, b2);
-                xv = _mm256_loadu_si256((const __m256i *)(x1 + k));
-                MADD(a10, xv, b0), MADD(a11, xv, b1), MADD(a12, xv, b2);
-                xv = _mm256_loadu_si256((const __m256i *)(x2 + k));
-                MADD(a20, xv, b0), MADD(a21, xv, b1), MADD(a22, xv, b2);
-                xv = _mm256_loadu_si256((const __m256i *)(x3 + k));
-                MADD(a30, xv, b0), MADD(a31, xv, b1), MADD(a32, xv, b2);
+                __m256i xv = _mm256_loadu_si256((const __m256i *)(xs[0] + k));
+                MADD(a00, xv, b0);
+                MADD(a01, xv, b1);
+                xv = _mm256_loadu_si256((const __m256i *)(xs[1] + k));
+                MADD(a10, xv, b0);
+                MADD(a11, xv, b1);
+                xv = _mm256_loadu_si256((const __m256i *)(xs[2] + k));
+                MADD(a20, xv, b0);
+                MADD(a21, xv, b1);
+                xv = _mm256_loadu_si256((const __m256i *)(xs[3] + k));
+                MADD(a30, xv, b0);
+                MADD(a31, xv, b1);
+                xv = _mm256_loadu_si256((const __m256i *)(xs[4] + k));
+                MADD(a40, xv, b0);
+                MADD(a41, xv, b1);
             }
-            int32_t s[ROWS_TILE_M][ROWS_TILE_N] = {
-                {avx2_hsum_epi32(a00), avx2_hsum_epi32(a01), avx2_hsum_epi32(a02)},
-                {avx2_hsum_epi32(a10), avx2_hsum_epi32(a11), avx2_hsum_epi32(a12)},
-                {avx2_hsum_epi32(a20), avx2_hsum_epi32(a21), avx2_hsum_epi32(a22)},
-                {avx2_hsum_epi32(a30), avx2_hsum_epi32(a31), avx2_hsum_epi32(a32)},
+            int32_t s[S16_TILE_M][S16_TILE_N] = {
+                {avx2_hsum_epi32(a00), avx2_hsum_epi32(a01)},
+                {avx2_hsum_epi32(a10), avx2_hsum_epi32(a11)},
+                {avx2_hsum_epi32(a20), avx2_hsum_epi32(a21)},
+                {avx2_hsum_epi32(a30), avx2_hsum_epi32(a31)},
+                {avx2_hsum_epi32(a40), avx2_hsum_epi32(a41)},
             };
-            const int16_t *xs[ROWS_TILE_M] = {x0, x1, x2, x3};
-            const int8_t *ws[ROWS_TILE_N] = {w0, w1, w2};
+            const int8_t *ws[S16_TILE_N] = {w0, w1};
             for (size_t r = 0; r < nm; r++)
                 for (size_t c = 0; c < nj; c++) {
                     for (size_t k = K16; k < K; k++)
@@ -222,6 +237,8 @@ static void avx2_matmul_rows_i8_s16(float *y, size_t ldy, const int16_t *xq,
         }
     }
 }
+#undef S16_TILE_M
+#undef S16_TILE_N
 #undef MADD
 
 static const GpuCpuKernels avx2_kernels = {
