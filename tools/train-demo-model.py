@@ -666,8 +666,13 @@ def load_model(model_dir):
 
 # ---- parity with the C engine ----
 
-def check_parity(model_dir, cli, device, count=16):
-    """Embeds images and texts with PyTorch and with spyglass-cli; prints the largest relative error."""
+def check_parity(model_dir, cli, device, precision="f32", count=16):
+    """Embeds images and texts with PyTorch and with spyglass-cli; prints the largest relative error.
+
+    F32 by default: the engine's own arithmetic. The cpu device's automatic
+    precision (INT8 text weights) is an approximation with its own bound
+    (every fixture within cosine 0.998 of F32, tests/test-clip-encoder.c).
+    """
     model, g = load_model(model_dir)
     tok = bpe.Tokenizer.from_dir(model_dir)
     size = g["image_size"]
@@ -687,7 +692,8 @@ def check_parity(model_dir, cli, device, count=16):
             Image.fromarray(arr).save(path)
             files.append(path)
             pixels.append(arr)
-        base = [cli, "--model", model_dir, "--json"] + (["--device", device] if device else [])
+        base = [cli, "--model", model_dir, "--json", "--precision", precision]
+        base += ["--device", device] if device else []
         img_c = json.loads(subprocess.run(base + ["embed-image"] + files, check=True,
                                           capture_output=True, text=True).stdout)
         txt_c = json.loads(subprocess.run(base + ["embed-text"] + texts, check=True,
@@ -702,7 +708,7 @@ def check_parity(model_dir, cli, device, count=16):
             c_e = np.array([item["embedding"] for item in c_json["items"]], dtype=np.float64)
             err = np.linalg.norm(c_e - torch_e, axis=1) / np.linalg.norm(torch_e, axis=1)
             worst = max(worst, float(err.max()))
-    print(json.dumps({"device": device or "default", "max_relative_error": worst,
+    print(json.dumps({"device": device or "default", "precision": precision, "max_relative_error": worst,
                       "images": count, "texts": len(texts)}))
     return worst
 
@@ -866,10 +872,11 @@ def main(argv=None):
     p.add_argument("--check-parity", metavar="MODEL_DIR", help="compare PyTorch and spyglass-cli embeddings")
     p.add_argument("--cli", help="spyglass-cli, for --check-parity")
     p.add_argument("--device", help="spyglass-cli --device for --check-parity (default: its own)")
+    p.add_argument("--precision", default="f32", help="spyglass-cli --precision for --check-parity")
     a = p.parse_args(argv)
     if a.check_parity:
         torch.set_num_threads(a.threads)
-        worst = check_parity(a.check_parity, a.cli, a.device)
+        worst = check_parity(a.check_parity, a.cli, a.device, a.precision)
         return 0 if worst <= 5e-3 else 1
     if not a.out:
         p.error("--out is required for training")

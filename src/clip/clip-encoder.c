@@ -233,6 +233,14 @@ static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **
 #undef UPLOAD
 #undef UPLOAD_WEIGHT
 
+/* The weights of the text tower's blocks' matmuls. */
+static size_t text_matmul_weights(const ClipConfig *config)
+{
+    const ClipTransformerGeometry *t = &config->text;
+    return (size_t)t->layers *
+           ((size_t)4 * t->width * t->width + (size_t)2 * t->width * t->mlp_width);
+}
+
 static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model,
                                        ClipPrecision precision)
 {
@@ -240,10 +248,11 @@ static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model
         return precision;
     /* The cpu device's text queries are memory-bound (see ClipPrecision):
      * INT8 text weights, F32 image weights (sgemm widens F16 ones anyway),
-     * whatever the file's dtype. Elsewhere F16 files lose nothing in F16 and
-     * F32 files keep F32. */
+     * whatever the file's dtype, unless the text tower fits in cache.
+     * Elsewhere F16 files lose nothing in F16 and F32 files keep F32. */
     if (gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU &&
-        gpu_device_supports_i8_weights(device))
+        gpu_device_supports_i8_weights(device) &&
+        text_matmul_weights(&model->config) >= CLIP_INT8_TEXT_MIN_WEIGHTS)
         return CLIP_PRECISION_INT8_TEXT;
     if (model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16)
         return CLIP_PRECISION_F16;

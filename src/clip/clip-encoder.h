@@ -13,8 +13,9 @@
 G_BEGIN_DECLS
 
 typedef enum {
-    /* INT8_TEXT on the cpu device (any file dtype); elsewhere F16 matmul
-     * weights when the file's weights are F16, else F32. */
+    /* INT8_TEXT on the cpu device (any file dtype) when the text tower has
+     * CLIP_INT8_TEXT_MIN_WEIGHTS matmul weights or more; otherwise F16
+     * matmul weights when the file's weights are F16, else F32. */
     CLIP_PRECISION_AUTO,
     CLIP_PRECISION_F32, /* F32 everywhere */
     CLIP_PRECISION_F16, /* F16 matmul weights (F32 accumulation and activations) */
@@ -28,12 +29,20 @@ typedef enum {
      * accumulation); images as F32. A quarter of F32's bytes for the text
      * query's streamed matmuls: `auto` on the cpu device, measured faster
      * than F16_TEXT there (docs/performance.md) and within cosine 0.998 of
-     * F32 on every fixture (tests/test-clip-encoder.c). Devices with INT8
-     * weights only
-     * (gpu_device_supports_i8_weights(): the cpu device); elsewhere
-     * clip_encoder_new() fails. */
+     * F32 on every fixture (tests/test-clip-encoder.c); activations are
+     * rounded to int16 inside the cpu device's few-row kernel. Devices with
+     * INT8 weights only (gpu_device_supports_i8_weights(): the cpu device);
+     * elsewhere clip_encoder_new() fails. */
     CLIP_PRECISION_INT8_TEXT,
 } ClipPrecision;
+
+/* INT8 text weights pay where a query streams its weights from memory
+ * (ViT-B/32: 38 M, 151 MB in F32). A text tower under 4 M matmul weights
+ * (16 MB in F32) stays in the caches between queries: INT8 saves nothing
+ * there (the demo model's query takes ~1 ms either way) and would only move
+ * its embeddings (0.6 % for the demo model), so `auto` keeps the file's
+ * precision. */
+#define CLIP_INT8_TEXT_MIN_WEIGHTS ((size_t)4 << 20)
 
 typedef struct _ClipEncoder ClipEncoder;
 typedef struct _ClipSession ClipSession;
