@@ -363,8 +363,8 @@ static gboolean run_matmul(const CpuDevice *cpu, const CpuOp *op, GError **error
     size_t K = op->u[1];
     if (job.stream && job.wq != NULL && kernels->matmul_rows_i8_s16 != NULL &&
         K <= GPU_CPU_S16_MAX_K) {
-        /* Few rows by INT8 weights (text queries): x as int16 once, then
-         * integer products in every slice. */
+        /* Streamed INT8 weights (text queries; any matmul without sgemm):
+         * x as int16 once, then integer products in every slice. */
         job.xq = g_new(int16_t, M * K);
         job.xscales = g_new(float, M);
         kernels->quantize_rows_s16(job.xq, job.xscales, f32(op->a), M, K);
