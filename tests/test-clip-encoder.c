@@ -124,6 +124,15 @@ static void load_fixture_model(const char *dir, const char *layout, ClipModel **
     g_assert_no_error(error);
 }
 
+/* The precision of the file's own weights: what `auto` picks on Vulkan and
+ * reference, and on the cpu device for text towers under
+ * CLIP_INT8_TEXT_MIN_WEIGHTS (every fixture's). */
+static ClipPrecision file_precision(const ClipModel *model)
+{
+    return model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16 ? CLIP_PRECISION_F16
+                                                                      : CLIP_PRECISION_F32;
+}
+
 static void test_fixture(gconstpointer data)
 {
     const FixtureCase *c = data;
@@ -139,13 +148,11 @@ static void test_fixture(gconstpointer data)
     g_autoptr(ClipModel) model = NULL;
     g_autoptr(ClipTokenizer) tokenizer = NULL;
     load_fixture_model(dir, c->layout, &model, &tokenizer);
-    /* The file's own precision on every device (what `auto` picks on Vulkan
-     * and reference); the cpu device's reduced precisions (INT8 text
-     * weights under `auto`) are held to their own bound against F32 by
+    /* The file's own precision on every device; the cpu device's reduced
+     * precisions are held to their own bound against F32 by
      * test_cpu_auto_precision. */
-    gboolean f16_file = model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16;
-    g_autoptr(ClipEncoder) encoder = clip_encoder_new(
-        device, model, f16_file ? CLIP_PRECISION_F16 : CLIP_PRECISION_F32, &error);
+    g_autoptr(ClipEncoder) encoder =
+        clip_encoder_new(device, model, file_precision(model), &error);
     g_assert_no_error(error);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
 
@@ -254,10 +261,7 @@ static void test_cpu_auto_precision(gconstpointer data)
          * (test_vit_b_32_devices_match_reference checks the INT8 choice on a
          * full-size one). */
         if (precisions[i] == CLIP_PRECISION_AUTO)
-            g_assert_cmpint(clip_encoder_get_precision(encoder), ==,
-                            model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16
-                                ? CLIP_PRECISION_F16
-                                : CLIP_PRECISION_F32);
+            g_assert_cmpint(clip_encoder_get_precision(encoder), ==, file_precision(model));
         double worst = worst_cosine_against(encoder, tokenizer, dir, expected, reference, n);
         g_test_message("%s/%s on cpu: %s (%s) vs F32, worst cosine %.8f over %u embeddings",
                        c->fixture, c->layout, clip_precision_to_string(precisions[i]),
