@@ -519,7 +519,7 @@ class Batcher:
         match = match_matrix(vectors, np.array(constraints), mixed)
         x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
         return ((x - self.mean) / self.std, tokens, torch.from_numpy(match), torch.from_numpy(vectors),
-                torch.from_numpy(patches).flatten(1))
+                torch.from_numpy(patches).flatten(1), torch.as_tensor(np.array(constraints)))
 
 
 def patch_targets(geometry, grid, mirrored=False):
@@ -548,8 +548,55 @@ def patch_targets(geometry, grid, mirrored=False):
     return out
 
 
-def soft_infonce(logits, match):
+def seen_pairs(labels):
+    """seen[c, s]: colour c and shape s are one object somewhere in the training scenes."""
+    seen = np.zeros((len(scenes.COLOURS), len(scenes.SHAPES)), dtype=bool)
+    for lab in labels:
+        for obj in lab["objects"]:
+            seen[scenes.COLOURS.index(obj["colour"]), scenes.SHAPES.index(obj["shape"])] = True
+    return seen
+
+
+def gap_mask(vectors, constraints, match, seen):
+    """mask[i, j]: leave caption i and scene j out of each other's softmax (--debias).
+
+    A caption naming a shape but no colour ("a square") is not contrasted with
+    a scene whose colour never comes with that shape in training (a purple
+    object, when purple squares were held out), and a caption naming a colour
+    but no shape likewise with a scene of a shape never seen in that colour.
+    Contrasting them teaches "purple things are not squares": true of the
+    training set, not of the world, and exactly what stops the model from
+    recognising a purple square. The training set's own co-occurrences decide,
+    nothing else. Scrambled and mixed scenes (no single known colour) keep
+    every contrast.
+    """
+    colour, shape = torch.as_tensor(vectors[:, 0]), torch.as_tensor(vectors[:, 1])
+    c_only = (constraints[:, 0] >= 0) & (constraints[:, 1] == -1)
+    s_only = (constraints[:, 1] >= 0) & (constraints[:, 0] == -1)
+    known = (colour >= 0) & (shape >= 0)
+    seen = torch.as_tensor(seen)
+    cc, cs = constraints[:, 0].clamp(min=0), constraints[:, 1].clamp(min=0)
+    ic, ish = colour.clamp(min=0), shape.clamp(min=0)
+    unseen_shape = ~seen[ic[None, :], cs[:, None]]   # caption's shape never in the scene's colour
+    unseen_colour = ~seen[cc[:, None], ish[None, :]]  # caption's colour never on the scene's shape
+    mask = (s_only[:, None] & unseen_shape) | (c_only[:, None] & unseen_colour)
+    return mask & known[None, :] & ~match
+
+
+def head_gap_bias(colour, seen):
+    """Logit adjustment for the shape heads (--debias): shapes never seen in the
+    object's colour get -1e4, so the heads need not learn that prior from the
+    features (product of experts with the training set's co-occurrences)."""
+    bias = torch.zeros(len(colour), len(scenes.SHAPES))
+    known = colour >= 0
+    bias[known] = torch.where(torch.as_tensor(seen)[colour[known]], 0.0, -1e4)
+    return bias
+
+
+def soft_infonce(logits, match, mask=None):
     """InfoNCE both ways, with every true pair a positive (uniform target)."""
+    if mask is not None:
+        logits = logits.masked_fill(mask, -1e4)
     m = match.float()
     t2i = -(F.log_softmax(logits, 1) * (m / m.sum(1, keepdim=True))).sum(1).mean()
     i2t = -(F.log_softmax(logits.t(), 1) * (m.t() / m.t().sum(1, keepdim=True))).sum(1).mean()
@@ -751,6 +798,7 @@ def train(a):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
+    seen = seen_pairs(labels)
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
                       flip=a.flip, scramble=a.scramble,
                       patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
@@ -785,17 +833,19 @@ def train(a):
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * frac))
         for group in opt.param_groups:
             group["lr"] = lr
-        pixels, tokens, match, vectors, patches = batcher.batch(a.batch)
+        pixels, tokens, match, vectors, patches, constraints = batcher.batch(a.batch)
         states = model.vision_model.tokens(pixels)
         features = model.vision_model.pooled(states)
         img = F.normalize(model.visual_projection(features), dim=-1)
         txt = model.encode_text(tokens)
         logits = model.logit_scale.exp() * txt @ img.t()
-        loss = soft_infonce(logits, match)
+        mask = gap_mask(vectors, constraints, match, seen) if a.debias else None
+        loss = soft_infonce(logits, match, mask)
+        bias = head_gap_bias(vectors[:, 0], seen) if a.debias else torch.zeros(len(vectors), len(scenes.SHAPES))
         if a.aux_weight > 0:
             shape = vectors[:, 1].clone()
             shape[shape < 0] = -100  # mixed scenes: no single shape
-            loss = loss + a.aux_weight * (F.cross_entropy(aux["shape"](features), shape, ignore_index=-100) +
+            loss = loss + a.aux_weight * (F.cross_entropy(aux["shape"](features) + bias, shape, ignore_index=-100) +
                                           F.cross_entropy(aux["count"](features), vectors[:, 2]))
         if a.patch_weight > 0:
             # Each patch says which shape covers it: dense, local supervision
@@ -803,6 +853,8 @@ def train(a):
             # patch embedding and attention to see outlines far sooner than
             # the contrast alone does. Training only: the head is not exported.
             logits_p = aux["patch"](states[:, 1:])
+            # The scene's colour covers its object patches; "no object" is never biased.
+            logits_p = logits_p + F.pad(bias, (0, 1))[:, None, :]
             loss = loss + a.patch_weight * F.cross_entropy(logits_p.flatten(0, 1), patches.flatten(),
                                                            ignore_index=-100)
         opt.zero_grad(set_to_none=True)
@@ -831,7 +883,7 @@ def train(a):
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble,
+        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
@@ -863,6 +915,8 @@ def main(argv=None):
                    help="share of a batch drawn in groups of one colour and background")
     p.add_argument("--scramble", type=float, default=0.0,
                    help="share of scenes shown with scrambled colours and a colourless caption")
+    p.add_argument("--debias", action="store_true",
+                   help="no contrast or head answer that only the training set's colour+shape gaps explain")
     p.add_argument("--flip", action="store_true", help="mirror half the scenes left to right")
     p.add_argument("--local-init", action="store_true",
                    help="start the ViT with 2-D sine-cosine positions and mimetic attention")
