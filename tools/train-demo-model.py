@@ -426,11 +426,12 @@ class Batcher:
     permuted, inverted or grey) and whose caption names no colour and no
     background: a shape is then seen in many more colours than the eight and
     its matches span colours, which should push shape to be learned apart
-    from colour, as the held-out colour+shape pairs need.
+    from colour, as the held-out colour+shape pairs need. `grey` is a
+    further share shown in greyscale with the same colourless captions.
     """
 
     def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8,
-                 flip=False, scramble=0.0, patch_grid=0):
+                 flip=False, scramble=0.0, grey=0.0, patch_grid=0):
         self.images = images
         self.patch_grid = patch_grid
         self.labels = labels
@@ -439,6 +440,7 @@ class Batcher:
         self.group_size = group_size
         self.flip = flip
         self.scramble = scramble
+        self.grey = grey
         groups = {}
         for i, v in enumerate(self.vectors):
             if v[0] >= 0:  # not a mixed scene
@@ -499,8 +501,12 @@ class Batcher:
                     labels = dict(labels, position=MIRRORED_POSITION[labels["position"]])
                     vectors[k, pos] = scenes.POSITIONS.index(labels["position"])
             scrambled = None
-            if self.scramble > 0 and not labels["mixed"] and self.rng.random() < self.scramble:
-                scrambled = self._scrambled(images[k], labels)
+            if (self.scramble > 0 or self.grey > 0) and not labels["mixed"]:
+                r = self.rng.random()
+                if r < self.grey:
+                    scrambled = _grey(images[k])
+                elif r < self.grey + self.scramble:
+                    scrambled = self._scrambled(images[k], labels)
             colourless = scrambled is not None
             if colourless:
                 images[k] = scrambled
@@ -800,7 +806,7 @@ def train(a):
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
     seen = seen_pairs(labels)
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
-                      flip=a.flip, scramble=a.scramble,
+                      flip=a.flip, scramble=a.scramble, grey=a.grey,
                       patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
@@ -883,7 +889,7 @@ def train(a):
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias,
+        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
@@ -913,6 +919,8 @@ def main(argv=None):
                    help="weight of the auxiliary per-patch shape loss (needs scenes with geometry)")
     p.add_argument("--group-share", type=float, default=0.5,
                    help="share of a batch drawn in groups of one colour and background")
+    p.add_argument("--grey", type=float, default=0.0,
+                   help="share of scenes shown in greyscale with a colourless caption (besides --scramble)")
     p.add_argument("--scramble", type=float, default=0.0,
                    help="share of scenes shown with scrambled colours and a colourless caption")
     p.add_argument("--debias", action="store_true",
