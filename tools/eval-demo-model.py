@@ -216,14 +216,19 @@ def main(argv=None):
     p.add_argument("--groups", type=int, default=400)
     p.add_argument("--retrieval", type=int, default=500)
     p.add_argument("--keep", help="render the scenes here and keep them")
+    p.add_argument("--seed", type=int,
+                   help="other evaluation scenes: seeds SEED, +100, +200, +300 for the four sets")
     a = p.parse_args(argv)
+    if a.seed is not None:
+        global SEED_SINGLES, SEED_HELD_OUT, SEED_GROUPS, SEED_RETRIEVAL
+        SEED_SINGLES, SEED_HELD_OUT, SEED_GROUPS, SEED_RETRIEVAL = (a.seed + k for k in (0, 100, 200, 300))
     cli = Cli(a.cli, a.model, a.device)
     log = lambda m: print(m, file=sys.stderr, flush=True)
     if a.keep:
-        res = zero_shot(cli, a.keep, a.singles, a.held_out, a.groups, a.retrieval, log)
+        res = zero_shot(cli, a.keep, a.singles, a.held_out, a.groups, a.retrieval, log=log)
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            res = zero_shot(cli, tmp, a.singles, a.held_out, a.groups, a.retrieval, log)
+            res = zero_shot(cli, tmp, a.singles, a.held_out, a.groups, a.retrieval, log=log)
     print(json.dumps(res, indent=2))
 
 
