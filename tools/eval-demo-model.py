@@ -45,7 +45,7 @@ def load_tool(name):
 scenes = load_tool("demo-scenes")
 
 # Seeds of the evaluation sets; training uses 1000 (tools/train-demo-model.py).
-SEED_SINGLES, SEED_HELD_OUT, SEED_GROUPS, SEED_RETRIEVAL = 9001, 9002, 9003, 9004
+SEEDS = (9001, 9002, 9003, 9004)  # singles, held-out, groups, retrieval
 
 
 def article(word):
@@ -114,19 +114,22 @@ def render(out, prefix, count, seed, held_out, mixed_fraction=0.0, objects=None)
     return scenes.write_set(out, count, seed, held_out, mixed_fraction, 0, objects, prefix)
 
 
-def zero_shot(cli, tmp, singles=400, held_out=200, groups=400, retrieval=500, pairs=True, log=print):
+def zero_shot(cli, tmp, singles=400, held_out=200, groups=400, retrieval=500, pairs=True, log=print,
+              seeds=SEEDS):
     """All the figures, as a dict; `cli` is a Cli. Sets of size 0 are skipped,
-    and so are their prompts; pairs=False skips the 32-way colour+shape task."""
+    and so are their prompts; pairs=False skips the 32-way colour+shape task;
+    `seeds` render the four sets (SEEDS' order)."""
     t0 = time.time()
+    seed_singles, seed_held_out, seed_groups, seed_retrieval = seeds
     sets = {}
     if singles:
-        sets["singles"] = render(tmp, "single", singles, SEED_SINGLES, "exclude", objects=1)
+        sets["singles"] = render(tmp, "single", singles, seed_singles, "exclude", objects=1)
     if held_out:
-        sets["held_out"] = render(tmp, "heldout", held_out, SEED_HELD_OUT, "only", objects=1)
+        sets["held_out"] = render(tmp, "heldout", held_out, seed_held_out, "only", objects=1)
     if groups:
-        sets["groups"] = render(tmp, "group", groups, SEED_GROUPS, "any")
+        sets["groups"] = render(tmp, "group", groups, seed_groups, "any")
     if retrieval:
-        sets["retrieval"] = render(tmp, "retrieval", retrieval, SEED_RETRIEVAL, "any", mixed_fraction=0.15)
+        sets["retrieval"] = render(tmp, "retrieval", retrieval, seed_retrieval, "any", mixed_fraction=0.15)
     log(f"rendered {sum(len(s) for s in sets.values())} scenes in {time.time() - t0:.1f} s")
 
     t0 = time.time()
@@ -219,16 +222,11 @@ def main(argv=None):
     p.add_argument("--seed", type=int,
                    help="other evaluation scenes: seeds SEED, +100, +200, +300 for the four sets")
     a = p.parse_args(argv)
-    if a.seed is not None:
-        global SEED_SINGLES, SEED_HELD_OUT, SEED_GROUPS, SEED_RETRIEVAL
-        SEED_SINGLES, SEED_HELD_OUT, SEED_GROUPS, SEED_RETRIEVAL = (a.seed + k for k in (0, 100, 200, 300))
+    seeds = SEEDS if a.seed is None else tuple(a.seed + k for k in (0, 100, 200, 300))
     cli = Cli(a.cli, a.model, a.device)
     log = lambda m: print(m, file=sys.stderr, flush=True)
-    if a.keep:
-        res = zero_shot(cli, a.keep, a.singles, a.held_out, a.groups, a.retrieval, log=log)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            res = zero_shot(cli, tmp, a.singles, a.held_out, a.groups, a.retrieval, log=log)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = zero_shot(cli, a.keep or tmp, a.singles, a.held_out, a.groups, a.retrieval, log=log, seeds=seeds)
     print(json.dumps(res, indent=2))
 
 
