@@ -599,6 +599,25 @@ def head_gap_bias(colour, seen):
     return bias
 
 
+# The app's neutral reference captions (src/search/search-relevance.c): a
+# search hit is a strong match only if its description beats them on the photo.
+NEUTRAL_PROMPTS = ["a photo.", "a picture.", "an image.", "a photo of something.", "a snapshot."]
+
+
+def neutral_hinge(txt, img, neutral, match, margin):
+    """Every true caption of a scene above the neutral captions' ensemble (--neutral-weight).
+
+    InfoNCE only ranks captions against each other; nothing in it says where
+    "a photo." lands, and a model whose neutral ensemble outscores "a red
+    circle" on red circles hides every red circle under "weaker matches".
+    txt, img: unit rows; neutral: the unit mean of NEUTRAL_PROMPTS' embeddings.
+    """
+    cos = txt @ img.t()
+    reference = (img @ neutral)[None, :]
+    gap = F.relu(margin - (cos - reference))
+    return gap[match].mean()
+
+
 def soft_infonce(logits, match, mask=None):
     """InfoNCE both ways, with every true pair a positive (uniform target)."""
     if mask is not None:
@@ -805,6 +824,11 @@ def train(a):
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
     seen = seen_pairs(labels)
+    neutral_ids = torch.zeros(len(NEUTRAL_PROMPTS), g["context_length"], dtype=torch.long)
+    for k, text in enumerate(NEUTRAL_PROMPTS):
+        ids = tok.encode(text, g["context_length"])
+        neutral_ids[k, :len(ids)] = torch.tensor(ids)
+    neutral_ids = neutral_ids[:, :max(len(tok.encode(t, g["context_length"])) for t in NEUTRAL_PROMPTS)]
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
                       flip=a.flip, scramble=a.scramble, grey=a.grey,
                       patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
@@ -847,6 +871,9 @@ def train(a):
         logits = model.logit_scale.exp() * txt @ img.t()
         mask = gap_mask(vectors, constraints, match, seen) if a.debias else None
         loss = soft_infonce(logits, match, mask)
+        if a.neutral_weight > 0:
+            neutral = F.normalize(model.encode_text(neutral_ids).mean(0), dim=-1)
+            loss = loss + a.neutral_weight * neutral_hinge(txt, img, neutral, match, a.neutral_margin)
         bias = head_gap_bias(vectors[:, 0], seen) if a.debias else torch.zeros(len(vectors), len(scenes.SHAPES))
         if a.aux_weight > 0:
             shape = vectors[:, 1].clone()
@@ -890,6 +917,7 @@ def train(a):
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
         json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
+                   "neutral_weight": a.neutral_weight, "neutral_margin": a.neutral_margin,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
@@ -925,6 +953,10 @@ def main(argv=None):
                    help="share of scenes shown with scrambled colours and a colourless caption")
     p.add_argument("--debias", action="store_true",
                    help="no contrast or head answer that only the training set's colour+shape gaps explain")
+    p.add_argument("--neutral-weight", type=float, default=0.0,
+                   help="weight of the hinge keeping true captions above the app's neutral captions")
+    p.add_argument("--neutral-margin", type=float, default=0.05,
+                   help="cosine margin of that hinge")
     p.add_argument("--flip", action="store_true", help="mirror half the scenes left to right")
     p.add_argument("--local-init", action="store_true",
                    help="start the ViT with 2-D sine-cosine positions and mimetic attention")
