@@ -9,7 +9,8 @@ indexes it with spyglass-cli and the bundled model, then measures through the
 CLI's JSON (../shared/docs/cli.md):
 
 - search: for every colour+shape description ("a red circle", "an orange star"), does the first
-  result hold that colour, and that colour and shape?
+  result hold that colour, and that colour and shape? Is a right first result a strong
+  match (the relevance rule that hides the rest under "weaker matches")?
 - similar: for pictures of single objects, is the first result a picture of
   the same scene type: one that agrees on at least three of the four things
   a caption says of a scene (object colour, shape, count and kind of
@@ -42,6 +43,14 @@ PLAIN = set(COLOURS)
 # the asked colour being first.
 # Queries whose pair the library does not hold are not asked.
 MIN_SEARCH_COLOUR_TOP1 = 0.85
+# A right first result must be a strong match: a user who types "a red
+# circle" and finds the red circle under "weaker matches" has been told there
+# is none. A model once did that to "a red circle" on the README's demo
+# library while every top-1 figure here stayed put. A wrong first result may
+# be weak (that is the relevance rule working), so queries whose first result
+# is wrong are not held to it; how many queries have any strong match is
+# reported.
+MIN_RIGHT_FIRST_STRONG = 1.0
 # The demo model's image space is organised by shape and count first
 # (a first neighbour shares the count 85 % and the shape 75 % of the time,
 # the colour 43 %), so "same scene type" is three of the four attributes,
@@ -90,25 +99,36 @@ def album_predicate(name, group):
 
 def check_search(cli, db, labels_of):
     present = {(o["colour"], o["shape"]) for l in labels_of.values() for o in l["objects"]}
-    hits = colour_hits = asked = 0
-    misses = []
+    hits = colour_hits = asked = with_strong = right_strong = 0
+    misses, disowned = [], []
     for colour in COLOURS:
         for shape in SHAPES:
             if (colour, shape) not in present:
                 continue
             asked += 1
             article = "an" if colour[0] in "aeiou" else "a"
-            results = run_cli(cli, db, "search", f"{article} {colour} {shape}", "--limit", "1")["results"]
+            query = f"{article} {colour} {shape}"
+            results = run_cli(cli, db, "search", query, "--limit", "1")["results"]
+            strong = run_cli(cli, db, "search", query, "--limit", "1", "--cutoff")["results"]
             first = labels_of.get(os.path.basename(results[0]["path"])) if results else None
+            first_is_strong = bool(strong) and strong[0]["path"] == results[0]["path"]
             colour_hits += bool(first and any(o["colour"] == colour for o in first["objects"]))
-            if first and any(o["colour"] == colour and o["shape"] == shape for o in first["objects"]):
+            right = bool(first and any(o["colour"] == colour and o["shape"] == shape for o in first["objects"]))
+            with_strong += bool(strong)
+            if right:
                 hits += 1
+                right_strong += first_is_strong
+                if not first_is_strong:
+                    disowned.append(query)
             else:
                 misses.append(f"{colour} {shape}")
     rate = colour_hits / max(asked, 1)
     print(f"search: the asked colour first for {colour_hits}/{asked} colour+shape queries ({rate:.1%}), "
           f"colour and shape first for {hits}/{asked} (reported only; missed: {', '.join(misses) or 'none'})")
-    return rate
+    print(f"search: the right first result is a strong match for {right_strong}/{hits} queries"
+          f"{' (weaker for: ' + ', '.join(disowned) + ')' if disowned else ''}; "
+          f"{with_strong}/{asked} queries have a strong match (reported only)")
+    return rate, right_strong / max(hits, 1)
 
 
 def scene_attributes(labels):
@@ -184,11 +204,12 @@ def main():
             print(f"FAIL: index added {indexed['added']} of {SCENES}, failed {indexed['failed']}")
             return 1
 
-        search_rate = check_search(cli, db, labels_of)
+        search_rate, right_strong_rate = check_search(cli, db, labels_of)
         similar_rate = check_similar(cli, db, folder, labels_of)
         albums_ok = check_albums(cli, db, labels_of)
 
-    ok = search_rate >= MIN_SEARCH_COLOUR_TOP1 and similar_rate >= MIN_SIMILAR_TOP1 and albums_ok
+    ok = (search_rate >= MIN_SEARCH_COLOUR_TOP1 and right_strong_rate >= MIN_RIGHT_FIRST_STRONG and
+          similar_rate >= MIN_SIMILAR_TOP1 and albums_ok)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
