@@ -354,6 +354,21 @@ COLOURLESS_MENTIONS = [{"shape"}, {"shape"}, {"count", "shape"}, {"size", "shape
                        {"count"}, {"size", "count", "shape", "position"}]
 
 
+# What a caption of one object of a mixed scene may say (--mixed-partial).
+MIXED_MENTIONS = [{"colour", "shape"}, {"colour", "shape"}, {"colour", "shape"}, {"shape"}, {"colour"},
+                  {"colour", "shape", "background"}, {"size", "colour", "shape"}]
+
+
+def mixed_partial_caption(labels, rng):
+    """A caption of one of a mixed scene's two objects: "a black circle" of a
+    black circle beside a yellow triangle, as a user's search names one thing
+    in a photo of several. Its constraint is that object's, as if alone; the
+    match matrix checks it against each object of a mixed scene."""
+    obj = labels["objects"][rng.integers(2)]
+    one = dict(labels, objects=[obj], count=1, mixed=False, position=None)
+    return scenes.make_caption(one, rng, MIXED_MENTIONS[rng.integers(len(MIXED_MENTIONS))])
+
+
 def sample_caption(labels, rng, colourless=False):
     if colourless:
         return scenes.make_caption(labels, rng, COLOURLESS_MENTIONS[rng.integers(len(COLOURLESS_MENTIONS))])
@@ -367,22 +382,47 @@ def sample_caption(labels, rng, colourless=False):
 MIRRORED_POSITION = {"left": "right", "right": "left", "top left": "top right", "top right": "top left",
                      "bottom left": "bottom right", "bottom right": "bottom left"}
 UNKNOWN = -3  # a label no caption constraint equals: a scrambled colour or background
+MIXED = -2  # label_vector's colour and shape of a mixed scene
 
 
-def match_matrix(label_vectors, constraints, mixed_ids):
+def match_matrix(label_vectors, constraints, mixed_ids, objects=None):
     """match[i, j]: caption i is true of scene j.
 
     label_vectors: (B, A) scene attributes; constraints: (B, A), -1 where the
-    caption says nothing; mixed scenes only match their own caption, and the
-    scene's own caption always matches.
+    caption says nothing; mixed_ids: the captions that describe a mixed scene
+    whole, which match only their own scene; the scene's own caption always
+    matches. objects: (B, 2, 2) colour and shape of each object of the mixed
+    scenes; without it, no other caption matches a mixed scene.
     """
     L = label_vectors[None, :, :]
     C = constraints[:, None, :]
     match = np.all((C == -1) | (C == L), axis=-1)
+    if objects is not None:
+        match |= mixed_scene_match(label_vectors, constraints, objects)
     for i in mixed_ids:
         match[i, :] = False
     np.fill_diagonal(match, True)
     return match
+
+
+def mixed_scene_match(label_vectors, constraints, objects):
+    """match[i, j] for the mixed scenes j: caption i is true of j when as many
+    of j's objects have the colour and shape it names as it counts (at least
+    one when it says no count: "a red circle" of a red circle and a blue
+    square; "two shapes" of both), and j has its size, position and background.
+    A mixed scene has no position, so a caption naming one is never true of it.
+    """
+    C = constraints[:, None, None, :]
+    O = objects[None, :, :, :]
+    fits = ((C[..., 0] == -1) | (C[..., 0] == O[..., 0])) & ((C[..., 1] == -1) | (C[..., 1] == O[..., 1]))
+    n = fits.sum(-1)
+    count = constraints[:, None, scenes.ATTRIBUTES.index("count")]
+    count_ok = np.where(count == -1, n >= 1, n == count + 1)
+    rest = [scenes.ATTRIBUTES.index(a) for a in ("size", "position", "background")]
+    Cr, Lr = constraints[:, None, rest], label_vectors[None, :, rest]
+    rest_ok = np.all((Cr == -1) | (Cr == Lr), axis=-1)
+    mixed = label_vectors[:, 0] == MIXED
+    return count_ok & rest_ok & mixed[None, :]
 
 
 def _grey(image):
@@ -428,10 +468,16 @@ class Batcher:
     its matches span colours, which should push shape to be learned apart
     from colour, as the held-out colour+shape pairs need. `grey` is a
     further share shown in greyscale with the same colourless captions.
+    `mixed_partial` is the share of mixed scenes captioned by one of their
+    objects ("a black circle"); with it, every caption is matched against
+    each object of a mixed scene, so "a red circle" is a true caption of a
+    red circle beside a blue square, as it is for a user searching photos.
+    Without it a mixed scene is only ever its whole caption, and the model
+    learns that "a red circle" means nothing but red circles.
     """
 
     def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8,
-                 flip=False, scramble=0.0, grey=0.0, patch_grid=0):
+                 flip=False, scramble=0.0, grey=0.0, patch_grid=0, mixed_partial=0.0):
         self.images = images
         self.patch_grid = patch_grid
         self.labels = labels
@@ -441,6 +487,12 @@ class Batcher:
         self.flip = flip
         self.scramble = scramble
         self.grey = grey
+        self.mixed_partial = mixed_partial
+        self.objects = np.full((len(labels), 2, 2), -1, dtype=np.int64)
+        for i, lab in enumerate(labels):
+            if lab["mixed"]:
+                self.objects[i] = [[scenes.COLOURS.index(o["colour"]), scenes.SHAPES.index(o["shape"])]
+                                   for o in lab["objects"]]
         groups = {}
         for i, v in enumerate(self.vectors):
             if v[0] >= 0:  # not a mixed scene
@@ -512,7 +564,10 @@ class Batcher:
                 images[k] = scrambled
                 vectors[k, scenes.ATTRIBUTES.index("colour")] = UNKNOWN
                 vectors[k, scenes.ATTRIBUTES.index("background")] = UNKNOWN
-            text, constraint = sample_caption(labels, self.rng, colourless)
+            if labels["mixed"] and self.rng.random() < self.mixed_partial:
+                text, constraint = mixed_partial_caption(labels, self.rng)
+            else:
+                text, constraint = sample_caption(labels, self.rng, colourless)
             if constraint is None:
                 mixed.append(k)
                 constraint = [-1] * len(scenes.ATTRIBUTES)
@@ -522,7 +577,8 @@ class Batcher:
         tokens = torch.zeros(size, t, dtype=torch.long)
         for k, x in enumerate(ids):
             tokens[k, :len(x)] = torch.tensor(x)
-        match = match_matrix(vectors, np.array(constraints), mixed)
+        match = match_matrix(vectors, np.array(constraints), mixed,
+                             self.objects[idx] if self.mixed_partial > 0 else None)
         x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
         return ((x - self.mean) / self.std, tokens, torch.from_numpy(match), torch.from_numpy(vectors),
                 torch.from_numpy(patches).flatten(1), torch.as_tensor(np.array(constraints)))
@@ -830,7 +886,7 @@ def train(a):
         neutral_ids[k, :len(ids)] = torch.tensor(ids)
     neutral_ids = neutral_ids[:, :max(len(tok.encode(t, g["context_length"])) for t in NEUTRAL_PROMPTS)]
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
-                      flip=a.flip, scramble=a.scramble, grey=a.grey,
+                      flip=a.flip, scramble=a.scramble, grey=a.grey, mixed_partial=a.mixed_partial,
                       patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
@@ -917,7 +973,7 @@ def train(a):
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
         json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
-                   "neutral_weight": a.neutral_weight, "neutral_margin": a.neutral_margin,
+                   "neutral_weight": a.neutral_weight, "mixed_partial": a.mixed_partial, "neutral_margin": a.neutral_margin,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
@@ -957,6 +1013,9 @@ def main(argv=None):
                    help="weight of the hinge keeping true captions above the app's neutral captions")
     p.add_argument("--neutral-margin", type=float, default=0.05,
                    help="cosine margin of that hinge")
+    p.add_argument("--mixed-partial", type=float, default=0.0,
+                   help="share of mixed scenes captioned by one of their objects; also matches every "
+                        "caption against each object of a mixed scene")
     p.add_argument("--flip", action="store_true", help="mirror half the scenes left to right")
     p.add_argument("--local-init", action="store_true",
                    help="start the ViT with 2-D sine-cosine positions and mimetic attention")
