@@ -10,7 +10,9 @@ library holds and counts:
 
 - first: the first result holds an object of that colour and shape;
 - strong: the query has at least one strong match (the relevance rule of
-  src/search/search-relevance.h; everything else is under "weaker matches").
+  src/search/search-relevance.h; everything else is under "weaker matches");
+- right_but_weak: the first result is right but not a strong match (a user
+  is told there is none; tests/test-demo-search.py fails on any).
 
 Libraries and databases are made in a temporary folder unless --keep DIR.
 A developer tool (numpy and PIL for the scenes); the suite's version of this
@@ -50,7 +52,7 @@ def measure(cli, model, spec, work):
     if not os.path.exists(db):
         run("index", folder)
     present = {(o["colour"], o["shape"]) for l in labels.values() for o in l["objects"]}
-    asked, wrong_first, no_strong = 0, [], []
+    asked, wrong_first, no_strong, right_but_weak = 0, [], [], []
     for colour in COLOURS:
         for shape in SHAPES:
             if (colour, shape) not in present:
@@ -59,12 +61,17 @@ def measure(cli, model, spec, work):
             query = ("an " if colour[0] in "aeiou" else "a ") + f"{colour} {shape}"
             first = run("search", query, "--limit", "1")["results"][0]
             objects = labels[os.path.basename(first["path"])]["objects"]
-            if not any(o["colour"] == colour and o["shape"] == shape for o in objects):
+            right = any(o["colour"] == colour and o["shape"] == shape for o in objects)
+            strong = run("search", query, "--limit", "1", "--cutoff")["results"]
+            if not right:
                 wrong_first.append(f"{colour} {shape}")
-            if not run("search", query, "--limit", "1", "--cutoff")["results"]:
+            if not strong:
                 no_strong.append(f"{colour} {shape}")
+            if right and not (strong and strong[0]["path"] == first["path"]):
+                right_but_weak.append(f"{colour} {shape}")
     return {"library": spec, "asked": asked, "first": asked - len(wrong_first),
-            "strong": asked - len(no_strong), "wrong_first": wrong_first, "no_strong": no_strong}
+            "strong": asked - len(no_strong), "right_but_weak": len(right_but_weak),
+            "wrong_first": wrong_first, "no_strong": no_strong, "right_first_weak": right_but_weak}
 
 
 def main(argv=None):
@@ -78,7 +85,7 @@ def main(argv=None):
         work = a.keep or tmp
         os.makedirs(work, exist_ok=True)
         rows = [measure(a.cli, a.model, spec, work) for spec in a.libraries]
-    total = {k: sum(r[k] for r in rows) for k in ("asked", "first", "strong")}
+    total = {k: sum(r[k] for r in rows) for k in ("asked", "first", "strong", "right_but_weak")}
     json.dump({"libraries": rows, "total": total}, sys.stdout, indent=2)
     print()
     return 0
