@@ -392,7 +392,8 @@ def match_matrix(label_vectors, constraints, mixed_ids, objects=None):
     caption says nothing; mixed_ids: the captions that describe a mixed scene
     whole, which match only their own scene; the scene's own caption always
     matches. objects: (B, 2, 2) colour and shape of each object of the mixed
-    scenes; without it, no other caption matches a mixed scene.
+    scenes; without it, a caption naming a colour or shape never matches a
+    mixed scene it does not describe whole.
     """
     L = label_vectors[None, :, :]
     C = constraints[:, None, :]
