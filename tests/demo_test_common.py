@@ -6,6 +6,7 @@ makes: the spyglass-cli path from the command line or SPYGLASS_CLI, skipped
 python3-pil, which render the scenes.
 """
 
+import importlib.util
 import os
 import sys
 
@@ -29,3 +30,12 @@ def cli_or_exit_code(script):
         print(f"SKIP: {e} (Debian: python3-numpy, python3-pil)")
         return None, 77
     return cli, None
+
+
+def load_tool(name):
+    """A developer tool of tools/ as a module, for tests that share its measurements."""
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_")[:-3],
+                                                  os.path.join(SOURCE_DIR, "tools", name))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

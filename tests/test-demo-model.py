@@ -10,12 +10,10 @@ margin for the small sample. Needs Debian's python3-numpy and python3-pil,
 not torch. Exits 77 (skipped) when data/models/demo is not there.
 """
 
-import importlib.util
-import os
 import sys
 import tempfile
 
-from demo_test_common import MODEL_DIR, SOURCE_DIR, cli_or_exit_code
+from demo_test_common import MODEL_DIR, cli_or_exit_code, load_tool
 
 SCENES = 64
 # The colour target 90 % (docs/demo-model.md), less 10 points: 64 scenes
@@ -31,10 +29,7 @@ def main():
     if cli_path is None:
         return exit_code
 
-    spec = importlib.util.spec_from_file_location(
-        "eval_demo_model", os.path.join(SOURCE_DIR, "tools", "eval-demo-model.py"))
-    evaluation = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(evaluation)
+    evaluation = load_tool("eval-demo-model.py")
 
     cli = evaluation.Cli(cli_path, MODEL_DIR)
     with tempfile.TemporaryDirectory() as tmp:

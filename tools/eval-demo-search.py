@@ -33,6 +33,32 @@ SHAPES = ["circle", "square", "triangle", "star"]
 DEFAULT_LIBRARIES = ["4242:240:any", "7:200:exclude", "5151:240:any", "6161:240:any"]
 
 
+def queries(labels):
+    """Every colour+shape pair some picture of the library holds, in COLOURS × SHAPES order."""
+    present = {(o["colour"], o["shape"]) for l in labels.values() for o in l["objects"]}
+    return [(c, s) for c in COLOURS for s in SHAPES if (c, s) in present]
+
+
+def ask(run, labels, colour, shape):
+    """Search "a red circle" and judge the first result against the library's labels.
+
+    run(*args): spyglass-cli's JSON for those arguments, on the library's
+    database. Two searches, with and without --cutoff, since cli.md's results
+    are {path, score} only. Returns right (the first result holds that colour
+    and shape), right_colour (it holds that colour), any_strong (some result
+    is a strong match) and first_strong (the first result is one).
+    """
+    query = ("an " if colour[0] in "aeiou" else "a ") + f"{colour} {shape}"
+    results = run("search", query, "--limit", "1")["results"]
+    strong = run("search", query, "--limit", "1", "--cutoff")["results"]
+    objects = labels[os.path.basename(results[0]["path"])]["objects"] if results else []
+    return {"query": query,
+            "right": any(o["colour"] == colour and o["shape"] == shape for o in objects),
+            "right_colour": any(o["colour"] == colour for o in objects),
+            "any_strong": bool(strong),
+            "first_strong": bool(strong) and strong[0]["path"] == results[0]["path"]}
+
+
 def measure(cli, model, spec, work):
     seed, count, held_out = spec.split(":")
     folder = os.path.join(work, f"library-{seed}-{count}-{held_out}")
@@ -51,28 +77,17 @@ def measure(cli, model, spec, work):
 
     if not os.path.exists(db):
         run("index", folder)
-    present = {(o["colour"], o["shape"]) for l in labels.values() for o in l["objects"]}
-    asked, wrong_first, no_strong, right_but_weak = 0, [], [], []
-    for colour in COLOURS:
-        for shape in SHAPES:
-            if (colour, shape) not in present:
-                continue
-            asked += 1
-            query = ("an " if colour[0] in "aeiou" else "a ") + f"{colour} {shape}"
-            first = run("search", query, "--limit", "1")["results"][0]
-            objects = labels[os.path.basename(first["path"])]["objects"]
-            right = any(o["colour"] == colour and o["shape"] == shape for o in objects)
-            strong = run("search", query, "--limit", "1", "--cutoff")["results"]
-            if not right:
-                wrong_first.append(f"{colour} {shape}")
-            if not strong:
-                no_strong.append(f"{colour} {shape}")
-            if right and not (strong and strong[0]["path"] == first["path"]):
-                right_but_weak.append(f"{colour} {shape}")
-    return {"library": spec, "asked": asked, "first": asked - len(wrong_first),
-            "strong": asked - len(no_strong), "right_but_weak": len(right_but_weak),
-            "wrong_first": wrong_first, "no_strong": no_strong, "right_first_weak": right_but_weak}
+    answers = [ask(run, labels, colour, shape) for colour, shape in queries(labels)]
 
+    def which(test):
+        return [x["query"] for x in answers if test(x)]
+
+    wrong_first = which(lambda x: not x["right"])
+    no_strong = which(lambda x: not x["any_strong"])
+    right_but_weak = which(lambda x: x["right"] and not x["first_strong"])
+    return {"library": spec, "asked": len(answers), "first": len(answers) - len(wrong_first),
+            "strong": len(answers) - len(no_strong), "right_but_weak": len(right_but_weak),
+            "wrong_first": wrong_first, "no_strong": no_strong, "right_first_weak": right_but_weak}
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
