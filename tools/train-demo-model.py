@@ -611,6 +611,26 @@ def patch_targets(geometry, grid, mirrored=False):
     return out
 
 
+def balanced_patch_loss(logits, patches):
+    """The per-patch shape loss with each picture's object patches and its
+    empty patches as two equal halves (--patch-balance).
+
+    A plain mean over patches is mostly empty background and large objects:
+    a small object covers one or two of 64 patches, so its shape earns a
+    hundredth of a large one's share, and small objects are where the
+    shipped model's shape and search go wrong (86 % against 98 % for large
+    ones). logits: (B, P, shapes + 1); patches: (B, P), -100 ignored.
+    """
+    ce = F.cross_entropy(logits.flatten(0, 1), patches.flatten(), ignore_index=-100,
+                         reduction="none").view(patches.shape)
+    empty = len(scenes.SHAPES)
+    per_picture = []
+    for part in ((patches >= 0) & (patches < empty), patches == empty):
+        w = part.float()
+        per_picture.append((ce * w).sum(1) / w.sum(1).clamp(min=1))
+    return (per_picture[0] + per_picture[1]).mean() / 2
+
+
 def seen_pairs(labels):
     """seen[c, s]: colour c and shape s are one object somewhere in the training scenes."""
     seen = np.zeros((len(scenes.COLOURS), len(scenes.SHAPES)), dtype=bool)
@@ -945,8 +965,11 @@ def train(a):
             logits_p = aux["patch"](states[:, 1:])
             # The scene's colour covers its object patches; "no object" is never biased.
             logits_p = logits_p + F.pad(bias, (0, 1))[:, None, :]
-            loss = loss + a.patch_weight * F.cross_entropy(logits_p.flatten(0, 1), patches.flatten(),
-                                                           ignore_index=-100)
+            if a.patch_balance:
+                loss = loss + a.patch_weight * balanced_patch_loss(logits_p, patches)
+            else:
+                loss = loss + a.patch_weight * F.cross_entropy(logits_p.flatten(0, 1), patches.flatten(),
+                                                               ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -973,7 +996,7 @@ def train(a):
     model.eval()
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
-        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
+        json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "patch_balance": a.patch_balance, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
                    "neutral_weight": a.neutral_weight, "mixed_partial": a.mixed_partial, "neutral_margin": a.neutral_margin,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
@@ -1002,6 +1025,9 @@ def main(argv=None):
                    help="weight of the auxiliary shape and count losses (0: pure InfoNCE)")
     p.add_argument("--patch-weight", type=float, default=0.0,
                    help="weight of the auxiliary per-patch shape loss (needs scenes with geometry)")
+    p.add_argument("--patch-balance", action="store_true",
+                   help="weigh each picture's object patches as much as its empty ones in the patch loss, "
+                        "so small objects count as much as large ones")
     p.add_argument("--group-share", type=float, default=0.5,
                    help="share of a batch drawn in groups of one colour and background")
     p.add_argument("--grey", type=float, default=0.0,
