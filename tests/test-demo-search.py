@@ -35,12 +35,14 @@ SEED = 4242
 PLAIN = {"red", "green", "blue", "yellow", "orange", "purple", "white", "black"}
 
 # Issue 6 asks for "a matching picture first for nearly all" colour+shape
-# queries. The demo model (fourth attempt, 2026-11-27) sees shape (93 %
-# zero-shot) and puts the asked colour and shape first for 22 of 32 queries
-# here (27–28 on other seeds): that rate is reported, the floor applies to
-# the asked colour being first.
+# queries. The demo model (eleventh attempt, 2026-11-29) puts the asked
+# colour and shape first for 24 of 32 queries here (27–29 of 28–32 on the
+# other libraries of tools/eval-demo-search.py); the fourth attempt's
+# weights, shipped before, put 22 first and fail the floor below. The asked
+# colour being first has its own floor.
 # Queries whose pair the library does not hold are not asked.
 MIN_SEARCH_COLOUR_TOP1 = 0.85
+MIN_SEARCH_PAIR_TOP1 = 0.7
 # A right first result must be a strong match: a user who types "a red
 # circle" and finds the red circle under "weaker matches" has been told there
 # is none. A model once did that to "a red circle" on the README's demo
@@ -108,11 +110,12 @@ def check_search(cli, db, labels_of):
     with_strong = sum(x["any_strong"] for x in answers)
     rate = colour_hits / max(asked, 1)
     print(f"search: the asked colour first for {colour_hits}/{asked} colour+shape queries ({rate:.1%}), "
-          f"colour and shape first for {len(right)}/{asked} (reported only; missed: {', '.join(misses) or 'none'})")
+          f"colour and shape first for {len(right)}/{asked} (min {MIN_SEARCH_PAIR_TOP1}; "
+          f"missed: {', '.join(misses) or 'none'})")
     print(f"search: the right first result is a strong match for {len(right) - len(disowned)}/{len(right)} queries"
           f"{' (weaker for: ' + ', '.join(disowned) + ')' if disowned else ''}; "
           f"{with_strong}/{asked} queries have a strong match (reported only)")
-    return rate, (len(right) - len(disowned)) / max(len(right), 1)
+    return rate, len(right) / max(asked, 1), (len(right) - len(disowned)) / max(len(right), 1)
 
 
 def scene_attributes(labels):
@@ -188,11 +191,12 @@ def main():
             print(f"FAIL: index added {indexed['added']} of {SCENES}, failed {indexed['failed']}")
             return 1
 
-        search_rate, right_strong_rate = check_search(cli, db, labels_of)
+        search_rate, pair_rate, right_strong_rate = check_search(cli, db, labels_of)
         similar_rate = check_similar(cli, db, folder, labels_of)
         albums_ok = check_albums(cli, db, labels_of)
 
-    ok = (search_rate >= MIN_SEARCH_COLOUR_TOP1 and right_strong_rate >= MIN_RIGHT_FIRST_STRONG and
+    ok = (search_rate >= MIN_SEARCH_COLOUR_TOP1 and pair_rate >= MIN_SEARCH_PAIR_TOP1 and
+          right_strong_rate >= MIN_RIGHT_FIRST_STRONG and
           similar_rate >= MIN_SIMILAR_TOP1 and albums_ok)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -911,7 +911,9 @@ def train(a):
                       patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
-        model.load_state_dict(torch.load(a.init)["model"])
+        # A checkpoint, or an exported model folder (its F16 weights).
+        init = load_model(a.init)[0].state_dict() if os.path.isdir(a.init) else torch.load(a.init)["model"]
+        model.load_state_dict(init)
         print(f"initialised from {a.init}", flush=True)
 
     ckpt = os.path.join(a.cache, "checkpoint.pt") if a.cache else None
@@ -1020,7 +1022,7 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="processes that render scenes")
     p.add_argument("--cache", default="/tmp/demo-model-cache", help="rendered scenes and checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the cache's checkpoint")
-    p.add_argument("--init", metavar="CHECKPOINT", help="start from these weights (a second phase)")
+    p.add_argument("--init", metavar="CHECKPOINT", help="start from these weights, a checkpoint or a model folder (a second phase)")
     p.add_argument("--aux-weight", type=float, default=0.0,
                    help="weight of the auxiliary shape and count losses (0: pure InfoNCE)")
     p.add_argument("--patch-weight", type=float, default=0.0,
