@@ -1022,7 +1022,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2, help="processes that render scenes")
     p.add_argument("--cache", default="/tmp/demo-model-cache", help="rendered scenes and checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the cache's checkpoint")
-    p.add_argument("--init", metavar="CHECKPOINT", help="start from these weights, a checkpoint or a model folder (a second phase)")
+    p.add_argument("--init", metavar="PATH",
+                   help="start from these weights, a checkpoint or a model folder (a second phase)")
     p.add_argument("--aux-weight", type=float, default=0.0,
                    help="weight of the auxiliary shape and count losses (0: pure InfoNCE)")
     p.add_argument("--patch-weight", type=float, default=0.0,
