@@ -174,13 +174,15 @@ def _object_phrase(labels, rng, colour=True, shape=True, size=True, count=True):
     return " ".join(words)
 
 
-def make_caption(labels, rng, mention=None):
+def make_caption(labels, rng, mention=None, article_counts=True):
     """A caption of the scene that mentions the attributes in `mention`.
 
     mention: a set from ATTRIBUTES; None mentions everything the scene has
     (the full caption written to captions.jsonl). Colour and shape can be
     left out independently; the count is said whenever the shape or object
-    noun needs a number.
+    noun needs a number. article_counts: "a red circle" says there is one
+    red circle; when False it says nothing of the count (only "one red
+    circle" does), so it is true of a picture of three red circles too.
     Returns (text, constraint): the constraint is the label vector
     (see label_vector) with -1 for what the caption does not say.
     """
@@ -211,8 +213,10 @@ def make_caption(labels, rng, mention=None):
         if parts_mention[k]:
             constraint[ATTRIBUTES.index(k)] = vec[ATTRIBUTES.index(k)]
     if labels["count"] == 1:
-        # "a red circle" says there is one as much as "one red circle" does.
-        constraint[ATTRIBUTES.index("count")] = 0
+        # "one red circle" says there is one; "a red circle" too, unless
+        # article_counts is False.
+        said_one = text.split()[0] == "one"
+        constraint[ATTRIBUTES.index("count")] = 0 if said_one or article_counts else -1
     extras = []
     if "position" in mention and labels["position"] is not None:
         extras.append(_position_phrase(labels["position"], rng))

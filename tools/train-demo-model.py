@@ -369,13 +369,14 @@ def mixed_partial_caption(labels, rng):
     return scenes.make_caption(one, rng, MIXED_MENTIONS[rng.integers(len(MIXED_MENTIONS))])
 
 
-def sample_caption(labels, rng, colourless=False):
+def sample_caption(labels, rng, colourless=False, article_counts=True):
     if colourless:
-        return scenes.make_caption(labels, rng, COLOURLESS_MENTIONS[rng.integers(len(COLOURLESS_MENTIONS))])
-    if labels["mixed"] or rng.random() < 0.45:
-        return scenes.make_caption(labels, rng)
-    mention = PARTIAL_MENTIONS[rng.integers(len(PARTIAL_MENTIONS))]
-    return scenes.make_caption(labels, rng, mention)
+        mention = COLOURLESS_MENTIONS[rng.integers(len(COLOURLESS_MENTIONS))]
+    elif labels["mixed"] or rng.random() < 0.45:
+        mention = None
+    else:
+        mention = PARTIAL_MENTIONS[rng.integers(len(PARTIAL_MENTIONS))]
+    return scenes.make_caption(labels, rng, mention, article_counts)
 
 
 # Mirroring a scene left to right moves its object to the mirrored region.
@@ -474,11 +475,13 @@ class Batcher:
     each object of a mixed scene, so "a red circle" is a true caption of a
     red circle beside a blue square, as it is for a user searching photos.
     Without it a mixed scene is only ever its whole caption, and the model
-    learns that "a red circle" means nothing but red circles.
+    learns that "a red circle" means nothing but red circles. `article_counts`
+    False makes "a red circle" true of groups of red circles as well
+    (make_caption).
     """
 
     def __init__(self, images, labels, tokenizer, context_length, seed, group_share=0.0, group_size=8,
-                 flip=False, scramble=0.0, grey=0.0, patch_grid=0, mixed_partial=0.0):
+                 flip=False, scramble=0.0, grey=0.0, patch_grid=0, mixed_partial=0.0, article_counts=True):
         self.images = images
         self.patch_grid = patch_grid
         self.labels = labels
@@ -489,6 +492,7 @@ class Batcher:
         self.scramble = scramble
         self.grey = grey
         self.mixed_partial = mixed_partial
+        self.article_counts = article_counts
         self.objects = np.full((len(labels), 2, 2), -1, dtype=np.int64)
         for i, lab in enumerate(labels):
             if lab["mixed"]:
@@ -568,7 +572,7 @@ class Batcher:
             if labels["mixed"] and self.rng.random() < self.mixed_partial:
                 text, constraint = mixed_partial_caption(labels, self.rng)
             else:
-                text, constraint = sample_caption(labels, self.rng, colourless)
+                text, constraint = sample_caption(labels, self.rng, colourless, self.article_counts)
             if constraint is None:
                 mixed.append(k)
                 constraint = [-1] * len(scenes.ATTRIBUTES)
@@ -908,7 +912,7 @@ def train(a):
     neutral_ids = neutral_ids[:, :max(len(tok.encode(t, g["context_length"])) for t in NEUTRAL_PROMPTS)]
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
                       flip=a.flip, scramble=a.scramble, grey=a.grey, mixed_partial=a.mixed_partial,
-                      patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
+                      article_counts=not a.any_count_article, patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
         # A checkpoint, or an exported model folder (its F16 weights).
@@ -999,7 +1003,7 @@ def train(a):
     write_model(a.out, model, vocab, g, merges)
     with open(os.path.join(a.cache or a.out, "training-log.json"), "w") as f:
         json.dump({"steps": step, "init": a.init, "aux_weight": a.aux_weight, "patch_weight": a.patch_weight, "patch_balance": a.patch_balance, "group_share": a.group_share, "lr": a.lr, "batch": a.batch, "train_seconds": train_s, "cpu_seconds": cpu_s, "scramble": a.scramble, "debias": a.debias, "grey": a.grey,
-                   "neutral_weight": a.neutral_weight, "mixed_partial": a.mixed_partial, "neutral_margin": a.neutral_margin,
+                   "neutral_weight": a.neutral_weight, "mixed_partial": a.mixed_partial, "any_count_article": a.any_count_article, "neutral_margin": a.neutral_margin,
                    "flip": a.flip, "local_init": a.local_init, "scenes": a.scenes,
                    "geometry": g, "parameters": n_params, "final_loss": float(np.mean(losses[-50:])),
                    "vocab_size": len(vocab)}, f, indent=2)
@@ -1047,6 +1051,10 @@ def main(argv=None):
                    help="share of mixed scenes captioned by one of their objects; also matches every "
                         "caption against each object of a mixed scene (0.5 made mixed scenes hubs that "
                         "many searches found first: docs/demo-model.md, eighth attempt)")
+    p.add_argument("--any-count-article", action="store_true",
+                   help="\"a green star\" is true of a picture of three green stars too (\"one green star\" "
+                        "is not), as a user searching means it; without it \"a\" says one, and search ranks "
+                        "a lone green triangle above three green stars")
     p.add_argument("--flip", action="store_true", help="mirror half the scenes left to right")
     p.add_argument("--local-init", action="store_true",
                    help="start the ViT with 2-D sine-cosine positions and mimetic attention")
