@@ -912,7 +912,8 @@ def train(a):
     neutral_ids = neutral_ids[:, :max(len(tok.encode(t, g["context_length"])) for t in NEUTRAL_PROMPTS)]
     batcher = Batcher(images, labels, tok, g["context_length"], a.seed + 1, a.group_share,
                       flip=a.flip, scramble=a.scramble, grey=a.grey, mixed_partial=a.mixed_partial,
-                      article_counts=not a.any_count_article, patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
+                      article_counts=not a.any_count_article,
+                      patch_grid=g["image_size"] // g["patch_size"] if a.patch_weight > 0 else 0)
     if a.init:
         # A second phase: the weights of an earlier run, a fresh optimiser and schedule.
         # A checkpoint, or an exported model folder (its F16 weights).
