@@ -2,6 +2,7 @@
  * they open; the grid's own are in spyglass-window-grid.c. */
 #include "spyglass-window-private.h"
 
+#include "spyglass-failures-window.h"
 #include "spyglass-preferences-window.h"
 
 #include <glib/gi18n.h>
@@ -118,51 +119,6 @@ static void pause_indexing_action(GtkWidget *widget, const char *action, GVarian
     spyglass_window_indexing_toggle_pause(SPYGLASS_WINDOW(widget));
 }
 
-static GtkWidget *failures_dialog(SpyglassWindow *self, GPtrArray *failures)
-{
-    GtkListBox *list = GTK_LIST_BOX(gtk_list_box_new());
-    gtk_list_box_set_selection_mode(list, GTK_SELECTION_NONE);
-    gtk_widget_add_css_class(GTK_WIDGET(list), "boxed-list");
-    gtk_widget_set_valign(GTK_WIDGET(list), GTK_ALIGN_START);
-    for (guint i = 0; i < failures->len; i++) {
-        const SpyglassFailure *failure = g_ptr_array_index(failures, i);
-        GtkWidget *row = adw_action_row_new();
-        g_autofree char *name = g_path_get_basename(failure->path);
-        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
-        adw_action_row_set_subtitle(
-            ADW_ACTION_ROW(row), failure->reason != NULL ? failure->reason : _("Unknown reason"));
-        adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 4);
-        gtk_widget_set_tooltip_text(row, failure->path);
-        gtk_list_box_append(list, row);
-    }
-    GtkWidget *clamp = adw_clamp_new();
-    adw_clamp_set_child(ADW_CLAMP(clamp), GTK_WIDGET(list));
-    gtk_widget_set_margin_top(clamp, 12);
-    gtk_widget_set_margin_bottom(clamp, 12);
-    gtk_widget_set_margin_start(clamp, 12);
-    gtk_widget_set_margin_end(clamp, 12);
-    GtkWidget *scroller = gtk_scrolled_window_new();
-    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_NEVER,
-                                   GTK_POLICY_AUTOMATIC);
-    gtk_widget_set_vexpand(scroller, TRUE);
-    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), clamp);
-
-    GtkWidget *header = adw_header_bar_new();
-    GtkWidget *title = adw_window_title_new(_("Photos That Could Not Be Read"),
-                                            _("Spyglass tries them again when they change"));
-    adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), title);
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
-    gtk_box_append(GTK_BOX(box), header);
-    gtk_box_append(GTK_BOX(box), scroller);
-    GtkWidget *dialog = adw_window_new();
-    gtk_window_set_title(GTK_WINDOW(dialog), _("Photos That Could Not Be Read"));
-    gtk_window_set_transient_for(GTK_WINDOW(dialog), GTK_WINDOW(self));
-    gtk_window_set_modal(GTK_WINDOW(dialog), TRUE);
-    gtk_window_set_default_size(GTK_WINDOW(dialog), 560, 480);
-    adw_window_set_content(ADW_WINDOW(dialog), box);
-    return dialog;
-}
-
 static void failures_for_dialog(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
@@ -174,7 +130,7 @@ static void failures_for_dialog(GObject *source, GAsyncResult *result, gpointer 
             spyglass_window_show_toast(self, error->message);
         return;
     }
-    gtk_window_present(GTK_WINDOW(failures_dialog(self, failures)));
+    gtk_window_present(GTK_WINDOW(spyglass_failures_window_new(GTK_WINDOW(self), failures)));
 }
 
 static void show_failures_action(GtkWidget *widget, const char *action, GVariant *parameter)
