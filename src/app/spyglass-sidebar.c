@@ -15,7 +15,7 @@ struct _SpyglassSidebar {
     GtkListBox *list;
 
     SpyglassEngine *engine;
-    GCancellable *cancellable; /* fires when the sidebar goes */
+    GCancellable *cancellable; /* the window's: fires when it closes */
     SpyglassSidebarKind kind;  /* the user's choice */
     gint64 folder_id;          /* SPYGLASS_SIDEBAR_FOLDER */
     char *album_id;            /* SPYGLASS_SIDEBAR_ALBUM */
@@ -348,7 +348,6 @@ static void row_selected(GtkListBox *list, GtkListBoxRow *row, SpyglassSidebar *
 static void spyglass_sidebar_dispose(GObject *object)
 {
     SpyglassSidebar *self = SPYGLASS_SIDEBAR(object);
-    g_cancellable_cancel(self->cancellable);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_SIDEBAR);
     G_OBJECT_CLASS(spyglass_sidebar_parent_class)->dispose(object);
 }
@@ -411,15 +410,16 @@ static void spyglass_sidebar_init(SpyglassSidebar *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     self->kind = SPYGLASS_SIDEBAR_ALL_PHOTOS;
     self->folder_id = -1;
-    self->cancellable = g_cancellable_new();
     g_signal_connect(self->list, "row-selected", G_CALLBACK(row_selected), self);
     gtk_list_box_set_header_func(self->list, sidebar_header, NULL, NULL);
 }
 
-void spyglass_sidebar_set_engine(SpyglassSidebar *sidebar, SpyglassEngine *engine)
+void spyglass_sidebar_set_engine(SpyglassSidebar *sidebar, SpyglassEngine *engine,
+                                 GCancellable *cancellable)
 {
     g_return_if_fail(SPYGLASS_IS_SIDEBAR(sidebar));
     g_set_object(&sidebar->engine, engine);
+    g_set_object(&sidebar->cancellable, cancellable);
 }
 
 void spyglass_sidebar_reload(SpyglassSidebar *sidebar)

@@ -20,7 +20,10 @@ typedef enum {
 #define SPYGLASS_TYPE_SIDEBAR (spyglass_sidebar_get_type())
 G_DECLARE_FINAL_TYPE(SpyglassSidebar, spyglass_sidebar, SPYGLASS, SIDEBAR, AdwBin)
 
-void spyglass_sidebar_set_engine(SpyglassSidebar *sidebar, SpyglassEngine *engine);
+/* The engine the sidebar lists; its calls stop when cancellable fires (the window's, when it
+ * closes: the sidebar's calls hold the sidebar, not the window). */
+void spyglass_sidebar_set_engine(SpyglassSidebar *sidebar, SpyglassEngine *engine,
+                                 GCancellable *cancellable);
 /* Lists the folders, saved searches and albums again. "folders-listed" hands the folders
  * (LibraryFolder*) on; "busy" is TRUE while the albums are sorted out. */
 void spyglass_sidebar_reload(SpyglassSidebar *sidebar);

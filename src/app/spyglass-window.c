@@ -563,7 +563,7 @@ static void spyglass_window_constructed(GObject *object)
     G_OBJECT_CLASS(spyglass_window_parent_class)->constructed(object);
 
     spyglass_window_indexing_init(self);
-    spyglass_sidebar_set_engine(self->sidebar, self->engine);
+    spyglass_sidebar_set_engine(self->sidebar, self->engine, self->cancellable);
     spyglass_photo_page_set_engine(self->photo_page, self->engine);
     spyglass_window_busy_begin(self);
     spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
@@ -578,6 +578,9 @@ static void spyglass_window_dispose(GObject *object)
     spyglass_window_indexing_dispose(self);
     g_clear_handle_id(&self->search_timeout, g_source_remove);
     g_clear_pointer(&self->context_menu, gtk_widget_unparent);
+    /* The sidebar's calls in flight hold it, not the window: they finish without it. */
+    if (self->sidebar != NULL)
+        g_signal_handlers_disconnect_by_data(self->sidebar, self);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_WINDOW);
     G_OBJECT_CLASS(spyglass_window_parent_class)->dispose(object);
 }
