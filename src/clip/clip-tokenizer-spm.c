@@ -45,7 +45,7 @@ struct _ClipSpmTokenizer {
     uint32_t max_length;
     int32_t end_id;
     int32_t pad_id;
-    size_t max_piece_bytes; /* bounds how much text one id stands for: cap_text() */
+    size_t max_piece_bytes; /* bounds how much text one id stands for: text_cap() */
 };
 
 /* ---- detection ---- */
@@ -251,58 +251,77 @@ void clip_spm_tokenizer_free(ClipSpmTokenizer *tokenizer)
 
 /* ---- encoding ---- */
 
-/* big_vision's canonicalize_text after the character-wise lower case:
- * string.punctuation deleted (ASCII only: ’ — « stay), `\s+` → " ", strip. */
-static void canonicalize_siglip(GArray *text)
+static gboolean is_ascii_punctuation(gunichar c)
 {
     static const char punctuation[] = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-    gunichar *c = (gunichar *)text->data;
-    size_t kept = 0;
-    for (size_t i = 0; i < text->len; i++) {
-        if (c[i] == 0 || c[i] >= 0x80 || strchr(punctuation, (int)c[i]) == NULL)
-            c[kept++] = c[i];
-    }
-    g_array_set_size(text, kept);
-    clip_text_collapse_space(text, clip_text_is_python_space);
-    clip_text_strip_python_space(text);
+    return c != 0 && c < 0x80 && strchr(punctuation, (int)c) != NULL;
 }
 
-/* The text as the SentencePiece model receives it, UTF-8. */
-static char *prepare_text(const ClipSpmTokenizer *self, const char *text)
+/* Appends one lower-cased character as the style prepares it. SigLIP:
+ * big_vision's canonicalize_text, string.punctuation deleted (ASCII only:
+ * ’ — « stay), runs of Python whitespace one space, none at either end:
+ * a space waits in *space_pending for a character to follow it. */
+static void append_prepared(ClipTokenizerStyle style, gunichar c, GString *out,
+                            gboolean *space_pending)
+{
+    if (style == CLIP_TOKENIZER_STYLE_GEMMA) {
+        g_string_append_unichar(out, c);
+        return;
+    }
+    if (is_ascii_punctuation(c))
+        return;
+    if (clip_text_is_python_space(c)) {
+        *space_pending = out->len > 0;
+        return;
+    }
+    if (*space_pending)
+        g_string_append_c(out, ' ');
+    *space_pending = FALSE;
+    g_string_append_unichar(out, c);
+}
+
+/* The text as the SentencePiece model receives it, UTF-8, in one pass that
+ * stops once more than max_bytes are prepared: only the first ids survive,
+ * and a pasted novel should not cost more than a sentence (cap_text()). */
+static GString *prepare_text(const ClipSpmTokenizer *self, const char *text, size_t max_bytes)
 {
     g_autofree char *valid = g_utf8_make_valid(text, -1);
-    g_autoptr(GArray) chars = clip_text_to_ucs4(valid);
-    if (self->style == CLIP_TOKENIZER_STYLE_SIGLIP) {
+    GString *out = g_string_sized_new(MIN(strlen(valid), max_bytes) + 8);
+    gboolean space_pending = FALSE;
+    for (const char *p = valid; *p != '\0' && out->len <= max_bytes; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
         /* SiglipTokenizer.tokenize(): a ▁ typed in the text is a space. */
-        for (guint i = 0; i < chars->len; i++) {
-            if (g_array_index(chars, gunichar, i) == SPIECE_UNDERLINE)
-                g_array_index(chars, gunichar, i) = ' ';
-        }
+        if (self->style == CLIP_TOKENIZER_STYLE_SIGLIP && c == SPIECE_UNDERLINE)
+            c = ' ';
+        gunichar lower[2];
+        size_t n_lower = clip_text_lower_char(c, lower);
+        for (size_t i = 0; i < n_lower; i++)
+            append_prepared(self->style, lower[i], out, &space_pending);
     }
-    g_autoptr(GArray) lower = clip_text_lower_each_char((gunichar *)chars->data, chars->len);
-    if (self->style == CLIP_TOKENIZER_STYLE_SIGLIP)
-        canonicalize_siglip(lower);
-    return g_ucs4_to_utf8((gunichar *)lower->data, lower->len, NULL, NULL, NULL);
+    return out;
 }
 
-/* Only the first n_ids − 1 ids survive, and encoding a pasted novel would
- * take long, so the text is cut first. Every id stands for at most
- * max_piece_bytes of normalised text: the ids kept come from the first
- * n_ids × max_piece_bytes bytes. Four times that leaves room for a
- * normaliser that shrinks text (NFKC composition) and for segmentation
- * changes near the cut, which is made at a space when one is in the last
- * half (SigLIP's pieces never span one), else at a character boundary. */
-static size_t cap_text(const ClipSpmTokenizer *self, uint32_t n_ids, const char *text,
-                       size_t length)
+/* Every id stands for at most max_piece_bytes of normalised text, so the
+ * n_ids − 1 ids kept come from the first n_ids × max_piece_bytes bytes.
+ * Four times that leaves room for a normaliser that shrinks text (NFKC
+ * composition) and for segmentation changes near the cut. */
+static size_t text_cap(const ClipSpmTokenizer *self, uint32_t n_ids)
 {
-    size_t cap = 4 * (size_t)n_ids * self->max_piece_bytes;
-    if (length <= cap)
-        return length;
+    return 4 * (size_t)n_ids * self->max_piece_bytes;
+}
+
+/* Where prepared text longer than `cap` is cut: at a space when one is in
+ * the last half (SigLIP's pieces never span one), else at a character
+ * boundary. */
+static size_t cut_text(const GString *text, size_t cap)
+{
+    if (text->len <= cap)
+        return text->len;
     for (size_t at = cap; at > cap / 2; at--) {
-        if (text[at] == ' ')
+        if (text->str[at] == ' ')
             return at;
     }
-    while ((text[cap] & 0xC0) == 0x80)
+    while ((text->str[cap] & 0xC0) == 0x80)
         cap--;
     return cap;
 }
@@ -312,11 +331,11 @@ int32_t *clip_spm_tokenizer_encode(const ClipSpmTokenizer *tokenizer, const char
 {
     if (length == 0)
         length = tokenizer->max_length;
-    g_autofree char *prepared = prepare_text(tokenizer, text);
-    size_t n_bytes = cap_text(tokenizer, length, prepared, strlen(prepared));
+    size_t cap = text_cap(tokenizer, length);
+    g_autoptr(GString) prepared = prepare_text(tokenizer, text, cap);
 
     GArray *ids = g_array_sized_new(FALSE, FALSE, sizeof(int32_t), length);
-    clip_sentencepiece_encode(tokenizer->sp, prepared, n_bytes, ids);
+    clip_sentencepiece_encode(tokenizer->sp, prepared->str, cut_text(prepared, cap), ids);
     g_array_set_size(ids, MIN(ids->len, length - 1));
     g_array_append_val(ids, tokenizer->end_id);
     while (ids->len < length)

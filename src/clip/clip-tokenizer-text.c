@@ -97,14 +97,14 @@ void clip_text_strip_python_space(GArray *text)
         g_array_remove_range(text, 0, start);
 }
 
-/* re.sub(r'\s+', ' ', text), in place, with `\s` as `is_space` defines it. */
-void clip_text_collapse_space(GArray *text, ClipTextSpaceFunc is_space)
+/* re.sub(r'\s+', ' ', text) with the `regex` module, in place. */
+void clip_text_collapse_regex_space(GArray *text)
 {
     gunichar *c = (gunichar *)text->data;
     size_t kept = 0;
     gboolean in_space_run = FALSE;
     for (size_t i = 0; i < text->len; i++) {
-        gboolean space = is_space(c[i]);
+        gboolean space = clip_text_is_regex_space(c[i]);
         if (!space)
             c[kept++] = c[i];
         else if (!in_space_run)
@@ -156,20 +156,17 @@ GArray *clip_text_to_ucs4(const char *text)
     return out;
 }
 
-/* Rust's char::to_lowercase() on every character, which is also what
- * transformers 4.x's do_lower_case does (str.lower() one character at a
- * time): the full mapping (İ → i + U+0307, the only one-to-two mapping) but
- * no context, so Σ is σ even at the end of a word. */
-GArray *clip_text_lower_each_char(const gunichar *text, size_t n)
+/* Rust's char::to_lowercase(), which is also what transformers 4.x's
+ * do_lower_case does (str.lower() one character at a time): the full
+ * mapping (İ → i + U+0307, the only one-to-two mapping) but no context, so
+ * Σ is σ even at the end of a word. */
+size_t clip_text_lower_char(gunichar c, gunichar lower[2])
 {
-    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(gunichar), n + 8);
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == 0x0130) {
-            append_char(out, 'i');
-            append_char(out, 0x0307);
-        } else {
-            append_char(out, python_lower_char(text[i]));
-        }
+    if (c == 0x0130) {
+        lower[0] = 'i';
+        lower[1] = 0x0307;
+        return 2;
     }
-    return out;
+    lower[0] = python_lower_char(c);
+    return 1;
 }

@@ -318,7 +318,7 @@ static GArray *clean_text_ucs4(const char *text)
     g_autoptr(GArray) once = html_unescape((gunichar *)decoded->data, decoded->len);
     g_autoptr(GArray) twice = html_unescape((gunichar *)once->data, once->len);
     clip_text_strip_python_space(twice);
-    clip_text_collapse_space(twice, clip_text_is_regex_space);
+    clip_text_collapse_regex_space(twice);
     clip_text_strip_python_space(twice);
     return clip_text_python_lower((gunichar *)twice->data, twice->len);
 }
