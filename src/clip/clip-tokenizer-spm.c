@@ -1,5 +1,4 @@
-/* clip-tokenizer-spm.c: SigLIP's and SigLIP 2's SentencePiece tokenizers, as transformers runs
- * them.
+/* clip-tokenizer-spm.c: the SigLIP and SigLIP 2 SentencePiece tokenizers, as in transformers.
  *
  * The ids must be those of the reference tokenizers exactly, padding
  * included: SigLIP's text model pools the last of its 64 positions, so a

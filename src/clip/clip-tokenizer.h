@@ -63,7 +63,7 @@ ClipTokenizer *clip_tokenizer_new(const char *vocab_json_path, const char *merge
  * - spiece.model or tokenizer.model present: a SentencePiece style, from
  *   tokenizer_config.json's tokenizer_class (SiglipTokenizer → SIGLIP;
  *   GemmaTokenizer, GemmaTokenizerFast or Siglip2Tokenizer → GEMMA), or
- *   without that file from the model file's name (spiece.model → SIGLIP,
+ *   without one from the model file's name (spiece.model → SIGLIP,
  *   tokenizer.model → GEMMA); max_length from config.json's
  *   text_config.max_position_embeddings, else open_clip_config.json's
  *   model_cfg.text_cfg.context_length, else 64;
