@@ -5,6 +5,9 @@
  * Both front ends run the core's calls (src/core/); this test fails when one of them grows a
  * rule of its own again. Built without the app, it drives SpyglassSession directly.
  *
+ * Then the indexing lifecycle the window drives through the engine: the folder watcher,
+ * pause and resume, "indexing-state-changed" and "index-finished".
+ *
  * argv[1]: spyglass-cli. The model: data/models/demo when present, else the tiny fixture.
  */
 #include "test-common.h"
@@ -257,6 +260,95 @@ static GPtrArray *app_album_paths(const char *id)
     return paths;
 }
 
+/* ---- the indexing lifecycle the window drives ---- */
+
+typedef struct {
+    GArray *states; /* guint: every "indexing-state-changed" */
+    guint n_finished, n_failed;
+    char *message;
+} Lifecycle;
+
+static void state_changed(SpyglassEngine *source, guint state, Lifecycle *life)
+{
+    g_array_append_val(life->states, state);
+}
+
+static void finished(SpyglassEngine *source, guint n_failed, const char *message, Lifecycle *life)
+{
+    life->n_finished++;
+    life->n_failed = n_failed;
+    g_free(life->message);
+    life->message = g_strdup(message);
+}
+
+static gboolean time_out(gpointer data)
+{
+    g_error("no index-finished in time");
+    return G_SOURCE_REMOVE;
+}
+
+static void wait_finished(Lifecycle *life, guint n)
+{
+    guint timeout = g_timeout_add_seconds(60, time_out, NULL);
+    while (life->n_finished < n)
+        g_main_context_iteration(NULL, TRUE);
+    g_source_remove(timeout);
+}
+
+static guint last_state(Lifecycle *life)
+{
+    return g_array_index(life->states, guint, life->states->len - 1);
+}
+
+/* A photo added on disk is indexed by a run the watcher asks for; a paused run waits for
+ * resume; "indexing" follows the runs. */
+static void test_lifecycle(void)
+{
+    Lifecycle life = {.states = g_array_new(FALSE, FALSE, sizeof(guint))};
+    gulong ids[] = {
+        g_signal_connect(engine, "indexing-state-changed", G_CALLBACK(state_changed), &life),
+        g_signal_connect(engine, "index-finished", G_CALLBACK(finished), &life),
+    };
+    g_autoptr(GAsyncResult) result = NULL;
+    spyglass_engine_list_folders_async(engine, NULL, store_result, &result);
+    g_autoptr(GPtrArray) folders =
+        spyglass_engine_list_folders_finish(engine, wait_for(&result), NULL);
+    g_assert_cmpuint(folders->len, ==, 1);
+    spyglass_engine_watch_folders(engine, folders);
+
+    g_autofree char *added = g_build_filename(photos_dir, "added.jpg", NULL);
+    write_scene(&(Scene){"added", {200, 40, 200}, {10, 10, 10}, TRUE}, added);
+    wait_finished(&life, 1);
+    g_assert_null(life.message);
+    g_assert_cmpuint(life.n_failed, ==, 0);
+    g_assert_cmpuint(g_array_index(life.states, guint, 0), ==, 1 /* running */);
+    g_assert_cmpuint(last_state(&life), ==, 0 /* idle */);
+    g_assert_false(spyglass_engine_get_indexing(engine));
+    g_autoptr(GHashTable) photos = app_photo_ids();
+    g_assert_true(g_hash_table_contains(photos, added));
+
+    /* Paused before the run ends: nothing finishes until resumed; a pause that came too
+     * late (the run was done) leaves it idle. */
+    spyglass_engine_request_index(engine, NULL);
+    spyglass_engine_pause_indexing(engine);
+    while (spyglass_engine_get_indexing_state(engine) == 1)
+        g_main_context_iteration(NULL, TRUE);
+    if (spyglass_engine_get_indexing_state(engine) == 2 /* paused */) {
+        g_assert_cmpuint(life.n_finished, ==, 1);
+        spyglass_engine_resume_indexing(engine);
+    }
+    wait_finished(&life, 2);
+    g_assert_null(life.message);
+    while (spyglass_engine_get_indexing(engine))
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_cmpuint(spyglass_engine_get_indexing_state(engine), ==, 0);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
+        g_signal_handler_disconnect(engine, ids[i]);
+    g_array_unref(life.states);
+    g_free(life.message);
+}
+
 #else
 
 static SpyglassSession *session;
@@ -444,6 +536,10 @@ int main(int argc, char **argv)
     g_test_add_func("/front-end-parity/search", test_search);
     g_test_add_func("/front-end-parity/similar", test_similar);
     g_test_add_func("/front-end-parity/albums", test_albums);
+#ifdef SPYGLASS_TEST_ENGINE
+    /* Last: it adds a photo. */
+    g_test_add_func("/engine/indexing-lifecycle", test_lifecycle);
+#endif
     int status = g_test_run();
 
     app_close();

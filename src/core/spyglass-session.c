@@ -144,14 +144,6 @@ static char *resolve_model_dir(SpyglassSession *session, const char *requested, 
     return dir;
 }
 
-char *spyglass_session_resolve_model_dir(SpyglassSession *session, GError **error)
-{
-    g_mutex_lock(&session->lock);
-    char *dir = resolve_model_dir(session, session->model_dir, error);
-    g_mutex_unlock(&session->lock);
-    return dir;
-}
-
 gboolean session_has_model(const SpyglassModel *model, SpyglassModelParts parts)
 {
     return model != NULL && (!(parts & SPYGLASS_MODEL_TOKENIZER) || model->tokenizer != NULL) &&
@@ -288,11 +280,6 @@ gboolean spyglass_session_open_for_search(SpyglassSession *session, GError **err
     gboolean ok = session_open_for_search(session, error);
     g_mutex_unlock(&session->lock);
     return ok;
-}
-
-const SpyglassModel *spyglass_session_get_model(SpyglassSession *session)
-{
-    return session->model;
 }
 
 const char *spyglass_session_get_model_name(SpyglassSession *session)

@@ -55,15 +55,13 @@ const char *spyglass_session_get_db_path(SpyglassSession *session);
 
 /* ---- opening (spyglass-session.c) ---- */
 
-/* The model folder, the one place that decides it: the requested folder,
- * else $SPYGLASS_MODEL, else the model the library last indexed with (when
- * its folder still exists), else the best installed model, else the bundled
- * demo model. When the library's model was removed, a warning names the
- * replacement (and spyglass_session_get_model_notice() keeps it). */
-char *spyglass_session_resolve_model_dir(SpyglassSession *session, GError **error);
-
-/* The session's model with at least these parts, loaded from the resolved
- * folder when not yet (borrowed: the session keeps it). */
+/* The session's model with at least these parts, loaded when not yet
+ * (borrowed: the session keeps it). Its folder, decided in one place: the
+ * requested folder, else $SPYGLASS_MODEL, else the model the library last
+ * indexed with (when its folder still exists), else the best installed model,
+ * else the bundled demo model (library_resolve_model_dir_full). When the
+ * library's model was removed, a warning names the replacement (and
+ * spyglass_session_get_model_notice() keeps it). */
 const SpyglassModel *spyglass_session_load_model(SpyglassSession *session, SpyglassModelParts parts,
                                                  GError **error);
 
@@ -82,7 +80,6 @@ gboolean spyglass_session_open_for_search(SpyglassSession *session, GError **err
 gboolean spyglass_session_open_existing(SpyglassSession *session, GError **error);
 
 /* After opening: */
-const SpyglassModel *spyglass_session_get_model(SpyglassSession *session);
 const char *spyglass_session_get_model_name(SpyglassSession *session);
 gboolean spyglass_session_is_demo_model(SpyglassSession *session);
 /* When the library's model was gone at opening: one line saying what is used instead. */
