@@ -121,7 +121,9 @@ static void indexed(const LibraryIndexResult *result, gpointer user_data)
     ProgressPrinter *printer = user_data;
     if (printer->printed && printer->tty)
         fputc('\n', stderr);
+    /* The albums' progress starts afresh, as its own series of lines. */
     printer->printed = FALSE;
+    printer->last_line = 0;
     if (printer->options->verbosity >= 0)
         report_walk(result);
 }

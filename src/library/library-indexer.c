@@ -481,14 +481,6 @@ static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, Cl
     return pipeline_run(&pipeline, todo, error);
 }
 
-gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
-                                  const LibraryIndexParams *params, LibraryIndexResult *result,
-                                  GCancellable *cancellable, GError **error)
-{
-    library_index_result_init(result);
-    return index_unembedded(store, model, session, NULL, params, result, cancellable, error);
-}
-
 /* Walk and sync */
 
 /* Records the model and adds the folders, in one transaction. */

@@ -33,13 +33,6 @@ static gboolean vectors_for_model(const SearchTaxonomy *taxonomy, const SearchTe
     return TRUE;
 }
 
-gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
-                                        const SearchTextEncoder *encoder, const char *model_id,
-                                        SearchAlbumVectors *out, GError **error)
-{
-    return vectors_for_model(taxonomy, encoder, model_id, NULL, NULL, out, error);
-}
-
 gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,
                                   const SearchTaxonomy *taxonomy, gboolean *up_to_date,
                                   GError **error)
