@@ -5,6 +5,7 @@
  * Both front ends run the core's calls (src/core/); this test fails when one of them grows a
  * rule of its own again. Built without the app, it drives SpyglassSession directly.
  *
+ * And the rule both now share when the library's searchable model was removed mid-switch.
  * Then the indexing lifecycle the window drives through the engine: the folder watcher,
  * pause and resume, "indexing-state-changed" and "index-finished".
  *
@@ -12,6 +13,10 @@
  */
 #include "test-common.h"
 #include "test-images.h"
+
+#include "clip/clip-encoder.h"
+#include "clip/clip-model.h"
+#include "library/library-store.h"
 
 #ifdef SPYGLASS_TEST_ENGINE
 #include "spyglass-engine.h"
@@ -106,8 +111,9 @@ static char *scene_path(guint i)
 static JsonNode *run_cli(const char *const *args)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    const char *fixed[] = {cli_path, "--db", db_path, "--model", model_dir, "--json"};
-    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+    const char *fixed[] = {cli_path, "--db", db_path, "--json", "--model", model_dir};
+    /* model_dir NULL: the model the library's own rules choose. */
+    for (size_t i = 0; i < G_N_ELEMENTS(fixed) - (model_dir == NULL ? 2 : 0); i++)
         g_ptr_array_add(argv, (gpointer)fixed[i]);
     for (size_t i = 0; args[i] != NULL; i++)
         g_ptr_array_add(argv, (gpointer)args[i]);
@@ -504,6 +510,74 @@ static void test_albums(void)
     g_assert_cmpuint(n_photos, >, 0);
 }
 
+static void copy_folder(const char *from, const char *to)
+{
+    g_assert_cmpint(g_mkdir_with_parents(to, 0700), ==, 0);
+    g_autoptr(GDir) dir = g_dir_open(from, 0, NULL);
+    g_assert_nonnull(dir);
+    for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+        g_autofree char *source = g_build_filename(from, name, NULL);
+        g_autofree char *target = g_build_filename(to, name, NULL);
+        g_autofree char *contents = NULL;
+        gsize length;
+        g_assert_true(g_file_get_contents(source, &contents, &length, NULL));
+        g_assert_true(g_file_set_contents(target, contents, (gssize)length, NULL));
+    }
+}
+
+/* The library's searchable model was removed while a switch to another was under way: both
+ * front ends search the photos already re-embedded with the new one (the CLI's rule, now the
+ * app's too). Runs last: it moves the tests to a library of its own. */
+static void test_removed_model(void)
+{
+    g_autofree char *old_model = g_build_filename(tmp_dir, "old-model", NULL);
+    g_autofree char *fixture = test_fixture_path("tiny-f32/hf");
+    copy_folder(fixture, old_model);
+    g_autofree char *new_model = g_strdup(model_dir);
+    app_close();
+    g_free(db_path);
+    db_path = g_build_filename(tmp_dir, "switching.db", NULL);
+    g_free(model_dir);
+    model_dir = g_strdup(old_model);
+    const char *index_args[] = {"index", photos_dir, NULL};
+    g_autoptr(JsonNode) indexed = run_cli(index_args);
+
+    /* A switch under way: the new model is current and has embedded one photo. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipModel) model = clip_model_load(new_model, &error);
+    g_assert_no_error(error);
+    g_autoptr(LibraryStore) store = library_store_open(db_path, &error);
+    g_assert_no_error(error);
+    LibraryModelRecord record = {model->id, model->name, new_model, model->config.embed_dim};
+    g_assert_true(library_store_set_current_model(store, &record, &error));
+    g_autofree char *first = scene_path(0);
+    g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, first, &error);
+    g_assert_nonnull(photo);
+    g_autofree float *vector = g_new(float, model->config.embed_dim);
+    for (guint d = 0; d < model->config.embed_dim; d++)
+        vector[d] = (float)((d * 7919) % 13) - 6.0f;
+    clip_normalize_rows(vector, 1, model->config.embed_dim);
+    LibraryPhotoInfo info = {0};
+    g_assert_true(library_store_set_photo_embedded(store, photo->id, &info, photo->fingerprint,
+                                                   model->id, model->config.embed_dim, vector,
+                                                   &error));
+    g_assert_no_error(error);
+    g_autoptr(LibraryModelRecord) searchable = library_store_get_searchable_model(store, &error);
+    g_assert_cmpstr(searchable->dir, ==, old_model);
+    g_clear_pointer(&store, library_store_free);
+
+    g_autofree char *command = g_strdup_printf("rm -rf '%s'", old_model);
+    g_assert_true(g_spawn_command_line_sync(command, NULL, NULL, NULL, NULL));
+    g_clear_pointer(&model_dir, g_free);
+    const char *args[] = {"search", "--limit", "500", "a red circle", NULL};
+    g_autoptr(GArray) cli = cli_results(args);
+    app_open();
+    g_autoptr(GArray) app = app_search("a red circle");
+    g_assert_cmpuint(cli->len, ==, 1);
+    g_assert_cmpstr(g_array_index(cli, Hit, 0).path, ==, first);
+    assert_same_hits(cli, app, "after the model was removed");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -537,9 +611,10 @@ int main(int argc, char **argv)
     g_test_add_func("/front-end-parity/similar", test_similar);
     g_test_add_func("/front-end-parity/albums", test_albums);
 #ifdef SPYGLASS_TEST_ENGINE
-    /* Last: it adds a photo. */
+    /* These two last: the first adds a photo, the second moves to a library of its own. */
     g_test_add_func("/engine/indexing-lifecycle", test_lifecycle);
 #endif
+    g_test_add_func("/front-end-parity/removed-model", test_removed_model);
     int status = g_test_run();
 
     app_close();
