@@ -295,7 +295,7 @@ static gboolean time_out(gpointer data)
 
 static void wait_finished(Lifecycle *life, guint n)
 {
-    guint timeout = g_timeout_add_seconds(60, time_out, NULL);
+    guint timeout = g_timeout_add_seconds(120, time_out, NULL);
     while (life->n_finished < n)
         g_main_context_iteration(NULL, TRUE);
     g_source_remove(timeout);
