@@ -65,9 +65,9 @@ void library_index_result_clear(LibraryIndexResult *result);
 /* Adds `folders` (may be NULL or empty) to the library, walks every library
  * folder, syncs the store with the walk (library-sync.h), embeds every photo
  * the walk found that lacks `model`'s embedding and, when the run
- * completes, drops the embeddings of models this one supersedes. model and session are used by the calling
- * thread only. FALSE on a store or encoder error or on cancellation
- * (G_IO_ERROR_CANCELLED); what was committed stays. */
+ * completes, drops the embeddings of models this one supersedes. model and session are used by the
+ * calling thread only. FALSE on a store or encoder error or on cancellation (G_IO_ERROR_CANCELLED);
+ * what was committed stays. */
 gboolean library_index_folders(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                const char *const *folders, const LibraryIndexParams *params,
                                LibraryIndexResult *result, GCancellable *cancellable,
