@@ -408,8 +408,10 @@ static GpuOnednnWeights *onednn_weights(CpuDevice *cpu, const CpuOp *op)
     return reordered;
 }
 
-/* The matmul through oneDNN: FALSE (nothing written) where it declines. */
-static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op)
+/* The matmul through oneDNN: FALSE where it declines (nothing written, or
+ * the residual copied into y, which the own path reads back the same) or
+ * fails (*error set). */
+static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op, GError **error)
 {
     if (!cpu->onednn || (op->b->dtype != GPU_DTYPE_F32 && op->b->dtype != GPU_DTYPE_F16))
         return FALSE;
@@ -420,13 +422,15 @@ static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op)
     gboolean accumulate = op->d != NULL;
     if (op->d != NULL && op->d != op->y) /* then y += …, as for an in-place residual */
         memcpy(f32(op->y), f32(op->d), M * N * sizeof(float));
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) declined = NULL;
     if (gpu_onednn_matmul(weights, f32(op->y), f32(op->a), f32(op->c), accumulate, op->act, M,
-                          &error))
+                          &declined))
         return TRUE;
-    /* A shape oneDNN declined: nothing computed, y as it was (but for the
-     * residual copied in, which the own path reads back the same). */
-    g_debug("cpu: matmul %zu×%u×%zu without oneDNN: %s", M, op->u[1], N, error->message);
+    if (declined->code != GPU_ERROR_INVALID) {
+        g_propagate_error(error, g_steal_pointer(&declined));
+        return FALSE;
+    }
+    g_debug("cpu: matmul %zu×%u×%zu without oneDNN: %s", M, op->u[1], N, declined->message);
     return FALSE;
 }
 #endif
@@ -438,8 +442,13 @@ static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op)
 static gboolean run_matmul(CpuDevice *cpu, const CpuOp *op, GError **error)
 {
 #if SPYGLASS_HAVE_ONEDNN
-    if (run_matmul_onednn(cpu, op))
+    GError *failed = NULL;
+    if (run_matmul_onednn(cpu, op, &failed))
         return TRUE;
+    if (failed != NULL) {
+        g_propagate_error(error, failed);
+        return FALSE;
+    }
 #endif
     const GpuCpuKernels *kernels = cpu->kernels;
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();

@@ -9,10 +9,17 @@
  * kept with the weights), bias, activation and residual itself, on the pool:
  * oneDNN 2.6 has no per-row output scale.
  *
- * Debian's libdnnl runs its parallel regions on OpenMP. The team is as big
- * as the pool (gpu_cpu_pool_threads(), set on the calling thread before each
- * primitive), and nothing else of the device computes while it runs: the
- * graph's ops run one after another. */
+ * Threads: Debian's libdnnl runs its parallel regions on OpenMP, whose
+ * teams split work statically and wait at barriers for every member: on a
+ * loaded machine (or with the indexer's decoders busy on the same cores) one
+ * descheduled member holds the whole matmul up; measured, a text query's
+ * 10-row matmuls took 15 ms each instead of 0.1. So oneDNN runs on one
+ * thread per call (omp_set_num_threads(1) on each thread that calls it) and
+ * the pool does the splitting, as for OpenBLAS: the weights are reordered in
+ * blocks of output columns (COLUMN_BLOCK), and each pool task multiplies all
+ * rows of x by one block, writing its columns of y. Tasks balance
+ * themselves over whichever threads are running, and OpenMP never starts a
+ * thread of its own. */
 #include "gpu-onednn.h"
 
 #include "gpu-cpu-kernels.h"
@@ -23,14 +30,25 @@
 #include <omp.h>
 #include <string.h>
 
-/* Rows of x per pool task of the conversions and the INT8 epilogue. */
+/* Rows of x per pool task of the conversions. */
 #define ROWS_PER_TASK 16
+/* Output columns per block of weights: a multiple of oneDNN's 64-column
+ * blocking; ViT-B/32's widths (512 … 3072) give 2 to 12 tasks, enough for
+ * the pool to balance. */
+#define COLUMN_BLOCK 256
+
+/* Columns n0 … n0 + n − 1 of the weights in their primitive's layout. */
+typedef struct {
+    size_t n0, n;
+    dnnl_memory_desc_t md;
+    void *data;
+} Block;
 
 struct _GpuOnednnWeights {
     GpuCpuPrecision precision;
     size_t N, K;
-    dnnl_memory_desc_t md; /* the layout the first primitive chose */
-    void *data;
+    Block *blocks;
+    guint n_blocks;
     float *scales;       /* INT8: one per row of w */
     int32_t *correction; /* INT8: zero point · Σk w[n,k] */
 };
@@ -140,10 +158,25 @@ static float int8_range(void)
     return has_vnni() ? 127.0f : 63.0f;
 }
 
+/* N: the block's columns; ld: y's row stride (the whole matmul's N). */
+typedef struct {
+    uint32_t M, K, N, ld;
+    GpuCpuPrecision precision;
+    GpuActivation act;
+    gboolean bias, accumulate;
+} Shape;
+
 static void plain_md(dnnl_memory_desc_t *md, size_t rows, size_t cols, dnnl_data_type_t type)
 {
     dnnl_dims_t dims = {(dnnl_dim_t)rows, (dnnl_dim_t)cols};
     dnnl_memory_desc_init_by_tag(md, 2, dims, type, dnnl_ab);
+}
+
+/* y's columns of one block: rows `ld` apart. */
+static void dst_md(dnnl_memory_desc_t *md, const Shape *shape, gboolean int8)
+{
+    dnnl_dims_t dims = {shape->M, shape->N}, strides = {shape->ld, 1};
+    dnnl_memory_desc_init_by_strides(md, 2, dims, int8 ? dnnl_s32 : dnnl_f32, strides);
 }
 
 static gboolean check(dnnl_status_t status, const char *what, GError **error)
@@ -157,17 +190,10 @@ static gboolean check(dnnl_status_t status, const char *what, GError **error)
 
 /* ---- primitives, one per shape ---- */
 
-typedef struct {
-    uint32_t M, K, N;
-    GpuCpuPrecision precision;
-    GpuActivation act;
-    gboolean bias, accumulate;
-} Shape;
-
 static guint shape_hash(gconstpointer key)
 {
     const Shape *s = key;
-    return ((s->M * 31u + s->K) * 31u + s->N) * 31u +
+    return (((s->M * 31u + s->K) * 31u + s->N) * 31u + s->ld) * 31u +
            (guint)(s->precision * 64 + s->act * 4 + s->bias * 2 + s->accumulate);
 }
 
@@ -203,7 +229,7 @@ static dnnl_primitive_desc_t create_desc(const Shape *shape, const dnnl_memory_d
     dnnl_memory_desc_t src, wei, bias, dst;
     gboolean int8 = shape->precision == GPU_CPU_PRECISION_INT8;
     plain_md(&src, shape->M, shape->K, src_type(shape->precision));
-    plain_md(&dst, shape->M, shape->N, int8 ? dnnl_s32 : dnnl_f32);
+    dst_md(&dst, shape, int8);
     if (weights_md != NULL) {
         wei = *weights_md;
     } else {
@@ -244,16 +270,15 @@ static void primitive_free(gpointer primitive)
     dnnl_primitive_destroy(primitive);
 }
 
-/* The cached primitive for `shape` on these weights' layout. */
-static dnnl_primitive_t get_primitive(const Shape *shape, const GpuOnednnWeights *weights,
-                                      GError **error)
+/* The cached primitive for `shape` on a block's layout. */
+static dnnl_primitive_t get_primitive(const Shape *shape, const Block *block, GError **error)
 {
     g_mutex_lock(&onednn.lock);
     if (onednn.primitives == NULL)
         onednn.primitives = g_hash_table_new_full(shape_hash, shape_equal, g_free, primitive_free);
     dnnl_primitive_t primitive = g_hash_table_lookup(onednn.primitives, shape);
     if (primitive == NULL) {
-        dnnl_primitive_desc_t pd = create_desc(shape, &weights->md, error);
+        dnnl_primitive_desc_t pd = create_desc(shape, &block->md, error);
         if (pd != NULL && check(dnnl_primitive_create(&primitive, pd), "primitive_create", error))
             g_hash_table_insert(onednn.primitives, g_memdup2(shape, sizeof(Shape)), primitive);
         if (pd != NULL)
@@ -270,7 +295,7 @@ static dnnl_memory_t memory(const dnnl_memory_desc_t *md, const void *data)
     return memory;
 }
 
-/* Runs one primitive (or reorder) on the calling thread's OpenMP team. */
+/* Runs one primitive (or reorder) on the calling thread alone. */
 static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_arg_t *args,
                         GError **error)
 {
@@ -278,7 +303,7 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
     if (!check(dnnl_stream_create(&stream, onednn.engine, dnnl_stream_default_flags),
                "stream_create", error))
         return FALSE;
-    omp_set_num_threads((int)gpu_cpu_pool_threads());
+    omp_set_num_threads(1);
     gboolean ok =
         check(dnnl_primitive_execute(primitive, stream, n_args, args), "execute", error) &&
         check(dnnl_stream_wait(stream), "stream_wait", error);
@@ -290,15 +315,16 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
 
 /* ---- weights ---- */
 
-/* dst(md) = src (plain (N, K) of `type`, seen as (K, N) in dnnl_ba). */
-static gboolean reorder_weights(GpuOnednnWeights *weights, const void *src, dnnl_data_type_t type,
-                                GError **error)
+/* A block's data = its rows of src (plain (N, K) of `type`, seen as
+ * (K, n) in dnnl_ba, rows K apart). */
+static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
+                              GError **error)
 {
     dnnl_memory_desc_t plain;
-    dnnl_dims_t dims = {(dnnl_dim_t)weights->K, (dnnl_dim_t)weights->N};
+    dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
     dnnl_memory_desc_init_by_tag(&plain, 2, dims, type, dnnl_ba);
     dnnl_primitive_desc_t pd;
-    if (!check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &weights->md,
+    if (!check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &block->md,
                                                   onednn.engine, NULL),
                "reorder_primitive_desc_create", error))
         return FALSE;
@@ -307,11 +333,36 @@ static gboolean reorder_weights(GpuOnednnWeights *weights, const void *src, dnnl
     dnnl_primitive_desc_destroy(pd);
     if (!ok)
         return FALSE;
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(&plain, src)},
-                              {DNNL_ARG_TO, memory(&weights->md, weights->data)}};
+    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(&plain, rows)},
+                              {DNNL_ARG_TO, memory(&block->md, block->data)}};
     ok = execute(reorder, G_N_ELEMENTS(args), args, error);
     dnnl_primitive_destroy(reorder);
     return ok;
+}
+
+/* The block's layout: the one its primitive for M rows prefers (later
+ * shapes are asked to take the same), then its data. */
+static gboolean block_init(Block *block, const GpuOnednnWeights *weights, size_t M, const void *src,
+                           dnnl_data_type_t type, GError **error)
+{
+    Shape shape = {.M = (uint32_t)M,
+                   .K = (uint32_t)weights->K,
+                   .N = (uint32_t)block->n,
+                   .ld = (uint32_t)weights->N,
+                   .precision = weights->precision};
+    dnnl_primitive_desc_t pd = create_desc(&shape, NULL, error);
+    if (pd == NULL)
+        return FALSE;
+    block->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_primitive_desc_destroy(pd);
+    block->data = g_try_malloc(dnnl_memory_desc_get_size(&block->md));
+    if (block->data == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "oneDNN: out of memory reordering %zu weights", block->n * weights->K);
+        return FALSE;
+    }
+    return reorder_block(block, src, type, weights->K, error);
 }
 
 GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
@@ -321,28 +372,17 @@ GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
         g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "oneDNN: no CPU engine");
         return NULL;
     }
-    /* The layout of the first shape's primitive; later shapes are asked to
-     * take the same one. */
-    Shape shape = {.M = (uint32_t)M, .K = (uint32_t)K, .N = (uint32_t)N, .precision = precision};
-    dnnl_primitive_desc_t pd = create_desc(&shape, NULL, error);
-    if (pd == NULL)
-        return NULL;
     GpuOnednnWeights *weights = g_new0(GpuOnednnWeights, 1);
     weights->precision = precision;
     weights->N = N;
     weights->K = K;
-    weights->md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    dnnl_primitive_desc_destroy(pd);
-    weights->data = g_try_malloc(dnnl_memory_desc_get_size(&weights->md));
-    if (weights->data == NULL) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
-                    "oneDNN: out of memory reordering %zu weights", N * K);
-        gpu_onednn_weights_free(weights);
-        return NULL;
-    }
-    gboolean ok;
+    weights->n_blocks = (guint)((N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
+    weights->blocks = g_new0(Block, weights->n_blocks);
+    const void *src = w;
+    dnnl_data_type_t type = dnnl_f32; /* the reorder rounds F32 to BF16 itself */
+    g_autofree int8_t *q = NULL;
     if (precision == GPU_CPU_PRECISION_INT8) {
-        g_autofree int8_t *q = g_new(int8_t, N * K);
+        q = g_new(int8_t, N * K);
         weights->scales = g_new(float, N);
         weights->correction = g_new(int32_t, N);
         gpu_quantize_rows_i8(q, weights->scales, w, N, K);
@@ -352,14 +392,17 @@ GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
                 sum += q[n * K + k];
             weights->correction[n] = int8_zero() * sum;
         }
-        ok = reorder_weights(weights, q, dnnl_s8, error);
-    } else {
-        /* the reorder rounds F32 to BF16 itself */
-        ok = reorder_weights(weights, w, dnnl_f32, error);
+        src = q;
+        type = dnnl_s8;
     }
-    if (!ok) {
-        gpu_onednn_weights_free(weights);
-        return NULL;
+    for (guint b = 0; b < weights->n_blocks; b++) {
+        Block *block = &weights->blocks[b];
+        block->n0 = (size_t)b * COLUMN_BLOCK;
+        block->n = MIN((size_t)COLUMN_BLOCK, N - block->n0);
+        if (!block_init(block, weights, M, src, type, error)) {
+            gpu_onednn_weights_free(weights);
+            return NULL;
+        }
     }
     return weights;
 }
@@ -368,7 +411,9 @@ void gpu_onednn_weights_free(GpuOnednnWeights *weights)
 {
     if (weights == NULL)
         return;
-    g_free(weights->data);
+    for (guint b = 0; b < weights->n_blocks; b++)
+        g_free(weights->blocks[b].data);
+    g_free(weights->blocks);
     g_free(weights->scales);
     g_free(weights->correction);
     g_free(weights);
@@ -412,12 +457,15 @@ typedef struct {
     const GpuOnednnWeights *weights;
     const float *x, *bias;
     float *y;
-    void *xq;       /* BF16 or u8 rows */
-    float *xscales; /* INT8 */
-    const int32_t *acc;
+    const void *src; /* x, or x as BF16 or u8 rows */
+    void *xq;
+    float *xscales;               /* INT8 */
+    int32_t *acc;                 /* INT8: the products, M × N */
+    dnnl_primitive_t *primitives; /* per block */
     gboolean accumulate;
     GpuActivation act;
     size_t M;
+    gint failed; /* atomic: a block's primitive failed to run */
 } Job;
 
 static uint16_t to_bf16(float value)
@@ -458,33 +506,66 @@ static void u8_rows(void *data, guint task)
     }
 }
 
-/* y = act((acc − correction) · xscale · wscale + bias) [+ y]. */
-static void int8_epilogue(void *data, guint task)
+/* Columns n0 … n0 + n − 1 of y = act((acc − correction) · xscale · wscale
+ * + bias) [+ y]. */
+static void int8_epilogue(const Job *job, size_t n0, size_t n)
 {
-    const Job *job = data;
     const GpuOnednnWeights *w = job->weights;
-    size_t N = w->N, r0 = (size_t)task * ROWS_PER_TASK, rows = MIN(job->M - r0, ROWS_PER_TASK);
-    for (size_t r = r0; r < r0 + rows; r++) {
-        const int32_t *acc = job->acc + r * N;
-        float *y = job->y + r * N, xscale = job->xscales[r];
+    size_t N = w->N;
+    const float *scales = w->scales + n0, *bias = job->bias != NULL ? job->bias + n0 : NULL;
+    const int32_t *correction = w->correction + n0;
+    for (size_t r = 0; r < job->M; r++) {
+        const int32_t *acc = job->acc + r * N + n0;
+        float *y = job->y + r * N + n0, xscale = job->xscales[r];
         if (job->act != GPU_ACTIVATION_NONE) {
-            for (size_t n = 0; n < N; n++)
-                y[n] = (float)(acc[n] - w->correction[n]) * xscale * w->scales[n];
+            for (size_t c = 0; c < n; c++)
+                y[c] = (float)(acc[c] - correction[c]) * xscale * scales[c];
             continue;
         }
-        for (size_t n = 0; n < N; n++) {
-            float value = (float)(acc[n] - w->correction[n]) * xscale * w->scales[n] +
-                          (job->bias != NULL ? job->bias[n] : 0.0f);
-            y[n] = job->accumulate ? y[n] + value : value;
+        for (size_t c = 0; c < n; c++) {
+            float value = (float)(acc[c] - correction[c]) * xscale * scales[c] +
+                          (bias != NULL ? bias[c] : 0.0f);
+            y[c] = job->accumulate ? y[c] + value : value;
         }
     }
     if (job->act != GPU_ACTIVATION_NONE) /* activated rows are never accumulated: fc */
-        gpu_cpu_kernels()->epilogue(job->y + r0 * N, job->bias, NULL, job->act, rows, N, N);
+        gpu_cpu_kernels()->epilogue(job->y + n0, bias, NULL, job->act, job->M, n, N);
 }
 
 static guint row_tasks(size_t M)
 {
     return (guint)((M + ROWS_PER_TASK - 1) / ROWS_PER_TASK);
+}
+
+/* One block of columns: its primitive on this thread, then (INT8) its
+ * epilogue while the products are in cache. */
+static void block_task(void *data, guint b)
+{
+    Job *job = data;
+    const GpuOnednnWeights *weights = job->weights;
+    const Block *block = &weights->blocks[b];
+    gboolean int8 = weights->precision == GPU_CPU_PRECISION_INT8;
+    Shape shape = {.M = (uint32_t)job->M,
+                   .K = (uint32_t)weights->K,
+                   .N = (uint32_t)block->n,
+                   .ld = (uint32_t)weights->N};
+    dnnl_memory_desc_t src_md, out_md, bias_md;
+    plain_md(&src_md, job->M, weights->K, src_type(weights->precision));
+    dst_md(&out_md, &shape, int8);
+    plain_md(&bias_md, 1, block->n, dnnl_f32);
+    void *dst = int8 ? (void *)(job->acc + block->n0) : (void *)(job->y + block->n0);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, memory(&src_md, job->src)},
+                               {DNNL_ARG_WEIGHTS, memory(&block->md, block->data)},
+                               {DNNL_ARG_DST, memory(&out_md, dst)}};
+    int n_args = 3;
+    if (!int8 && job->bias != NULL)
+        args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, memory(&bias_md, job->bias + block->n0)};
+    if (!execute(job->primitives[b], n_args, args, NULL)) {
+        g_atomic_int_set(&job->failed, 1);
+        return;
+    }
+    if (int8)
+        int8_epilogue(job, block->n0, block->n);
 }
 
 gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, const float *bias,
@@ -505,51 +586,49 @@ gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, 
         return FALSE;
     }
     size_t K = weights->K, N = weights->N;
-    Shape shape = {.M = (uint32_t)M,
-                   .K = (uint32_t)K,
-                   .N = (uint32_t)N,
-                   .precision = precision,
-                   .act = int8 ? GPU_ACTIVATION_NONE : act,
-                   .bias = !int8 && bias != NULL,
-                   .accumulate = !int8 && accumulate};
-    dnnl_primitive_t primitive = get_primitive(&shape, weights, error);
-    if (primitive == NULL)
-        return FALSE;
+    /* Every block's primitive first: a shape oneDNN declines fails here,
+     * before y is touched. */
+    g_autofree dnnl_primitive_t *primitives = g_new(dnnl_primitive_t, weights->n_blocks);
+    for (guint b = 0; b < weights->n_blocks; b++) {
+        Shape shape = {.M = (uint32_t)M,
+                       .K = (uint32_t)K,
+                       .N = (uint32_t)weights->blocks[b].n,
+                       .ld = (uint32_t)N,
+                       .precision = precision,
+                       .act = int8 ? GPU_ACTIVATION_NONE : act,
+                       .bias = !int8 && bias != NULL,
+                       .accumulate = !int8 && accumulate};
+        if ((primitives[b] = get_primitive(&shape, &weights->blocks[b], error)) == NULL) {
+            (*error)->code = GPU_ERROR_INVALID; /* declined, not failed */
+            return FALSE;
+        }
+    }
 
     Job job = {.weights = weights,
                .x = x,
                .bias = bias,
                .y = y,
+               .src = x,
                .M = M,
                .act = act,
-               .accumulate = accumulate};
-    dnnl_memory_desc_t src_md, dst_md, bias_md;
-    plain_md(&src_md, M, K, src_type(precision));
-    plain_md(&dst_md, M, N, int8 ? dnnl_s32 : dnnl_f32);
-    plain_md(&bias_md, 1, N, dnnl_f32);
-    const void *src = x;
-    void *dst = y;
+               .accumulate = accumulate,
+               .primitives = primitives};
     if (precision == GPU_CPU_PRECISION_BF16) {
         job.xq = scratch_get(&x_scratch, M * K * sizeof(uint16_t));
         gpu_cpu_pool_run(row_tasks(M), bf16_rows, &job);
-        src = job.xq;
+        job.src = job.xq;
     } else if (int8) {
         job.xq = scratch_get(&x_scratch, (M * K + 3) / 4 * 4 + M * sizeof(float));
         job.xscales = (float *)((uint8_t *)job.xq + (M * K + 3) / 4 * 4);
         gpu_cpu_pool_run(row_tasks(M), u8_rows, &job);
-        src = job.xq;
-        dst = scratch_get(&acc_scratch, M * N * sizeof(int32_t));
-        job.acc = dst;
+        job.src = job.xq;
+        job.acc = scratch_get(&acc_scratch, M * N * sizeof(int32_t));
     }
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, memory(&src_md, src)},
-                               {DNNL_ARG_WEIGHTS, memory(&weights->md, weights->data)},
-                               {DNNL_ARG_DST, memory(&dst_md, dst)}};
-    int n_args = 3;
-    if (shape.bias)
-        args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, memory(&bias_md, bias)};
-    if (!execute(primitive, n_args, args, error))
+    gpu_cpu_pool_run(weights->n_blocks, block_task, &job);
+    if (g_atomic_int_get(&job.failed)) {
+        /* Primitives that were created run; this is out of memory or worse. */
+        g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "oneDNN: a matmul failed to run");
         return FALSE;
-    if (int8)
-        gpu_cpu_pool_run(row_tasks(M), int8_epilogue, &job);
+    }
     return TRUE;
 }

@@ -38,9 +38,10 @@ GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
 void gpu_onednn_weights_free(GpuOnednnWeights *weights);
 
 /* y(M, N) = act(x(M, K) · wᵀ + bias(N)) [+ y when accumulate]; bias may be
- * NULL. The parallel parts use oneDNN's threads (as many as the pool has)
- * and the pool. FALSE with *error set when no kernel takes this shape (the
- * caller then runs its own path). */
+ * NULL. Spread over the pool, a block of columns per task, oneDNN on one
+ * thread in each. FALSE with GPU_ERROR_INVALID when no kernel takes this shape
+ * or activation (nothing written: the caller runs its own path), another
+ * code when a primitive failed to run (y undefined). */
 gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, const float *bias,
                            gboolean accumulate, GpuActivation act, size_t M, GError **error);
 
