@@ -46,4 +46,10 @@ char *gpu_cpu_device_name(void);
 gboolean gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
                             float *y);
 
+/* Internal to the gpu library (gpu-cpu-precision.c): FALSE when
+ * $SPYGLASS_CPU_MATMUL keeps oneDNN out; TRUE when oneDNN is also built in
+ * and its engine runs. */
+gboolean gpu_cpu_onednn_wanted(void);
+gboolean gpu_cpu_onednn_in_use(void);
+
 G_END_DECLS

@@ -249,6 +249,8 @@ static dnnl_primitive_desc_t create_desc(const Shape *shape, const dnnl_memory_d
         check(dnnl_matmul_desc_init(&desc, &src, &wei, shape->bias && !int8 ? &bias : NULL, &dst),
               "matmul_desc_init", error) &&
         check(dnnl_primitive_attr_create(&attr), "primitive_attr_create", error) &&
+        check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+              "set_scratchpad_mode", error) &&
         check(dnnl_post_ops_create(&post_ops), "post_ops_create", error);
     if (ok && !int8 && eltwise(shape->act, &alg, &alpha))
         ok = check(dnnl_post_ops_append_eltwise(post_ops, 1.0f, alg, alpha, 0.0f),
@@ -265,27 +267,44 @@ static dnnl_primitive_desc_t create_desc(const Shape *shape, const dnnl_memory_d
     return ok ? pd : NULL;
 }
 
-static void primitive_free(gpointer primitive)
+/* A primitive and the scratchpad it wants: each thread that runs it passes
+ * its own (dnnl_scratchpad_mode_user). oneDNN's default scratchpad is one
+ * buffer shared by every primitive (DNNL_ENABLE_CONCURRENT_EXEC is off in
+ * Debian's build), which the pool's threads running blocks at once would
+ * share: measured, a wrong result now and then. */
+typedef struct {
+    dnnl_primitive_t primitive;
+    dnnl_memory_desc_t scratchpad;
+} Primitive;
+
+static void primitive_free(gpointer data)
 {
-    dnnl_primitive_destroy(primitive);
+    Primitive *p = data;
+    dnnl_primitive_destroy(p->primitive);
+    g_free(p);
 }
 
 /* The cached primitive for `shape` on a block's layout. */
-static dnnl_primitive_t get_primitive(const Shape *shape, const Block *block, GError **error)
+static const Primitive *get_primitive(const Shape *shape, const Block *block, GError **error)
 {
     g_mutex_lock(&onednn.lock);
     if (onednn.primitives == NULL)
         onednn.primitives = g_hash_table_new_full(shape_hash, shape_equal, g_free, primitive_free);
-    dnnl_primitive_t primitive = g_hash_table_lookup(onednn.primitives, shape);
-    if (primitive == NULL) {
+    Primitive *p = g_hash_table_lookup(onednn.primitives, shape);
+    if (p == NULL) {
         dnnl_primitive_desc_t pd = create_desc(shape, &block->md, error);
-        if (pd != NULL && check(dnnl_primitive_create(&primitive, pd), "primitive_create", error))
-            g_hash_table_insert(onednn.primitives, g_memdup2(shape, sizeof(Shape)), primitive);
+        dnnl_primitive_t primitive;
+        if (pd != NULL && check(dnnl_primitive_create(&primitive, pd), "primitive_create", error)) {
+            p = g_new0(Primitive, 1);
+            p->primitive = primitive;
+            p->scratchpad = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+            g_hash_table_insert(onednn.primitives, g_memdup2(shape, sizeof(Shape)), p);
+        }
         if (pd != NULL)
             dnnl_primitive_desc_destroy(pd);
     }
     g_mutex_unlock(&onednn.lock);
-    return primitive;
+    return p;
 }
 
 static dnnl_memory_t memory(const dnnl_memory_desc_t *md, const void *data)
@@ -323,19 +342,30 @@ static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t ty
     dnnl_memory_desc_t plain;
     dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
     dnnl_memory_desc_init_by_tag(&plain, 2, dims, type, dnnl_ba);
-    dnnl_primitive_desc_t pd;
-    if (!check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &block->md,
-                                                  onednn.engine, NULL),
-               "reorder_primitive_desc_create", error))
+    /* its own scratchpad too (see Primitive) */
+    dnnl_primitive_attr_t attr;
+    if (!check(dnnl_primitive_attr_create(&attr), "primitive_attr_create", error))
+        return FALSE;
+    dnnl_primitive_desc_t pd = NULL;
+    gboolean ok = check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                        "set_scratchpad_mode", error) &&
+                  check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &block->md,
+                                                           onednn.engine, attr),
+                        "reorder_primitive_desc_create", error);
+    dnnl_primitive_attr_destroy(attr);
+    if (!ok)
         return FALSE;
     dnnl_primitive_t reorder;
-    gboolean ok = check(dnnl_primitive_create(&reorder, pd), "primitive_create", error);
+    dnnl_memory_desc_t pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    ok = check(dnnl_primitive_create(&reorder, pd), "primitive_create", error);
     dnnl_primitive_desc_destroy(pd);
     if (!ok)
         return FALSE;
     const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
+    g_autofree void *pad = g_malloc(MAX(dnnl_memory_desc_get_size(&pad_md), (size_t)1));
     dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(&plain, rows)},
-                              {DNNL_ARG_TO, memory(&block->md, block->data)}};
+                              {DNNL_ARG_TO, memory(&block->md, block->data)},
+                              {DNNL_ARG_SCRATCHPAD, memory(&pad_md, pad)}};
     ok = execute(reorder, G_N_ELEMENTS(args), args, error);
     dnnl_primitive_destroy(reorder);
     return ok;
@@ -450,6 +480,7 @@ static void *scratch_get(GPrivate *key, size_t size)
 
 static GPrivate x_scratch = G_PRIVATE_INIT(scratch_free);
 static GPrivate acc_scratch = G_PRIVATE_INIT(scratch_free);
+static GPrivate pad_scratch = G_PRIVATE_INIT(scratch_free);
 
 /* ---- conversions and the INT8 epilogue, on the pool ---- */
 
@@ -461,7 +492,7 @@ typedef struct {
     void *xq;
     float *xscales;               /* INT8 */
     int32_t *acc;                 /* INT8: the products, M × N */
-    dnnl_primitive_t *primitives; /* per block */
+    const Primitive **primitives; /* per block */
     gboolean accumulate;
     GpuActivation act;
     size_t M;
@@ -554,13 +585,18 @@ static void block_task(void *data, guint b)
     dst_md(&out_md, &shape, int8);
     plain_md(&bias_md, 1, block->n, dnnl_f32);
     void *dst = int8 ? (void *)(job->acc + block->n0) : (void *)(job->y + block->n0);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, memory(&src_md, job->src)},
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, memory(&src_md, job->src)},
                                {DNNL_ARG_WEIGHTS, memory(&block->md, block->data)},
                                {DNNL_ARG_DST, memory(&out_md, dst)}};
     int n_args = 3;
     if (!int8 && job->bias != NULL)
         args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, memory(&bias_md, job->bias + block->n0)};
-    if (!execute(job->primitives[b], n_args, args, NULL)) {
+    const Primitive *p = job->primitives[b];
+    size_t pad = dnnl_memory_desc_get_size(&p->scratchpad);
+    if (pad > 0)
+        args[n_args++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD,
+                                           memory(&p->scratchpad, scratch_get(&pad_scratch, pad))};
+    if (!execute(p->primitive, n_args, args, NULL)) {
         g_atomic_int_set(&job->failed, 1);
         return;
     }
@@ -588,7 +624,7 @@ gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, 
     size_t K = weights->K, N = weights->N;
     /* Every block's primitive first: a shape oneDNN declines fails here,
      * before y is touched. */
-    g_autofree dnnl_primitive_t *primitives = g_new(dnnl_primitive_t, weights->n_blocks);
+    g_autofree const Primitive **primitives = g_new(const Primitive *, weights->n_blocks);
     for (guint b = 0; b < weights->n_blocks; b++) {
         Shape shape = {.M = (uint32_t)M,
                        .K = (uint32_t)K,
