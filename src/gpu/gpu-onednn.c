@@ -122,7 +122,9 @@ GpuCpuPrecision gpu_onednn_auto_precision(void)
 {
     if (gpu_onednn_supports(GPU_CPU_PRECISION_BF16, NULL))
         return GPU_CPU_PRECISION_BF16;
-    if (gpu_onednn_supports(GPU_CPU_PRECISION_INT8, NULL))
+    /* Not on AVX2 without VNNI: 7-bit activations there (has_vnni) move
+     * ViT-B/32's embeddings past the 0.998 bound auto keeps to. */
+    if (has_vnni())
         return GPU_CPU_PRECISION_INT8;
     return GPU_CPU_PRECISION_F32;
 }

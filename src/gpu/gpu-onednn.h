@@ -25,9 +25,9 @@ const char *gpu_onednn_isa_name(void);
  * *missing (when not NULL) to the instruction set it lacks. */
 gboolean gpu_onednn_supports(GpuCpuPrecision precision, const char **missing);
 
-/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has AVX2
- * (VNNI or not: oneDNN's integer kernels beat its F32 ones on both), else
- * F32. Each is held to cosine ≥ 0.998 of F32 by tests/test-clip-encoder.c. */
+/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has VNNI
+ * (AVX-512 or AVX), else F32. Each is held to cosine ≥ 0.998 of F32 by
+ * tests/test-clip-encoder.c. */
 GpuCpuPrecision gpu_onednn_auto_precision(void);
 
 /* w(N, K), row-major (nn.Linear), reordered (BF16: rounded; INT8: one scale
