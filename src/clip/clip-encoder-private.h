@@ -82,8 +82,8 @@ GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, g
 gboolean clip_encoder_upload_weight(ClipEncoder *encoder, const ClipTensor *source,
                                     WeightFormat format, DeviceWeight *weight, GError **error);
 gboolean clip_encoder_upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
-                                   const ClipBlock *blocks, DeviceTower *tower,
-                                   WeightFormat format, GError **error);
+                                   const ClipBlock *blocks, DeviceTower *tower, WeightFormat format,
+                                   GError **error);
 WeightFormat clip_encoder_vision_format(ClipPrecision precision);
 WeightFormat clip_encoder_text_format(ClipPrecision precision);
 
@@ -123,10 +123,9 @@ gboolean clip_session_record_head_and_run(ClipSession *session, const int32_t *p
                                           GError **error);
 
 /* clip-encoder-siglip.c */
-gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *model,
-                                    GError **error);
-gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels,
-                                           uint32_t B, float *features, GError **error);
+gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *model, GError **error);
+gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels, uint32_t B,
+                                           float *features, GError **error);
 gboolean clip_session_encode_texts_siglip(ClipSession *session, const int32_t *const *ids,
                                           const size_t *n_ids, uint32_t B, float *features,
                                           GError **error);

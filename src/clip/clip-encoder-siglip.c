@@ -23,7 +23,7 @@ static GpuTensor *upload_pool_query(ClipEncoder *encoder, const ClipAttentionPoo
 {
     size_t C = pool->probe.n_elements;
     g_autofree float *probe = g_new(float, C);
-    g_autofree float *weight = g_new(float, C * C);
+    g_autofree float *weight = g_new(float, C *C);
     g_autofree float *bias = g_new(float, C);
     g_autofree float *query = g_new(float, C);
     clip_tensor_to_f32(&pool->probe, probe);
@@ -35,8 +35,8 @@ static GpuTensor *upload_pool_query(ClipEncoder *encoder, const ClipAttentionPoo
             acc += (double)probe[k] * weight[n * C + k];
         query[n] = (float)acc;
     }
-    ClipTensor source = {.dtype = CLIP_DTYPE_F32, .n_dims = 1, .shape = {C}, .n_elements = C,
-                         .data = query};
+    ClipTensor source = {
+        .dtype = CLIP_DTYPE_F32, .n_dims = 1, .shape = {C}, .n_elements = C, .data = query};
     return clip_encoder_upload(encoder, &source, FALSE, error);
 }
 
@@ -70,10 +70,10 @@ gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *m, GE
     CLIP_UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
     CLIP_UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
     CLIP_UPLOAD(encoder->text_projection_bias, m->text_projection_bias);
-    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks,
-                                     &encoder->vision, vision, error) &&
-           clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text,
-                                     text, error);
+    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
+                                     vision, error) &&
+           clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
+                                     error);
 }
 
 /* x(B,T,C) = rows(B×T, C) + pos(T, C), through gpu_op_embed_tokens with the
@@ -94,8 +94,8 @@ static gboolean record_add_positions(ClipSession *session, GpuTensor *x, GpuTens
     return TRUE;
 }
 
-gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels,
-                                           uint32_t B, float *features, GError **error)
+gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels, uint32_t B,
+                                           float *features, GError **error)
 {
     ClipEncoder *encoder = session->encoder;
     const ClipConfig *config = &encoder->config;
@@ -107,15 +107,12 @@ gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pi
     /* qkv (rows × 3C) holds the head's kv (rows × 2C); attn (rows × C) its
      * pooled rows; mlp (rows × F) its B × F hidden rows. */
     if (clip_session_graph(session, error) == NULL ||
-        !clip_session_scratch(session, &session->input, GPU_DTYPE_F32, B * image_elements,
-                              error) ||
+        !clip_session_scratch(session, &session->input, GPU_DTYPE_F32, B * image_elements, error) ||
         !clip_session_scratch(session, &session->cols, GPU_DTYPE_F32, B * image_elements, error) ||
         !clip_session_scratch(session, &session->patches, GPU_DTYPE_F32, rows * C, error) ||
         !clip_session_scratch(session, &session->pooled, GPU_DTYPE_F32, (size_t)B * C, error) ||
-        !clip_session_scratch(session, &session->pooled_ln, GPU_DTYPE_F32, (size_t)B * C,
-                              error) ||
-        !clip_session_scratch(session, &session->features, GPU_DTYPE_F32, (size_t)B * C,
-                              error) ||
+        !clip_session_scratch(session, &session->pooled_ln, GPU_DTYPE_F32, (size_t)B * C, error) ||
+        !clip_session_scratch(session, &session->features, GPU_DTYPE_F32, (size_t)B * C, error) ||
         !clip_session_prepare_tower(session, g, rows, error) ||
         !gpu_tensor_write(session->input.tensor, 0, B * image_elements, pixels, error))
         return FALSE;
@@ -124,17 +121,15 @@ gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pi
     GpuTensor *x = session->x.tensor, *h = session->h.tensor;
     /* Patch embedding: a stride-p convolution with bias = im2col + matmul. */
     gpu_op_im2col(graph, session->cols.tensor, session->input.tensor, B, S, p);
-    clip_record_matmul(graph, session->patches.tensor, session->cols.tensor,
-                       &encoder->patch_weight, encoder->patch_bias, NULL, GPU_ACTIVATION_NONE,
-                       B * P, 3 * p * p, C);
-    if (!record_add_positions(session, x, session->patches.tensor, encoder->vision_positions, B,
-                              P, C, error))
+    clip_record_matmul(graph, session->patches.tensor, session->cols.tensor, &encoder->patch_weight,
+                       encoder->patch_bias, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
+    if (!record_add_positions(session, x, session->patches.tensor, encoder->vision_positions, B, P,
+                              C, error))
         return FALSE;
     for (uint32_t layer = 0; layer < g->layers; layer++)
         clip_session_record_block(session, &encoder->vision.blocks[layer], g, B, P,
                                   config->activation, FALSE);
-    gpu_op_layernorm(graph, h, x, encoder->ln_post_weight, encoder->ln_post_bias, B * P, C,
-                     g->eps);
+    gpu_op_layernorm(graph, h, x, encoder->ln_post_weight, encoder->ln_post_bias, B * P, C, g->eps);
 
     /* The head: keys and values of every patch, one probe query per head. */
     GpuTensor *kv = session->qkv.tensor, *attn = session->attn.tensor;
@@ -144,13 +139,12 @@ gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pi
     gpu_op_attention_pool(graph, attn, encoder->pool_query, kv, B, 1, P, H, C / H);
     clip_record_matmul(graph, a, attn, &encoder->pool_out_weight, encoder->pool_out_bias, NULL,
                        GPU_ACTIVATION_NONE, B, C, C);
-    gpu_op_layernorm(graph, a_ln, a, encoder->pool_ln_weight, encoder->pool_ln_bias, B, C,
-                     g->eps);
+    gpu_op_layernorm(graph, a_ln, a, encoder->pool_ln_weight, encoder->pool_ln_bias, B, C, g->eps);
     clip_record_matmul(graph, session->mlp.tensor, a_ln, &encoder->pool_fc1_weight,
                        encoder->pool_fc1_bias, NULL, config->activation, B, C, F);
     clip_record_matmul(graph, session->features.tensor, session->mlp.tensor,
-                       &encoder->pool_fc2_weight, encoder->pool_fc2_bias, a,
-                       GPU_ACTIVATION_NONE, B, F, C);
+                       &encoder->pool_fc2_weight, encoder->pool_fc2_bias, a, GPU_ACTIVATION_NONE, B,
+                       F, C);
     return gpu_graph_run(graph, error) &&
            gpu_tensor_read(session->features.tensor, 0, (size_t)B * C, features, error);
 }
@@ -170,7 +164,10 @@ static gboolean gather_token_rows(const ClipTensor *table, const int32_t *const 
                             "text %u: token id %d outside the vocabulary of %u", b, id, vocab);
                 return FALSE;
             }
-            ClipTensor row = {.dtype = table->dtype, .n_dims = 1, .shape = {C}, .n_elements = C,
+            ClipTensor row = {.dtype = table->dtype,
+                              .n_dims = 1,
+                              .shape = {C},
+                              .n_elements = C,
                               .data = (const uint8_t *)table->data + (size_t)id * row_bytes};
             clip_tensor_to_f32(&row, out + ((size_t)b * T + t) * C);
         }
@@ -199,7 +196,7 @@ gboolean clip_session_encode_texts_siglip(ClipSession *session, const int32_t *c
         }
 
     size_t rows = (size_t)B * T;
-    g_autofree float *embedded = g_try_new(float, rows * C);
+    g_autofree float *embedded = g_try_new(float, rows *C);
     if (embedded == NULL) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
                     "out of memory gathering %zu token rows", rows);

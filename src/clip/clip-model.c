@@ -5,6 +5,7 @@
  */
 #include "clip-model-private.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -155,4 +156,9 @@ void clip_model_free(ClipModel *model)
     g_free(model->name);
     g_free(model->id);
     g_free(model);
+}
+
+double clip_model_probability(const ClipModel *model, double cosine)
+{
+    return 1.0 / (1.0 + exp(-(cosine * model->logit_scale + model->logit_bias)));
 }
