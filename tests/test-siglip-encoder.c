@@ -10,6 +10,7 @@
 #include "clip/clip-image.h"
 #include "library/library-decoder.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -275,6 +276,130 @@ static void test_text_needs_full_length(void)
     fixture_close(&f);
 }
 
+/* ---- full-size random SigLIP 2 B/16 ---- */
+
+static char *find_python_with_numpy(void)
+{
+    const char *candidates[] = {"python3", "/usr/bin/python3"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *path = g_find_program_in_path(candidates[i]);
+        if (path == NULL)
+            continue;
+        const char *argv[] = {path, "-c", "import numpy", NULL};
+        int status = 1;
+        if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                         NULL, &status, NULL) &&
+            g_spawn_check_wait_status(status, NULL))
+            return g_steal_pointer(&path);
+    }
+    return NULL;
+}
+
+/* SigLIP 2 B/16 at 224 with F16 weights. The vocabulary is cut to SigLIP's
+ * 32000 rows: the table's size changes no computation (a query gathers its
+ * 64 rows) and the full 256k would add 390 MB to write. */
+static gboolean generate_siglip2_b16(const char *out_dir)
+{
+    g_autofree char *python = find_python_with_numpy();
+    if (python == NULL) {
+        g_test_skip("no python3 with numpy to generate the random SigLIP 2 B/16");
+        return FALSE;
+    }
+    g_autofree char *script =
+        g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", "make-random-siglip.py", NULL);
+    const char *argv[] = {python,  script,   "--geometry", "siglip2-b16-224", "--dtype",
+                          "f16",   "--seed", "11",         "--vocab-size",    "32000",
+                          "--out", out_dir,  NULL};
+    g_autoptr(GError) error = NULL;
+    int status = 0;
+    g_autofree char *err_out = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               &err_out, &status, &error));
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("make-random-siglip.py failed: %s", err_out);
+    return TRUE;
+}
+
+static void encode_b16(GpuDevice *device, const ClipModel *model, const float *pixels,
+                       int32_t **ids, float *image_features, float *text_features)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, CLIP_PRECISION_F16, &error);
+    g_assert_no_error(error);
+    g_autoptr(ClipSession) session = clip_session_new(encoder);
+    g_assert_true(clip_session_encode_images(session, pixels, 1, image_features, &error));
+    g_assert_no_error(error);
+    size_t n_ids[2] = {64, 64};
+    g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, 2,
+                                            text_features, &error));
+    g_assert_no_error(error);
+}
+
+static void test_siglip2_b16_devices_match_reference(void)
+{
+    if (g_getenv("SPYGLASS_SANITIZE") != NULL) {
+        g_test_skip("full-size model skipped under sanitizers");
+        return;
+    }
+    g_autofree char *dir = g_dir_make_tmp("spyglass-siglip2-b16-XXXXXX", NULL);
+    if (!generate_siglip2_b16(dir))
+        return;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipModel) model = clip_model_load(dir, &error);
+    g_assert_no_error(error);
+    /* Geometry from configuration_siglip.py's defaults: the config names
+     * neither width, layers nor patch size. */
+    const ClipConfig *config = &model->config;
+    g_assert_cmpint(config->family, ==, CLIP_FAMILY_SIGLIP);
+    g_assert_cmpuint(config->vision.width, ==, 768);
+    g_assert_cmpuint(config->vision.layers, ==, 12);
+    g_assert_cmpuint(config->patch_size, ==, 16);
+    g_assert_cmpuint(config->context_length, ==, 64);
+    g_assert_cmpint(config->activation, ==, GPU_ACTIVATION_GELU_TANH);
+    g_assert_cmpint(config->resample, ==, CLIP_RESAMPLE_BILINEAR);
+
+    const uint32_t E = config->embed_dim;
+    size_t image_elements = (size_t)3 * 224 * 224;
+    g_autofree float *pixels = g_new(float, image_elements);
+    GRand *rand = g_rand_new_with_seed(5);
+    for (size_t i = 0; i < image_elements; i++)
+        pixels[i] = (float)g_rand_double_range(rand, -1.0, 1.0);
+    /* A short text padded with 0 (Gemma's <pad>) and a full one. */
+    int32_t short_ids[64] = {651, 2686, 576, 476, 5929, 1};
+    int32_t long_ids[64];
+    for (int i = 0; i < 64; i++)
+        long_ids[i] = g_rand_int_range(rand, 0, 32000);
+    g_rand_free(rand);
+    int32_t *ids[] = {short_ids, long_ids};
+
+    float ref_image[768], ref_texts[2 * 768], image[768], texts[2 * 768];
+    g_assert_cmpuint(E, ==, 768);
+    g_autoptr(GpuDevice) reference = gpu_device_open("reference", NULL);
+    encode_b16(reference, model, pixels, ids, ref_image, ref_texts);
+
+    GpuDevice *devices[2] = {gpu_device_open("cpu", NULL), test_open_vulkan()};
+    for (size_t d = 0; d < G_N_ELEMENTS(devices); d++) {
+        if (devices[d] == NULL)
+            continue;
+        encode_b16(devices[d], model, pixels, ids, image, texts);
+        double image_err = test_relative_error(image, ref_image, E);
+        double text_err = test_relative_error(texts, ref_texts, 2 * E);
+        g_test_message("SigLIP 2 B/16 F16 weights on %s vs reference: image %.2e, texts %.2e",
+                       gpu_device_name(devices[d]), image_err, text_err);
+        g_assert_cmpfloat(image_err, <=, 1e-4);
+        g_assert_cmpfloat(text_err, <=, 1e-4);
+        test_assert_no_validation_messages(devices[d]);
+        gpu_device_free(devices[d]);
+    }
+
+    const char *files[] = {"config.json", "model.safetensors", "preprocessor_config.json"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = g_build_filename(dir, files[i], NULL);
+        g_remove(path);
+    }
+    g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -293,5 +418,7 @@ int main(int argc, char **argv)
             }
     g_test_add_func("/siglip/resample-honoured", test_resample_honoured);
     g_test_add_func("/siglip/text-needs-full-length", test_text_needs_full_length);
+    g_test_add_func("/siglip/siglip2-b16/devices-match-reference",
+                    test_siglip2_b16_devices_match_reference);
     return g_test_run();
 }
