@@ -276,6 +276,67 @@ static void test_text_needs_full_length(void)
     fixture_close(&f);
 }
 
+/* A copy of siglip-tiny/hf with one file replaced, loaded: the error. */
+static GError *load_with(const char *file, const char *contents)
+{
+    g_autofree char *src = test_fixture_path("siglip-tiny/hf");
+    if (src == NULL)
+        return NULL;
+    g_autofree char *dir = g_dir_make_tmp("spyglass-siglip-config-XXXXXX", NULL);
+    const char *names[] = {"config.json", "model.safetensors", "preprocessor_config.json"};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *from = g_build_filename(src, names[i], NULL);
+        g_autofree char *to = g_build_filename(dir, names[i], NULL);
+        g_autofree char *data = NULL;
+        gsize length;
+        g_assert_true(g_file_get_contents(from, &data, &length, NULL));
+        if (strcmp(names[i], file) == 0)
+            g_assert_true(g_file_set_contents(to, contents, -1, NULL));
+        else
+            g_assert_true(g_file_set_contents(to, data, (gssize)length, NULL));
+    }
+    GError *error = NULL;
+    ClipModel *model = clip_model_load(dir, &error);
+    g_assert_null(model);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
+        g_remove(path);
+    }
+    g_rmdir(dir);
+    return error;
+}
+
+/* One-line errors naming the file and the reason. */
+static void test_config_errors(void)
+{
+    g_autoptr(GError) naflex =
+        load_with("config.json", "{\"model_type\": \"siglip2\", \"text_config\": {}}");
+    if (naflex == NULL)
+        return;
+    g_assert_error(naflex, CLIP_ERROR, CLIP_ERROR_UNSUPPORTED);
+    g_assert_nonnull(strstr(naflex->message, "config.json: model_type \"siglip2\" (NaFlex"));
+
+    g_autoptr(GError) filter = load_with("preprocessor_config.json", "{\"resample\": 1}");
+    g_assert_error(filter, CLIP_ERROR, CLIP_ERROR_UNSUPPORTED);
+    g_assert_nonnull(strstr(filter->message, "preprocessor_config.json: resample 1 is not"));
+
+    g_autoptr(GError) size =
+        load_with("preprocessor_config.json", "{\"size\": {\"height\": 224, \"width\": 224}}");
+    g_assert_error(size, CLIP_ERROR, CLIP_ERROR_UNSUPPORTED);
+    g_assert_nonnull(strstr(size->message, "differs from the model's image size 64"));
+
+    /* Every size comes from the config: a patch size of 32 (not the
+     * default 16 the weights have) is a clear mismatch. */
+    g_autoptr(GError) geometry = load_with(
+        "config.json", "{\"model_type\": \"siglip\", \"vision_config\": {\"hidden_size\": 64, "
+                       "\"image_size\": 64, \"patch_size\": 32, \"intermediate_size\": 256, "
+                       "\"num_attention_heads\": 2, \"num_hidden_layers\": 2}, \"text_config\": "
+                       "{\"hidden_size\": 64, \"intermediate_size\": 256, \"vocab_size\": 1000, "
+                       "\"num_attention_heads\": 2, \"num_hidden_layers\": 2}}");
+    g_assert_error(geometry, CLIP_ERROR, CLIP_ERROR_MISMATCH);
+    g_assert_nonnull(strstr(geometry->message, "patch_embedding.weight has shape"));
+}
+
 /* ---- full-size random SigLIP 2 B/16 ---- */
 
 static char *find_python_with_numpy(void)
@@ -418,6 +479,7 @@ int main(int argc, char **argv)
             }
     g_test_add_func("/siglip/resample-honoured", test_resample_honoured);
     g_test_add_func("/siglip/text-needs-full-length", test_text_needs_full_length);
+    g_test_add_func("/siglip/config-errors", test_config_errors);
     g_test_add_func("/siglip/siglip2-b16/devices-match-reference",
                     test_siglip2_b16_devices_match_reference);
     return g_test_run();

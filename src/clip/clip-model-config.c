@@ -410,7 +410,7 @@ static void parse_siglip_preprocessor(ConfigReader *r, JsonObject *preprocessor,
     uint32_t width = config_uint(r, size, "size", "width", config->image_size);
     if (r->error == NULL && (height != config->image_size || width != config->image_size))
         config_fail(r, CLIP_ERROR_UNSUPPORTED,
-                    "size %u × %u differs from the model's image size %u", width, height,
+                    "size %ux%u differs from the model's image size %u", width, height,
                     config->image_size);
     if (!config_bool(r, preprocessor, "", "do_resize", TRUE) ||
         !config_bool(r, preprocessor, "", "do_normalize", TRUE))
