@@ -381,11 +381,13 @@ static gboolean generate_siglip2_b16(const char *out_dir)
     return TRUE;
 }
 
-static void encode_b16(GpuDevice *device, const ClipModel *model, const float *pixels,
-                       int32_t **ids, float *image_features, float *text_features)
+/* Returns the precision the encoder used. */
+static ClipPrecision encode_b16(GpuDevice *device, const ClipModel *model, ClipPrecision precision,
+                                const float *pixels, int32_t **ids, float *image_features,
+                                float *text_features)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, CLIP_PRECISION_F16, &error);
+    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, &error);
     g_assert_no_error(error);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
     g_assert_true(clip_session_encode_images(session, pixels, 1, image_features, &error));
@@ -394,6 +396,7 @@ static void encode_b16(GpuDevice *device, const ClipModel *model, const float *p
     g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, 2,
                                             text_features, &error));
     g_assert_no_error(error);
+    return clip_encoder_get_precision(encoder);
 }
 
 static void test_siglip2_b16_devices_match_reference(void)
@@ -436,13 +439,13 @@ static void test_siglip2_b16_devices_match_reference(void)
     float ref_image[768], ref_texts[2 * 768], image[768], texts[2 * 768];
     g_assert_cmpuint(E, ==, 768);
     g_autoptr(GpuDevice) reference = gpu_device_open("reference", NULL);
-    encode_b16(reference, model, pixels, ids, ref_image, ref_texts);
+    encode_b16(reference, model, CLIP_PRECISION_F16, pixels, ids, ref_image, ref_texts);
 
     GpuDevice *devices[2] = {gpu_device_open("cpu", NULL), test_open_vulkan()};
     for (size_t d = 0; d < G_N_ELEMENTS(devices); d++) {
         if (devices[d] == NULL)
             continue;
-        encode_b16(devices[d], model, pixels, ids, image, texts);
+        encode_b16(devices[d], model, CLIP_PRECISION_F16, pixels, ids, image, texts);
         double image_err = test_relative_error(image, ref_image, E);
         double text_err = test_relative_error(texts, ref_texts, 2 * E);
         g_test_message("SigLIP 2 B/16 F16 weights on %s vs reference: image %.2e, texts %.2e",
@@ -450,6 +453,18 @@ static void test_siglip2_b16_devices_match_reference(void)
         g_assert_cmpfloat(image_err, <=, 1e-4);
         g_assert_cmpfloat(text_err, <=, 1e-4);
         test_assert_no_validation_messages(devices[d]);
+        if (gpu_device_type(devices[d]) == GPU_DEVICE_TYPE_NATIVE_CPU) {
+            /* The cpu device's automatic choice for a full-size text tower:
+             * INT8 text weights, held to the bound the CLIP models are. */
+            g_assert_cmpint(
+                encode_b16(devices[d], model, CLIP_PRECISION_AUTO, pixels, ids, image, texts), ==,
+                CLIP_PRECISION_INT8_TEXT);
+            for (uint32_t i = 0; i < 2; i++) {
+                double cosine = test_cosine(texts + i * E, ref_texts + i * E, E);
+                g_test_message("SigLIP 2 B/16 int8-text on cpu: text %u cosine %.7f", i, cosine);
+                g_assert_cmpfloat(cosine, >=, 0.998);
+            }
+        }
         gpu_device_free(devices[d]);
     }
 
