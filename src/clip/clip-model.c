@@ -48,7 +48,7 @@ static void checksum_update_part(GChecksum *checksum, const void *data, size_t l
  * for another's. Hashing every byte would read hundreds of megabytes on
  * every start; two trainings differ in nearly every block, so a sample
  * tells them apart. */
-static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st)
+static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st, const char *path)
 {
     uint64_t length;
     const uint8_t *data = clip_safetensors_get_data(st, &length);
@@ -62,7 +62,7 @@ static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st)
      * of SigLIP 2's token table, rows no query needs, in the resident set. */
     size_t header_length;
     clip_safetensors_get_header(st, &header_length);
-    int fd = open(clip_safetensors_get_path(st), O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     uint8_t block[MODEL_ID_SAMPLE_SIZE];
     /* From the first block to one that ends with the file (no overflow:
      * i · length stays far below 2⁶⁴ for any file that maps). */
@@ -81,13 +81,13 @@ static void checksum_update_weights(GChecksum *checksum, ClipSafetensors *st)
 /* The header pins every tensor's name, dtype, shape and place; the configs
  * pin how they are used (preprocessing included); a sample of the weights
  * tells retrainings of one geometry apart. */
-static char *model_id(ClipSafetensors *st, GBytes *config, GBytes *preprocessor)
+static char *model_id(ClipSafetensors *st, const char *path, GBytes *config, GBytes *preprocessor)
 {
     g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
     size_t length;
     const uint8_t *header = clip_safetensors_get_header(st, &length);
     checksum_update_part(checksum, header, length);
-    checksum_update_weights(checksum, st);
+    checksum_update_weights(checksum, st, path);
     const void *data = g_bytes_get_data(config, &length);
     checksum_update_part(checksum, data, length);
     if (preprocessor != NULL) {
@@ -155,7 +155,7 @@ ClipModel *clip_model_load(const char *dir, GError **error)
     if (!clip_model_take_weights(priv->weights, weights_path, priv->owned, layout, model, error))
         return NULL;
 
-    model->id = model_id(priv->weights, config_bytes, preprocessor_bytes);
+    model->id = model_id(priv->weights, weights_path, config_bytes, preprocessor_bytes);
     return g_steal_pointer(&model);
 }
 
