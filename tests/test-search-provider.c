@@ -414,6 +414,26 @@ static void test_search(void)
     g_test_message("the provider's process left %.2f s after its last request", lingered);
     g_assert_false(app_on_bus());
     g_assert_cmpfloat(lingered, >=, INACTIVITY_TIMEOUT_MS / 1000.0 * 0.9);
+
+    /* A window opened from a result keeps the process past the timeout; the app's quit
+     * action (as GApplication exports it) ends it. */
+    const char *terms[] = {"a", "red", "circle", NULL};
+    g_autoptr(GVariant) activated =
+        call("ActivateResult", g_variant_new("(s^asu)", ids[0], terms, (guint32)0), "()");
+    g_usleep((INACTIVITY_TIMEOUT_MS + 2000) * (gint64)1000);
+    g_assert_true(app_on_bus());
+    GDBusConnection *connection = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) quit = g_dbus_connection_call_sync(
+        connection, APP_ID, "/io/github/spyglass/Spyglass", "org.gtk.Actions", "Activate",
+        g_variant_new("(sava{sv})", "quit", NULL, NULL), NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+        &error);
+    g_assert_no_error(error);
+    g_object_unref(connection);
+    deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (app_on_bus() && g_get_monotonic_time() < deadline)
+        g_usleep(50000);
+    g_assert_false(app_on_bus());
 }
 
 /* ---- the window, in this process (its widgets are inspected) ---- */
