@@ -161,6 +161,50 @@ static GStrv initial_results(const char *typed, double *seconds)
     return ids;
 }
 
+typedef struct {
+    GStrv ids;
+    GError *error;
+    gboolean done;
+} BurstReply;
+
+static void burst_replied(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    BurstReply *reply = user_data;
+    g_autoptr(GVariant) value =
+        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &reply->error);
+    if (value != NULL)
+        g_variant_get(value, "(^as)", &reply->ids);
+    reply->done = TRUE;
+}
+
+/* What the Shell sends as the user types "a red circle" key by key: one request per prefix
+ * without waiting for answers. Returns the answer to the last. */
+static GStrv type_quickly(guint *n_superseded)
+{
+    static const char *const typed[] = {"a",       "a r",      "a re",      "a red",
+                                        "a red c", "a red ci", "a red cir", "a red circle"};
+    BurstReply replies[G_N_ELEMENTS(typed)] = {0};
+    GDBusConnection *connection = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(typed); i++) {
+        g_auto(GStrv) terms = g_strsplit(typed[i], " ", -1);
+        g_dbus_connection_call(connection, APP_ID, object_path, INTERFACE, "GetInitialResultSet",
+                               g_variant_new("(^as)", terms), G_VARIANT_TYPE("(as)"),
+                               G_DBUS_CALL_FLAGS_NONE, 120000, NULL, burst_replied, &replies[i]);
+    }
+    *n_superseded = 0;
+    for (guint i = 0; i < G_N_ELEMENTS(typed); i++) {
+        while (!replies[i].done)
+            g_main_context_iteration(NULL, TRUE);
+        g_assert_no_error(replies[i].error);
+        if (i + 1 < G_N_ELEMENTS(typed)) {
+            *n_superseded += replies[i].ids[0] == NULL;
+            g_strfreev(replies[i].ids);
+        }
+    }
+    g_object_unref(connection);
+    return replies[G_N_ELEMENTS(typed) - 1].ids;
+}
+
 static GStrv subsearch_results(const char *const *previous, const char *typed)
 {
     g_auto(GStrv) terms = g_strsplit(typed, " ", -1);
@@ -313,6 +357,13 @@ static void test_search(void)
     g_assert_cmpuint(g_strv_length(ids), >, 0);
     g_assert_cmpuint(g_strv_length(ids), <=, 5);
     g_assert_true(g_strv_equal((const char *const *)ids, (const char *const *)again));
+
+    /* Typed key by key: every request answered, the last one in full. */
+    guint n_superseded = 0;
+    g_auto(GStrv) typed = type_quickly(&n_superseded);
+    g_test_message("typed key by key: %u of 7 earlier requests answered empty, superseded",
+                   n_superseded);
+    g_assert_true(g_strv_equal((const char *const *)ids, (const char *const *)typed));
 
     /* Metas: a name, the date and folder, and a thumbnail file as the icon. */
     g_autoptr(GArray) metas = result_metas((const char *const *)ids);

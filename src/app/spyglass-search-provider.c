@@ -39,6 +39,7 @@ struct _SpyglassSearchProvider {
     GCancellable *cancellable; /* replaced at each export */
     EngineState engine_state;
     GPtrArray *waiting_open; /* SearchRequest*: queued while the engine opens */
+    GPtrArray *searching;    /* SearchRequest*: every result set request not yet answered */
     GHashTable *results;     /* id string → ResultPhoto: every result returned so far */
 };
 
@@ -80,6 +81,7 @@ static char *join_terms(const char *const *terms)
 typedef struct {
     SpyglassSearchProvider *self; /* referenced */
     GDBusMethodInvocation *invocation;
+    GCancellable *cancellable; /* cancelled when the same caller asks again */
     char *query;
     GHashTable *previous; /* subsearch: the ids it narrows; NULL for an initial search */
     GArray *entries;      /* SpyglassPhotoEntry, once searched */
@@ -87,7 +89,9 @@ typedef struct {
 
 static void search_request_free(SearchRequest *request)
 {
+    g_ptr_array_remove_fast(request->self->searching, request);
     g_object_unref(request->invocation);
+    g_object_unref(request->cancellable);
     g_free(request->query);
     g_clear_pointer(&request->previous, g_hash_table_unref);
     g_clear_pointer(&request->entries, g_array_unref);
@@ -103,8 +107,16 @@ static void complete_results(SearchRequest *request, const char *const *ids)
     search_request_free(request);
 }
 
+/* A request its caller has superseded gets no results: the Shell drops the answer to a search
+ * once the user typed on. */
 static void fail_request(SearchRequest *request, const GError *error)
 {
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+        !g_cancellable_is_cancelled(request->self->cancellable)) {
+        const char *none[] = {NULL};
+        complete_results(request, none);
+        return;
+    }
     g_dbus_method_invocation_return_gerror(request->invocation, error);
     search_request_free(request);
 }
@@ -170,14 +182,14 @@ static void searched(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         return;
     }
-    spyglass_engine_list_folders_async(SPYGLASS_ENGINE(source), request->self->cancellable,
+    spyglass_engine_list_folders_async(SPYGLASS_ENGINE(source), request->cancellable,
                                        folders_listed, request);
 }
 
 static void run_search(SearchRequest *request)
 {
     SpyglassEngine *engine = spyglass_application_get_engine(request->self->application);
-    spyglass_engine_search_async(engine, request->query, TRUE, request->self->cancellable, searched,
+    spyglass_engine_search_async(engine, request->query, TRUE, request->cancellable, searched,
                                  request);
 }
 
@@ -198,7 +210,9 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
 }
 
 /* The first request of a process opens the library and the model (the window's opening of the
- * same engine is cheap after it); later ones search at once. */
+ * same engine is cheap after it); later ones search at once. The Shell asks again at each key
+ * the user types: the same caller's requests still waiting for the engine are answered with no
+ * results, so that the newest does not wait behind searches nobody will read. */
 static void start_search(SpyglassSearchProvider *self, GDBusMethodInvocation *invocation,
                          const char *const *terms, const char *const *previous)
 {
@@ -212,6 +226,14 @@ static void start_search(SpyglassSearchProvider *self, GDBusMethodInvocation *in
     request->self = g_object_ref(self);
     request->invocation = g_object_ref(invocation);
     request->query = g_steal_pointer(&query);
+    request->cancellable = g_cancellable_new();
+    const char *sender = g_dbus_method_invocation_get_sender(invocation);
+    for (guint i = 0; i < self->searching->len; i++) {
+        SearchRequest *older = g_ptr_array_index(self->searching, i);
+        if (g_strcmp0(g_dbus_method_invocation_get_sender(older->invocation), sender) == 0)
+            g_cancellable_cancel(older->cancellable);
+    }
+    g_ptr_array_add(self->searching, request);
     if (previous != NULL) {
         request->previous = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (const char *const *id = previous; *id != NULL; id++)
@@ -534,6 +556,8 @@ void spyglass_search_provider_unexport(SpyglassSearchProvider *self)
 {
     g_return_if_fail(SPYGLASS_IS_SEARCH_PROVIDER(self));
     g_cancellable_cancel(self->cancellable);
+    for (guint i = 0; i < self->searching->len; i++)
+        g_cancellable_cancel(((SearchRequest *)g_ptr_array_index(self->searching, i))->cancellable);
     g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 }
 
@@ -551,6 +575,7 @@ static void spyglass_search_provider_finalize(GObject *object)
     SpyglassSearchProvider *self = SPYGLASS_SEARCH_PROVIDER(object);
     g_clear_object(&self->cancellable);
     g_ptr_array_unref(self->waiting_open);
+    g_ptr_array_unref(self->searching);
     g_hash_table_unref(self->results);
     G_OBJECT_CLASS(spyglass_search_provider_parent_class)->finalize(object);
 }
@@ -566,6 +591,7 @@ static void spyglass_search_provider_init(SpyglassSearchProvider *self)
     self->settings = g_settings_new("io.github.spyglass.Spyglass");
     self->cancellable = g_cancellable_new();
     self->waiting_open = g_ptr_array_new();
+    self->searching = g_ptr_array_new();
     self->results =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)result_photo_free);
     self->skeleton = spyglass_shell_search_provider2_skeleton_new();
