@@ -2,7 +2,8 @@
  * session bus (GTestDBus) that starts the app through its D-Bus service file, every
  * org.gnome.Shell.SearchProvider2 method called with g_dbus_connection_call_sync on a library
  * of demo scenes (tools/demo-scenes.py, whose captions.jsonl says what each picture shows)
- * indexed with spyglass-cli, then the window ActivateResult and LaunchSearch open, under Xvfb.
+ * indexed with spyglass-cli, then the window ActivateResult and LaunchSearch open and the
+ * Preferences switch that turns the provider off, under Xvfb.
  *
  * argv: spyglass-cli, spyglass, the built D-Bus service file, the search provider's .ini,
  * Debian's python3 (renders the scenes). $SPYGLASS_MODEL: the model to index and search with;
@@ -10,6 +11,7 @@
  */
 #include "spyglass-application.h"
 #include "spyglass-photo-page.h"
+#include "spyglass-preferences-window.h"
 #include "spyglass-window.h"
 #include "test-images.h"
 
@@ -492,6 +494,8 @@ static void test_search(void)
 typedef struct {
     const char *method;
     GVariant *parameters;
+    const char *reply_type;
+    GVariant *reply;
     gboolean done;
 } ThreadCall;
 
@@ -499,18 +503,57 @@ typedef struct {
 static gpointer call_thread(gpointer data)
 {
     ThreadCall *thread_call = data;
-    g_autoptr(GVariant) reply = call(thread_call->method, thread_call->parameters, "()");
+    thread_call->reply =
+        call(thread_call->method, thread_call->parameters, thread_call->reply_type);
     g_atomic_int_set(&thread_call->done, TRUE);
     return NULL;
 }
 
-static void call_from_thread(const char *method, GVariant *parameters)
+static GVariant *call_from_thread(const char *method, GVariant *parameters, const char *reply_type)
 {
-    ThreadCall thread_call = {method, parameters, FALSE};
+    ThreadCall thread_call = {method, parameters, reply_type, NULL, FALSE};
     GThread *thread = g_thread_new("call", call_thread, &thread_call);
     while (!g_atomic_int_get(&thread_call.done))
         g_main_context_iteration(NULL, FALSE);
     g_thread_join(thread);
+    return thread_call.reply;
+}
+
+/* How many results GetInitialResultSet gives, asked of the app in this process. */
+static guint count_results_in_process(const char *const *terms)
+{
+    g_autoptr(GVariant) reply =
+        call_from_thread("GetInitialResultSet", g_variant_new("(^as)", terms), "(as)");
+    g_autoptr(GVariant) ids = g_variant_get_child_value(reply, 0);
+    return (guint)g_variant_n_children(ids);
+}
+
+/* The switch of the preferences row with this title. */
+static GtkSwitch *find_row_switch(GtkWidget *widget, const char *title)
+{
+    if (ADW_IS_ACTION_ROW(widget) &&
+        g_strcmp0(adw_preferences_row_get_title(ADW_PREFERENCES_ROW(widget)), title) == 0) {
+        GtkWidget *activatable = adw_action_row_get_activatable_widget(ADW_ACTION_ROW(widget));
+        return GTK_IS_SWITCH(activatable) ? GTK_SWITCH(activatable) : NULL;
+    }
+    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
+         child = gtk_widget_get_next_sibling(child)) {
+        GtkSwitch *found = find_row_switch(child, title);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+static GtkWindow *find_preferences(void)
+{
+    GListModel *toplevels = gtk_window_get_toplevels();
+    for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
+        g_autoptr(GtkWindow) window = g_list_model_get_item(toplevels, i);
+        if (SPYGLASS_IS_PREFERENCES_WINDOW(window))
+            return window;
+    }
+    return NULL;
 }
 
 static gboolean wait_until(gboolean (*done)(SpyglassWindow *), SpyglassWindow *window,
@@ -554,8 +597,8 @@ static void test_window(void)
 
     /* The Shell's user chose the best red circle: the window opens on its page. */
     const char *terms[] = {"a", "red", "circle", NULL};
-    call_from_thread("ActivateResult",
-                     g_variant_new("(s^asu)", best_red_circle_id, terms, (guint32)0));
+    g_autoptr(GVariant) activated = call_from_thread(
+        "ActivateResult", g_variant_new("(s^asu)", best_red_circle_id, terms, (guint32)0), "()");
     SpyglassWindow *window =
         SPYGLASS_WINDOW(gtk_application_get_active_window(GTK_APPLICATION(app)));
     g_assert_nonnull(window);
@@ -566,8 +609,23 @@ static void test_window(void)
 
     /* The application's icon beside the results: the window with the search typed in. */
     const char *blue[] = {"blue", "square", NULL};
-    call_from_thread("LaunchSearch", g_variant_new("(^asu)", blue, (guint32)0));
+    g_autoptr(GVariant) launched =
+        call_from_thread("LaunchSearch", g_variant_new("(^asu)", blue, (guint32)0), "()");
     g_assert_true(wait_until(shows_blue_squares, window, 60));
+
+    /* Preferences → Search in GNOME Shell: off, the provider answers nothing; on again. */
+    g_assert_cmpuint(count_results_in_process(terms), >, 0);
+    g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.preferences", NULL));
+    GtkWindow *preferences = find_preferences();
+    g_assert_nonnull(preferences);
+    GtkSwitch *shell_search = find_row_switch(GTK_WIDGET(preferences), "Search in GNOME Shell");
+    g_assert_nonnull(shell_search);
+    g_assert_true(gtk_switch_get_active(shell_search));
+    gtk_switch_set_active(shell_search, FALSE);
+    g_assert_cmpuint(count_results_in_process(terms), ==, 0);
+    gtk_switch_set_active(shell_search, TRUE);
+    g_assert_cmpuint(count_results_in_process(terms), >, 0);
+    gtk_window_destroy(preferences);
 
     gtk_window_destroy(GTK_WINDOW(window));
     while (g_main_context_iteration(NULL, FALSE))
