@@ -806,6 +806,25 @@ static void fill_info(LibraryPhotoInfo *info, PhotoFormat format,
     exif_fill_info(details->exif, info);
 }
 
+ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const char *name,
+                                        uint32_t min_short_side, LibraryPhotoInfo *info,
+                                        GError **error)
+{
+    g_return_val_if_fail(data != NULL || size == 0, NULL);
+    g_return_val_if_fail(name != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (info != NULL)
+        memset(info, 0, sizeof *info);
+    PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
+    ClipRgbImageDetails details;
+    ClipRgbImage *image = decode_data(data, size, name, min_short_side, &format, &details, error);
+    if (image != NULL && info != NULL)
+        fill_info(info, format, &details);
+    clip_rgb_image_details_clear(&details);
+    return image;
+}
+
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
                                    LibraryPhotoInfo *info, GError **error)
 {
@@ -818,12 +837,5 @@ ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
     g_autofree uint8_t *data = clip_image_file_read(path, &size, error);
     if (data == NULL)
         return NULL;
-
-    PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
-    ClipRgbImageDetails details;
-    ClipRgbImage *image = decode_data(data, size, path, min_short_side, &format, &details, error);
-    if (image != NULL && info != NULL)
-        fill_info(info, format, &details);
-    clip_rgb_image_details_clear(&details);
-    return image;
+    return library_decode_photo_data(data, size, path, min_short_side, info, error);
 }

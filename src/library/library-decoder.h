@@ -25,7 +25,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    char *format;          /* "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp" */
+    char *format;           /* "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp" */
     uint32_t width, height; /* full size, after applying the orientation */
     int orientation;        /* EXIF 1..8; 1 when absent */
     char *taken; /* EXIF DateTimeOriginal (else DateTime) as "YYYY-MM-DDTHH:MM:SS", or NULL */
@@ -45,6 +45,12 @@ gboolean library_is_photo_name(const char *name);
  * the metadata; clear it with library_photo_info_clear(). */
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
                                    LibraryPhotoInfo *info, GError **error);
+
+/* library_decode_photo() of a file already in memory (the sandboxed helper
+ * reads it from a descriptor it was given); name stands for it in errors. */
+ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const char *name,
+                                        uint32_t min_short_side, LibraryPhotoInfo *info,
+                                        GError **error);
 
 void library_photo_info_clear(LibraryPhotoInfo *info);
 
