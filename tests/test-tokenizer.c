@@ -377,6 +377,21 @@ static void test_vocab_not_json(TokenizerFiles *files, gconstpointer data)
     assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
 }
 
+/* json-glib's parser recurses per bracket: deep vocabularies are refused
+ * before it sees them, also behind a comment meant to hide the brackets. */
+static void test_vocab_too_deep(TokenizerFiles *files, gconstpointer data)
+{
+    write_file(files->merges_path, "h e\n");
+    const char *const prefixes[] = {"", "/*\"*/", "'\"'"};
+    for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+        g_autoptr(GString) deep = g_string_new(prefixes[i]);
+        for (int k = 0; k < 200000; k++)
+            g_string_append_c(deep, '[');
+        write_file(files->vocab_path, deep->str);
+        assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    }
+}
+
 static void test_vocab_not_ids(TokenizerFiles *files, gconstpointer data)
 {
     write_file(files->merges_path, "h e\n");
@@ -430,6 +445,7 @@ int main(int argc, char **argv)
     add_files_test("/clip/tokenizer/malformed/missing-merges", test_missing_merges);
     add_files_test("/clip/tokenizer/malformed/vocab-not-json", test_vocab_not_json);
     add_files_test("/clip/tokenizer/malformed/vocab-not-ids", test_vocab_not_ids);
+    add_files_test("/clip/tokenizer/malformed/vocab-too-deep", test_vocab_too_deep);
     add_files_test("/clip/tokenizer/malformed/vocab-without-end-token",
                    test_vocab_without_end_token);
     add_files_test("/clip/tokenizer/malformed/merge-line", test_bad_merge_line);

@@ -12,6 +12,7 @@
 #include "clip/clip-tokenizer.h"
 
 #include "clip/clip-model.h"
+#include "clip/clip-safetensors.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -709,6 +710,8 @@ static gboolean vocab_load(Vocab *vocab, const char *path, uint32_t *vocab_size,
     if (!read_file(path, &contents, &length, error))
         return FALSE;
 
+    if (!clip_json_check_text(path, contents, length, error))
+        return FALSE;
     g_autoptr(GError) local_error = NULL;
     vocab->path = path;
     vocab->parser = json_parser_new();
