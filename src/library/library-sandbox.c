@@ -410,9 +410,13 @@ static ClipRgbImage *receive_reply(LibrarySandbox *pool, Helper *helper, const c
     helper->busy_seconds += (g_get_monotonic_time() - start) / 1e6;
     ClipRgbImage *image =
         sandbox_reply_finish(&reply, strings, g_steal_pointer(&rgb), path, info, error);
-    /* A decoder's refusal is ordinary; a nonsensical reply is a helper gone wrong. */
-    if (image == NULL && reply.status != SANDBOX_STATUS_FAILED)
-        helper_reap(helper, TRUE);
+    /* After any failure a fresh helper takes the next file: a nonsensical
+     * reply is a helper gone wrong, and even an ordinary refusal can leave
+     * a decoder's state behind (libheif 1.15's dav1d plugin leaks on every
+     * malformed AVIF). Failures are rare; starting a helper takes
+     * milliseconds. */
+    if (image == NULL)
+        helper_reap(helper, reply.status != SANDBOX_STATUS_FAILED);
     else
         pool_give_back(pool, helper);
     return image;

@@ -6,7 +6,8 @@
  * the photo here (O_RDONLY | O_NOFOLLOW, a symbolic link resolved first, as
  * the crawler follows them), hands the helper the descriptor, and waits at
  * most the timeout for pixels and metadata. A helper is reused for the
- * next photo; one that failed in any way is killed and replaced. Calls may
+ * next photo; after any failure, even a decoder's ordinary refusal, it is
+ * ended and the next photo gets a fresh one. Calls may
  * come from several threads at once: one helper per concurrent call.
  *
  * The helper is SPYGLASS_DECODE_HELPER when set (the build tree's, for
