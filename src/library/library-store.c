@@ -18,6 +18,7 @@ typedef enum {
     SCHEMA_LIBRARY = 1,        /* folders, photos, models, embeddings, albums, album_members */
     SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
     SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
+    SCHEMA_DECODING = 4,       /* decoding: photos a decoder is working on */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
 
@@ -94,6 +95,12 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
                               "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
                               "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
                               "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
+    /* A row while a photo is being decoded, committed before the decode
+     * starts: a file that killed the run is found there on restart
+     * (library-store-decoding.c). */
+    [SCHEMA_DECODING] = "CREATE TABLE decoding ("
+                        "  photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,"
+                        "  started INTEGER NOT NULL);",
 };
 
 /* clang-format would space out the quark name, which is stringified. */

@@ -148,6 +148,21 @@ gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
                                           const char *model_id, guint dim, const float *vector,
                                           GError **error);
 /* Could not be decoded: state failed with the reason. fingerprint may be NULL. */
+/* Decoding, recorded around each decode so that a photo that killed a run
+ * (a decoder crash or hang the process did not survive) is not decoded
+ * again at every restart. Each is its own transaction, committed before it
+ * returns, so the pipeline's decode workers use a connection of their own
+ * (waiting out the writer's short transactions with the busy timeout). */
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+
+/* Photos still recorded as being decoded when no run is (the last one
+ * died): marked failed with a reason saying so, and no longer pending, so
+ * that they are not tried again until their size or mtime changes. Returns
+ * their count in *n_failed (may be NULL). */
+gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
+                                                 GError **error);
+
 gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
                                         const char *fingerprint, const char *reason,
                                         GError **error);
