@@ -237,10 +237,10 @@ static gboolean lacks_blue_square(SpyglassWindow *window)
 
 static GtkListBoxRow *find_sidebar_row(SpyglassWindow *window, SpyglassSidebarKind kind)
 {
-    GtkListBox *sidebar = spyglass_window_get_sidebar(window);
+    GtkListBox *sidebar = spyglass_sidebar_get_list(spyglass_window_get_sidebar(window));
     for (int i = 0;; i++) {
         GtkListBoxRow *row = gtk_list_box_get_row_at_index(sidebar, i);
-        if (row == NULL || spyglass_window_sidebar_row_kind(row) == kind)
+        if (row == NULL || spyglass_sidebar_row_kind(row) == kind)
             return row;
     }
 }
@@ -337,7 +337,8 @@ static GtkWindow *open_window(SpyglassWindow *window, const char *action, GType 
 static void show_section(SpyglassWindow *window, SpyglassSidebarKind kind,
                          gboolean (*ready)(SpyglassWindow *), double seconds)
 {
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window), find_sidebar_row(window, kind));
+    gtk_list_box_select_row(spyglass_sidebar_get_list(spyglass_window_get_sidebar(window)),
+                            find_sidebar_row(window, kind));
     g_assert_true(wait_for(window, ready, seconds));
 }
 
@@ -493,7 +494,7 @@ static void test_window(void)
     /* An auto-album from the sidebar: its photos, fewer than the library's. */
     GtkListBoxRow *album = find_sidebar_row(window, SPYGLASS_SIDEBAR_ALBUM);
     g_assert_nonnull(album);
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window), album);
+    gtk_list_box_select_row(spyglass_sidebar_get_list(spyglass_window_get_sidebar(window)), album);
     settle(0.1);
     g_assert_true(wait_for(window, shows_thumbnails, 60));
     guint in_album = g_list_model_get_n_items(photos);
@@ -503,7 +504,7 @@ static void test_window(void)
     screenshot(window, "album");
 
     /* The saved search: its photos, the red circle first. */
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window),
+    gtk_list_box_select_row(spyglass_sidebar_get_list(spyglass_window_get_sidebar(window)),
                             find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM));
     settle(0.1);
     g_assert_true(wait_for(window, has_results, 60));
@@ -511,7 +512,7 @@ static void test_window(void)
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL)
         g_assert_true(
             g_str_has_suffix(spyglass_photo_item_get_path(saved_first), "red-circle.png"));
-    gtk_list_box_select_row(spyglass_window_get_sidebar(window), album);
+    gtk_list_box_select_row(spyglass_sidebar_get_list(spyglass_window_get_sidebar(window)), album);
     settle(0.1);
     g_assert_true(wait_for(window, shows_thumbnails, 60));
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, in_album);

@@ -12,6 +12,7 @@ clang-14 libclang-rt-14-dev
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
 libgdk-pixbuf-2.0-dev libsoup-3.0-dev
 libopenblas-pthread-dev
+libsentencepiece-dev
 libgtk-4-dev libadwaita-1-dev
 xvfb xauth dbus-daemon desktop-file-utils appstream gettext libglib2.0-bin
 python3-numpy python3-pil

@@ -65,7 +65,7 @@ CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 # The shipped model's geometry. --image-size 64 --patch-size 8 gives the
 # same 64 patches at less than half the pixels to render and store; the
 # shapes stay plainly recognisable there (a small object is 10 to 14 pixels
-# across), but it learned shape no better (docs/demo-model.md).
+# across), but it learned shape no better (docs/demo-model.md at fb01282).
 GEOMETRY = dict(
     image_size=96, patch_size=12,
     vision_width=128, vision_layers=4, vision_heads=4,
@@ -1051,7 +1051,7 @@ def main(argv=None):
     p.add_argument("--mixed-partial", type=float, default=0.0,
                    help="share of mixed scenes captioned by one of their objects; also matches every "
                         "caption against each object of a mixed scene (0.5 made mixed scenes hubs that "
-                        "many searches found first: docs/demo-model.md, eighth attempt)")
+                        "many searches found first: docs/demo-model.md at fb01282, eighth attempt)")
     p.add_argument("--any-count-article", action="store_true",
                    help="\"a green star\" is true of a picture of three green stars too (\"one green star\" "
                         "is not), as a user searching means it; without it \"a\" says one, and search ranks "

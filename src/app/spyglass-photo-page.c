@@ -16,7 +16,6 @@ struct _SpyglassPhotoPage {
 
     GtkPicture *picture;
     GtkSpinner *spinner;
-    GtkWidget *previous_button, *next_button;
     GtkLabel *title_label;
     AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *size_row, *path_row;
     GtkLabel *albums_label;
@@ -193,129 +192,6 @@ static void open_action(GtkWidget *widget, const char *action, GVariant *paramet
         gtk_widget_activate_action(widget, "win.open-photo", "s", self->path);
 }
 
-/* ---- widgets ---- */
-
-static GtkWidget *osd_button(const char *icon, const char *action, const char *tooltip,
-                             GtkAlign halign)
-{
-    GtkWidget *button = gtk_button_new_from_icon_name(icon);
-    gtk_actionable_set_action_name(GTK_ACTIONABLE(button), action);
-    gtk_widget_set_tooltip_text(button, tooltip);
-    gtk_widget_set_halign(button, halign);
-    gtk_widget_set_valign(button, GTK_ALIGN_CENTER);
-    gtk_widget_set_margin_start(button, 12);
-    gtk_widget_set_margin_end(button, 12);
-    gtk_widget_add_css_class(button, "osd");
-    gtk_widget_add_css_class(button, "circular");
-    return button;
-}
-
-static AdwActionRow *detail_row(GtkListBox *list, const char *title)
-{
-    GtkWidget *row = adw_action_row_new();
-    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
-    adw_action_row_set_subtitle_lines(ADW_ACTION_ROW(row), 3);
-    gtk_widget_add_css_class(row, "property");
-    gtk_list_box_append(list, row);
-    return ADW_ACTION_ROW(row);
-}
-
-static GtkWidget *section_label(const char *text)
-{
-    GtkWidget *label = gtk_label_new(text);
-    gtk_label_set_xalign(GTK_LABEL(label), 0);
-    gtk_widget_add_css_class(label, "heading");
-    return label;
-}
-
-static GtkWidget *build_details(SpyglassPhotoPage *self)
-{
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
-    gtk_widget_set_margin_start(box, 12);
-    gtk_widget_set_margin_end(box, 12);
-    gtk_widget_set_margin_top(box, 12);
-    gtk_widget_set_margin_bottom(box, 12);
-
-    self->title_label = GTK_LABEL(gtk_label_new(NULL));
-    gtk_label_set_wrap(self->title_label, TRUE);
-    gtk_label_set_wrap_mode(self->title_label, PANGO_WRAP_WORD_CHAR);
-    gtk_label_set_xalign(self->title_label, 0);
-    gtk_widget_add_css_class(GTK_WIDGET(self->title_label), "title-3");
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->title_label));
-
-    self->error_label = GTK_LABEL(gtk_label_new(NULL));
-    gtk_label_set_wrap(self->error_label, TRUE);
-    gtk_label_set_xalign(self->error_label, 0);
-    gtk_widget_add_css_class(GTK_WIDGET(self->error_label), "error");
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->error_label));
-
-    GtkListBox *list = GTK_LIST_BOX(gtk_list_box_new());
-    gtk_list_box_set_selection_mode(list, GTK_SELECTION_NONE);
-    gtk_widget_add_css_class(GTK_WIDGET(list), "boxed-list");
-    self->date_row = detail_row(list, _("Taken"));
-    self->camera_row = detail_row(list, _("Camera"));
-    self->place_row = detail_row(list, _("Place"));
-    self->dimensions_row = detail_row(list, _("Dimensions"));
-    self->size_row = detail_row(list, _("File Size"));
-    self->path_row = detail_row(list, _("Location on Disk"));
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(list));
-
-    gtk_box_append(GTK_BOX(box), section_label(_("Albums")));
-    self->albums_label = GTK_LABEL(gtk_label_new(NULL));
-    gtk_label_set_wrap(self->albums_label, TRUE);
-    gtk_label_set_xalign(self->albums_label, 0);
-    gtk_box_append(GTK_BOX(box), GTK_WIDGET(self->albums_label));
-
-    GtkWidget *similar = gtk_button_new_with_mnemonic(_("Find _Similar"));
-    gtk_actionable_set_action_name(GTK_ACTIONABLE(similar), "photo.find-similar");
-    gtk_widget_add_css_class(similar, "pill");
-    gtk_widget_add_css_class(similar, "suggested-action");
-    gtk_widget_set_margin_top(similar, 12);
-    gtk_box_append(GTK_BOX(box), similar);
-    GtkWidget *open = gtk_button_new_with_mnemonic(_("_Open"));
-    gtk_actionable_set_action_name(GTK_ACTIONABLE(open), "photo.open");
-    gtk_widget_add_css_class(open, "pill");
-    gtk_box_append(GTK_BOX(box), open);
-
-    GtkWidget *scroller = gtk_scrolled_window_new();
-    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_NEVER,
-                                   GTK_POLICY_AUTOMATIC);
-    gtk_widget_set_size_request(scroller, 300, -1);
-    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), box);
-    return scroller;
-}
-
-static void build(SpyglassPhotoPage *self)
-{
-    self->picture = GTK_PICTURE(gtk_picture_new());
-    gtk_picture_set_content_fit(self->picture, GTK_CONTENT_FIT_CONTAIN);
-    gtk_picture_set_can_shrink(self->picture, TRUE);
-    gtk_widget_add_css_class(GTK_WIDGET(self->picture), "photo-page-picture");
-    gtk_accessible_update_property(GTK_ACCESSIBLE(self->picture), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                   _("Photo"), -1);
-    GtkWidget *overlay = gtk_overlay_new();
-    gtk_widget_set_hexpand(overlay, TRUE);
-    gtk_widget_set_vexpand(overlay, TRUE);
-    gtk_overlay_set_child(GTK_OVERLAY(overlay), GTK_WIDGET(self->picture));
-    self->spinner = GTK_SPINNER(gtk_spinner_new());
-    gtk_widget_set_size_request(GTK_WIDGET(self->spinner), 32, 32);
-    gtk_widget_set_halign(GTK_WIDGET(self->spinner), GTK_ALIGN_CENTER);
-    gtk_widget_set_valign(GTK_WIDGET(self->spinner), GTK_ALIGN_CENTER);
-    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), GTK_WIDGET(self->spinner));
-    self->previous_button =
-        osd_button("go-previous-symbolic", "photo.previous", _("Previous Photo"), GTK_ALIGN_START);
-    self->next_button =
-        osd_button("go-next-symbolic", "photo.next", _("Next Photo"), GTK_ALIGN_END);
-    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), self->previous_button);
-    gtk_overlay_add_overlay(GTK_OVERLAY(overlay), self->next_button);
-
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
-    gtk_box_append(GTK_BOX(box), overlay);
-    gtk_box_append(GTK_BOX(box), gtk_separator_new(GTK_ORIENTATION_VERTICAL));
-    gtk_box_append(GTK_BOX(box), build_details(self));
-    adw_bin_set_child(ADW_BIN(self), box);
-}
-
 /* ---- GObject ---- */
 
 static void spyglass_photo_page_dispose(GObject *object)
@@ -323,6 +199,7 @@ static void spyglass_photo_page_dispose(GObject *object)
     SpyglassPhotoPage *self = SPYGLASS_PHOTO_PAGE(object);
     spyglass_photo_page_clear(self);
     g_clear_object(&self->engine);
+    gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_PHOTO_PAGE);
     G_OBJECT_CLASS(spyglass_photo_page_parent_class)->dispose(object);
 }
 
@@ -351,6 +228,20 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
+    gtk_widget_class_set_template_from_resource(
+        widget_class, "/io/github/spyglass/Spyglass/spyglass-photo-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, picture);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, spinner);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, title_label);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, error_label);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, date_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, camera_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, place_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, dimensions_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, size_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, path_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, albums_label);
+
     gtk_widget_class_install_action(widget_class, "photo.previous", NULL, previous_action);
     gtk_widget_class_install_action(widget_class, "photo.next", NULL, next_action);
     gtk_widget_class_install_action(widget_class, "photo.find-similar", NULL, find_similar_action);
@@ -363,9 +254,8 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
 
 static void spyglass_photo_page_init(SpyglassPhotoPage *self)
 {
+    gtk_widget_init_template(GTK_WIDGET(self));
     self->photo_id = -1;
-    gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
-    build(self);
 }
 
 void spyglass_photo_page_set_engine(SpyglassPhotoPage *page, SpyglassEngine *engine)

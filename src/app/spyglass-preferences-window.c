@@ -19,6 +19,7 @@ struct _SpyglassPreferencesWindow {
     GCancellable *cancellable;        /* fires when the window closes */
 
     AdwPreferencesGroup *folders_group;
+    GtkSpinButton *cache_size_button;
     GPtrArray *folder_rows;
     AdwPreferencesGroup *installed_group, *download_group;
     GPtrArray *model_rows;
@@ -29,6 +30,14 @@ struct _SpyglassPreferencesWindow {
 
 G_DEFINE_FINAL_TYPE(SpyglassPreferencesWindow, spyglass_preferences_window,
                     ADW_TYPE_PREFERENCES_WINDOW)
+
+enum {
+    PROP_0,
+    PROP_ENGINE,
+    N_PROPS,
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void remove_rows(AdwPreferencesGroup *group, GPtrArray *rows)
 {
@@ -238,41 +247,6 @@ static void add_folder_clicked(GtkButton *button, SpyglassPreferencesWindow *sel
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(dialog), TRUE);
     g_signal_connect(dialog, "response", G_CALLBACK(folder_chosen), g_object_ref(self));
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
-}
-
-static AdwPreferencesPage *build_library_page(SpyglassPreferencesWindow *self)
-{
-    AdwPreferencesPage *page = ADW_PREFERENCES_PAGE(adw_preferences_page_new());
-    adw_preferences_page_set_title(page, _("Library"));
-    adw_preferences_page_set_icon_name(page, "folder-pictures-symbolic");
-    adw_preferences_page_set_name(page, "library");
-
-    self->folders_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(self->folders_group, _("Folders"));
-    adw_preferences_group_set_description(
-        self->folders_group,
-        _("Spyglass finds photos in these folders and the folders inside them."));
-    GtkWidget *add = gtk_button_new_from_icon_name("list-add-symbolic");
-    gtk_widget_set_tooltip_text(add, _("Add Folder"));
-    gtk_widget_add_css_class(add, "flat");
-    g_signal_connect(add, "clicked", G_CALLBACK(add_folder_clicked), self);
-    adw_preferences_group_set_header_suffix(self->folders_group, add);
-    adw_preferences_page_add(page, self->folders_group);
-
-    AdwPreferencesGroup *thumbnails = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(thumbnails, _("Thumbnails"));
-    GtkWidget *row = adw_action_row_new();
-    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), _("Memory for Thumbnails"));
-    adw_action_row_set_subtitle(ADW_ACTION_ROW(row),
-                                _("Megabytes of thumbnails kept ready besides those on screen"));
-    GtkWidget *spin = gtk_spin_button_new_with_range(16, 4096, 16);
-    gtk_widget_set_valign(spin, GTK_ALIGN_CENTER);
-    g_settings_bind(self->settings, "thumbnail-cache-size", spin, "value", G_SETTINGS_BIND_DEFAULT);
-    adw_action_row_add_suffix(ADW_ACTION_ROW(row), spin);
-    adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), spin);
-    adw_preferences_group_add(thumbnails, row);
-    adw_preferences_page_add(page, thumbnails);
-    return page;
 }
 
 /* ---- models ---- */
@@ -488,7 +462,8 @@ static char *device_spec(const GpuDeviceInfo *info)
     return g_strdup(info->type == GPU_DEVICE_TYPE_NATIVE_CPU ? "cpu" : "reference");
 }
 
-static void build_device_row(SpyglassPreferencesWindow *self)
+/* The devices the combo row offers, the setting's selected. */
+static void list_devices(SpyglassPreferencesWindow *self)
 {
     GtkStringList *names = gtk_string_list_new(NULL);
     self->device_specs = g_ptr_array_new_with_free_func(g_free);
@@ -521,49 +496,28 @@ static void build_device_row(SpyglassPreferencesWindow *self)
         g_ptr_array_add(self->device_specs, g_strdup(current));
         selected = self->device_specs->len - 1;
     }
-    self->device_row = ADW_COMBO_ROW(adw_combo_row_new());
-    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->device_row), _("Compute Device"));
-    adw_action_row_set_subtitle(ADW_ACTION_ROW(self->device_row),
-                                _("Where photos and searches are encoded"));
     adw_combo_row_set_model(self->device_row, G_LIST_MODEL(names));
     g_object_unref(names);
     adw_combo_row_set_selected(self->device_row, selected);
     g_signal_connect(self->device_row, "notify::selected", G_CALLBACK(device_selected), self);
 }
 
-static AdwPreferencesPage *build_search_page(SpyglassPreferencesWindow *self)
-{
-    AdwPreferencesPage *page = ADW_PREFERENCES_PAGE(adw_preferences_page_new());
-    adw_preferences_page_set_title(page, _("Search"));
-    adw_preferences_page_set_icon_name(page, "system-search-symbolic");
-    adw_preferences_page_set_name(page, "models");
-
-    self->installed_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(self->installed_group, _("Model"));
-    adw_preferences_group_set_description(
-        self->installed_group,
-        _("The model that looks at the photos. A new model indexes the library again."));
-    adw_preferences_page_add(page, self->installed_group);
-
-    self->download_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(self->download_group, _("Download Models"));
-    adw_preferences_page_add(page, self->download_group);
-    reload_models(self);
-
-    AdwPreferencesGroup *device = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(device, _("Device"));
-    build_device_row(self);
-    adw_preferences_group_add(device, GTK_WIDGET(self->device_row));
-    adw_preferences_page_add(page, device);
-    return page;
-}
-
 /* ---- GObject ---- */
+
+static void spyglass_preferences_window_constructed(GObject *object)
+{
+    SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
+    G_OBJECT_CLASS(spyglass_preferences_window_parent_class)->constructed(object);
+    reload_folders(self);
+    g_signal_connect_object(self->settings, "changed::folders", G_CALLBACK(reload_folders), self,
+                            G_CONNECT_SWAPPED);
+}
 
 static void spyglass_preferences_window_dispose(GObject *object)
 {
     SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
     g_cancellable_cancel(self->cancellable);
+    gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_PREFERENCES_WINDOW);
     G_OBJECT_CLASS(spyglass_preferences_window_parent_class)->dispose(object);
 }
 
@@ -580,15 +534,61 @@ static void spyglass_preferences_window_finalize(GObject *object)
     G_OBJECT_CLASS(spyglass_preferences_window_parent_class)->finalize(object);
 }
 
+static void spyglass_preferences_window_get_property(GObject *object, guint prop_id, GValue *value,
+                                                     GParamSpec *pspec)
+{
+    SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
+    switch (prop_id) {
+    case PROP_ENGINE:
+        g_value_set_object(value, self->engine);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    }
+}
+
+static void spyglass_preferences_window_set_property(GObject *object, guint prop_id,
+                                                     const GValue *value, GParamSpec *pspec)
+{
+    SpyglassPreferencesWindow *self = SPYGLASS_PREFERENCES_WINDOW(object);
+    switch (prop_id) {
+    case PROP_ENGINE:
+        self->engine = g_value_dup_object(value);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    }
+}
+
 static void spyglass_preferences_window_class_init(SpyglassPreferencesWindowClass *klass)
 {
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+    object_class->constructed = spyglass_preferences_window_constructed;
     object_class->dispose = spyglass_preferences_window_dispose;
     object_class->finalize = spyglass_preferences_window_finalize;
+    object_class->get_property = spyglass_preferences_window_get_property;
+    object_class->set_property = spyglass_preferences_window_set_property;
+
+    properties[PROP_ENGINE] =
+        g_param_spec_object("engine", NULL, NULL, SPYGLASS_TYPE_ENGINE,
+                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_object_class_install_properties(object_class, N_PROPS, properties);
+
+    gtk_widget_class_set_template_from_resource(
+        widget_class, "/io/github/spyglass/Spyglass/spyglass-preferences-window.ui");
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, folders_group);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow,
+                                         cache_size_button);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, installed_group);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, download_group);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, device_row);
+    gtk_widget_class_bind_template_callback(widget_class, add_folder_clicked);
 }
 
 static void spyglass_preferences_window_init(SpyglassPreferencesWindow *self)
 {
+    gtk_widget_init_template(GTK_WIDGET(self));
     self->settings = g_settings_new("io.github.spyglass.Spyglass");
     self->cancellable = g_cancellable_new();
     self->folder_rows = g_ptr_array_new();
@@ -597,22 +597,17 @@ static void spyglass_preferences_window_init(SpyglassPreferencesWindow *self)
     self->catalogue = library_model_catalogue_load_default(&error);
     if (self->catalogue == NULL)
         g_message("model catalogue: %s", error->message);
-    adw_preferences_window_set_search_enabled(ADW_PREFERENCES_WINDOW(self), FALSE);
+    g_settings_bind(self->settings, "thumbnail-cache-size", self->cache_size_button, "value",
+                    G_SETTINGS_BIND_DEFAULT);
+    reload_models(self);
+    list_devices(self);
 }
 
 SpyglassPreferencesWindow *spyglass_preferences_window_new(GtkWindow *parent,
                                                            SpyglassEngine *engine)
 {
-    SpyglassPreferencesWindow *self =
-        g_object_new(SPYGLASS_TYPE_PREFERENCES_WINDOW, "transient-for", parent, "modal", TRUE,
-                     "default-width", 640, "default-height", 640, NULL);
-    self->engine = g_object_ref(engine);
-    adw_preferences_window_add(ADW_PREFERENCES_WINDOW(self), build_library_page(self));
-    adw_preferences_window_add(ADW_PREFERENCES_WINDOW(self), build_search_page(self));
-    reload_folders(self);
-    g_signal_connect_object(self->settings, "changed::folders", G_CALLBACK(reload_folders), self,
-                            G_CONNECT_SWAPPED);
-    return self;
+    return g_object_new(SPYGLASS_TYPE_PREFERENCES_WINDOW, "transient-for", parent, "engine", engine,
+                        NULL);
 }
 
 void spyglass_preferences_window_show_models(SpyglassPreferencesWindow *window)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "spyglass-engine.h"
+#include "spyglass-sidebar.h"
 
 #include <adwaita.h>
 
@@ -18,17 +19,7 @@ GtkEditable *spyglass_window_get_search_entry(SpyglassWindow *window);
 /* TRUE while the library opens, a listing loads or a search runs. */
 gboolean spyglass_window_get_busy(SpyglassWindow *window);
 
-/* What a sidebar row opens. */
-typedef enum {
-    SPYGLASS_SIDEBAR_NONE, /* a row that is no sidebar entry */
-    SPYGLASS_SIDEBAR_ALL_PHOTOS,
-    SPYGLASS_SIDEBAR_ALBUM,       /* an auto-album */
-    SPYGLASS_SIDEBAR_SMART_ALBUM, /* a saved search */
-    SPYGLASS_SIDEBAR_FOLDER,
-} SpyglassSidebarKind;
-
-GtkListBox *spyglass_window_get_sidebar(SpyglassWindow *window);
-SpyglassSidebarKind spyglass_window_sidebar_row_kind(GtkListBoxRow *row);
+SpyglassSidebar *spyglass_window_get_sidebar(SpyglassWindow *window);
 GtkGridView *spyglass_window_get_grid_view(SpyglassWindow *window);
 /* The photo page (a SpyglassPhotoPage), and whether it is what the window shows. */
 GtkWidget *spyglass_window_get_photo_page(SpyglassWindow *window);

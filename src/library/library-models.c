@@ -203,11 +203,6 @@ const LibraryModelEntry *library_model_catalogue_find(LibraryModelCatalogue *cat
     return NULL;
 }
 
-const char *library_model_catalogue_get_base_url(LibraryModelCatalogue *catalogue)
-{
-    return catalogue->base_url;
-}
-
 void library_model_catalogue_set_base_url(LibraryModelCatalogue *catalogue, const char *base_url)
 {
     g_free(catalogue->base_url);

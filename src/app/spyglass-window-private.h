@@ -1,0 +1,116 @@
+/* spyglass-window-private.h: SpyglassWindow's fields and the calls between the files that
+ * make it up (spyglass-window*.c), each file one concern. */
+#pragma once
+
+#include "spyglass-window.h"
+
+#include "spyglass-photo-list.h"
+#include "spyglass-photo-page.h"
+#include "spyglass-sidebar.h"
+
+#include "library/library-watcher.h"
+
+G_BEGIN_DECLS
+
+/* The indexing state machine (spyglass-window-indexing.c): nothing else touches it. */
+typedef struct {
+    GCancellable *cancellable; /* the indexing run: pause cancels it */
+    gboolean paused, again;
+    LibraryWatcher *watcher;
+    char *watched_roots; /* the watcher's roots, joined: recreated when they change */
+} SpyglassWindowIndexing;
+
+struct _SpyglassWindow {
+    AdwApplicationWindow parent_instance;
+
+    AdwToastOverlay *toast_overlay;
+    GtkSearchEntry *search_entry;
+    GtkWidget *back_button;
+    GtkWidget *failures_button;
+    GtkButton *pause_button;
+    GtkRevealer *demo_revealer;
+    GtkWidget *weaker_button, *order_box, *save_album_button;
+    SpyglassPhotoPage *photo_page;
+    GtkBox *indexing_box;
+    GtkSpinner *indexing_spinner;
+    GtkLabel *indexing_label;
+    GtkStack *main_stack;
+    AdwStatusPage *welcome_page;
+    GtkLabel *welcome_folder_label;
+    AdwStatusPage *error_page;
+    GtkBox *library_box;
+    SpyglassSidebar *sidebar;
+    GtkLabel *results_label;
+    GtkStack *content_stack;
+    GtkGridView *grid_view;
+    AdwStatusPage *empty_page;
+
+    GSettings *settings;
+    SpyglassEngine *engine;
+    SpyglassPhotoList *photos;
+    GtkMultiSelection *selection;
+    GtkWidget *context_menu;
+    GCancellable *cancellable;       /* fires when the window closes */
+    GCancellable *query_cancellable; /* the listing or search in flight */
+    guint search_timeout;
+    SpyglassSidebarKind listed_kind; /* what the listing in flight lists */
+    char *listed_name;               /* and the album's name */
+    char *similar_to;                /* name shown while "Find Similar" results are up */
+    GArray *search_results; /* every hit of the search shown, weak ones marked; NULL: none */
+    char *searched;         /* what search_results answer */
+    gboolean sort_by_date, show_weaker;
+    guint busy; /* operations in flight */
+    gint64 last_refresh;
+    gboolean grid_stale; /* indexing finished while the photo page was up */
+    SpyglassWindowIndexing indexing;
+};
+
+/* spyglass-window.c */
+void spyglass_window_busy_begin(SpyglassWindow *self);
+void spyglass_window_busy_end(SpyglassWindow *self);
+void spyglass_window_show_toast(SpyglassWindow *self, const char *text);
+/* Whether the main stack shows page ("library", "photo", ...). */
+gboolean spyglass_window_showing(SpyglassWindow *self, const char *page);
+/* Lists what the sidebar's choice holds, forgetting any search. */
+void spyglass_window_load_listing(SpyglassWindow *self);
+/* Lets the listing follow indexing: reloaded at most every few seconds, only when it shows the
+ * whole library or a folder. */
+void spyglass_window_refresh_listing(SpyglassWindow *self);
+/* Photos came or went: the sidebar, the failures and the grid show the library anew. */
+void spyglass_window_library_changed(SpyglassWindow *self);
+void spyglass_window_show_library(SpyglassWindow *self);
+/* Adds a folder to the library: All Photos, and the folder indexed. */
+void spyglass_window_add_folder(SpyglassWindow *self, const char *path);
+void spyglass_window_refresh_failures(SpyglassWindow *self);
+void spyglass_window_update_demo_notice(SpyglassWindow *self);
+/* Empties the search entry, or leaves the photo page; "Find Similar" results go back to the
+ * listing. */
+void spyglass_window_stop_search(SpyglassWindow *self);
+/* Shows the photos most like those of ids; name says what they are in the results' title. */
+void spyglass_window_find_similar(SpyglassWindow *self, const gint64 *ids, guint n_ids,
+                                  const char *name);
+void spyglass_window_show_photo(SpyglassWindow *self, guint position);
+void spyglass_window_close_photo(SpyglassWindow *self);
+
+/* spyglass-window-actions.c: the window's actions and key bindings. */
+void spyglass_window_class_init_actions(GtkWidgetClass *widget_class);
+
+/* spyglass-window-grid.c: the photo grid, its selection and its context menu. */
+void spyglass_window_class_init_grid(GtkWidgetClass *widget_class);
+void spyglass_window_init_grid(SpyglassWindow *self);
+
+/* spyglass-window-indexing.c: when the library is indexed, paused and watched. */
+void spyglass_window_indexing_init(SpyglassWindow *self);
+void spyglass_window_indexing_dispose(SpyglassWindow *self);
+/* Indexes folders (and the library's own), or once more after the run in flight. */
+void spyglass_window_indexing_start(SpyglassWindow *self, const char *const *folders);
+/* Brings the library up to date, with the folders the settings add. */
+void spyglass_window_indexing_update(SpyglassWindow *self);
+/* Pauses the run in flight (what it stored stays), or resumes a paused one. */
+void spyglass_window_indexing_toggle_pause(SpyglassWindow *self);
+/* Stops the run in flight for good, as a model switch does. */
+void spyglass_window_indexing_cancel(SpyglassWindow *self);
+/* Watches the library's online folders (LibraryFolder*) for changes. */
+void spyglass_window_indexing_watch(SpyglassWindow *self, GPtrArray *folders);
+
+G_END_DECLS
