@@ -233,8 +233,8 @@ static void assert_searchable(LibraryStore *store, const char *model_id)
     g_assert_cmpstr(model->id, ==, model_id);
 }
 
-/* A photo still being decoded when the run died is failed on restart, with
- * a reason saying so; one whose decode ended is left alone; the record,
+/* A photo being decoded when two runs in a row died is failed on restart,
+ * with a reason saying so; one whose decode ended is left alone; the record,
  * made through a second connection as the pipeline's workers make it, is
  * committed at once. */
 static void test_interrupted_decoding(void)
@@ -262,13 +262,20 @@ static void test_interrupted_decoding(void)
     g_autofree char *want = g_strdup_printf("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, a, c);
     g_assert_cmpstr(recorded, ==, want);
 
+    /* Caught by one dead run: decoded again. */
     guint n_failed = 0;
+    g_assert_true(library_store_fail_interrupted_decoding(store, &n_failed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(n_failed, ==, 0);
+    assert_counts(store, "m1", 3, 0, 2, 1);
+    /* Caught by the next run too: failed. */
+    g_assert_true(library_store_begin_decoding(workers, a, &error));
     g_assert_true(library_store_fail_interrupted_decoding(store, &n_failed, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(n_failed, ==, 1);
     assert_counts(store, "m1", 3, 0, 1, 2);
     g_autofree char *reason = library_store_get_photo_error(store, a, &error);
-    g_assert_nonnull(strstr(reason, "stopped while this file was being decoded"));
+    g_assert_nonnull(strstr(reason, "stopped twice while this file was being decoded"));
     g_autofree char *kept = library_store_get_photo_error(store, c, &error);
     g_assert_cmpstr(kept, ==, "c.jpg: truncated");
     g_autofree char *left = query_text(path, "SELECT count(*) FROM decoding");

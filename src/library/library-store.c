@@ -96,11 +96,12 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
                               "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
                               "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
     /* A row while a photo is being decoded, committed before the decode
-     * starts: a file that killed the run is found there on restart
-     * (library-store-decoding.c). */
+     * starts, counting the runs that died during it: a file that killed
+     * runs is found there on restart (library-store-decoding.c). */
     [SCHEMA_DECODING] = "CREATE TABLE decoding ("
                         "  photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,"
-                        "  started INTEGER NOT NULL);",
+                        "  started INTEGER NOT NULL,"
+                        "  attempts INTEGER NOT NULL DEFAULT 1);",
 };
 
 /* Written out rather than with G_DEFINE_QUARK, whose hyphenated first
@@ -276,4 +277,9 @@ gboolean library_store_check_integrity(LibraryStore *store, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+const char *library_store_get_path(LibraryStore *store)
+{
+    return store->path;
 }

@@ -76,6 +76,8 @@ char *library_store_default_path(void);
  * A file whose schema is newer than this code is refused, untouched. */
 LibraryStore *library_store_open(const char *path, GError **error);
 void library_store_free(LibraryStore *store);
+/* The file it was opened on (the indexer opens a second connection to it). */
+const char *library_store_get_path(LibraryStore *store);
 
 /* Long statements stop with G_IO_ERROR_CANCELLED once this is cancelled
  * (SQLite's progress handler); NULL to stop watching. */
@@ -155,10 +157,11 @@ gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
 gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error);
 gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error);
 
-/* Photos still recorded as being decoded when no run is (the last one
- * died): marked failed with a reason saying so, and no longer pending, so
- * that they are not tried again until their size or mtime changes. Returns
- * their count in *n_failed (may be NULL). */
+/* Photos still recorded as being decoded when no run is, for the second
+ * run in a row (the runs died on them): marked failed with a reason saying
+ * so, so that they are not tried again until their size or mtime changes.
+ * A photo caught once is decoded again. Returns their count in *n_failed
+ * (may be NULL). */
 gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
                                                  GError **error);
 
