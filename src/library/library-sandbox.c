@@ -99,8 +99,14 @@ static Helper *helper_spawn(LibrarySandbox *pool, GError **error)
 static char *helper_path_default(void)
 {
     const char *path = g_getenv("SPYGLASS_DECODE_HELPER");
-    return g_strdup(path != NULL && path[0] != '\0' ? path
-                                                    : SPYGLASS_LIBEXECDIR "/spyglass-decode");
+    if (path != NULL && path[0] != '\0')
+        return g_strdup(path);
+    const char *installed = SPYGLASS_LIBEXECDIR "/spyglass-decode";
+    /* Uninstalled (tools/run.sh, benchmarks from the tree): the build's own. */
+    if (!g_file_test(installed, G_FILE_TEST_IS_EXECUTABLE) &&
+        g_file_test(SPYGLASS_BUILD_DECODE_HELPER, G_FILE_TEST_IS_EXECUTABLE))
+        return g_strdup(SPYGLASS_BUILD_DECODE_HELPER);
+    return g_strdup(installed);
 }
 
 LibrarySandbox *library_sandbox_new(void)

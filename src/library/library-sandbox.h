@@ -10,8 +10,9 @@
  * ended and the next photo gets a fresh one. Calls may
  * come from several threads at once: one helper per concurrent call.
  *
- * The helper is SPYGLASS_DECODE_HELPER when set (the build tree's, for
- * tests and for running uninstalled), else libexecdir/spyglass-decode.
+ * The helper is SPYGLASS_DECODE_HELPER when set (tests set the build
+ * tree's), else libexecdir/spyglass-decode, else, when that is not
+ * installed, the build tree's (running from the tree).
  * SPYGLASS_DECODE_TIMEOUT (seconds) overrides the default timeout of pools
  * that do not set their own, for tests.
  */
