@@ -30,7 +30,10 @@
  * closed it, before it is killed. */
 #define EXIT_GRACE_US (2 * G_USEC_PER_SEC)
 
-G_DEFINE_QUARK(library - sandbox - error - quark, library_sandbox_error)
+/* clang-format would space out the quark name, which is stringified. */
+// clang-format off
+G_DEFINE_QUARK(library-sandbox-error-quark, library_sandbox_error)
+// clang-format on
 
 typedef struct {
     GPid pid;

@@ -147,6 +147,10 @@ static gboolean install_filter(GError **error)
         ALLOW(clock_nanosleep),
         ALLOW(nanosleep),
         ALLOW(sysinfo),
+#ifdef HELPER_UNDER_ASAN
+        /* AddressSanitizer gives each new thread a signal stack. */
+        ALLOW(sigaltstack),
+#endif
     };
 
     scmp_filter_ctx filter = seccomp_init(SCMP_ACT_KILL_PROCESS);
