@@ -95,7 +95,7 @@ static gboolean decode_batch(GPtrArray *paths, guint first, guint count, const C
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     for (guint i = 0; i < count; i++) {
         const char *path = g_ptr_array_index(paths, first + i);
-        if (!library_embed_load_pixels(path, config, config->image_size, NULL,
+        if (!library_embed_load_pixels(NULL, path, config, config->image_size, NULL,
                                        pixels + i * image_elements, error))
             return FALSE;
     }
