@@ -419,7 +419,7 @@ void spyglass_window_add_folder(SpyglassWindow *self, const char *path)
     const char *folders[] = {path, NULL};
     spyglass_sidebar_choose_all_photos(self->sidebar);
     spyglass_window_show_library(self);
-    spyglass_window_indexing_start(self, folders);
+    spyglass_engine_request_index(self->engine, folders);
 }
 
 /* ---- the sidebar ---- */
@@ -448,7 +448,7 @@ static void sidebar_error(SpyglassSidebar *sidebar, const char *message, Spyglas
 static void sidebar_folders_listed(SpyglassSidebar *sidebar, GPtrArray *folders,
                                    SpyglassWindow *self)
 {
-    spyglass_window_indexing_watch(self, folders);
+    spyglass_engine_watch_folders(self->engine, folders);
 }
 
 /* ---- model and settings ---- */
@@ -491,9 +491,9 @@ static void model_switched(GObject *source, GAsyncResult *result, gpointer user_
     }
 }
 
+/* A run under way starts again with the new model once it is loaded (the engine sees to it). */
 static void model_settings_changed(SpyglassWindow *self)
 {
-    spyglass_window_indexing_cancel(self);
     g_autofree char *model = g_settings_get_string(self->settings, "model");
     g_autofree char *device = g_settings_get_string(self->settings, "device");
     spyglass_window_busy_begin(self);
@@ -575,7 +575,6 @@ static void spyglass_window_dispose(GObject *object)
     g_cancellable_cancel(self->cancellable);
     if (self->query_cancellable != NULL)
         g_cancellable_cancel(self->query_cancellable);
-    spyglass_window_indexing_dispose(self);
     g_clear_handle_id(&self->search_timeout, g_source_remove);
     g_clear_pointer(&self->context_menu, gtk_widget_unparent);
     /* The sidebar's calls in flight hold it, not the window: they finish without it. */

@@ -27,6 +27,11 @@ struct _SpyglassSession {
 
 /* spyglass-session-indexing.c: stops a run and the thread (at free). */
 void session_indexing_free(SpyglassSession *session);
+/* A run under way walks an old folder list or encodes with the old model: it stops and starts
+ * again (what it stored stays). removed_folder (canonical, may be NULL) left the library: the
+ * runs that follow no longer add it. Nothing when indexing in the background was never used;
+ * without the session's lock. */
+void session_indexing_restart(SpyglassSession *session, const char *removed_folder);
 
 /* Everything below: with the lock held. */
 

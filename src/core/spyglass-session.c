@@ -322,6 +322,8 @@ gboolean spyglass_session_switch_model(SpyglassSession *session, const char *mod
     session->model_dir = g_steal_pointer(&requested);
     gboolean ok = session->store == NULL || session_reload_library(session, error);
     g_mutex_unlock(&session->lock);
+    /* A run under way encodes with the old model. */
+    session_indexing_restart(session, NULL);
     return ok;
 }
 
