@@ -32,11 +32,6 @@ GArray *spyglass_photo_entries_new(guint reserve)
     return entries;
 }
 
-void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score)
-{
-    spyglass_photo_entries_append_full(entries, id, path, score, NULL, FALSE);
-}
-
 void spyglass_photo_entries_append_full(GArray *entries, gint64 id, const char *path, float score,
                                         const char *taken, gboolean weak)
 {

@@ -17,7 +17,6 @@ typedef struct {
 
 /* A GArray of SpyglassPhotoEntry that frees the paths. */
 GArray *spyglass_photo_entries_new(guint reserve);
-void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score);
 void spyglass_photo_entries_append_full(GArray *entries, gint64 id, const char *path, float score,
                                         const char *taken, gboolean weak);
 /* Newest first by date taken, photos without a date last, ties by path. */

@@ -67,10 +67,8 @@ void spyglass_window_load_listing(SpyglassWindow *self);
 void spyglass_window_refresh_listing(SpyglassWindow *self);
 /* Photos came or went: the sidebar, the failures and the grid show the library anew. */
 void spyglass_window_library_changed(SpyglassWindow *self);
-void spyglass_window_show_library(SpyglassWindow *self);
 /* Adds a folder to the library: All Photos, and the folder indexed. */
 void spyglass_window_add_folder(SpyglassWindow *self, const char *path);
-void spyglass_window_refresh_failures(SpyglassWindow *self);
 void spyglass_window_update_demo_notice(SpyglassWindow *self);
 /* Empties the search entry, or leaves the photo page; "Find Similar" results go back to the
  * listing. */

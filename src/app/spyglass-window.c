@@ -389,7 +389,7 @@ static void failures_listed(GObject *source, GAsyncResult *result, gpointer user
     gtk_widget_set_tooltip_text(self->failures_button, tip);
 }
 
-void spyglass_window_refresh_failures(SpyglassWindow *self)
+static void refresh_failures(SpyglassWindow *self)
 {
     spyglass_engine_list_failures_async(self->engine, self->cancellable, failures_listed,
                                         g_object_ref(self));
@@ -398,7 +398,7 @@ void spyglass_window_refresh_failures(SpyglassWindow *self)
 void spyglass_window_library_changed(SpyglassWindow *self)
 {
     spyglass_sidebar_reload(self->sidebar);
-    spyglass_window_refresh_failures(self);
+    refresh_failures(self);
     /* The photo page walks the grid's list: it is refreshed once the page closes. */
     if (!spyglass_window_showing(self, "library"))
         self->grid_stale = TRUE;
@@ -406,19 +406,19 @@ void spyglass_window_library_changed(SpyglassWindow *self)
         refresh_grid(self);
 }
 
-void spyglass_window_show_library(SpyglassWindow *self)
+static void show_library(SpyglassWindow *self)
 {
     gtk_stack_set_visible_child_name(self->main_stack, "library");
     spyglass_sidebar_reload(self->sidebar);
     spyglass_window_load_listing(self);
-    spyglass_window_refresh_failures(self);
+    refresh_failures(self);
 }
 
 void spyglass_window_add_folder(SpyglassWindow *self, const char *path)
 {
     const char *folders[] = {path, NULL};
     spyglass_sidebar_choose_all_photos(self->sidebar);
-    spyglass_window_show_library(self);
+    show_library(self);
     spyglass_engine_request_index(self->engine, folders);
 }
 
@@ -533,7 +533,7 @@ static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer
         gtk_stack_set_visible_child_name(self->main_stack, "welcome");
         return;
     }
-    spyglass_window_show_library(self);
+    show_library(self);
     if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
         spyglass_window_indexing_update(self);
 }

@@ -51,11 +51,6 @@ gboolean session_ensure_model(SpyglassSession *session, SpyglassModelParts parts
 /* spyglass_session_open_existing(), spyglass_session_open_for_search(). */
 gboolean session_open_existing(SpyglassSession *session, GError **error);
 gboolean session_open_for_search(SpyglassSession *session, GError **error);
-/* The library's searchable model: when its folder is gone and no model was
- * requested, the current model (a switch under way) when its folder exists;
- * *fell_back says so. NULL without error: no embeddings yet. */
-LibraryModelRecord *session_searchable_model(SpyglassSession *session, gboolean *fell_back,
-                                             GError **error);
 /* The hits of a search of the index, with their paths and dates. */
 SpyglassHits *session_hits_from_results(SpyglassSession *session, const SearchResults *results,
                                         const gboolean *strong);

@@ -51,8 +51,6 @@ void spyglass_session_params_init(SpyglassSessionParams *params);
 SpyglassSession *spyglass_session_new(const SpyglassSessionParams *params);
 void spyglass_session_free(SpyglassSession *session);
 
-const char *spyglass_session_get_db_path(SpyglassSession *session);
-
 /* ---- opening (spyglass-session.c) ---- */
 
 /* The session's model with at least these parts, loaded when not yet
