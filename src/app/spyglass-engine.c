@@ -347,25 +347,11 @@ static gpointer box_count(gint64 count)
     return g_memdup2(&count, sizeof count);
 }
 
-/* The session's hits as the grid's entries. */
-static GArray *entries_from_hits(SpyglassHits *hits)
-{
-    GArray *entries = spyglass_photo_entries_new(hits->len);
-    for (guint i = 0; i < hits->len; i++) {
-        const SpyglassHit *hit = &g_array_index(hits, SpyglassHit, i);
-        spyglass_photo_entries_append_full(entries, hit->id, hit->path, hit->score, hit->taken,
-                                           hit->weak);
-    }
-    return entries;
-}
-
+/* The session's hits are what the grid lists. */
 static gboolean return_entries(SpyglassHits *hits, gpointer *result)
 {
-    if (hits == NULL)
-        return FALSE;
-    *result = entries_from_hits(hits);
-    g_array_unref(hits);
-    return TRUE;
+    *result = hits;
+    return hits != NULL;
 }
 
 #define FINISH_ENTRIES(name)                                                                       \

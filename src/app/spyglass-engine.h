@@ -53,14 +53,14 @@ gboolean spyglass_engine_remove_folder_finish(SpyglassEngine *engine, GAsyncResu
                                               gint64 *n_removed, GError **error);
 
 /* Every photo that is not failed, by path; folder_id < 0: of every folder.
- * A GArray of SpyglassPhotoEntry. */
+ * A GArray of SpyglassHit. */
 void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
                                        gpointer user_data);
 GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                            GError **error);
 
-/* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry,
+/* A query in search-query.h's syntax: the best matches first, as SpyglassHit,
  * with their date taken; those below search-relevance.h's cutoff are marked weak
  * (strong_only: left out). */
 void spyglass_engine_search_async(SpyglassEngine *engine, const char *query, gboolean strong_only,
@@ -84,7 +84,7 @@ void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *can
 GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
                                               GError **error);
 
-/* An auto-album's photos, by path, as SpyglassPhotoEntry. */
+/* An auto-album's photos, by path, as SpyglassHit. */
 void spyglass_engine_album_photos_async(SpyglassEngine *engine, const char *album,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data);
@@ -115,7 +115,7 @@ void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 alb
                                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean spyglass_engine_set_album_examples_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                    GError **error);
-/* A smart album's members (search-smart-album.h), best first, as SpyglassPhotoEntry. */
+/* A smart album's members (search-smart-album.h), best first, as SpyglassHit. */
 void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);

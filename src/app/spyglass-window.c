@@ -189,15 +189,14 @@ static void present_search(SpyglassWindow *self)
 {
     guint n_weak = 0;
     for (guint i = 0; i < self->search_results->len; i++)
-        n_weak += g_array_index(self->search_results, SpyglassPhotoEntry, i).weak;
+        n_weak += g_array_index(self->search_results, SpyglassHit, i).weak;
     gboolean all = self->show_weaker || n_weak == self->search_results->len;
-    g_autoptr(GArray) shown = spyglass_photo_entries_new(self->search_results->len);
+    g_autoptr(GArray) shown = spyglass_hits_new(self->search_results->len);
     for (guint i = 0; i < self->search_results->len; i++) {
-        const SpyglassPhotoEntry *entry =
-            &g_array_index(self->search_results, SpyglassPhotoEntry, i);
+        const SpyglassHit *entry = &g_array_index(self->search_results, SpyglassHit, i);
         if (all || !entry->weak)
-            spyglass_photo_entries_append_full(shown, entry->id, entry->path, entry->score,
-                                               entry->taken, entry->weak);
+            spyglass_hits_append(shown, entry->id, entry->path, entry->score, entry->taken,
+                                 entry->weak);
     }
     if (self->sort_by_date)
         spyglass_photo_entries_sort_by_date(shown);
@@ -236,7 +235,7 @@ static void search_done(GObject *source, GAsyncResult *result, gpointer user_dat
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
     if (entries == NULL) {
-        g_autoptr(GArray) none = spyglass_photo_entries_new(0);
+        g_autoptr(GArray) none = spyglass_hits_new(0);
         set_search_controls(self, FALSE, 0, FALSE);
         show_entries(self, none, "", _("Cannot Search for That"), error->message);
         return;
