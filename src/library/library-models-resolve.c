@@ -3,6 +3,7 @@
 #include "library-models-private.h"
 
 #include "library-store.h"
+#include "spyglass-build-paths.h"
 #include "spyglass-config.h"
 
 #include <stdlib.h>
