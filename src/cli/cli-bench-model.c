@@ -220,9 +220,7 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     json_builder_add_double_value(b, 1.0 / per_query);
     json_builder_set_member_name(b, "text_query_ms");
     json_builder_add_double_value(b, per_query * 1e3);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    cli_print_json(root);
+    cli_print_builder(b);
 }
 
 static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,

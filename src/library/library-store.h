@@ -99,9 +99,8 @@ gboolean library_store_add_folder(LibraryStore *store, const char *path, gint64 
                                   GError **error);
 gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
                                         LibraryFolderState state, GError **error);
-/* LibraryFolder*, by path. */
+/* LibraryFolder*, by path; the array frees them. */
 GPtrArray *library_store_list_folders(LibraryStore *store, GError **error);
-void library_folder_free(LibraryFolder *folder);
 
 /* What removing a folder does: photos that leave the library, and photos that
  * stay because another library folder holds them too (nested folders). */
@@ -272,7 +271,6 @@ void library_smart_album_free(LibrarySmartAlbum *album);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryStore, library_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibrarySmartAlbum, library_smart_album_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryFolder, library_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryPhoto, library_photo_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelRecord, library_model_record_free)
 
