@@ -84,7 +84,7 @@ typedef struct {
     GCancellable *cancellable; /* cancelled when the same caller asks again */
     char *query;
     GHashTable *previous; /* subsearch: the ids it narrows; NULL for an initial search */
-    GArray *entries;      /* SpyglassPhotoEntry, once searched */
+    SpyglassHits *entries; /* once searched */
 } SearchRequest;
 
 static void search_request_free(SearchRequest *request)
@@ -150,7 +150,7 @@ static void folders_listed(GObject *source, GAsyncResult *result, gpointer user_
     }
     g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < request->entries->len && ids->len < MAX_RESULTS; i++) {
-        const SpyglassPhotoEntry *entry = &g_array_index(request->entries, SpyglassPhotoEntry, i);
+        const SpyglassHit *entry = &g_array_index(request->entries, SpyglassHit, i);
         char *id = g_strdup_printf("%" G_GINT64_FORMAT, entry->id);
         if (!in_library_folders(entry->path, folders) ||
             (request->previous != NULL && !g_hash_table_contains(request->previous, id))) {
