@@ -4,6 +4,7 @@
 #include "spyglass-config.h"
 #include "spyglass-photo-list.h"
 
+#include "clip/clip-device-choice.h"
 #include "clip/clip-encoder.h"
 #include "clip/clip-model.h"
 #include "clip/clip-tokenizer.h"
@@ -54,7 +55,7 @@ static LoadedModel *loaded_model_open(const char *dir, const char *device, GErro
     g_autoptr(LoadedModel) loaded = g_new0(LoadedModel, 1);
     if ((loaded->tokenizer = clip_tokenizer_new_from_dir(dir, error)) == NULL ||
         (loaded->model = clip_model_load(dir, error)) == NULL ||
-        (loaded->device = gpu_device_open(device, error)) == NULL ||
+        (loaded->device = clip_device_open(device, loaded->model, error)) == NULL ||
         (loaded->encoder =
              clip_encoder_new(loaded->device, loaded->model, CLIP_PRECISION_AUTO, error)) == NULL)
         return NULL;

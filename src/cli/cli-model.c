@@ -57,7 +57,7 @@ CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError 
     if (!(parts & CLI_MODEL_ENCODER))
         return cli_model;
 
-    if ((cli_model->device = gpu_device_open(options->device, error)) == NULL)
+    if ((cli_model->device = clip_device_open(options->device, cli_model->model, error)) == NULL)
         goto fail;
     ClipPrecision precision = cli_precision(options);
     cli_model->encoder = clip_encoder_new(cli_model->device, cli_model->model, precision, error);

@@ -339,6 +339,7 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
                                   pipeline->n_bindings, writes);
     gpu_vkCmdPushConstants(vg->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
                            sizeof constants, constants);
+    gpu_vk_profile_before_dispatch(graph, shader->name);
     gpu_vkCmdDispatch(vg->cmd, groups_x, groups_y, 1);
 
     VkMemoryBarrier barrier = {
@@ -349,6 +350,7 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
     gpu_vkCmdPipelineBarrier(vg->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, NULL, 0,
                              NULL);
+    gpu_vk_profile_after_dispatch(graph);
     vg->n_dispatches++;
 }
 

@@ -197,6 +197,11 @@ GPtrArray *gpu_vulkan_list(GError **error)
         info->name = g_strdup(properties.deviceName);
         info->type = device_type_from_vk(properties.deviceType);
         info->fp16 = device_has_fp16_arithmetic(g_ptr_array_index(physical, i));
+        info->driver = g_strdup_printf("%04x:%04x driver %u Vulkan %u.%u.%u", properties.vendorID,
+                                       properties.deviceID, properties.driverVersion,
+                                       VK_API_VERSION_MAJOR(properties.apiVersion),
+                                       VK_API_VERSION_MINOR(properties.apiVersion),
+                                       VK_API_VERSION_PATCH(properties.apiVersion));
         g_ptr_array_add(list, info);
     }
     return list;
@@ -480,6 +485,7 @@ static void vulkan_graph_release(GpuGraph *graph)
         return;
     if (vg->recording)
         gpu_vkEndCommandBuffer(vg->cmd);
+    gpu_vk_profile_graph_release(graph);
     if (vg->fence != VK_NULL_HANDLE)
         gpu_vkDestroyFence(vk->device, vg->fence, NULL);
     if (vg->pool != VK_NULL_HANDLE)
@@ -522,6 +528,7 @@ static gboolean vulkan_graph_run(GpuGraph *graph, GError **error)
         ok = ok && gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vg->fence), "vkResetFences",
                                 error);
     }
+    gpu_vk_profile_collect(graph, ok);
     ok = ok && gpu_vk_check(gpu_vkResetCommandBuffer(vg->cmd, 0), "vkResetCommandBuffer", error);
     return ok && begin_recording(vg, error);
 }
@@ -536,6 +543,7 @@ static void vulkan_device_free(GpuDevice *device)
     if (vk->device != VK_NULL_HANDLE) {
         gpu_vkDeviceWaitIdle(vk->device);
         gpu_vk_pipelines_destroy(vk);
+        gpu_vk_profile_device_release(vk);
         buffer_destroy(vk, &vk->staging);
         buffer_destroy(vk, &vk->dummy);
         if (vk->transfer_fence != VK_NULL_HANDLE)
@@ -572,6 +580,8 @@ static const GpuBackend vulkan_backend = {
     .class_embed = gpu_vk_class_embed,
     .gather_rows = gpu_vk_gather_rows,
     .l2_normalize = gpu_vk_l2_normalize,
+    .profile_start = gpu_vk_profile_start,
+    .profile_stop = gpu_vk_profile_stop,
 };
 
 static gboolean has_device_extension(VkPhysicalDevice physical, const char *name)
@@ -727,6 +737,7 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     device->fp16 = device_has_fp16_arithmetic(vk->physical);
     device->impl = vk;
     vk->matmul_kernel = choose_matmul_kernel(vk->physical, device->type);
+    gpu_vk_profile_init(vk);
 
     if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
         gpu_device_free(device);
