@@ -41,6 +41,7 @@ typedef enum {
     GPU_VK_MATMUL_GENERIC,  /* matmul.comp: storage buffers, register tiles; any device */
     GPU_VK_MATMUL_SUBGROUP, /* matmul_subgroup.comp: texel fetches and subgroup shuffles,
                                for CPU drivers whose invocations are SIMD lanes */
+    GPU_VK_MATMUL_TILED,    /* matmul_tiled.comp: shared-memory tiles, for GPUs */
 } GpuVkMatmulKernel;
 
 typedef struct {

@@ -688,24 +688,42 @@ static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
 }
 
+/* matmul_tiled.comp's 16×16 workgroups and 8 KiB of shared memory exceed
+ * Vulkan's guaranteed minimums (128 invocations), so they are checked. */
+static gboolean device_fits_tiled_matmul(const VkPhysicalDeviceLimits *limits)
+{
+    return limits->maxComputeWorkGroupInvocations >= 256 &&
+           limits->maxComputeWorkGroupSize[0] >= 16 && limits->maxComputeWorkGroupSize[1] >= 16 &&
+           limits->maxComputeSharedMemorySize >= 2 * 16 * 64 * 4;
+}
+
 /* CPU drivers (lavapipe) get the subgroup kernel: their invocations are the
  * lanes of SIMD registers, and loads, not arithmetic, limit them. GPUs get
- * the generic kernel. SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
- * choice when a device opens (the tests run both kernels on one device); the
- * subgroup kernel still needs subgroup shuffles, else the generic one runs. */
-static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type)
+ * the tiled kernel where their limits allow it, else the generic one.
+ * SPYGLASS_MATMUL_KERNEL=generic|subgroup|tiled overrides the choice when a
+ * device opens (the tests run every kernel on one device); the subgroup
+ * kernel still needs subgroup shuffles and the tiled one its limits, else
+ * the generic one runs. */
+static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type,
+                                              const VkPhysicalDeviceLimits *limits)
 {
     const char *forced = g_getenv("SPYGLASS_MATMUL_KERNEL");
-    gboolean subgroup = type == GPU_DEVICE_TYPE_CPU;
+    GpuVkMatmulKernel kernel =
+        type == GPU_DEVICE_TYPE_CPU ? GPU_VK_MATMUL_SUBGROUP : GPU_VK_MATMUL_TILED;
     if (forced != NULL && strcmp(forced, "generic") == 0)
-        subgroup = FALSE;
+        kernel = GPU_VK_MATMUL_GENERIC;
     else if (forced != NULL && strcmp(forced, "subgroup") == 0)
-        subgroup = TRUE;
+        kernel = GPU_VK_MATMUL_SUBGROUP;
+    else if (forced != NULL && strcmp(forced, "tiled") == 0)
+        kernel = GPU_VK_MATMUL_TILED;
     else if (forced != NULL)
-        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup)\n",
+        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup, tiled)\n",
                    forced);
-    return subgroup && device_has_subgroup_shuffle(physical) ? GPU_VK_MATMUL_SUBGROUP
-                                                             : GPU_VK_MATMUL_GENERIC;
+    if (kernel == GPU_VK_MATMUL_SUBGROUP && !device_has_subgroup_shuffle(physical))
+        kernel = GPU_VK_MATMUL_GENERIC;
+    if (kernel == GPU_VK_MATMUL_TILED && !device_fits_tiled_matmul(limits))
+        kernel = GPU_VK_MATMUL_GENERIC;
+    return kernel;
 }
 
 GpuDevice *gpu_vulkan_device_new(int index, GError **error)
@@ -736,7 +754,8 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     device->type = device_type_from_vk(vk->properties.deviceType);
     device->fp16 = device_has_fp16_arithmetic(vk->physical);
     device->impl = vk;
-    vk->matmul_kernel = choose_matmul_kernel(vk->physical, device->type);
+    vk->matmul_kernel =
+        choose_matmul_kernel(vk->physical, device->type, &vk->properties.limits);
     gpu_vk_profile_init(vk);
 
     if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
