@@ -6,6 +6,8 @@
  * weights (gpu_op_matmul_i8) included. */
 #include "test-common.h"
 
+#include "gpu/gpu-cpu.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 static GpuDevice *tested;
 static GpuDevice *vulkan;
 static GpuDevice *reference;
+/* Added to matmul bounds while the cpu device multiplies in a reduced
+ * precision (run_on_cpu_precision). */
+static double matmul_extra_bound;
 
 /* The same data on both devices. */
 typedef struct {
@@ -125,7 +130,7 @@ typedef struct {
  * scales, the same on both devices. */
 static void pair_random_i8(size_t N, size_t K, float scale, Pair *w, Pair *scales)
 {
-    g_autofree float *values = g_new(float, N * K);
+    g_autofree float *values = g_new(float, N *K);
     for (size_t i = 0; i < N * K; i++)
         values[i] = random_uniform() * scale;
     g_autofree int8_t *q = g_new(int8_t, N * K);
@@ -165,11 +170,14 @@ static void run_matmul_case(const MatmulCase *c, gboolean i8)
         gpu_op_matmul(g.vk, y.vk, x.vk, w.vk, bias.vk, res.vk, c->act, c->M, c->K, c->N);
         gpu_op_matmul(g.ref, y.ref, x.ref, w.ref, bias.ref, res.ref, c->act, c->M, c->K, c->N);
     }
-    g_autofree char *what = g_strdup_printf(
-        "matmul %ux%ux%u %s%s%s%s act %d", c->M, c->K, c->N, i8 ? "i8" : c->f16 ? "f16" : "f32",
-        c->bias ? " bias" : "", c->residual ? " residual" : "", c->in_place ? " in place" : "",
-        c->act);
-    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6 + (i8 ? 1.0 / 32768 : 0.0), what);
+    g_autofree char *what = g_strdup_printf("matmul %ux%ux%u %s%s%s%s act %d", c->M, c->K, c->N,
+                                            i8       ? "i8"
+                                            : c->f16 ? "f16"
+                                                     : "f32",
+                                            c->bias ? " bias" : "", c->residual ? " residual" : "",
+                                            c->in_place ? " in place" : "", c->act);
+    check(g.vk, g.ref, &y, 2e-6 * sqrt(c->K) + 1e-6 + (i8 ? 1.0 / 32768 : 0.0) + matmul_extra_bound,
+          what);
 
     pair_free(&x);
     pair_free(&w);
@@ -199,6 +207,8 @@ static void test_matmul_shapes(void)
         {16, 12, 24, TRUE, TRUE, TRUE, FALSE, GPU_ACTIVATION_QUICK_GELU},
         {17, 24, 25, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
         {33, 64, 65, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU},
+        {33, 64, 65, TRUE, TRUE, TRUE, FALSE, GPU_ACTIVATION_GELU_TANH},
+        {7, 13, 5, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_GELU_TANH},
         {33, 64, 65, TRUE, FALSE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {50, 768, 768, FALSE, TRUE, TRUE, TRUE, GPU_ACTIVATION_NONE},
         {50, 768, 768, TRUE, TRUE, FALSE, FALSE, GPU_ACTIVATION_QUICK_GELU},
@@ -475,6 +485,66 @@ static void test_attention(void)
     run_attention(1, 17, 1, 64, FALSE);
 }
 
+static void run_attention_pool(uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    size_t C = (size_t)H * D;
+    Pair q = pair_random((size_t)Tq * C, 2.0f);
+    Pair kv = pair_random((size_t)B * Tk * 2 * C, 2.0f);
+    Pair out = pair_new(GPU_DTYPE_F32, (size_t)B * Tq * C, NULL);
+    gpu_op_attention_pool(g.vk, out.vk, q.vk, kv.vk, B, Tq, Tk, H, D);
+    gpu_op_attention_pool(g.ref, out.ref, q.ref, kv.ref, B, Tq, Tk, H, D);
+    g_autofree char *what =
+        g_strdup_printf("attention_pool B=%u Tq=%u Tk=%u H=%u D=%u", B, Tq, Tk, H, D);
+    check(g.vk, g.ref, &out, 1e-5, what);
+    pair_free(&q);
+    pair_free(&kv);
+    pair_free(&out);
+    graphs_free(&g);
+}
+
+/* SigLIP's MAP head: one probe over every patch (B/16 at 224: 196 of them,
+ * 12 heads of 64), and odd shapes; every batch item must see its own keys. */
+static void test_attention_pool(void)
+{
+    run_attention_pool(1, 1, 1, 1, 1);
+    run_attention_pool(3, 1, 7, 2, 5);
+    run_attention_pool(2, 3, 9, 4, 16);
+    run_attention_pool(5, 1, 196, 12, 64);
+    run_attention_pool(2, 1, 64, 4, 16);
+}
+
+/* With one key the softmax weight is 1, so each item's output is its own
+ * value row whatever q is: a check independent of the reference (it fails
+ * if an item reads another item's keys, or keys where values belong). */
+static void test_attention_pool_single_key(void)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    const uint32_t B = 2, H = 2, D = 3, C = H * D;
+    float q[6] = {1, -2, 3, 0.5f, 0, 7};
+    float kv[2 * 2 * 6];
+    for (size_t i = 0; i < G_N_ELEMENTS(kv); i++)
+        kv[i] = (float)i;
+    Pair pq = pair_new(GPU_DTYPE_F32, C, q), pkv = pair_new(GPU_DTYPE_F32, G_N_ELEMENTS(kv), kv);
+    Pair out = pair_new(GPU_DTYPE_F32, (size_t)B * C, NULL);
+    gpu_op_attention_pool(g.vk, out.vk, pq.vk, pkv.vk, B, 1, 1, H, D);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gpu_graph_run(g.vk, &error));
+    float got[12];
+    g_assert_true(gpu_tensor_read(out.vk, 0, 12, got, &error));
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t c = 0; c < C; c++)
+            g_assert_cmpfloat_with_epsilon(got[b * C + c], kv[b * 2 * C + C + c], 1e-6);
+    pair_free(&pq);
+    pair_free(&pkv);
+    pair_free(&out);
+    graphs_free(&g);
+}
+
 /* ---- elementwise ---- */
 
 static void run_activation(GpuActivation act, size_t n)
@@ -493,11 +563,37 @@ static void run_activation(GpuActivation act, size_t n)
     graphs_free(&g);
 }
 
+/* gelu-tanh is not erf GELU (they differ by up to 4e-4 at these points):
+ * values from the formula in double, on the device under test. */
+static void test_gelu_tanh_values(void)
+{
+    Graphs g;
+    if (!graphs_new(&g))
+        return;
+    const float x[4] = {1.0f, -2.0f, 3.0f, -0.5f};
+    const double expected[4] = {0.8411919906082768, -0.04540230591222494, 2.996362607918227,
+                                -0.15428599017485606};
+    Pair px = pair_new(GPU_DTYPE_F32, 4, x), py = pair_new(GPU_DTYPE_F32, 4, NULL);
+    gpu_op_activation(g.vk, py.vk, px.vk, GPU_ACTIVATION_GELU_TANH, 4);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gpu_graph_run(g.vk, &error));
+    float got[4];
+    g_assert_true(gpu_tensor_read(py.vk, 0, 4, got, &error));
+    for (int i = 0; i < 4; i++)
+        g_assert_cmpfloat_with_epsilon(got[i], expected[i], 2e-6);
+    pair_free(&px);
+    pair_free(&py);
+    graphs_free(&g);
+}
+
 static void test_activations(void)
 {
+    test_gelu_tanh_values();
     run_activation(GPU_ACTIVATION_QUICK_GELU, 1);
     run_activation(GPU_ACTIVATION_QUICK_GELU, 1001);
     run_activation(GPU_ACTIVATION_GELU, 1001);
+    run_activation(GPU_ACTIVATION_GELU_TANH, 1);
+    run_activation(GPU_ACTIVATION_GELU_TANH, 1001);
     run_activation(GPU_ACTIVATION_NONE, 3);
 }
 
@@ -533,8 +629,7 @@ static void test_add_over_binding_limit(void)
 
 /* ---- embeddings and data movement ---- */
 
-static void run_embed_tokens(uint32_t B, uint32_t T, uint32_t C, uint32_t n_ids,
-                             gboolean with_pos)
+static void run_embed_tokens(uint32_t B, uint32_t T, uint32_t C, uint32_t n_ids, gboolean with_pos)
 {
     Graphs g;
     if (!graphs_new(&g))
@@ -681,10 +776,10 @@ static void test_chained_graph(void)
 #define T(p) (vk ? (p).vk : (p).ref)
         for (int layer = 0; layer < 3; layer++) {
             gpu_op_layernorm(graphs[d], T(h), T(x), T(gamma), T(beta), M, C, 1e-5f);
-            gpu_op_matmul(graphs[d], T(hidden), T(h), T(w1), T(b1), NULL,
-                          GPU_ACTIVATION_QUICK_GELU, M, C, F);
-            gpu_op_matmul(graphs[d], T(x), T(hidden), T(w2), T(b2), T(x), GPU_ACTIVATION_NONE,
-                          M, F, C);
+            gpu_op_matmul(graphs[d], T(hidden), T(h), T(w1), T(b1), NULL, GPU_ACTIVATION_QUICK_GELU,
+                          M, C, F);
+            gpu_op_matmul(graphs[d], T(x), T(hidden), T(w2), T(b2), T(x), GPU_ACTIVATION_NONE, M, F,
+                          C);
         }
         gpu_op_l2_normalize(graphs[d], T(x), T(x), M, C);
 #undef T
@@ -727,8 +822,8 @@ static void test_bad_shapes_are_errors(void)
 
 static void test_f16_conversion(void)
 {
-    static const float values[] = {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f,
-                                   5.9604645e-08f, 0.1f, 1e-9f, 1e6f};
+    static const float values[] = {0.0f,           -0.0f,          1.0f, -2.5f, 65504.0f,
+                                   6.1035156e-05f, 5.9604645e-08f, 0.1f, 1e-9f, 1e6f};
     for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
         float back = gpu_f16_to_f32(gpu_f32_to_f16(values[i]));
         if (fabsf(values[i]) > 65504.0f)
@@ -749,7 +844,8 @@ static void test_f16_conversion(void)
         if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu) != 0)
             bits &= 0xff800000u;
         memcpy(&floats[i], &bits, sizeof bits);
-        floats[i] = i % 3 == 0 ? floats[i] : ldexpf((float)(i % 2047) - 1023.0f, (int)(i % 40) - 34);
+        floats[i] =
+            i % 3 == 0 ? floats[i] : ldexpf((float)(i % 2047) - 1023.0f, (int)(i % 40) - 34);
     }
     gpu_f32_to_f16_n(halves, floats, n);
     for (size_t i = 0; i < n; i++)
@@ -801,6 +897,69 @@ static void run_on_cpu(gconstpointer data)
     gpu_device_free(cpu);
 }
 
+/* The cpu device's reduced matmul precisions (oneDNN) against the F32
+ * reference, with the rounding they add: BF16 rounds x and w to 8
+ * significant bits (2⁻⁹ relative each: 0.22 % measured for these sums of
+ * random products), INT8 to 127 (or, without VNNI, 63) levels of each row's
+ * largest value (0.55 % measured with VNNI; without it, 63 levels: 1.8 % at
+ * worst, K = 4, under ONEDNN_MAX_CPU_ISA=AVX2). Skipped, naming what is missing, where the build
+ * or the CPU has no such precision. */
+typedef struct {
+    GpuCpuPrecision precision;
+    double extra_bound;
+    GTestFunc test;
+} CpuPrecisionCase;
+
+static void run_on_cpu_precision(gconstpointer data)
+{
+    const CpuPrecisionCase *c = data;
+    g_autofree char *why = NULL;
+    if (!gpu_cpu_precision_supported(c->precision, &why)) {
+        g_test_skip(why);
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    GpuDevice *cpu = gpu_device_open("cpu", &error);
+    g_assert_no_error(error);
+    g_assert_true(gpu_cpu_device_set_precision(cpu, c->precision, &error));
+    g_assert_no_error(error);
+    g_test_message("cpu device: %s, matmuls in %s", gpu_device_name(cpu),
+                   gpu_cpu_precision_to_string(c->precision));
+    tested = cpu;
+    matmul_extra_bound = c->extra_bound;
+    c->test();
+    matmul_extra_bound = 0.0;
+    tested = vulkan;
+    gpu_device_free(cpu);
+}
+
+/* A reduced precision asked of a device that cannot have it fails clearly. */
+static void test_cpu_precision_errors(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GpuDevice) device = gpu_device_open("reference", &error);
+    g_assert_no_error(error);
+    g_assert_false(gpu_cpu_device_set_precision(device, GPU_CPU_PRECISION_BF16, &error));
+    g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "bf16"));
+    g_clear_error(&error);
+    g_autoptr(GpuDevice) cpu = gpu_device_open("cpu", &error);
+    g_assert_no_error(error);
+    static const GpuCpuPrecision reduced[] = {GPU_CPU_PRECISION_BF16, GPU_CPU_PRECISION_INT8};
+    for (size_t i = 0; i < G_N_ELEMENTS(reduced); i++) {
+        g_autofree char *why = NULL;
+        gboolean supported = gpu_cpu_precision_supported(reduced[i], &why);
+        g_assert_cmpint(gpu_cpu_device_set_precision(cpu, reduced[i], &error), ==, supported);
+        if (!supported) {
+            g_assert_error(error, GPU_ERROR, GPU_ERROR_INVALID);
+            g_assert_cmpstr(error->message, ==, why);
+            g_test_message("%s", why);
+            g_clear_error(&error);
+        }
+    }
+    g_assert_true(gpu_cpu_device_set_precision(cpu, GPU_CPU_PRECISION_F32, &error));
+}
+
 static void add_cpu_tests(void)
 {
     static const struct {
@@ -815,6 +974,8 @@ static void add_cpu_tests(void)
         {"matmul-i8/shapes", test_matmul_i8_shapes, FALSE},
         {"layernorm/shapes", test_layernorm, FALSE},
         {"attention", test_attention, FALSE},
+        {"attention-pool", test_attention_pool, FALSE},
+        {"attention-pool/single-key", test_attention_pool_single_key, FALSE},
         {"activation", test_activations, FALSE},
         {"add/shapes", test_add, FALSE},
         {"embed-tokens/shapes", test_embed_tokens, FALSE},
@@ -845,6 +1006,16 @@ static void add_cpu_tests(void)
     g_test_add_data_func("/gpu/cpu-own-matmul/matmul/shapes", &own[0], run_on_cpu);
     g_test_add_data_func("/gpu/cpu-own-matmul/chained-graph", &own[1], run_on_cpu);
     g_test_add_data_func("/gpu/cpu-own-matmul/matmul-i8/shapes", &own[2], run_on_cpu);
+    /* OpenBLAS where oneDNN is the default. */
+    static const CpuCase openblas = {"SPYGLASS_CPU_MATMUL", "openblas", test_matmul_shapes};
+    g_test_add_data_func("/gpu/cpu-openblas/matmul/shapes", &openblas, run_on_cpu);
+    static const CpuPrecisionCase reduced[] = {
+        {GPU_CPU_PRECISION_BF16, 5e-3, test_matmul_shapes},
+        {GPU_CPU_PRECISION_INT8, 3e-2, test_matmul_shapes},
+    };
+    g_test_add_data_func("/gpu/cpu-bf16/matmul/shapes", &reduced[0], run_on_cpu_precision);
+    g_test_add_data_func("/gpu/cpu-int8/matmul/shapes", &reduced[1], run_on_cpu_precision);
+    g_test_add_func("/gpu/cpu/precision-errors", test_cpu_precision_errors);
 }
 
 int main(int argc, char **argv)
@@ -875,6 +1046,8 @@ int main(int argc, char **argv)
     g_test_add_func("/gpu/layernorm/shapes", test_layernorm);
     g_test_add_func("/gpu/layernorm/over-binding-limit", test_layernorm_over_binding_limit);
     g_test_add_func("/gpu/attention", test_attention);
+    g_test_add_func("/gpu/attention-pool", test_attention_pool);
+    g_test_add_func("/gpu/attention-pool/single-key", test_attention_pool_single_key);
     g_test_add_func("/gpu/activation", test_activations);
     g_test_add_func("/gpu/add/shapes", test_add);
     g_test_add_func("/gpu/add/over-binding-limit", test_add_over_binding_limit);

@@ -9,7 +9,7 @@ libglib2.0-dev libjson-glib-dev
 libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
 libgdk-pixbuf-2.0-dev libsoup-3.0-dev
-libopenblas-pthread-dev
+libopenblas-pthread-dev libdnnl-dev
 libsentencepiece-dev
 libgtk-4-dev libadwaita-1-dev
 xvfb xauth dbus-daemon desktop-file-utils appstream gettext libglib2.0-bin

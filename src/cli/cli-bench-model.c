@@ -16,7 +16,7 @@
  * the device, and the per-op GPU time per batch is printed too. */
 #include "cli-model.h"
 
-#include "library/library-decoder.h"
+#include "library/library-embed.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +32,9 @@ static guint image_batch = DEFAULT_IMAGE_BATCH;
 /* End-to-end timings over a folder of photos. */
 typedef struct {
     const char *folder;
-    GPtrArray *paths; /* the folder's photos, sorted by name */
-    guint images;     /* images through the timed passes */
-    double seconds;   /* wall time of the timed passes */
+    GPtrArray *paths;      /* the folder's photos, sorted by name */
+    guint images;          /* images through the timed passes */
+    double seconds;        /* wall time of the timed passes */
     double decode_seconds; /* of which decoding and preprocessing */
 } FolderTimings;
 
@@ -98,26 +98,23 @@ static GPtrArray *list_photos(const char *folder, GError **error)
 }
 
 /* Decodes and preprocesses `count` photos from `first` into pixels (count × 3 × S × S). */
-static gboolean decode_batch(GPtrArray *paths, guint first, guint count,
-                             const ClipConfig *config, float *pixels, GError **error)
+static gboolean decode_batch(GPtrArray *paths, guint first, guint count, const ClipConfig *config,
+                             float *pixels, GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     for (guint i = 0; i < count; i++) {
         const char *path = g_ptr_array_index(paths, first + i);
-        g_autoptr(ClipRgbImage) image = library_decode_photo(path, config->image_size, NULL,
-                                                             error);
-        if (image == NULL)
+        if (!library_embed_load_pixels(path, config, config->image_size, NULL,
+                                       pixels + i * image_elements, error))
             return FALSE;
-        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
-                        pixels + i * image_elements);
     }
     return TRUE;
 }
 
 /* One pass over the folder, batch by batch; adds the decode time to *decode_seconds. */
 static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GPtrArray *paths,
-                              guint limit, float *pixels, float *features,
-                              double *decode_seconds, GError **error)
+                              guint limit, float *pixels, float *features, double *decode_seconds,
+                              GError **error)
 {
     for (guint first = 0; first < limit; first += image_batch) {
         guint count = MIN(image_batch, limit - first);
@@ -131,8 +128,8 @@ static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GP
     return TRUE;
 }
 
-static gboolean time_folder(ClipSession *session, const ClipConfig *config,
-                            FolderTimings *timings, GError **error)
+static gboolean time_folder(ClipSession *session, const ClipConfig *config, FolderTimings *timings,
+                            GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     g_autofree float *pixels = g_new(float, image_batch * image_elements);
@@ -155,16 +152,20 @@ static gboolean time_folder(ClipSession *session, const ClipConfig *config,
     return TRUE;
 }
 
-static gboolean time_text_queries(ClipSession *session, const ClipConfig *config,
-                                  double *per_query, GError **error)
+static gboolean time_text_queries(ClipSession *session, const ClipConfig *config, double *per_query,
+                                  GError **error)
 {
     /* "a photo of a dog on the beach" in CLIP's vocabulary, bounded by the
      * model's own vocabulary so any model can run it. */
-    int32_t ids[] = {49406, 320, 1125, 539, 320, 1929, 525, 518, 2117, 49407};
-    size_t n = G_N_ELEMENTS(ids);
+    static const int32_t words[] = {49406, 320, 1125, 539, 320, 1929, 525, 518, 2117, 49407};
+    size_t n = G_N_ELEMENTS(words);
+    /* SigLIP models see exactly context_length ids, padding included. */
+    size_t length = config->family == CLIP_FAMILY_SIGLIP ? config->context_length : n;
+    g_autofree int32_t *ids = g_new0(int32_t, MAX(length, n));
     for (size_t i = 0; i < n; i++)
-        ids[i] = (int32_t)((uint32_t)ids[i] % config->vocab_size);
+        ids[i] = (int32_t)((uint32_t)words[i] % config->vocab_size);
     ids[n - 1] = (int32_t)config->vocab_size - 1; /* pooled here: the largest id */
+    n = length;
     const int32_t *batch[] = {ids};
     g_autofree float *features = g_new(float, config->embed_dim);
 
@@ -273,8 +274,8 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
         json_builder_set_member_name(b, "decode_ms_per_image");
         json_builder_add_double_value(b, folder->decode_seconds * 1e3 / folder->images);
         json_builder_set_member_name(b, "encode_ms_per_image");
-        json_builder_add_double_value(
-            b, (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
+        json_builder_add_double_value(b, (folder->seconds - folder->decode_seconds) * 1e3 /
+                                             folder->images);
     }
     json_builder_set_member_name(b, "text_queries_per_second");
     json_builder_add_double_value(b, 1.0 / per_query);
@@ -333,7 +334,8 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
         return status;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) paths = NULL;
-    if (folder.folder != NULL && (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
+    if (folder.folder != NULL &&
+        (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(ClipModel) model = cli_bench_model_new(options, &error);
     if (model == NULL)

@@ -2,6 +2,8 @@
 #include "cli-model.h"
 
 #include "gpu/gpu.h"
+#include "library/library-models.h"
+#include "library/library-store.h"
 
 #include <stdio.h>
 
@@ -39,7 +41,9 @@ static JsonNode *devices_to_json(GPtrArray *devices)
  * the device `auto` picks for it; nothing when no model opens. */
 static void annotate_for_model(const CliOptions *options, GPtrArray *devices)
 {
-    g_autofree char *dir = cli_resolve_model_dir(options, NULL);
+    g_autofree char *default_db = options->db == NULL ? library_store_default_path() : NULL;
+    g_autofree char *dir =
+        library_resolve_model_dir(options->model, options->db ? options->db : default_db, NULL);
     g_autoptr(ClipModel) model = dir != NULL ? clip_model_load(dir, NULL) : NULL;
     if (model != NULL)
         clip_device_choice_annotate(devices, model->id);
@@ -74,8 +78,8 @@ int cli_devices(const CliOptions *options, int argc, char **argv)
     }
     for (guint i = 0; i < devices->len; i++) {
         GpuDeviceInfo *info = g_ptr_array_index(devices, i);
-        g_autofree char *index = info->index >= 0 ? g_strdup_printf("%d", info->index)
-                                                  : g_strdup("-");
+        g_autofree char *index =
+            info->index >= 0 ? g_strdup_printf("%d", info->index) : g_strdup("-");
         g_autofree char *rate = info->images_per_second > 0.0
                                     ? g_strdup_printf("  %.1f images/s", info->images_per_second)
                                     : g_strdup("");

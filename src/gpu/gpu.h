@@ -44,6 +44,8 @@ typedef enum {
     GPU_ACTIVATION_NONE,
     GPU_ACTIVATION_QUICK_GELU, /* x * sigmoid(1.702 x), OpenAI CLIP */
     GPU_ACTIVATION_GELU,       /* exact erf GELU, most OpenCLIP models */
+    /* 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))): SigLIP's gelu_pytorch_tanh */
+    GPU_ACTIVATION_GELU_TANH,
 } GpuActivation;
 
 typedef enum {
@@ -103,7 +105,6 @@ GpuDevice *gpu_device_open_vulkan(int index, GError **error);
 void gpu_device_free(GpuDevice *device);
 const char *gpu_device_name(GpuDevice *device);
 GpuDeviceType gpu_device_type(GpuDevice *device);
-gboolean gpu_device_supports_f16(GpuDevice *device);
 /* TRUE when the device runs gpu_op_matmul_i8 (the cpu and reference
  * devices; Vulkan has no INT8 kernels). */
 gboolean gpu_device_supports_i8_weights(GpuDevice *device);
@@ -132,7 +133,6 @@ GArray *gpu_device_profile_stop(GpuDevice *device);
 /* Tensors live on the device; contents are undefined until written. */
 GpuTensor *gpu_tensor_new(GpuDevice *device, GpuDtype dtype, size_t n_elements, GError **error);
 void gpu_tensor_free(GpuTensor *tensor);
-size_t gpu_tensor_n_elements(GpuTensor *tensor);
 GpuDtype gpu_tensor_dtype(GpuTensor *tensor);
 /* Copies host data in or out; elements counted in the tensor's dtype. Waits. */
 gboolean gpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
@@ -174,6 +174,13 @@ void gpu_op_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *ga
  * in_proj produces them; C = H × D. */
 void gpu_op_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
                       uint32_t H, uint32_t D, gboolean causal);
+
+/* Attention pooling (SigLIP's MAP head): out(B,Tq,C) = softmax(q Kᵀ / sqrt(D)) V
+ * for each head, no mask, where q(Tq,C) holds learned queries shared by every
+ * batch item and kv(B,Tk,2C) holds K and V side by side (the key and value
+ * thirds of an nn.MultiheadAttention in_proj); C = H × D. */
+void gpu_op_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D);
 
 /* y(n) = act(x(n)); y may be x. */
 void gpu_op_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n);

@@ -2,6 +2,7 @@
 #include "library-indexer.h"
 
 #include "library-decoder.h"
+#include "library-embed.h"
 #include "library-sync.h"
 
 #include "gpu/gpu-cpu-pool.h"
@@ -125,17 +126,14 @@ static void decode_photo(PhotoJob *job)
     const ClipConfig *config = &pipeline->model->config;
     g_autoptr(GError) error = NULL;
     job->fingerprint = library_fingerprint_file(job->path, &error);
-    g_autoptr(ClipRgbImage) image =
-        job->fingerprint != NULL
-            ? library_decode_photo(job->path, config->image_size, &job->info, &error)
-            : NULL;
-    if (image != NULL) {
+    if (job->fingerprint != NULL) {
         job->pixels = g_new(float, pipeline->image_elements);
-        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
-                        job->pixels);
-    } else {
-        job->error = g_strdup(error->message);
+        if (!library_embed_load_pixels(job->path, config, config->image_size, &job->info,
+                                       job->pixels, &error))
+            g_clear_pointer(&job->pixels, g_free);
     }
+    if (job->pixels == NULL)
+        job->error = g_strdup(error->message);
     job->decode_seconds = (g_get_monotonic_time() - start) / 1e6;
     g_async_queue_push(pipeline->decoded, job);
 }
@@ -260,11 +258,11 @@ static gboolean encode_batch(Pipeline *pipeline, GPtrArray *batch, GPtrArray *ou
         g_clear_pointer(&job->pixels, g_free);
     }
     gint64 start = g_get_monotonic_time();
-    gboolean ok = clip_session_encode_images(pipeline->session, pixels, n, features, error);
+    gboolean ok = library_embed_pixels(pipeline->session, &pipeline->model->config, pixels, n,
+                                       features, error);
     pipeline->result->encode_seconds += (g_get_monotonic_time() - start) / 1e6;
     if (!ok)
         return FALSE;
-    clip_normalize_rows(features, n, pipeline->dim);
     for (guint i = 0; i < n; i++) {
         PhotoJob *job = g_ptr_array_index(batch, i);
         job->embedding =
@@ -467,7 +465,7 @@ static void keep_walked(GPtrArray *todo, const LibraryCrawl *crawl)
             g_ptr_array_remove_index(todo, i - 1);
 }
 
-/* Embeds what lacks model's embedding; with a crawl, only what it found. */
+/* Embeds what lacks model's embedding among what the crawl found. */
 static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                  const LibraryCrawl *crawl, const LibraryIndexParams *params,
                                  LibraryIndexResult *result, GCancellable *cancellable,
@@ -476,19 +474,10 @@ static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, Cl
     g_autoptr(GPtrArray) todo = library_store_list_unembedded(store, model->id, error);
     if (todo == NULL)
         return FALSE;
-    if (crawl != NULL)
-        keep_walked(todo, crawl);
+    keep_walked(todo, crawl);
     Pipeline pipeline;
     pipeline_init(&pipeline, store, model, session, params, result, cancellable);
     return pipeline_run(&pipeline, todo, error);
-}
-
-gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
-                                  const LibraryIndexParams *params, LibraryIndexResult *result,
-                                  GCancellable *cancellable, GError **error)
-{
-    library_index_result_init(result);
-    return index_unembedded(store, model, session, NULL, params, result, cancellable, error);
 }
 
 /* Walk and sync */

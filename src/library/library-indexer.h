@@ -65,18 +65,12 @@ void library_index_result_clear(LibraryIndexResult *result);
 /* Adds `folders` (may be NULL or empty) to the library, walks every library
  * folder, syncs the store with the walk (library-sync.h), embeds every photo
  * the walk found that lacks `model`'s embedding and, when the run
- * completes, drops the embeddings of models this one supersedes. model and session are used by the calling
- * thread only. FALSE on a store or encoder error or on cancellation
- * (G_IO_ERROR_CANCELLED); what was committed stays. */
+ * completes, drops the embeddings of models this one supersedes. model and session are used by the
+ * calling thread only. FALSE on a store or encoder error or on cancellation (G_IO_ERROR_CANCELLED);
+ * what was committed stays. */
 gboolean library_index_folders(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                const char *const *folders, const LibraryIndexParams *params,
                                LibraryIndexResult *result, GCancellable *cancellable,
                                GError **error);
-
-/* Only the pipeline: embeds the photos the store lists as lacking model's
- * embedding (library_store_list_unembedded). */
-gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
-                                  const LibraryIndexParams *params, LibraryIndexResult *result,
-                                  GCancellable *cancellable, GError **error);
 
 G_END_DECLS
