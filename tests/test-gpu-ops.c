@@ -280,10 +280,19 @@ static void test_matmul_subgroup_over_binding_limit(void)
 
 /* The GPU kernel (shared-memory tiles, barriers), forced on lavapipe so
  * that CI runs it against the reference: edges of both tile sizes, K not a
- * multiple of the slice, F16 weights, over 128 MiB. */
+ * multiple of the slice, F16 weights, over 128 MiB. These tests draw from
+ * the random stream and put it back, so the data of every later test is
+ * what it was before they were added. */
+static void run_tiled(GTestFunc test)
+{
+    uint64_t saved = rng_state;
+    run_with_matmul_kernel("tiled", test);
+    rng_state = saved;
+}
+
 static void test_matmul_tiled_shapes(void)
 {
-    run_with_matmul_kernel("tiled", test_matmul_shapes);
+    run_tiled(test_matmul_shapes);
 }
 
 /* Shapes big enough for 64×64 tiles, ragged in M, N and K. */
@@ -301,12 +310,12 @@ static void test_matmul_large_tiles(void)
 
 static void test_matmul_tiled_large_tiles(void)
 {
-    run_with_matmul_kernel("tiled", test_matmul_large_tiles);
+    run_tiled(test_matmul_large_tiles);
 }
 
 static void test_matmul_tiled_over_binding_limit(void)
 {
-    run_with_matmul_kernel("tiled", test_matmul_over_binding_limit);
+    run_tiled(test_matmul_over_binding_limit);
 }
 
 /* ---- matmul with INT8 weights ---- */
