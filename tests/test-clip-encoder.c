@@ -3,6 +3,7 @@
  * on the reference device, and Vulkan and cpu against the reference on a
  * full-size random ViT-B/32. */
 #include "test-common.h"
+#include "test-precision.h"
 
 #include "gpu/gpu-cpu.h"
 
@@ -227,35 +228,6 @@ static double worst_cosine_against(ClipEncoder *encoder, ClipTokenizer *tokenize
     for (uint32_t i = 0; i < n; i++)
         worst = MIN(worst, test_cosine(reduced + (size_t)i * E, reference + (size_t)i * E, E));
     return worst;
-}
-
-/* FALSE, with the test's message naming what is missing, for the cpu
- * device's BF16 or INT8 matmuls where this build or CPU has none. */
-static gboolean cpu_precision_offered(ClipPrecision precision)
-{
-    GpuCpuPrecision matmuls = precision == CLIP_PRECISION_BF16   ? GPU_CPU_PRECISION_BF16
-                              : precision == CLIP_PRECISION_INT8 ? GPU_CPU_PRECISION_INT8
-                                                                 : GPU_CPU_PRECISION_F32;
-    g_autofree char *why = NULL;
-    if (gpu_cpu_precision_supported(matmuls, &why))
-        return TRUE;
-    g_test_message("skipped: %s", why);
-    return FALSE;
-}
-
-/* What `auto` picks on the cpu device: its reduced matmul precision where
- * the CPU has one, else `otherwise`. */
-static ClipPrecision cpu_auto_precision(ClipPrecision otherwise)
-{
-    switch (gpu_cpu_auto_precision()) {
-    case GPU_CPU_PRECISION_BF16:
-        return CLIP_PRECISION_BF16;
-    case GPU_CPU_PRECISION_INT8:
-        return CLIP_PRECISION_INT8;
-    case GPU_CPU_PRECISION_F32:
-    default:
-        return otherwise;
-    }
 }
 
 /* The bound the cpu device's reduced precisions are held to, and `auto`

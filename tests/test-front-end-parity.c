@@ -182,7 +182,7 @@ static GArray *hits_from_entries(GArray *entries)
 {
     GArray *hits = hits_new();
     for (guint i = 0; i < entries->len; i++) {
-        const SpyglassPhotoEntry *entry = &g_array_index(entries, SpyglassPhotoEntry, i);
+        const SpyglassHit *entry = &g_array_index(entries, SpyglassHit, i);
         hits_add(hits, entry->path, entry->score);
     }
     return hits;
@@ -234,7 +234,7 @@ static GHashTable *app_photo_ids(void)
     g_assert_no_error(error);
     GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < entries->len; i++) {
-        const SpyglassPhotoEntry *entry = &g_array_index(entries, SpyglassPhotoEntry, i);
+        const SpyglassHit *entry = &g_array_index(entries, SpyglassHit, i);
         g_hash_table_insert(ids, g_strdup(entry->path), g_memdup2(&entry->id, sizeof entry->id));
     }
     return ids;
@@ -262,7 +262,7 @@ static GPtrArray *app_album_paths(const char *id)
     g_assert_no_error(error);
     GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < entries->len; i++)
-        g_ptr_array_add(paths, g_strdup(g_array_index(entries, SpyglassPhotoEntry, i).path));
+        g_ptr_array_add(paths, g_strdup(g_array_index(entries, SpyglassHit, i).path));
     return paths;
 }
 

@@ -10,7 +10,6 @@
 #include "spyglass-photo-list.h"
 
 #include "core/spyglass-session.h"
-#include "library/library-models.h"
 
 #include <string.h>
 
@@ -20,9 +19,9 @@
 struct _SpyglassEngine {
     GObject parent_instance;
     SpyglassSession *session;
-    GMainContext *context; /* where signals are emitted */
-    guint runs;            /* main thread: index runs under way (either kind) */
-    gboolean background;   /* main thread: the session's lifecycle has a run under way */
+    GMainContext *context;       /* where signals are emitted */
+    GThread *thread;             /* the one that made the engine and runs context */
+    SpyglassIndexingState state; /* on thread: the last one "indexing-state-changed" gave */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassEngine, spyglass_engine, G_TYPE_OBJECT)
@@ -67,7 +66,7 @@ static void spyglass_engine_get_property(GObject *object, guint prop_id, GValue 
     SpyglassEngine *self = SPYGLASS_ENGINE(object);
     switch (prop_id) {
     case PROP_INDEXING:
-        g_value_set_boolean(value, self->runs > 0);
+        g_value_set_boolean(value, self->state == SPYGLASS_INDEXING_RUNNING);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -109,6 +108,7 @@ static void spyglass_engine_class_init(SpyglassEngineClass *klass)
 static void spyglass_engine_init(SpyglassEngine *self)
 {
     self->context = g_main_context_ref_thread_default();
+    self->thread = g_thread_self();
 }
 
 /* ---- signals from other threads ---- */
@@ -116,7 +116,7 @@ static void spyglass_engine_init(SpyglassEngine *self)
 typedef struct {
     SpyglassEngine *engine; /* strong */
     guint signal;
-    guint done, total; /* index-progress; done also the state and the failures */
+    guint done, total; /* index-progress; done also the failures */
     double rate, eta;
     char *message; /* index-finished */
 } Emission;
@@ -129,14 +129,6 @@ static void emission_free(gpointer data)
     g_free(emission);
 }
 
-static void set_running(SpyglassEngine *self, gboolean running)
-{
-    gboolean was = self->runs > 0;
-    self->runs = running ? self->runs + 1 : self->runs - 1;
-    if (was != (self->runs > 0))
-        g_object_notify_by_pspec(G_OBJECT(self), properties[PROP_INDEXING]);
-}
-
 static gboolean emit_on_main(gpointer data)
 {
     Emission *e = data;
@@ -147,12 +139,17 @@ static gboolean emit_on_main(gpointer data)
         g_signal_emit(e->engine, signals[e->signal], 0, e->done, e->total, e->rate, e->eta);
         break;
     case SIGNAL_INDEXING_STATE_CHANGED: {
-        /* A background run counts toward "indexing" from RUNNING to the next state. */
-        gboolean running = e->done == SPYGLASS_INDEXING_RUNNING;
-        if (running != e->engine->background)
-            set_running(e->engine, running);
-        e->engine->background = running;
-        g_signal_emit(e->engine, signals[e->signal], 0, e->done);
+        /* The state as it is now, not as it was when the change was reported: reports from
+         * the indexing thread and from this one may arrive out of order. */
+        SpyglassEngine *self = e->engine;
+        SpyglassIndexingState state = spyglass_session_get_indexing_state(self->session);
+        if (state == self->state)
+            break;
+        gboolean was_running = self->state == SPYGLASS_INDEXING_RUNNING;
+        self->state = state;
+        if (was_running != (state == SPYGLASS_INDEXING_RUNNING))
+            g_object_notify_by_pspec(G_OBJECT(self), properties[PROP_INDEXING]);
+        g_signal_emit(self, signals[e->signal], 0, (guint)state);
         break;
     }
     case SIGNAL_INDEX_FINISHED:
@@ -164,11 +161,22 @@ static gboolean emit_on_main(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* At once on the engine's own thread (a request shows as indexing before it returns), else
+ * from an idle source on its main context (never on the reporting thread, even when that
+ * could acquire the context). */
 static void emit_later(SpyglassEngine *self, const Emission *values)
 {
     Emission *e = g_memdup2(values, sizeof *values);
     e->engine = g_object_ref(self);
-    g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, emit_on_main, e, emission_free);
+    if (g_thread_self() == self->thread) {
+        emit_on_main(e);
+        emission_free(e);
+        return;
+    }
+    g_autoptr(GSource) source = g_idle_source_new();
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    g_source_set_callback(source, emit_on_main, e, emission_free);
+    g_source_attach(source, self->context);
 }
 
 /* On the indexer's writer thread. */
@@ -190,7 +198,7 @@ static void albums_progress(guint done, guint total, gpointer user_data)
 
 static void indexing_state_changed(SpyglassIndexingState state, gpointer user_data)
 {
-    emit_later(user_data, &(Emission){.signal = SIGNAL_INDEXING_STATE_CHANGED, .done = state});
+    emit_later(user_data, &(Emission){.signal = SIGNAL_INDEXING_STATE_CHANGED});
 }
 
 static void index_finished(guint n_failed, const GError *error, gpointer user_data)
@@ -220,16 +228,6 @@ SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir, 
     return self;
 }
 
-char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir, GError **error)
-{
-    return library_resolve_model_dir(model_dir, db_path, error);
-}
-
-const char *spyglass_engine_get_db_path(SpyglassEngine *engine)
-{
-    return spyglass_session_get_db_path(engine->session);
-}
-
 const char *spyglass_engine_get_model_name(SpyglassEngine *engine)
 {
     return spyglass_session_get_model_name(engine->session);
@@ -247,7 +245,7 @@ const char *spyglass_engine_get_model_notice(SpyglassEngine *engine)
 
 gboolean spyglass_engine_get_indexing(SpyglassEngine *engine)
 {
-    return engine->runs > 0;
+    return engine->state == SPYGLASS_INDEXING_RUNNING;
 }
 
 /* ---- the one runner ---- */
@@ -257,7 +255,6 @@ typedef struct {
     char *text, *text2; /* a path, query, name or model folder; a description or device */
     gint64 id;
     GArray *ids; /* gint64 */
-    char **folders;
     guint number;
     gboolean flag;
 } EngineArgs;
@@ -268,7 +265,6 @@ static void engine_args_free(EngineArgs *args)
     g_free(args->text2);
     if (args->ids != NULL)
         g_array_unref(args->ids);
-    g_strfreev(args->folders);
     g_free(args);
 }
 
@@ -351,25 +347,11 @@ static gpointer box_count(gint64 count)
     return g_memdup2(&count, sizeof count);
 }
 
-/* The session's hits as the grid's entries. */
-static GArray *entries_from_hits(SpyglassHits *hits)
-{
-    GArray *entries = spyglass_photo_entries_new(hits->len);
-    for (guint i = 0; i < hits->len; i++) {
-        const SpyglassHit *hit = &g_array_index(hits, SpyglassHit, i);
-        spyglass_photo_entries_append_full(entries, hit->id, hit->path, hit->score, hit->taken,
-                                           hit->weak);
-    }
-    return entries;
-}
-
+/* The session's hits are what the grid lists. */
 static gboolean return_entries(SpyglassHits *hits, gpointer *result)
 {
-    if (hits == NULL)
-        return FALSE;
-    *result = entries_from_hits(hits);
-    g_array_unref(hits);
-    return TRUE;
+    *result = hits;
+    return hits != NULL;
 }
 
 #define FINISH_ENTRIES(name)                                                                       \
@@ -445,12 +427,6 @@ gboolean spyglass_engine_count_folder_removal_finish(SpyglassEngine *engine, GAs
     return finish_count(engine, result, n_removed, error);
 }
 
-static gboolean emit_library_changed(gpointer data)
-{
-    g_signal_emit(data, signals[SIGNAL_LIBRARY_CHANGED], 0);
-    return G_SOURCE_REMOVE;
-}
-
 static gboolean remove_folder_work(SpyglassEngine *self, EngineArgs *args,
                                    GCancellable *cancellable, gpointer *result, GError **error)
 {
@@ -458,8 +434,7 @@ static gboolean remove_folder_work(SpyglassEngine *self, EngineArgs *args,
     gboolean ok = spyglass_session_remove_folder(self->session, args->text, &removal, error);
     /* The folder is gone even if the index could not be reloaded: the signal goes out. */
     if (ok || removal.removed + removal.kept > 0)
-        g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, emit_library_changed,
-                                   g_object_ref(self), g_object_unref);
+        emit_later(self, &(Emission){.signal = SIGNAL_LIBRARY_CHANGED});
     if (ok)
         *result = box_count(removal.removed);
     return ok;
@@ -543,58 +518,6 @@ FINISH_ENTRIES(similar)
 
 /* ---- indexing ---- */
 
-static gboolean index_work(SpyglassEngine *self, EngineArgs *args, GCancellable *cancellable,
-                           gpointer *result, GError **error)
-{
-    SpyglassIndexCallbacks callbacks = {
-        .progress = index_progress, .albums_progress = albums_progress, .data = self};
-    LibraryIndexResult run;
-    gboolean ok = spyglass_session_index(self->session, (const char *const *)args->folders,
-                                         &callbacks, &run, cancellable, error);
-    if (ok)
-        *result = box_count(run.failed->len);
-    library_index_result_clear(&run);
-    return ok;
-}
-
-static void index_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    SpyglassEngine *self = SPYGLASS_ENGINE(source);
-    g_autoptr(GTask) outer = user_data;
-    set_running(self, FALSE);
-    GError *error = NULL;
-    gpointer count = g_task_propagate_pointer(G_TASK(result), &error);
-    if (count == NULL)
-        g_task_return_error(outer, error);
-    else
-        g_task_return_pointer(outer, count, g_free);
-}
-
-void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *folders,
-                                 GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data)
-{
-    /* The outer task finishes on the main context once "indexing" is reset. */
-    GTask *outer = g_task_new(engine, cancellable, callback, user_data);
-    g_task_set_source_tag(outer, spyglass_engine_index_async);
-    EngineArgs *args = g_new0(EngineArgs, 1);
-    args->folders = g_strdupv((char **)folders);
-    set_running(engine, TRUE);
-    run_call(engine, spyglass_engine_index_async, index_work, g_free, args, cancellable, index_done,
-             outer);
-}
-
-gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result, guint *n_failed,
-                                      GError **error)
-{
-    gint64 count = 0;
-    if (!finish_count(engine, result, &count, error))
-        return FALSE;
-    if (n_failed != NULL)
-        *n_failed = (guint)count;
-    return TRUE;
-}
-
 void spyglass_engine_request_index(SpyglassEngine *engine, const char *const *folders)
 {
     spyglass_session_request_index(engine->session, folders);
@@ -608,11 +531,6 @@ void spyglass_engine_pause_indexing(SpyglassEngine *engine)
 void spyglass_engine_resume_indexing(SpyglassEngine *engine)
 {
     spyglass_session_resume_indexing(engine->session);
-}
-
-void spyglass_engine_restart_indexing(SpyglassEngine *engine)
-{
-    spyglass_session_restart_indexing(engine->session);
 }
 
 guint spyglass_engine_get_indexing_state(SpyglassEngine *engine)

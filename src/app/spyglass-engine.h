@@ -13,16 +13,11 @@ G_BEGIN_DECLS
 #define SPYGLASS_TYPE_ENGINE (spyglass_engine_get_type())
 G_DECLARE_FINAL_TYPE(SpyglassEngine, spyglass_engine, SPYGLASS, ENGINE, GObject)
 
-/* db_path NULL: the library spyglass-cli uses by default. model_dir NULL or "":
- * spyglass_engine_resolve_model_dir(). device NULL or "auto": gpu_device_open's choice. */
+/* db_path NULL: the library spyglass-cli uses by default. model_dir NULL or "": decided as
+ * spyglass-cli decides it (library_resolve_model_dir). device NULL or "auto": gpu_device_open's
+ * choice. */
 SpyglassEngine *spyglass_engine_new(const char *db_path, const char *model_dir, const char *device);
 
-/* The model folder, decided as spyglass-cli decides it: model_dir when given,
- * else $SPYGLASS_MODEL, else the model the library last indexed with (when
- * its folder still exists), else the bundled demo model. */
-char *spyglass_engine_resolve_model_dir(const char *db_path, const char *model_dir, GError **error);
-
-const char *spyglass_engine_get_db_path(SpyglassEngine *engine);
 /* After opening: the model's display name, and whether it is the bundled demo model. */
 const char *spyglass_engine_get_model_name(SpyglassEngine *engine);
 /* When the library's model was gone at opening: one line saying what is used instead. */
@@ -58,14 +53,14 @@ gboolean spyglass_engine_remove_folder_finish(SpyglassEngine *engine, GAsyncResu
                                               gint64 *n_removed, GError **error);
 
 /* Every photo that is not failed, by path; folder_id < 0: of every folder.
- * A GArray of SpyglassPhotoEntry. */
+ * A GArray of SpyglassHit. */
 void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,
                                        gpointer user_data);
 GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                            GError **error);
 
-/* A query in search-query.h's syntax: the best matches first, as SpyglassPhotoEntry,
+/* A query in search-query.h's syntax: the best matches first, as SpyglassHit,
  * with their date taken; those below search-relevance.h's cutoff are marked weak
  * (strong_only: left out). */
 void spyglass_engine_search_async(SpyglassEngine *engine, const char *query, gboolean strong_only,
@@ -80,18 +75,6 @@ void spyglass_engine_similar_async(SpyglassEngine *engine, const gint64 *ids, gu
 GArray *spyglass_engine_similar_finish(SpyglassEngine *engine, GAsyncResult *result,
                                        GError **error);
 
-/* Adds folders (may be NULL) and brings the whole library up to date, with
- * a model of its own so that searches go on meanwhile. "index-progress"
- * (done, total, photos per second, seconds left or < 0) is emitted on the
- * main context while it runs, then "preparing-albums" when the model's album
- * prompts have to be encoded; the index is reloaded at the end. *n_failed
- * (may be NULL) receives the count of photos that could not be read. */
-void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *folders,
-                                 GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data);
-gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result, guint *n_failed,
-                                      GError **error);
-
 /* The non-empty auto-albums the library keeps (GPtrArray of SpyglassAlbum, its id what
  * spyglass_engine_album_photos_async() takes), in
  * the taxonomy's order; empty when the model has no taxonomy. Photos not yet
@@ -101,7 +84,7 @@ void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *can
 GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResult *result,
                                               GError **error);
 
-/* An auto-album's photos, by path, as SpyglassPhotoEntry. */
+/* An auto-album's photos, by path, as SpyglassHit. */
 void spyglass_engine_album_photos_async(SpyglassEngine *engine, const char *album,
                                         GCancellable *cancellable, GAsyncReadyCallback callback,
                                         gpointer user_data);
@@ -132,7 +115,7 @@ void spyglass_engine_set_album_examples_async(SpyglassEngine *engine, gint64 alb
                                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean spyglass_engine_set_album_examples_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                    GError **error);
-/* A smart album's members (search-smart-album.h), best first, as SpyglassPhotoEntry. */
+/* A smart album's members (search-smart-album.h), best first, as SpyglassHit. */
 void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char *name,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
@@ -155,7 +138,8 @@ SpyglassPhotoDetails *spyglass_engine_photo_details_finish(SpyglassEngine *engin
 
 /* Switches to another model or device (NULL or "": as spyglass_engine_new
  * decides). The library's embeddings of the new model are searchable at once;
- * the caller indexes to embed the photos that lack them. */
+ * a run under way starts again with the new model; the caller requests a run
+ * to embed the photos that lack them. */
 void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *model_dir,
                                         const char *device, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);
@@ -163,18 +147,20 @@ gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResul
                                              GError **error);
 
 /* Indexing in the background, the session's lifecycle (core/spyglass-session.h): one run at a
- * time; a request while one runs makes another follow it (folders NULL: those of the last
- * request); pause stops the run until resume or the next request; restart stops a run that walks
- * an old folder list and starts again; the watcher asks for runs while not paused. While it goes
- * on: "indexing-state-changed" (a SpyglassIndexingState as guint), "index-progress",
- * "preparing-albums", and after each run that was not paused or restarted "index-finished"
- * (photos that could not be read, and the error message or NULL), all on the main context;
- * "indexing" is TRUE while a run (of this or of spyglass_engine_index_async) is under way. */
+ * time, adding folders (NULL: those of the last request) and bringing the whole library up to
+ * date with a model of its own, so that searches go on meanwhile; a request while one runs makes
+ * another follow it; pause stops the run (what it stored stays) until resume or the next
+ * request; removing a folder or switching the model starts a run under way again; the watcher
+ * asks for runs while not paused. While it goes on, on the main context:
+ * "indexing-state-changed" (a SpyglassIndexingState as guint, at once on a request),
+ * "index-progress" (done, total, photos per second, seconds left or < 0), "preparing-albums"
+ * when the model's album prompts have to be encoded, and after each run that was not paused or
+ * restarted "index-finished" (photos that could not be read, and the error message or NULL).
+ * "indexing" is TRUE from a request until no run is under way or requested. */
 void spyglass_engine_request_index(SpyglassEngine *engine, const char *const *folders);
 void spyglass_engine_pause_indexing(SpyglassEngine *engine);
 void spyglass_engine_resume_indexing(SpyglassEngine *engine);
-void spyglass_engine_restart_indexing(SpyglassEngine *engine);
-/* SpyglassIndexingState: idle 0, running 1, paused 2. */
+/* A SpyglassIndexingState (core/spyglass-types.h): idle 0, running 1, paused 2. */
 guint spyglass_engine_get_indexing_state(SpyglassEngine *engine);
 /* Watches the online folders of a list_folders result (a watcher made again when they change). */
 void spyglass_engine_watch_folders(SpyglassEngine *engine, GPtrArray *folders);

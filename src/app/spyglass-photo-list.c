@@ -7,7 +7,7 @@
 
 struct _SpyglassPhotoList {
     GObject parent_instance;
-    GArray *entries;  /* SpyglassPhotoEntry */
+    SpyglassHits *entries;
     GPtrArray *items; /* SpyglassPhotoItem* or NULL, parallel to entries */
     GQueue made;      /* positions of the items held, oldest first */
     guint cache_limit;
@@ -19,41 +19,16 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(SpyglassPhotoList, spyglass_photo_list, G_TYPE_OBJ
                               G_IMPLEMENT_INTERFACE(G_TYPE_LIST_MODEL,
                                                     spyglass_photo_list_model_init))
 
-static void clear_entry(gpointer data)
-{
-    g_free(((SpyglassPhotoEntry *)data)->path);
-    g_free(((SpyglassPhotoEntry *)data)->taken);
-}
-
-GArray *spyglass_photo_entries_new(guint reserve)
-{
-    GArray *entries = g_array_sized_new(FALSE, FALSE, sizeof(SpyglassPhotoEntry), reserve);
-    g_array_set_clear_func(entries, clear_entry);
-    return entries;
-}
-
-void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score)
-{
-    spyglass_photo_entries_append_full(entries, id, path, score, NULL, FALSE);
-}
-
-void spyglass_photo_entries_append_full(GArray *entries, gint64 id, const char *path, float score,
-                                        const char *taken, gboolean weak)
-{
-    SpyglassPhotoEntry entry = {id, g_strdup(path), score, g_strdup(taken), weak};
-    g_array_append_val(entries, entry);
-}
-
 static int compare_dates(gconstpointer a, gconstpointer b)
 {
-    const SpyglassPhotoEntry *x = a, *y = b;
+    const SpyglassHit *x = a, *y = b;
     if ((x->taken == NULL) != (y->taken == NULL))
         return x->taken == NULL ? 1 : -1;
     int order = x->taken != NULL ? strcmp(y->taken, x->taken) : 0;
     return order != 0 ? order : strcmp(x->path, y->path);
 }
 
-void spyglass_photo_entries_sort_by_date(GArray *entries)
+void spyglass_photo_entries_sort_by_date(SpyglassHits *entries)
 {
     g_array_sort(entries, compare_dates);
 }
@@ -82,8 +57,7 @@ static gpointer spyglass_photo_list_get_item(GListModel *model, guint position)
         return NULL;
     SpyglassPhotoItem *item = g_ptr_array_index(self->items, position);
     if (item == NULL) {
-        const SpyglassPhotoEntry *entry =
-            &g_array_index(self->entries, SpyglassPhotoEntry, position);
+        const SpyglassHit *entry = &g_array_index(self->entries, SpyglassHit, position);
         item = spyglass_photo_item_new(entry->id, entry->path, entry->score);
         self->items->pdata[position] = item;
         g_queue_push_tail(&self->made, GUINT_TO_POINTER(position));
@@ -118,7 +92,7 @@ static void spyglass_photo_list_class_init(SpyglassPhotoListClass *klass)
 
 static void spyglass_photo_list_init(SpyglassPhotoList *self)
 {
-    self->entries = spyglass_photo_entries_new(0);
+    self->entries = spyglass_hits_new(0);
     self->items = g_ptr_array_new_with_free_func(unref_item);
 }
 
@@ -127,7 +101,7 @@ SpyglassPhotoList *spyglass_photo_list_new(void)
     return g_object_new(SPYGLASS_TYPE_PHOTO_LIST, NULL);
 }
 
-void spyglass_photo_list_set_entries(SpyglassPhotoList *list, GArray *entries)
+void spyglass_photo_list_set_entries(SpyglassPhotoList *list, SpyglassHits *entries)
 {
     g_return_if_fail(SPYGLASS_IS_PHOTO_LIST(list));
     guint removed = list->entries->len;

@@ -3,32 +3,23 @@
  * not 100,000 GObjects). */
 #pragma once
 
+#include "core/spyglass-types.h"
+
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-typedef struct {
-    gint64 id;
-    char *path;
-    float score;   /* NaN outside search results */
-    char *taken;   /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
-    gboolean weak; /* a search result below the relevance cutoff */
-} SpyglassPhotoEntry;
+/* The photos listed are the core's SpyglassHits, as the engine hands them over. */
 
-/* A GArray of SpyglassPhotoEntry that frees the paths. */
-GArray *spyglass_photo_entries_new(guint reserve);
-void spyglass_photo_entries_append(GArray *entries, gint64 id, const char *path, float score);
-void spyglass_photo_entries_append_full(GArray *entries, gint64 id, const char *path, float score,
-                                        const char *taken, gboolean weak);
 /* Newest first by date taken, photos without a date last, ties by path. */
-void spyglass_photo_entries_sort_by_date(GArray *entries);
+void spyglass_photo_entries_sort_by_date(SpyglassHits *entries);
 
 #define SPYGLASS_TYPE_PHOTO_LIST (spyglass_photo_list_get_type())
 G_DECLARE_FINAL_TYPE(SpyglassPhotoList, spyglass_photo_list, SPYGLASS, PHOTO_LIST, GObject)
 
 SpyglassPhotoList *spyglass_photo_list_new(void);
 /* Replaces the contents (takes a reference on entries). */
-void spyglass_photo_list_set_entries(SpyglassPhotoList *list, GArray *entries);
+void spyglass_photo_list_set_entries(SpyglassPhotoList *list, SpyglassHits *entries);
 /* The list keeps at most this many items (and their thumbnails) alive
  * itself; the oldest made are let go first (the grid keeps those it shows). */
 void spyglass_photo_list_set_cache_limit(SpyglassPhotoList *list, guint n_items);

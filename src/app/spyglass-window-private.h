@@ -8,17 +8,7 @@
 #include "spyglass-photo-page.h"
 #include "spyglass-sidebar.h"
 
-#include "library/library-watcher.h"
-
 G_BEGIN_DECLS
-
-/* The indexing state machine (spyglass-window-indexing.c): nothing else touches it. */
-typedef struct {
-    GCancellable *cancellable; /* the indexing run: pause cancels it */
-    gboolean paused, again;
-    LibraryWatcher *watcher;
-    char *watched_roots; /* the watcher's roots, joined: recreated when they change */
-} SpyglassWindowIndexing;
 
 struct _SpyglassWindow {
     AdwApplicationWindow parent_instance;
@@ -62,7 +52,6 @@ struct _SpyglassWindow {
     guint busy; /* operations in flight */
     gint64 last_refresh;
     gboolean grid_stale; /* indexing finished while the photo page was up */
-    SpyglassWindowIndexing indexing;
 };
 
 /* spyglass-window.c */
@@ -78,10 +67,8 @@ void spyglass_window_load_listing(SpyglassWindow *self);
 void spyglass_window_refresh_listing(SpyglassWindow *self);
 /* Photos came or went: the sidebar, the failures and the grid show the library anew. */
 void spyglass_window_library_changed(SpyglassWindow *self);
-void spyglass_window_show_library(SpyglassWindow *self);
 /* Adds a folder to the library: All Photos, and the folder indexed. */
 void spyglass_window_add_folder(SpyglassWindow *self, const char *path);
-void spyglass_window_refresh_failures(SpyglassWindow *self);
 void spyglass_window_update_demo_notice(SpyglassWindow *self);
 /* Empties the search entry, or leaves the photo page; "Find Similar" results go back to the
  * listing. */
@@ -99,18 +86,11 @@ void spyglass_window_class_init_actions(GtkWidgetClass *widget_class);
 void spyglass_window_class_init_grid(GtkWidgetClass *widget_class);
 void spyglass_window_init_grid(SpyglassWindow *self);
 
-/* spyglass-window-indexing.c: when the library is indexed, paused and watched. */
+/* spyglass-window-indexing.c: the indexing status, following the engine's indexing. */
 void spyglass_window_indexing_init(SpyglassWindow *self);
-void spyglass_window_indexing_dispose(SpyglassWindow *self);
-/* Indexes folders (and the library's own), or once more after the run in flight. */
-void spyglass_window_indexing_start(SpyglassWindow *self, const char *const *folders);
 /* Brings the library up to date, with the folders the settings add. */
 void spyglass_window_indexing_update(SpyglassWindow *self);
 /* Pauses the run in flight (what it stored stays), or resumes a paused one. */
 void spyglass_window_indexing_toggle_pause(SpyglassWindow *self);
-/* Stops the run in flight for good, as a model switch does. */
-void spyglass_window_indexing_cancel(SpyglassWindow *self);
-/* Watches the library's online folders (LibraryFolder*) for changes. */
-void spyglass_window_indexing_watch(SpyglassWindow *self, GPtrArray *folders);
 
 G_END_DECLS

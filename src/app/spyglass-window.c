@@ -189,15 +189,14 @@ static void present_search(SpyglassWindow *self)
 {
     guint n_weak = 0;
     for (guint i = 0; i < self->search_results->len; i++)
-        n_weak += g_array_index(self->search_results, SpyglassPhotoEntry, i).weak;
+        n_weak += g_array_index(self->search_results, SpyglassHit, i).weak;
     gboolean all = self->show_weaker || n_weak == self->search_results->len;
-    g_autoptr(GArray) shown = spyglass_photo_entries_new(self->search_results->len);
+    g_autoptr(GArray) shown = spyglass_hits_new(self->search_results->len);
     for (guint i = 0; i < self->search_results->len; i++) {
-        const SpyglassPhotoEntry *entry =
-            &g_array_index(self->search_results, SpyglassPhotoEntry, i);
+        const SpyglassHit *entry = &g_array_index(self->search_results, SpyglassHit, i);
         if (all || !entry->weak)
-            spyglass_photo_entries_append_full(shown, entry->id, entry->path, entry->score,
-                                               entry->taken, entry->weak);
+            spyglass_hits_append(shown, entry->id, entry->path, entry->score, entry->taken,
+                                 entry->weak);
     }
     if (self->sort_by_date)
         spyglass_photo_entries_sort_by_date(shown);
@@ -236,7 +235,7 @@ static void search_done(GObject *source, GAsyncResult *result, gpointer user_dat
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
     if (entries == NULL) {
-        g_autoptr(GArray) none = spyglass_photo_entries_new(0);
+        g_autoptr(GArray) none = spyglass_hits_new(0);
         set_search_controls(self, FALSE, 0, FALSE);
         show_entries(self, none, "", _("Cannot Search for That"), error->message);
         return;
@@ -389,7 +388,7 @@ static void failures_listed(GObject *source, GAsyncResult *result, gpointer user
     gtk_widget_set_tooltip_text(self->failures_button, tip);
 }
 
-void spyglass_window_refresh_failures(SpyglassWindow *self)
+static void refresh_failures(SpyglassWindow *self)
 {
     spyglass_engine_list_failures_async(self->engine, self->cancellable, failures_listed,
                                         g_object_ref(self));
@@ -398,7 +397,7 @@ void spyglass_window_refresh_failures(SpyglassWindow *self)
 void spyglass_window_library_changed(SpyglassWindow *self)
 {
     spyglass_sidebar_reload(self->sidebar);
-    spyglass_window_refresh_failures(self);
+    refresh_failures(self);
     /* The photo page walks the grid's list: it is refreshed once the page closes. */
     if (!spyglass_window_showing(self, "library"))
         self->grid_stale = TRUE;
@@ -406,20 +405,20 @@ void spyglass_window_library_changed(SpyglassWindow *self)
         refresh_grid(self);
 }
 
-void spyglass_window_show_library(SpyglassWindow *self)
+static void show_library(SpyglassWindow *self)
 {
     gtk_stack_set_visible_child_name(self->main_stack, "library");
     spyglass_sidebar_reload(self->sidebar);
     spyglass_window_load_listing(self);
-    spyglass_window_refresh_failures(self);
+    refresh_failures(self);
 }
 
 void spyglass_window_add_folder(SpyglassWindow *self, const char *path)
 {
     const char *folders[] = {path, NULL};
     spyglass_sidebar_choose_all_photos(self->sidebar);
-    spyglass_window_show_library(self);
-    spyglass_window_indexing_start(self, folders);
+    show_library(self);
+    spyglass_engine_request_index(self->engine, folders);
 }
 
 /* ---- the sidebar ---- */
@@ -448,7 +447,7 @@ static void sidebar_error(SpyglassSidebar *sidebar, const char *message, Spyglas
 static void sidebar_folders_listed(SpyglassSidebar *sidebar, GPtrArray *folders,
                                    SpyglassWindow *self)
 {
-    spyglass_window_indexing_watch(self, folders);
+    spyglass_engine_watch_folders(self->engine, folders);
 }
 
 /* ---- model and settings ---- */
@@ -491,9 +490,9 @@ static void model_switched(GObject *source, GAsyncResult *result, gpointer user_
     }
 }
 
+/* A run under way starts again with the new model once it is loaded (the engine sees to it). */
 static void model_settings_changed(SpyglassWindow *self)
 {
-    spyglass_window_indexing_cancel(self);
     g_autofree char *model = g_settings_get_string(self->settings, "model");
     g_autofree char *device = g_settings_get_string(self->settings, "device");
     spyglass_window_busy_begin(self);
@@ -533,7 +532,7 @@ static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer
         gtk_stack_set_visible_child_name(self->main_stack, "welcome");
         return;
     }
-    spyglass_window_show_library(self);
+    show_library(self);
     if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
         spyglass_window_indexing_update(self);
 }
@@ -575,7 +574,6 @@ static void spyglass_window_dispose(GObject *object)
     g_cancellable_cancel(self->cancellable);
     if (self->query_cancellable != NULL)
         g_cancellable_cancel(self->query_cancellable);
-    spyglass_window_indexing_dispose(self);
     g_clear_handle_id(&self->search_timeout, g_source_remove);
     g_clear_pointer(&self->context_menu, gtk_widget_unparent);
     /* The sidebar's calls in flight hold it, not the window: they finish without it. */

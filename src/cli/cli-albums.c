@@ -52,8 +52,6 @@ int cli_albums(const CliOptions *options, int argc, char **argv)
     for (guint a = 0; a < albums->len; a++)
         add_album_json(builder, g_ptr_array_index(albums, a));
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    cli_print_json(root);
+    cli_print_builder(builder);
     return CLI_EXIT_OK;
 }

@@ -137,9 +137,7 @@ static void print_bench(const CliOptions *options, const ClipModel *model, GpuDe
             json_builder_set_member_name(b, names[i]);
             json_builder_add_double_value(b, shares[i]);
         }
-        json_builder_end_object(b);
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        cli_print_json(root);
+        cli_print_builder(b);
         return;
     }
     gboolean shared = gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU;

@@ -104,7 +104,7 @@ static gboolean decode_batch(GPtrArray *paths, guint first, guint count, const C
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     for (guint i = 0; i < count; i++) {
         const char *path = g_ptr_array_index(paths, first + i);
-        if (!library_embed_load_pixels(path, config, config->image_size, NULL,
+        if (!library_embed_load_pixels(NULL, path, config, config->image_size, NULL,
                                        pixels + i * image_elements, error))
             return FALSE;
     }
@@ -281,9 +281,7 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     json_builder_add_double_value(b, 1.0 / per_query);
     json_builder_set_member_name(b, "text_query_ms");
     json_builder_add_double_value(b, per_query * 1e3);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    cli_print_json(root);
+    cli_print_builder(b);
 }
 
 static void print_op_times(GArray *op_times)

@@ -218,10 +218,7 @@ int cli_bench_search(const CliOptions *options)
     }
     json_builder_end_array(builder);
     bench_duplicates(options, builder);
-    json_builder_end_object(builder);
-    if (options->json) {
-        g_autoptr(JsonNode) root = json_builder_get_root(builder);
-        cli_print_json(root);
-    }
+    if (options->json)
+        cli_print_builder(builder);
     return CLI_EXIT_OK;
 }

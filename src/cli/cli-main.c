@@ -75,6 +75,13 @@ void cli_print_json(JsonNode *root)
     fputc('\n', stdout);
 }
 
+void cli_print_builder(JsonBuilder *builder)
+{
+    json_builder_end_object(builder);
+    g_autoptr(JsonNode) root = json_builder_get_root(builder);
+    cli_print_json(root);
+}
+
 typedef enum { OPTION_NOT_MATCHED, OPTION_TAKEN, OPTION_MISSING_VALUE } OptionMatch;
 
 /* Takes the value of a global option given as "--opt VALUE" or "--opt=VALUE". */

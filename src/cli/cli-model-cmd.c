@@ -54,9 +54,7 @@ static void print_one_json(const char *name, const char *path)
     json_builder_begin_array(builder);
     add_model_json(builder, name, path);
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    cli_print_json(root);
+    cli_print_builder(builder);
 }
 
 static void print_list_json(LibraryModelCatalogue *catalogue, const char *demo)
@@ -74,9 +72,7 @@ static void print_list_json(LibraryModelCatalogue *catalogue, const char *demo)
     if (demo != NULL)
         add_model_json(builder, DEMO_NAME, demo);
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    cli_print_json(root);
+    cli_print_builder(builder);
 }
 
 static void print_list_human(LibraryModelCatalogue *catalogue, const char *demo)

@@ -81,7 +81,5 @@ void cli_print_hits(const CliOptions *options, const char *query, const Spyglass
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    cli_print_json(root);
+    cli_print_builder(builder);
 }

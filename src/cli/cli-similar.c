@@ -63,9 +63,7 @@ static void print_groups(const CliOptions *options, float threshold, GPtrArray *
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    g_autoptr(JsonNode) root = json_builder_get_root(builder);
-    cli_print_json(root);
+    cli_print_builder(builder);
 }
 
 static int run_duplicates(const CliOptions *options, double threshold)

@@ -137,11 +137,8 @@ static int smart_list(const CliOptions *options)
         add_members(builder, album->name, members, !options->json);
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    if (options->json) {
-        g_autoptr(JsonNode) root = json_builder_get_root(builder);
-        cli_print_json(root);
-    }
+    if (options->json)
+        cli_print_builder(builder);
     return CLI_EXIT_OK;
 }
 

@@ -38,10 +38,7 @@ int cli_tokenize(const CliOptions *options, int argc, char **argv)
         }
     }
     json_builder_end_array(builder);
-    json_builder_end_object(builder);
-    if (options->json) {
-        g_autoptr(JsonNode) root = json_builder_get_root(builder);
-        cli_print_json(root);
-    }
+    if (options->json)
+        cli_print_builder(builder);
     return CLI_EXIT_OK;
 }

@@ -47,3 +47,5 @@ int cli_fail(const char *format, ...) G_GNUC_PRINTF(1, 2);
 int cli_usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 /* Prints a JSON tree on stdout, one document. */
 void cli_print_json(JsonNode *root);
+/* Ends the builder's outermost object and prints the document. */
+void cli_print_builder(JsonBuilder *builder);

@@ -57,11 +57,6 @@ int32_t clip_sentencepiece_piece_id(const ClipSentencepiece *sp, const char *pie
     return sp->processor.IdToPiece(id) == piece ? id : -1;
 }
 
-const char *clip_sentencepiece_piece(const ClipSentencepiece *sp, int32_t id)
-{
-    return sp->processor.IdToPiece(id).c_str();
-}
-
 size_t clip_sentencepiece_max_piece_bytes(const ClipSentencepiece *sp)
 {
     return sp->max_piece_bytes;

@@ -1,8 +1,8 @@
 /* clip-sentencepiece.h: a plain C face on libsentencepiece's C++ SentencePieceProcessor.
  *
  * Only what the SentencePiece tokenizer styles need (clip-tokenizer-spm.c):
- * load a serialized model, encode normalised text to ids, and map between
- * ids and pieces. Encoding is const in libsentencepiece, so one loaded model
+ * load a serialized model, encode normalised text to ids, and look up a
+ * piece's id. Encoding is const in libsentencepiece, so one loaded model
  * may serve several threads.
  */
 #pragma once
@@ -33,9 +33,6 @@ uint32_t clip_sentencepiece_n_pieces(const ClipSentencepiece *sp);
 
 /* The id of `piece`, or -1 when the model has no such piece. */
 int32_t clip_sentencepiece_piece_id(const ClipSentencepiece *sp, const char *piece);
-
-/* The piece of an id below n_pieces(), owned by `sp`. */
-const char *clip_sentencepiece_piece(const ClipSentencepiece *sp, int32_t id);
 
 /* The longest piece in bytes: bounds how much text one id can stand for. */
 size_t clip_sentencepiece_max_piece_bytes(const ClipSentencepiece *sp);

@@ -9,6 +9,8 @@
 
 #include "library/library-watcher.h"
 
+#include <string.h>
+
 /* Changes in a watched folder are looked at once none has come for this long. */
 #define WATCH_SETTLE_MS 2000
 
@@ -27,11 +29,14 @@ typedef struct _SpyglassIndexing {
     char *watched_roots; /* the watcher's roots, joined: made again when they change */
 } SpyglassIndexing;
 
+/* A run requested counts as running from the request on: a front end shows it at once, and
+ * not as idle between a run and the one that follows it. */
 static SpyglassIndexingState state_of(const SpyglassIndexing *indexing)
 {
     if (indexing->paused)
         return SPYGLASS_INDEXING_PAUSED;
-    return indexing->running ? SPYGLASS_INDEXING_RUNNING : SPYGLASS_INDEXING_IDLE;
+    return indexing->running || indexing->requested ? SPYGLASS_INDEXING_RUNNING
+                                                    : SPYGLASS_INDEXING_IDLE;
 }
 
 /* Called with no lock held: the callback may call back in. */
@@ -120,14 +125,13 @@ void spyglass_session_request_index(SpyglassSession *session, const char *const 
         g_strfreev(indexing->folders);
         indexing->folders = g_strdupv((char **)folders);
     }
-    gboolean resumed = indexing->paused;
+    SpyglassIndexingState before = state_of(indexing);
     indexing->paused = FALSE;
     indexing->requested = TRUE;
-    SpyglassIndexingState state = state_of(indexing);
     g_cond_signal(&indexing->cond);
     g_mutex_unlock(&indexing->lock);
-    if (resumed)
-        notify_state(indexing, state);
+    if (before != SPYGLASS_INDEXING_RUNNING)
+        notify_state(indexing, SPYGLASS_INDEXING_RUNNING);
 }
 
 void spyglass_session_resume_indexing(SpyglassSession *session)
@@ -139,21 +143,46 @@ void spyglass_session_pause_indexing(SpyglassSession *session)
 {
     SpyglassIndexing *indexing = get_indexing(session);
     g_mutex_lock(&indexing->lock);
-    gboolean pausing = indexing->running && !indexing->paused;
+    /* A run requested but not yet started is paused too. */
+    gboolean pausing = state_of(indexing) == SPYGLASS_INDEXING_RUNNING;
     if (pausing) {
         indexing->paused = TRUE;
         indexing->requested = FALSE;
-        g_cancellable_cancel(indexing->cancellable);
+        if (indexing->cancellable != NULL)
+            g_cancellable_cancel(indexing->cancellable);
     }
     g_mutex_unlock(&indexing->lock);
     if (pausing)
         notify_state(indexing, SPYGLASS_INDEXING_PAUSED);
 }
 
-void spyglass_session_restart_indexing(SpyglassSession *session)
+/* The session's indexing when it was ever used: a session that only searches or only
+ * indexes in the foreground (spyglass-cli) starts no thread. */
+static SpyglassIndexing *indexing_if_used(SpyglassSession *session)
 {
-    SpyglassIndexing *indexing = get_indexing(session);
+    g_mutex_lock(&session->lock);
+    SpyglassIndexing *indexing = session->indexing;
+    g_mutex_unlock(&session->lock);
+    return indexing;
+}
+
+void session_indexing_restart(SpyglassSession *session, const char *removed_folder)
+{
+    SpyglassIndexing *indexing = indexing_if_used(session);
+    if (indexing == NULL)
+        return;
     g_mutex_lock(&indexing->lock);
+    /* A folder that left the library must not come back with the next run. */
+    if (removed_folder != NULL && indexing->folders != NULL) {
+        g_autoptr(GStrvBuilder) kept = g_strv_builder_new();
+        for (char **f = indexing->folders; *f != NULL; f++) {
+            g_autofree char *path = g_canonicalize_filename(*f, NULL);
+            if (strcmp(path, removed_folder) != 0)
+                g_strv_builder_add(kept, *f);
+        }
+        g_strfreev(indexing->folders);
+        indexing->folders = g_strv_builder_end(kept);
+    }
     if (indexing->running && !indexing->paused) {
         indexing->requested = TRUE;
         g_cancellable_cancel(indexing->cancellable);

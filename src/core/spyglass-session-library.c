@@ -51,6 +51,9 @@ gboolean spyglass_session_remove_folder(SpyglassSession *session, const char *pa
     g_mutex_lock(&session->lock);
     gboolean ok = remove_folder(session, folder, removed, error);
     g_mutex_unlock(&session->lock);
+    /* The folder is gone even if the index could not be reloaded. */
+    if (ok || removed->removed + removed->kept > 0)
+        session_indexing_restart(session, folder);
     return ok;
 }
 

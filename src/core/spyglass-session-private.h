@@ -27,6 +27,11 @@ struct _SpyglassSession {
 
 /* spyglass-session-indexing.c: stops a run and the thread (at free). */
 void session_indexing_free(SpyglassSession *session);
+/* A run under way walks an old folder list or encodes with the old model: it stops and starts
+ * again (what it stored stays). removed_folder (canonical, may be NULL) left the library: the
+ * runs that follow no longer add it. Nothing when indexing in the background was never used;
+ * without the session's lock. */
+void session_indexing_restart(SpyglassSession *session, const char *removed_folder);
 
 /* Everything below: with the lock held. */
 
@@ -46,11 +51,6 @@ gboolean session_ensure_model(SpyglassSession *session, SpyglassModelParts parts
 /* spyglass_session_open_existing(), spyglass_session_open_for_search(). */
 gboolean session_open_existing(SpyglassSession *session, GError **error);
 gboolean session_open_for_search(SpyglassSession *session, GError **error);
-/* The library's searchable model: when its folder is gone and no model was
- * requested, the current model (a switch under way) when its folder exists;
- * *fell_back says so. NULL without error: no embeddings yet. */
-LibraryModelRecord *session_searchable_model(SpyglassSession *session, gboolean *fell_back,
-                                             GError **error);
 /* The hits of a search of the index, with their paths and dates. */
 SpyglassHits *session_hits_from_results(SpyglassSession *session, const SearchResults *results,
                                         const gboolean *strong);

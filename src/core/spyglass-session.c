@@ -60,11 +60,6 @@ void spyglass_session_free(SpyglassSession *session)
     g_free(session);
 }
 
-const char *spyglass_session_get_db_path(SpyglassSession *session)
-{
-    return session->db_path;
-}
-
 void session_notice(SpyglassSession *session, SpyglassNoticeLevel level, const char *format, ...)
 {
     if (session->notice == NULL)
@@ -96,8 +91,11 @@ static gboolean model_folder_exists(const LibraryModelRecord *record)
     return record->dir != NULL && g_file_test(record->dir, G_FILE_TEST_IS_DIR);
 }
 
-LibraryModelRecord *session_searchable_model(SpyglassSession *session, gboolean *fell_back,
-                                             GError **error)
+/* The library's searchable model: when its folder is gone and no model was
+ * requested, the current model (a switch under way) when its folder exists;
+ * *fell_back says so. NULL without error: no embeddings yet. */
+static LibraryModelRecord *session_searchable_model(SpyglassSession *session, gboolean *fell_back,
+                                                    GError **error)
 {
     *fell_back = FALSE;
     g_autoptr(LibraryModelRecord) record =
@@ -322,6 +320,8 @@ gboolean spyglass_session_switch_model(SpyglassSession *session, const char *mod
     session->model_dir = g_steal_pointer(&requested);
     gboolean ok = session->store == NULL || session_reload_library(session, error);
     g_mutex_unlock(&session->lock);
+    /* A run under way encodes with the old model. */
+    session_indexing_restart(session, NULL);
     return ok;
 }
 

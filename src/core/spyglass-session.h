@@ -51,8 +51,6 @@ void spyglass_session_params_init(SpyglassSessionParams *params);
 SpyglassSession *spyglass_session_new(const SpyglassSessionParams *params);
 void spyglass_session_free(SpyglassSession *session);
 
-const char *spyglass_session_get_db_path(SpyglassSession *session);
-
 /* ---- opening (spyglass-session.c) ---- */
 
 /* The session's model with at least these parts, loaded when not yet
@@ -87,7 +85,8 @@ const char *spyglass_session_get_model_notice(SpyglassSession *session);
 
 /* Another model or device (NULL or "": as at creation). Loaded before the
  * swap: one that fails to load leaves the session as it was. The library's
- * embeddings of the new model are searchable at once. */
+ * embeddings of the new model are searchable at once; a background run under
+ * way starts again with it. */
 gboolean spyglass_session_switch_model(SpyglassSession *session, const char *model_dir,
                                        const char *device, GError **error);
 
@@ -201,13 +200,9 @@ gboolean spyglass_session_index(SpyglassSession *session, const char *const *fol
  * The lifecycle the app drives: one run at a time on a thread of the
  * session's; a request while one runs makes another follow it; pause stops
  * the run (what it stored stays) until resume; the folder watcher asks for a
- * run when photos change on disk, unless paused. */
-
-typedef enum {
-    SPYGLASS_INDEXING_IDLE,
-    SPYGLASS_INDEXING_RUNNING,
-    SPYGLASS_INDEXING_PAUSED,
-} SpyglassIndexingState;
+ * run when photos change on disk, unless paused. Removing a folder or
+ * switching the model starts a run under way again. The state is RUNNING from
+ * a request on, until no run is under way or requested. */
 
 typedef struct {
     SpyglassIndexCallbacks run; /* each run's progress */
@@ -228,9 +223,6 @@ void spyglass_session_request_index(SpyglassSession *session, const char *const 
 /* Stops the run; what it stored stays and resuming indexes only what is left. */
 void spyglass_session_pause_indexing(SpyglassSession *session);
 void spyglass_session_resume_indexing(SpyglassSession *session);
-/* A run under way walks the old folder list: it stops and starts again
- * (a folder left the library). Nothing while paused or idle. */
-void spyglass_session_restart_indexing(SpyglassSession *session);
 SpyglassIndexingState spyglass_session_get_indexing_state(SpyglassSession *session);
 /* Watches the online ones of the library's folders (GPtrArray of
  * LibraryFolder*, as spyglass_session_list_folders gives them; a watcher

@@ -5,6 +5,13 @@
 
 G_BEGIN_DECLS
 
+/* Indexing in the background (spyglass-session.h): what the app's status shows. */
+typedef enum {
+    SPYGLASS_INDEXING_IDLE,
+    SPYGLASS_INDEXING_RUNNING,
+    SPYGLASS_INDEXING_PAUSED,
+} SpyglassIndexingState;
+
 /* A photo in a result: a search hit, a similar photo, an album member. */
 typedef struct {
     gint64 id;

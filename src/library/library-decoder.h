@@ -49,6 +49,12 @@ gboolean library_is_photo_name(const char *name);
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
                                    LibraryPhotoInfo *info, GError **error);
 
+/* library_decode_photo() of a file already in memory (the sandboxed helper
+ * reads it from a descriptor it was given); name stands for it in errors. */
+ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const char *name,
+                                        uint32_t min_short_side, LibraryPhotoInfo *info,
+                                        GError **error);
+
 void library_photo_info_clear(LibraryPhotoInfo *info);
 
 G_END_DECLS

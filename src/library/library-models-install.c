@@ -391,8 +391,12 @@ static void forward_progress(const LibraryModelProgress *progress, gpointer data
     event->progress.file = event->file = g_strdup(progress->file);
     event->func = task_data->progress;
     event->user_data = task_data->user_data;
-    g_main_context_invoke_full(task_data->context, G_PRIORITY_DEFAULT, deliver_progress, event,
-                               progress_event_free);
+    /* Always through a source: g_main_context_invoke could run it here, on the download
+     * thread, while the main thread is between iterations. */
+    g_autoptr(GSource) source = g_idle_source_new();
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    g_source_set_callback(source, deliver_progress, event, progress_event_free);
+    g_source_attach(source, task_data->context);
 }
 
 static void install_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)

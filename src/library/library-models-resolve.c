@@ -3,12 +3,35 @@
 #include "library-models-private.h"
 
 #include "library-store.h"
+#include "spyglass-build-paths.h"
 #include "spyglass-config.h"
+
+#include <stdlib.h>
+
+/* Whether this program is one the build tree holds (not installed). */
+static gboolean running_from_build_tree(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe == NULL)
+        return FALSE;
+    /* The link is the resolved path: so must the build root be. */
+    g_autofree char *real_root = realpath(SPYGLASS_BUILD_ROOT, NULL);
+    if (real_root == NULL)
+        return FALSE;
+    g_autofree char *root = g_build_filename(real_root, "/", NULL); /* ends in '/' */
+    return g_str_has_prefix(exe, root);
+}
 
 char *library_data_dir(void)
 {
     const char *env = g_getenv("SPYGLASS_DATADIR");
-    return g_strdup(env != NULL && *env != '\0' ? env : SPYGLASS_PKGDATADIR);
+    if (env != NULL && *env != '\0')
+        return g_strdup(env);
+    /* Built but never installed: `./build/src/cli/spyglass-cli model list` works as it is. */
+    if (!g_file_test(SPYGLASS_PKGDATADIR, G_FILE_TEST_IS_DIR) && running_from_build_tree() &&
+        g_file_test(SPYGLASS_SOURCE_DATADIR, G_FILE_TEST_IS_DIR))
+        return g_strdup(SPYGLASS_SOURCE_DATADIR);
+    return g_strdup(SPYGLASS_PKGDATADIR);
 }
 
 char *library_demo_model_dir(void)

@@ -94,8 +94,9 @@ gboolean library_model_remove(const char *name, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelCatalogue, library_model_catalogue_free)
 
-/* Spyglass's data folder: $SPYGLASS_DATADIR (an uninstalled tree's data/),
- * else the installed one. */
+/* Spyglass's data folder (models.json, albums/, models/demo): $SPYGLASS_DATADIR,
+ * else the installed one; a program of the build tree run before any install
+ * (the installed folder missing) reads the source tree's data/. */
 char *library_data_dir(void);
 /* The bundled demo model's folder (it may be missing). */
 char *library_demo_model_dir(void);

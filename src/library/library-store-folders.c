@@ -38,7 +38,7 @@ gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
     return library_store_run(store, stmt, error);
 }
 
-void library_folder_free(LibraryFolder *folder)
+static void library_folder_free(LibraryFolder *folder)
 {
     if (folder == NULL)
         return;

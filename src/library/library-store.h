@@ -76,6 +76,8 @@ char *library_store_default_path(void);
  * A file whose schema is newer than this code is refused, untouched. */
 LibraryStore *library_store_open(const char *path, GError **error);
 void library_store_free(LibraryStore *store);
+/* The file it was opened on (the indexer opens a second connection to it). */
+const char *library_store_get_path(LibraryStore *store);
 
 /* Long statements stop with G_IO_ERROR_CANCELLED once this is cancelled
  * (SQLite's progress handler); NULL to stop watching. */
@@ -97,9 +99,8 @@ gboolean library_store_add_folder(LibraryStore *store, const char *path, gint64 
                                   GError **error);
 gboolean library_store_set_folder_state(LibraryStore *store, gint64 folder_id,
                                         LibraryFolderState state, GError **error);
-/* LibraryFolder*, by path. */
+/* LibraryFolder*, by path; the array frees them. */
 GPtrArray *library_store_list_folders(LibraryStore *store, GError **error);
-void library_folder_free(LibraryFolder *folder);
 
 /* What removing a folder does: photos that leave the library, and photos that
  * stay because another library folder holds them too (nested folders). */
@@ -147,6 +148,22 @@ gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
                                           const char *model_id, guint dim, const float *vector,
                                           GError **error);
 /* Could not be decoded: state failed with the reason. fingerprint may be NULL. */
+/* Decoding, recorded around each decode so that a photo that killed a run
+ * (a decoder crash or hang the process did not survive) is not decoded
+ * again at every restart. Each is its own transaction, committed before it
+ * returns, so the pipeline's decode workers use a connection of their own
+ * (waiting out the writer's short transactions with the busy timeout). */
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+
+/* Photos still recorded as being decoded when no run is, for the second
+ * run in a row (the runs died on them): marked failed with a reason saying
+ * so, so that they are not tried again until their size or mtime changes.
+ * A photo caught once is decoded again. Returns their count in *n_failed
+ * (may be NULL). */
+gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
+                                                 GError **error);
+
 gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
                                         const char *fingerprint, const char *reason,
                                         GError **error);
@@ -254,7 +271,6 @@ void library_smart_album_free(LibrarySmartAlbum *album);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryStore, library_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibrarySmartAlbum, library_smart_album_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryFolder, library_folder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryPhoto, library_photo_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibraryModelRecord, library_model_record_free)
 

@@ -109,7 +109,7 @@ static void id_map_remove(SearchIdMap *map, int64_t id)
     }
 }
 
-uint32_t search_index_lookup(const SearchIndex *index, int64_t id)
+static uint32_t search_index_lookup(const SearchIndex *index, int64_t id)
 {
     return index->map.rows[id_map_find_slot(&index->map, id)];
 }

@@ -109,7 +109,6 @@ typedef struct {
     double input_norm;         /* of the vector before normalisation */
 } SearchVector;
 
-uint32_t search_index_lookup(const SearchIndex *index, int64_t id);
 /* Normalises v into out->f32 and quantises it. */
 void search_vector_prepare(const SearchIndex *index, const float *v, SearchVector *out);
 void search_vector_clear(SearchVector *vector);
