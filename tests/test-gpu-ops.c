@@ -278,6 +278,46 @@ static void test_matmul_subgroup_over_binding_limit(void)
     run_with_matmul_kernel("subgroup", test_matmul_over_binding_limit);
 }
 
+/* The GPU kernel (shared-memory tiles, barriers), forced on lavapipe so
+ * that CI runs it against the reference: edges of both tile sizes, K not a
+ * multiple of the slice, F16 weights, over 128 MiB. These tests draw from
+ * the random stream and put it back, so the data of every later test is
+ * what it was before they were added. */
+static void run_tiled(GTestFunc test)
+{
+    uint64_t saved = rng_state;
+    run_with_matmul_kernel("tiled", test);
+    rng_state = saved;
+}
+
+static void test_matmul_tiled_shapes(void)
+{
+    run_tiled(test_matmul_shapes);
+}
+
+/* Shapes big enough for 64×64 tiles, ragged in M, N and K. */
+static void test_matmul_large_tiles(void)
+{
+    static const MatmulCase cases[] = {
+        {1000, 100, 1100, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_GELU},
+        {1000, 100, 1100, TRUE, TRUE, TRUE, TRUE, GPU_ACTIVATION_QUICK_GELU},
+        {1030, 37, 1030, FALSE, TRUE, FALSE, FALSE, GPU_ACTIVATION_NONE},
+        {1030, 37, 1030, TRUE, FALSE, TRUE, FALSE, GPU_ACTIVATION_NONE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        run_matmul_case(&cases[i], FALSE);
+}
+
+static void test_matmul_tiled_large_tiles(void)
+{
+    run_tiled(test_matmul_large_tiles);
+}
+
+static void test_matmul_tiled_over_binding_limit(void)
+{
+    run_tiled(test_matmul_over_binding_limit);
+}
+
 /* ---- matmul with INT8 weights ---- */
 
 /* Under 32 rows the cpu device streams the bytes (tiles of 4 rows × 3
@@ -1009,6 +1049,9 @@ int main(int argc, char **argv)
     g_test_add_func("/gpu/matmul/subgroup/shapes", test_matmul_subgroup_shapes);
     g_test_add_func("/gpu/matmul/subgroup/over-binding-limit",
                     test_matmul_subgroup_over_binding_limit);
+    g_test_add_func("/gpu/matmul/tiled/shapes", test_matmul_tiled_shapes);
+    g_test_add_func("/gpu/matmul/tiled/large-tiles", test_matmul_tiled_large_tiles);
+    g_test_add_func("/gpu/matmul/tiled/over-binding-limit", test_matmul_tiled_over_binding_limit);
     g_test_add_func("/gpu/layernorm/shapes", test_layernorm);
     g_test_add_func("/gpu/layernorm/over-binding-limit", test_layernorm_over_binding_limit);
     g_test_add_func("/gpu/attention", test_attention);

@@ -9,7 +9,11 @@
  * shorter side ≥ the model's input, as the indexer does), preprocess and
  * encode, batch after batch on one thread, the way bench/compare times
  * other tools. The first batch is a warm-up; then whole passes over the
- * folder are timed. */
+ * folder are timed.
+ *
+ * --batch N sets the images per batch (16 by default). On a device with
+ * timestamps (Vulkan) a few more batches are then run with each op timed on
+ * the device, and the per-op GPU time per batch is printed too. */
 #include "cli-model.h"
 
 #include "library/library-embed.h"
@@ -17,7 +21,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IMAGE_BATCH 16
+#define DEFAULT_IMAGE_BATCH 16
+#define MAX_IMAGE_BATCH 1024
+#define PROFILED_BATCHES 3
+
+/* Images per batch (--batch). */
+static guint image_batch = DEFAULT_IMAGE_BATCH;
 #define MIN_SECONDS 3.0
 
 /* End-to-end timings over a folder of photos. */
@@ -37,21 +46,21 @@ static double now(void)
 static gboolean time_images(ClipSession *session, const ClipConfig *config, double *per_batch,
                             GError **error)
 {
-    size_t elements = (size_t)IMAGE_BATCH * 3 * config->image_size * config->image_size;
+    size_t elements = (size_t)image_batch * 3 * config->image_size * config->image_size;
     g_autofree float *pixels = g_new(float, elements);
-    g_autofree float *features = g_new(float, (size_t)IMAGE_BATCH * config->embed_dim);
+    g_autofree float *features = g_new(float, (size_t)image_batch * config->embed_dim);
     GRand *rand = g_rand_new_with_seed(1);
     for (size_t i = 0; i < elements; i++)
         pixels[i] = (float)g_rand_double_range(rand, -1.8, 2.1);
     g_rand_free(rand);
 
     /* The first batch compiles the shaders. */
-    if (!clip_session_encode_images(session, pixels, IMAGE_BATCH, features, error))
+    if (!clip_session_encode_images(session, pixels, image_batch, features, error))
         return FALSE;
     double start = now();
     int runs = 0;
     do {
-        if (!clip_session_encode_images(session, pixels, IMAGE_BATCH, features, error))
+        if (!clip_session_encode_images(session, pixels, image_batch, features, error))
             return FALSE;
         runs++;
     } while (now() - start < MIN_SECONDS || runs < 2);
@@ -107,8 +116,8 @@ static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GP
                               guint limit, float *pixels, float *features, double *decode_seconds,
                               GError **error)
 {
-    for (guint first = 0; first < limit; first += IMAGE_BATCH) {
-        guint count = MIN(IMAGE_BATCH, limit - first);
+    for (guint first = 0; first < limit; first += image_batch) {
+        guint count = MIN(image_batch, limit - first);
         double start = now();
         if (!decode_batch(paths, first, count, config, pixels, error))
             return FALSE;
@@ -123,13 +132,13 @@ static gboolean time_folder(ClipSession *session, const ClipConfig *config, Fold
                             GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
-    g_autofree float *pixels = g_new(float, IMAGE_BATCH *image_elements);
-    g_autofree float *features = g_new(float, (size_t)IMAGE_BATCH * config->embed_dim);
+    g_autofree float *pixels = g_new(float, image_batch * image_elements);
+    g_autofree float *features = g_new(float, (size_t)image_batch * config->embed_dim);
     guint n = timings->paths->len;
 
     /* The first batch compiles the shaders and warms the caches. */
     double warm_up_decode = 0.0;
-    if (!encode_folder(session, config, timings->paths, MIN(n, IMAGE_BATCH), pixels, features,
+    if (!encode_folder(session, config, timings->paths, MIN(n, image_batch), pixels, features,
                        &warm_up_decode, error))
         return FALSE;
     double start = now();
@@ -178,31 +187,83 @@ static const char *precision_name(ClipEncoder *encoder)
     return clip_precision_to_string(clip_encoder_get_precision(encoder));
 }
 
+/* Per-op device time over a few batches; an empty array where the device
+ * keeps none. */
+static GArray *profile_images(ClipSession *session, const ClipConfig *config, GError **error)
+{
+    GpuDevice *device = clip_session_get_device(session);
+    if (!gpu_device_profile_start(device))
+        return g_array_new(FALSE, FALSE, sizeof(GpuOpTime));
+    size_t elements = (size_t)image_batch * 3 * config->image_size * config->image_size;
+    g_autofree float *pixels = g_new0(float, elements);
+    g_autofree float *features = g_new(float, (size_t)image_batch * config->embed_dim);
+    for (int i = 0; i < PROFILED_BATCHES; i++) {
+        if (!clip_session_encode_images(session, pixels, image_batch, features, error)) {
+            g_array_unref(gpu_device_profile_stop(device));
+            return NULL;
+        }
+    }
+    return gpu_device_profile_stop(device);
+}
+
+static gboolean parse_batch(const char *value)
+{
+    char *end = NULL;
+    guint64 n = g_ascii_strtoull(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || n == 0 || n > MAX_IMAGE_BATCH)
+        return FALSE;
+    image_batch = (guint)n;
+    return TRUE;
+}
+
 /* `--images DIR` or `--images=DIR`; *folder stays NULL without it. */
 static int parse_arguments(int argc, char **argv, const char **folder)
 {
     *folder = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+            if (!parse_batch(argv[++i]))
+                return cli_usage_error("--batch takes 1 to %d images", MAX_IMAGE_BATCH);
+        } else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
             *folder = argv[++i];
         else if (g_str_has_prefix(argv[i], "--images="))
             *folder = argv[i] + strlen("--images=");
         else if (strcmp(argv[i], "--images") == 0)
             return cli_usage_error("--images needs a folder");
         else
-            return cli_usage_error("bench model: unknown argument \"%s\" (--images DIR)", argv[i]);
+            return cli_usage_error(
+                "bench model: unknown argument \"%s\" (--images DIR, --batch N)", argv[i]);
     }
     return CLI_EXIT_OK;
 }
 
 static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
-                       double images_per_second, double per_query, const FolderTimings *folder)
+                       double images_per_second, double per_query, const FolderTimings *folder,
+                       GArray *op_times)
 {
     g_autoptr(JsonBuilder) b = cli_bench_json_begin(device, model->name);
     json_builder_set_member_name(b, "weights");
     json_builder_add_string_value(b, precision_name(encoder));
     json_builder_set_member_name(b, "images_per_second");
     json_builder_add_double_value(b, images_per_second);
+    json_builder_set_member_name(b, "image_batch");
+    json_builder_add_int_value(b, image_batch);
+    if (op_times->len > 0) {
+        json_builder_set_member_name(b, "gpu_ops");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < op_times->len; i++) {
+            GpuOpTime *t = &g_array_index(op_times, GpuOpTime, i);
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "op");
+            json_builder_add_string_value(b, t->op);
+            json_builder_set_member_name(b, "ms_per_batch");
+            json_builder_add_double_value(b, t->milliseconds / PROFILED_BATCHES);
+            json_builder_set_member_name(b, "dispatches_per_batch");
+            json_builder_add_int_value(b, t->dispatches / PROFILED_BATCHES);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+    }
     if (folder->paths != NULL) {
         json_builder_set_member_name(b, "images_folder");
         json_builder_add_string_value(b, folder->folder);
@@ -223,8 +284,26 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     cli_print_builder(b);
 }
 
+static void print_op_times(GArray *op_times)
+{
+    double total = 0.0;
+    for (guint i = 0; i < op_times->len; i++)
+        total += g_array_index(op_times, GpuOpTime, i).milliseconds;
+    if (total <= 0.0)
+        return;
+    printf("  GPU time per batch of %u (timestamps): %.2f ms, %.0f images/s of device time\n",
+           image_batch, total / PROFILED_BATCHES, image_batch * PROFILED_BATCHES * 1e3 / total);
+    for (guint i = 0; i < op_times->len; i++) {
+        GpuOpTime *t = &g_array_index(op_times, GpuOpTime, i);
+        printf("    %-24s %9.3f ms %5.1f %%  %4u dispatches\n", t->op,
+               t->milliseconds / PROFILED_BATCHES, 100.0 * t->milliseconds / total,
+               t->dispatches / PROFILED_BATCHES);
+    }
+}
+
 static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
-                       double images_per_second, double per_query, const FolderTimings *folder)
+                       double images_per_second, double per_query, const FolderTimings *folder,
+                       GArray *op_times)
 {
     printf("model %s (vision %u×%u, text %u×%u), %s weights, on %s\n", model->name,
            model->config.vision.width, model->config.vision.layers, model->config.text.width,
@@ -232,16 +311,17 @@ static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     if (folder->paths != NULL) {
         printf("  images:       %8.2f images/s (%u photos of %s, decode + preprocess + encode, "
                "batches of %d)\n",
-               images_per_second, folder->paths->len, folder->folder, IMAGE_BATCH);
+               images_per_second, folder->paths->len, folder->folder, image_batch);
         printf("                %8.1f ms/image decode + preprocess, %.1f ms/image encode\n",
                folder->decode_seconds * 1e3 / folder->images,
                (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
     } else {
         printf("  images:       %8.2f images/s (batches of %d, decode excluded)\n",
-               images_per_second, IMAGE_BATCH);
+               images_per_second, image_batch);
     }
     printf("  text queries: %8.2f queries/s (%.1f ms each, one at a time)\n", 1.0 / per_query,
            per_query * 1e3);
+    print_op_times(op_times);
 }
 
 int cli_bench_model(const CliOptions *options, int argc, char **argv)
@@ -258,7 +338,7 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
     g_autoptr(ClipModel) model = cli_bench_model_new(options, &error);
     if (model == NULL)
         return cli_fail("%s", error->message);
-    g_autoptr(GpuDevice) device = gpu_device_open(options->device, &error);
+    g_autoptr(GpuDevice) device = clip_device_open(options->device, model, &error);
     if (device == NULL)
         return cli_fail("%s", error->message);
     ClipPrecision precision = cli_precision(options);
@@ -276,14 +356,17 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
         double per_batch;
         if (!time_images(session, &model->config, &per_batch, &error))
             return cli_fail("bench model: %s", error->message);
-        images_per_second = IMAGE_BATCH / per_batch;
+        images_per_second = image_batch / per_batch;
     }
     if (!time_text_queries(session, &model->config, &per_query, &error))
         return cli_fail("bench model: %s", error->message);
+    g_autoptr(GArray) op_times = profile_images(session, &model->config, &error);
+    if (op_times == NULL)
+        return cli_fail("bench model: %s", error->message);
 
     if (options->json)
-        print_json(encoder, device, model, images_per_second, per_query, &folder);
+        print_json(encoder, device, model, images_per_second, per_query, &folder, op_times);
     else
-        print_text(encoder, device, model, images_per_second, per_query, &folder);
+        print_text(encoder, device, model, images_per_second, per_query, &folder, op_times);
     return CLI_EXIT_OK;
 }

@@ -1,7 +1,9 @@
 /* cli-devices.c: `spyglass-cli devices`: the compute devices and auto's choice. */
-#include "cli.h"
+#include "cli-model.h"
 
 #include "gpu/gpu.h"
+#include "library/library-models.h"
+#include "library/library-store.h"
 
 #include <stdio.h>
 
@@ -24,11 +26,27 @@ static JsonNode *devices_to_json(GPtrArray *devices)
         json_builder_add_boolean_value(builder, info->fp16);
         json_builder_set_member_name(builder, "selected");
         json_builder_add_boolean_value(builder, info->selected);
+        if (info->images_per_second > 0.0) {
+            json_builder_set_member_name(builder, "images_per_second");
+            json_builder_add_double_value(builder, info->images_per_second);
+        }
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
     json_builder_end_object(builder);
     return json_builder_get_root(builder);
+}
+
+/* The measured images/s of --model (the library's model by default) and
+ * the device `auto` picks for it; nothing when no model opens. */
+static void annotate_for_model(const CliOptions *options, GPtrArray *devices)
+{
+    g_autofree char *default_db = options->db == NULL ? library_store_default_path() : NULL;
+    g_autofree char *dir =
+        library_resolve_model_dir(options->model, options->db ? options->db : default_db, NULL);
+    g_autoptr(ClipModel) model = dir != NULL ? clip_model_load(dir, NULL) : NULL;
+    if (model != NULL)
+        clip_device_choice_annotate(devices, model->id);
 }
 
 int cli_devices(const CliOptions *options, int argc, char **argv)
@@ -51,6 +69,7 @@ int cli_devices(const CliOptions *options, int argc, char **argv)
         reference->selected = TRUE;
         g_ptr_array_add(devices, reference);
     }
+    annotate_for_model(options, devices);
 
     if (options->json) {
         g_autoptr(JsonNode) root = devices_to_json(devices);
@@ -61,8 +80,11 @@ int cli_devices(const CliOptions *options, int argc, char **argv)
         GpuDeviceInfo *info = g_ptr_array_index(devices, i);
         g_autofree char *index =
             info->index >= 0 ? g_strdup_printf("%d", info->index) : g_strdup("-");
-        printf("%s %-3s %-40s %-10s fp16:%s\n", info->selected ? "*" : " ", index, info->name,
-               gpu_device_type_to_string(info->type), info->fp16 ? "yes" : "no");
+        g_autofree char *rate = info->images_per_second > 0.0
+                                    ? g_strdup_printf("  %.1f images/s", info->images_per_second)
+                                    : g_strdup("");
+        printf("%s %-3s %-40s %-10s fp16:%s%s\n", info->selected ? "*" : " ", index, info->name,
+               gpu_device_type_to_string(info->type), info->fp16 ? "yes" : "no", rate);
     }
     return CLI_EXIT_OK;
 }

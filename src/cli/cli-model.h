@@ -3,6 +3,7 @@
 
 #include "cli.h"
 
+#include "clip/clip-device-choice.h"
 #include "clip/clip-encoder.h"
 #include "clip/clip-model.h"
 

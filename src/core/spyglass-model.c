@@ -1,6 +1,7 @@
 /* spyglass-model.c: opening a model on a device for both front ends. */
 #include "spyglass-model.h"
 
+#include "clip/clip-device-choice.h"
 #include "library/library-models.h"
 
 SpyglassModel *spyglass_model_open(const char *dir, SpyglassModelParts parts, const char *device,
@@ -15,7 +16,7 @@ SpyglassModel *spyglass_model_open(const char *dir, SpyglassModelParts parts, co
         return NULL;
     if (!(parts & SPYGLASS_MODEL_ENCODER))
         return g_steal_pointer(&loaded);
-    if ((loaded->device = gpu_device_open(device, error)) == NULL ||
+    if ((loaded->device = clip_device_open(device, loaded->model, error)) == NULL ||
         (loaded->encoder = clip_encoder_new(loaded->device, loaded->model, precision, error)) ==
             NULL)
         return NULL;

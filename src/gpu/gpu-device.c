@@ -47,6 +47,7 @@ void gpu_device_info_free(GpuDeviceInfo *info)
     if (info == NULL)
         return;
     g_free(info->name);
+    g_free(info->driver);
     g_free(info);
 }
 
@@ -93,6 +94,29 @@ static GpuDeviceInfo *native_info_new(const char *name, GpuDeviceType type)
     return info;
 }
 
+GpuDeviceInfo *gpu_device_cpu_info(void)
+{
+    g_autofree char *cpu_name = gpu_cpu_device_name();
+    GpuDeviceInfo *cpu = native_info_new(cpu_name, GPU_DEVICE_TYPE_NATIVE_CPU);
+    cpu->driver = g_strdup(cpu_name);
+    return cpu;
+}
+
+GpuDeviceInfo *gpu_device_auto_candidate(void)
+{
+    g_autoptr(GPtrArray) devices = gpu_vulkan_list(NULL);
+    if (devices == NULL)
+        return NULL;
+    GpuDeviceInfo *best = best_vulkan(devices);
+    if (best == NULL ||
+        (!is_real_gpu(best) && g_strcmp0(g_getenv("SPYGLASS_CALIBRATE_LAVAPIPE"), "1") != 0))
+        return NULL;
+    for (guint i = 0; i < devices->len; i++)
+        if (g_ptr_array_index(devices, i) == best)
+            return g_ptr_array_steal_index(devices, i);
+    return NULL;
+}
+
 GPtrArray *gpu_device_list(GError **error)
 {
     /* No Vulkan is no error: `cpu` and `reference` still run. */
@@ -101,8 +125,7 @@ GPtrArray *gpu_device_list(GError **error)
         devices = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_device_info_free);
     GpuDeviceInfo *best = best_vulkan(devices);
 
-    g_autofree char *cpu_name = gpu_cpu_device_name();
-    GpuDeviceInfo *cpu = native_info_new(cpu_name, GPU_DEVICE_TYPE_NATIVE_CPU);
+    GpuDeviceInfo *cpu = gpu_device_cpu_info();
     g_ptr_array_add(devices, cpu);
     g_ptr_array_add(devices, native_info_new("reference", GPU_DEVICE_TYPE_REFERENCE));
     if (best != NULL && is_real_gpu(best))
@@ -186,12 +209,23 @@ static int resolve_auto(void)
     return best != NULL && is_real_gpu(best) ? best->index : -1;
 }
 
-GpuDevice *gpu_device_open(const char *spec, GError **error)
+const char *gpu_device_spec(const char *spec)
 {
     if (spec == NULL || *spec == '\0')
         spec = g_getenv("SPYGLASS_DEVICE");
     if (spec == NULL || *spec == '\0')
         spec = "auto";
+    return spec;
+}
+
+GpuDevice *gpu_device_open_vulkan(int index, GError **error)
+{
+    return gpu_vulkan_device_new(index, error);
+}
+
+GpuDevice *gpu_device_open(const char *spec, GError **error)
+{
+    spec = gpu_device_spec(spec);
 
     if (g_ascii_strcasecmp(spec, "reference") == 0)
         return gpu_reference_device_new();
@@ -233,6 +267,18 @@ GpuDeviceType gpu_device_type(GpuDevice *device)
 gboolean gpu_device_supports_i8_weights(GpuDevice *device)
 {
     return device->backend->matmul_i8 != NULL;
+}
+
+gboolean gpu_device_profile_start(GpuDevice *device)
+{
+    return device->backend->profile_start != NULL && device->backend->profile_start(device);
+}
+
+GArray *gpu_device_profile_stop(GpuDevice *device)
+{
+    if (device->backend->profile_stop == NULL)
+        return g_array_new(FALSE, FALSE, sizeof(GpuOpTime));
+    return device->backend->profile_stop(device);
 }
 
 GpuTensor *gpu_tensor_new(GpuDevice *device, GpuDtype dtype, size_t n_elements, GError **error)

@@ -41,6 +41,10 @@ typedef struct {
     void (*gather_rows)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *rows, uint32_t n,
                         uint32_t C);
     void (*l2_normalize)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t rows, uint32_t C);
+
+    /* Per-op device time; NULL where the device keeps none. */
+    gboolean (*profile_start)(GpuDevice *device);
+    GArray *(*profile_stop)(GpuDevice *device);
 } GpuBackend;
 
 struct _GpuDevice {

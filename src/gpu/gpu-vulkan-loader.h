@@ -69,7 +69,12 @@
     X(vkDestroyFence)                                                                              \
     X(vkWaitForFences)                                                                             \
     X(vkResetFences)                                                                               \
-    X(vkDeviceWaitIdle)
+    X(vkDeviceWaitIdle)                                                                            \
+    X(vkCreateQueryPool)                                                                           \
+    X(vkDestroyQueryPool)                                                                          \
+    X(vkCmdResetQueryPool)                                                                         \
+    X(vkCmdWriteTimestamp)                                                                         \
+    X(vkGetQueryPoolResults)
 
 #define GPU_VK_DECLARE(name) extern PFN_##name gpu_##name;
 GPU_VK_GLOBAL_FUNCTIONS(GPU_VK_DECLARE)

@@ -25,6 +25,10 @@
 #include "spv-matmul-subgroup-f16x4.h"
 #include "spv-matmul-subgroup-f16x8.h"
 #include "spv-matmul-subgroup-f32.h"
+#include "spv-matmul-tiled-f16-vec4.h"
+#include "spv-matmul-tiled-f16.h"
+#include "spv-matmul-tiled-f32-vec4.h"
+#include "spv-matmul-tiled-f32.h"
 
 #define LOCAL_SIZE 64 /* FLAT_LOCAL_SIZE in common.glsl */
 #define MAX_GROUPS 65535
@@ -49,6 +53,10 @@ static const ShaderInfo shader_matmul_f32 = SHADER(matmul_f32, 5);
 static const ShaderInfo shader_matmul_f32_vec4 = SHADER(matmul_f32_vec4, 5);
 static const ShaderInfo shader_matmul_f16 = SHADER(matmul_f16, 5);
 static const ShaderInfo shader_matmul_f16_vec4 = SHADER(matmul_f16_vec4, 5);
+static const ShaderInfo shader_matmul_tiled_f32 = SHADER(matmul_tiled_f32, 5);
+static const ShaderInfo shader_matmul_tiled_f32_vec4 = SHADER(matmul_tiled_f32_vec4, 5);
+static const ShaderInfo shader_matmul_tiled_f16 = SHADER(matmul_tiled_f16, 5);
+static const ShaderInfo shader_matmul_tiled_f16_vec4 = SHADER(matmul_tiled_f16_vec4, 5);
 /* x and w are texel buffers (bindings 1 and 2); w holds F32, 8 or 4 halves per texel. */
 static const ShaderInfo shader_matmul_subgroup_f32 =
     SHADER_WITH_TEXELS(matmul_subgroup_f32, 5, 0x6);
@@ -344,6 +352,7 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
                                   pipeline->n_bindings, writes);
     gpu_vkCmdPushConstants(vg->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
                            sizeof constants, constants);
+    gpu_vk_profile_before_dispatch(graph, shader->name);
     gpu_vkCmdDispatch(vg->cmd, groups_x, groups_y, 1);
 
     VkMemoryBarrier barrier = {
@@ -354,6 +363,7 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
     gpu_vkCmdPipelineBarrier(vg->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, NULL, 0,
                              NULL);
+    gpu_vk_profile_after_dispatch(graph);
     vg->n_dispatches++;
 }
 
@@ -384,14 +394,15 @@ static const ShaderInfo *matmul_shader(GpuTensor *w, uint32_t K)
     return vec4 ? &shader_matmul_f32_vec4 : &shader_matmul_f32;
 }
 
-static void matmul_generic(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
-                           GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
-                           uint32_t K, uint32_t N)
+/* The storage-buffer matmuls (matmul.comp, matmul_tiled.comp): M in chunks
+ * that fit the device's binding limit, group_rows rows of y per workgroup. */
+static void matmul_windows(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
+                           uint32_t group_rows, uint32_t groups_x, GpuTensor *y, GpuTensor *x,
+                           GpuTensor *w, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
+                           uint32_t M, uint32_t K, uint32_t N)
 {
-    const ShaderInfo *shader = matmul_shader(w, K);
     VkDeviceSize chunk = MIN(max_rows(graph, (VkDeviceSize)K * 4), max_rows(graph, (VkDeviceSize)N * 4));
-    chunk = MIN(chunk, (VkDeviceSize)MAX_GROUPS * MATMUL_TILE);
-    uint32_t groups_x = (N + MATMUL_TILE * LOCAL_SIZE - 1) / (MATMUL_TILE * LOCAL_SIZE);
+    chunk = MIN(chunk, (VkDeviceSize)MAX_GROUPS * group_rows);
 
     for (VkDeviceSize m0 = 0; m0 < M && graph->error == NULL; m0 += chunk) {
         uint32_t rows = (uint32_t)MIN(chunk, M - m0);
@@ -412,9 +423,36 @@ static void matmul_generic(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTenso
         /* vec4 views need 4-element-aligned bases; rows of K % 4 == 0 elements
          * starting at 16-byte aligned offsets always are. */
         g_assert(K % 4 != 0 || (push.base_x % 4 == 0 && push.base_w % 4 == 0));
-        uint32_t groups_y = (rows + MATMUL_TILE - 1) / MATMUL_TILE;
-        dispatch(graph, shader, 0, buffers, NULL, &push, sizeof push, groups_x, groups_y);
+        uint32_t groups_y = (rows + group_rows - 1) / group_rows;
+        dispatch(graph, shader, spec, buffers, NULL, &push, sizeof push, groups_x, groups_y);
     }
+}
+
+static void matmul_generic(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                           GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                           uint32_t K, uint32_t N)
+{
+    uint32_t groups_x = (N + MATMUL_TILE * LOCAL_SIZE - 1) / (MATMUL_TILE * LOCAL_SIZE);
+    matmul_windows(graph, matmul_shader(w, K), 0, MATMUL_TILE, groups_x, y, x, w, bias, residual,
+                   act, M, K, N);
+}
+
+/* GPUs: shared-memory tiles of 64×64 outputs where the shape fills enough
+ * of them to keep the GPU busy, else 32×32 (more workgroups for ViT-B/32's
+ * small batches; the spec constant picks the pipeline). */
+static void matmul_tiled(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
+                         GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                         uint32_t K, uint32_t N)
+{
+    gboolean vec4 = K % 4 == 0;
+    const ShaderInfo *shader;
+    if (w->dtype == GPU_DTYPE_F16)
+        shader = vec4 ? &shader_matmul_tiled_f16_vec4 : &shader_matmul_tiled_f16;
+    else
+        shader = vec4 ? &shader_matmul_tiled_f32_vec4 : &shader_matmul_tiled_f32;
+    uint32_t tile = (uint64_t)M * N >= (uint64_t)256 * 64 * 64 ? 64 : 32;
+    matmul_windows(graph, shader, tile, tile, (N + tile - 1) / tile, y, x, w, bias, residual, act,
+                   M, K, N);
 }
 
 /* The subgroup kernel reads x and w through whole-tensor texel views: picks
@@ -492,6 +530,8 @@ void gpu_vk_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, Gp
                                      : NULL;
     if (subgroup != NULL)
         matmul_subgroup(graph, subgroup, w_format, y, x, w, bias, residual, act, M, K, N);
+    else if (vk->matmul_kernel == GPU_VK_MATMUL_TILED)
+        matmul_tiled(graph, y, x, w, bias, residual, act, M, K, N);
     else
         matmul_generic(graph, y, x, w, bias, residual, act, M, K, N);
 }

@@ -41,6 +41,7 @@ typedef enum {
     GPU_VK_MATMUL_GENERIC,  /* matmul.comp: storage buffers, register tiles; any device */
     GPU_VK_MATMUL_SUBGROUP, /* matmul_subgroup.comp: texel fetches and subgroup shuffles,
                                for CPU drivers whose invocations are SIMD lanes */
+    GPU_VK_MATMUL_TILED,    /* matmul_tiled.comp: shared-memory tiles, for GPUs */
 } GpuVkMatmulKernel;
 
 typedef struct {
@@ -65,6 +66,12 @@ typedef struct {
     GpuVkMatmulKernel matmul_kernel;
 
     GHashTable *pipelines; /* "shader/spec" → GpuVkPipeline */
+
+    /* Per-op GPU time (gpu-vulkan-profile.c). */
+    uint32_t timestamp_bits; /* valid bits of the queue's timestamps; 0: none */
+    float timestamp_period;  /* nanoseconds per tick */
+    gboolean profiling;      /* under lock */
+    GHashTable *profile;     /* op name → GpuOpTime, under lock */
 } GpuVkDevice;
 
 typedef struct {
@@ -73,6 +80,12 @@ typedef struct {
     VkFence fence;
     gboolean recording;
     guint n_dispatches;
+
+    /* Timestamps of the recording: one before the first dispatch, one after
+     * each timed dispatch (gpu-vulkan-profile.c). */
+    VkQueryPool queries;
+    guint n_timed;
+    const char **timed_ops; /* the op of each timed dispatch */
 } GpuVkGraph;
 
 static inline GpuVkDevice *gpu_vk_device(GpuDevice *device)
@@ -91,6 +104,18 @@ gboolean gpu_vk_check(VkResult result, const char *what, GError **error);
 /* The tensor's whole buffer as a texel view of that format, made on first
  * use; VK_NULL_HANDLE with an error if it cannot be made. */
 VkBufferView gpu_vk_texel_view(GpuTensor *tensor, GpuVkTexelFormat format, GError **error);
+
+/* Per-op GPU time (gpu-vulkan-profile.c): the device's timestamp support,
+ * read when it opens; calls around each dispatch of a recording; after a
+ * run, the times read back and added up per op. */
+void gpu_vk_profile_init(GpuVkDevice *vk);
+void gpu_vk_profile_before_dispatch(GpuGraph *graph, const char *op);
+void gpu_vk_profile_after_dispatch(GpuGraph *graph);
+void gpu_vk_profile_collect(GpuGraph *graph, gboolean ran);
+void gpu_vk_profile_graph_release(GpuGraph *graph);
+void gpu_vk_profile_device_release(GpuVkDevice *vk);
+gboolean gpu_vk_profile_start(GpuDevice *device);
+GArray *gpu_vk_profile_stop(GpuDevice *device);
 
 /* Pipelines (gpu-vulkan-ops.c). */
 void gpu_vk_pipelines_destroy(GpuVkDevice *vk);

@@ -197,6 +197,11 @@ GPtrArray *gpu_vulkan_list(GError **error)
         info->name = g_strdup(properties.deviceName);
         info->type = device_type_from_vk(properties.deviceType);
         info->fp16 = device_has_fp16_arithmetic(g_ptr_array_index(physical, i));
+        info->driver = g_strdup_printf("%04x:%04x driver %u Vulkan %u.%u.%u", properties.vendorID,
+                                       properties.deviceID, properties.driverVersion,
+                                       VK_API_VERSION_MAJOR(properties.apiVersion),
+                                       VK_API_VERSION_MINOR(properties.apiVersion),
+                                       VK_API_VERSION_PATCH(properties.apiVersion));
         g_ptr_array_add(list, info);
     }
     return list;
@@ -480,6 +485,7 @@ static void vulkan_graph_release(GpuGraph *graph)
         return;
     if (vg->recording)
         gpu_vkEndCommandBuffer(vg->cmd);
+    gpu_vk_profile_graph_release(graph);
     if (vg->fence != VK_NULL_HANDLE)
         gpu_vkDestroyFence(vk->device, vg->fence, NULL);
     if (vg->pool != VK_NULL_HANDLE)
@@ -522,6 +528,7 @@ static gboolean vulkan_graph_run(GpuGraph *graph, GError **error)
         ok = ok && gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vg->fence), "vkResetFences",
                                 error);
     }
+    gpu_vk_profile_collect(graph, ok);
     ok = ok && gpu_vk_check(gpu_vkResetCommandBuffer(vg->cmd, 0), "vkResetCommandBuffer", error);
     return ok && begin_recording(vg, error);
 }
@@ -536,6 +543,7 @@ static void vulkan_device_free(GpuDevice *device)
     if (vk->device != VK_NULL_HANDLE) {
         gpu_vkDeviceWaitIdle(vk->device);
         gpu_vk_pipelines_destroy(vk);
+        gpu_vk_profile_device_release(vk);
         buffer_destroy(vk, &vk->staging);
         buffer_destroy(vk, &vk->dummy);
         if (vk->transfer_fence != VK_NULL_HANDLE)
@@ -573,6 +581,8 @@ static const GpuBackend vulkan_backend = {
     .class_embed = gpu_vk_class_embed,
     .gather_rows = gpu_vk_gather_rows,
     .l2_normalize = gpu_vk_l2_normalize,
+    .profile_start = gpu_vk_profile_start,
+    .profile_stop = gpu_vk_profile_stop,
 };
 
 static gboolean has_device_extension(VkPhysicalDevice physical, const char *name)
@@ -679,24 +689,42 @@ static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
            (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
 }
 
+/* matmul_tiled.comp's 16×16 workgroups and 8 KiB of shared memory exceed
+ * Vulkan's guaranteed minimums (128 invocations), so they are checked. */
+static gboolean device_fits_tiled_matmul(const VkPhysicalDeviceLimits *limits)
+{
+    return limits->maxComputeWorkGroupInvocations >= 256 &&
+           limits->maxComputeWorkGroupSize[0] >= 16 && limits->maxComputeWorkGroupSize[1] >= 16 &&
+           limits->maxComputeSharedMemorySize >= 2 * 16 * 64 * 4;
+}
+
 /* CPU drivers (lavapipe) get the subgroup kernel: their invocations are the
  * lanes of SIMD registers, and loads, not arithmetic, limit them. GPUs get
- * the generic kernel. SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
- * choice when a device opens (the tests run both kernels on one device); the
- * subgroup kernel still needs subgroup shuffles, else the generic one runs. */
-static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type)
+ * the tiled kernel where their limits allow it, else the generic one.
+ * SPYGLASS_MATMUL_KERNEL=generic|subgroup|tiled overrides the choice when a
+ * device opens (the tests run every kernel on one device); the subgroup
+ * kernel still needs subgroup shuffles and the tiled one its limits, else
+ * the generic one runs. */
+static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type,
+                                              const VkPhysicalDeviceLimits *limits)
 {
     const char *forced = g_getenv("SPYGLASS_MATMUL_KERNEL");
-    gboolean subgroup = type == GPU_DEVICE_TYPE_CPU;
+    GpuVkMatmulKernel kernel =
+        type == GPU_DEVICE_TYPE_CPU ? GPU_VK_MATMUL_SUBGROUP : GPU_VK_MATMUL_TILED;
     if (forced != NULL && strcmp(forced, "generic") == 0)
-        subgroup = FALSE;
+        kernel = GPU_VK_MATMUL_GENERIC;
     else if (forced != NULL && strcmp(forced, "subgroup") == 0)
-        subgroup = TRUE;
+        kernel = GPU_VK_MATMUL_SUBGROUP;
+    else if (forced != NULL && strcmp(forced, "tiled") == 0)
+        kernel = GPU_VK_MATMUL_TILED;
     else if (forced != NULL)
-        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup)\n",
+        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup, tiled)\n",
                    forced);
-    return subgroup && device_has_subgroup_shuffle(physical) ? GPU_VK_MATMUL_SUBGROUP
-                                                             : GPU_VK_MATMUL_GENERIC;
+    if (kernel == GPU_VK_MATMUL_SUBGROUP && !device_has_subgroup_shuffle(physical))
+        kernel = GPU_VK_MATMUL_GENERIC;
+    if (kernel == GPU_VK_MATMUL_TILED && !device_fits_tiled_matmul(limits))
+        kernel = GPU_VK_MATMUL_GENERIC;
+    return kernel;
 }
 
 GpuDevice *gpu_vulkan_device_new(int index, GError **error)
@@ -727,7 +755,9 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     device->type = device_type_from_vk(vk->properties.deviceType);
     device->fp16 = device_has_fp16_arithmetic(vk->physical);
     device->impl = vk;
-    vk->matmul_kernel = choose_matmul_kernel(vk->physical, device->type);
+    vk->matmul_kernel =
+        choose_matmul_kernel(vk->physical, device->type, &vk->properties.limits);
+    gpu_vk_profile_init(vk);
 
     if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
         gpu_device_free(device);

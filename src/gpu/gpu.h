@@ -64,6 +64,13 @@ typedef struct {
     GpuDeviceType type;
     gboolean fp16;
     gboolean selected; /* what `auto` picks */
+    /* What the device's calibration is remembered under: the Vulkan vendor,
+     * device and driver versions (a driver update changes it), the CPU's
+     * name for `cpu`; NULL for `reference`. */
+    char *driver;
+    /* Images/s measured by the last calibration for a model (see
+     * clip-device-choice.h); 0 when none was measured. */
+    double images_per_second;
 } GpuDeviceInfo;
 
 typedef struct _GpuDevice GpuDevice;
@@ -78,12 +85,23 @@ size_t gpu_dtype_size(GpuDtype dtype);
  * Free with g_ptr_array_unref(). */
 GPtrArray *gpu_device_list(GError **error);
 void gpu_device_info_free(GpuDeviceInfo *info);
+/* The Vulkan device `auto` weighs against `cpu`: the best real GPU, or NULL
+ * when there is none. Lavapipe never is one, unless the test switch
+ * SPYGLASS_CALIBRATE_LAVAPIPE=1 lets it compete (CI has no real GPU). */
+GpuDeviceInfo *gpu_device_auto_candidate(void);
+/* `cpu`'s entry as gpu_device_list() gives it. */
+GpuDeviceInfo *gpu_device_cpu_info(void);
 
 /* spec: NULL (use $SPYGLASS_DEVICE, else auto), "auto" (a real GPU, else
- * `cpu`), "cpu", "reference", "vulkan" (the best Vulkan device, lavapipe
+ * `cpu`; clip_device_open() weighs the two by a measurement instead),
+ * "cpu", "reference", "vulkan" (the best Vulkan device, lavapipe
  * included), "lavapipe" (a Vulkan driver running on the CPU), a Vulkan
  * device index, or a case-insensitive substring of its name. */
 GpuDevice *gpu_device_open(const char *spec, GError **error);
+/* The spec gpu_device_open() would use: spec, else $SPYGLASS_DEVICE, else "auto". */
+const char *gpu_device_spec(const char *spec);
+/* Opens a Vulkan device by its index in gpu_device_list(). */
+GpuDevice *gpu_device_open_vulkan(int index, GError **error);
 void gpu_device_free(GpuDevice *device);
 const char *gpu_device_name(GpuDevice *device);
 GpuDeviceType gpu_device_type(GpuDevice *device);
@@ -97,6 +115,20 @@ guint gpu_device_validation_messages(GpuDevice *device);
 gboolean gpu_device_is_validated(GpuDevice *device);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpuDevice, gpu_device_free)
+
+/* Device time per op, from GPU timestamps (vkCmdWriteTimestamp): each
+ * dispatch with the barrier after it, so the times add up to the graph's. */
+typedef struct {
+    const char *op; /* the kernel's name; static */
+    double milliseconds;
+    guint dispatches;
+} GpuOpTime;
+
+/* Times every op of the graphs run from now on. FALSE when the device has
+ * no usable timestamps (cpu, reference, or a Vulkan queue without them). */
+gboolean gpu_device_profile_start(GpuDevice *device);
+/* The GpuOpTime gathered since start, most time first; stops timing. */
+GArray *gpu_device_profile_stop(GpuDevice *device);
 
 /* Tensors live on the device; contents are undefined until written. */
 GpuTensor *gpu_tensor_new(GpuDevice *device, GpuDtype dtype, size_t n_elements, GError **error);
@@ -129,9 +161,9 @@ void gpu_op_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, Gp
  * weight of row n is w[n,k] · scales[n] (see gpu_quantize_rows_i8); x, y and
  * the accumulation stay F32. Only where gpu_device_supports_i8_weights();
  * elsewhere the graph fails with GPU_ERROR_INVALID. */
-void gpu_op_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
-                      GpuTensor *scales, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
-                      uint32_t M, uint32_t K, uint32_t N);
+void gpu_op_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *scales,
+                      GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                      uint32_t K, uint32_t N);
 
 /* y(rows,C) = (x - mean) / sqrt(var + eps) * gamma(C) + beta(C), per row. */
 void gpu_op_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
@@ -164,8 +196,8 @@ void gpu_op_embed_tokens(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTen
 /* Patch embedding, im2col half: cols(B×P, 3×p×p) from images(B,3,S,S) with
  * P = (S/p)², patches in raster order and each row in (channel, y, x) order,
  * matching a conv weight (width,3,p,p) flattened to (width, 3×p×p). */
-void gpu_op_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint32_t B,
-                   uint32_t S, uint32_t p);
+void gpu_op_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint32_t B, uint32_t S,
+                   uint32_t p);
 
 /* Vision tokens: y(B,1+P,C): row 0 = cls(C) + pos(0), row 1+i = patches(B,P,C)[i] + pos(1+i). */
 void gpu_op_class_embed(GpuGraph *graph, GpuTensor *y, GpuTensor *patches, GpuTensor *cls,
