@@ -7,13 +7,14 @@
 #include "clip/clip-encoder.h"
 #include "clip/clip-image.h"
 #include "clip/clip-tokenizer.h"
+#include "library/library-decoder.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 /* Tolerances from ../shared/fixtures/README.md. */
-#define EXACT_BOUND 5e-3
+#define EXACT_BOUND   5e-3
 #define RESIZED_BOUND 0.06
 
 typedef struct {
@@ -52,7 +53,7 @@ static void check_texts(ClipSession *session, ClipTokenizer *tokenizer, const Cl
         ids[i] = clip_tokenizer_encode(tokenizer, json_object_get_string_member(item, "text"),
                                        config->context_length, &n_ids[i]);
     }
-    g_autofree float *features = g_new(float, (size_t)n * E);
+    g_autofree float *features = g_new(float, (size_t)n *E);
     g_autoptr(GError) error = NULL;
     /* All texts in one batch: different lengths must not disturb each other. */
     g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, n,
@@ -79,18 +80,18 @@ static void check_images(ClipSession *session, const ClipConfig *config, const c
 {
     uint32_t n = json_array_get_length(images), E = config->embed_dim;
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
-    g_autofree float *pixels = g_new(float, n * image_elements);
+    g_autofree float *pixels = g_new(float, n *image_elements);
     for (uint32_t i = 0; i < n; i++) {
         JsonObject *item = json_array_get_object_element(images, i);
         g_autofree char *path =
             g_build_filename(fixture_dir, json_object_get_string_member(item, "file"), NULL);
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = library_decode_photo(path, 0, NULL, &error);
         g_assert_no_error(error);
         clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
                         pixels + i * image_elements);
     }
-    g_autofree float *features = g_new(float, (size_t)n * E);
+    g_autofree float *features = g_new(float, (size_t)n *E);
     g_autoptr(GError) error = NULL;
     g_assert_true(clip_session_encode_images(session, pixels, n, features, &error));
     g_assert_no_error(error);
@@ -130,7 +131,7 @@ static void load_fixture_model(const char *dir, const char *layout, ClipModel **
 static ClipPrecision file_precision(const ClipModel *model)
 {
     return model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16 ? CLIP_PRECISION_F16
-                                                                      : CLIP_PRECISION_F32;
+                                                                     : CLIP_PRECISION_F32;
 }
 
 static void test_fixture(gconstpointer data)
@@ -151,8 +152,7 @@ static void test_fixture(gconstpointer data)
     /* The file's own precision on every device; the cpu device's reduced
      * precisions are held to their own bound against F32 by
      * test_cpu_auto_precision. */
-    g_autoptr(ClipEncoder) encoder =
-        clip_encoder_new(device, model, file_precision(model), &error);
+    g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, file_precision(model), &error);
     g_assert_no_error(error);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
 
@@ -160,13 +160,13 @@ static void test_fixture(gconstpointer data)
     JsonObject *expected = json_node_get_object(root);
     g_autofree char *label =
         g_strdup_printf("%s/%s on %s", c->fixture, c->layout, gpu_device_name(device));
-    check_texts(session, tokenizer, &model->config,
-                json_object_get_array_member(expected, "texts"), label);
-    check_images(session, &model->config, dir,
-                 json_object_get_array_member(expected, "images"), label);
+    check_texts(session, tokenizer, &model->config, json_object_get_array_member(expected, "texts"),
+                label);
+    check_images(session, &model->config, dir, json_object_get_array_member(expected, "images"),
+                 label);
     /* A second run through the same session reuses its buffers. */
-    check_texts(session, tokenizer, &model->config,
-                json_object_get_array_member(expected, "texts"), label);
+    check_texts(session, tokenizer, &model->config, json_object_get_array_member(expected, "texts"),
+                label);
     json_node_unref(root);
     test_assert_no_validation_messages(device);
 }
@@ -189,11 +189,10 @@ static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, con
         JsonObject *item = json_array_get_object_element(texts, i);
         size_t n_ids;
         g_autofree int32_t *ids = clip_tokenizer_encode(
-            tokenizer, json_object_get_string_member(item, "text"), config->context_length,
-            &n_ids);
+            tokenizer, json_object_get_string_member(item, "text"), config->context_length, &n_ids);
         const int32_t *batch[] = {ids};
-        g_assert_true(clip_session_encode_texts(session, batch, &n_ids, 1,
-                                                features + (size_t)i * E, &error));
+        g_assert_true(
+            clip_session_encode_texts(session, batch, &n_ids, 1, features + (size_t)i * E, &error));
         g_assert_no_error(error);
     }
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
@@ -202,10 +201,9 @@ static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, con
         JsonObject *item = json_array_get_object_element(images, i);
         g_autofree char *path =
             g_build_filename(dir, json_object_get_string_member(item, "file"), NULL);
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = library_decode_photo(path, 0, NULL, &error);
         g_assert_no_error(error);
-        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
-                        pixels);
+        clip_preprocess(image, config->image_size, config->image_mean, config->image_std, pixels);
         g_assert_true(clip_session_encode_images(session, pixels, 1,
                                                  features + (size_t)(n_texts + i) * E, &error));
         g_assert_no_error(error);
@@ -216,9 +214,9 @@ static float *encode_fixture(ClipEncoder *encoder, ClipTokenizer *tokenizer, con
 
 /* The worst cosine between a precision's embeddings of every fixture text
  * and image and the F32 ones (reference). */
-static double worst_cosine_against(ClipEncoder *encoder, ClipTokenizer *tokenizer,
-                                   const char *dir, JsonObject *expected,
-                                   const float *reference, uint32_t n_reference)
+static double worst_cosine_against(ClipEncoder *encoder, ClipTokenizer *tokenizer, const char *dir,
+                                   JsonObject *expected, const float *reference,
+                                   uint32_t n_reference)
 {
     uint32_t n, E = clip_encoder_get_config(encoder)->embed_dim;
     g_autofree float *reduced = encode_fixture(encoder, tokenizer, dir, expected, &n);
@@ -344,8 +342,8 @@ static gboolean generate_vit_b_32(const char *out_dir)
     }
     g_autofree char *script =
         g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", "make-random-clip.py", NULL);
-    const char *argv[] = {python, script, "--geometry", "vit-b-32", "--dtype", "f32", "--seed",
-                          "7", "--out", out_dir, NULL};
+    const char *argv[] = {python,   script, "--geometry", "vit-b-32", "--dtype", "f32",
+                          "--seed", "7",    "--out",      out_dir,    NULL};
     g_autoptr(GError) error = NULL;
     int status = 0;
     g_autofree char *err_out = NULL;
@@ -360,15 +358,13 @@ static gboolean generate_vit_b_32(const char *out_dir)
 static ClipPrecision encode_vit_b_32(GpuDevice *device, const ClipModel *model,
                                      ClipPrecision precision, const float *pixels,
                                      uint32_t n_images, int32_t **ids, const size_t *n_ids,
-                                     uint32_t n_texts, float *image_features,
-                                     float *text_features)
+                                     uint32_t n_texts, float *image_features, float *text_features)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, precision, &error);
     g_assert_no_error(error);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
-    g_assert_true(
-        clip_session_encode_images(session, pixels, n_images, image_features, &error));
+    g_assert_true(clip_session_encode_images(session, pixels, n_images, image_features, &error));
     g_assert_no_error(error);
     g_assert_true(clip_session_encode_texts(session, (const int32_t *const *)ids, n_ids, n_texts,
                                             text_features, &error));
@@ -425,7 +421,7 @@ static void test_vit_b_32_devices_match_reference(void)
     /* Two images of smooth random noise and two token sequences. */
     const uint32_t n_images = 2, E = model->config.embed_dim;
     size_t image_elements = (size_t)3 * 224 * 224;
-    g_autofree float *pixels = g_new(float, n_images * image_elements);
+    g_autofree float *pixels = g_new(float, n_images *image_elements);
     GRand *rand = g_rand_new_with_seed(3);
     for (size_t i = 0; i < n_images * image_elements; i++)
         pixels[i] = (float)g_rand_double_range(rand, -1.8, 2.1);
@@ -450,14 +446,15 @@ static void test_vit_b_32_devices_match_reference(void)
     /* The cpu device's automatic choice for a full-size text tower: INT8
      * text weights, F32 images. */
     float images[2 * 512], texts[2 * 512];
-    g_assert_cmpint(encode_vit_b_32(cpu, model, CLIP_PRECISION_AUTO, pixels, n_images, ids,
-                                    n_ids, 2, images, texts),
+    g_assert_cmpint(encode_vit_b_32(cpu, model, CLIP_PRECISION_AUTO, pixels, n_images, ids, n_ids,
+                                    2, images, texts),
                     ==, CLIP_PRECISION_INT8_TEXT);
     for (uint32_t i = 0; i < 2; i++) {
         double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
         double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
         g_test_message("ViT-B/32 automatic precision on cpu vs F32 reference: cosine image "
-                       "%.7f, text %.7f", image_cos, text_cos);
+                       "%.7f, text %.7f",
+                       image_cos, text_cos);
         g_assert_cmpfloat(text_cos, >=, 0.998);
         g_assert_cmpfloat(image_cos, >=, 0.998);
     }
@@ -495,17 +492,16 @@ int main(int argc, char **argv)
         {"tiny-f16", "hf", "reference"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path =
-            g_strdup_printf("/clip/fixtures/%s/%s/%s", cases[i].fixture, cases[i].layout,
-                            cases[i].device);
+        g_autofree char *path = g_strdup_printf("/clip/fixtures/%s/%s/%s", cases[i].fixture,
+                                                cases[i].layout, cases[i].device);
         g_test_add_data_func(path, &cases[i], test_fixture);
     }
     static const FixtureCase precision_cases[] = {
         {"tiny-f32", "hf", "cpu"}, {"tiny-f32", "openclip", "cpu"}, {"tiny-f16", "hf", "cpu"}};
     for (size_t i = 0; i < G_N_ELEMENTS(precision_cases); i++) {
-        g_autofree char *path = g_strdup_printf("/clip/cpu-auto-precision/%s/%s",
-                                                precision_cases[i].fixture,
-                                                precision_cases[i].layout);
+        g_autofree char *path =
+            g_strdup_printf("/clip/cpu-auto-precision/%s/%s", precision_cases[i].fixture,
+                            precision_cases[i].layout);
         g_test_add_data_func(path, &precision_cases[i], test_cpu_auto_precision);
     }
     g_test_add_func("/clip/int8-text/devices", test_int8_text_devices);

@@ -1,6 +1,7 @@
 /* test-image-preprocess.c: decoding and CLIP preprocessing against PIL's, error handling. */
 #include "clip/clip-image.h"
 #include "clip/clip-model.h"
+#include "library/library-decode-private.h"
 #include "test-common.h"
 #include "test-images.h"
 
@@ -13,6 +14,34 @@
 #include <jpeglib.h>
 #include <libexif/exif-data.h>
 #include <png.h>
+
+/* The PNG and JPEG decoders under test (src/library/library-decode-png.c,
+ * -jpeg.c), reached as library_decode_photo() reaches them but without the
+ * other formats, so that a file of another kind is "not a PNG or JPEG file". */
+static ClipRgbImage *decode_png_or_jpeg_at_least(const void *data, size_t size, const char *name,
+                                                 uint32_t min_short_side, GError **error)
+{
+    LibraryDecodeDetails details;
+    ClipRgbImage *image =
+        library_decode_png_or_jpeg(data, size, name, min_short_side, &details, error);
+    library_decode_details_clear(&details);
+    return image;
+}
+
+static ClipRgbImage *decode_png_or_jpeg(const void *data, size_t size, const char *name,
+                                        GError **error)
+{
+    return decode_png_or_jpeg_at_least(data, size, name, 0, error);
+}
+
+static ClipRgbImage *load_png_or_jpeg(const char *path, uint32_t min_short_side, GError **error)
+{
+    size_t size = 0;
+    g_autofree uint8_t *data = library_decode_file_read(path, &size, error);
+    if (data == NULL)
+        return NULL;
+    return decode_png_or_jpeg_at_least(data, size, path, min_short_side, error);
+}
 
 static const float clip_mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
 static const float clip_std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
@@ -311,7 +340,7 @@ static int max_pixel_difference(const ClipRgbImage *a, const ClipRgbImage *b)
 static void compare_decode(const char *path, const char *reference_out)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) ours = clip_rgb_image_load(path, &error);
+    g_autoptr(ClipRgbImage) ours = load_png_or_jpeg(path, 0, &error);
     g_assert_no_error(error);
     g_autoptr(ClipRgbImage) pil = reference_read_decode(reference_out);
     int diff = max_pixel_difference(ours, pil);
@@ -325,7 +354,7 @@ static void compare_preprocess(const char *path, uint32_t size, const char *refe
                                double max_allowed, double mean_allowed)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
     g_assert_no_error(error);
 
     size_t n = (size_t)3 * size * size;
@@ -397,7 +426,7 @@ static void test_reference_fixtures(void)
         g_autofree char *name = g_path_get_basename(path);
         compare_decode(path, decoded->pdata[i]);
         if (g_str_has_prefix(name, "exact-") || g_str_has_prefix(name, "gray-exact")) {
-            g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+            g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
             g_assert_no_error(error);
             g_assert_cmpuint(image->width, ==, FIXTURE_SIZE);
             g_assert_cmpuint(image->height, ==, FIXTURE_SIZE);
@@ -659,7 +688,7 @@ static void test_png_formats(void)
         char *path = save_bytes(c->name, bytes);
 
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(image->width, ==, c->spec.width);
         g_assert_cmpuint(image->height, ==, c->spec.height);
@@ -724,7 +753,7 @@ static void test_jpeg_formats(void)
         g_ptr_array_add(paths, path);
         g_ptr_array_add(outs, reference_jobs_decode(jobs, path, FALSE));
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
         g_assert_no_error(error);
         g_assert_cmpuint(image->width, ==, w);
         g_assert_cmpuint(image->height, ==, h);
@@ -776,7 +805,7 @@ static void test_exif_jpeg(void)
         g_ptr_array_add(preprocessed, reference_jobs_preprocess(jobs, path, 24, TRUE));
 
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
         g_assert_no_error(error);
         test_assert_quadrants(image, orientation, w, h, 8);
     }
@@ -815,7 +844,7 @@ static void test_exif_png(void)
         g_ptr_array_add(outs, reference_jobs_decode(jobs, path, TRUE));
 
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+        g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
         g_assert_no_error(error);
         test_assert_quadrants(image, orientation, w, h, 0);
     }
@@ -849,13 +878,12 @@ static void test_jpeg_dct_scale(void)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(ClipRgbImage) image = clip_rgb_image_load_at_least(path, cases[i][0], &error);
+        g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, cases[i][0], &error);
         g_assert_no_error(error);
         g_assert_cmpuint(image->width, ==, cases[i][1]);
         g_assert_cmpuint(image->height, ==, cases[i][2]);
 
-        g_autoptr(ClipRgbImage) turned_image =
-            clip_rgb_image_load_at_least(turned, cases[i][0], &error);
+        g_autoptr(ClipRgbImage) turned_image = load_png_or_jpeg(turned, cases[i][0], &error);
         g_assert_no_error(error);
         g_assert_cmpuint(turned_image->width, ==, cases[i][2]);
         g_assert_cmpuint(turned_image->height, ==, cases[i][1]);
@@ -863,9 +891,9 @@ static void test_jpeg_dct_scale(void)
 
     /* A scaled decode is close to the full one after preprocessing. */
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) full = clip_rgb_image_load(path, &error);
+    g_autoptr(ClipRgbImage) full = load_png_or_jpeg(path, 0, &error);
     g_assert_no_error(error);
-    g_autoptr(ClipRgbImage) scaled = clip_rgb_image_load_at_least(path, 224, &error);
+    g_autoptr(ClipRgbImage) scaled = load_png_or_jpeg(path, 224, &error);
     g_assert_no_error(error);
     size_t n = 3 * 224 * 224;
     g_autofree float *a = g_new(float, n);
@@ -886,7 +914,7 @@ static void test_jpeg_dct_scale(void)
                         .samples = rgb};
     g_autoptr(GBytes) png_bytes = encode_png(&png_spec);
     g_autofree char *png_path = save_bytes("scaled.png", png_bytes);
-    g_autoptr(ClipRgbImage) png = clip_rgb_image_load_at_least(png_path, 100, &error);
+    g_autoptr(ClipRgbImage) png = load_png_or_jpeg(png_path, 100, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(png->width, ==, 640);
 }
@@ -898,7 +926,7 @@ static void test_jpeg_dct_scale(void)
 static void assert_load_fails(const char *path, ClipError code, const char *reason)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
     g_assert_null(image);
     g_assert_error(error, CLIP_ERROR, (gint)code);
     g_test_message("%s", error->message);
@@ -1032,7 +1060,7 @@ static void test_error_truncated_png(void)
     /* Only IEND missing: the pixels are whole, the image loads. */
     g_autofree char *path = save_data("no-iend.png", data, size - 12);
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) image = clip_rgb_image_load(path, &error);
+    g_autoptr(ClipRgbImage) image = load_png_or_jpeg(path, 0, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(image->width, ==, 64);
 }
@@ -1064,15 +1092,14 @@ static void test_error_too_large(void)
 static void test_error_from_data(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ClipRgbImage) image =
-        clip_rgb_image_new_from_data("GIF89a", 6, "clipboard image", &error);
+    g_autoptr(ClipRgbImage) image = decode_png_or_jpeg("GIF89a", 6, "clipboard image", &error);
     g_assert_null(image);
     g_assert_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED);
     g_assert_cmpstr(error->message, ==, "clipboard image: not a PNG or JPEG file");
 
     g_autoptr(GBytes) bytes = small_png();
-    g_autoptr(ClipRgbImage) ok = clip_rgb_image_new_from_data(
-        g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), "memory.png", NULL);
+    g_autoptr(ClipRgbImage) ok = decode_png_or_jpeg(g_bytes_get_data(bytes, NULL),
+                                                    g_bytes_get_size(bytes), "memory.png", NULL);
     g_assert_nonnull(ok);
     g_assert_cmpuint(ok->width, ==, 64);
     g_assert_cmpuint(ok->height, ==, 48);

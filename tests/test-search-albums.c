@@ -487,10 +487,17 @@ static void test_encode_tiny(void)
     search_album_vectors_clear(&v);
 }
 
+/* The domain's name is what logs and GError dumps show. */
+static void test_error_domain_name(void)
+{
+    g_assert_cmpstr(g_quark_to_string(SEARCH_TAXONOMY_ERROR), ==, "search-taxonomy-error-quark");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/search/albums/taxonomy", test_taxonomy);
+    g_test_add_func("/search/albums/error-domain-name", test_error_domain_name);
     g_test_add_func("/search/albums/demo-taxonomy", test_demo_taxonomy);
     g_test_add_func("/search/albums/names-translatable", test_names_translatable);
     g_test_add_func("/search/albums/invalid", test_invalid);

@@ -156,11 +156,18 @@ static void test_matches(void)
     g_assert_false(matches("folder:scan.png", &bare));
 }
 
+/* The domain's name is what logs and GError dumps show. */
+static void test_error_domain_name(void)
+{
+    g_assert_cmpstr(g_quark_to_string(SEARCH_QUERY_ERROR), ==, "search-query-error-quark");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/search/query/parse", test_parse);
     g_test_add_func("/search/query/errors", test_errors);
+    g_test_add_func("/search/query/error-domain-name", test_error_domain_name);
     g_test_add_func("/search/query/matches", test_matches);
     return g_test_run();
 }

@@ -442,11 +442,6 @@ void clip_safetensors_free(ClipSafetensors *st)
     g_free(st);
 }
 
-const char *clip_safetensors_get_path(ClipSafetensors *st)
-{
-    return st->path;
-}
-
 const uint8_t *clip_safetensors_get_header(ClipSafetensors *st, size_t *length)
 {
     *length = st->header_length;
@@ -457,11 +452,6 @@ const uint8_t *clip_safetensors_get_data(ClipSafetensors *st, uint64_t *length)
 {
     *length = st->data_size;
     return st->data;
-}
-
-guint clip_safetensors_get_n_tensors(ClipSafetensors *st)
-{
-    return st->tensors->len;
 }
 
 const ClipSafetensorsTensor *clip_safetensors_lookup(ClipSafetensors *st, const char *name)

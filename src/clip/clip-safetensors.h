@@ -48,12 +48,10 @@ typedef struct _ClipSafetensors ClipSafetensors;
 ClipSafetensors *clip_safetensors_open(const char *path, GError **error);
 void clip_safetensors_free(ClipSafetensors *st);
 
-const char *clip_safetensors_get_path(ClipSafetensors *st);
 /* The header's JSON bytes, exactly as in the file (not NUL-terminated). */
 const uint8_t *clip_safetensors_get_header(ClipSafetensors *st, size_t *length);
 /* The data area after the header (all tensors' bytes). */
 const uint8_t *clip_safetensors_get_data(ClipSafetensors *st, uint64_t *length);
-guint clip_safetensors_get_n_tensors(ClipSafetensors *st);
 /* NULL when the file has no tensor of that name. */
 const ClipSafetensorsTensor *clip_safetensors_lookup(ClipSafetensors *st, const char *name);
 

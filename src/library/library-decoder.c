@@ -1,14 +1,19 @@
-/* library-decoder.c: every photo format the library reads, decoded by content, with EXIF. */
-#include "library/library-decoder.h"
+/* library-decoder.c: every photo format the library reads, decoded by content, with EXIF:
+ * the file, the sniffing, WebP, HEIF and gdk-pixbuf's formats here; PNG, JPEG, EXIF and
+ * orientation in library-decode-*.c. */
+#include "library/library-decode-private.h"
 
 #include "clip/clip-model.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
-#include <libexif/exif-data.h>
 #include <libheif/heif.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -41,11 +46,6 @@ static const char *const photo_extensions[] = {
     "jpg", "jpeg", "jpe", "png", "webp", "heic", "heif", "avif", "gif", "tif", "tiff", "bmp",
 };
 
-static const uint8_t exif_header[6] = {'E', 'x', 'i', 'f', 0, 0};
-
-/* EXIF blocks bigger than this are not metadata we want (libexif reads 64 KiB at most). */
-#define MAX_EXIF_SIZE ((size_t)1 << 20)
-
 gboolean library_is_photo_name(const char *name)
 {
     g_return_val_if_fail(name != NULL, FALSE);
@@ -71,6 +71,9 @@ void library_photo_info_clear(LibraryPhotoInfo *info)
     g_free(info->camera_model);
     memset(info, 0, sizeof *info);
 }
+
+/* Larger files are not photos we can decode within the pixel limit anyway. */
+#define MAX_FILE_SIZE ((size_t)1 << 30)
 
 /* Sniffing */
 
@@ -123,171 +126,10 @@ static PhotoFormat sniff_format(const uint8_t *data, size_t size)
     return sniff_heif(data, size);
 }
 
-/* EXIF */
-
-/* An EXIF block as JPEG's APP1 holds it from the bare TIFF structure that
- * PNG, WebP and HEIF store; some writers keep the "Exif\0\0" anyway. */
-static GBytes *exif_block_from_tiff(const uint8_t *tiff, size_t size)
-{
-    if (size == 0 || size > MAX_EXIF_SIZE)
-        return NULL;
-    if (has_prefix(tiff, size, exif_header, sizeof exif_header))
-        return g_bytes_new(tiff, size);
-    uint8_t *block = g_malloc(sizeof exif_header + size);
-    memcpy(block, exif_header, sizeof exif_header);
-    memcpy(block + sizeof exif_header, tiff, size);
-    return g_bytes_new_take(block, sizeof exif_header + size);
-}
-
-/* A parsed EXIF block, or NULL: broken metadata never costs the pixels. */
-static ExifData *exif_parse(GBytes *block)
-{
-    if (block == NULL || g_bytes_get_size(block) > MAX_EXIF_SIZE)
-        return NULL;
-    ExifData *exif = exif_data_new();
-    if (exif == NULL)
-        return NULL;
-    /* Fixing the data up to the specification could invent tags; we only read. */
-    exif_data_unset_option(exif, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    exif_data_load_data(exif, g_bytes_get_data(block, NULL), (unsigned int)g_bytes_get_size(block));
-    return exif;
-}
-
-static ExifEntry *exif_entry(ExifData *exif, ExifIfd ifd, ExifTag tag, ExifFormat format,
-                             unsigned long components)
-{
-    ExifEntry *entry = exif_content_get_entry(exif->ifd[ifd], tag);
-    if (entry == NULL || entry->format != format || entry->components < components ||
-        entry->data == NULL || entry->size < components * exif_format_get_size(format))
-        return NULL;
-    return entry;
-}
-
-static int exif_orientation(ExifData *exif)
-{
-    ExifEntry *entry = exif_entry(exif, EXIF_IFD_0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT, 1);
-    int orientation =
-        entry != NULL ? exif_get_short(entry->data, exif_data_get_byte_order(exif)) : 1;
-    return orientation >= 1 && orientation <= 8 ? orientation : 1;
-}
-
-static int exif_block_orientation(GBytes *block)
-{
-    ExifData *exif = exif_parse(block);
-    if (exif == NULL)
-        return 1;
-    int orientation = exif_orientation(exif);
-    exif_data_unref(exif);
-    return orientation;
-}
-
-/* An ASCII tag without its padding, valid UTF-8 (cameras write what they
- * like), or NULL when absent or blank. */
-static char *exif_string(ExifData *exif, ExifIfd ifd, ExifTag tag)
-{
-    ExifEntry *entry = exif_entry(exif, ifd, tag, EXIF_FORMAT_ASCII, 1);
-    if (entry == NULL)
-        return NULL;
-    g_autofree char *raw = g_strndup((const char *)entry->data, entry->size);
-    g_strstrip(raw);
-    if (raw[0] == '\0')
-        return NULL;
-    return g_utf8_make_valid(raw, -1);
-}
-
-static gboolean parse_digits(const char *text, int count, int *value)
-{
-    *value = 0;
-    for (int i = 0; i < count; i++) {
-        if (!g_ascii_isdigit(text[i]))
-            return FALSE;
-        *value = *value * 10 + (text[i] - '0');
-    }
-    return TRUE;
-}
-
-/* EXIF's "YYYY:MM:DD HH:MM:SS" as ISO 8601 "YYYY-MM-DDTHH:MM:SS"; NULL for
- * the blank ("    :  :     :  :  ", "0000:00:00 00:00:00") and impossible
- * dates that cameras write when their clock was never set. */
-static char *exif_date_to_iso(const char *text)
-{
-    if (text == NULL || strlen(text) < 19)
-        return NULL;
-    int year, month, day, hour, minute, second;
-    if (!parse_digits(text, 4, &year) || !parse_digits(text + 5, 2, &month) ||
-        !parse_digits(text + 8, 2, &day) || !parse_digits(text + 11, 2, &hour) ||
-        !parse_digits(text + 14, 2, &minute) || !parse_digits(text + 17, 2, &second))
-        return NULL;
-    /* Some writers use ISO separators instead of EXIF's. */
-    if ((text[4] != ':' && text[4] != '-') || text[7] != text[4] ||
-        (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':')
-        return NULL;
-    if (year < 1800 || !g_date_valid_dmy((GDateDay)day, (GDateMonth)month, (GDateYear)year) ||
-        hour > 23 || minute > 59 || second > 60)
-        return NULL;
-    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d", year, month, day, hour, minute, second);
-}
-
-/* Degrees from GPS's three rationals (degrees, minutes, seconds) and its
- * reference letter; FALSE when either is missing or makes no sense. */
-static gboolean exif_gps_coordinate(ExifData *exif, ExifTag value_tag, ExifTag ref_tag,
-                                    char positive, char negative, double limit, double *degrees)
-{
-    ExifEntry *value = exif_entry(exif, EXIF_IFD_GPS, value_tag, EXIF_FORMAT_RATIONAL, 3);
-    g_autofree char *ref = exif_string(exif, EXIF_IFD_GPS, ref_tag);
-    if (value == NULL || ref == NULL)
-        return FALSE;
-    char letter = g_ascii_toupper(ref[0]);
-    if (letter != positive && letter != negative)
-        return FALSE;
-
-    ExifByteOrder order = exif_data_get_byte_order(exif);
-    double parts[3];
-    for (int i = 0; i < 3; i++) {
-        ExifRational r = exif_get_rational(value->data + 8 * i, order);
-        if (r.denominator == 0)
-            return FALSE;
-        parts[i] = (double)r.numerator / r.denominator;
-    }
-    double result = parts[0] + parts[1] / 60.0 + parts[2] / 3600.0;
-    if (result > limit)
-        return FALSE;
-    *degrees = letter == negative ? -result : result;
-    return TRUE;
-}
-
-/* Date taken, camera and position; the orientation was read while decoding. */
-static void exif_fill_info(GBytes *block, LibraryPhotoInfo *info)
-{
-    ExifData *exif = exif_parse(block);
-    if (exif == NULL)
-        return;
-
-    g_autofree char *original = exif_string(exif, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL);
-    info->taken = exif_date_to_iso(original);
-    if (info->taken == NULL) {
-        g_autofree char *modified = exif_string(exif, EXIF_IFD_0, EXIF_TAG_DATE_TIME);
-        info->taken = exif_date_to_iso(modified);
-    }
-    info->camera_make = exif_string(exif, EXIF_IFD_0, EXIF_TAG_MAKE);
-    info->camera_model = exif_string(exif, EXIF_IFD_0, EXIF_TAG_MODEL);
-
-    double latitude, longitude;
-    if (exif_gps_coordinate(exif, (ExifTag)EXIF_TAG_GPS_LATITUDE,
-                            (ExifTag)EXIF_TAG_GPS_LATITUDE_REF, 'N', 'S', 90.0, &latitude) &&
-        exif_gps_coordinate(exif, (ExifTag)EXIF_TAG_GPS_LONGITUDE,
-                            (ExifTag)EXIF_TAG_GPS_LONGITUDE_REF, 'E', 'W', 180.0, &longitude)) {
-        info->has_location = TRUE;
-        info->latitude = latitude;
-        info->longitude = longitude;
-    }
-    exif_data_unref(exif);
-}
-
 /* Pixels */
 
 /* Interleaved rows of 3 or 4 (alpha last) channels to RGB; alpha is dropped,
- * as PIL's convert("RGB") and clip-image.c drop it. */
+ * as PIL's convert("RGB") and library-decode-png.c drop it. */
 static void copy_rows_to_rgb(uint8_t *rgb, const uint8_t *rows, size_t stride, uint32_t width,
                              uint32_t height, int channels)
 {
@@ -301,18 +143,6 @@ static void copy_rows_to_rgb(uint8_t *rgb, const uint8_t *rows, size_t stride, u
         for (uint32_t x = 0; x < width; x++, src += channels, dst += 3)
             memcpy(dst, src, 3);
     }
-}
-
-/* Applies the orientation found in the EXIF block and records it. */
-static ClipRgbImage *orient(ClipRgbImage *image, const char *name, ClipRgbImageDetails *details,
-                            GError **error)
-{
-    details->orientation = exif_block_orientation(details->exif);
-    if (!clip_rgb_image_apply_orientation(image, details->orientation, name, error)) {
-        clip_rgb_image_free(image);
-        return NULL;
-    }
-    return image;
 }
 
 /* WebP */
@@ -410,7 +240,7 @@ static GBytes *webp_exif_block(const uint8_t *data, size_t size)
     WebPChunkIterator chunk;
     if ((WebPDemuxGetI(demux, WEBP_FF_FORMAT_FLAGS) & EXIF_FLAG) &&
         WebPDemuxGetChunk(demux, "EXIF", 1, &chunk)) {
-        block = exif_block_from_tiff(chunk.chunk.bytes, chunk.chunk.size);
+        block = library_exif_block_from_tiff(chunk.chunk.bytes, chunk.chunk.size);
         WebPDemuxReleaseChunkIterator(&chunk);
     }
     WebPDemuxDelete(demux);
@@ -418,7 +248,7 @@ static GBytes *webp_exif_block(const uint8_t *data, size_t size)
 }
 
 static ClipRgbImage *webp_decode(const uint8_t *data, size_t size, const char *name,
-                                 ClipRgbImageDetails *details, GError **error)
+                                 LibraryDecodeDetails *details, GError **error)
 {
     WebPBitstreamFeatures features;
     VP8StatusCode status = WebPGetFeatures(data, size, &features);
@@ -441,7 +271,7 @@ static ClipRgbImage *webp_decode(const uint8_t *data, size_t size, const char *n
     /* libwebp leaves orientation to the application; PIL's exif_transpose()
      * applies it to WebP as to JPEG, and the embeddings follow PIL. */
     details->exif = webp_exif_block(data, size);
-    return orient(clip_rgb_image_wrap(width, height, rgb), name, details, error);
+    return library_decode_orient(clip_rgb_image_wrap(width, height, rgb), name, details, error);
 }
 
 /* HEIF: HEIC and AVIF */
@@ -520,7 +350,7 @@ static GBytes *heif_exif_block(const struct heif_image_handle *handle)
     if (heif_image_handle_get_list_of_metadata_block_IDs(handle, "Exif", &id, 1) < 1)
         return NULL;
     size_t size = heif_image_handle_get_metadata_size(handle, id);
-    if (size <= 4 || size > MAX_EXIF_SIZE)
+    if (size <= 4 || size > LIBRARY_EXIF_MAX_SIZE)
         return NULL;
     g_autofree uint8_t *raw = g_malloc(size);
     if (heif_image_handle_get_metadata(handle, id, raw).code != heif_error_Ok)
@@ -529,7 +359,7 @@ static GBytes *heif_exif_block(const struct heif_image_handle *handle)
         (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
     if (offset >= size - 4)
         return NULL;
-    return exif_block_from_tiff(raw + 4 + offset, size - 4 - offset);
+    return library_exif_block_from_tiff(raw + 4 + offset, size - 4 - offset);
 }
 
 /* Decodes the primary image to 8-bit RGB, transformations (irot, imir, clap)
@@ -569,7 +399,7 @@ static uint8_t *heif_decode_rgb(const uint8_t *data, size_t size,
 }
 
 static ClipRgbImage *heif_decode(const uint8_t *data, size_t size, const char *name,
-                                 const char *label, ClipRgbImageDetails *details, GError **error)
+                                 const char *label, LibraryDecodeDetails *details, GError **error)
 {
     heif_ensure_initialized();
     struct heif_context *context = heif_context_alloc();
@@ -705,7 +535,8 @@ static gboolean bmp_check_header(const uint8_t *data, size_t size, const char *n
 }
 
 static ClipRgbImage *pixbuf_decode(const uint8_t *data, size_t size, const char *name,
-                                   PhotoFormat format, ClipRgbImageDetails *details, GError **error)
+                                   PhotoFormat format, LibraryDecodeDetails *details,
+                                   GError **error)
 {
     const char *label = photo_formats[format].label;
     if (format == PHOTO_FORMAT_BMP && !bmp_check_header(data, size, name, error))
@@ -745,7 +576,7 @@ static ClipRgbImage *pixbuf_decode(const uint8_t *data, size_t size, const char 
         return NULL;
     ClipRgbImage *image = clip_rgb_image_wrap(width, height, rgb);
     if (format == PHOTO_FORMAT_TIFF) {
-        if (!clip_rgb_image_apply_orientation(image, pixbuf_pending_orientation(pixbuf), name,
+        if (!library_decode_apply_orientation(image, pixbuf_pending_orientation(pixbuf), name,
                                               error)) {
             clip_rgb_image_free(image);
             return NULL;
@@ -761,9 +592,99 @@ static ClipRgbImage *pixbuf_decode(const uint8_t *data, size_t size, const char 
 
 /* Decoding */
 
+void library_decode_details_clear(LibraryDecodeDetails *details)
+{
+    if (details == NULL)
+        return;
+    g_clear_pointer(&details->exif, g_bytes_unref);
+    memset(details, 0, sizeof *details);
+}
+
+uint8_t *library_decode_file_read(const char *path, size_t *size_out, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int saved = errno;
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: %s", path, g_strerror(saved));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: %s", path, g_strerror(saved));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: not a regular file", path);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > MAX_FILE_SIZE) {
+        close(fd);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: file is too large for an image",
+                    path);
+        return NULL;
+    }
+
+    size_t capacity = (size_t)st.st_size;
+    uint8_t *data = g_try_malloc(capacity > 0 ? capacity : 1);
+    if (data == NULL) {
+        close(fd);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: out of memory", path);
+        return NULL;
+    }
+    size_t size = 0;
+    while (size < capacity) {
+        ssize_t n = read(fd, data + size, capacity - size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int saved = errno;
+            close(fd);
+            g_free(data);
+            g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: %s", path, g_strerror(saved));
+            return NULL;
+        }
+        if (n == 0)
+            break; /* the file shrank: decode what is there */
+        size += (size_t)n;
+    }
+    close(fd);
+    *size_out = size;
+    return data;
+}
+
+ClipRgbImage *library_decode_png_or_jpeg(const uint8_t *data, size_t size, const char *name,
+                                         uint32_t min_short_side, LibraryDecodeDetails *details,
+                                         GError **error)
+{
+    g_return_val_if_fail(data != NULL || size == 0, NULL);
+    g_return_val_if_fail(details != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    memset(details, 0, sizeof *details);
+    details->orientation = 1;
+    if (size == 0) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: empty file", name);
+        return NULL;
+    }
+    ClipRgbImage *image = NULL;
+    PhotoFormat format = sniff_format(data, size);
+    if (format == PHOTO_FORMAT_PNG)
+        image = library_decode_png(data, size, name, details, error);
+    else if (format == PHOTO_FORMAT_JPEG)
+        image = library_decode_jpeg(data, size, name, min_short_side, details, error);
+    else
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: not a PNG or JPEG file", name);
+    if (image == NULL)
+        library_decode_details_clear(details);
+    return image;
+}
+
 static ClipRgbImage *decode_data(const uint8_t *data, size_t size, const char *name,
                                  uint32_t min_short_side, PhotoFormat *format_out,
-                                 ClipRgbImageDetails *details, GError **error)
+                                 LibraryDecodeDetails *details, GError **error)
 {
     memset(details, 0, sizeof *details);
     details->orientation = 1;
@@ -776,8 +697,7 @@ static ClipRgbImage *decode_data(const uint8_t *data, size_t size, const char *n
     switch (format) {
     case PHOTO_FORMAT_JPEG:
     case PHOTO_FORMAT_PNG:
-        return clip_rgb_image_new_from_data_with_details(data, size, name, min_short_side, details,
-                                                         error);
+        return library_decode_png_or_jpeg(data, size, name, min_short_side, details, error);
     case PHOTO_FORMAT_WEBP:
         return webp_decode(data, size, name, details, error);
     case PHOTO_FORMAT_HEIF:
@@ -796,14 +716,14 @@ static ClipRgbImage *decode_data(const uint8_t *data, size_t size, const char *n
 }
 
 static void fill_info(LibraryPhotoInfo *info, PhotoFormat format,
-                      const ClipRgbImageDetails *details)
+                      const LibraryDecodeDetails *details)
 {
     gboolean transposed = details->orientation >= 5;
     info->format = g_strdup(photo_formats[format].id);
     info->width = transposed ? details->stored_height : details->stored_width;
     info->height = transposed ? details->stored_width : details->stored_height;
     info->orientation = details->orientation;
-    exif_fill_info(details->exif, info);
+    library_exif_fill_info(details->exif, info);
 }
 
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
@@ -815,15 +735,15 @@ ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
     if (info != NULL)
         memset(info, 0, sizeof *info);
     size_t size = 0;
-    g_autofree uint8_t *data = clip_image_file_read(path, &size, error);
+    g_autofree uint8_t *data = library_decode_file_read(path, &size, error);
     if (data == NULL)
         return NULL;
 
     PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
-    ClipRgbImageDetails details;
+    LibraryDecodeDetails details;
     ClipRgbImage *image = decode_data(data, size, path, min_short_side, &format, &details, error);
     if (image != NULL && info != NULL)
         fill_info(info, format, &details);
-    clip_rgb_image_details_clear(&details);
+    library_decode_details_clear(&details);
     return image;
 }

@@ -1,12 +1,15 @@
 /* library-decoder.h: every photo format the library reads, with its metadata.
  *
- * JPEG and PNG decode through src/clip/clip-image.c; WebP through libwebp;
+ * JPEG and PNG decode through libjpeg and libpng as PIL does; WebP through libwebp;
  * HEIC and AVIF through libheif; GIF, TIFF and BMP through gdk-pixbuf. EXIF
  * (libexif) gives orientation, date taken, camera and GPS. Every decoder
  * checks the declared size against CLIP_RGB_IMAGE_MAX_PIXELS before
  * allocating, and every failure is one GError naming the file and the reason.
  *
- * Errors are in CLIP_ERROR (clip/clip-model.h), as clip-image.c's:
+ * library_decode_photo() is the one entry point; library-decode-private.h
+ * lists the files behind it.
+ *
+ * Errors are in CLIP_ERROR (clip/clip-model.h), as clip-image.h's:
  * CLIP_ERROR_IO when the file cannot be read, CLIP_ERROR_MALFORMED for a
  * file that is empty, truncated, corrupt, too large or in no format we know,
  * CLIP_ERROR_UNSUPPORTED for a known format in a variant we cannot decode.
@@ -25,7 +28,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    char *format;          /* "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp" */
+    char *format;           /* "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp" */
     uint32_t width, height; /* full size, after applying the orientation */
     int orientation;        /* EXIF 1..8; 1 when absent */
     char *taken; /* EXIF DateTimeOriginal (else DateTime) as "YYYY-MM-DDTHH:MM:SS", or NULL */

@@ -47,7 +47,6 @@ GPtrArray *library_model_catalogue_entries(LibraryModelCatalogue *catalogue);
 const LibraryModelEntry *library_model_catalogue_find(LibraryModelCatalogue *catalogue,
                                                       const char *name);
 /* Where files come from: $SPYGLASS_MODEL_BASE_URL at load, or the hub. */
-const char *library_model_catalogue_get_base_url(LibraryModelCatalogue *catalogue);
 void library_model_catalogue_set_base_url(LibraryModelCatalogue *catalogue, const char *base_url);
 
 /* $XDG_DATA_HOME/spyglass/models */

@@ -76,7 +76,6 @@ char *library_store_default_path(void);
  * A file whose schema is newer than this code is refused, untouched. */
 LibraryStore *library_store_open(const char *path, GError **error);
 void library_store_free(LibraryStore *store);
-const char *library_store_get_path(LibraryStore *store);
 
 /* Long statements stop with G_IO_ERROR_CANCELLED once this is cancelled
  * (SQLite's progress handler); NULL to stop watching. */

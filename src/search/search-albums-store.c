@@ -13,6 +13,10 @@ char *search_taxonomy_find_for_model(const char *model_dir, const char *model_na
     return search_taxonomy_find(model_dir, model_name, albums);
 }
 
+/* The taxonomy's vectors for a model: from the cache file
+ * $XDG_CACHE_HOME/spyglass/albums/<model id>.bin when it holds this model
+ * and taxonomy, else encoded (and cached: a failure to cache is only a
+ * warning on stderr, the next run encodes again). */
 static gboolean vectors_for_model(const SearchTaxonomy *taxonomy, const SearchTextEncoder *encoder,
                                   const char *model_id, SearchAlbumsProgressFunc progress,
                                   gpointer progress_data, SearchAlbumVectors *out, GError **error)
@@ -31,13 +35,6 @@ static gboolean vectors_for_model(const SearchTaxonomy *taxonomy, const SearchTe
     if (!search_album_vectors_save(cache, key, out, &cache_error))
         fprintf(stderr, "spyglass: album vectors not cached: %s\n", cache_error->message);
     return TRUE;
-}
-
-gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
-                                        const SearchTextEncoder *encoder, const char *model_id,
-                                        SearchAlbumVectors *out, GError **error)
-{
-    return vectors_for_model(taxonomy, encoder, model_id, NULL, NULL, out, error);
 }
 
 gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,

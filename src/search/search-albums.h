@@ -116,14 +116,6 @@ GPtrArray *search_albums_build(const SearchTaxonomy *taxonomy, const SearchAlbum
 /* search_taxonomy_find with the albums/ folder of Spyglass's data folder. */
 char *search_taxonomy_find_for_model(const char *model_dir, const char *model_name);
 
-/* The taxonomy's vectors for a model: from the cache file
- * $XDG_CACHE_HOME/spyglass/albums/<model id>.bin when it holds this model
- * and taxonomy, else encoded (and cached: a failure to cache is only a
- * warning on stderr, the next run encodes again). */
-gboolean search_album_vectors_for_model(const SearchTaxonomy *taxonomy,
-                                        const SearchTextEncoder *encoder, const char *model_id,
-                                        SearchAlbumVectors *out, GError **error);
-
 /* TRUE when the stored memberships are of model_id and this taxonomy and no
  * photo with model_id's embedding waits to be scored. */
 gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,

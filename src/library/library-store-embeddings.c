@@ -1,0 +1,228 @@
+/* library-store-embeddings.c: the current and searchable models, and the embeddings stored for
+ * them. */
+#include "library-store-private.h"
+
+#include <string.h>
+
+void library_model_record_free(LibraryModelRecord *model)
+{
+    if (model == NULL)
+        return;
+    g_free(model->id);
+    g_free(model->name);
+    g_free(model->dir);
+    g_free(model);
+}
+
+gboolean library_store_set_current_model(LibraryStore *store, const LibraryModelRecord *model,
+                                         GError **error)
+{
+    if (!library_store_savepoint(store, error))
+        return FALSE;
+    sqlite3_stmt *clear = library_store_statement(
+        store, "UPDATE models SET current = 0 WHERE current AND id != ?1", error);
+    gboolean ok = clear != NULL;
+    if (ok) {
+        library_store_bind_text(clear, 1, model->id);
+        ok = library_store_run(store, clear, error);
+    }
+    sqlite3_stmt *upsert = ok ? library_store_statement(
+                                    store,
+                                    "INSERT INTO models (id, name, dir, dim, current, added)"
+                                    " VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT (id) DO UPDATE SET"
+                                    " name = excluded.name, dir = excluded.dir, dim = excluded.dim,"
+                                    " current = 1",
+                                    error)
+                              : NULL;
+    ok = upsert != NULL;
+    if (ok) {
+        library_store_bind_text(upsert, 1, model->id);
+        library_store_bind_text(upsert, 2, model->name);
+        library_store_bind_text(upsert, 3, model->dir);
+        sqlite3_bind_int64(upsert, 4, model->dim);
+        sqlite3_bind_int64(upsert, 5, library_store_now_seconds());
+        ok = library_store_run(store, upsert, error);
+    }
+    return library_store_release(store, ok, error);
+}
+
+static gpointer model_from_row(sqlite3_stmt *stmt)
+{
+    LibraryModelRecord *model = g_new0(LibraryModelRecord, 1);
+    model->id = library_store_column_dup(stmt, 0);
+    model->name = library_store_column_dup(stmt, 1);
+    model->dir = library_store_column_dup(stmt, 2);
+    model->dim = (guint)sqlite3_column_int64(stmt, 3);
+    return model;
+}
+
+/* Runs a model query (columns id, name, dir, dim) returning at most one row. */
+static LibraryModelRecord *store_query_model(LibraryStore *store, const char *sql, GError **error)
+{
+    gpointer model = NULL;
+    library_store_first_object(store, library_store_statement(store, sql, error), model_from_row,
+                               &model, error);
+    return model;
+}
+
+LibraryModelRecord *library_store_get_current_model(LibraryStore *store, GError **error)
+{
+    return store_query_model(store, "SELECT id, name, dir, dim FROM models WHERE current", error);
+}
+
+LibraryModelRecord *library_store_get_searchable_model(LibraryStore *store, GError **error)
+{
+    /* A complete model covers every embedded photo, which no model can
+     * exceed, so ordering by coverage then currency picks the current model
+     * exactly when it is complete. */
+    return store_query_model(
+        store,
+        "SELECT m.id, m.name, m.dir, m.dim FROM models m ORDER BY"
+        " (SELECT count(*) FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        "   WHERE e.model_id = m.id AND p.state = 'embedded') DESC,"
+        " m.current DESC LIMIT 1",
+        error);
+}
+
+/* TRUE with *complete when the current model covers every embedded photo. */
+static gboolean store_current_model_complete(LibraryStore *store, gboolean *complete,
+                                             GError **error)
+{
+    gint64 missing = 0;
+    if (!library_store_query_int(
+            store,
+            "SELECT count(*) FROM photos p WHERE p.state = 'embedded' AND NOT EXISTS"
+            " (SELECT 1 FROM embeddings e JOIN models m ON m.id = e.model_id"
+            "  WHERE e.photo_id = p.id AND m.current)",
+            &missing, error))
+        return FALSE;
+    *complete = missing == 0;
+    return TRUE;
+}
+
+gboolean library_store_drop_superseded_embeddings(LibraryStore *store, guint *dropped,
+                                                  GError **error)
+{
+    gint64 has_current = 0, stale = 0;
+    gboolean complete = FALSE;
+    if (dropped != NULL)
+        *dropped = 0;
+    if (!library_store_savepoint(store, error))
+        return FALSE;
+    gboolean ok = library_store_query_int(store, "SELECT count(*) FROM models WHERE current",
+                                          &has_current, error) &&
+                  store_current_model_complete(store, &complete, error);
+    if (ok && has_current && complete) {
+        ok = library_store_query_int(
+                 store,
+                 "SELECT count(*) FROM embeddings e JOIN models m ON m.id = e.model_id"
+                 " WHERE NOT m.current",
+                 &stale, error) &&
+             library_store_exec(store, "DELETE FROM models WHERE NOT current", error);
+        if (ok && dropped != NULL)
+            *dropped = (guint)stale;
+    }
+    return library_store_release(store, ok, error);
+}
+
+/* A stored vector into floats; FALSE when its size disagrees with dim. */
+static gboolean vector_from_blob(const void *blob, int bytes, gint64 dim, float *out)
+{
+    if (dim <= 0 || blob == NULL || (gint64)bytes != dim * (gint64)sizeof(float))
+        return FALSE;
+    guint32 *words = (guint32 *)out;
+    memcpy(words, blob, (size_t)bytes);
+    for (gint64 i = 0; i < dim; i++)
+        words[i] = GUINT32_FROM_LE(words[i]);
+    return TRUE;
+}
+
+static gboolean store_fail_vector(LibraryStore *store, gint64 photo_id, int bytes, gint64 dim,
+                                  GError **error)
+{
+    g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                "%s: embedding of photo %" G_GINT64_FORMAT " holds %d bytes for %" G_GINT64_FORMAT
+                " dimensions",
+                store->path, photo_id, bytes, dim);
+    return FALSE;
+}
+
+/* Runs an embedding query (?1 = model id; columns id, path, dim, vector,
+ * format, taken, make, model, has location) and hands each row to func. */
+gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *sql,
+                                              const char *model_id, LibraryEmbeddingFunc func,
+                                              gpointer user_data, GError **error)
+{
+    sqlite3_stmt *stmt = library_store_statement(store, sql, error);
+    if (stmt == NULL)
+        return FALSE;
+    library_store_bind_text(stmt, 1, model_id);
+    g_autofree float *vector = NULL;
+    gint64 capacity = 0;
+    gboolean has_row = FALSE;
+    while (library_store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return TRUE;
+        gint64 photo_id = sqlite3_column_int64(stmt, 0), dim = sqlite3_column_int64(stmt, 2);
+        int bytes = sqlite3_column_bytes(stmt, 3);
+        if (dim > capacity && dim * (gint64)sizeof(float) == bytes) {
+            vector = g_renew(float, vector, dim);
+            capacity = dim;
+        }
+        if (dim > capacity || !vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
+            sqlite3_reset(stmt);
+            return store_fail_vector(store, photo_id, bytes, dim, error);
+        }
+        LibraryPhotoFacts photo = {
+            .id = photo_id,
+            .path = (const char *)sqlite3_column_text(stmt, 1),
+            .format = (const char *)sqlite3_column_text(stmt, 4),
+            .taken = (const char *)sqlite3_column_text(stmt, 5),
+            .camera_make = (const char *)sqlite3_column_text(stmt, 6),
+            .camera_model = (const char *)sqlite3_column_text(stmt, 7),
+            .has_location = sqlite3_column_int(stmt, 8) != 0,
+        };
+        if (!func(&photo, vector, (guint)dim, user_data)) {
+            sqlite3_reset(stmt);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
+                                         LibraryEmbeddingFunc func, gpointer user_data,
+                                         GError **error)
+{
+    return library_store_foreach_embedding_with(
+        store, LIBRARY_STORE_EMBEDDING_SELECT " ORDER BY p.path", model_id, func, user_data, error);
+}
+
+gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                     float **vector, guint *dim, GError **error)
+{
+    *vector = NULL;
+    *dim = 0;
+    sqlite3_stmt *stmt = library_store_statement(
+        store, "SELECT dim, vector FROM embeddings WHERE photo_id = ?1 AND model_id = ?2", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    library_store_bind_text(stmt, 2, model_id);
+    if (!library_store_next(store, stmt, &has_row, error))
+        return FALSE;
+    if (!has_row)
+        return TRUE;
+    gint64 n = sqlite3_column_int64(stmt, 0);
+    int bytes = sqlite3_column_bytes(stmt, 1);
+    g_autofree float *values = n > 0 && n * (gint64)sizeof(float) == bytes ? g_new(float, n) : NULL;
+    gboolean ok =
+        values != NULL && vector_from_blob(sqlite3_column_blob(stmt, 1), bytes, n, values);
+    sqlite3_reset(stmt);
+    if (!ok)
+        return store_fail_vector(store, photo_id, bytes, n, error);
+    *vector = g_steal_pointer(&values);
+    *dim = (guint)n;
+    return TRUE;
+}
