@@ -8,7 +8,9 @@ build-essential pkg-config meson ninja-build
 libglib2.0-dev libjson-glib-dev
 libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
-libgdk-pixbuf-2.0-dev libsoup-3.0-dev
+libgdk-pixbuf-2.0-dev libsoup-3.0-dev libraw-dev
+libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools
 libopenblas-pthread-dev
 libgtk-4-dev libadwaita-1-dev
 xvfb xauth dbus-daemon desktop-file-utils appstream gettext libglib2.0-bin
