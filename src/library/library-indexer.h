@@ -12,6 +12,11 @@
  * the pipeline starts and become embedded together with their embedding in
  * one transaction, so a run killed at any moment loses nothing committed,
  * and the next run finishes what is still pending.
+ *
+ * A video is one job of several images, its sampled frames: each frame is
+ * embedded, and stored with its time (library_store_set_video_frames)
+ * beside the video's own embedding, the normalised mean of its frames', in
+ * the same transaction.
  */
 #pragma once
 
@@ -32,9 +37,10 @@ typedef struct {
 typedef void (*LibraryIndexProgressFunc)(const LibraryIndexProgress *progress, gpointer user_data);
 
 typedef struct {
-    guint decode_threads; /* 0: one per core; unused on the `cpu` device (its pool) */
-    guint batch_size;     /* images per encoder call */
-    guint commit_size;    /* most photos per transaction */
+    guint decode_threads;       /* 0: one per core; unused on the `cpu` device (its pool) */
+    guint batch_size;           /* images per encoder call */
+    guint commit_size;          /* most photos per transaction */
+    LibraryVideoSampling video; /* which frames of a video are embedded */
     LibraryIndexProgressFunc progress;
     gpointer progress_data;
 } LibraryIndexParams;
@@ -65,9 +71,9 @@ void library_index_result_clear(LibraryIndexResult *result);
 /* Adds `folders` (may be NULL or empty) to the library, walks every library
  * folder, syncs the store with the walk (library-sync.h), embeds every photo
  * the walk found that lacks `model`'s embedding and, when the run
- * completes, drops the embeddings of models this one supersedes. model and session are used by the calling
- * thread only. FALSE on a store or encoder error or on cancellation
- * (G_IO_ERROR_CANCELLED); what was committed stays. */
+ * completes, drops the embeddings of models this one supersedes. model and session are used by the
+ * calling thread only. FALSE on a store or encoder error or on cancellation (G_IO_ERROR_CANCELLED);
+ * what was committed stays. */
 gboolean library_index_folders(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                const char *const *folders, const LibraryIndexParams *params,
                                LibraryIndexResult *result, GCancellable *cancellable,

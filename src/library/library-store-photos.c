@@ -127,6 +127,8 @@ static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id
 {
     return library_store_run_on_photo(store, "DELETE FROM embeddings WHERE photo_id = ?1", photo_id,
                                       error) &&
+           library_store_run_on_photo(store, "DELETE FROM video_frames WHERE photo_id = ?1",
+                                      photo_id, error) &&
            library_store_run_on_photo(store, "DELETE FROM auto_album_scored WHERE photo_id = ?1",
                                       photo_id, error) &&
            library_store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1",
@@ -183,8 +185,7 @@ gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError
     return library_store_run(store, stmt, error);
 }
 
-/* The stored form of a vector: F32 little-endian. */
-static GBytes *vector_to_blob(const float *vector, guint dim)
+GBytes *library_store_vector_to_blob(const float *vector, guint dim)
 {
     guint32 *words = g_new(guint32, dim);
     memcpy(words, vector, (size_t)dim * sizeof(float));
@@ -201,7 +202,8 @@ static gboolean store_update_photo_metadata(LibraryStore *store, gint64 photo_id
         store,
         "UPDATE photos SET state = 'embedded', error = NULL, fingerprint = ?2, width = ?3,"
         " height = ?4, format = ?5, taken = ?6, camera_make = ?7, camera_model = ?8,"
-        " latitude = ?9, longitude = ?10, orientation = ?11, updated = ?12 WHERE id = ?1",
+        " latitude = ?9, longitude = ?10, orientation = ?11, updated = ?12, duration = ?13"
+        " WHERE id = ?1",
         error);
     if (stmt == NULL)
         return FALSE;
@@ -219,6 +221,8 @@ static gboolean store_update_photo_metadata(LibraryStore *store, gint64 photo_id
     }
     sqlite3_bind_int(stmt, 11, info->orientation);
     sqlite3_bind_int64(stmt, 12, library_store_now_seconds());
+    if (info->duration > 0)
+        sqlite3_bind_double(stmt, 13, info->duration);
     if (!library_store_run(store, stmt, error))
         return FALSE;
     *found = sqlite3_changes(store->db) > 0;
@@ -235,7 +239,7 @@ static gboolean store_put_embedding(LibraryStore *store, gint64 photo_id, const 
         error);
     if (stmt == NULL)
         return FALSE;
-    g_autoptr(GBytes) blob = vector_to_blob(vector, dim);
+    g_autoptr(GBytes) blob = library_store_vector_to_blob(vector, dim);
     sqlite3_bind_int64(stmt, 1, photo_id);
     library_store_bind_text(stmt, 2, model_id);
     sqlite3_bind_int64(stmt, 3, dim);

@@ -201,6 +201,22 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
                                          LibraryEmbeddingFunc func, gpointer user_data,
                                          GError **error);
 
+/* Videos: each sampled frame's embedding, beside the video's own (the
+ * normalised mean of its frames) in the embeddings of model_id. Replaces
+ * what the video had for model_id; times in seconds, vectors n × dim. */
+gboolean library_store_set_video_frames(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                        guint dim, guint n, const double *times,
+                                        const float *vectors, GError **error);
+
+/* Called per frame; vector (dim floats) lives until it returns. FALSE stops the walk. */
+typedef gboolean (*LibraryFrameFunc)(gint64 photo_id, double time, const float *vector, guint dim,
+                                     gpointer user_data);
+
+/* Every embedded video's frames for model_id, by video then time. */
+gboolean library_store_foreach_video_frame(LibraryStore *store, const char *model_id,
+                                           LibraryFrameFunc func, gpointer user_data,
+                                           GError **error);
+
 /* Auto albums (search-albums.h computes them; docs/albums.md). Memberships
  * hold for one model id and one taxonomy checksum, the key. */
 
