@@ -14,6 +14,7 @@
 #include "cli-library.h"
 #include "search/search-relevance.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -151,8 +152,11 @@ void cli_search_print_results(const CliOptions *options, CliSearch *search, cons
                     printf("weaker matches:\n");
                     heading = TRUE;
                 }
-                printf("%.4f  %s\n", results->hits[i].score,
+                printf("%.4f  %s", results->hits[i].score,
                        search_library_get_path(search->library, results->hits[i].id));
+                if (results->times != NULL && !isnan(results->times[i]))
+                    printf("  at %.1f s", results->times[i]);
+                printf("\n");
             }
         }
         return;
@@ -170,6 +174,13 @@ void cli_search_print_results(const CliOptions *options, CliSearch *search, cons
             builder, search_library_get_path(search->library, results->hits[i].id));
         json_builder_set_member_name(builder, "score");
         json_builder_add_double_value(builder, results->hits[i].score);
+        /* A video: the time of the frame that scored. */
+        if (results->times != NULL && !isnan(results->times[i])) {
+            json_builder_set_member_name(builder, "kind");
+            json_builder_add_string_value(builder, "video");
+            json_builder_set_member_name(builder, "time");
+            json_builder_add_double_value(builder, results->times[i]);
+        }
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);

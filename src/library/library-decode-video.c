@@ -278,8 +278,10 @@ static void video_source_size(VideoPipeline *video, LibraryPhotoInfo *info)
     }
 }
 
-/* Seeks to each sample time and takes the frame there (the keyframe
- * nearest: no decoding of a whole group of pictures per sample). */
+/* Seeks to each sample time and takes the frame shown then. Accurate
+ * seeks decode from the keyframe before: a moment between two keyframes
+ * (phones write one every second or two) is still found, at the cost of
+ * decoding up to a group of pictures per sample. */
 static gboolean video_sample_frames(VideoPipeline *video, const char *name, double duration,
                                     const LibraryVideoSampling *sampling, GPtrArray *frames,
                                     GError **error)
@@ -290,8 +292,7 @@ static gboolean video_sample_frames(VideoPipeline *video, const char *name, doub
     for (guint i = 0; i < n; i++) {
         double at = duration > 0 ? (i + 0.5) * duration / n : 0.0;
         if (i > 0 || at > 0) {
-            GstSeekFlags flags =
-                GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_NEAREST;
+            GstSeekFlags flags = GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE;
             if (!gst_element_seek_simple(video->pipeline, GST_FORMAT_TIME, flags,
                                          (gint64)(at * GST_SECOND))) {
                 g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
@@ -310,7 +311,7 @@ static gboolean video_sample_frames(VideoPipeline *video, const char *name, doub
         ClipRgbImage *image = video_sample_to_image(sample, name, &time, error);
         if (image == NULL)
             return FALSE;
-        /* Two sample times may snap to one keyframe: keep it once. */
+        /* A video of fewer frames than samples shows one frame twice: keep it once. */
         if (frames->len > 0 &&
             fabs(((LibraryVideoFrame *)g_ptr_array_index(frames, frames->len - 1))->time - time) <
                 1e-3) {

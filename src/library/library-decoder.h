@@ -77,8 +77,8 @@ typedef struct {
 
 void library_video_frame_free(LibraryVideoFrame *frame);
 
-/* Frames at evenly spread times (the middle of each of n equal spans; the
- * keyframe nearest each), in time order: a GPtrArray of LibraryVideoFrame*,
+/* Frames at evenly spread times (the middle of each of n equal spans), in
+ * time order: a GPtrArray of LibraryVideoFrame*,
  * at least one. sampling NULL: the defaults. */
 GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sampling,
                                 LibraryPhotoInfo *info, GError **error);
