@@ -264,11 +264,6 @@ static const GpuCpuKernels avx2_kernels = {
 #undef ROWS_TILE_N
 #pragma GCC pop_options
 
-const GpuCpuKernels *gpu_cpu_kernels_generic(void)
-{
-    return &generic_kernels;
-}
-
 const GpuCpuKernels *gpu_cpu_kernels(void)
 {
     const char *forced = g_getenv("SPYGLASS_CPU_ISA");

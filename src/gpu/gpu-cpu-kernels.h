@@ -82,4 +82,3 @@ size_t gpu_cpu_attention_scratch(size_t T, size_t D);
 
 /* The best table this CPU runs; $SPYGLASS_CPU_ISA=generic forces plain C. */
 const GpuCpuKernels *gpu_cpu_kernels(void);
-const GpuCpuKernels *gpu_cpu_kernels_generic(void);

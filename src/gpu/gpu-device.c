@@ -230,11 +230,6 @@ GpuDeviceType gpu_device_type(GpuDevice *device)
     return device->type;
 }
 
-gboolean gpu_device_supports_f16(GpuDevice *device)
-{
-    return device->fp16;
-}
-
 gboolean gpu_device_supports_i8_weights(GpuDevice *device)
 {
     return device->backend->matmul_i8 != NULL;
@@ -263,11 +258,6 @@ void gpu_tensor_free(GpuTensor *tensor)
         return;
     tensor->device->backend->tensor_release(tensor);
     g_free(tensor);
-}
-
-size_t gpu_tensor_n_elements(GpuTensor *tensor)
-{
-    return tensor->n_elements;
 }
 
 GpuDtype gpu_tensor_dtype(GpuTensor *tensor)

@@ -85,7 +85,6 @@ GpuDevice *gpu_device_open(const char *spec, GError **error);
 void gpu_device_free(GpuDevice *device);
 const char *gpu_device_name(GpuDevice *device);
 GpuDeviceType gpu_device_type(GpuDevice *device);
-gboolean gpu_device_supports_f16(GpuDevice *device);
 /* TRUE when the device runs gpu_op_matmul_i8 (the cpu and reference
  * devices; Vulkan has no INT8 kernels). */
 gboolean gpu_device_supports_i8_weights(GpuDevice *device);
@@ -100,7 +99,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GpuDevice, gpu_device_free)
 /* Tensors live on the device; contents are undefined until written. */
 GpuTensor *gpu_tensor_new(GpuDevice *device, GpuDtype dtype, size_t n_elements, GError **error);
 void gpu_tensor_free(GpuTensor *tensor);
-size_t gpu_tensor_n_elements(GpuTensor *tensor);
 GpuDtype gpu_tensor_dtype(GpuTensor *tensor);
 /* Copies host data in or out; elements counted in the tensor's dtype. Waits. */
 gboolean gpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,

@@ -537,7 +537,7 @@ static void keep_walked(GPtrArray *todo, const LibraryCrawl *crawl)
             g_ptr_array_remove_index(todo, i - 1);
 }
 
-/* Embeds what lacks model's embedding; with a crawl, only what it found. */
+/* Embeds what lacks model's embedding among what the crawl found. */
 static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                  const LibraryCrawl *crawl, const LibraryIndexParams *params,
                                  LibraryIndexResult *result, GCancellable *cancellable,
@@ -546,19 +546,10 @@ static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, Cl
     g_autoptr(GPtrArray) todo = library_store_list_unembedded(store, model->id, error);
     if (todo == NULL)
         return FALSE;
-    if (crawl != NULL)
-        keep_walked(todo, crawl);
+    keep_walked(todo, crawl);
     Pipeline pipeline;
     pipeline_init(&pipeline, store, model, session, params, result, cancellable);
     return pipeline_run(&pipeline, todo, error);
-}
-
-gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
-                                  const LibraryIndexParams *params, LibraryIndexResult *result,
-                                  GCancellable *cancellable, GError **error)
-{
-    library_index_result_init(result);
-    return index_unembedded(store, model, session, NULL, params, result, cancellable, error);
 }
 
 /* Walk and sync */

@@ -79,10 +79,4 @@ gboolean library_index_folders(LibraryStore *store, const ClipModel *model, Clip
                                LibraryIndexResult *result, GCancellable *cancellable,
                                GError **error);
 
-/* Only the pipeline: embeds the photos the store lists as lacking model's
- * embedding (library_store_list_unembedded). */
-gboolean library_index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
-                                  const LibraryIndexParams *params, LibraryIndexResult *result,
-                                  GCancellable *cancellable, GError **error);
-
 G_END_DECLS
