@@ -4,6 +4,8 @@
  * full-size random ViT-B/32. */
 #include "test-common.h"
 
+#include "gpu/gpu-cpu.h"
+
 #include "clip/clip-encoder.h"
 #include "clip/clip-image.h"
 #include "clip/clip-tokenizer.h"
@@ -227,6 +229,35 @@ static double worst_cosine_against(ClipEncoder *encoder, ClipTokenizer *tokenize
     return worst;
 }
 
+/* FALSE, with the test's message naming what is missing, for the cpu
+ * device's BF16 or INT8 matmuls where this build or CPU has none. */
+static gboolean cpu_precision_offered(ClipPrecision precision)
+{
+    GpuCpuPrecision matmuls = precision == CLIP_PRECISION_BF16   ? GPU_CPU_PRECISION_BF16
+                              : precision == CLIP_PRECISION_INT8 ? GPU_CPU_PRECISION_INT8
+                                                                 : GPU_CPU_PRECISION_F32;
+    g_autofree char *why = NULL;
+    if (gpu_cpu_precision_supported(matmuls, &why))
+        return TRUE;
+    g_test_message("skipped: %s", why);
+    return FALSE;
+}
+
+/* What `auto` picks on the cpu device: its reduced matmul precision where
+ * the CPU has one, else `otherwise`. */
+static ClipPrecision cpu_auto_precision(ClipPrecision otherwise)
+{
+    switch (gpu_cpu_auto_precision()) {
+    case GPU_CPU_PRECISION_BF16:
+        return CLIP_PRECISION_BF16;
+    case GPU_CPU_PRECISION_INT8:
+        return CLIP_PRECISION_INT8;
+    case GPU_CPU_PRECISION_F32:
+    default:
+        return otherwise;
+    }
+}
+
 /* The bound the cpu device's reduced precisions are held to, and `auto`
  * chosen under: every fixture embedding within cosine 0.998 of the F32 one.
  * Checked for `auto` and for each reduced precision the cpu device offers. */
@@ -250,16 +281,21 @@ static void test_cpu_auto_precision(gconstpointer data)
     g_autofree float *reference = encode_fixture(f32, tokenizer, dir, expected, &n);
 
     static const ClipPrecision precisions[] = {CLIP_PRECISION_AUTO, CLIP_PRECISION_F16_TEXT,
-                                               CLIP_PRECISION_INT8_TEXT};
+                                               CLIP_PRECISION_INT8_TEXT, CLIP_PRECISION_BF16,
+                                               CLIP_PRECISION_INT8};
     for (size_t i = 0; i < G_N_ELEMENTS(precisions); i++) {
+        if (!cpu_precision_offered(precisions[i]))
+            continue;
         g_autoptr(ClipEncoder) encoder = clip_encoder_new(cpu, model, precisions[i], &error);
         g_assert_no_error(error);
-        /* The fixtures' text towers are far under CLIP_INT8_TEXT_MIN_WEIGHTS:
+        /* With BF16 or INT8 matmuls on this CPU, `auto` takes them; otherwise
+         * the fixtures' text towers are far under CLIP_INT8_TEXT_MIN_WEIGHTS:
          * `auto` keeps the file's precision
          * (test_vit_b_32_devices_match_reference checks the INT8 choice on a
          * full-size one). */
         if (precisions[i] == CLIP_PRECISION_AUTO)
-            g_assert_cmpint(clip_encoder_get_precision(encoder), ==, file_precision(model));
+            g_assert_cmpint(clip_encoder_get_precision(encoder), ==,
+                            cpu_auto_precision(file_precision(model)));
         double worst = worst_cosine_against(encoder, tokenizer, dir, expected, reference, n);
         g_test_message("%s/%s on cpu: %s (%s) vs F32, worst cosine %.8f over %u embeddings",
                        c->fixture, c->layout, clip_precision_to_string(precisions[i]),
@@ -303,13 +339,13 @@ static void test_int8_text_devices(void)
 /* The names --precision takes. */
 static void test_precision_names(void)
 {
-    for (ClipPrecision p = CLIP_PRECISION_AUTO; p <= CLIP_PRECISION_INT8_TEXT; p++) {
+    for (ClipPrecision p = CLIP_PRECISION_AUTO; p <= CLIP_PRECISION_INT8; p++) {
         ClipPrecision back = (ClipPrecision)-1;
         g_assert_true(clip_precision_from_string(clip_precision_to_string(p), &back));
         g_assert_cmpint(back, ==, p);
     }
     ClipPrecision unused;
-    g_assert_false(clip_precision_from_string("int8", &unused));
+    g_assert_false(clip_precision_from_string("int4", &unused));
     g_assert_false(clip_precision_from_string(NULL, &unused));
     g_assert_cmpstr(clip_precision_to_string(CLIP_PRECISION_INT8_TEXT), ==, "int8-text");
 }
@@ -443,31 +479,30 @@ static void test_vit_b_32_devices_match_reference(void)
 
     g_autoptr(GpuDevice) cpu = open_device("cpu");
     compare_vit_b_32(cpu, model, pixels, n_images, ids, n_ids, ref_images, ref_texts);
-    /* The cpu device's automatic choice for a full-size text tower: INT8
-     * text weights, F32 images. */
+    /* The cpu device's automatic choice for a full-size model: its BF16 or
+     * INT8 matmuls where the CPU has them, else INT8 text weights and F32
+     * images; then each reduced precision explicitly (those this CPU has):
+     * all held to the same bound against F32. */
     float images[2 * 512], texts[2 * 512];
-    g_assert_cmpint(encode_vit_b_32(cpu, model, CLIP_PRECISION_AUTO, pixels, n_images, ids, n_ids,
-                                    2, images, texts),
-                    ==, CLIP_PRECISION_INT8_TEXT);
-    for (uint32_t i = 0; i < 2; i++) {
-        double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
-        double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
-        g_test_message("ViT-B/32 automatic precision on cpu vs F32 reference: cosine image "
-                       "%.7f, text %.7f",
-                       image_cos, text_cos);
-        g_assert_cmpfloat(text_cos, >=, 0.998);
-        g_assert_cmpfloat(image_cos, >=, 0.998);
-    }
-    /* F16 text weights, explicitly: the same bound on a full-size text tower. */
-    encode_vit_b_32(cpu, model, CLIP_PRECISION_F16_TEXT, pixels, n_images, ids, n_ids, 2, images,
-                    texts);
-    for (uint32_t i = 0; i < 2; i++) {
-        double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
-        double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
-        g_test_message("ViT-B/32 f16-text on cpu vs F32 reference: cosine image %.7f, text %.7f",
-                       image_cos, text_cos);
-        g_assert_cmpfloat(text_cos, >=, 0.998);
-        g_assert_cmpfloat(image_cos, >=, 0.998);
+    static const ClipPrecision reduced[] = {CLIP_PRECISION_AUTO, CLIP_PRECISION_F16_TEXT,
+                                            CLIP_PRECISION_BF16, CLIP_PRECISION_INT8};
+    for (size_t p = 0; p < G_N_ELEMENTS(reduced); p++) {
+        if (!cpu_precision_offered(reduced[p]))
+            continue;
+        ClipPrecision used =
+            encode_vit_b_32(cpu, model, reduced[p], pixels, n_images, ids, n_ids, 2, images, texts);
+        if (reduced[p] == CLIP_PRECISION_AUTO)
+            g_assert_cmpint(used, ==, cpu_auto_precision(CLIP_PRECISION_INT8_TEXT));
+        for (uint32_t i = 0; i < 2; i++) {
+            double text_cos = test_cosine(texts + i * E, ref_texts + i * E, E);
+            double image_cos = test_cosine(images + i * E, ref_images + i * E, E);
+            g_test_message("ViT-B/32 %s (%s) on cpu vs F32 reference: cosine image %.7f, "
+                           "text %.7f",
+                           clip_precision_to_string(reduced[p]), clip_precision_to_string(used),
+                           image_cos, text_cos);
+            g_assert_cmpfloat(text_cos, >=, 0.998);
+            g_assert_cmpfloat(image_cos, >=, 0.998);
+        }
     }
     g_autoptr(GpuDevice) vulkan = test_open_vulkan();
     if (vulkan != NULL)

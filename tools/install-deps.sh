@@ -11,7 +11,8 @@ libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-de
 libgdk-pixbuf-2.0-dev libsoup-3.0-dev libraw-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools
-libopenblas-pthread-dev
+libopenblas-pthread-dev libdnnl-dev
+libsentencepiece-dev
 libgtk-4-dev libadwaita-1-dev
 xvfb xauth dbus-daemon desktop-file-utils appstream gettext libglib2.0-bin
 python3-numpy python3-pil

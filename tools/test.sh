@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets up what is missing, builds Spyglass and runs the whole test suite.
-#   tools/test.sh             the suite, in build/
+#   tools/test.sh             the suite, in build/; then, when build/ has oneDNN,
+#                             the compute tests without it, in build-no-onednn/
 #   tools/test.sh --sanitize  the suite with AddressSanitizer + UBSan, in build-sanitize/
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,3 +23,12 @@ fi
 [ -d "$dir" ] || meson setup "$dir" -Dwerror=true $setup_args
 ninja -C "$dir"
 meson test -C "$dir" --print-errorlogs --num-processes 1
+
+# The cpu device without oneDNN (OpenBLAS and its own kernels: the flatpak
+# before it had oneDNN, other architectures): the compute tests only. The
+# suite above ran them through oneDNN where the build found it.
+if [ "${1:-}" != "--sanitize" ] && grep -q "SPYGLASS_HAVE_ONEDNN 1" "$dir/spyglass-config.h"; then
+    [ -d build-no-onednn ] || meson setup build-no-onednn -Dwerror=true -Donednn=disabled -Dapp=false
+    ninja -C build-no-onednn tests/test-gpu-ops tests/test-clip-encoder
+    meson test -C build-no-onednn --no-rebuild --print-errorlogs --num-processes 1 gpu-ops clip-encoder
+fi

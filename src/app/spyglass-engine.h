@@ -1,6 +1,10 @@
-/* spyglass-engine.h: the app's handle on the library and search layers (no GTK): the store, the
- * model and the in-memory index, used from worker threads one operation at a time. */
+/* spyglass-engine.h: the app's handle on the core (no GTK): GTask wrappers over SpyglassSession's
+ * calls, run on worker threads, and the session's indexing reported as signals on the main context.
+ *
+ * SpyglassAlbum, SpyglassFailure and SpyglassPhotoDetails are core/spyglass-types.h's. */
 #pragma once
+
+#include "core/spyglass-types.h"
 
 #include <gio/gio.h>
 
@@ -88,18 +92,8 @@ void spyglass_engine_index_async(SpyglassEngine *engine, const char *const *fold
 gboolean spyglass_engine_index_finish(SpyglassEngine *engine, GAsyncResult *result, guint *n_failed,
                                       GError **error);
 
-/* An auto-album of the model's taxonomy that holds photos. */
-typedef struct {
-    char *id;   /* the taxonomy's name: what spyglass_engine_album_photos_async() takes */
-    char *name; /* translated */
-    guint n_photos;
-    char *cover_path; /* the member the album shows as its picture */
-} SpyglassAlbum;
-
-void spyglass_album_free(SpyglassAlbum *album);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassAlbum, spyglass_album_free)
-
-/* The non-empty auto-albums the library keeps (GPtrArray of SpyglassAlbum), in
+/* The non-empty auto-albums the library keeps (GPtrArray of SpyglassAlbum, its id what
+ * spyglass_engine_album_photos_async() takes), in
  * the taxonomy's order; empty when the model has no taxonomy. Photos not yet
  * sorted into albums are sorted first (search_albums_refresh). */
 void spyglass_engine_list_albums_async(SpyglassEngine *engine, GCancellable *cancellable,
@@ -145,35 +139,11 @@ void spyglass_engine_smart_album_photos_async(SpyglassEngine *engine, const char
 GArray *spyglass_engine_smart_album_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                   GError **error);
 
-/* A photo that could not be read, and why. */
-typedef struct {
-    char *path;
-    char *reason;
-} SpyglassFailure;
-
-void spyglass_failure_free(SpyglassFailure *failure);
-
 /* Every photo the library holds as failed (GPtrArray of SpyglassFailure, by path). */
 void spyglass_engine_list_failures_async(SpyglassEngine *engine, GCancellable *cancellable,
                                          GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *spyglass_engine_list_failures_finish(SpyglassEngine *engine, GAsyncResult *result,
                                                 GError **error);
-
-/* One photo, for the photo page: decoded for the screen, its facts and albums. */
-typedef struct {
-    char *path;
-    guint8 *rgb; /* (height, width, 3), oriented: what the page shows */
-    guint width, height;
-    guint full_width, full_height;
-    gint64 size; /* bytes */
-    char *format, *taken, *camera;
-    gboolean has_location;
-    double latitude, longitude;
-    GPtrArray *albums; /* char*: names of the auto-albums that hold it, translated */
-} SpyglassPhotoDetails;
-
-void spyglass_photo_details_free(SpyglassPhotoDetails *details);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassPhotoDetails, spyglass_photo_details_free)
 
 /* Decodes the photo with its shorter side at least min_side pixels (the
  * original size when smaller). */
@@ -191,5 +161,22 @@ void spyglass_engine_switch_model_async(SpyglassEngine *engine, const char *mode
                                         GAsyncReadyCallback callback, gpointer user_data);
 gboolean spyglass_engine_switch_model_finish(SpyglassEngine *engine, GAsyncResult *result,
                                              GError **error);
+
+/* Indexing in the background, the session's lifecycle (core/spyglass-session.h): one run at a
+ * time; a request while one runs makes another follow it (folders NULL: those of the last
+ * request); pause stops the run until resume or the next request; restart stops a run that walks
+ * an old folder list and starts again; the watcher asks for runs while not paused. While it goes
+ * on: "indexing-state-changed" (a SpyglassIndexingState as guint), "index-progress",
+ * "preparing-albums", and after each run that was not paused or restarted "index-finished"
+ * (photos that could not be read, and the error message or NULL), all on the main context;
+ * "indexing" is TRUE while a run (of this or of spyglass_engine_index_async) is under way. */
+void spyglass_engine_request_index(SpyglassEngine *engine, const char *const *folders);
+void spyglass_engine_pause_indexing(SpyglassEngine *engine);
+void spyglass_engine_resume_indexing(SpyglassEngine *engine);
+void spyglass_engine_restart_indexing(SpyglassEngine *engine);
+/* SpyglassIndexingState: idle 0, running 1, paused 2. */
+guint spyglass_engine_get_indexing_state(SpyglassEngine *engine);
+/* Watches the online folders of a list_folders result (a watcher made again when they change). */
+void spyglass_engine_watch_folders(SpyglassEngine *engine, GPtrArray *folders);
 
 G_END_DECLS

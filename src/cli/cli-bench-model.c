@@ -12,7 +12,7 @@
  * folder are timed. */
 #include "cli-model.h"
 
-#include "library/library-decoder.h"
+#include "library/library-embed.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,9 +23,9 @@
 /* End-to-end timings over a folder of photos. */
 typedef struct {
     const char *folder;
-    GPtrArray *paths; /* the folder's photos, sorted by name */
-    guint images;     /* images through the timed passes */
-    double seconds;   /* wall time of the timed passes */
+    GPtrArray *paths;      /* the folder's photos, sorted by name */
+    guint images;          /* images through the timed passes */
+    double seconds;        /* wall time of the timed passes */
     double decode_seconds; /* of which decoding and preprocessing */
 } FolderTimings;
 
@@ -89,26 +89,23 @@ static GPtrArray *list_photos(const char *folder, GError **error)
 }
 
 /* Decodes and preprocesses `count` photos from `first` into pixels (count × 3 × S × S). */
-static gboolean decode_batch(GPtrArray *paths, guint first, guint count,
-                             const ClipConfig *config, float *pixels, GError **error)
+static gboolean decode_batch(GPtrArray *paths, guint first, guint count, const ClipConfig *config,
+                             float *pixels, GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     for (guint i = 0; i < count; i++) {
         const char *path = g_ptr_array_index(paths, first + i);
-        g_autoptr(ClipRgbImage) image = library_decode_photo(path, config->image_size, NULL,
-                                                             error);
-        if (image == NULL)
+        if (!library_embed_load_pixels(path, config, config->image_size, NULL,
+                                       pixels + i * image_elements, error))
             return FALSE;
-        clip_preprocess(image, config->image_size, config->image_mean, config->image_std,
-                        pixels + i * image_elements);
     }
     return TRUE;
 }
 
 /* One pass over the folder, batch by batch; adds the decode time to *decode_seconds. */
 static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GPtrArray *paths,
-                              guint limit, float *pixels, float *features,
-                              double *decode_seconds, GError **error)
+                              guint limit, float *pixels, float *features, double *decode_seconds,
+                              GError **error)
 {
     for (guint first = 0; first < limit; first += IMAGE_BATCH) {
         guint count = MIN(IMAGE_BATCH, limit - first);
@@ -122,11 +119,11 @@ static gboolean encode_folder(ClipSession *session, const ClipConfig *config, GP
     return TRUE;
 }
 
-static gboolean time_folder(ClipSession *session, const ClipConfig *config,
-                            FolderTimings *timings, GError **error)
+static gboolean time_folder(ClipSession *session, const ClipConfig *config, FolderTimings *timings,
+                            GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
-    g_autofree float *pixels = g_new(float, IMAGE_BATCH * image_elements);
+    g_autofree float *pixels = g_new(float, IMAGE_BATCH *image_elements);
     g_autofree float *features = g_new(float, (size_t)IMAGE_BATCH * config->embed_dim);
     guint n = timings->paths->len;
 
@@ -146,8 +143,8 @@ static gboolean time_folder(ClipSession *session, const ClipConfig *config,
     return TRUE;
 }
 
-static gboolean time_text_queries(ClipSession *session, const ClipConfig *config,
-                                  double *per_query, GError **error)
+static gboolean time_text_queries(ClipSession *session, const ClipConfig *config, double *per_query,
+                                  GError **error)
 {
     /* "a photo of a dog on the beach" in CLIP's vocabulary, bounded by the
      * model's own vocabulary so any model can run it. */
@@ -189,8 +186,7 @@ static int parse_arguments(int argc, char **argv, const char **folder)
         else if (strcmp(argv[i], "--images") == 0)
             return cli_usage_error("--images needs a folder");
         else
-            return cli_usage_error("bench model: unknown argument \"%s\" (--images DIR)",
-                                   argv[i]);
+            return cli_usage_error("bench model: unknown argument \"%s\" (--images DIR)", argv[i]);
     }
     return CLI_EXIT_OK;
 }
@@ -213,8 +209,8 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
         json_builder_set_member_name(b, "decode_ms_per_image");
         json_builder_add_double_value(b, folder->decode_seconds * 1e3 / folder->images);
         json_builder_set_member_name(b, "encode_ms_per_image");
-        json_builder_add_double_value(
-            b, (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
+        json_builder_add_double_value(b, (folder->seconds - folder->decode_seconds) * 1e3 /
+                                             folder->images);
     }
     json_builder_set_member_name(b, "text_queries_per_second");
     json_builder_add_double_value(b, 1.0 / per_query);
@@ -254,7 +250,8 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
         return status;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) paths = NULL;
-    if (folder.folder != NULL && (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
+    if (folder.folder != NULL &&
+        (paths = folder.paths = list_photos(folder.folder, &error)) == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(ClipModel) model = cli_bench_model_new(options, &error);
     if (model == NULL)

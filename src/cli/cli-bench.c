@@ -62,14 +62,12 @@ static double time_matmul(GpuDevice *device, const MatmulShape *shape, GpuDtype 
                           GError **error)
 {
     g_autoptr(GRand) rand = g_rand_new_with_seed(42);
-    g_autoptr(GpuTensor) x = random_tensor(device, GPU_DTYPE_F32,
-                                           (size_t)shape->M * shape->K, rand, error);
-    g_autoptr(GpuTensor) w = x ? random_tensor(device, wtype, (size_t)shape->N * shape->K,
-                                               rand, error)
-                               : NULL;
-    g_autoptr(GpuTensor) y = w ? gpu_tensor_new(device, GPU_DTYPE_F32,
-                                                (size_t)shape->M * shape->N, error)
-                               : NULL;
+    g_autoptr(GpuTensor) x =
+        random_tensor(device, GPU_DTYPE_F32, (size_t)shape->M * shape->K, rand, error);
+    g_autoptr(GpuTensor) w =
+        x ? random_tensor(device, wtype, (size_t)shape->N * shape->K, rand, error) : NULL;
+    g_autoptr(GpuTensor) y =
+        w ? gpu_tensor_new(device, GPU_DTYPE_F32, (size_t)shape->M * shape->N, error) : NULL;
     g_autoptr(GpuGraph) graph = y ? gpu_graph_new(device, error) : NULL;
     if (graph == NULL)
         return -1.0;

@@ -59,8 +59,8 @@ int cli_devices(const CliOptions *options, int argc, char **argv)
     }
     for (guint i = 0; i < devices->len; i++) {
         GpuDeviceInfo *info = g_ptr_array_index(devices, i);
-        g_autofree char *index = info->index >= 0 ? g_strdup_printf("%d", info->index)
-                                                  : g_strdup("-");
+        g_autofree char *index =
+            info->index >= 0 ? g_strdup_printf("%d", info->index) : g_strdup("-");
         printf("%s %-3s %-40s %-10s fp16:%s\n", info->selected ? "*" : " ", index, info->name,
                gpu_device_type_to_string(info->type), info->fp16 ? "yes" : "no");
     }

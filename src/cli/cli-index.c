@@ -4,14 +4,10 @@
  * folder re-indexes the library. Killing it at any moment is safe (every
  * batch of photos is one transaction), so it installs no signal handler.
  * Once the library's searchable model is this one, the new photos are
- * sorted into the model's auto albums (search-albums.h); a failure there is
- * a warning, not a failure of `index`.
+ * sorted into the model's auto albums (spyglass_session_index); a failure
+ * there is a warning, not a failure of `index`.
  */
-#include "cli-library.h"
-#include "cli-model.h"
-
-#include "library/library-indexer.h"
-#include "search/search-albums.h"
+#include "cli-session.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -20,9 +16,10 @@
 #define PROGRESS_LINE_SECONDS 5.0
 
 typedef struct {
+    const CliOptions *options;
     gboolean tty;
     gint64 last_line; /* monotonic µs of the last line printed */
-    gboolean printed;
+    gboolean printed; /* a line that a terminal has not ended yet */
 } ProgressPrinter;
 
 static char *format_duration(double seconds)
@@ -118,86 +115,39 @@ static void report_walk(const LibraryIndexResult *result)
                 (const char *)g_ptr_array_index(result->offline, i));
 }
 
-/* A folder given on the command line must exist, unless the library knows
- * it already (then a missing folder is offline, not a mistake). */
-static gboolean check_folders(LibraryStore *store, int n, char **folders, GError **error)
+/* The photos are stored: the progress line ends, then what the walk found. */
+static void indexed(const LibraryIndexResult *result, gpointer user_data)
 {
-    g_autoptr(GPtrArray) known = library_store_list_folders(store, error);
-    if (known == NULL)
-        return FALSE;
-    for (int i = 0; i < n; i++) {
-        if (g_file_test(folders[i], G_FILE_TEST_IS_DIR))
-            continue;
-        g_autofree char *path = g_canonicalize_filename(folders[i], NULL);
-        gboolean is_known = FALSE;
-        for (guint k = 0; k < known->len && !is_known; k++)
-            is_known = g_str_equal(((LibraryFolder *)g_ptr_array_index(known, k))->path, path);
-        if (!is_known) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY, "%s: not a folder",
-                        folders[i]);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* Auto albums for the photos just indexed, when search uses this model (a
- * switch still in progress keeps the old model's albums). */
-static void update_albums(const CliOptions *options, LibraryStore *store, CliModel *model)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryModelRecord) searchable = library_store_get_searchable_model(store, &error);
-    if (searchable == NULL || g_strcmp0(searchable->id, model->model->id) != 0)
-        return;
-    SearchTextEncoder text = {model->tokenizer, model->session, &model->model->config};
-    guint scored = 0;
-    ProgressPrinter printer = {.tty = isatty(STDERR_FILENO)};
-    gboolean ok = search_albums_refresh_full(store, model->model, &text,
-                                             options->verbosity >= 0 ? print_albums_progress : NULL,
-                                             &printer, &scored, &error);
-    if (printer.printed && printer.tty)
+    ProgressPrinter *printer = user_data;
+    if (printer->printed && printer->tty)
         fputc('\n', stderr);
-    if (!ok) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && options->verbosity >= 0)
-            fprintf(stderr, "spyglass-cli: albums not updated: %s\n", error->message);
-        return;
-    }
-    if (options->verbosity > 0)
-        fprintf(stderr, "spyglass-cli: %u photos sorted into albums\n", scored);
+    /* The albums' progress starts afresh, as its own series of lines. */
+    printer->printed = FALSE;
+    printer->last_line = 0;
+    if (printer->options->verbosity >= 0)
+        report_walk(result);
 }
 
 int cli_index(const CliOptions *options, int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
-    /* The model first: without one, no library file is created for nothing. */
-    g_autoptr(CliModel) model =
-        cli_model_open(options, CLI_MODEL_ENCODER | CLI_MODEL_TOKENIZER, &error);
-    if (model == NULL)
-        return cli_fail("%s", error->message);
-    g_autoptr(LibraryStore) store = cli_library_open(options, &error);
-    if (store == NULL || !check_folders(store, argc - 1, argv + 1, &error))
-        return cli_fail("%s", error->message);
-
-    ProgressPrinter printer = {.tty = isatty(STDERR_FILENO)};
-    LibraryIndexParams params;
-    library_index_params_init(&params);
-    if (options->verbosity >= 0) {
-        params.progress = print_progress;
-        params.progress_data = &printer;
-    }
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    ProgressPrinter printer = {.options = options, .tty = isatty(STDERR_FILENO)};
+    SpyglassIndexCallbacks callbacks = {
+        .progress = options->verbosity >= 0 ? print_progress : NULL,
+        .indexed = indexed,
+        .albums_progress = options->verbosity >= 0 ? print_albums_progress : NULL,
+        .data = &printer,
+    };
     LibraryIndexResult result;
-    gboolean ok =
-        library_index_folders(store, model->model, model->session, (const char *const *)argv + 1,
-                              &params, &result, NULL, &error);
+    gboolean ok = spyglass_session_index(session, (const char *const *)argv + 1, &callbacks,
+                                         &result, NULL, &error);
     if (printer.printed && printer.tty)
         fputc('\n', stderr);
     if (!ok) {
         library_index_result_clear(&result);
         return cli_fail("%s", error->message);
     }
-    if (options->verbosity >= 0)
-        report_walk(&result);
-    update_albums(options, store, model);
     if (options->json) {
         g_autoptr(JsonNode) root = index_result_to_json(&result);
         cli_print_json(root);

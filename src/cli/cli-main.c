@@ -38,7 +38,7 @@ static void print_usage(FILE *out)
                  "  --model DIR|NAME  model folder or installed model name\n"
                  "  --device SPEC     auto | cpu | vulkan | lavapipe | Vulkan device index |\n"
                  "                    name substring | reference\n"
-                 "  --precision P     auto | f32 | f16 | f16-text | int8-text\n"
+                 "  --precision P     auto | f32 | f16 | f16-text | int8-text | bf16 | int8\n"
                  "  --json            machine-readable output on stdout\n"
                  "  -q / -v           quieter / more verbose progress on stderr\n\n"
                  "Commands:\n");
@@ -145,8 +145,8 @@ int main(int argc, char **argv)
     }
     ClipPrecision precision;
     if (options.precision != NULL && !clip_precision_from_string(options.precision, &precision)) {
-        status = cli_usage_error("unknown precision \"%s\" (auto, f32, f16, f16-text or "
-                                 "int8-text)",
+        status = cli_usage_error("unknown precision \"%s\" (auto, f32, f16, f16-text, "
+                                 "int8-text, bf16 or int8)",
                                  options.precision);
         goto out;
     }

@@ -1,37 +1,13 @@
-/* cli-model.h: the model, device and encoder a command works with. */
+/* cli-model.h: model options and output the model commands and benchmarks share. */
 #pragma once
 
 #include "cli.h"
 
 #include "clip/clip-encoder.h"
 #include "clip/clip-model.h"
-#include "clip/clip-tokenizer.h"
 
-typedef enum {
-    CLI_MODEL_TOKENIZER = 1 << 0,
-    CLI_MODEL_ENCODER = 1 << 1, /* weights on the chosen device, and a session */
-} CliModelParts;
-
-typedef struct {
-    ClipModel *model;
-    ClipTokenizer *tokenizer;
-    GpuDevice *device;
-    ClipEncoder *encoder;
-    ClipSession *session;
-} CliModel;
-
-/* The model folder, the one place that decides it: --model, else
- * $SPYGLASS_MODEL, else the model the library last indexed with (when its
- * folder still exists), else the best installed model, else the bundled
- * demo model (library_resolve_model_dir_full). When the library's model was
- * removed, one line on stderr names the replacement. */
-char *cli_resolve_model_dir(const CliOptions *options, GError **error);
 /* --precision (checked by cli-main.c), AUTO without it. */
 ClipPrecision cli_precision(const CliOptions *options);
-CliModel *cli_model_open(const CliOptions *options, CliModelParts parts, GError **error);
-void cli_model_close(CliModel *cli_model);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliModel, cli_model_close)
 
 /* The model a benchmark times: --model, else a random ViT-B/32 (the timings
  * do not depend on the weights). */

@@ -5,7 +5,7 @@
  * holds too stay. Files on disk are never touched. One line of output, or
  * with --json {"folder":"…","removed":N,"kept":N}.
  */
-#include "cli-library.h"
+#include "cli-session.h"
 
 #include <stdio.h>
 
@@ -38,13 +38,10 @@ int cli_remove_folder(const CliOptions *options, int argc, char **argv)
         return cli_usage_error("remove-folder takes one folder: remove-folder PATH");
     /* As `index` stores it: absolute, without "." or "..", no trailing slash. */
     g_autofree char *folder = g_canonicalize_filename(argv[1], NULL);
-    g_autofree char *path = cli_library_path(options);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return cli_fail("%s: not a folder of the library (%s does not exist)", folder, path);
     g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryStore) store = library_store_open(path, &error);
-    LibraryFolderRemoval removal = {0};
-    if (store == NULL || !library_store_remove_folder(store, folder, &removal, &error))
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    LibraryFolderRemoval removal;
+    if (!spyglass_session_remove_folder(session, folder, &removal, &error))
         return cli_fail("%s", error->message);
     if (options->json) {
         g_autoptr(JsonNode) root = removal_to_json(folder, &removal);

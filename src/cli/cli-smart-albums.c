@@ -8,36 +8,20 @@
  *                                            as {"albums":[{"name","photos"}]}
  * Members are computed now from the library (search-smart-album.h), best first.
  */
-#include "cli-library.h"
-#include "cli-search.h"
-
-#include "search/search-smart-album.h"
+#include "cli-session.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static LibraryStore *open_existing_library(const CliOptions *options, GError **error)
-{
-    g_autofree char *db = cli_library_path(options);
-    if (!g_file_test(db, G_FILE_TEST_IS_REGULAR)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                    "%s: no library here (spyglass-cli index FOLDER creates it)", db);
-        return NULL;
-    }
-    return library_store_open(db, error);
-}
-
-/* The library and its smart album called name, or FALSE after one line saying why not. */
-static gboolean open_album(const CliOptions *options, const char *name, LibraryStore **store,
-                           LibrarySmartAlbum **album)
+/* The library's smart album called name, or FALSE after one line saying why not. */
+static gboolean open_album(SpyglassSession *session, const char *name, LibrarySmartAlbum **album)
 {
     g_autoptr(GError) error = NULL;
-    *store = open_existing_library(options, &error);
-    if (*store == NULL) {
+    if (!spyglass_session_open_existing(session, &error)) {
         cli_fail("%s", error->message);
         return FALSE;
     }
-    *album = library_store_find_smart_album(*store, name, &error);
+    *album = spyglass_session_find_smart_album(session, name, &error);
     if (*album == NULL) {
         cli_fail("%s: %s", name, error != NULL ? error->message : "no such smart album");
         return FALSE;
@@ -56,8 +40,9 @@ static int smart_create(const CliOptions *options, int argc, char **argv)
         return cli_usage_error("%s", error->message);
     if (*query->text == '\0')
         return cli_usage_error("a smart album needs a description, not only filters");
-    g_autoptr(LibraryStore) store = open_existing_library(options, &error);
-    if (store == NULL || !library_store_save_smart_album(store, argv[2], description, NULL, &error))
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    if (!spyglass_session_open_existing(session, &error) ||
+        !spyglass_session_save_smart_album(session, argv[2], description, &error))
         return cli_fail("%s", error->message);
     if (!options->json)
         printf("smart album “%s”: %s\n", argv[2], description);
@@ -77,20 +62,22 @@ static int smart_example(const CliOptions *options, int argc, char **argv)
     if (argc < 4 || files->len == 0)
         return cli_usage_error("albums example NAME [--negative] FILE…");
     g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryStore) store = NULL;
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
     g_autoptr(LibrarySmartAlbum) album = NULL;
-    if (!open_album(options, argv[2], &store, &album))
+    if (!open_album(session, argv[2], &album))
         return CLI_EXIT_FAILED;
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
     for (guint i = 0; i < files->len; i++) {
         const char *file = g_ptr_array_index(files, i);
-        g_autofree char *path = g_canonicalize_filename(file, NULL);
-        g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, path, &error);
-        if (photo == NULL)
+        gint64 id = spyglass_session_find_photo(session, file, &error);
+        if (id < 0)
             return cli_fail("%s: %s", file,
                             error != NULL ? error->message : "not a photo of the library");
-        if (!library_store_set_album_example(store, album->id, photo->id, positive, &error))
-            return cli_fail("%s", error->message);
+        g_array_append_val(ids, id);
     }
+    if (!spyglass_session_set_album_examples(session, album->id, (const gint64 *)ids->data,
+                                             ids->len, positive, &error))
+        return cli_fail("%s", error->message);
     return CLI_EXIT_OK;
 }
 
@@ -99,30 +86,30 @@ static int smart_delete(const CliOptions *options, int argc, char **argv)
     if (argc != 3)
         return cli_usage_error("albums delete NAME");
     g_autoptr(GError) error = NULL;
-    g_autoptr(LibraryStore) store = NULL;
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
     g_autoptr(LibrarySmartAlbum) album = NULL;
-    if (!open_album(options, argv[2], &store, &album))
+    if (!open_album(session, argv[2], &album))
         return CLI_EXIT_FAILED;
-    if (!library_store_delete_smart_album(store, album->id, &error))
+    if (!spyglass_session_delete_smart_album(session, album->id, &error))
         return cli_fail("%s", error->message);
     return CLI_EXIT_OK;
 }
 
-static void add_members(JsonBuilder *builder, CliSearch *search, const char *name,
-                        const SearchResults *members, gboolean human)
+static void add_members(JsonBuilder *builder, const char *name, const SpyglassHits *members,
+                        gboolean human)
 {
     if (human)
-        printf("%s (%u)\n", name, members->n_hits);
+        printf("%s (%u)\n", name, members->len);
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "name");
     json_builder_add_string_value(builder, name);
     json_builder_set_member_name(builder, "photos");
     json_builder_begin_array(builder);
-    for (uint32_t i = 0; i < members->n_hits; i++) {
-        const char *path = search_library_get_path(search->library, members->hits[i].id);
-        json_builder_add_string_value(builder, path);
+    for (guint i = 0; i < members->len; i++) {
+        const SpyglassHit *hit = &g_array_index(members, SpyglassHit, i);
+        json_builder_add_string_value(builder, hit->path);
         if (human)
-            printf("  %.4f  %s\n", members->hits[i].score, path);
+            printf("  %.4f  %s\n", hit->score, hit->path);
     }
     json_builder_end_array(builder);
     json_builder_end_object(builder);
@@ -131,10 +118,10 @@ static void add_members(JsonBuilder *builder, CliSearch *search, const char *nam
 static int smart_list(const CliOptions *options)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(CliSearch) search = cli_search_open(options, &error);
-    if (search == NULL)
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    if (!spyglass_session_open_for_search(session, &error))
         return cli_fail("%s", error->message);
-    g_autoptr(GPtrArray) albums = library_store_list_smart_albums(search->store, &error);
+    g_autoptr(GPtrArray) albums = spyglass_session_list_smart_albums(session, &error);
     if (albums == NULL)
         return cli_fail("%s", error->message);
     g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -143,11 +130,11 @@ static int smart_list(const CliOptions *options)
     json_builder_begin_array(builder);
     for (guint a = 0; a < albums->len; a++) {
         const LibrarySmartAlbum *album = g_ptr_array_index(albums, a);
-        g_autoptr(SearchResults) members = search_smart_album_members(
-            search->library, search->store, &search->text, album, &error);
+        g_autoptr(SpyglassHits) members =
+            spyglass_session_smart_album_photos(session, album->name, &error);
         if (members == NULL)
             return cli_fail("%s: %s", album->name, error->message);
-        add_members(builder, search, album->name, members, !options->json);
+        add_members(builder, album->name, members, !options->json);
     }
     json_builder_end_array(builder);
     json_builder_end_object(builder);

@@ -4,88 +4,11 @@
  * another model's embedding is pending). A library that does not exist yet
  * is reported empty, not created.
  */
-#include "cli-library.h"
-#include "cli-model.h"
+#include "cli-session.h"
 
 #include <stdio.h>
 
-typedef struct {
-    LibraryStoreCounts counts;
-    GPtrArray *folders; /* LibraryFolder* */
-    char *model_name;
-    char *model_id; /* NULL when no model is known */
-    char *device;
-} LibraryStatus;
-
-static void library_status_clear(LibraryStatus *status)
-{
-    g_clear_pointer(&status->folders, g_ptr_array_unref);
-    g_free(status->model_name);
-    g_free(status->model_id);
-    g_free(status->device);
-}
-
-/* The model `index` would use; failing that, the one the library last used. */
-static gboolean find_model(const CliOptions *options, LibraryStore *store, LibraryStatus *status,
-                           GError **error)
-{
-    g_autoptr(GError) resolve_error = NULL;
-    g_autofree char *dir = cli_resolve_model_dir(options, &resolve_error);
-    g_autoptr(ClipModel) model = dir != NULL ? clip_model_load(dir, &resolve_error) : NULL;
-    if (model != NULL) {
-        status->model_name = g_strdup(model->name);
-        status->model_id = g_strdup(model->id);
-        return TRUE;
-    }
-    if (options->model != NULL) {
-        g_propagate_error(error, g_steal_pointer(&resolve_error));
-        return FALSE;
-    }
-    GError *store_error = NULL;
-    g_autoptr(LibraryModelRecord) record =
-        store != NULL ? library_store_get_current_model(store, &store_error) : NULL;
-    if (store_error != NULL) {
-        g_propagate_error(error, store_error);
-        return FALSE;
-    }
-    status->model_name = g_strdup(record != NULL ? record->name : "");
-    status->model_id = record != NULL ? g_strdup(record->id) : NULL;
-    return TRUE;
-}
-
-/* The device's name, or "" when none opens (status still reports the library). */
-static char *find_device(const CliOptions *options)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GpuDevice) device = gpu_device_open(options->device, &error);
-    if (device == NULL) {
-        if (options->verbosity > 0)
-            fprintf(stderr, "spyglass-cli: %s\n", error->message);
-        return g_strdup("");
-    }
-    return g_strdup(gpu_device_name(device));
-}
-
-static gboolean collect_status(const CliOptions *options, LibraryStatus *status, GError **error)
-{
-    g_autofree char *path = cli_library_path(options);
-    g_autoptr(LibraryStore) store = NULL;
-    if (g_file_test(path, G_FILE_TEST_EXISTS) && (store = library_store_open(path, error)) == NULL)
-        return FALSE;
-    if (!find_model(options, store, status, error))
-        return FALSE;
-    if (store != NULL) {
-        if (!library_store_count(store, status->model_id, &status->counts, error) ||
-            (status->folders = library_store_list_folders(store, error)) == NULL)
-            return FALSE;
-    } else {
-        status->folders = g_ptr_array_new();
-    }
-    status->device = find_device(options);
-    return TRUE;
-}
-
-static JsonNode *status_to_json(const LibraryStatus *status)
+static JsonNode *status_to_json(const SpyglassStatus *status)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     json_builder_begin_object(builder);
@@ -110,7 +33,7 @@ static JsonNode *status_to_json(const LibraryStatus *status)
     return json_builder_get_root(builder);
 }
 
-static void print_status(const LibraryStatus *status)
+static void print_status(const SpyglassStatus *status)
 {
     printf("photos: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " embedded, %" G_GINT64_FORMAT
            " pending, %" G_GINT64_FORMAT " failed)\n",
@@ -131,17 +54,16 @@ int cli_status(const CliOptions *options, int argc, char **argv)
     if (argc > 1)
         return cli_usage_error("status takes no arguments");
     g_autoptr(GError) error = NULL;
-    LibraryStatus status = {0};
-    if (!collect_status(options, &status, &error)) {
-        library_status_clear(&status);
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    SpyglassStatus status;
+    if (!spyglass_session_status(session, &status, &error))
         return cli_fail("%s", error->message);
-    }
     if (options->json) {
         g_autoptr(JsonNode) root = status_to_json(&status);
         cli_print_json(root);
     } else {
         print_status(&status);
     }
-    library_status_clear(&status);
+    spyglass_status_clear(&status);
     return CLI_EXIT_OK;
 }

@@ -1,5 +1,5 @@
 /* cli-tokenize.c: `spyglass-cli tokenize TEXT…`: token ids with start and end tokens. */
-#include "cli-model.h"
+#include "cli-session.h"
 
 #include <stdio.h>
 
@@ -8,7 +8,9 @@ int cli_tokenize(const CliOptions *options, int argc, char **argv)
     if (argc < 2)
         return cli_usage_error("tokenize needs at least one TEXT");
     g_autoptr(GError) error = NULL;
-    g_autoptr(CliModel) model = cli_model_open(options, CLI_MODEL_TOKENIZER, &error);
+    g_autoptr(SpyglassSession) session = cli_session_new(options);
+    const SpyglassModel *model =
+        spyglass_session_load_model(session, SPYGLASS_MODEL_TOKENIZER, &error);
     if (model == NULL)
         return cli_fail("%s", error->message);
 

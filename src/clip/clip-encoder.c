@@ -11,6 +11,8 @@
  */
 #include "clip-encoder.h"
 
+#include "gpu/gpu-cpu.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -246,6 +248,18 @@ static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model
 {
     if (precision != CLIP_PRECISION_AUTO)
         return precision;
+    /* A reduced precision the cpu device multiplies in natively (oneDNN):
+     * both towers, F32 weights. */
+    if (gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU) {
+        switch (gpu_cpu_auto_precision()) {
+        case GPU_CPU_PRECISION_BF16:
+            return CLIP_PRECISION_BF16;
+        case GPU_CPU_PRECISION_INT8:
+            return CLIP_PRECISION_INT8;
+        case GPU_CPU_PRECISION_F32:
+            break;
+        }
+    }
     /* The cpu device's text queries are memory-bound (see ClipPrecision):
      * INT8 text weights, F32 image weights (sgemm widens F16 ones anyway),
      * whatever the file's dtype, unless the text tower fits in cache.
@@ -267,6 +281,17 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
     encoder->config = model->config;
     encoder->precision = resolve_precision(device, model, precision);
     encoder->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_tensor_free);
+    /* What the cpu device multiplies this encoder's weights in: they keep
+     * the precision in force when they are written. */
+    GpuCpuPrecision matmuls = encoder->precision == CLIP_PRECISION_BF16   ? GPU_CPU_PRECISION_BF16
+                              : encoder->precision == CLIP_PRECISION_INT8 ? GPU_CPU_PRECISION_INT8
+                                                                          : GPU_CPU_PRECISION_F32;
+    if ((gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU ||
+         matmuls != GPU_CPU_PRECISION_F32) &&
+        !gpu_cpu_device_set_precision(device, matmuls, error)) {
+        clip_encoder_free(encoder);
+        return NULL;
+    }
     if (text_format(encoder->precision) == WEIGHT_I8 && !gpu_device_supports_i8_weights(device)) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_INVALID,
                     "precision %s: %s has no INT8 weights (the cpu device has)",
@@ -299,7 +324,8 @@ ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder)
 static const char *const precision_names[] = {
     [CLIP_PRECISION_AUTO] = "auto",           [CLIP_PRECISION_F32] = "f32",
     [CLIP_PRECISION_F16] = "f16",             [CLIP_PRECISION_F16_TEXT] = "f16-text",
-    [CLIP_PRECISION_INT8_TEXT] = "int8-text",
+    [CLIP_PRECISION_INT8_TEXT] = "int8-text", [CLIP_PRECISION_BF16] = "bf16",
+    [CLIP_PRECISION_INT8] = "int8",
 };
 
 const char *clip_precision_to_string(ClipPrecision precision)

@@ -12,6 +12,8 @@
 #include "clip/clip-tokenizer.h"
 
 #include "clip/clip-model.h"
+#include "clip/clip-tokenizer-spm.h"
+#include "clip/clip-tokenizer-text.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -25,21 +27,6 @@
 #define WORD_CACHE_MAX_WORDS 65536
 
 /* ---- Unicode classes, as Python and the `regex` module define them ---- */
-
-/* The White_Space property: `\s` in the `regex` module CLIP splits with. */
-static gboolean is_regex_space(gunichar c)
-{
-    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x3000;
-}
-
-/* Python's str.isspace(), which str.strip() uses, also counts the
- * information separators; g_unichar_isspace() misses \v and U+0085. */
-static gboolean is_python_space(gunichar c)
-{
-    return is_regex_space(c) || (c >= 0x1C && c <= 0x1F);
-}
 
 static gboolean is_letter(gunichar c)
 {
@@ -65,59 +52,6 @@ static gboolean is_number(gunichar c)
     default:
         return FALSE;
     }
-}
-
-/* Roman numerals and enclosed Latin letters have case without being
- * letters, which GLib's case functions ignore and Python does not. */
-static gboolean is_cased_non_letter(gunichar c)
-{
-    return (c >= 0x2160 && c <= 0x217F) || (c >= 0x24B6 && c <= 0x24E9) ||
-           (c >= 0x1F130 && c <= 0x1F149) || (c >= 0x1F150 && c <= 0x1F169) ||
-           (c >= 0x1F170 && c <= 0x1F189);
-}
-
-/* Python's str.lower() for one character other than İ and Σ: GLib's
- * mapping plus Ⅰ..Ⅿ → ⅰ..ⅿ and Ⓐ..Ⓩ → ⓐ..ⓩ. */
-static gunichar python_lower_char(gunichar c)
-{
-    if ((c >= 0x2160 && c <= 0x216F) || (c >= 0x24B6 && c <= 0x24CF))
-        return c + (c < 0x24B6 ? 0x10 : 0x1A);
-    return g_unichar_tolower(c);
-}
-
-/* Unicode's Cased property: letters with case, and the few lower-case
- * letters without a mapping (ª, º) that Python also counts. */
-static gboolean is_cased(gunichar c)
-{
-    GUnicodeType type = g_unichar_type(c);
-    return type == G_UNICODE_UPPERCASE_LETTER || type == G_UNICODE_LOWERCASE_LETTER ||
-           type == G_UNICODE_TITLECASE_LETTER || g_unichar_tolower(c) != c ||
-           g_unichar_toupper(c) != c || is_cased_non_letter(c) || c == 0xAA || c == 0xBA;
-}
-
-/* Unicode's Case_Ignorable property: marks, format characters, modifiers and
- * the word-internal punctuation (apostrophes, periods, colons). */
-static gboolean is_case_ignorable(gunichar c)
-{
-    switch (g_unichar_type(c)) {
-    case G_UNICODE_NON_SPACING_MARK:
-    case G_UNICODE_ENCLOSING_MARK:
-    case G_UNICODE_FORMAT:
-    case G_UNICODE_MODIFIER_LETTER:
-    case G_UNICODE_MODIFIER_SYMBOL:
-        return TRUE;
-    default:
-        break;
-    }
-    static const gunichar word_internal[] = {
-        0x0027, 0x002E, 0x003A, 0x00B7, 0x0387, 0x055F, 0x05F4, 0x2018, 0x2019,
-        0x2024, 0x2027, 0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A,
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(word_internal); i++) {
-        if (c == word_internal[i])
-            return TRUE;
-    }
-    return FALSE;
 }
 
 static void append_char(GArray *text, gunichar c)
@@ -373,94 +307,20 @@ static GArray *html_unescape(const gunichar *text, size_t n)
     return out;
 }
 
-/* ---- whitespace and case ---- */
-
-/* str.strip(): drops Python whitespace at both ends, in place. */
-static void strip_python_space(GArray *text)
-{
-    const gunichar *c = (const gunichar *)text->data;
-    size_t end = text->len;
-    while (end > 0 && is_python_space(c[end - 1]))
-        end--;
-    size_t start = 0;
-    while (start < end && is_python_space(c[start]))
-        start++;
-    g_array_set_size(text, end);
-    if (start > 0)
-        g_array_remove_range(text, 0, start);
-}
-
-/* re.sub(r'\s+', ' ', text), in place. */
-static void collapse_regex_space(GArray *text)
-{
-    gunichar *c = (gunichar *)text->data;
-    size_t kept = 0;
-    gboolean in_space_run = FALSE;
-    for (size_t i = 0; i < text->len; i++) {
-        gboolean space = is_regex_space(c[i]);
-        if (!space)
-            c[kept++] = c[i];
-        else if (!in_space_run)
-            c[kept++] = ' ';
-        in_space_run = space;
-    }
-    g_array_set_size(text, kept);
-}
-
-/* Python's Final_Sigma rule: Σ ends a word when a cased letter comes before
- * it and none after it, skipping case-ignorable characters both ways.
- * g_utf8_strdown() only looks at the next character. */
-static gboolean is_final_sigma(const gunichar *text, size_t n, size_t at)
-{
-    size_t before = at;
-    while (before > 0 && is_case_ignorable(text[before - 1]))
-        before--;
-    if (before == 0 || !is_cased(text[before - 1]))
-        return FALSE;
-    size_t after = at + 1;
-    while (after < n && is_case_ignorable(text[after]))
-        after++;
-    return after == n || !is_cased(text[after]);
-}
-
-/* str.lower(): the full mapping, locale-independent (g_utf8_strdown() would
- * follow a Turkish or Lithuanian locale). */
-static GArray *python_lower(const gunichar *text, size_t n)
-{
-    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(gunichar), n + 8);
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == 0x0130) { /* İ: the only one-to-two lower-case mapping */
-            append_char(out, 'i');
-            append_char(out, 0x0307);
-        } else if (text[i] == 0x03A3) {
-            append_char(out, is_final_sigma(text, n, i) ? 0x03C2 : 0x03C3);
-        } else {
-            append_char(out, python_lower_char(text[i]));
-        }
-    }
-    return out;
-}
-
-static GArray *utf8_to_ucs4_array(const char *text)
-{
-    GArray *out = g_array_new(FALSE, FALSE, sizeof(gunichar));
-    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p))
-        append_char(out, g_utf8_get_char(p));
-    return out;
-}
+/* ---- cleaning ---- */
 
 /* whitespace_clean(basic_clean(text)).lower() with ftfy replaced by NFC. */
 static GArray *clean_text_ucs4(const char *text)
 {
     g_autofree char *valid = g_utf8_make_valid(text, -1);
     g_autofree char *composed = g_utf8_normalize(valid, -1, G_NORMALIZE_NFC);
-    g_autoptr(GArray) decoded = utf8_to_ucs4_array(composed);
+    g_autoptr(GArray) decoded = clip_text_to_ucs4(composed);
     g_autoptr(GArray) once = html_unescape((gunichar *)decoded->data, decoded->len);
     g_autoptr(GArray) twice = html_unescape((gunichar *)once->data, once->len);
-    strip_python_space(twice);
-    collapse_regex_space(twice);
-    strip_python_space(twice);
-    return python_lower((gunichar *)twice->data, twice->len);
+    clip_text_strip_python_space(twice);
+    clip_text_collapse_regex_space(twice);
+    clip_text_strip_python_space(twice);
+    return clip_text_python_lower((gunichar *)twice->data, twice->len);
 }
 
 char *clip_tokenizer_clean_text(const char *text)
@@ -513,7 +373,7 @@ static PieceClass classify_for_pieces(gunichar c)
         return PIECE_LETTER;
     if (is_number(c))
         return PIECE_NUMBER;
-    if (is_regex_space(c))
+    if (clip_text_is_regex_space(c))
         return PIECE_SPACE;
     return PIECE_OTHER;
 }
@@ -617,6 +477,9 @@ typedef struct {
 } WordIds;
 
 struct _ClipTokenizer {
+    ClipTokenizerStyle style;
+    ClipSpmTokenizer *spm; /* the SentencePiece styles; the rest is CLIP's */
+
     int32_t byte_ids[256];     /* a byte's bytes_to_unicode() character */
     int32_t byte_end_ids[256]; /* the same character + </w>: a word's last symbol */
     MergeTable merges;
@@ -860,17 +723,48 @@ ClipTokenizer *clip_tokenizer_new(const char *vocab_json_path, const char *merge
     return g_steal_pointer(&self);
 }
 
+gboolean clip_tokenizer_detect(const char *model_dir, ClipTokenizerParams *params, GError **error)
+{
+    g_return_val_if_fail(model_dir != NULL && params != NULL, FALSE);
+    return clip_spm_tokenizer_detect(model_dir, params, error);
+}
+
+ClipTokenizer *clip_tokenizer_new_with_params(const char *model_dir,
+                                              const ClipTokenizerParams *params, GError **error)
+{
+    g_return_val_if_fail(model_dir != NULL && params != NULL, NULL);
+
+    if (params->style == CLIP_TOKENIZER_STYLE_CLIP) {
+        g_autofree char *vocab_path = g_build_filename(model_dir, "vocab.json", NULL);
+        g_autofree char *merges_path = g_build_filename(model_dir, "merges.txt", NULL);
+        return clip_tokenizer_new(vocab_path, merges_path, error);
+    }
+    ClipSpmTokenizer *spm = clip_spm_tokenizer_new(model_dir, params, error);
+    if (spm == NULL)
+        return NULL;
+    ClipTokenizer *self = g_new0(ClipTokenizer, 1);
+    g_mutex_init(&self->cache_lock);
+    self->style = params->style;
+    self->spm = spm;
+    self->start_id = -1;
+    self->end_id = clip_spm_tokenizer_end_id(spm);
+    self->vocab_size = clip_spm_tokenizer_vocab_size(spm);
+    return self;
+}
+
 ClipTokenizer *clip_tokenizer_new_from_dir(const char *model_dir, GError **error)
 {
-    g_autofree char *vocab_path = g_build_filename(model_dir, "vocab.json", NULL);
-    g_autofree char *merges_path = g_build_filename(model_dir, "merges.txt", NULL);
-    return clip_tokenizer_new(vocab_path, merges_path, error);
+    ClipTokenizerParams params;
+    if (!clip_tokenizer_detect(model_dir, &params, error))
+        return NULL;
+    return clip_tokenizer_new_with_params(model_dir, &params, error);
 }
 
 void clip_tokenizer_free(ClipTokenizer *tokenizer)
 {
     if (tokenizer == NULL)
         return;
+    clip_spm_tokenizer_free(tokenizer->spm);
     g_clear_pointer(&tokenizer->word_cache, g_hash_table_unref);
     g_mutex_clear(&tokenizer->cache_lock);
     g_free(tokenizer->merges.slots);
@@ -946,6 +840,8 @@ int32_t *clip_tokenizer_encode(ClipTokenizer *tokenizer, const char *text, uint3
                                size_t *n_ids)
 {
     g_return_val_if_fail(tokenizer != NULL && text != NULL && n_ids != NULL, NULL);
+    if (tokenizer->spm != NULL)
+        return clip_spm_tokenizer_encode(tokenizer->spm, text, context_length, n_ids);
 
     g_autoptr(GArray) cleaned = clean_text_ucs4(text);
     const gunichar *chars = (const gunichar *)cleaned->data;
@@ -975,6 +871,11 @@ int32_t *clip_tokenizer_encode(ClipTokenizer *tokenizer, const char *text, uint3
     return (int32_t *)g_array_steal(ids, n_ids);
 }
 
+ClipTokenizerStyle clip_tokenizer_style(ClipTokenizer *tokenizer)
+{
+    return tokenizer->style;
+}
+
 int32_t clip_tokenizer_start_id(ClipTokenizer *tokenizer)
 {
     return tokenizer->start_id;
@@ -983,6 +884,11 @@ int32_t clip_tokenizer_start_id(ClipTokenizer *tokenizer)
 int32_t clip_tokenizer_end_id(ClipTokenizer *tokenizer)
 {
     return tokenizer->end_id;
+}
+
+int32_t clip_tokenizer_pad_id(ClipTokenizer *tokenizer)
+{
+    return tokenizer->spm != NULL ? clip_spm_tokenizer_pad_id(tokenizer->spm) : 0;
 }
 
 uint32_t clip_tokenizer_vocab_size(ClipTokenizer *tokenizer)

@@ -1,5 +1,12 @@
 /* gpu-cpu.c: the `cpu` device: the op set natively on the host's cores.
  *
+ * In builds with oneDNN, matmuls on F32 and F16 weights run as oneDNN
+ * primitives (gpu-onednn.c) in the precision each weight was written under
+ * (gpu_cpu_device_set_precision; BF16 or INT8 where the CPU has them),
+ * their weights reordered on first use and kept with the tensor. Without
+ * oneDNN, and for what oneDNN declines (INT8 weight tensors, a shape it has
+ * no kernel for), the path below runs.
+ *
  * Matmul is OpenBLAS's cblas_sgemm, kept single-threaded: every op splits its
  * work into slices over the process-wide pool (gpu-cpu-pool.c), so OpenBLAS's
  * own threads never compete with ours for the cores. A matmul slice is a
@@ -17,11 +24,14 @@
  * Ops are recorded and run in order by gpu_graph_run(), as on Vulkan. */
 #include "gpu-cpu.h"
 
+#include "spyglass-config.h"
+
 #include "gpu-cpu-kernels.h"
 #include "gpu-cpu-pool.h"
 #include "gpu-private.h"
-
-#include "spyglass-config.h"
+#if SPYGLASS_HAVE_ONEDNN
+#include "gpu-onednn.h"
+#endif
 
 #if SPYGLASS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -36,7 +46,7 @@
  * floats, half of a 1 MiB L2, so that sgemm packs them from cache. */
 #define I8_SGEMM_FLOATS 131072
 /* Elements per slice of elementwise ops, rows per slice of row ops. */
-#define ELEMENT_GRAIN 16384
+#define ELEMENT_GRAIN      16384
 #define ROW_GRAIN_ELEMENTS 8192
 
 typedef enum {
@@ -70,7 +80,30 @@ typedef struct {
     /* FALSE in builds without OpenBLAS, or with SPYGLASS_CPU_MATMUL=own:
      * every matmul then runs matmul_rows on 2D tiles (slower, same results). */
     gboolean blas;
+    /* What weights written from now on are multiplied in, and per weight
+     * tensor (GpuTensor * → OnednnWeight) the one it was written under and
+     * its reordered copy; under lock. */
+    GpuCpuPrecision precision;
+    gboolean onednn;
+    GMutex lock;
+    GHashTable *onednn_weights;
 } CpuDevice;
+
+typedef struct {
+    GpuCpuPrecision precision;
+#if SPYGLASS_HAVE_ONEDNN
+    GpuOnednnWeights *reordered; /* NULL until the first matmul */
+#endif
+    gboolean declined; /* oneDNN had no kernel for it: the own path runs */
+} OnednnWeight;
+
+static void onednn_weight_free(gpointer data)
+{
+#if SPYGLASS_HAVE_ONEDNN
+    gpu_onednn_weights_free(((OnednnWeight *)data)->reordered);
+#endif
+    g_free(data);
+}
 
 static float *f32(GpuTensor *tensor)
 {
@@ -104,7 +137,24 @@ static void *aligned_zeroed(size_t bytes)
 
 static void cpu_device_free(GpuDevice *device)
 {
-    g_free(device->impl);
+    CpuDevice *cpu = device->impl;
+    g_hash_table_unref(cpu->onednn_weights);
+    g_mutex_clear(&cpu->lock);
+    g_free(cpu);
+}
+
+/* A tensor written as data of a possible matmul weight keeps the device's
+ * precision of the moment and drops any reordered copy of older values. */
+static void note_weight_written(GpuTensor *tensor)
+{
+    CpuDevice *cpu = tensor->device->impl;
+    if (!cpu->onednn || tensor->dtype == GPU_DTYPE_I32 || tensor->dtype == GPU_DTYPE_I8)
+        return;
+    OnednnWeight *weight = g_new0(OnednnWeight, 1);
+    weight->precision = cpu->precision;
+    g_mutex_lock(&cpu->lock);
+    g_hash_table_replace(cpu->onednn_weights, tensor, weight);
+    g_mutex_unlock(&cpu->lock);
 }
 
 static gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
@@ -130,6 +180,10 @@ static gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
 
 static void cpu_tensor_release(GpuTensor *tensor)
 {
+    CpuDevice *cpu = tensor->device->impl;
+    g_mutex_lock(&cpu->lock);
+    g_hash_table_remove(cpu->onednn_weights, tensor);
+    g_mutex_unlock(&cpu->lock);
     if (tensor->dtype == GPU_DTYPE_F16) {
         HalfTensor *half = tensor->impl;
         free(half->halves);
@@ -144,6 +198,7 @@ static void cpu_tensor_release(GpuTensor *tensor)
 static gboolean cpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
                                  GError **error)
 {
+    note_weight_written(tensor);
     if (tensor->dtype == GPU_DTYPE_F16) {
         HalfTensor *half = tensor->impl;
         g_mutex_lock(&half->lock);
@@ -248,12 +303,11 @@ typedef struct {
  * sgemm, I8_SGEMM_FLOATS of w widened at a time (in cache when sgemm packs
  * them). Only called where sgemm exists (the device's blas flag). */
 static void sgemm_i8(const GpuCpuKernels *kernels, float *y, size_t ldy, const float *x,
-                     const int8_t *w, const float *scales, size_t M, size_t K, size_t n,
-                     float beta)
+                     const int8_t *w, const float *scales, size_t M, size_t K, size_t n, float beta)
 {
 #if SPYGLASS_HAVE_OPENBLAS
     size_t block = MIN(n, MAX((size_t)16, I8_SGEMM_FLOATS / K));
-    float *widened = g_new(float, block * K);
+    float *widened = g_new(float, block *K);
     for (size_t j = 0; j < n; j += block) {
         size_t nj = MIN(block, n - j);
         kernels->i8_to_f32(widened, w + j * K, scales + j, nj, K);
@@ -288,7 +342,7 @@ static void matmul_slice(void *data, guint slice)
             residual = NULL;
         } else {
             /* The product overwrites y: keep the residual aside. */
-            saved = g_new(float, rows * cols);
+            saved = g_new(float, rows *cols);
             for (size_t r = 0; r < rows; r++)
                 memcpy(saved + r * cols, y + r * N, cols * sizeof(float));
         }
@@ -324,12 +378,78 @@ static void matmul_slice(void *data, guint slice)
     }
 }
 
+#if SPYGLASS_HAVE_ONEDNN
+/* The weight's reordered copy, made on its first matmul; NULL where oneDNN
+ * declines it (then once, with the reason at debug level). */
+static GpuOnednnWeights *onednn_weights(CpuDevice *cpu, const CpuOp *op)
+{
+    g_mutex_lock(&cpu->lock);
+    OnednnWeight *weight = g_hash_table_lookup(cpu->onednn_weights, op->b);
+    if (weight == NULL) {
+        weight = g_new0(OnednnWeight, 1);
+        weight->precision = cpu->precision;
+        g_hash_table_insert(cpu->onednn_weights, op->b, weight);
+    }
+    if (weight->reordered == NULL && !weight->declined) {
+        g_autoptr(GError) error = NULL;
+        const float *w = weights_f32(cpu->kernels, op->b);
+        if (w != NULL)
+            weight->reordered =
+                gpu_onednn_weights_new(w, op->u[2], op->u[1], weight->precision, op->u[0], &error);
+        if (weight->reordered == NULL) {
+            g_debug("cpu: matmul %u×%u×%u in %s without oneDNN: %s", op->u[0], op->u[1], op->u[2],
+                    gpu_cpu_precision_to_string(weight->precision),
+                    error != NULL ? error->message : "out of memory");
+            weight->declined = TRUE;
+        }
+    }
+    GpuOnednnWeights *reordered = weight->reordered;
+    g_mutex_unlock(&cpu->lock);
+    return reordered;
+}
+
+/* The matmul through oneDNN: FALSE where it declines (nothing written, or
+ * the residual copied into y, which the own path reads back the same) or
+ * fails (*error set). */
+static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op, GError **error)
+{
+    if (!cpu->onednn || (op->b->dtype != GPU_DTYPE_F32 && op->b->dtype != GPU_DTYPE_F16))
+        return FALSE;
+    GpuOnednnWeights *weights = onednn_weights(cpu, op);
+    if (weights == NULL)
+        return FALSE;
+    size_t M = op->u[0], N = op->u[2];
+    gboolean accumulate = op->d != NULL;
+    if (op->d != NULL && op->d != op->y) /* then y += …, as for an in-place residual */
+        memcpy(f32(op->y), f32(op->d), M * N * sizeof(float));
+    g_autoptr(GError) declined = NULL;
+    if (gpu_onednn_matmul(weights, f32(op->y), f32(op->a), f32(op->c), accumulate, op->act, M,
+                          &declined))
+        return TRUE;
+    if (declined->code != GPU_ERROR_INVALID) {
+        g_propagate_error(error, g_steal_pointer(&declined));
+        return FALSE;
+    }
+    g_debug("cpu: matmul %zu×%u×%zu without oneDNN: %s", M, op->u[1], N, declined->message);
+    return FALSE;
+}
+#endif
+
 /* For sgemm, one slice per thread, split along the operand sgemm would
  * otherwise pack once per slice: the weights' rows (columns of y) when they
  * outnumber the rows of x, else the rows of x. Each slice gets its epilogue
  * right after its product, on the same core. */
-static gboolean run_matmul(const CpuDevice *cpu, const CpuOp *op, GError **error)
+static gboolean run_matmul(CpuDevice *cpu, const CpuOp *op, GError **error)
 {
+#if SPYGLASS_HAVE_ONEDNN
+    GError *failed = NULL;
+    if (run_matmul_onednn(cpu, op, &failed))
+        return TRUE;
+    if (failed != NULL) {
+        g_propagate_error(error, failed);
+        return FALSE;
+    }
+#endif
     const GpuCpuKernels *kernels = cpu->kernels;
     size_t M = op->u[0], N = op->u[2], threads = gpu_cpu_pool_threads();
     MatmulJob job = {.kernels = kernels, .op = op, .stream = M < MATMUL_SMALL_M || !cpu->blas};
@@ -437,8 +557,8 @@ static void attention_slice(void *data, guint slice)
     float *scratch = g_new(float, gpu_cpu_attention_scratch(T, D));
     for (size_t head = first; head < first + n; head++) {
         size_t b = head / H, h = head % H;
-        job->kernels->attention_head(f32(op->y) + b * T * C, f32(op->a) + b * T * 3 * C, T, C, D,
-                                     h, op->causal, scratch);
+        job->kernels->attention_head(f32(op->y) + b * T * C, f32(op->a) + b * T * 3 * C, T, C, D, h,
+                                     op->causal, scratch);
     }
     g_free(scratch);
 }
@@ -481,8 +601,7 @@ static void im2col_slice(void *data, guint slice)
             float *row = f32(op->y) + ((b * grid + py) * grid + px) * row_len;
             for (size_t c = 0; c < 3; c++)
                 for (size_t ky = 0; ky < p; ky++) {
-                    const float *src =
-                        f32(op->a) + ((b * 3 + c) * S + py * p + ky) * S + px * p;
+                    const float *src = f32(op->a) + ((b * 3 + c) * S + py * p + ky) * S + px * p;
                     memcpy(row, src, p * sizeof(float));
                     row += p;
                 }
@@ -530,7 +649,7 @@ static size_t row_grain(size_t row_elements)
     return MAX((size_t)1, ROW_GRAIN_ELEMENTS / MAX(row_elements, (size_t)1));
 }
 
-static gboolean run_op(const CpuDevice *cpu, const CpuOp *op, GError **error)
+static gboolean run_op(CpuDevice *cpu, const CpuOp *op, GError **error)
 {
     const GpuCpuKernels *kernels = cpu->kernels;
     switch (op->kind) {
@@ -579,7 +698,7 @@ static gboolean run_op(const CpuDevice *cpu, const CpuOp *op, GError **error)
 static gboolean cpu_graph_run(GpuGraph *graph, GError **error)
 {
     GArray *ops = graph->impl;
-    const CpuDevice *cpu = graph->device->impl;
+    CpuDevice *cpu = graph->device->impl;
     gboolean ok = TRUE;
     for (guint i = 0; i < ops->len && ok; i++)
         ok = run_op(cpu, &g_array_index(ops, CpuOp, i), error);
@@ -589,38 +708,54 @@ static gboolean cpu_graph_run(GpuGraph *graph, GError **error)
 
 /* ---- recording ---- */
 
-static void cpu_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
-                       GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
-                       uint32_t K, uint32_t N)
+static void cpu_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
+                       GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
 {
-    record(graph, &(CpuOp){.kind = OP_MATMUL, .y = y, .a = x, .b = w, .c = bias, .d = residual,
-                           .act = act, .u = {M, K, N}});
+    record(graph, &(CpuOp){.kind = OP_MATMUL,
+                           .y = y,
+                           .a = x,
+                           .b = w,
+                           .c = bias,
+                           .d = residual,
+                           .act = act,
+                           .u = {M, K, N}});
 }
 
 static void cpu_matmul_i8(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
                           GpuTensor *scales, GpuTensor *bias, GpuTensor *residual,
                           GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
 {
-    record(graph, &(CpuOp){.kind = OP_MATMUL, .y = y, .a = x, .b = w, .scales = scales,
-                           .c = bias, .d = residual, .act = act, .u = {M, K, N}});
+    record(graph, &(CpuOp){.kind = OP_MATMUL,
+                           .y = y,
+                           .a = x,
+                           .b = w,
+                           .scales = scales,
+                           .c = bias,
+                           .d = residual,
+                           .act = act,
+                           .u = {M, K, N}});
 }
 
 static void cpu_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *gamma,
                           GpuTensor *beta, uint32_t rows, uint32_t C, float eps)
 {
-    record(graph, &(CpuOp){.kind = OP_LAYERNORM, .y = y, .a = x, .b = gamma, .c = beta,
-                           .u = {rows, C}, .eps = eps});
+    record(graph, &(CpuOp){.kind = OP_LAYERNORM,
+                           .y = y,
+                           .a = x,
+                           .b = gamma,
+                           .c = beta,
+                           .u = {rows, C},
+                           .eps = eps});
 }
 
-static void cpu_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B,
-                          uint32_t T, uint32_t H, uint32_t D, gboolean causal)
+static void cpu_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
+                          uint32_t H, uint32_t D, gboolean causal)
 {
-    record(graph, &(CpuOp){.kind = OP_ATTENTION, .y = out, .a = qkv, .u = {B, T, H, D},
-                           .causal = causal});
+    record(graph,
+           &(CpuOp){.kind = OP_ATTENTION, .y = out, .a = qkv, .u = {B, T, H, D}, .causal = causal});
 }
 
-static void cpu_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act,
-                           size_t n)
+static void cpu_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n)
 {
     record(graph, &(CpuOp){.kind = OP_ACTIVATION, .y = y, .a = x, .act = act, .n = n});
 }
@@ -633,12 +768,16 @@ static void cpu_add(GpuGraph *graph, GpuTensor *y, GpuTensor *a, GpuTensor *b, s
 static void cpu_embed_tokens(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTensor *ids,
                              GpuTensor *pos, uint32_t B, uint32_t T, uint32_t C, uint32_t n_ids)
 {
-    record(graph, &(CpuOp){.kind = OP_EMBED_TOKENS, .y = y, .a = table, .b = ids, .c = pos,
+    record(graph, &(CpuOp){.kind = OP_EMBED_TOKENS,
+                           .y = y,
+                           .a = table,
+                           .b = ids,
+                           .c = pos,
                            .u = {B, T, C, n_ids}});
 }
 
-static void cpu_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint32_t B,
-                       uint32_t S, uint32_t p)
+static void cpu_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint32_t B, uint32_t S,
+                       uint32_t p)
 {
     record(graph, &(CpuOp){.kind = OP_IM2COL, .y = cols, .a = images, .u = {B, S, p}});
 }
@@ -646,8 +785,9 @@ static void cpu_im2col(GpuGraph *graph, GpuTensor *cols, GpuTensor *images, uint
 static void cpu_class_embed(GpuGraph *graph, GpuTensor *y, GpuTensor *patches, GpuTensor *cls,
                             GpuTensor *pos, uint32_t B, uint32_t P, uint32_t C)
 {
-    record(graph, &(CpuOp){.kind = OP_CLASS_EMBED, .y = y, .a = patches, .b = cls, .c = pos,
-                           .u = {B, P, C}});
+    record(
+        graph,
+        &(CpuOp){.kind = OP_CLASS_EMBED, .y = y, .a = patches, .b = cls, .c = pos, .u = {B, P, C}});
 }
 
 static void cpu_gather_rows(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *rows,
@@ -656,8 +796,7 @@ static void cpu_gather_rows(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTens
     record(graph, &(CpuOp){.kind = OP_GATHER_ROWS, .y = y, .a = x, .b = rows, .u = {n, C}});
 }
 
-static void cpu_l2_normalize(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t rows,
-                             uint32_t C)
+static void cpu_l2_normalize(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t rows, uint32_t C)
 {
     record(graph, &(CpuOp){.kind = OP_L2_NORMALIZE, .y = y, .a = x, .u = {rows, C}});
 }
@@ -706,10 +845,23 @@ static gboolean use_blas(void)
     return SPYGLASS_HAVE_OPENBLAS && (matmul == NULL || g_ascii_strcasecmp(matmul, "own") != 0);
 }
 
-char *gpu_cpu_device_name(void)
+gboolean gpu_cpu_device_set_precision(GpuDevice *device, GpuCpuPrecision precision, GError **error)
 {
-    return g_strdup_printf("cpu (%s, %u thread%s)", gpu_cpu_kernels()->isa,
-                           gpu_cpu_pool_threads(), gpu_cpu_pool_threads() == 1 ? "" : "s");
+    g_autofree char *why = NULL;
+    if (gpu_device_type(device) != GPU_DEVICE_TYPE_NATIVE_CPU) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_INVALID, "precision %s: %s is not the cpu device",
+                    gpu_cpu_precision_to_string(precision), gpu_device_name(device));
+        return FALSE;
+    }
+    if (!gpu_cpu_precision_supported(precision, &why)) {
+        g_set_error_literal(error, GPU_ERROR, GPU_ERROR_INVALID, why);
+        return FALSE;
+    }
+    CpuDevice *cpu = device->impl;
+    g_mutex_lock(&cpu->lock);
+    cpu->precision = precision;
+    g_mutex_unlock(&cpu->lock);
+    return TRUE;
 }
 
 GpuDevice *gpu_cpu_device_new(void)
@@ -719,6 +871,11 @@ GpuDevice *gpu_cpu_device_new(void)
     cpu->kernels = gpu_cpu_kernels();
     cpu->threads = gpu_cpu_pool_threads();
     cpu->blas = use_blas();
+    cpu->onednn = gpu_cpu_onednn_in_use();
+    /* F32, the op set's contract, until an encoder asks for less. */
+    cpu->precision = GPU_CPU_PRECISION_F32;
+    g_mutex_init(&cpu->lock);
+    cpu->onednn_weights = g_hash_table_new_full(NULL, NULL, NULL, onednn_weight_free);
 
     GpuDevice *device = g_new0(GpuDevice, 1);
     device->backend = &cpu_backend;
@@ -737,8 +894,8 @@ gboolean gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, 
     init_blas();
     g_mutex_lock(&lock);
     openblas_set_num_threads((int)gpu_cpu_pool_threads());
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)M, (blasint)N, (blasint)K,
-                1.0f, x, (blasint)K, w, (blasint)K, 0.0f, y, (blasint)N);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)M, (blasint)N, (blasint)K, 1.0f,
+                x, (blasint)K, w, (blasint)K, 0.0f, y, (blasint)N);
     openblas_set_num_threads(1);
     g_mutex_unlock(&lock);
     return TRUE;

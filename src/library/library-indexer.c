@@ -2,6 +2,7 @@
 #include "library-indexer.h"
 
 #include "library-decoder.h"
+#include "library-embed.h"
 #include "library-sync.h"
 
 #include "gpu/gpu-cpu-pool.h"
@@ -141,14 +142,13 @@ static gboolean decode_still(PhotoJob *job, GError **error)
 {
     Pipeline *pipeline = job->pipeline;
     const ClipConfig *config = &pipeline->model->config;
-    g_autoptr(ClipRgbImage) image =
-        library_decode_photo(job->path, config->image_size, &job->info, error);
-    if (image == NULL)
-        return FALSE;
     job->n_images = 1;
     job->pixels = g_new(float, pipeline->image_elements);
-    clip_preprocess(image, config->image_size, config->image_mean, config->image_std, job->pixels);
-    return TRUE;
+    if (library_embed_load_pixels(job->path, config, config->image_size, &job->info, job->pixels,
+                                  error))
+        return TRUE;
+    g_clear_pointer(&job->pixels, g_free);
+    return FALSE;
 }
 
 /* Fingerprints, decodes and preprocesses one photo or video (a decoder thread). */
@@ -323,11 +323,11 @@ static gboolean encode_batch(Pipeline *pipeline, GPtrArray *batch, GPtrArray *ou
             if (n < batch_size && !last)
                 continue;
             gint64 start = g_get_monotonic_time();
-            gboolean ok = clip_session_encode_images(pipeline->session, pixels, n, features, error);
+            gboolean ok = library_embed_pixels(pipeline->session, &pipeline->model->config, pixels,
+                                               n, features, error);
             pipeline->result->encode_seconds += (g_get_monotonic_time() - start) / 1e6;
             if (!ok)
                 return FALSE;
-            clip_normalize_rows(features, n, pipeline->dim);
             for (guint r = 0; r < n; r++)
                 memcpy(filled[r], features + (size_t)r * pipeline->dim,
                        pipeline->dim * sizeof(float));

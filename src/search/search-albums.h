@@ -132,7 +132,10 @@ gboolean search_albums_update(LibraryStore *store, const char *model_id,
 
 /* All of the above for a loaded model, what `index` and the app run after
  * indexing: the model's taxonomy (none: G_IO_ERROR_NOT_FOUND), its
- * vectors, the update. Nothing is encoded when the store is up to date. */
+ * vectors, the update. Nothing is encoded when the store is up to date; the
+ * vectors come from the cache file $XDG_CACHE_HOME/spyglass/albums/<model
+ * id>.bin when it holds this model and taxonomy, else are encoded and cached
+ * (a failure to cache is only a warning on stderr: the next run encodes again). */
 gboolean search_albums_refresh(LibraryStore *store, const ClipModel *model,
                                const SearchTextEncoder *encoder, guint *n_scored, GError **error);
 /* search_albums_refresh, telling the progress of encoding the taxonomy's prompts

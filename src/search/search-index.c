@@ -20,6 +20,8 @@
  */
 #include "search-private.h"
 
+#include "clip/clip-encoder.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -186,14 +188,12 @@ void search_index_reserve(SearchIndex *index, uint32_t n)
     index->capacity = n;
 }
 
+/* clip_normalize_rows into another buffer (in place when out is v). */
 static void normalize_into(const float *v, uint32_t dim, float *out)
 {
-    double sum = 0.0;
-    for (uint32_t i = 0; i < dim; i++)
-        sum += (double)v[i] * v[i];
-    float inv = (float)(1.0 / MAX(sqrt(sum), 1e-12));
-    for (uint32_t i = 0; i < dim; i++)
-        out[i] = v[i] * inv;
+    if (out != v)
+        memcpy(out, v, sizeof(float) * dim);
+    clip_normalize_rows(out, 1, dim);
 }
 
 /* codes = round(row / s) with s = max|row| / 127, and the residual's norms. */

@@ -1,8 +1,6 @@
 /* search-smart-album.c: a smart album's members from its description and examples (Rocchio). */
 #include "search-smart-album.h"
 
-#include <math.h>
-
 /* dst += weight · mean of the ids' embeddings (none in the index: nothing). */
 static void add_mean(const SearchIndex *index, GArray *ids, float weight, float *dst)
 {
@@ -13,16 +11,6 @@ static void add_mean(const SearchIndex *index, GArray *ids, float weight, float 
         return;
     for (uint32_t d = 0; d < E; d++)
         dst[d] += weight * mean[d];
-}
-
-static void normalise(float *v, uint32_t n)
-{
-    double sum = 0;
-    for (uint32_t i = 0; i < n; i++)
-        sum += (double)v[i] * v[i];
-    float scale = sum > 0 ? (float)(1.0 / sqrt(sum)) : 0.0f;
-    for (uint32_t i = 0; i < n; i++)
-        v[i] *= scale;
 }
 
 static gboolean contains(GArray *ids, int64_t id)
@@ -43,7 +31,7 @@ static void add_examples(SearchIndex *index, SearchEncodedQuery *encoded, gpoint
     const Examples *examples = user_data;
     add_mean(index, examples->positives, SEARCH_ROCCHIO_POSITIVE, encoded->query);
     add_mean(index, examples->negatives, -SEARCH_ROCCHIO_NEGATIVE, encoded->query);
-    normalise(encoded->query, encoded->E);
+    clip_normalize_rows(encoded->query, 1, encoded->E);
 }
 
 static gboolean any_strong(const SearchResults *results, const gboolean *strong)

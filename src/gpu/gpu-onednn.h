@@ -1,0 +1,48 @@
+/* gpu-onednn.h: the `cpu` device's matmuls through oneDNN (builds with
+ * SPYGLASS_HAVE_ONEDNN only; gpu-cpu.c keeps OpenBLAS and its own kernels
+ * otherwise).
+ *
+ * oneDNN picks its kernels for the CPU it finds (AVX2, AVX-512, VNNI,
+ * AVX512_BF16, AMX), so one build runs every precision the processor
+ * multiplies fast. Weights are reordered once, on their first matmul, into
+ * the layout the primitive prefers and in the precision asked for;
+ * primitives are created once per shape and kept. */
+#pragma once
+
+#include "gpu-cpu.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GpuOnednnWeights GpuOnednnWeights;
+
+/* TRUE when oneDNN's CPU engine could be created (once per process). */
+gboolean gpu_onednn_available(void);
+
+/* The instruction sets oneDNN dispatches to: "AVX-512 BF16 VNNI", "AVX2"… */
+const char *gpu_onednn_isa_name(void);
+
+/* TRUE when this CPU multiplies in `precision` natively; otherwise sets
+ * *missing (when not NULL) to the instruction set it lacks. */
+gboolean gpu_onednn_supports(GpuCpuPrecision precision, const char **missing);
+
+/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has VNNI
+ * (AVX-512 or AVX), else F32. Each is held to cosine ≥ 0.998 of F32 by
+ * tests/test-clip-encoder.c. */
+GpuCpuPrecision gpu_onednn_auto_precision(void);
+
+/* w(N, K), row-major (nn.Linear), reordered (BF16: rounded; INT8: one scale
+ * per row, as gpu_quantize_rows_i8) for matmuls of M rows in `precision`.
+ * NULL with *error set when oneDNN has no kernel for it. */
+GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
+                                         GpuCpuPrecision precision, size_t M, GError **error);
+void gpu_onednn_weights_free(GpuOnednnWeights *weights);
+
+/* y(M, N) = act(x(M, K) · wᵀ + bias(N)) [+ y when accumulate]; bias may be
+ * NULL. Spread over the pool, a block of columns per task, oneDNN on one
+ * thread in each. FALSE with GPU_ERROR_INVALID when no kernel takes this shape
+ * or activation (nothing written: the caller runs its own path), another
+ * code when a primitive failed to run (y undefined). */
+gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, const float *bias,
+                           gboolean accumulate, GpuActivation act, size_t M, GError **error);
+
+G_END_DECLS
