@@ -668,6 +668,58 @@ static void test_raw_and_video(Fixture *f, gconstpointer data)
     g_assert_true(memcmp(video_new, video_embedding, bytes) != 0);
 }
 
+static void assert_companion(Fixture *f, const char *relative, const char *companion)
+{
+    g_autoptr(LibraryPhoto) photo = find_photo(f, relative);
+    g_assert_nonnull(photo);
+    g_autofree char *expected = companion != NULL ? photo_path(f, companion) : NULL;
+    g_assert_cmpstr(photo->companion, ==, expected);
+}
+
+/* A RAW+JPEG pair is one photo, the JPEG, which keeps the RAW's path; a RAW
+ * alone is a photo of its own. */
+static void test_raw_jpeg_pairs(Fixture *f, gconstpointer data)
+{
+    if (f->model == NULL)
+        return;
+    g_autoptr(GBytes) dng = test_library_raw_bytes(FALSE, 4);
+    test_library_write_bytes(photo_path(f, "100CANON/IMG_0001.DNG"), dng);
+    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0001.JPG"), 96, 64, 4);
+    test_library_write_bytes(photo_path(f, "100CANON/IMG_0002.DNG"), dng);
+    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0003.jpg"), 96, 64, 5);
+    reindex_expecting(f, 3, 0, 0, 0, 3, 0);
+    assert_companion(f, "100CANON/IMG_0001.JPG", "100CANON/IMG_0001.DNG");
+    assert_companion(f, "100CANON/IMG_0003.jpg", NULL);
+    g_autoptr(LibraryPhoto) paired_raw = find_photo(f, "100CANON/IMG_0001.DNG");
+    g_assert_null(paired_raw);
+    reindex_expecting(f, 0, 0, 0, 3, 0, 0);
+
+    /* IMG_0002 gets its JPEG: the RAW's own photo goes, the JPEG takes its place. */
+    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0002.jpg"), 96, 64, 6);
+    reindex_expecting(f, 1, 0, 1, 2, 1, 0);
+    assert_companion(f, "100CANON/IMG_0002.jpg", "100CANON/IMG_0002.DNG");
+
+    /* The pair moved together: the JPEG's move is detected, its RAW follows. */
+    g_autofree char *moved_dir = photo_path(f, "2024-05");
+    g_assert_cmpint(g_mkdir_with_parents(moved_dir, 0700), ==, 0);
+    g_autofree char *jpeg_from = photo_path(f, "100CANON/IMG_0001.JPG");
+    g_autofree char *jpeg_to = photo_path(f, "2024-05/IMG_0001.JPG");
+    g_autofree char *raw_from = photo_path(f, "100CANON/IMG_0001.DNG");
+    g_autofree char *raw_to = photo_path(f, "2024-05/IMG_0001.DNG");
+    g_assert_cmpint(g_rename(jpeg_from, jpeg_to), ==, 0);
+    g_assert_cmpint(g_rename(raw_from, raw_to), ==, 0);
+    reindex_expecting(f, 0, 1, 0, 2, 0, 0);
+    assert_companion(f, "2024-05/IMG_0001.JPG", "2024-05/IMG_0001.DNG");
+
+    /* The JPEG deleted: the RAW is a photo again. */
+    g_assert_cmpint(g_unlink(jpeg_to), ==, 0);
+    reindex_expecting(f, 1, 0, 1, 2, 1, 0);
+    g_autoptr(LibraryPhoto) alone = find_photo(f, "2024-05/IMG_0001.DNG");
+    g_assert_nonnull(alone);
+    g_assert_cmpint(alone->state, ==, LIBRARY_PHOTO_EMBEDDED);
+    g_assert_null(alone->companion);
+}
+
 int main(int argc, char **argv)
 {
     tmp_dir = test_library_tmp_dir();
@@ -687,6 +739,7 @@ int main(int argc, char **argv)
     ADD("/library/indexer/new-model", test_new_model);
     ADD("/library/indexer/cpu-device", test_cpu_device);
     ADD("/library/indexer/raw-and-video", test_raw_and_video);
+    ADD("/library/indexer/raw-jpeg-pairs", test_raw_jpeg_pairs);
 #undef ADD
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);

@@ -54,11 +54,6 @@ ClipRgbImage *library_decode_jpeg(const uint8_t *data, size_t size, const char *
 
 /* Camera RAW */
 
-/* TRUE for the extensions of camera RAW files (DNG, CR2, CR3, NEF, ARW,
- * RAF, ORF, RW2, PEF and others LibRaw reads), case-insensitive. Many are
- * TIFF inside: the name, not the content, sends them to LibRaw. */
-gboolean library_is_raw_name(const char *name);
-
 /* A RAW file's embedded preview when its shorter side is ≥ min_short_side
  * (for 0, ≥ half the sensor's: what a half-size decode gives), else the
  * sensor data decoded at half size; orientation applied. info (may be

@@ -46,6 +46,11 @@ typedef struct {
  * photos of the library too, with frames (below). */
 gboolean library_is_photo_name(const char *name);
 
+/* TRUE for the extensions of camera RAW files (DNG, CR2, CR3, NEF, ARW,
+ * RAF, ORF, RW2, PEF and others LibRaw reads), case-insensitive. Many are
+ * TIFF inside: the name, not the content, sends them to LibRaw. */
+gboolean library_is_raw_name(const char *name);
+
 /* Decodes a photo, orientation applied (for a video, its middle frame), at the smallest size whose
  * shorter side is still ≥ min_short_side where the format can scale while decoding (JPEG's DCT
  * scaling); 0 decodes at full size. info (may be NULL) receives the metadata; clear it with

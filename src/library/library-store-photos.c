@@ -15,6 +15,7 @@ void library_photo_free(LibraryPhoto *photo)
         return;
     g_free(photo->path);
     g_free(photo->fingerprint);
+    g_free(photo->companion);
     g_free(photo);
 }
 
@@ -26,10 +27,11 @@ static LibraryPhotoState parse_photo_state(const char *name)
     return LIBRARY_PHOTO_PENDING; /* the schema's CHECK allows nothing else */
 }
 
-/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding. */
+/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding, companion. */
 #define PHOTO_COLUMNS                                                                              \
     "p.id, p.folder_id, p.path, p.size, p.mtime, p.fingerprint, p.state,"                          \
-    " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)"
+    " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1),"            \
+    " p.companion"
 
 /* gpointer: a library_store_first_object reader. */
 static gpointer photo_from_row(sqlite3_stmt *stmt)
@@ -43,6 +45,7 @@ static gpointer photo_from_row(sqlite3_stmt *stmt)
     photo->fingerprint = library_store_column_dup(stmt, 5);
     photo->state = parse_photo_state((const char *)sqlite3_column_text(stmt, 6));
     photo->has_embedding = sqlite3_column_int(stmt, 7) != 0;
+    photo->companion = library_store_column_dup(stmt, 8);
     return photo;
 }
 
@@ -173,6 +176,18 @@ gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 f
     sqlite3_bind_int64(stmt, 4, size);
     sqlite3_bind_int64(stmt, 5, mtime);
     sqlite3_bind_int64(stmt, 6, library_store_now_seconds());
+    return library_store_run(store, stmt, error);
+}
+
+gboolean library_store_set_photo_companion(LibraryStore *store, gint64 photo_id,
+                                           const char *companion, GError **error)
+{
+    sqlite3_stmt *stmt =
+        library_store_statement(store, "UPDATE photos SET companion = ?2 WHERE id = ?1", error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    library_store_bind_text(stmt, 2, companion);
     return library_store_run(store, stmt, error);
 }
 

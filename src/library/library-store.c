@@ -18,7 +18,8 @@ typedef enum {
     SCHEMA_LIBRARY = 1,        /* folders, photos, models, embeddings, albums, album_members */
     SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
     SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
-    SCHEMA_VIDEO_FRAMES = 4,   /* photos.duration, video_frames: a video's sampled frames */
+    SCHEMA_VIDEO_FRAMES = 4,   /* photos.duration, video_frames: a video's sampled frames;
+                                * photos.companion: a RAW+JPEG pair's RAW */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
 
@@ -99,6 +100,7 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
      * of its frames' (for similar, albums and coverage), and video_frames
      * each frame's, which search scores a video by (its best frame). */
     [SCHEMA_VIDEO_FRAMES] = "ALTER TABLE photos ADD COLUMN duration REAL;"
+                            "ALTER TABLE photos ADD COLUMN companion TEXT;"
                             "CREATE TABLE video_frames ("
                             "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
                             "  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"

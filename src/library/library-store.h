@@ -52,6 +52,7 @@ typedef struct {
     char *fingerprint; /* library_fingerprint_file(); NULL until first decoded */
     LibraryPhotoState state;
     gboolean has_embedding; /* of the model the listing asked about */
+    char *companion;        /* the RAW file of a RAW+JPEG pair (this is the JPEG), or NULL */
 } LibraryPhoto;
 
 typedef struct {
@@ -138,6 +139,9 @@ gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, 
 /* The file moved (same content): new path, everything else kept. */
 gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 folder_id,
                                   const char *path, gint64 size, gint64 mtime, GError **error);
+/* A RAW+JPEG pair: the JPEG's photo records the RAW's path (NULL: none). */
+gboolean library_store_set_photo_companion(LibraryStore *store, gint64 photo_id,
+                                           const char *companion, GError **error);
 /* The file is gone: the photo, its embeddings and album memberships go. */
 gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError **error);
 /* Decoded and encoded: metadata, fingerprint and the model's embedding
