@@ -95,6 +95,18 @@ GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed)
     return test_heif_encode(heif_compression_HEVC, rgb, width, height, 1, NULL);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+const char *__asan_default_options(void);
+
+/* Full stacks for every allocation: tests that start GStreamer meet GLib's
+ * deliberate quark-table leak, which tests/lsan.supp recognises only by the
+ * constructor it comes from. ASAN_OPTIONS from the environment still apply. */
+const char *__asan_default_options(void)
+{
+    return "fast_unwind_on_malloc=0";
+}
+#endif
+
 GBytes *test_library_raw_bytes(gboolean nef, guint32 seed)
 {
     g_autofree guint8 *sensor = make_picture(320, 240, seed);

@@ -611,7 +611,8 @@ static void test_raw_and_video(Fixture *f, gconstpointer data)
     test_library_write_video(video_path, 3, 7);
     static const char noise[] = "\x1a\x45\xdf\xa3 the start of a Matroska file, no more";
     test_library_write_file(noise_path, noise, sizeof noise - 1);
-    test_library_write_jpeg(photo_path(f, "photo.jpg"), 96, 64, 3);
+    g_autofree char *jpeg_path = photo_path(f, "photo.jpg");
+    test_library_write_jpeg(jpeg_path, 96, 64, 3);
 
     LibraryIndexResult result;
     index_root(f, &result);
@@ -683,10 +684,16 @@ static void test_raw_jpeg_pairs(Fixture *f, gconstpointer data)
     if (f->model == NULL)
         return;
     g_autoptr(GBytes) dng = test_library_raw_bytes(FALSE, 4);
-    test_library_write_bytes(photo_path(f, "100CANON/IMG_0001.DNG"), dng);
-    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0001.JPG"), 96, 64, 4);
-    test_library_write_bytes(photo_path(f, "100CANON/IMG_0002.DNG"), dng);
-    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0003.jpg"), 96, 64, 5);
+    const char *const raws[] = {"100CANON/IMG_0001.DNG", "100CANON/IMG_0002.DNG"};
+    for (size_t i = 0; i < G_N_ELEMENTS(raws); i++) {
+        g_autofree char *path = photo_path(f, raws[i]);
+        test_library_write_bytes(path, dng);
+    }
+    const char *const jpegs[] = {"100CANON/IMG_0001.JPG", "100CANON/IMG_0003.jpg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(jpegs); i++) {
+        g_autofree char *path = photo_path(f, jpegs[i]);
+        test_library_write_jpeg(path, 96, 64, 4 + (guint32)i);
+    }
     reindex_expecting(f, 3, 0, 0, 0, 3, 0);
     assert_companion(f, "100CANON/IMG_0001.JPG", "100CANON/IMG_0001.DNG");
     assert_companion(f, "100CANON/IMG_0003.jpg", NULL);
@@ -695,7 +702,8 @@ static void test_raw_jpeg_pairs(Fixture *f, gconstpointer data)
     reindex_expecting(f, 0, 0, 0, 3, 0, 0);
 
     /* IMG_0002 gets its JPEG: the RAW's own photo goes, the JPEG takes its place. */
-    test_library_write_jpeg(photo_path(f, "100CANON/IMG_0002.jpg"), 96, 64, 6);
+    g_autofree char *second_jpeg = photo_path(f, "100CANON/IMG_0002.jpg");
+    test_library_write_jpeg(second_jpeg, 96, 64, 6);
     reindex_expecting(f, 1, 0, 1, 2, 1, 0);
     assert_companion(f, "100CANON/IMG_0002.jpg", "100CANON/IMG_0002.DNG");
 
