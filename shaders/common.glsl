@@ -8,6 +8,7 @@
 #define ACT_NONE 0u
 #define ACT_QUICK_GELU 1u
 #define ACT_GELU 2u
+#define ACT_GELU_TANH 3u
 
 // erf to ~1.5e-7 absolute (Abramowitz & Stegun 7.1.26): GLSL has no erf.
 float erf_approx(float x)
@@ -25,6 +26,10 @@ float activate(float x, uint act)
         return x / (1.0 + exp(-1.702 * x));
     if (act == ACT_GELU)
         return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752));
+    // 0.5·x·(1 + tanh(u)) = x·sigmoid(2u): one exp, and GLSL's tanh is
+    // unspecified for large |u| on some drivers.
+    if (act == ACT_GELU_TANH)
+        return x / (1.0 + exp(-1.5957691216057307 * (x + 0.044715 * x * x * x)));
     return x;
 }
 

@@ -292,6 +292,116 @@ static void test_kill_and_resume(void)
     g_test_message("%u kills in %u rounds; a clean run takes %.2f s", kills, rounds, clean_time);
 }
 
+/* The photo paths being decoded now, as the indexer records them. */
+static gboolean is_decoding(const char *db_path, const char *name)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return FALSE;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt *stmt = NULL;
+    gboolean found = FALSE;
+    if (sqlite3_prepare_v2(db, "SELECT p.path FROM decoding d JOIN photos p ON p.id = d.photo_id",
+                           -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            found = found || g_str_has_suffix((const char *)sqlite3_column_text(stmt, 0), name);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return found;
+}
+
+/* Exactly the poisoned files failed, each with its reason; the rest embedded. */
+static void assert_poisoned_failed(GHashTable *rows, guint good, const char *const *poisoned,
+                                   const char *const *reasons)
+{
+    guint embedded = 0, failed = 0;
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, rows);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        PhotoRow *row = value;
+        if (g_str_equal(row->state, "embedded")) {
+            embedded++;
+            continue;
+        }
+        g_test_message("%s: %s: %s", (const char *)key, row->state, row->error);
+        g_assert_cmpstr(row->state, ==, "failed");
+        gboolean known = FALSE;
+        for (guint i = 0; poisoned[i] != NULL; i++) {
+            if (g_str_has_suffix(key, poisoned[i])) {
+                known = TRUE;
+                g_assert_nonnull(strstr(row->error, reasons[i]));
+            }
+        }
+        g_assert_true(known);
+        failed++;
+    }
+    g_assert_cmpuint(embedded, ==, good);
+    g_assert_cmpuint(failed, ==, g_strv_length((char **)poisoned));
+}
+
+/* Files on which the decoder crashes, hangs and allocates without bound
+ * (spyglass-decode's test switches) among good photos: the run finishes
+ * with exactly those failed, and so does a run killed with -9 while the
+ * hanging file is being decoded, once restarted. */
+static void test_poison_files(void)
+{
+    g_autofree char *model = test_fixture_path("tiny-f32/hf");
+    if (model == NULL)
+        return;
+    if (cli_path == NULL) {
+        g_test_skip("pass the spyglass-cli binary as the first argument");
+        return;
+    }
+    const guint good = 12;
+    g_autofree char *root = g_build_filename(tmp_dir, "Poisoned", NULL);
+    for (guint i = 0; i < good; i++) {
+        g_autofree char *name = g_strdup_printf("photo-%02u.jpg", i);
+        g_autofree char *path = g_build_filename(root, name, NULL);
+        test_library_write_jpeg(path, 96, 64, i);
+    }
+    /* AddressSanitizer's allocator does not fail at the address-space limit
+     * the way glibc's does (docs/security.md): no runaway allocation there. */
+    gboolean sanitized = g_getenv("SPYGLASS_SANITIZE") != NULL;
+    const char *const poisoned[] = {"crash.jpg", "hang.jpg", sanitized ? NULL : "alloc.jpg", NULL};
+    const char *const reasons[] = {"the decoder crashed on this file (SIGSEGV)",
+                                   "decoding took longer than 3 s", "memory limit"};
+    for (guint i = 0; poisoned[i] != NULL; i++) {
+        g_autofree char *path = g_build_filename(root, poisoned[i], NULL);
+        test_library_write_jpeg(path, 96, 64, 100 + i);
+    }
+    g_setenv("SPYGLASS_DECODE_TEST_FAULTS", "crash=crash.jpg,hang=hang.jpg,alloc=alloc.jpg", TRUE);
+    g_setenv("SPYGLASS_DECODE_TIMEOUT", "3", TRUE);
+    /* meson's MALLOC_PERTURB_ would have glibc fill each runaway block. */
+    g_unsetenv("MALLOC_PERTURB_");
+
+    g_autofree char *db = g_build_filename(tmp_dir, "poisoned.db", NULL);
+    run_indexer(db, model, root);
+    g_autoptr(GHashTable) first = read_snapshot(db);
+    assert_poisoned_failed(first, good, poisoned, reasons);
+
+    /* Again from scratch, killed while the hanging file is being decoded. */
+    remove_db(db);
+    GPid pid = spawn_indexer(db, model, root);
+    gint64 give_up = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+    while (!is_decoding(db, "hang.jpg")) {
+        g_assert_cmpint(g_get_monotonic_time(), <, give_up);
+        g_usleep(20000);
+    }
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    int status = 0;
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFSIGNALED(status));
+    run_indexer(db, model, root);
+    g_autoptr(GHashTable) resumed = read_snapshot(db);
+    assert_poisoned_failed(resumed, good, poisoned, reasons);
+
+    g_unsetenv("SPYGLASS_DECODE_TEST_FAULTS");
+    g_unsetenv("SPYGLASS_DECODE_TIMEOUT");
+}
+
 int main(int argc, char **argv)
 {
     tmp_dir = test_library_tmp_dir();
@@ -308,6 +418,7 @@ int main(int argc, char **argv)
         g_setenv("ASAN_OPTIONS", options, TRUE);
     }
     g_test_add_func("/library/crash/kill-and-resume", test_kill_and_resume);
+    g_test_add_func("/library/crash/poison-files", test_poison_files);
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);
     g_free(tmp_dir);

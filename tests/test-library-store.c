@@ -55,7 +55,7 @@ static void test_create(void)
     g_assert_no_error(error);
 
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "4");
+    g_assert_cmpstr(version, ==, "5");
     g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
     g_assert_cmpstr(journal, ==, "wal");
     g_autofree char *tables =
@@ -63,7 +63,7 @@ static void test_create(void)
                          " WHERE type = 'table' ORDER BY name)");
     g_assert_cmpstr(tables, ==,
                     "album_examples album_members albums auto_album_key auto_album_members"
-                    " auto_album_scored embeddings folders models photos video_frames");
+                    " auto_album_scored decoding embeddings folders models photos video_frames");
 
     /* Opening again migrates nothing and keeps the data. */
     gint64 id = 0;
@@ -85,7 +85,7 @@ static void test_newer_refused(void)
     g_assert_null(store);
     g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW);
     g_autofree char *expected =
-        g_strdup_printf("%s: database version 7 is newer than this Spyglass (4)", path);
+        g_strdup_printf("%s: database version 7 is newer than this Spyglass (5)", path);
     g_assert_cmpstr(error->message, ==, expected);
     /* Untouched: still its own version and journal mode. */
     g_autofree char *version = query_text(path, "PRAGMA user_version");
@@ -231,6 +231,64 @@ static void assert_searchable(LibraryStore *store, const char *model_id)
     g_assert_no_error(error);
     g_assert_nonnull(model);
     g_assert_cmpstr(model->id, ==, model_id);
+}
+
+/* A photo being decoded when two runs in a row died is failed on restart,
+ * with a reason saying so; one whose decode ended is left alone; the record,
+ * made through a second connection as the pipeline's workers make it, is
+ * committed at once. */
+static void test_interrupted_decoding(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, a = 0, b = 0, c = 0;
+    g_assert_true(library_store_add_folder(store, "/p", &folder, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/a.jpg", 100, 1000, &a, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/b.jpg", 200, 2000, &b, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/p/c.jpg", 300, 3000, &c, &error));
+    set_model(store, "m1", 4);
+
+    g_autoptr(LibraryStore) workers = open_store(path);
+    g_assert_true(library_store_begin_decoding(workers, a, &error));
+    g_assert_true(library_store_begin_decoding(workers, b, &error));
+    g_assert_true(library_store_end_decoding(workers, b, &error));
+    g_assert_no_error(error);
+    g_assert_true(library_store_begin_decoding(workers, c, &error));
+    g_assert_true(library_store_set_photo_failed(store, c, "fc", "c.jpg: truncated", &error));
+
+    /* Another process's view: the record of a is there, committed. */
+    g_autofree char *recorded = query_text(path, "SELECT group_concat(photo_id) FROM decoding");
+    g_autofree char *want = g_strdup_printf("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, a, c);
+    g_assert_cmpstr(recorded, ==, want);
+
+    /* Caught by one dead run: decoded again. */
+    guint n_failed = 0;
+    g_assert_true(library_store_fail_interrupted_decoding(store, &n_failed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(n_failed, ==, 0);
+    assert_counts(store, "m1", 3, 0, 2, 1);
+    /* Caught by the next run too: failed. */
+    g_assert_true(library_store_begin_decoding(workers, a, &error));
+    g_assert_true(library_store_fail_interrupted_decoding(store, &n_failed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(n_failed, ==, 1);
+    assert_counts(store, "m1", 3, 0, 1, 2);
+    g_autofree char *reason = library_store_get_photo_error(store, a, &error);
+    g_assert_nonnull(strstr(reason, "stopped twice while this file was being decoded"));
+    g_autofree char *kept = library_store_get_photo_error(store, c, &error);
+    g_assert_cmpstr(kept, ==, "c.jpg: truncated");
+    g_autofree char *left = query_text(path, "SELECT count(*) FROM decoding");
+    g_assert_cmpstr(left, ==, "0");
+
+    /* Not tried again until it changes. */
+    g_autoptr(GPtrArray) todo = library_store_list_unembedded(store, "m1", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(todo->len, ==, 1);
+    g_assert_true(library_store_mark_photo_changed(store, a, 101, 1001, &error));
+    g_clear_pointer(&todo, g_ptr_array_unref);
+    todo = library_store_list_unembedded(store, "m1", &error);
+    g_assert_cmpuint(todo->len, ==, 2);
 }
 
 static void test_models(void)
@@ -460,7 +518,7 @@ static void test_migrate_from_v1(void)
              "PRAGMA user_version = 1;");
     g_autoptr(LibraryStore) store = open_store(path);
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "4");
+    g_assert_cmpstr(version, ==, "5");
     g_autoptr(GError) error = NULL;
     g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, "/old/a.jpg", &error);
     g_assert_nonnull(photo);
@@ -760,6 +818,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/store/not-a-database", test_not_a_database);
     g_test_add_func("/library/store/photos", test_photos);
     g_test_add_func("/library/store/models", test_models);
+    g_test_add_func("/library/store/interrupted-decoding", test_interrupted_decoding);
     g_test_add_func("/library/store/foreach-embedding", test_foreach_embedding);
     g_test_add_func("/library/store/transactions", test_transactions);
     g_test_add_func("/library/store/migrate-from-v1", test_migrate_from_v1);

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* ---- scratch model folders ---- */
 
@@ -755,9 +756,58 @@ static void test_header_not_json(void)
     for (int i = 0; i < 100000; i++)
         g_string_append_c(deep, '[');
     check_raw_header(deep->len, deep->str, deep->len, CLIP_ERROR_MALFORMED, "nests deeper");
+    /* json-glib 1.6 takes comments and single-quoted strings: brackets in
+     * them are no cover for the nesting that follows. */
+    const char *const covers[] = {"/*\"*/", "//\"\n", "'\"'"};
+    for (size_t i = 0; i < G_N_ELEMENTS(covers); i++) {
+        g_autoptr(GString) hidden = g_string_new(covers[i]);
+        for (int k = 0; k < 100000; k++)
+            g_string_append_c(hidden, '[');
+        check_raw_header(hidden->len, hidden->str, hidden->len, CLIP_ERROR_MALFORMED,
+                         "a comment or a single-quoted string");
+    }
     const char *entry = "{\"logit_scale\": [1, 2]}";
     check_raw_header(strlen(entry), entry, strlen(entry), CLIP_ERROR_MALFORMED,
                      "tensor logit_scale: entry is not a JSON object");
+}
+
+/* A model folder whose JSON would overflow json-glib's stack: spyglass-cli
+ * exits 1 with one line naming the file. */
+static void test_hostile_json_cli(void)
+{
+    const char *cli = g_getenv("SPYGLASS_CLI");
+    g_autofree char *dir = copy_fixture("tiny-f32/hf");
+    if (dir == NULL || cli == NULL) {
+        if (cli == NULL)
+            g_test_skip("needs SPYGLASS_CLI");
+        return;
+    }
+    g_autoptr(GString) hostile = g_string_new("/*\"*/");
+    for (int i = 0; i < 200000; i++)
+        g_string_append_c(hostile, '[');
+    const char *const files[] = {"config.json", "vocab.json"};
+    const char *const commands[] = {"embed-text", "tokenize"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = model_file(dir, files[i]);
+        g_autoptr(GBytes) original = read_bytes(path);
+        write_bytes(path, hostile->str, hostile->len);
+        const char *argv[] = {cli,         "--model",   dir,     "--device",
+                              "reference", commands[i], "a cat", NULL};
+        g_autofree char *out = NULL, *err = NULL;
+        int status = 0;
+        g_autoptr(GError) error = NULL;
+        g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                   &err, &status, &error));
+        g_assert_no_error(error);
+        g_test_message("%s: %s", files[i], err);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+        g_assert_nonnull(strstr(err, path));
+        g_assert_nonnull(strstr(err, "a comment or a single-quoted string"));
+        g_assert_cmpint(strchr(err, '\n') - err, ==, (int)strlen(err) - 1);
+        write_bytes(path, g_bytes_get_data(original, NULL), g_bytes_get_size(original));
+    }
+    remove_tree(dir);
 }
 
 static void make_overlap(Safetensors *st)
@@ -1196,6 +1246,7 @@ int main(int argc, char **argv)
     g_test_add_func("/clip/model/broken/header-past-end", test_header_past_end);
     g_test_add_func("/clip/model/broken/header-over-cap", test_header_over_cap);
     g_test_add_func("/clip/model/broken/header-not-json", test_header_not_json);
+    g_test_add_func("/clip/model/broken/hostile-json-cli", test_hostile_json_cli);
     g_test_add_func("/clip/model/broken/offsets-overlap", test_offsets_overlap);
     g_test_add_func("/clip/model/broken/offsets-outside", test_offsets_outside);
     g_test_add_func("/clip/model/broken/size-mismatch", test_size_mismatch);

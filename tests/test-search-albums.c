@@ -209,6 +209,18 @@ static void test_invalid(void)
             g_assert_cmpstr(error->message, ==, want);
         }
     }
+    /* Nesting that would overflow json-glib's stack, plain and behind a comment. */
+    const char *const prefixes[] = {"{\"albums\": ", "/*\"*/"};
+    for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+        g_autoptr(GString) deep = g_string_new(prefixes[i]);
+        for (int k = 0; k < 200000; k++)
+            g_string_append_c(deep, '[');
+        g_assert_true(g_file_set_contents(path, deep->str, (gssize)deep->len, NULL));
+        g_autoptr(GError) deep_error = NULL;
+        g_assert_null(search_taxonomy_load(path, &deep_error));
+        g_assert_error(deep_error, SEARCH_TAXONOMY_ERROR, SEARCH_TAXONOMY_ERROR_INVALID);
+        g_assert_true(g_str_has_prefix(deep_error->message, path));
+    }
     g_autoptr(GError) error = NULL;
     g_assert_null(search_taxonomy_load("/nonexistent/taxonomy.json", &error));
     g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);

@@ -237,6 +237,48 @@ static void test_speed(void)
     g_assert_cmpfloat((done - start) / 1e6, <, 10.0);
 }
 
+/* A hostile query: BPE is quadratic in word length, and a search query
+ * was tokenized whole before truncation (a 100,000-letter word took 3.8 s).
+ * With a context, the ids are the untruncated ones cut as clip.tokenize()
+ * cuts them, and they come in milliseconds. */
+static void test_long_query(void)
+{
+    g_autofree char *dir = test_fixture_path("tiny-f32/hf");
+    if (dir == NULL)
+        return;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipTokenizer) tokenizer = clip_tokenizer_new_from_dir(dir, &error);
+    g_assert_no_error(error);
+
+    g_autoptr(GString) words = g_string_new(NULL);
+    for (int i = 0; i < 2000; i++)
+        g_string_append_printf(words, "a photo of %d red cats, ", i);
+    size_t n_full = 0, n_cut = 0;
+    g_autofree int32_t *full = clip_tokenizer_encode(tokenizer, words->str, 0, &n_full);
+    g_autofree int32_t *cut = clip_tokenizer_encode(tokenizer, words->str, 77, &n_cut);
+    g_assert_cmpuint(n_full, >, 77);
+    g_assert_cmpuint(n_cut, ==, 77);
+    g_assert_cmpmem(cut, 76 * sizeof(int32_t), full, 76 * sizeof(int32_t));
+    g_assert_cmpint(cut[76], ==, clip_tokenizer_end_id(tokenizer));
+
+    const char *const letters[] = {"a", "xq", "\xc3\xa9"}; /* one letter, two, a two-byte one */
+    for (size_t i = 0; i < G_N_ELEMENTS(letters); i++) {
+        g_autoptr(GString) word = g_string_new(NULL);
+        for (long n = 0; n < 100000; n += g_utf8_strlen(letters[i], -1))
+            g_string_append(word, letters[i]);
+        gint64 start = g_get_monotonic_time();
+        size_t n_ids = 0;
+        g_autofree int32_t *ids = clip_tokenizer_encode(tokenizer, word->str, 77, &n_ids);
+        double ms = (g_get_monotonic_time() - start) / 1e3;
+        g_test_message("a 100,000-letter word of \"%s\": %zu ids in %.1f ms", letters[i], n_ids,
+                       ms);
+        g_assert_cmpuint(n_ids, ==, 77);
+        g_assert_cmpint(ids[76], ==, clip_tokenizer_end_id(tokenizer));
+        /* Milliseconds where it took seconds; loose for a loaded CI machine. */
+        g_assert_cmpfloat(ms, <, 250.0);
+    }
+}
+
 /* ---- synthetic model folders: no fixtures needed ---- */
 
 /* A folder of vocab.json and merges.txt written by the test, removed after it. */
@@ -377,6 +419,21 @@ static void test_vocab_not_json(TokenizerFiles *files, gconstpointer data)
     assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
 }
 
+/* json-glib's parser recurses per bracket: deep vocabularies are refused
+ * before it sees them, also behind a comment meant to hide the brackets. */
+static void test_vocab_too_deep(TokenizerFiles *files, gconstpointer data)
+{
+    write_file(files->merges_path, "h e\n");
+    const char *const prefixes[] = {"", "/*\"*/", "'\"'"};
+    for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+        g_autoptr(GString) deep = g_string_new(prefixes[i]);
+        for (int k = 0; k < 200000; k++)
+            g_string_append_c(deep, '[');
+        write_file(files->vocab_path, deep->str);
+        assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    }
+}
+
 static void test_vocab_not_ids(TokenizerFiles *files, gconstpointer data)
 {
     write_file(files->merges_path, "h e\n");
@@ -425,11 +482,13 @@ int main(int argc, char **argv)
     g_test_add_func("/clip/tokenizer/expected-texts/tiny-f16", test_expected_texts_f16);
     g_test_add_func("/clip/tokenizer/edge-cases", test_edge_cases);
     g_test_add_func("/clip/tokenizer/speed", test_speed);
+    g_test_add_func("/clip/tokenizer/long-query", test_long_query);
     add_files_test("/clip/tokenizer/small-vocabulary", test_small_vocabulary);
     add_files_test("/clip/tokenizer/malformed/missing-vocab", test_missing_vocab);
     add_files_test("/clip/tokenizer/malformed/missing-merges", test_missing_merges);
     add_files_test("/clip/tokenizer/malformed/vocab-not-json", test_vocab_not_json);
     add_files_test("/clip/tokenizer/malformed/vocab-not-ids", test_vocab_not_ids);
+    add_files_test("/clip/tokenizer/malformed/vocab-too-deep", test_vocab_too_deep);
     add_files_test("/clip/tokenizer/malformed/vocab-without-end-token",
                    test_vocab_without_end_token);
     add_files_test("/clip/tokenizer/malformed/merge-line", test_bad_merge_line);

@@ -7,6 +7,8 @@ PACKAGES="
 build-essential pkg-config meson ninja-build
 libglib2.0-dev libjson-glib-dev
 libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+libseccomp-dev
+clang-14 libclang-rt-14-dev
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
 libgdk-pixbuf-2.0-dev libsoup-3.0-dev libraw-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base

@@ -1,4 +1,5 @@
-/* spyglass-preferences-window.c: the preferences: folders, model, device, thumbnail memory. */
+/* spyglass-preferences-window.c: the preferences: folders, model, device, thumbnail memory,
+ * GNOME Shell search. */
 #include "spyglass-preferences-window.h"
 
 #include "spyglass-config.h"
@@ -20,6 +21,7 @@ struct _SpyglassPreferencesWindow {
 
     AdwPreferencesGroup *folders_group;
     GtkSpinButton *cache_size_button;
+    GtkSwitch *shell_search_switch;
     GPtrArray *folder_rows;
     AdwPreferencesGroup *installed_group, *download_group;
     GPtrArray *model_rows;
@@ -583,6 +585,8 @@ static void spyglass_preferences_window_class_init(SpyglassPreferencesWindowClas
     gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, installed_group);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, download_group);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow, device_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPreferencesWindow,
+                                         shell_search_switch);
     gtk_widget_class_bind_template_callback(widget_class, add_folder_clicked);
 }
 
@@ -598,6 +602,8 @@ static void spyglass_preferences_window_init(SpyglassPreferencesWindow *self)
     if (self->catalogue == NULL)
         g_message("model catalogue: %s", error->message);
     g_settings_bind(self->settings, "thumbnail-cache-size", self->cache_size_button, "value",
+                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "search-provider", self->shell_search_switch, "active",
                     G_SETTINGS_BIND_DEFAULT);
     reload_models(self);
     list_devices(self);

@@ -4,35 +4,40 @@
 #include "library/library-decoder.h"
 #include "library/library-thumbnail.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 
-/* Large thumbnails (256 px): a grid cell is 160 logical pixels, 320 on a HiDPI screen. */
+/* Large thumbnails (256 px): a grid cell is 160 logical pixels, 320 on a HiDPI screen; the
+ * Shell's search results show the same files. */
 #define THUMBNAIL_SIZE LIBRARY_THUMBNAIL_LARGE
 
-static void load_thread(GTask *task, gpointer source, gpointer task_data,
-                        GCancellable *cancellable)
+char *spyglass_thumbnail_ensure_file(const char *path, GCancellable *cancellable, GError **error)
 {
-    const char *path = task_data;
-    GError *error = NULL;
     GStatBuf st;
     if (g_stat(path, &st) != 0) {
-        g_task_return_new_error(task, G_IO_ERROR, g_io_error_from_errno(errno), "%s: %s", path,
-                                g_strerror(errno));
-        return;
+        int saved = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", path,
+                    g_strerror(saved));
+        return NULL;
     }
     g_autofree char *thumb_path = library_thumbnail_path(path, THUMBNAIL_SIZE);
-    if (!library_thumbnail_is_valid(thumb_path, path, st.st_mtime)) {
-        if (g_task_return_error_if_cancelled(task))
-            return;
-        g_autoptr(ClipRgbImage) image =
-            library_decode_photo(path, library_thumbnail_max_side(THUMBNAIL_SIZE), NULL, &error);
-        if (image == NULL ||
-            !library_thumbnail_write(image, path, st.st_mtime, THUMBNAIL_SIZE, &error)) {
-            g_task_return_error(task, error);
-            return;
-        }
-    }
-    GdkTexture *texture = gdk_texture_new_from_filename(thumb_path, &error);
+    if (library_thumbnail_is_valid(thumb_path, path, st.st_mtime))
+        return g_steal_pointer(&thumb_path);
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+        return NULL;
+    g_autoptr(ClipRgbImage) image =
+        library_decode_photo(path, library_thumbnail_max_side(THUMBNAIL_SIZE), NULL, error);
+    if (image == NULL || !library_thumbnail_write(image, path, st.st_mtime, THUMBNAIL_SIZE, error))
+        return NULL;
+    return g_steal_pointer(&thumb_path);
+}
+
+static void load_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    GError *error = NULL;
+    g_autofree char *thumb_path = spyglass_thumbnail_ensure_file(task_data, cancellable, &error);
+    GdkTexture *texture =
+        thumb_path != NULL ? gdk_texture_new_from_filename(thumb_path, &error) : NULL;
     if (texture == NULL)
         g_task_return_error(task, error);
     else

@@ -11,4 +11,8 @@ void spyglass_thumbnail_load_async(const char *path, GCancellable *cancellable,
 /* A new reference, or NULL with the error. */
 GdkTexture *spyglass_thumbnail_load_finish(GAsyncResult *result, GError **error);
 
+/* The photo's thumbnail file, made first when missing or stale; blocks, so call it from a
+ * worker thread. NULL with the error when the photo cannot be read. */
+char *spyglass_thumbnail_ensure_file(const char *path, GCancellable *cancellable, GError **error);
+
 G_END_DECLS

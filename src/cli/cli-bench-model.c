@@ -95,7 +95,7 @@ static gboolean decode_batch(GPtrArray *paths, guint first, guint count, const C
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     for (guint i = 0; i < count; i++) {
         const char *path = g_ptr_array_index(paths, first + i);
-        if (!library_embed_load_pixels(path, config, config->image_size, NULL,
+        if (!library_embed_load_pixels(NULL, path, config, config->image_size, NULL,
                                        pixels + i * image_elements, error))
             return FALSE;
     }
@@ -148,11 +148,15 @@ static gboolean time_text_queries(ClipSession *session, const ClipConfig *config
 {
     /* "a photo of a dog on the beach" in CLIP's vocabulary, bounded by the
      * model's own vocabulary so any model can run it. */
-    int32_t ids[] = {49406, 320, 1125, 539, 320, 1929, 525, 518, 2117, 49407};
-    size_t n = G_N_ELEMENTS(ids);
+    static const int32_t words[] = {49406, 320, 1125, 539, 320, 1929, 525, 518, 2117, 49407};
+    size_t n = G_N_ELEMENTS(words);
+    /* SigLIP models see exactly context_length ids, padding included. */
+    size_t length = config->family == CLIP_FAMILY_SIGLIP ? config->context_length : n;
+    g_autofree int32_t *ids = g_new0(int32_t, MAX(length, n));
     for (size_t i = 0; i < n; i++)
-        ids[i] = (int32_t)((uint32_t)ids[i] % config->vocab_size);
+        ids[i] = (int32_t)((uint32_t)words[i] % config->vocab_size);
     ids[n - 1] = (int32_t)config->vocab_size - 1; /* pooled here: the largest id */
+    n = length;
     const int32_t *batch[] = {ids};
     g_autofree float *features = g_new(float, config->embed_dim);
 

@@ -9,71 +9,12 @@
  *   x = x + c_proj(act(c_fc(ln_2(x))))
  * A whole batch is recorded into one graph and submitted once.
  */
-#include "clip-encoder.h"
+#include "clip-encoder-private.h"
 
 #include "gpu/gpu-cpu.h"
 
 #include <math.h>
 #include <string.h>
-
-/* How a matmul weight is stored on the device. */
-typedef enum {
-    WEIGHT_F32,
-    WEIGHT_F16,
-    WEIGHT_I8, /* per-row scales; only where gpu_device_supports_i8_weights() */
-} WeightFormat;
-
-/* A matmul weight (N, K): values in its format, and for INT8 its N scales. */
-typedef struct {
-    GpuTensor *values;
-    GpuTensor *scales; /* NULL unless INT8 */
-} DeviceWeight;
-
-typedef struct {
-    GpuTensor *ln_1_weight, *ln_1_bias;
-    DeviceWeight in_proj_weight;
-    GpuTensor *in_proj_bias;
-    DeviceWeight out_proj_weight;
-    GpuTensor *out_proj_bias;
-    GpuTensor *ln_2_weight, *ln_2_bias;
-    DeviceWeight fc_weight;
-    GpuTensor *fc_bias;
-    DeviceWeight proj_weight;
-    GpuTensor *proj_bias;
-} DeviceBlock;
-
-typedef struct {
-    ClipTransformerGeometry geometry;
-    DeviceBlock *blocks;
-} DeviceTower;
-
-struct _ClipEncoder {
-    GpuDevice *device;
-    ClipConfig config;
-    ClipPrecision precision;
-    GPtrArray *tensors; /* every weight tensor, freed together */
-
-    DeviceTower vision, text;
-    DeviceWeight patch_weight;
-    GpuTensor *class_embedding, *vision_positions;
-    GpuTensor *ln_pre_weight, *ln_pre_bias, *ln_post_weight, *ln_post_bias;
-    DeviceWeight vision_projection;
-    GpuTensor *token_embedding, *text_positions;
-    GpuTensor *ln_final_weight, *ln_final_bias;
-    DeviceWeight text_projection;
-};
-
-/* Activation buffers, grown to the largest batch seen. */
-typedef struct {
-    GpuTensor *tensor;
-    size_t capacity;
-} Scratch;
-
-struct _ClipSession {
-    ClipEncoder *encoder;
-    GpuGraph *graph;
-    Scratch input, cols, patches, x, h, qkv, attn, mlp, rows, pooled, pooled_ln, features;
-};
 
 /* ---- weights ---- */
 
@@ -97,16 +38,15 @@ static float *values_f32(const ClipTensor *source, GError **error)
     return values;
 }
 
-static GpuTensor *upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
-                         GError **error)
+GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
+                               GError **error)
 {
     GpuDtype dtype = as_f16 ? GPU_DTYPE_F16 : GPU_DTYPE_F32;
     GpuTensor *tensor = tensor_new(encoder, dtype, source->n_elements, error);
     if (tensor == NULL)
         return NULL;
     if (as_f16 && source->dtype == CLIP_DTYPE_F16)
-        return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error) ? tensor
-                                                                                      : NULL;
+        return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error) ? tensor : NULL;
     g_autofree float *values = values_f32(source, error);
     if (values == NULL)
         return NULL;
@@ -139,49 +79,37 @@ static gboolean upload_i8(ClipEncoder *encoder, const ClipTensor *source, Device
            gpu_tensor_write(weight->scales, 0, N, scales, error);
 }
 
-static gboolean upload_weight(ClipEncoder *encoder, const ClipTensor *source,
-                              WeightFormat format, DeviceWeight *weight, GError **error)
+gboolean clip_encoder_upload_weight(ClipEncoder *encoder, const ClipTensor *source,
+                                    WeightFormat format, DeviceWeight *weight, GError **error)
 {
     if (format == WEIGHT_I8)
         return upload_i8(encoder, source, weight, error);
     weight->scales = NULL;
-    weight->values = upload(encoder, source, format == WEIGHT_F16, error);
+    weight->values = clip_encoder_upload(encoder, source, format == WEIGHT_F16, error);
     return weight->values != NULL;
 }
-
-/* Matmul weights follow the precision; everything else stays F32. */
-#define UPLOAD(dst, src)                                                                           \
-    do {                                                                                           \
-        if (((dst) = upload(encoder, &(src), FALSE, error)) == NULL)                               \
-            return FALSE;                                                                          \
-    } while (0)
-#define UPLOAD_WEIGHT(dst, src, format)                                                            \
-    do {                                                                                           \
-        if (!upload_weight(encoder, &(src), (format), &(dst), error))                             \
-            return FALSE;                                                                          \
-    } while (0)
 
 static gboolean upload_block(ClipEncoder *encoder, const ClipBlock *b, DeviceBlock *d,
                              WeightFormat format, GError **error)
 {
-    UPLOAD(d->ln_1_weight, b->ln_1_weight);
-    UPLOAD(d->ln_1_bias, b->ln_1_bias);
-    UPLOAD_WEIGHT(d->in_proj_weight, b->in_proj_weight, format);
-    UPLOAD(d->in_proj_bias, b->in_proj_bias);
-    UPLOAD_WEIGHT(d->out_proj_weight, b->out_proj_weight, format);
-    UPLOAD(d->out_proj_bias, b->out_proj_bias);
-    UPLOAD(d->ln_2_weight, b->ln_2_weight);
-    UPLOAD(d->ln_2_bias, b->ln_2_bias);
-    UPLOAD_WEIGHT(d->fc_weight, b->fc_weight, format);
-    UPLOAD(d->fc_bias, b->fc_bias);
-    UPLOAD_WEIGHT(d->proj_weight, b->proj_weight, format);
-    UPLOAD(d->proj_bias, b->proj_bias);
+    CLIP_UPLOAD(d->ln_1_weight, b->ln_1_weight);
+    CLIP_UPLOAD(d->ln_1_bias, b->ln_1_bias);
+    CLIP_UPLOAD_WEIGHT(d->in_proj_weight, b->in_proj_weight, format);
+    CLIP_UPLOAD(d->in_proj_bias, b->in_proj_bias);
+    CLIP_UPLOAD_WEIGHT(d->out_proj_weight, b->out_proj_weight, format);
+    CLIP_UPLOAD(d->out_proj_bias, b->out_proj_bias);
+    CLIP_UPLOAD(d->ln_2_weight, b->ln_2_weight);
+    CLIP_UPLOAD(d->ln_2_bias, b->ln_2_bias);
+    CLIP_UPLOAD_WEIGHT(d->fc_weight, b->fc_weight, format);
+    CLIP_UPLOAD(d->fc_bias, b->fc_bias);
+    CLIP_UPLOAD_WEIGHT(d->proj_weight, b->proj_weight, format);
+    CLIP_UPLOAD(d->proj_bias, b->proj_bias);
     return TRUE;
 }
 
-static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
-                             const ClipBlock *blocks, DeviceTower *tower, WeightFormat format,
-                             GError **error)
+gboolean clip_encoder_upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry *geometry,
+                                   const ClipBlock *blocks, DeviceTower *tower, WeightFormat format,
+                                   GError **error)
 {
     tower->geometry = *geometry;
     tower->blocks = g_new0(DeviceBlock, geometry->layers);
@@ -191,12 +119,12 @@ static gboolean upload_tower(ClipEncoder *encoder, const ClipTransformerGeometry
     return TRUE;
 }
 
-static WeightFormat vision_format(ClipPrecision precision)
+WeightFormat clip_encoder_vision_format(ClipPrecision precision)
 {
     return precision == CLIP_PRECISION_F16 ? WEIGHT_F16 : WEIGHT_F32;
 }
 
-static WeightFormat text_format(ClipPrecision precision)
+WeightFormat clip_encoder_text_format(ClipPrecision precision)
 {
     switch (precision) {
     case CLIP_PRECISION_F16:
@@ -213,27 +141,28 @@ static WeightFormat text_format(ClipPrecision precision)
 
 static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **error)
 {
-    WeightFormat vision = vision_format(encoder->precision);
-    WeightFormat text = text_format(encoder->precision);
-    UPLOAD_WEIGHT(encoder->patch_weight, m->patch_weight, vision);
-    UPLOAD(encoder->class_embedding, m->class_embedding);
-    UPLOAD(encoder->vision_positions, m->vision_positions);
-    UPLOAD(encoder->ln_pre_weight, m->ln_pre_weight);
-    UPLOAD(encoder->ln_pre_bias, m->ln_pre_bias);
-    UPLOAD(encoder->ln_post_weight, m->ln_post_weight);
-    UPLOAD(encoder->ln_post_bias, m->ln_post_bias);
-    UPLOAD_WEIGHT(encoder->vision_projection, m->vision_projection, vision);
-    UPLOAD(encoder->token_embedding, m->token_embedding);
-    UPLOAD(encoder->text_positions, m->text_positions);
-    UPLOAD(encoder->ln_final_weight, m->ln_final_weight);
-    UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
-    UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
-    return upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision, vision,
-                        error) &&
-           upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text, error);
+    if (m->config.family == CLIP_FAMILY_SIGLIP)
+        return clip_encoder_upload_siglip(encoder, m, error);
+    WeightFormat vision = clip_encoder_vision_format(encoder->precision);
+    WeightFormat text = clip_encoder_text_format(encoder->precision);
+    CLIP_UPLOAD_WEIGHT(encoder->patch_weight, m->patch_weight, vision);
+    CLIP_UPLOAD(encoder->class_embedding, m->class_embedding);
+    CLIP_UPLOAD(encoder->vision_positions, m->vision_positions);
+    CLIP_UPLOAD(encoder->ln_pre_weight, m->ln_pre_weight);
+    CLIP_UPLOAD(encoder->ln_pre_bias, m->ln_pre_bias);
+    CLIP_UPLOAD(encoder->ln_post_weight, m->ln_post_weight);
+    CLIP_UPLOAD(encoder->ln_post_bias, m->ln_post_bias);
+    CLIP_UPLOAD_WEIGHT(encoder->vision_projection, m->vision_projection, vision);
+    CLIP_UPLOAD(encoder->token_embedding, m->token_embedding);
+    CLIP_UPLOAD(encoder->text_positions, m->text_positions);
+    CLIP_UPLOAD(encoder->ln_final_weight, m->ln_final_weight);
+    CLIP_UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
+    CLIP_UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
+    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
+                                     vision, error) &&
+           clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
+                                     error);
 }
-#undef UPLOAD
-#undef UPLOAD_WEIGHT
 
 /* The weights of the text tower's blocks' matmuls. */
 static size_t text_matmul_weights(const ClipConfig *config)
@@ -292,7 +221,8 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
         clip_encoder_free(encoder);
         return NULL;
     }
-    if (text_format(encoder->precision) == WEIGHT_I8 && !gpu_device_supports_i8_weights(device)) {
+    if (clip_encoder_text_format(encoder->precision) == WEIGHT_I8 &&
+        !gpu_device_supports_i8_weights(device)) {
         g_set_error(error, GPU_ERROR, GPU_ERROR_INVALID,
                     "precision %s: %s has no INT8 weights (the cpu device has)",
                     clip_precision_to_string(encoder->precision), gpu_device_name(device));
@@ -322,9 +252,12 @@ ClipPrecision clip_encoder_get_precision(ClipEncoder *encoder)
 }
 
 static const char *const precision_names[] = {
-    [CLIP_PRECISION_AUTO] = "auto",           [CLIP_PRECISION_F32] = "f32",
-    [CLIP_PRECISION_F16] = "f16",             [CLIP_PRECISION_F16_TEXT] = "f16-text",
-    [CLIP_PRECISION_INT8_TEXT] = "int8-text", [CLIP_PRECISION_BF16] = "bf16",
+    [CLIP_PRECISION_AUTO] = "auto",
+    [CLIP_PRECISION_F32] = "f32",
+    [CLIP_PRECISION_F16] = "f16",
+    [CLIP_PRECISION_F16_TEXT] = "f16-text",
+    [CLIP_PRECISION_INT8_TEXT] = "int8-text",
+    [CLIP_PRECISION_BF16] = "bf16",
     [CLIP_PRECISION_INT8] = "int8",
 };
 
@@ -373,18 +306,18 @@ void clip_session_free(ClipSession *session)
 {
     if (session == NULL)
         return;
-    Scratch *all[] = {&session->input, &session->cols,   &session->patches, &session->x,
-                      &session->h,     &session->qkv,    &session->attn,    &session->mlp,
-                      &session->rows,  &session->pooled, &session->pooled_ln,
-                      &session->features};
+    Scratch *all[] = {&session->input,    &session->cols,   &session->patches,   &session->x,
+                      &session->h,        &session->qkv,    &session->attn,      &session->mlp,
+                      &session->rows,     &session->pooled, &session->pooled_ln, &session->features,
+                      &session->positions};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
         scratch_clear(all[i]);
     gpu_graph_free(session->graph);
     g_free(session);
 }
 
-static GpuTensor *scratch_get(ClipSession *session, Scratch *scratch, GpuDtype dtype, size_t n,
-                              GError **error)
+GpuTensor *clip_session_scratch(ClipSession *session, Scratch *scratch, GpuDtype dtype, size_t n,
+                                GError **error)
 {
     if (scratch->tensor != NULL && scratch->capacity >= n &&
         gpu_tensor_dtype(scratch->tensor) == dtype)
@@ -395,7 +328,7 @@ static GpuTensor *scratch_get(ClipSession *session, Scratch *scratch, GpuDtype d
     return scratch->tensor;
 }
 
-static GpuGraph *session_graph(ClipSession *session, GError **error)
+GpuGraph *clip_session_graph(ClipSession *session, GError **error)
 {
     if (session->graph == NULL)
         session->graph = gpu_graph_new(session->encoder->device, error);
@@ -403,19 +336,20 @@ static GpuGraph *session_graph(ClipSession *session, GError **error)
 }
 
 /* Buffers for a tower over rows = B × T tokens. */
-static gboolean prepare_tower_buffers(ClipSession *session, const ClipTransformerGeometry *g,
-                                      size_t rows, GError **error)
+gboolean clip_session_prepare_tower(ClipSession *session, const ClipTransformerGeometry *g,
+                                    size_t rows, GError **error)
 {
-    return scratch_get(session, &session->x, GPU_DTYPE_F32, rows * g->width, error) &&
-           scratch_get(session, &session->h, GPU_DTYPE_F32, rows * g->width, error) &&
-           scratch_get(session, &session->qkv, GPU_DTYPE_F32, rows * 3 * g->width, error) &&
-           scratch_get(session, &session->attn, GPU_DTYPE_F32, rows * g->width, error) &&
-           scratch_get(session, &session->mlp, GPU_DTYPE_F32, rows * g->mlp_width, error);
+    return clip_session_scratch(session, &session->x, GPU_DTYPE_F32, rows * g->width, error) &&
+           clip_session_scratch(session, &session->h, GPU_DTYPE_F32, rows * g->width, error) &&
+           clip_session_scratch(session, &session->qkv, GPU_DTYPE_F32, rows * 3 * g->width,
+                                error) &&
+           clip_session_scratch(session, &session->attn, GPU_DTYPE_F32, rows * g->width, error) &&
+           clip_session_scratch(session, &session->mlp, GPU_DTYPE_F32, rows * g->mlp_width, error);
 }
 
-static void record_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, const DeviceWeight *w,
-                          GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
-                          uint32_t K, uint32_t N)
+void clip_record_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, const DeviceWeight *w,
+                        GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
+                        uint32_t K, uint32_t N)
 {
     if (w->scales != NULL)
         gpu_op_matmul_i8(graph, y, x, w->values, w->scales, bias, residual, act, M, K, N);
@@ -423,43 +357,44 @@ static void record_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, const Dev
         gpu_op_matmul(graph, y, x, w->values, bias, residual, act, M, K, N);
 }
 
-static void record_block(ClipSession *session, const DeviceBlock *block,
-                         const ClipTransformerGeometry *g, uint32_t B, uint32_t T,
-                         GpuActivation act, gboolean causal)
+void clip_session_record_block(ClipSession *session, const DeviceBlock *block,
+                               const ClipTransformerGeometry *g, uint32_t B, uint32_t T,
+                               GpuActivation act, gboolean causal)
 {
     GpuGraph *graph = session->graph;
     GpuTensor *x = session->x.tensor, *h = session->h.tensor;
     uint32_t rows = B * T, C = g->width;
 
     gpu_op_layernorm(graph, h, x, block->ln_1_weight, block->ln_1_bias, rows, C, g->eps);
-    record_matmul(graph, session->qkv.tensor, h, &block->in_proj_weight, block->in_proj_bias,
-                  NULL, GPU_ACTIVATION_NONE, rows, C, 3 * C);
-    gpu_op_attention(graph, session->attn.tensor, session->qkv.tensor, B, T, g->heads,
-                     C / g->heads, causal);
-    record_matmul(graph, x, session->attn.tensor, &block->out_proj_weight, block->out_proj_bias,
-                  x, GPU_ACTIVATION_NONE, rows, C, C);
+    clip_record_matmul(graph, session->qkv.tensor, h, &block->in_proj_weight, block->in_proj_bias,
+                       NULL, GPU_ACTIVATION_NONE, rows, C, 3 * C);
+    gpu_op_attention(graph, session->attn.tensor, session->qkv.tensor, B, T, g->heads, C / g->heads,
+                     causal);
+    clip_record_matmul(graph, x, session->attn.tensor, &block->out_proj_weight,
+                       block->out_proj_bias, x, GPU_ACTIVATION_NONE, rows, C, C);
 
     gpu_op_layernorm(graph, h, x, block->ln_2_weight, block->ln_2_bias, rows, C, g->eps);
-    record_matmul(graph, session->mlp.tensor, h, &block->fc_weight, block->fc_bias, NULL, act,
-                  rows, C, g->mlp_width);
-    record_matmul(graph, x, session->mlp.tensor, &block->proj_weight, block->proj_bias, x,
-                  GPU_ACTIVATION_NONE, rows, g->mlp_width, C);
+    clip_record_matmul(graph, session->mlp.tensor, h, &block->fc_weight, block->fc_bias, NULL, act,
+                       rows, C, g->mlp_width);
+    clip_record_matmul(graph, x, session->mlp.tensor, &block->proj_weight, block->proj_bias, x,
+                       GPU_ACTIVATION_NONE, rows, g->mlp_width, C);
 }
 
 /* Pools one row per item (rows given as indices into x), applies the final
  * layernorm and the projection, and reads the features back. */
-static gboolean record_head_and_run(ClipSession *session, const int32_t *pool_rows, uint32_t B,
-                                    const ClipTransformerGeometry *g, GpuTensor *ln_weight,
-                                    GpuTensor *ln_bias, const DeviceWeight *projection,
-                                    float *features,
-                                    GError **error)
+gboolean clip_session_record_head_and_run(ClipSession *session, const int32_t *pool_rows,
+                                          uint32_t B, const ClipTransformerGeometry *g,
+                                          GpuTensor *ln_weight, GpuTensor *ln_bias,
+                                          const DeviceWeight *projection,
+                                          GpuTensor *projection_bias, float *features,
+                                          GError **error)
 {
     ClipEncoder *encoder = session->encoder;
     uint32_t C = g->width, E = encoder->config.embed_dim;
-    if (!scratch_get(session, &session->rows, GPU_DTYPE_I32, B, error) ||
-        !scratch_get(session, &session->pooled, GPU_DTYPE_F32, (size_t)B * C, error) ||
-        !scratch_get(session, &session->pooled_ln, GPU_DTYPE_F32, (size_t)B * C, error) ||
-        !scratch_get(session, &session->features, GPU_DTYPE_F32, (size_t)B * E, error) ||
+    if (!clip_session_scratch(session, &session->rows, GPU_DTYPE_I32, B, error) ||
+        !clip_session_scratch(session, &session->pooled, GPU_DTYPE_F32, (size_t)B * C, error) ||
+        !clip_session_scratch(session, &session->pooled_ln, GPU_DTYPE_F32, (size_t)B * C, error) ||
+        !clip_session_scratch(session, &session->features, GPU_DTYPE_F32, (size_t)B * E, error) ||
         !gpu_tensor_write(session->rows.tensor, 0, B, pool_rows, error))
         return FALSE;
 
@@ -468,8 +403,8 @@ static gboolean record_head_and_run(ClipSession *session, const int32_t *pool_ro
                        C);
     gpu_op_layernorm(graph, session->pooled_ln.tensor, session->pooled.tensor, ln_weight, ln_bias,
                      B, C, g->eps);
-    record_matmul(graph, session->features.tensor, session->pooled_ln.tensor, projection, NULL,
-                  NULL, GPU_ACTIVATION_NONE, B, C, E);
+    clip_record_matmul(graph, session->features.tensor, session->pooled_ln.tensor, projection,
+                       projection_bias, NULL, GPU_ACTIVATION_NONE, B, C, E);
     return gpu_graph_run(graph, error) &&
            gpu_tensor_read(session->features.tensor, 0, (size_t)B * E, features, error);
 }
@@ -486,32 +421,36 @@ gboolean clip_session_encode_images(ClipSession *session, const float *pixels, u
 
     if (B == 0)
         return TRUE;
-    if (session_graph(session, error) == NULL ||
-        !scratch_get(session, &session->input, GPU_DTYPE_F32, B * image_elements, error) ||
-        !scratch_get(session, &session->cols, GPU_DTYPE_F32, B * image_elements, error) ||
-        !scratch_get(session, &session->patches, GPU_DTYPE_F32, (size_t)B * P * C, error) ||
-        !prepare_tower_buffers(session, g, (size_t)B * T, error) ||
+    if (config->family == CLIP_FAMILY_SIGLIP)
+        return clip_session_encode_images_siglip(session, pixels, B, features, error);
+    if (clip_session_graph(session, error) == NULL ||
+        !clip_session_scratch(session, &session->input, GPU_DTYPE_F32, B * image_elements, error) ||
+        !clip_session_scratch(session, &session->cols, GPU_DTYPE_F32, B * image_elements, error) ||
+        !clip_session_scratch(session, &session->patches, GPU_DTYPE_F32, (size_t)B * P * C,
+                              error) ||
+        !clip_session_prepare_tower(session, g, (size_t)B * T, error) ||
         !gpu_tensor_write(session->input.tensor, 0, B * image_elements, pixels, error))
         return FALSE;
 
     GpuGraph *graph = session->graph;
     /* Patch embedding: a stride-p convolution without bias = im2col + matmul. */
     gpu_op_im2col(graph, session->cols.tensor, session->input.tensor, B, S, p);
-    record_matmul(graph, session->patches.tensor, session->cols.tensor, &encoder->patch_weight,
-                  NULL, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
-    gpu_op_class_embed(graph, session->h.tensor, session->patches.tensor,
-                       encoder->class_embedding, encoder->vision_positions, B, P, C);
+    clip_record_matmul(graph, session->patches.tensor, session->cols.tensor, &encoder->patch_weight,
+                       NULL, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
+    gpu_op_class_embed(graph, session->h.tensor, session->patches.tensor, encoder->class_embedding,
+                       encoder->vision_positions, B, P, C);
     gpu_op_layernorm(graph, session->x.tensor, session->h.tensor, encoder->ln_pre_weight,
                      encoder->ln_pre_bias, B * T, C, g->eps);
     for (uint32_t layer = 0; layer < g->layers; layer++)
-        record_block(session, &encoder->vision.blocks[layer], g, B, T, config->activation, FALSE);
+        clip_session_record_block(session, &encoder->vision.blocks[layer], g, B, T,
+                                  config->activation, FALSE);
 
     g_autofree int32_t *class_rows = g_new(int32_t, B);
     for (uint32_t b = 0; b < B; b++)
         class_rows[b] = (int32_t)(b * T);
-    return record_head_and_run(session, class_rows, B, g, encoder->ln_post_weight,
-                               encoder->ln_post_bias, &encoder->vision_projection, features,
-                               error);
+    return clip_session_record_head_and_run(session, class_rows, B, g, encoder->ln_post_weight,
+                                            encoder->ln_post_bias, &encoder->vision_projection,
+                                            NULL, features, error);
 }
 
 /* OpenAI pools at text.argmax(dim=-1): the first occurrence of the largest id. */
@@ -525,8 +464,7 @@ static size_t pool_position(const int32_t *ids, size_t n)
 }
 
 gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *ids,
-                                   const size_t *n_ids, uint32_t B, float *features,
-                                   GError **error)
+                                   const size_t *n_ids, uint32_t B, float *features, GError **error)
 {
     ClipEncoder *encoder = session->encoder;
     const ClipConfig *config = &encoder->config;
@@ -534,6 +472,8 @@ gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *i
 
     if (B == 0)
         return TRUE;
+    if (config->family == CLIP_FAMILY_SIGLIP)
+        return clip_session_encode_texts_siglip(session, ids, n_ids, B, features, error);
     /* The causal mask makes every position ignore the ones after it, so a
      * batch needs only as many positions as its longest text up to its
      * pooled token; shorter texts are padded after their own. */
@@ -556,21 +496,21 @@ gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *i
         pool_rows[b] = (int32_t)(b * T + pool_position(ids[b], n_ids[b]));
     }
 
-    if (session_graph(session, error) == NULL ||
-        !scratch_get(session, &session->input, GPU_DTYPE_I32, B * T, error) ||
-        !prepare_tower_buffers(session, g, B * T, error) ||
+    if (clip_session_graph(session, error) == NULL ||
+        !clip_session_scratch(session, &session->input, GPU_DTYPE_I32, B * T, error) ||
+        !clip_session_prepare_tower(session, g, B * T, error) ||
         !gpu_tensor_write(session->input.tensor, 0, B * T, batch_ids, error))
         return FALSE;
 
     GpuGraph *graph = session->graph;
-    gpu_op_embed_tokens(graph, session->x.tensor, encoder->token_embedding,
-                        session->input.tensor, encoder->text_positions, B, (uint32_t)T, g->width,
-                        config->vocab_size);
+    gpu_op_embed_tokens(graph, session->x.tensor, encoder->token_embedding, session->input.tensor,
+                        encoder->text_positions, B, (uint32_t)T, g->width, config->vocab_size);
     for (uint32_t layer = 0; layer < g->layers; layer++)
-        record_block(session, &encoder->text.blocks[layer], g, B, (uint32_t)T,
-                     config->activation, TRUE);
-    return record_head_and_run(session, pool_rows, B, g, encoder->ln_final_weight,
-                               encoder->ln_final_bias, &encoder->text_projection, features, error);
+        clip_session_record_block(session, &encoder->text.blocks[layer], g, B, (uint32_t)T,
+                                  config->activation, TRUE);
+    return clip_session_record_head_and_run(session, pool_rows, B, g, encoder->ln_final_weight,
+                                            encoder->ln_final_bias, &encoder->text_projection, NULL,
+                                            features, error);
 }
 
 void clip_normalize_rows(float *features, uint32_t rows, uint32_t dim)

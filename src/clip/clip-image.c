@@ -81,15 +81,24 @@ static double bicubic_filter(double x)
     return 0.0;
 }
 
+/* The triangle, PIL's BILINEAR; support 1. */
+static double bilinear_filter(double x)
+{
+    if (x < 0.0)
+        x = -x;
+    return x < 1.0 ? 1.0 - x : 0.0;
+}
+
 /* precompute_coeffs() and normalize_coeffs_8bpc() of PIL's Resample.c for
  * the box (0, in_size): when downscaling, the filter stretches by the scale
  * factor, which is what antialiases. */
-static void resample_axis_init(ResampleAxis *axis, uint32_t in_size, uint32_t out_size,
-                               uint32_t out_first, uint32_t out_count)
+static void resample_axis_init(ResampleAxis *axis, ClipResample resample, uint32_t in_size,
+                               uint32_t out_size, uint32_t out_first, uint32_t out_count)
 {
+    gboolean bilinear = resample == CLIP_RESAMPLE_BILINEAR;
     double scale = (double)in_size / out_size;
     double filterscale = MAX(scale, 1.0);
-    double support = 2.0 * filterscale;
+    double support = (bilinear ? 1.0 : 2.0) * filterscale;
     int ksize = (int)ceil(support) * 2 + 1;
     double *kernel = g_new(double, ksize);
 
@@ -109,7 +118,8 @@ static void resample_axis_init(ResampleAxis *axis, uint32_t in_size, uint32_t ou
             xmax = (int)in_size;
         xmax -= xmin;
         for (int x = 0; x < xmax; x++) {
-            double w = bicubic_filter((x + xmin - center + 0.5) * ss);
+            double at = (x + xmin - center + 0.5) * ss;
+            double w = bilinear ? bilinear_filter(at) : bicubic_filter(at);
             kernel[x] = w;
             ww += w;
         }
@@ -150,17 +160,20 @@ static uint32_t center_crop_offset(uint32_t length, uint32_t size)
     return half;
 }
 
-void clip_preprocess(const ClipRgbImage *image, uint32_t size, const float mean[3],
-                     const float std[3], float *out)
+static void preprocess(const ClipRgbImage *image, uint32_t size, ClipResize resize,
+                       ClipResample resample, const float mean[3], const float std[3], float *out)
 {
     g_return_if_fail(image != NULL && image->width > 0 && image->height > 0);
     g_return_if_fail(size > 0 && size <= CLIP_RGB_IMAGE_MAX_SIDE && out != NULL);
 
     uint32_t w = image->width, h = image->height;
     /* torchvision Resize(size): the shorter side becomes size, the longer
-     * int(size * long / short) (a double division, as Python's). */
+     * int(size * long / short) (a double division, as Python's). A squash
+     * (SigLIP's PIL resize to (size, size)) makes both sides size. */
     uint32_t rw, rh;
-    if (w <= h) {
+    if (resize == CLIP_RESIZE_SQUASH) {
+        rw = rh = size;
+    } else if (w <= h) {
         rw = size;
         rh = (uint32_t)((double)size * h / w);
     } else {
@@ -175,11 +188,11 @@ void clip_preprocess(const ClipRgbImage *image, uint32_t size, const float mean[
     gboolean horizontal = rw != w, vertical = rh != h;
     ResampleAxis haxis = {0}, vaxis = {0};
     if (horizontal)
-        resample_axis_init(&haxis, w, rw, left, size);
+        resample_axis_init(&haxis, resample, w, rw, left, size);
     /* Source rows the crop needs: [row0, row1). */
     uint32_t row0 = top, row1 = top + size;
     if (vertical) {
-        resample_axis_init(&vaxis, h, rh, top, size);
+        resample_axis_init(&vaxis, resample, h, rh, top, size);
         row0 = (uint32_t)vaxis.first[0];
         row1 = (uint32_t)(vaxis.first[size - 1] + vaxis.count[size - 1]);
     }
@@ -247,4 +260,16 @@ void clip_preprocess(const ClipRgbImage *image, uint32_t size, const float mean[
         resample_axis_clear(&haxis);
     if (vertical)
         resample_axis_clear(&vaxis);
+}
+
+void clip_preprocess(const ClipRgbImage *image, uint32_t size, const float mean[3],
+                     const float std[3], float *out)
+{
+    preprocess(image, size, CLIP_RESIZE_CROP, CLIP_RESAMPLE_BICUBIC, mean, std, out);
+}
+
+void clip_preprocess_for_model(const ClipRgbImage *image, const ClipConfig *config, float *out)
+{
+    preprocess(image, config->image_size, config->resize, config->resample, config->image_mean,
+               config->image_std, out);
 }

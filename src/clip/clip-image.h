@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "clip/clip-model.h"
+
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,5 +50,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ClipRgbImage, clip_rgb_image_free)
  * (x − mean[c]) / std[c]. Writes (3, size, size) floats, CHW, to out. */
 void clip_preprocess(const ClipRgbImage *image, uint32_t size, const float mean[3],
                      const float std[3], float *out);
+
+/* The preprocessing a model's config names: CLIP's above, or SigLIP's
+ * (image_processing_siglip.py): both sides resized to image_size, nothing
+ * cropped, with PIL's antialiased bicubic or bilinear filter (config->resample),
+ * bit for bit as PIL computes it; /255; then (x − mean[c]) / std[c]. Writes
+ * (3, S, S) floats, CHW, to out. */
+void clip_preprocess_for_model(const ClipRgbImage *image, const ClipConfig *config, float *out);
 
 G_END_DECLS

@@ -252,17 +252,22 @@ static uint32_t config_square_size(ConfigReader *r, JsonObject *object, const ch
     return (uint32_t)json_array_get_int_element(array, 0);
 }
 
-static GpuActivation config_activation(ConfigReader *r, JsonObject *object, const char *section)
+static GpuActivation config_activation(ConfigReader *r, JsonObject *object, const char *section,
+                                       const char *fallback)
 {
-    const char *name = config_string(r, object, section, "hidden_act", "quick_gelu");
+    const char *name = config_string(r, object, section, "hidden_act", fallback);
     if (strcmp(name, "quick_gelu") == 0)
         return GPU_ACTIVATION_QUICK_GELU;
     if (strcmp(name, "gelu") == 0)
         return GPU_ACTIVATION_GELU;
+    /* transformers' two names for the tanh approximation (SigLIP's) */
+    if (strcmp(name, "gelu_pytorch_tanh") == 0 || strcmp(name, "gelu_new") == 0)
+        return GPU_ACTIVATION_GELU_TANH;
     g_autofree char *printable = clip_safetensors_printable_name(name);
     config_fail(r, CLIP_ERROR_UNSUPPORTED,
-                "%s.hidden_act \"%s\" is not supported (quick_gelu or gelu are)", section,
-                printable);
+                "%s.hidden_act \"%s\" is not supported (quick_gelu, gelu or gelu_pytorch_tanh "
+                "are)",
+                section, printable);
     return GPU_ACTIVATION_QUICK_GELU;
 }
 
@@ -310,8 +315,8 @@ static gboolean parse_hf_config(const char *path, JsonObject *root, const char *
 
     config->embed_dim = config_uint(&r, root, "", "projection_dim", 512);
 
-    GpuActivation text_act = config_activation(&r, text, ts);
-    GpuActivation vision_act = config_activation(&r, vision, vs);
+    GpuActivation text_act = config_activation(&r, text, ts, "quick_gelu");
+    GpuActivation vision_act = config_activation(&r, vision, vs, "quick_gelu");
     if (r.error == NULL && text_act != vision_act)
         config_fail(&r, CLIP_ERROR_UNSUPPORTED,
                     "the text and vision towers use different activations");
@@ -371,6 +376,235 @@ static uint32_t mlp_width(ConfigReader *r, JsonObject *tower, const char *sectio
     return (uint32_t)mlp;
 }
 
+/* ---- SigLIP and SigLIP 2 ---- */
+
+static const float siglip_mean_std = 0.5f;
+
+/* PIL's filter numbers, as preprocessor_config.json's `resample` gives them. */
+static void config_resample(ConfigReader *r, JsonObject *object, const char *section,
+                            ClipResample *resample)
+{
+    JsonNode *node = config_member(object, "resample");
+    if (node == NULL)
+        return;
+    uint32_t filter = config_uint(r, object, section, "resample", 3);
+    if (filter == 3)
+        *resample = CLIP_RESAMPLE_BICUBIC;
+    else if (filter == 2)
+        *resample = CLIP_RESAMPLE_BILINEAR;
+    else
+        config_fail(r, CLIP_ERROR_UNSUPPORTED,
+                    "resample %u is not supported (2, bilinear, or 3, bicubic, are)", filter);
+}
+
+/* SiglipImageProcessor: a size × size squash, filter and mean/std from the
+ * file (defaults: bicubic, 0.5). */
+static void parse_siglip_preprocessor(ConfigReader *r, JsonObject *preprocessor,
+                                      ClipConfig *config)
+{
+    config_channels(r, preprocessor, "", "image_mean", config->image_mean);
+    config_channels(r, preprocessor, "", "image_std", config->image_std);
+    config_resample(r, preprocessor, "", &config->resample);
+    JsonObject *size = config_object(r, preprocessor, "", "size");
+    uint32_t height = config_uint(r, size, "size", "height", config->image_size);
+    uint32_t width = config_uint(r, size, "size", "width", config->image_size);
+    if (r->error == NULL && (height != config->image_size || width != config->image_size))
+        config_fail(r, CLIP_ERROR_UNSUPPORTED,
+                    "size %ux%u differs from the model's image size %u", width, height,
+                    config->image_size);
+    if (!config_bool(r, preprocessor, "", "do_resize", TRUE) ||
+        !config_bool(r, preprocessor, "", "do_normalize", TRUE))
+        config_fail(r, CLIP_ERROR_UNSUPPORTED, "do_resize and do_normalize must be true");
+}
+
+static void siglip_defaults(ClipConfig *config)
+{
+    config->family = CLIP_FAMILY_SIGLIP;
+    config->resize = CLIP_RESIZE_SQUASH;
+    config->resample = CLIP_RESAMPLE_BICUBIC;
+    for (int i = 0; i < 3; i++)
+        config->image_mean[i] = config->image_std[i] = siglip_mean_std;
+}
+
+/* transformers' SiglipConfig. save_pretrained() writes only what differs
+ * from configuration_siglip.py's defaults (unchanged from 4.37 to 5.x), so
+ * every default below is part of the format. */
+static gboolean parse_hf_siglip_config(const char *path, JsonObject *root,
+                                       const char *preprocessor_path, JsonObject *preprocessor,
+                                       ClipConfig *config, GError **error)
+{
+    ConfigReader r = {path, NULL};
+    const char *ts, *vs;
+    JsonObject *text = hf_tower(&r, root, "text", &ts);
+    JsonObject *vision = hf_tower(&r, root, "vision", &vs);
+    siglip_defaults(config);
+
+    config->text.width = config_uint(&r, text, ts, "hidden_size", 768);
+    config->text.mlp_width = config_uint(&r, text, ts, "intermediate_size", 3072);
+    config->text.heads = config_uint(&r, text, ts, "num_attention_heads", 12);
+    config->text.layers = config_uint(&r, text, ts, "num_hidden_layers", 12);
+    config->text.eps = (float)config_double(&r, text, ts, "layer_norm_eps", 1e-6);
+    config->context_length = config_uint(&r, text, ts, "max_position_embeddings", 64);
+    config->vocab_size = config_uint(&r, text, ts, "vocab_size", 32000);
+    config->embed_dim = config_uint(&r, text, ts, "projection_size", config->text.width);
+
+    config->vision.width = config_uint(&r, vision, vs, "hidden_size", 768);
+    config->vision.mlp_width = config_uint(&r, vision, vs, "intermediate_size", 3072);
+    config->vision.heads = config_uint(&r, vision, vs, "num_attention_heads", 12);
+    config->vision.layers = config_uint(&r, vision, vs, "num_hidden_layers", 12);
+    config->vision.eps = (float)config_double(&r, vision, vs, "layer_norm_eps", 1e-6);
+    config->image_size = config_uint(&r, vision, vs, "image_size", 224);
+    config->patch_size = config_uint(&r, vision, vs, "patch_size", 16);
+    if (config_uint(&r, vision, vs, "num_channels", 3) != 3)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED, "%s.num_channels: only RGB (3) is supported", vs);
+
+    GpuActivation text_act = config_activation(&r, text, ts, "gelu_pytorch_tanh");
+    GpuActivation vision_act = config_activation(&r, vision, vs, "gelu_pytorch_tanh");
+    if (r.error == NULL && text_act != vision_act)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "the text and vision towers use different activations");
+    config->activation = text_act;
+
+    if (r.error == NULL && preprocessor != NULL) {
+        r.path = preprocessor_path;
+        parse_siglip_preprocessor(&r, preprocessor, config);
+    }
+    if (r.error != NULL) {
+        g_propagate_error(error, r.error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* timm's SigLIP towers by name, "vit_<size>_patch<p>_siglip_<S>": the
+ * geometry each size stands for (timm/models/vision_transformer.py). */
+static const struct {
+    const char *size;
+    uint32_t width, layers, heads, mlp_width;
+} timm_siglip_sizes[] = {
+    {"base", 768, 12, 12, 3072},
+    {"large", 1024, 24, 16, 4096},
+    {"so400m", 1152, 27, 16, 4304},
+    {"giantopt", 1536, 40, 16, 6144},
+};
+
+static void parse_timm_siglip_name(ConfigReader *r, const char *name, ClipConfig *config)
+{
+    char size[32];
+    unsigned patch, image;
+    int end = 0;
+    if (sscanf(name, "vit_%31[a-z0-9]_patch%u_siglip_%u%n", size, &patch, &image, &end) == 3 &&
+        name[end] == '\0')
+        for (size_t i = 0; i < G_N_ELEMENTS(timm_siglip_sizes); i++)
+            if (strcmp(size, timm_siglip_sizes[i].size) == 0) {
+                config->vision.width = timm_siglip_sizes[i].width;
+                config->vision.layers = timm_siglip_sizes[i].layers;
+                config->vision.heads = timm_siglip_sizes[i].heads;
+                config->vision.mlp_width = timm_siglip_sizes[i].mlp_width;
+                config->patch_size = patch;
+                config->image_size = image;
+                return;
+            }
+    g_autofree char *printable = clip_safetensors_printable_name(name);
+    config_fail(r, CLIP_ERROR_UNSUPPORTED,
+                "model_cfg.vision_cfg.timm_model_name \"%s\" is not a fixed-resolution SigLIP "
+                "tower (vit_SIZE_patchP_siglip_S)",
+                printable);
+}
+
+/* What OpenCLIP forwards to timm.create_model(), overriding the name's
+ * defaults (the fixtures give their tiny geometry this way). */
+static void parse_timm_kwargs(ConfigReader *r, JsonObject *kwargs, ClipConfig *config,
+                              GpuActivation *act)
+{
+    const char *ks = "model_cfg.vision_cfg.timm_model_kwargs";
+    config->image_size = config_square_size(r, kwargs, ks, "img_size", config->image_size);
+    config->patch_size = config_square_size(r, kwargs, ks, "patch_size", config->patch_size);
+    config->vision.width = config_uint(r, kwargs, ks, "embed_dim", config->vision.width);
+    config->vision.layers = config_uint(r, kwargs, ks, "depth", config->vision.layers);
+    config->vision.heads = config_uint(r, kwargs, ks, "num_heads", config->vision.heads);
+    if (config_member(kwargs, "mlp_ratio") != NULL)
+        config->vision.mlp_width = mlp_width(r, kwargs, ks, config->vision.width);
+    const char *name = config_string(r, kwargs, ks, "act_layer", NULL);
+    if (name != NULL && (strcmp(name, "gelu_tanh") == 0 || strcmp(name, "gelu") == 0))
+        *act = strcmp(name, "gelu") == 0 ? GPU_ACTIVATION_GELU : GPU_ACTIVATION_GELU_TANH;
+    else if (name != NULL)
+        config_fail(r, CLIP_ERROR_UNSUPPORTED, "%s.act_layer \"%s\" is not supported", ks,
+                    name);
+}
+
+/* OpenCLIP's SigLIP: a timm vision tower with a MAP head and OpenCLIP's
+ * text tower without causal mask, pooled at the last position. timm's
+ * default GELU is erf's where big_vision and transformers use the tanh form:
+ * an unset act_layer takes the text tower's activation (tanh in every
+ * shipped SigLIP config; the two differ by ~3e-4 relative in features). */
+static gboolean parse_openclip_siglip_config(const char *path, JsonObject *model,
+                                             JsonObject *vision, JsonObject *text,
+                                             JsonObject *preprocess, ClipConfig *config,
+                                             GError **error)
+{
+    ConfigReader r = {path, NULL};
+    const char *vs = "model_cfg.vision_cfg", *ts = "model_cfg.text_cfg";
+    siglip_defaults(config);
+
+    parse_timm_siglip_name(&r, config_string(&r, vision, vs, "timm_model_name", ""), config);
+    config->vision.eps = 1e-6f; /* timm's SigLIP towers */
+    config->image_size = config_square_size(&r, vision, vs, "image_size", config->image_size);
+    GpuActivation vision_act = (GpuActivation)-1;
+    parse_timm_kwargs(&r, config_object(&r, vision, vs, "timm_model_kwargs"), config, &vision_act);
+    if (strcmp(config_string(&r, vision, vs, "timm_pool", ""), "map") != 0 ||
+        strcmp(config_string(&r, vision, vs, "timm_proj", "none"), "none") != 0)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "%s: SigLIP towers need timm_pool \"map\" and timm_proj \"none\"", vs);
+
+    config->context_length = config_uint(&r, text, ts, "context_length", 64);
+    config->vocab_size = config_uint(&r, text, ts, "vocab_size", 32000);
+    config->text.width = config_uint(&r, text, ts, "width", 768);
+    config->text.heads = config_uint(&r, text, ts, "heads", 12);
+    config->text.layers = config_uint(&r, text, ts, "layers", 12);
+    config->text.mlp_width = mlp_width(&r, text, ts, config->text.width);
+    config->text.eps =
+        (float)config_double(&r, config_object(&r, text, ts, "norm_kwargs"),
+                             "model_cfg.text_cfg.norm_kwargs", "eps", 1e-5);
+    const char *approximate = config_string(
+        &r, config_object(&r, text, ts, "act_kwargs"), "model_cfg.text_cfg.act_kwargs",
+        "approximate", "none");
+    GpuActivation text_act =
+        strcmp(approximate, "tanh") == 0 ? GPU_ACTIVATION_GELU_TANH : GPU_ACTIVATION_GELU;
+    if (r.error == NULL && (int)vision_act >= 0 && vision_act != text_act)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "the text and vision towers use different activations");
+    config->activation = text_act;
+    if (!config_bool(&r, text, ts, "no_causal_mask", FALSE) ||
+        !config_bool(&r, text, ts, "proj_bias", FALSE) ||
+        strcmp(config_string(&r, text, ts, "pool_type", ""), "last") != 0)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "%s: SigLIP text towers need no_causal_mask, proj_bias and pool_type "
+                    "\"last\"",
+                    ts);
+    config->embed_dim = config_uint(&r, model, "model_cfg", "embed_dim", config->text.width);
+
+    config_channels(&r, preprocess, "preprocess_cfg", "mean", config->image_mean);
+    config_channels(&r, preprocess, "preprocess_cfg", "std", config->image_std);
+    const char *interpolation =
+        config_string(&r, preprocess, "preprocess_cfg", "interpolation", "bicubic");
+    if (strcmp(interpolation, "bilinear") == 0)
+        config->resample = CLIP_RESAMPLE_BILINEAR;
+    else if (strcmp(interpolation, "bicubic") != 0)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "preprocess_cfg.interpolation: only bicubic and bilinear are supported");
+    if (strcmp(config_string(&r, preprocess, "preprocess_cfg", "resize_mode", "squash"),
+               "squash") != 0)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "preprocess_cfg.resize_mode: SigLIP models are supported with \"squash\"");
+
+    if (r.error != NULL) {
+        g_propagate_error(error, r.error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean parse_openclip_config(const char *path, JsonObject *root, ClipConfig *config,
                                       GError **error)
 {
@@ -385,6 +619,11 @@ static gboolean parse_openclip_config(const char *path, JsonObject *root, ClipCo
     JsonObject *vision = config_object(&r, model, "model_cfg", "vision_cfg");
     JsonObject *text = config_object(&r, model, "model_cfg", "text_cfg");
     const char *vs = "model_cfg.vision_cfg", *ts = "model_cfg.text_cfg";
+    const char *timm = config_string(&r, vision, vs, "timm_model_name", NULL);
+    if (r.error == NULL && timm != NULL && strstr(timm, "_siglip") != NULL)
+        return parse_openclip_siglip_config(path, model, vision, text,
+                                            config_object(&r, root, "", "preprocess_cfg"), config,
+                                            error);
 
     config->embed_dim = config_uint(&r, model, "model_cfg", "embed_dim", 512);
     config->activation = config_bool(&r, model, "model_cfg", "quick_gelu", FALSE)
@@ -475,6 +714,12 @@ static gboolean check_geometry(const char *path, const ClipConfig *config, GErro
     check_count(&r, "context length", config->context_length, MAX_CONTEXT);
     check_count(&r, "vocabulary size", config->vocab_size, MAX_VOCAB);
     check_count(&r, "embedding size", config->embed_dim, MAX_WIDTH);
+    /* SigLIP's image embedding is the pooled vision width (no projection). */
+    if (r.error == NULL && config->family == CLIP_FAMILY_SIGLIP &&
+        config->embed_dim != config->vision.width)
+        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
+                    "text projection size %u differs from the vision width %u", config->embed_dim,
+                    config->vision.width);
     for (int i = 0; i < 3; i++)
         if (!(config->image_std[i] > 0.0f))
             config_fail(&r, CLIP_ERROR_MALFORMED, "image std %g is not positive",
@@ -516,6 +761,22 @@ gboolean clip_model_load_config(const char *dir, const ClipModelLayout *layout, 
         if (preprocessor == NULL)
             return FALSE;
     }
+    ConfigReader r = {config_path, NULL};
+    const char *model_type = config_string(&r, object, "", "model_type", "clip");
+    if (r.error != NULL) {
+        g_propagate_error(error, r.error);
+        return FALSE;
+    }
+    if (g_strcmp0(model_type, "siglip2") == 0) {
+        clip_model_set_error(error, CLIP_ERROR_UNSUPPORTED, config_path,
+                             "model_type \"siglip2\" (NaFlex, variable resolution) is not "
+                             "supported; the fixed-resolution SigLIP 2 checkpoints are");
+        return FALSE;
+    }
+    if (g_strcmp0(model_type, "siglip") == 0)
+        return parse_hf_siglip_config(config_path, object, preprocessor_path, preprocessor, config,
+                                      error) &&
+               check_geometry(config_path, config, error);
     return parse_hf_config(config_path, object, preprocessor_path, preprocessor, config, error) &&
            check_geometry(config_path, config, error);
 }

@@ -233,11 +233,10 @@ static gboolean take_linear(WeightReader *w, const char *prefix, uint64_t out, u
            take(w, bias_name, SHAPE(out), bias, error);
 }
 
-static gboolean take_block(WeightReader *w, const ClipModelLayout *layout, const char *blocks,
+static gboolean take_block(WeightReader *w, const ClipModelBlockNames *n, const char *blocks,
                            uint32_t layer, const ClipTransformerGeometry *g, ClipBlock *block,
                            GError **error)
 {
-    const ClipModelBlockNames *n = layout->block;
     uint64_t C = g->width, F = g->mlp_width;
     g_autofree char *prefix = g_strdup_printf("%s%u.", blocks, layer);
     g_autofree char *ln_1 = g_strconcat(prefix, n->ln_1, NULL);
@@ -278,22 +277,30 @@ static gboolean take_projection(WeightReader *w, const ClipModelLayout *layout, 
     return take(w, name, SHAPE(E, C), out, error);
 }
 
-/* logit_scale is stored as its log, a scalar ([] or [1]). */
-static gboolean take_logit_scale(WeightReader *w, float *out, GError **error)
+/* A scalar parameter, stored as [] or [1]. */
+static gboolean take_scalar(WeightReader *w, const char *name, float *out, GError **error)
 {
-    const ClipSafetensorsTensor *t = clip_safetensors_lookup(w->st, "logit_scale");
+    const ClipSafetensorsTensor *t = clip_safetensors_lookup(w->st, name);
     if (t == NULL) {
-        clip_model_set_error(error, CLIP_ERROR_MISMATCH, w->path, "missing tensor logit_scale");
+        clip_model_set_error(error, CLIP_ERROR_MISMATCH, w->path, "missing tensor %s", name);
         return FALSE;
     }
     Shape shape = t->n_dims == 0 ? (Shape){0} : SHAPE(1);
-    t = find_weight(w, "logit_scale", shape, error);
+    t = find_weight(w, name, shape, error);
     if (t == NULL)
         return FALSE;
     ClipTensor scalar;
     describe(&scalar, t->clip_dtype, shape, t->data);
+    clip_tensor_to_f32(&scalar, out);
+    return TRUE;
+}
+
+/* logit_scale is stored as its log. */
+static gboolean take_logit_scale(WeightReader *w, float *out, GError **error)
+{
     float log_scale;
-    clip_tensor_to_f32(&scalar, &log_scale);
+    if (!take_scalar(w, "logit_scale", &log_scale, error))
+        return FALSE;
     *out = expf(log_scale);
     return TRUE;
 }
@@ -312,7 +319,7 @@ static gboolean take_weights(WeightReader *w, const ClipModelLayout *layout, Cli
         !take_norm(w, layout->ln_pre, Cv, &model->ln_pre_weight, &model->ln_pre_bias, error))
         return FALSE;
     for (uint32_t i = 0; i < c->vision.layers; i++)
-        if (!take_block(w, layout, layout->vision_blocks, i, &c->vision, &model->vision_blocks[i],
+        if (!take_block(w, layout->block, layout->vision_blocks, i, &c->vision, &model->vision_blocks[i],
                         error))
             return FALSE;
     if (!take_norm(w, layout->ln_post, Cv, &model->ln_post_weight, &model->ln_post_bias, error) ||
@@ -326,7 +333,7 @@ static gboolean take_weights(WeightReader *w, const ClipModelLayout *layout, Cli
               error))
         return FALSE;
     for (uint32_t i = 0; i < c->text.layers; i++)
-        if (!take_block(w, layout, layout->text_blocks, i, &c->text, &model->text_blocks[i], error))
+        if (!take_block(w, layout->block, layout->text_blocks, i, &c->text, &model->text_blocks[i], error))
             return FALSE;
     return take_norm(w, layout->ln_final, Ct, &model->ln_final_weight, &model->ln_final_bias,
                      error) &&
@@ -335,10 +342,169 @@ static gboolean take_weights(WeightReader *w, const ClipModelLayout *layout, Cli
            take_logit_scale(w, &model->logit_scale, error);
 }
 
+/* ---- SigLIP ---- */
+
+/* The tensor names of SigLIP's two layouts (clip-model.h's ClipModel: the
+ * same network). */
+typedef struct {
+    const ClipModelBlockNames *vision_block, *text_block;
+    const char *vision_blocks, *text_blocks;
+    const char *patch, *vision_positions, *ln_post;
+    const char *probe;
+    const char *pool_in_proj_weight, *pool_in_proj_bias; /* HF: q, k, v packed */
+    const char *pool_q, *pool_kv;                        /* timm: q, then k and v */
+    const char *pool_out, *pool_ln, *pool_fc1, *pool_fc2;
+    const char *token_embedding, *text_positions, *ln_final, *text_head;
+    gboolean positions_batched; /* timm's pos_embed is (1, P, C) */
+} SiglipNames;
+
+static const SiglipNames siglip_hf_names = {
+    .vision_block = &hf_block,
+    .text_block = &hf_block,
+    .vision_blocks = "vision_model.encoder.layers.",
+    .text_blocks = "text_model.encoder.layers.",
+    .patch = "vision_model.embeddings.patch_embedding",
+    .vision_positions = "vision_model.embeddings.position_embedding.weight",
+    .ln_post = "vision_model.post_layernorm",
+    .probe = "vision_model.head.probe",
+    .pool_in_proj_weight = "vision_model.head.attention.in_proj_weight",
+    .pool_in_proj_bias = "vision_model.head.attention.in_proj_bias",
+    .pool_out = "vision_model.head.attention.out_proj",
+    .pool_ln = "vision_model.head.layernorm",
+    .pool_fc1 = "vision_model.head.mlp.fc1",
+    .pool_fc2 = "vision_model.head.mlp.fc2",
+    .token_embedding = "text_model.embeddings.token_embedding.weight",
+    .text_positions = "text_model.embeddings.position_embedding.weight",
+    .ln_final = "text_model.final_layer_norm",
+    .text_head = "text_model.head",
+};
+
+static const ClipModelBlockNames timm_block = {
+    .ln_1 = "norm1",
+    .ln_2 = "norm2",
+    .out_proj = "attn.proj",
+    .fc = "mlp.fc1",
+    .proj = "mlp.fc2",
+    .in_proj_weight = "attn.qkv.weight",
+    .in_proj_bias = "attn.qkv.bias",
+};
+
+static const SiglipNames siglip_openclip_names = {
+    .vision_block = &timm_block,
+    .text_block = &openclip_block,
+    .vision_blocks = "visual.trunk.blocks.",
+    .text_blocks = "text.transformer.resblocks.",
+    .patch = "visual.trunk.patch_embed.proj",
+    .vision_positions = "visual.trunk.pos_embed",
+    .ln_post = "visual.trunk.norm",
+    .probe = "visual.trunk.attn_pool.latent",
+    .pool_q = "visual.trunk.attn_pool.q",
+    .pool_kv = "visual.trunk.attn_pool.kv",
+    .pool_out = "visual.trunk.attn_pool.proj",
+    .pool_ln = "visual.trunk.attn_pool.norm",
+    .pool_fc1 = "visual.trunk.attn_pool.mlp.fc1",
+    .pool_fc2 = "visual.trunk.attn_pool.mlp.fc2",
+    .token_embedding = "text.token_embedding.weight",
+    .text_positions = "text.positional_embedding",
+    .ln_final = "text.ln_final",
+    .text_head = "text.text_projection",
+    .positions_batched = TRUE,
+};
+
+/* A weight stored with extra leading 1s ((1, 1, C), (1, P, C)) as `shape`. */
+static gboolean take_squeezed(WeightReader *w, const char *name, Shape stored, Shape shape,
+                              ClipTensor *out, GError **error)
+{
+    if (!take(w, name, stored, out, error))
+        return FALSE;
+    describe(out, out->dtype, shape, out->data);
+    return TRUE;
+}
+
+/* Rows [first, first + n) of a (rows, …) weight, without a copy. */
+static void rows_of(const ClipTensor *whole, uint64_t first, uint64_t n, ClipTensor *out)
+{
+    size_t row = whole->n_elements / whole->shape[0];
+    Shape shape = whole->n_dims == 1 ? SHAPE(n) : SHAPE(n, whole->shape[1]);
+    describe(out, whole->dtype, shape,
+             (const uint8_t *)whole->data + first * row * dtype_size(whole->dtype));
+}
+
+static gboolean take_pool_projections(WeightReader *w, const SiglipNames *n, uint64_t C,
+                                      ClipAttentionPool *pool, GError **error)
+{
+    if (n->pool_q != NULL)
+        return take_linear(w, n->pool_q, C, C, &pool->q_weight, &pool->q_bias, error) &&
+               take_linear(w, n->pool_kv, 2 * C, C, &pool->kv_weight, &pool->kv_bias, error);
+    ClipTensor weight, bias;
+    if (!take(w, n->pool_in_proj_weight, SHAPE(3 * C, C), &weight, error) ||
+        !take(w, n->pool_in_proj_bias, SHAPE(3 * C), &bias, error))
+        return FALSE;
+    rows_of(&weight, 0, C, &pool->q_weight);
+    rows_of(&bias, 0, C, &pool->q_bias);
+    rows_of(&weight, C, 2 * C, &pool->kv_weight);
+    rows_of(&bias, C, 2 * C, &pool->kv_bias);
+    return TRUE;
+}
+
+static gboolean take_siglip_vision(WeightReader *w, const SiglipNames *n, ClipModel *model,
+                                   GError **error)
+{
+    const ClipConfig *c = &model->config;
+    uint64_t C = c->vision.width, F = c->vision.mlp_width, p = c->patch_size;
+    uint64_t grid = c->image_size / c->patch_size, P = grid * grid;
+    g_autofree char *patch_weight = g_strconcat(n->patch, ".weight", NULL);
+    g_autofree char *patch_bias = g_strconcat(n->patch, ".bias", NULL);
+    ClipAttentionPool *pool = &model->pool;
+
+    if (!take(w, patch_weight, SHAPE(C, 3, p, p), &model->patch_weight, error) ||
+        !take(w, patch_bias, SHAPE(C), &model->patch_bias, error) ||
+        !take_squeezed(w, n->vision_positions, n->positions_batched ? SHAPE(1, P, C) : SHAPE(P, C),
+                       SHAPE(P, C), &model->vision_positions, error))
+        return FALSE;
+    for (uint32_t i = 0; i < c->vision.layers; i++)
+        if (!take_block(w, n->vision_block, n->vision_blocks, i, &c->vision,
+                        &model->vision_blocks[i], error))
+            return FALSE;
+    return take_norm(w, n->ln_post, C, &model->ln_post_weight, &model->ln_post_bias, error) &&
+           take_squeezed(w, n->probe, SHAPE(1, 1, C), SHAPE(C), &pool->probe, error) &&
+           take_pool_projections(w, n, C, pool, error) &&
+           take_linear(w, n->pool_out, C, C, &pool->out_weight, &pool->out_bias, error) &&
+           take_norm(w, n->pool_ln, C, &pool->ln_weight, &pool->ln_bias, error) &&
+           take_linear(w, n->pool_fc1, F, C, &pool->fc1_weight, &pool->fc1_bias, error) &&
+           take_linear(w, n->pool_fc2, C, F, &pool->fc2_weight, &pool->fc2_bias, error);
+}
+
+/* The token table stays in the mapping whatever its size or dtype (SigLIP
+ * 2's is 256k rows): the encoder gathers the rows a query uses. */
+static gboolean take_siglip_text(WeightReader *w, const SiglipNames *n, ClipModel *model,
+                                 GError **error)
+{
+    const ClipConfig *c = &model->config;
+    uint64_t C = c->text.width, E = c->embed_dim;
+    if (!take(w, n->token_embedding, SHAPE(c->vocab_size, C), &model->token_embedding, error) ||
+        !take(w, n->text_positions, SHAPE(c->context_length, C), &model->text_positions, error))
+        return FALSE;
+    for (uint32_t i = 0; i < c->text.layers; i++)
+        if (!take_block(w, n->text_block, n->text_blocks, i, &c->text, &model->text_blocks[i],
+                        error))
+            return FALSE;
+    return take_norm(w, n->ln_final, C, &model->ln_final_weight, &model->ln_final_bias, error) &&
+           take_linear(w, n->text_head, E, C, &model->text_projection,
+                       &model->text_projection_bias, error) &&
+           take_logit_scale(w, &model->logit_scale, error) &&
+           take_scalar(w, "logit_bias", &model->logit_bias, error);
+}
+
 gboolean clip_model_take_weights(ClipSafetensors *st, const char *path, GPtrArray *owned,
                                  const ClipModelLayout *layout, ClipModel *model, GError **error)
 {
     WeightReader reader = {st, path, owned};
+    if (model->config.family == CLIP_FAMILY_SIGLIP) {
+        const SiglipNames *names = layout->hf ? &siglip_hf_names : &siglip_openclip_names;
+        return take_siglip_vision(&reader, names, model, error) &&
+               take_siglip_text(&reader, names, model, error);
+    }
     return take_weights(&reader, layout, model, error);
 }
 

@@ -66,6 +66,29 @@ typedef struct {
     float eps;          /* layernorm epsilon */
 } ClipTransformerGeometry;
 
+/* Which network a model is (the config says; see docs/models.md). */
+typedef enum {
+    /* OpenAI's CLIP: class token, causal text pooled at the end token,
+     * softmax-trained (scores compare only relatively). */
+    CLIP_FAMILY_CLIP,
+    /* SigLIP and SigLIP 2 (fixed resolution): attention-pooling image head,
+     * unmasked text pooled at the last position, sigmoid-trained:
+     * clip_model_probability() is a calibrated probability. */
+    CLIP_FAMILY_SIGLIP,
+} ClipFamily;
+
+/* The resize filter of the preprocessing (PIL's, antialiased). */
+typedef enum {
+    CLIP_RESAMPLE_BICUBIC,  /* PIL 3: OpenAI CLIP, SigLIP, every OpenCLIP layout */
+    CLIP_RESAMPLE_BILINEAR, /* PIL 2: SigLIP 2's preprocessor_config.json */
+} ClipResample;
+
+/* How a photo becomes S × S. */
+typedef enum {
+    CLIP_RESIZE_CROP,   /* the shorter side to S, then the centre S × S (CLIP) */
+    CLIP_RESIZE_SQUASH, /* both sides to S, aspect ratio not kept, nothing cut (SigLIP) */
+} ClipResize;
+
 typedef struct {
     ClipTransformerGeometry vision, text;
     uint32_t image_size;     /* S */
@@ -75,7 +98,23 @@ typedef struct {
     uint32_t embed_dim;      /* E: the shared embedding space */
     GpuActivation activation;
     float image_mean[3], image_std[3];
+    ClipFamily family;
+    ClipResample resample;
+    ClipResize resize;
 } ClipConfig;
+
+/* SigLIP's image head (HF SiglipMultiheadAttentionPoolingHead, timm's
+ * AttentionPoolLatent): the probe attends over every patch token, then
+ * h = a + fc2(act(fc1(ln(a)))). Cv = vision width, F = its MLP width. */
+typedef struct {
+    ClipTensor probe;                /* (Cv) */
+    ClipTensor q_weight, q_bias;     /* (Cv, Cv), (Cv) */
+    ClipTensor kv_weight, kv_bias;   /* (2Cv, Cv), (2Cv): keys, then values */
+    ClipTensor out_weight, out_bias; /* (Cv, Cv), (Cv) */
+    ClipTensor ln_weight, ln_bias;   /* (Cv) */
+    ClipTensor fc1_weight, fc1_bias; /* (F, Cv), (F) */
+    ClipTensor fc2_weight, fc2_bias; /* (Cv, F), (Cv) */
+} ClipAttentionPool;
 
 typedef struct {
     char *dir;    /* the model folder */
@@ -100,6 +139,14 @@ typedef struct {
     ClipTensor text_projection;   /* (E, Ct) */
 
     float logit_scale; /* exp() already applied */
+    float logit_bias;  /* SigLIP's learned bias; 0 for CLIP */
+
+    /* SigLIP only (zeroed for CLIP). There the class embedding, ln_pre and
+     * the vision projection are absent (n_elements 0), vision_positions has
+     * (S/p)² rows and E = Cv. */
+    ClipTensor patch_bias;           /* (Cv) */
+    ClipAttentionPool pool;          /* the image head */
+    ClipTensor text_projection_bias; /* (E) */
 
     void *priv; /* the mapping and the owned copies */
 } ClipModel;
@@ -116,6 +163,11 @@ void clip_config_init_vit_b_32(ClipConfig *config);
 /* A model of this geometry with random F32 weights: benchmarks at real sizes
  * need no download. Deterministic for a seed. */
 ClipModel *clip_model_new_random(const ClipConfig *config, guint64 seed);
+
+/* SigLIP's calibrated probability that a text describes an image:
+ * sigmoid(cosine · logit_scale + logit_bias), with the model's logit_scale
+ * (already exp'd) and logit_bias. Meaningful for CLIP_FAMILY_SIGLIP only. */
+double clip_model_probability(const ClipModel *model, double cosine);
 
 /* Weight values as F32, whatever the file's dtype. out holds n_elements. */
 void clip_tensor_to_f32(const ClipTensor *tensor, float *out);

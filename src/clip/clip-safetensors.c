@@ -81,10 +81,22 @@ static void set_error(GError **error, ClipError code, const char *path, const ch
     }
 }
 
-/* Deepest nesting of arrays and objects, strings (and their escapes) skipped. */
-static guint json_nesting_depth(const uint8_t *text, size_t length)
+typedef enum {
+    JSON_TEXT_OK,
+    JSON_TEXT_TOO_DEEP,
+    JSON_TEXT_NOT_STRICT,
+} JsonTextCheck;
+
+/* json-glib's parser recurses once per array or object, so deep nesting
+ * overflows the stack: this scan counts it first. json-glib 1.6's scanner
+ * also takes comments and single-quoted strings, in which brackets do not
+ * count, so a scan that knew only double-quoted strings could be shown a
+ * shallow text that json-glib parses as deep ("/ *"* /[[[…"). Strict JSON
+ * has neither: outside double-quoted strings a '/' or a '\'' is refused,
+ * so what this scan counts is what json-glib parses. */
+static JsonTextCheck json_text_check(const uint8_t *text, size_t length)
 {
-    guint depth = 0, deepest = 0;
+    guint depth = 0;
     gboolean in_string = FALSE;
     for (size_t i = 0; i < length; i++) {
         uint8_t c = text[i];
@@ -96,13 +108,44 @@ static guint json_nesting_depth(const uint8_t *text, size_t length)
         } else if (c == '"') {
             in_string = TRUE;
         } else if (c == '[' || c == '{') {
-            depth++;
-            deepest = MAX(deepest, depth);
+            if (++depth > MAX_JSON_DEPTH)
+                return JSON_TEXT_TOO_DEEP;
         } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
+        } else if (c == '/' || c == '\'') {
+            return JSON_TEXT_NOT_STRICT;
         }
     }
-    return deepest;
+    return JSON_TEXT_OK;
+}
+
+/* The guards every JSON text we parse goes through before json-glib sees it. */
+static gboolean check_json_text(const char *path, const char *what, const char *text, size_t length,
+                                GError **error)
+{
+    if (!g_utf8_validate_len(text, length, NULL)) {
+        set_error(error, CLIP_ERROR_MALFORMED, path, NULL, "%snot UTF-8 text (or holds a NUL byte)",
+                  what);
+        return FALSE;
+    }
+    switch (json_text_check((const uint8_t *)text, length)) {
+    case JSON_TEXT_TOO_DEEP:
+        set_error(error, CLIP_ERROR_MALFORMED, path, NULL, "%sJSON nests deeper than %d levels",
+                  what, MAX_JSON_DEPTH);
+        return FALSE;
+    case JSON_TEXT_NOT_STRICT:
+        set_error(error, CLIP_ERROR_MALFORMED, path, NULL,
+                  "%snot valid JSON: a comment or a single-quoted string", what);
+        return FALSE;
+    case JSON_TEXT_OK:
+    default:
+        return TRUE;
+    }
+}
+
+gboolean clip_json_check_text(const char *path, const char *text, size_t length, GError **error)
+{
+    return check_json_text(path, "", text, length, error);
 }
 
 typedef struct {
@@ -294,16 +337,8 @@ static gboolean check_no_overlap(ClipSafetensors *st, GError **error)
 static JsonNode *parse_json(const char *path, const char *what, const char *text, size_t length,
                             gboolean reject_duplicates, GError **error)
 {
-    if (!g_utf8_validate_len(text, length, NULL)) {
-        set_error(error, CLIP_ERROR_MALFORMED, path, NULL, "%snot UTF-8 text (or holds a NUL byte)",
-                  what);
+    if (!check_json_text(path, what, text, length, error))
         return NULL;
-    }
-    if (json_nesting_depth((const uint8_t *)text, length) > MAX_JSON_DEPTH) {
-        set_error(error, CLIP_ERROR_MALFORMED, path, NULL, "%sJSON nests deeper than %d levels",
-                  what, MAX_JSON_DEPTH);
-        return NULL;
-    }
 
     g_autoptr(JsonParser) parser = json_parser_new();
     DuplicateScan scan = {g_hash_table_new(NULL, NULL), NULL};

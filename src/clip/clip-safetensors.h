@@ -59,8 +59,15 @@ const ClipSafetensorsTensor *clip_safetensors_lookup(ClipSafetensors *st, const 
  * quotes and backslashes escaped. Free with g_free(). */
 char *clip_safetensors_printable_name(const char *name);
 
-/* Parses JSON text read from PATH with the same guards as the header: UTF-8
- * only, nesting capped (json-glib's parser recurses), and with
+/* The guards every JSON text we parse passes before json-glib sees it:
+ * UTF-8 without NUL, strict JSON's lexing (no comments, no single-quoted
+ * strings, which json-glib 1.6 accepts and a nesting count could not see
+ * into) and nesting capped, as json-glib's parser recurses. FALSE with a
+ * CLIP_ERROR_MALFORMED "PATH: reason" otherwise. */
+gboolean clip_json_check_text(const char *path, const char *text, size_t length, GError **error);
+
+/* Parses JSON text read from PATH with clip_json_check_text()'s guards and,
+ * with
  * reject_duplicates, no object naming a member twice. Returns the root, or
  * NULL and a CLIP_ERROR_MALFORMED "PATH: reason". Free with json_node_unref(). */
 JsonNode *clip_json_parse(const char *path, const char *text, size_t length,

@@ -28,6 +28,7 @@
 #include "clip/clip-tokenizer-spm.h"
 
 #include "clip/clip-model.h"
+#include "clip/clip-safetensors.h"
 #include "clip/clip-sentencepiece.h"
 #include "clip/clip-tokenizer-text.h"
 
@@ -55,9 +56,18 @@ static gboolean load_optional_json(const char *path, JsonParser **parser, GError
     *parser = NULL;
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
         return TRUE;
-    g_autoptr(JsonParser) parsed = json_parser_new();
+    g_autofree char *contents = NULL;
+    gsize length = 0;
     g_autoptr(GError) local = NULL;
-    if (!json_parser_load_from_file(parsed, path, &local)) {
+    if (!g_file_get_contents(path, &contents, &length, &local)) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s", local->message);
+        return FALSE;
+    }
+    /* The guard every JSON we parse goes through: json-glib recurses. */
+    if (!clip_json_check_text(path, contents, length, error))
+        return FALSE;
+    g_autoptr(JsonParser) parsed = json_parser_new();
+    if (!json_parser_load_from_data(parsed, contents, (gssize)length, &local)) {
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: %s", path, local->message);
         return FALSE;
     }

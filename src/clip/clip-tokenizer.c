@@ -12,6 +12,7 @@
 #include "clip/clip-tokenizer.h"
 
 #include "clip/clip-model.h"
+#include "clip/clip-safetensors.h"
 #include "clip/clip-tokenizer-spm.h"
 #include "clip/clip-tokenizer-text.h"
 
@@ -309,11 +310,47 @@ static GArray *html_unescape(const gunichar *text, size_t n)
 
 /* ---- cleaning ---- */
 
+/* NFC segments end at the first ASCII character after this many characters,
+ * or at twice as many before any starter. */
+#define NFC_SEGMENT_CHARS 256
+
+/* g_utf8_normalize(NFC) segment by segment: GLib's composition shifts the
+ * rest of the buffer at every composed pair, quadratic in the text's
+ * length (100,000 "é" took 0.2 s, four times that at twice the length).
+ * Segments end before an ASCII character, which never composes with what
+ * precedes it, so the result is the same; a run of 2 × NFC_SEGMENT_CHARS
+ * without one is cut before a starter outside the Hangul jamo, which
+ * differs only where the cut splits a rare starter-starter composition
+ * (some Indic vowel signs). */
+static char *nfc_in_segments(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    const char *segment = text;
+    size_t length = 0;
+    for (const char *p = text;; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        gboolean cut =
+            c == 0 ||
+            (length >= NFC_SEGMENT_CHARS &&
+             (c < 0x80 || (length >= 2 * NFC_SEGMENT_CHARS && g_unichar_combining_class(c) == 0 &&
+                           (c < 0x1100 || c > 0x11ff))));
+        if (cut && p != segment) {
+            g_autofree char *composed = g_utf8_normalize(segment, p - segment, G_NORMALIZE_NFC);
+            g_string_append(out, composed);
+            segment = p;
+            length = 0;
+        }
+        if (c == 0)
+            return g_string_free(out, FALSE);
+        length++;
+    }
+}
+
 /* whitespace_clean(basic_clean(text)).lower() with ftfy replaced by NFC. */
 static GArray *clean_text_ucs4(const char *text)
 {
     g_autofree char *valid = g_utf8_make_valid(text, -1);
-    g_autofree char *composed = g_utf8_normalize(valid, -1, G_NORMALIZE_NFC);
+    g_autofree char *composed = nfc_in_segments(valid);
     g_autoptr(GArray) decoded = clip_text_to_ucs4(composed);
     g_autoptr(GArray) once = html_unescape((gunichar *)decoded->data, decoded->len);
     g_autoptr(GArray) twice = html_unescape((gunichar *)once->data, once->len);
@@ -572,6 +609,8 @@ static gboolean vocab_load(Vocab *vocab, const char *path, uint32_t *vocab_size,
     if (!read_file(path, &contents, &length, error))
         return FALSE;
 
+    if (!clip_json_check_text(path, contents, length, error))
+        return FALSE;
     g_autoptr(GError) local_error = NULL;
     vocab->path = path;
     vocab->parser = json_parser_new();
@@ -774,14 +813,17 @@ void clip_tokenizer_free(ClipTokenizer *tokenizer)
 /* ---- encoding ---- */
 
 /* simple_tokenizer's bpe(): start from one symbol a byte, the last marked
- * </w>, then merge every occurrence of the lowest-ranked adjacent pair, left
- * to right, until no pair has a rule. */
-static WordIds *bpe_word(const ClipTokenizer *self, const guint8 *bytes, size_t n)
+ * </w> when word_end, then merge every occurrence of the lowest-ranked
+ * adjacent pair, left to right, until no pair has a rule. Quadratic in n:
+ * see BPE_MAX_WORD_BYTES. */
+static WordIds *bpe_word(const ClipTokenizer *self, const guint8 *bytes, size_t n,
+                         gboolean word_end)
 {
     WordIds *word = g_malloc(sizeof(WordIds) + n * sizeof(int32_t));
     int32_t *symbols = word->ids;
     for (size_t i = 0; i < n; i++)
-        symbols[i] = i + 1 < n ? self->byte_ids[bytes[i]] : self->byte_end_ids[bytes[i]];
+        symbols[i] =
+            i + 1 < n || !word_end ? self->byte_ids[bytes[i]] : self->byte_end_ids[bytes[i]];
 
     size_t length = n;
     while (length > 1) {
@@ -810,8 +852,28 @@ static WordIds *bpe_word(const ClipTokenizer *self, const guint8 *bytes, size_t 
     return word;
 }
 
-/* Appends the ids of one piece of the split text, from the cache when seen before. */
-static void append_piece_ids(ClipTokenizer *self, const char *piece, size_t n_bytes, GArray *ids)
+/* A piece longer than this is no word but a hostile or broken query (a
+ * 100,000-letter "word" took 3.8 s): it is merged in runs of this many
+ * bytes, which bounds the work at O(n × BPE_MAX_WORD_BYTES) and stops once
+ * `limit` ids are there. The reference merges the whole piece; ids differ
+ * from its only for pieces this long, far beyond a 77-token context. */
+#define BPE_MAX_WORD_BYTES 512
+
+static void append_long_piece_ids(const ClipTokenizer *self, const char *piece, size_t n_bytes,
+                                  GArray *ids, size_t limit)
+{
+    for (size_t at = 0; at < n_bytes && (limit == 0 || ids->len < limit);
+         at += BPE_MAX_WORD_BYTES) {
+        size_t n = MIN(BPE_MAX_WORD_BYTES, n_bytes - at);
+        g_autofree WordIds *run = bpe_word(self, (const guint8 *)piece + at, n, at + n == n_bytes);
+        g_array_append_vals(ids, run->ids, run->n_ids);
+    }
+}
+
+/* Appends the ids of one piece of the split text, from the cache when seen
+ * before; a very long piece stops once ids holds `limit` (0: no limit). */
+static void append_piece_ids(ClipTokenizer *self, const char *piece, size_t n_bytes, GArray *ids,
+                             size_t limit)
 {
     /* The reference's cache maps the special tokens to themselves. */
     if (strcmp(piece, START_TOKEN) == 0) {
@@ -823,12 +885,17 @@ static void append_piece_ids(ClipTokenizer *self, const char *piece, size_t n_by
         return;
     }
 
+    if (n_bytes > BPE_MAX_WORD_BYTES) {
+        append_long_piece_ids(self, piece, n_bytes, ids, limit);
+        return;
+    }
+
     g_mutex_lock(&self->cache_lock);
     const WordIds *cached = g_hash_table_lookup(self->word_cache, piece);
     if (cached == NULL) {
         if (g_hash_table_size(self->word_cache) >= WORD_CACHE_MAX_WORDS)
             g_hash_table_remove_all(self->word_cache);
-        WordIds *word = bpe_word(self, (const guint8 *)piece, n_bytes);
+        WordIds *word = bpe_word(self, (const guint8 *)piece, n_bytes, TRUE);
         g_hash_table_insert(self->word_cache, g_strndup(piece, n_bytes), word);
         cached = word;
     }
@@ -850,7 +917,9 @@ int32_t *clip_tokenizer_encode(ClipTokenizer *tokenizer, const char *text, uint3
     g_autoptr(GString) piece = g_string_new(NULL);
 
     g_array_append_val(ids, tokenizer->start_id);
-    for (size_t at = 0; at < n_chars;) {
+    /* With a context, the pieces after it cannot change the ids kept: stop
+     * once there are context_length of them (the end token makes one more). */
+    for (size_t at = 0; at < n_chars && (context_length == 0 || ids->len < context_length);) {
         size_t length = match_piece(chars, n_chars, at);
         if (length == 0) {
             at++;
@@ -859,7 +928,7 @@ int32_t *clip_tokenizer_encode(ClipTokenizer *tokenizer, const char *text, uint3
         g_string_truncate(piece, 0);
         for (size_t i = at; i < at + length; i++)
             g_string_append_unichar(piece, chars[i]);
-        append_piece_ids(tokenizer, piece->str, piece->len, ids);
+        append_piece_ids(tokenizer, piece->str, piece->len, ids, context_length);
         at += length;
     }
     g_array_append_val(ids, tokenizer->end_id);

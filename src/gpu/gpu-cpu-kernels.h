@@ -77,6 +77,12 @@ typedef struct {
                            int causal, float *scratch);
 } GpuCpuKernels;
 
+/* Attention pooling for head h of one batch item (gpu_op_attention_pool):
+ * out(Tq, C) from the shared queries q(Tq, C) and the item's kv(Tk, 2C);
+ * scores holds Tk floats. Plain C, the same for every ISA. */
+void gpu_cpu_attention_pool_head(float *out, const float *q, const float *kv, size_t Tq, size_t Tk,
+                                 size_t C, size_t D, size_t h, float *scores);
+
 /* Floats of scratch one attention_head call needs. */
 size_t gpu_cpu_attention_scratch(size_t T, size_t D);
 

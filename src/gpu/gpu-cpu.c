@@ -53,6 +53,7 @@ typedef enum {
     OP_MATMUL,
     OP_LAYERNORM,
     OP_ATTENTION,
+    OP_ATTENTION_POOL,
     OP_ACTIVATION,
     OP_ADD,
     OP_EMBED_TOKENS,
@@ -563,6 +564,23 @@ static void attention_slice(void *data, guint slice)
     g_free(scratch);
 }
 
+/* A slice is one head of one item: u = {B, Tq, Tk, H}, n = D. */
+static void attention_pool_slice(void *data, guint slice)
+{
+    const SliceJob *job = data;
+    const CpuOp *op = job->op;
+    size_t Tq = op->u[1], Tk = op->u[2], H = op->u[3], D = op->n, C = H * D;
+    size_t first, n;
+    slice_range(job, slice, &first, &n);
+    float *scores = g_new(float, Tk);
+    for (size_t head = first; head < first + n; head++) {
+        size_t b = head / H, h = head % H;
+        gpu_cpu_attention_pool_head(f32(op->y) + b * Tq * C, f32(op->a),
+                                    f32(op->b) + b * Tk * 2 * C, Tq, Tk, C, D, h, scores);
+    }
+    g_free(scores);
+}
+
 /* y = table's row `row`, or zeros for an id outside the table (the reference's rule). */
 static void copy_row_or_zero(float *y, const float *table, size_t n_rows, int32_t row, size_t C)
 {
@@ -665,6 +683,10 @@ static gboolean run_op(CpuDevice *cpu, const CpuOp *op, GError **error)
                    attention_slice);
         break;
     }
+    case OP_ATTENTION_POOL:
+        run_sliced(kernels, op, (size_t)op->u[0] * op->u[3],
+                   row_grain((size_t)op->u[1] * op->u[2] * op->n / 64), attention_pool_slice);
+        break;
     case OP_ACTIVATION:
         run_sliced(kernels, op, op->n, ELEMENT_GRAIN, activation_slice);
         break;
@@ -755,6 +777,14 @@ static void cpu_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint3
            &(CpuOp){.kind = OP_ATTENTION, .y = out, .a = qkv, .u = {B, T, H, D}, .causal = causal});
 }
 
+static void cpu_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv,
+                               uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+{
+    record(graph,
+           &(CpuOp){
+               .kind = OP_ATTENTION_POOL, .y = out, .a = q, .b = kv, .u = {B, Tq, Tk, H}, .n = D});
+}
+
 static void cpu_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n)
 {
     record(graph, &(CpuOp){.kind = OP_ACTIVATION, .y = y, .a = x, .act = act, .n = n});
@@ -814,6 +844,7 @@ static const GpuBackend cpu_backend = {
     .matmul_i8 = cpu_matmul_i8,
     .layernorm = cpu_layernorm,
     .attention = cpu_attention,
+    .attention_pool = cpu_attention_pool,
     .activation = cpu_activation,
     .add = cpu_add,
     .embed_tokens = cpu_embed_tokens,

@@ -216,6 +216,9 @@ static gboolean eltwise(GpuActivation act, dnnl_alg_kind_t *alg, float *alpha)
     case GPU_ACTIVATION_GELU:
         *alg = dnnl_eltwise_gelu_erf;
         return TRUE;
+    case GPU_ACTIVATION_GELU_TANH:
+        *alg = dnnl_eltwise_gelu_tanh;
+        return TRUE;
     case GPU_ACTIVATION_NONE:
     default:
         return FALSE;

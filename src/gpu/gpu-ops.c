@@ -127,6 +127,26 @@ void gpu_op_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t 
     graph->device->backend->attention(graph, out, qkv, B, T, H, D, causal);
 }
 
+void gpu_op_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+{
+    const char *op = "attention_pool";
+    uint64_t C = (uint64_t)H * D;
+    if (!graph_ok(graph) || !positive(graph, op, (uint64_t)B * Tq * Tk * C))
+        return;
+    if (D > 256) {
+        gpu_graph_fail(graph,
+                       g_error_new(GPU_ERROR, GPU_ERROR_INVALID,
+                                   "attention_pool: head size %u over the supported 256", D));
+        return;
+    }
+    if (!fits(graph, op, "out", out, GPU_DTYPE_F32, (uint64_t)B * Tq * C) ||
+        !fits(graph, op, "q", q, GPU_DTYPE_F32, (uint64_t)Tq * C) ||
+        !fits(graph, op, "kv", kv, GPU_DTYPE_F32, (uint64_t)B * Tk * 2 * C))
+        return;
+    graph->device->backend->attention_pool(graph, out, q, kv, B, Tq, Tk, H, D);
+}
+
 void gpu_op_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n)
 {
     const char *op = "activation";

@@ -28,6 +28,8 @@ typedef struct {
                       GpuTensor *beta, uint32_t rows, uint32_t C, float eps);
     void (*attention)(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
                       uint32_t H, uint32_t D, gboolean causal);
+    void (*attention_pool)(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D);
     void (*activation)(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n);
     void (*add)(GpuGraph *graph, GpuTensor *y, GpuTensor *a, GpuTensor *b, size_t n);
     void (*embed_tokens)(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTensor *ids,
@@ -80,6 +82,8 @@ static inline float gpu_activate(GpuActivation act, float x)
         return x / (1.0f + expf(-1.702f * x));
     case GPU_ACTIVATION_GELU:
         return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case GPU_ACTIVATION_GELU_TANH:
+        return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
     case GPU_ACTIVATION_NONE:
     default:
         return x;

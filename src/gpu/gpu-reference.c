@@ -181,6 +181,43 @@ static void reference_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv,
     g_free(scores);
 }
 
+static void reference_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv,
+                                     uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+{
+    size_t C = (size_t)H * D;
+    double scale = 1.0 / sqrt((double)D);
+    double *scores = g_new(double, Tk);
+
+    for (size_t b = 0; b < B; b++) {
+        const float *keys = f32(kv) + b * Tk * 2 * C;
+        for (size_t h = 0; h < H; h++)
+            for (size_t i = 0; i < Tq; i++) {
+                const float *qi = f32(q) + i * C + h * D;
+                double max = -INFINITY, sum = 0.0;
+                for (size_t j = 0; j < Tk; j++) {
+                    const float *k = keys + j * 2 * C + h * D;
+                    double dot = 0.0;
+                    for (size_t d = 0; d < D; d++)
+                        dot += (double)qi[d] * k[d];
+                    scores[j] = dot * scale;
+                    max = MAX(max, scores[j]);
+                }
+                for (size_t j = 0; j < Tk; j++) {
+                    scores[j] = exp(scores[j] - max);
+                    sum += scores[j];
+                }
+                float *o = f32(out) + (b * Tq + i) * C + h * D;
+                for (size_t d = 0; d < D; d++) {
+                    double acc = 0.0;
+                    for (size_t j = 0; j < Tk; j++)
+                        acc += scores[j] * keys[j * 2 * C + C + h * D + d];
+                    o[d] = (float)(acc / sum);
+                }
+            }
+    }
+    g_free(scores);
+}
+
 static void reference_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act,
                                  size_t n)
 {
@@ -276,6 +313,7 @@ static const GpuBackend reference_backend = {
     .matmul_i8 = reference_matmul_i8,
     .layernorm = reference_layernorm,
     .attention = reference_attention,
+    .attention_pool = reference_attention_pool,
     .activation = reference_activation,
     .add = reference_add,
     .embed_tokens = reference_embed_tokens,

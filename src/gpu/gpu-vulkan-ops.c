@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "spv-attention-pool.h"
 #include "spv-attention.h"
 #include "spv-class-embed.h"
 #include "spv-elementwise.h"
@@ -57,6 +58,7 @@ static const ShaderInfo shader_matmul_subgroup_f16x4 =
     SHADER_WITH_TEXELS(matmul_subgroup_f16x4, 5, 0x6);
 static const ShaderInfo shader_layernorm = SHADER(layernorm, 4);
 static const ShaderInfo shader_attention = SHADER(attention, 2);
+static const ShaderInfo shader_attention_pool = SHADER(attention_pool, 3);
 static const ShaderInfo shader_elementwise = SHADER(elementwise, 3);
 static const ShaderInfo shader_embed_tokens = SHADER(embed_tokens, 4);
 static const ShaderInfo shader_im2col = SHADER(im2col, 2);
@@ -84,6 +86,9 @@ typedef struct {
 typedef struct {
     uint32_t B, T, H, causal, base_out, base_qkv;
 } AttentionPush;
+typedef struct {
+    uint32_t B, Tq, Tk, H, base_out, base_q, base_kv;
+} AttentionPoolPush;
 typedef struct {
     uint32_t n, op, act, base_y, base_a, base_b;
 } ElementwisePush;
@@ -523,6 +528,24 @@ void gpu_vk_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t 
         push.base_qkv = window_descriptor(graph, &windows[1], &buffers[1]);
         dispatch_flat(graph, &shader_attention, D, buffers, &push, sizeof push,
                       (uint64_t)n * H * T);
+    }
+}
+
+void gpu_vk_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+{
+    VkDeviceSize C = (VkDeviceSize)H * D;
+    VkDeviceSize chunk = max_rows(graph, (VkDeviceSize)Tk * 2 * C * 4);
+    for (VkDeviceSize b0 = 0; b0 < B && graph->error == NULL; b0 += chunk) {
+        uint32_t n = (uint32_t)MIN(chunk, B - b0);
+        Window windows[3] = {rows_of(out, b0, n, Tq * C), whole(q), rows_of(kv, b0, n, Tk * 2 * C)};
+        VkDescriptorBufferInfo buffers[3];
+        AttentionPoolPush push = {.B = n, .Tq = Tq, .Tk = Tk, .H = H};
+        push.base_out = window_descriptor(graph, &windows[0], &buffers[0]);
+        push.base_q = window_descriptor(graph, &windows[1], &buffers[1]);
+        push.base_kv = window_descriptor(graph, &windows[2], &buffers[2]);
+        dispatch_flat(graph, &shader_attention_pool, D, buffers, &push, sizeof push,
+                      (uint64_t)n * H * Tq);
     }
 }
 

@@ -102,6 +102,8 @@ void gpu_vk_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *ga
                       GpuTensor *beta, uint32_t rows, uint32_t C, float eps);
 void gpu_vk_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
                       uint32_t H, uint32_t D, gboolean causal);
+void gpu_vk_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D);
 void gpu_vk_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n);
 void gpu_vk_add(GpuGraph *graph, GpuTensor *y, GpuTensor *a, GpuTensor *b, size_t n);
 void gpu_vk_embed_tokens(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTensor *ids,

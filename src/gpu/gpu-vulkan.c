@@ -565,6 +565,7 @@ static const GpuBackend vulkan_backend = {
      * matmul is memory-bound; GPUs keep F16 weights). */
     .layernorm = gpu_vk_layernorm,
     .attention = gpu_vk_attention,
+    .attention_pool = gpu_vk_attention_pool,
     .activation = gpu_vk_activation,
     .add = gpu_vk_add,
     .embed_tokens = gpu_vk_embed_tokens,

@@ -44,6 +44,8 @@ typedef enum {
     GPU_ACTIVATION_NONE,
     GPU_ACTIVATION_QUICK_GELU, /* x * sigmoid(1.702 x), OpenAI CLIP */
     GPU_ACTIVATION_GELU,       /* exact erf GELU, most OpenCLIP models */
+    /* 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))): SigLIP's gelu_pytorch_tanh */
+    GPU_ACTIVATION_GELU_TANH,
 } GpuActivation;
 
 typedef enum {
@@ -140,6 +142,13 @@ void gpu_op_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *ga
  * in_proj produces them; C = H × D. */
 void gpu_op_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
                       uint32_t H, uint32_t D, gboolean causal);
+
+/* Attention pooling (SigLIP's MAP head): out(B,Tq,C) = softmax(q Kᵀ / sqrt(D)) V
+ * for each head, no mask, where q(Tq,C) holds learned queries shared by every
+ * batch item and kv(B,Tk,2C) holds K and V side by side (the key and value
+ * thirds of an nn.MultiheadAttention in_proj); C = H × D. */
+void gpu_op_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
+                           uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D);
 
 /* y(n) = act(x(n)); y may be x. */
 void gpu_op_activation(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuActivation act, size_t n);

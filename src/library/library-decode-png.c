@@ -9,6 +9,9 @@
 
 #include <png.h>
 
+/* Bounds on what libpng keeps of ancillary chunks (library_decode_png). */
+#define PNG_MAX_CHUNK_BYTES   ((png_alloc_size_t)8 << 20)
+#define PNG_MAX_CACHED_CHUNKS 128
 /* What the PNG decoder shares with libpng's callbacks and its setjmp()
  * handler; fields written after setjmp() are volatile so that the handler
  * sees their last values. */
@@ -79,13 +82,32 @@ static GBytes *png_exif_block(png_structp png, png_infop info)
     return NULL;
 }
 
+/* The bytes up to the first chunk that claims more than the file holds.
+ * libpng 1.6 allocates (and zero-fills) a known ancillary chunk at its
+ * claimed length before reading it, whatever png_set_chunk_malloc_max()
+ * says (that check is a benign error, a warning when reading): a 277-byte
+ * file whose tEXt claimed 2 GB cost 2 GB. Such a chunk can only end in
+ * "truncated", so libpng is shown the file as cut before it. */
+static size_t png_size_before_overlong_chunk(const uint8_t *data, size_t size)
+{
+    size_t at = 8; /* the signature */
+    while (at + 8 <= size) {
+        uint64_t length = (uint64_t)data[at] << 24 | (uint64_t)data[at + 1] << 16 |
+                          (uint64_t)data[at + 2] << 8 | data[at + 3];
+        if (length + 12 > size - at)
+            return at;
+        at += (size_t)length + 12; /* length, type, data, CRC */
+    }
+    return size;
+}
+
 ClipRgbImage *library_decode_png(const uint8_t *data, size_t size, const char *name,
                                  LibraryDecodeDetails *details, GError **error)
 {
     if (!png_check_header_size(data, size, name, error))
         return NULL;
 
-    PngReader reader = {.data = data, .size = size};
+    PngReader reader = {.data = data, .size = png_size_before_overlong_chunk(data, size)};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, png_error_callback,
                                              png_warning_callback);
     png_infop info = png == NULL ? NULL : png_create_info_struct(png);
@@ -113,6 +135,11 @@ ClipRgbImage *library_decode_png(const uint8_t *data, size_t size, const char *n
 
     png_set_read_fn(png, &reader, png_read_callback);
     png_set_user_limits(png, CLIP_RGB_IMAGE_MAX_SIDE, CLIP_RGB_IMAGE_MAX_SIDE);
+    /* Bounds what zTXt, iTXt and iCCP decompress to (chunks that claim more
+     * than the file holds never reach libpng: see above), and how many text
+     * and sPLT chunks are kept. */
+    png_set_chunk_malloc_max(png, PNG_MAX_CHUNK_BYTES);
+    png_set_chunk_cache_max(png, PNG_MAX_CACHED_CHUNKS);
     png_read_info(png, info);
 
     png_uint_32 width = 0, height = 0;

@@ -507,27 +507,53 @@ static int tiff_orientation(const uint8_t *data, size_t size)
     return 1;
 }
 
-/* gdk-pixbuf's BMP loader keeps whatever rows a truncated file had; for
- * uncompressed BMPs (the usual kind) the header says how many bytes the
- * pixels take, so a short file is caught here, before the loader allocates
- * the pixels that the header promises. */
+/* Pixels an RLE-compressed BMP may claim per byte of file: a two-byte run
+ * draws at most 255 pixels. Files that leave most of the image undrawn
+ * (end-of-bitmap or delta codes) are refused beyond it. */
+#define BMP_RLE_PIXELS_PER_BYTE 128
+
+/* gdk-pixbuf's BMP loader allocates the pixels the header promises and keeps
+ * whatever rows the file has, so a 90-byte file of 14000 × 14000 pixels
+ * "decoded" at 1.1 GB (an OS/2 header, which this check once skipped) or
+ * 1.3 GB (RLE). The header says how many bytes the pixels take, exactly
+ * when uncompressed and at least when run-length encoded: a short file is
+ * refused here, before the loader allocates anything. */
 static gboolean bmp_check_header(const uint8_t *data, size_t size, const char *name, GError **error)
 {
-    /* BITMAPINFOHEADER or later; the loader judges the rest. */
-    if (size < 34 || read_uint(data + 14, 4, FALSE) < 40)
-        return TRUE;
-    int32_t width = (int32_t)read_uint(data + 18, 4, FALSE);
-    int32_t height = (int32_t)read_uint(data + 22, 4, FALSE); /* < 0: top-down rows */
-    uint64_t abs_width = (uint64_t)ABS((int64_t)width), abs_height = (uint64_t)ABS((int64_t)height);
+    if (size < 26)
+        return TRUE; /* the loader refuses it */
+    uint32_t header_size = read_uint(data + 14, 4, FALSE);
+    uint64_t abs_width, abs_height, bits;
+    uint32_t compression = 0;
+    if (header_size == 12) {
+        /* OS/2 1.x BITMAPCOREHEADER: unsigned 16-bit sizes, never compressed. */
+        abs_width = read_uint(data + 18, 2, FALSE);
+        abs_height = read_uint(data + 20, 2, FALSE);
+        bits = read_uint(data + 24, 2, FALSE);
+    } else if (header_size >= 16 && size >= 30) {
+        /* OS/2 2.x and BITMAPINFOHEADER or later; height < 0: top-down rows. */
+        int32_t width = (int32_t)read_uint(data + 18, 4, FALSE);
+        int32_t height = (int32_t)read_uint(data + 22, 4, FALSE);
+        abs_width = (uint64_t)ABS((int64_t)width);
+        abs_height = (uint64_t)ABS((int64_t)height);
+        bits = read_uint(data + 28, 2, FALSE);
+        if (header_size >= 20 && size >= 34)
+            compression = read_uint(data + 30, 4, FALSE);
+    } else {
+        return TRUE; /* the loader refuses it */
+    }
     if (!clip_rgb_image_check_size(name, abs_width, abs_height, error))
         return FALSE;
-    uint32_t compression = read_uint(data + 30, 4, FALSE);
-    if (compression != 0 && compression != 3) /* BI_RGB, BI_BITFIELDS */
-        return TRUE;
+
     uint64_t offset = read_uint(data + 10, 4, FALSE);
-    uint64_t bits = read_uint(data + 28, 2, FALSE);
-    uint64_t row_bytes = (abs_width * bits + 31) / 32 * 4;
-    if (size < offset + row_bytes * abs_height) {
+    uint64_t needed;
+    if (compression == 0 || compression == 3) /* BI_RGB, BI_BITFIELDS */
+        needed = offset + (abs_width * bits + 31) / 32 * 4 * abs_height;
+    else if (compression == 1 || compression == 2) /* BI_RLE8, BI_RLE4 */
+        needed = offset + abs_width * abs_height / BMP_RLE_PIXELS_PER_BYTE;
+    else
+        return TRUE; /* a compression the loader does not take */
+    if (size < needed) {
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: truncated BMP data", name);
         return FALSE;
     }
@@ -726,6 +752,27 @@ static void fill_info(LibraryPhotoInfo *info, PhotoFormat format,
     library_exif_fill_info(details->exif, info);
 }
 
+ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const char *name,
+                                        uint32_t min_short_side, LibraryPhotoInfo *info,
+                                        GError **error)
+{
+    g_return_val_if_fail(data != NULL || size == 0, NULL);
+    g_return_val_if_fail(name != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    if (library_is_raw_name(name))
+        return library_decode_raw(data, size, name, min_short_side, info, error);
+    if (info != NULL)
+        memset(info, 0, sizeof *info);
+    PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
+    LibraryDecodeDetails details;
+    ClipRgbImage *image = decode_data(data, size, name, min_short_side, &format, &details, error);
+    if (image != NULL && info != NULL)
+        fill_info(info, format, &details);
+    library_decode_details_clear(&details);
+    return image;
+}
+
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
                                    LibraryPhotoInfo *info, GError **error)
 {
@@ -740,15 +787,5 @@ ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
     g_autofree uint8_t *data = library_decode_file_read(path, &size, error);
     if (data == NULL)
         return NULL;
-
-    if (library_is_raw_name(path))
-        return library_decode_raw(data, size, path, min_short_side, info, error);
-
-    PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
-    LibraryDecodeDetails details;
-    ClipRgbImage *image = decode_data(data, size, path, min_short_side, &format, &details, error);
-    if (image != NULL && info != NULL)
-        fill_info(info, format, &details);
-    library_decode_details_clear(&details);
-    return image;
+    return library_decode_photo_data(data, size, path, min_short_side, info, error);
 }

@@ -58,6 +58,12 @@ gboolean library_is_raw_name(const char *name);
 ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
                                    LibraryPhotoInfo *info, GError **error);
 
+/* library_decode_photo() of a file already in memory (the sandboxed helper
+ * reads it from a descriptor it was given); name stands for it in errors. */
+ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const char *name,
+                                        uint32_t min_short_side, LibraryPhotoInfo *info,
+                                        GError **error);
+
 void library_photo_info_clear(LibraryPhotoInfo *info);
 
 /* Videos: MP4, MOV, MKV and WebM through GStreamer (the codecs of the

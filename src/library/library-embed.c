@@ -4,10 +4,13 @@
 /* Images per encoder call when embedding files (the indexer batches its own). */
 #define FILE_BATCH 8
 
-gboolean library_embed_load_pixels(const char *path, const ClipConfig *config, guint min_side,
-                                   LibraryPhotoInfo *info, float *pixels, GError **error)
+gboolean library_embed_load_pixels(LibrarySandbox *sandbox, const char *path,
+                                   const ClipConfig *config, guint min_side, LibraryPhotoInfo *info,
+                                   float *pixels, GError **error)
 {
-    g_autoptr(ClipRgbImage) image = library_decode_photo(path, min_side, info, error);
+    g_autoptr(ClipRgbImage) image =
+        sandbox != NULL ? library_sandbox_decode(sandbox, path, min_side, info, error)
+                        : library_decode_photo(path, min_side, info, error);
     if (image == NULL)
         return FALSE;
     clip_preprocess(image, config->image_size, config->image_mean, config->image_std, pixels);
@@ -40,7 +43,7 @@ gboolean library_embed_files(ClipSession *session, const ClipConfig *config,
     for (guint first = 0; first < n; first += FILE_BATCH) {
         guint count = MIN(FILE_BATCH, n - first);
         for (guint i = 0; i < count; i++)
-            if (!library_embed_load_pixels(paths[first + i], config, min_side, NULL,
+            if (!library_embed_load_pixels(NULL, paths[first + i], config, min_side, NULL,
                                            pixels + i * image_elements, error))
                 return FALSE;
         if (!library_embed_pixels(session, config, pixels, count,

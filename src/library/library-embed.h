@@ -6,14 +6,18 @@
 #include "clip/clip-encoder.h"
 #include "clip/clip-image.h"
 #include "library/library-decoder.h"
+#include "library/library-sandbox.h"
 
 G_BEGIN_DECLS
 
 /* Decodes a file (library_decode_photo: oriented, shorter side at least
- * min_side, 0 for the full size) and preprocesses it for config's encoder.
- * pixels: (3, S, S), S = config->image_size. info may be NULL. */
-gboolean library_embed_load_pixels(const char *path, const ClipConfig *config, guint min_side,
-                                   LibraryPhotoInfo *info, float *pixels, GError **error);
+ * min_side, 0 for the full size) and preprocesses it for config's encoder;
+ * in one of sandbox's confined helpers (library-sandbox.h), or in this
+ * process when sandbox is NULL. pixels: (3, S, S), S = config->image_size.
+ * info may be NULL. */
+gboolean library_embed_load_pixels(LibrarySandbox *sandbox, const char *path,
+                                   const ClipConfig *config, guint min_side, LibraryPhotoInfo *info,
+                                   float *pixels, GError **error);
 
 /* Encodes n preprocessed images and L2-normalises each embedding.
  * pixels: (n, 3, S, S); out: (n, embed_dim). */

@@ -2,6 +2,7 @@
 #include "library-indexer.h"
 
 #include "library-decoder.h"
+#include "library-sandbox.h"
 #include "library-embed.h"
 #include "library-sync.h"
 
@@ -54,10 +55,17 @@ struct _Pipeline {
     GAsyncQueue *decoded;  /* PhotoJob* from the decoders */
     GAsyncQueue *to_write; /* GPtrArray* of PhotoJob* per transaction, then writer_end */
     GThread *writer;
-    gint stopping;        /* atomic: an error or cancellation; feed no more */
-    GError *writer_error; /* set by the writer before it sets stopping */
-    guint total;          /* photos to store */
-    guint stored;         /* by the writer */
+    /* Decoding happens in confined helpers; each photo is recorded as being
+     * decoded, through a connection of the decoders' own, before it is
+     * handed over, so that a run that dies on it fails it on restart. */
+    LibrarySandbox *sandbox;
+    LibraryStore *decoding_store;
+    GMutex decoding_lock;  /* decoding_store is not for several threads at once */
+    GError *decoder_error; /* the sandbox cannot start: the run stops (atomic set) */
+    gint stopping;         /* atomic: an error or cancellation; feed no more */
+    GError *writer_error;  /* set by the writer before it sets stopping */
+    guint total;           /* photos to store */
+    guint stored;          /* by the writer */
     gint64 start_time;
 };
 
@@ -117,7 +125,21 @@ static gboolean pipeline_stopping(Pipeline *pipeline)
 
 /* Decode workers */
 
-/* A video's frames, preprocessed, with their times. */
+/* Records that a photo's decode begins or ended. A failure to record is
+ * logged, not fatal: the photo is still decoded, only not protected. */
+static void decoding_record(Pipeline *pipeline, gint64 photo_id, gboolean begins)
+{
+    g_autoptr(GError) error = NULL;
+    g_mutex_lock(&pipeline->decoding_lock);
+    gboolean ok = begins ? library_store_begin_decoding(pipeline->decoding_store, photo_id, &error)
+                         : library_store_end_decoding(pipeline->decoding_store, photo_id, &error);
+    g_mutex_unlock(&pipeline->decoding_lock);
+    if (!ok)
+        g_warning("%s", error->message);
+}
+
+/* A video's frames, preprocessed, with their times. GStreamer runs in this
+ * process: videos are not decoded in the sandbox (yet). */
 static gboolean decode_video(PhotoJob *job, GError **error)
 {
     Pipeline *pipeline = job->pipeline;
@@ -144,8 +166,8 @@ static gboolean decode_still(PhotoJob *job, GError **error)
     const ClipConfig *config = &pipeline->model->config;
     job->n_images = 1;
     job->pixels = g_new(float, pipeline->image_elements);
-    if (library_embed_load_pixels(job->path, config, config->image_size, &job->info, job->pixels,
-                                  error))
+    if (library_embed_load_pixels(pipeline->sandbox, job->path, config, config->image_size,
+                                  &job->info, job->pixels, error))
         return TRUE;
     g_clear_pointer(&job->pixels, g_free);
     return FALSE;
@@ -163,11 +185,26 @@ static void decode_photo(PhotoJob *job)
     gint64 start = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
     job->fingerprint = library_fingerprint_file(job->path, &error);
-    gboolean ok =
-        job->fingerprint != NULL &&
-        (library_is_video_name(job->path) ? decode_video(job, &error) : decode_still(job, &error));
-    if (!ok)
+    if (job->fingerprint != NULL) {
+        decoding_record(pipeline, job->photo_id, TRUE);
+        if (library_is_video_name(job->path))
+            decode_video(job, &error);
+        else
+            decode_still(job, &error);
+        decoding_record(pipeline, job->photo_id, FALSE);
+    }
+    if (job->pixels == NULL &&
+        g_error_matches(error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_UNAVAILABLE)) {
+        /* No file's fault: the photo stays pending and the run stops. */
+        job->skipped = TRUE;
+        if (!g_atomic_pointer_compare_and_exchange(&pipeline->decoder_error, NULL, error))
+            g_clear_error(&error);
+        else
+            error = NULL;
+        g_atomic_int_set(&pipeline->stopping, 1);
+    } else if (job->pixels == NULL) {
         job->error = g_strdup(error->message);
+    }
     job->decode_seconds = (g_get_monotonic_time() - start) / 1e6;
     g_async_queue_push(pipeline->decoded, job);
 }
@@ -500,6 +537,11 @@ static gboolean pipeline_run(Pipeline *pipeline, GPtrArray *todo, GError **error
     if (todo->len == 0)
         return !g_cancellable_set_error_if_cancelled(pipeline->cancellable, error);
 
+    pipeline->decoding_store = library_store_open(library_store_get_path(pipeline->store), error);
+    if (pipeline->decoding_store == NULL)
+        return FALSE;
+    g_mutex_init(&pipeline->decoding_lock);
+    pipeline->sandbox = library_sandbox_new();
     pipeline->decoded = g_async_queue_new();
     pipeline->to_write = g_async_queue_new();
     if (!pipeline->on_cpu_pool)
@@ -515,7 +557,16 @@ static gboolean pipeline_run(Pipeline *pipeline, GPtrArray *todo, GError **error
         g_thread_pool_free(pipeline->decoders, FALSE, TRUE);
     g_async_queue_unref(pipeline->decoded);
     g_async_queue_unref(pipeline->to_write);
+    g_clear_pointer(&pipeline->sandbox, library_sandbox_free);
+    g_clear_pointer(&pipeline->decoding_store, library_store_free);
+    g_mutex_clear(&pipeline->decoding_lock);
     pipeline->result->pipeline_seconds = (g_get_monotonic_time() - pipeline->start_time) / 1e6;
+
+    if (ok && pipeline->decoder_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&pipeline->decoder_error));
+        ok = FALSE;
+    }
+    g_clear_error(&pipeline->decoder_error);
 
     if (ok && pipeline->writer_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&pipeline->writer_error));
@@ -630,6 +681,10 @@ gboolean library_index_folders(LibraryStore *store, const ClipModel *model, Clip
         return FALSE;
     /* The walk's long queries stop on cancellation; the pipeline's commits
      * are short and should finish, so the store stops watching after. */
+    /* Before the sync: a photo a dead run was decoding stays failed unless it
+     * changed since, which the sync then sees. */
+    if (!library_store_fail_interrupted_decoding(store, &result->interrupted, error))
+        return FALSE;
     library_store_set_cancellable(store, cancellable);
     g_autoptr(LibraryCrawl) crawl = walk_and_sync(store, model, result, cancellable, error);
     library_store_set_cancellable(store, NULL);

@@ -55,6 +55,8 @@ typedef struct {
 typedef struct {
     guint added, updated, removed, unchanged; /* as LibrarySyncResult counts them */
     guint embedded;                           /* photos embedded by this run */
+    /* photos failed because the last run died while decoding them */
+    guint interrupted;
     GPtrArray *failed;   /* LibraryIndexFailure*: photos this run could not decode */
     GPtrArray *problems; /* LibraryCrawlProblem*: what the walk could not read */
     GPtrArray *offline;  /* char*: folders found missing or empty, marked offline */

@@ -18,7 +18,8 @@ typedef enum {
     SCHEMA_LIBRARY = 1,        /* folders, photos, models, embeddings, albums, album_members */
     SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
     SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
-    SCHEMA_VIDEO_FRAMES = 4,   /* photos.duration, video_frames: a video's sampled frames;
+    SCHEMA_DECODING = 4,       /* decoding: photos a decoder is working on */
+    SCHEMA_VIDEO_FRAMES = 5,   /* photos.duration, video_frames: a video's sampled frames;
                                 * photos.companion: a RAW+JPEG pair's RAW */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
@@ -96,6 +97,13 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
                               "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
                               "  positive INTEGER NOT NULL CHECK (positive IN (0, 1)),"
                               "  PRIMARY KEY (album_id, photo_id)) WITHOUT ROWID;",
+    /* A row while a photo is being decoded, committed before the decode
+     * starts, counting the runs that died during it: a file that killed
+     * runs is found there on restart (library-store-decoding.c). */
+    [SCHEMA_DECODING] = "CREATE TABLE decoding ("
+                        "  photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,"
+                        "  started INTEGER NOT NULL,"
+                        "  attempts INTEGER NOT NULL DEFAULT 1);",
     /* A video is a photo with a duration; its embeddings row holds the mean
      * of its frames' (for similar, albums and coverage), and video_frames
      * each frame's, which search scores a video by (its best frame). */
@@ -283,4 +291,9 @@ gboolean library_store_check_integrity(LibraryStore *store, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+const char *library_store_get_path(LibraryStore *store)
+{
+    return store->path;
 }

@@ -77,6 +77,8 @@ char *library_store_default_path(void);
  * A file whose schema is newer than this code is refused, untouched. */
 LibraryStore *library_store_open(const char *path, GError **error);
 void library_store_free(LibraryStore *store);
+/* The file it was opened on (the indexer opens a second connection to it). */
+const char *library_store_get_path(LibraryStore *store);
 
 /* Long statements stop with G_IO_ERROR_CANCELLED once this is cancelled
  * (SQLite's progress handler); NULL to stop watching. */
@@ -151,6 +153,22 @@ gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
                                           const char *model_id, guint dim, const float *vector,
                                           GError **error);
 /* Could not be decoded: state failed with the reason. fingerprint may be NULL. */
+/* Decoding, recorded around each decode so that a photo that killed a run
+ * (a decoder crash or hang the process did not survive) is not decoded
+ * again at every restart. Each is its own transaction, committed before it
+ * returns, so the pipeline's decode workers use a connection of their own
+ * (waiting out the writer's short transactions with the busy timeout). */
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+
+/* Photos still recorded as being decoded when no run is, for the second
+ * run in a row (the runs died on them): marked failed with a reason saying
+ * so, so that they are not tried again until their size or mtime changes.
+ * A photo caught once is decoded again. Returns their count in *n_failed
+ * (may be NULL). */
+gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
+                                                 GError **error);
+
 gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
                                         const char *fingerprint, const char *reason,
                                         GError **error);

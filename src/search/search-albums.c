@@ -4,6 +4,8 @@
 
 #include "search-private.h"
 
+#include "clip/clip-safetensors.h"
+
 #include <errno.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -150,6 +152,12 @@ SearchTaxonomy *search_taxonomy_load(const char *path, GError **error)
     gsize length;
     if (!g_file_get_contents(path, &contents, &length, error))
         return NULL;
+    g_autoptr(GError) unsafe = NULL;
+    if (!clip_json_check_text(path, contents, length, &unsafe)) {
+        g_set_error_literal(error, SEARCH_TAXONOMY_ERROR, SEARCH_TAXONOMY_ERROR_INVALID,
+                            unsafe->message);
+        return NULL;
+    }
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) parse_error = NULL;
     if (!json_parser_load_from_data(parser, contents, (gssize)length, &parse_error)) {

@@ -1,0 +1,67 @@
+/* library-store-decoding.c: which photos a decoder is working on, so that one that killed
+ * runs is failed on restart instead of killing the next run too.
+ *
+ * A run also dies for reasons that are no photo's fault (the user quits, the
+ * machine powers off) while innocent photos are being decoded; those are
+ * decoded again. A photo is failed once two runs in a row died while it was
+ * being decoded: with decoders in a sandbox that times them out, that takes
+ * a file that wedges the whole process, not a quit in the wrong second. */
+#include "library-store-private.h"
+
+#include <sqlite3.h>
+
+/* The reason stored for such a photo: it names no decoder error, as none came back. */
+#define INTERRUPTED_REASON                                                                         \
+    "indexing stopped twice while this file was being decoded; it is not tried again until it "    \
+    "changes"
+/* Runs that died during a photo's decode before it is failed. */
+#define INTERRUPTED_RUNS 2
+
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    sqlite3_stmt *stmt = library_store_statement(
+        store,
+        "INSERT INTO decoding (photo_id, started) VALUES (?1, ?2)"
+        " ON CONFLICT (photo_id) DO UPDATE SET started = ?2, attempts = attempts + 1",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    sqlite3_bind_int64(stmt, 2, library_store_now_seconds());
+    return library_store_run(store, stmt, error);
+}
+
+gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error)
+{
+    return library_store_run_on_photo(store, "DELETE FROM decoding WHERE photo_id = ?1", photo_id,
+                                      error);
+}
+
+gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
+                                                 GError **error)
+{
+    if (!library_store_savepoint(store, error))
+        return FALSE;
+    sqlite3_stmt *stmt =
+        library_store_statement(store,
+                                "UPDATE photos SET state = 'failed', error = ?1, updated = ?2"
+                                " WHERE state = 'pending' AND id IN"
+                                "   (SELECT photo_id FROM decoding WHERE attempts >= ?3)",
+                                error);
+    gboolean ok = stmt != NULL;
+    if (ok) {
+        library_store_bind_text(stmt, 1, INTERRUPTED_REASON);
+        sqlite3_bind_int64(stmt, 2, library_store_now_seconds());
+        sqlite3_bind_int(stmt, 3, INTERRUPTED_RUNS);
+        ok = library_store_run(store, stmt, error);
+    }
+    if (ok && n_failed != NULL)
+        *n_failed = (guint)sqlite3_changes(store->db);
+    /* Rows of failed or since embedded photos are done with; the others
+     * keep their count for the next run. */
+    ok = ok && library_store_exec(store,
+                                  "DELETE FROM decoding WHERE photo_id IN"
+                                  " (SELECT id FROM photos WHERE state <> 'pending')",
+                                  error);
+    return library_store_release(store, ok, error);
+}

@@ -1,0 +1,27 @@
+/* spyglass-decode-confine.h: how the decode helper shuts itself in before reading any photo. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The helper's address-space limit: decoding a photo the library accepts
+ * (CLIP_RGB_IMAGE_MAX_PIXELS) fits; a decoder asking for more is refused. */
+#define SPYGLASS_DECODE_MEMORY_LIMIT ((guint64)1 << 30)
+/* CPU seconds for the helper's whole life; the parent retires a helper
+ * well before (library-sandbox.c), so only a runaway decoder reaches it. */
+#define SPYGLASS_DECODE_CPU_LIMIT 600
+/* The helper's exit status when it cannot start or confine itself: no
+ * file's fault, so the parent does not blame the photo. */
+#define SPYGLASS_DECODE_EXIT_UNAVAILABLE 2
+
+/* Does what the decoders would otherwise do on first use and the sandbox
+ * forbids: libheif's plugin scan, gdk-pixbuf's loaders.cache and the
+ * dlopen() of its GIF, TIFF and BMP loaders. */
+void spyglass_decode_prepare_decoders(void);
+
+/* Resource limits, PR_SET_NO_NEW_PRIVS and the seccomp allow-list; from
+ * then on any other system call kills the process with SIGSYS. */
+gboolean spyglass_decode_confine(GError **error);
+
+G_END_DECLS
