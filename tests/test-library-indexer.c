@@ -616,10 +616,11 @@ static void test_raw_and_video(Fixture *f, gconstpointer data)
 
     LibraryIndexResult result;
     index_root(f, &result);
+    for (guint i = 0; i < result.failed->len; i++)
+        g_test_message("%s", ((LibraryIndexFailure *)g_ptr_array_index(result.failed, i))->error);
     assert_result(&result, 6, 0, 0, 0, 4, 2);
     for (guint i = 0; i < result.failed->len; i++) {
         const LibraryIndexFailure *failure = g_ptr_array_index(result.failed, i);
-        g_test_message("%s", failure->error);
         g_assert_true(g_str_has_prefix(failure->error, failure->path));
         if (g_str_equal(failure->path, cut_path))
             g_assert_nonnull(strstr(failure->error, "truncated RAW data"));

@@ -760,10 +760,10 @@ ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const 
     g_return_val_if_fail(name != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    if (library_is_raw_name(name))
-        return library_decode_raw(data, size, name, min_short_side, info, error);
     if (info != NULL)
         memset(info, 0, sizeof *info);
+    if (library_is_raw_name(name))
+        return library_decode_raw(data, size, name, min_short_side, info, error);
     PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
     LibraryDecodeDetails details;
     ClipRgbImage *image = decode_data(data, size, name, min_short_side, &format, &details, error);
