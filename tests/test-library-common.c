@@ -2,6 +2,7 @@
 #include "test-library-common.h"
 
 #include "test-images.h"
+#include "test-raw-images.h"
 
 #include "test-common.h"
 
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <gst/gst.h>
 #include <jpeglib.h>
 #include <libheif/heif.h>
 #include <png.h>
@@ -91,6 +93,60 @@ GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed)
 #endif
     g_autofree guint8 *rgb = make_picture(width, height, seed);
     return test_heif_encode(heif_compression_HEVC, rgb, width, height, 1, NULL);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+const char *__asan_default_options(void);
+
+/* Full stacks for every allocation: tests that start GStreamer meet GLib's
+ * deliberate quark-table leak, which tests/lsan.supp recognises only by the
+ * constructor it comes from. ASAN_OPTIONS from the environment still apply. */
+const char *__asan_default_options(void)
+{
+    return "fast_unwind_on_malloc=0";
+}
+#endif
+
+GBytes *test_library_raw_bytes(gboolean nef, guint32 seed)
+{
+    g_autofree guint8 *sensor = make_picture(320, 240, seed);
+    g_autoptr(GBytes) preview = test_library_jpeg_bytes(320, 240, seed);
+    TestRawSpec spec = {
+        .layout = nef ? TEST_RAW_NEF : TEST_RAW_DNG,
+        .width = 320,
+        .height = 240,
+        .rgb = sensor,
+        .preview = preview,
+        .orientation = 1,
+        .make = nef ? "NIKON CORPORATION" : "Spyglass",
+        .model = nef ? "NIKON D-TEST" : "Test Camera",
+        .taken = "2024:05:06 07:08:09",
+    };
+    return test_raw_make(&spec);
+}
+
+void test_library_write_video(const char *path, guint seconds, guint32 seed)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gst_init_check(NULL, NULL, &error));
+    /* videotestsrc's patterns 0..19 differ; 10 frames a second. */
+    g_autofree char *description = g_strdup_printf(
+        "videotestsrc pattern=%u num-buffers=%u ! video/x-raw,width=96,height=64,framerate=10/1"
+        " ! vp8enc deadline=1 ! webmmux ! filesink name=out",
+        seed % 20, seconds * 10);
+    g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
+    g_assert_no_error(error);
+    g_autoptr(GstElement) out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+    g_object_set(out, "location", path, NULL);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+    g_autoptr(GstMessage) message =
+        gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    g_assert_nonnull(message);
+    g_assert_cmpint(GST_MESSAGE_TYPE(message), ==, GST_MESSAGE_EOS);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
 }
 
 void test_library_write_file(const char *path, const void *data, size_t size)

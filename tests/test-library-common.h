@@ -18,6 +18,12 @@ GBytes *test_library_png_bytes(guint width, guint height, guint32 seed);
 /* An HEIC through libheif's HEVC encoder; NULL when libheif has none, and
  * in AddressSanitizer builds (x265 leaks). */
 GBytes *test_library_heic_bytes(guint width, guint height, guint32 seed);
+/* A camera RAW file (test-raw-images.h): a DNG, or a NEF when nef, of a
+ * 320 × 240 picture with a preview of it. */
+GBytes *test_library_raw_bytes(gboolean nef, guint32 seed);
+/* A WebM (VP8) video of that many seconds, 96 × 64 at 10 frames a second,
+ * made with GStreamer; its picture depends on seed. */
+void test_library_write_video(const char *path, guint seconds, guint32 seed);
 /* Writes a file (and its folders), failing the test on error. */
 void test_library_write_file(const char *path, const void *data, size_t size);
 void test_library_write_bytes(const char *path, GBytes *bytes);

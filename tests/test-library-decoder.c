@@ -339,13 +339,14 @@ static void assert_decode_fails(const char *path, const char *reason)
 static void test_photo_names(void)
 {
     const char *photos[] = {
-        "a.jpg",       "A.JPG",  "b.jpeg", "c.JPE",       "d.png",
-        "e.webp",      "f.HEIC", "g.heif", "h.avif",      "i.gif",
-        "j.tif",       "k.TIFF", "l.bmp",  "dir.d/x.Jpg", "/photos/2021/IMG_0001.HEIC",
-        "two.dots.png"};
-    const char *others[] = {"notes.txt", "jpg",          "photo.jpg.part", "movie.mp4", "raw.CR2",
-                            ".jpg",      "dir.jpg/file", "noext",          "image.svg", "photo.",
-                            ""};
+        "a.jpg",        "A.JPG",     "b.jpeg", "c.JPE",       "d.png",
+        "e.webp",       "f.HEIC",    "g.heif", "h.avif",      "i.gif",
+        "j.tif",        "k.TIFF",    "l.bmp",  "dir.d/x.Jpg", "/photos/2021/IMG_0001.HEIC",
+        "two.dots.png", "movie.mp4", "raw.CR2"}; /* videos and RAW files are photos too (#25) */
+    const char *others[] = {
+        "notes.txt", "jpg",          "photo.jpg.part", "song.mp3",  "raw.CR2.xmp",
+        ".jpg",      "dir.jpg/file", "noext",          "image.svg", "photo.",
+        ""};
     for (size_t i = 0; i < G_N_ELEMENTS(photos); i++)
         g_assert_true(library_is_photo_name(photos[i]));
     for (size_t i = 0; i < G_N_ELEMENTS(others); i++)

@@ -557,6 +557,178 @@ static void test_cpu_device(Fixture *f, gconstpointer data)
     assert_counts(f, CORPUS_PHOTOS, CORPUS_PHOTOS, 0, 0);
 }
 
+static gboolean count_frame(gint64 photo_id, double time, const float *vector, guint dim,
+                            gpointer user_data)
+{
+    GArray *times = g_hash_table_lookup(user_data, &photo_id);
+    if (times == NULL) {
+        times = g_array_new(FALSE, FALSE, sizeof(double));
+        g_hash_table_insert(user_data, g_memdup2(&photo_id, sizeof photo_id), times);
+    }
+    g_array_append_val(times, time);
+    return TRUE;
+}
+
+/* photo id → GArray of its frames' times */
+static GHashTable *video_frames(Fixture *f)
+{
+    GHashTable *frames =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_array_unref);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(library_store_foreach_video_frame(f->store, f->model->model->id, count_frame,
+                                                    frames, &error));
+    g_assert_no_error(error);
+    return frames;
+}
+
+/* A 3-second video's frames: one a second, at 0.5, 1.5 and 2.5 s. */
+static void assert_video_frames(Fixture *f, gint64 photo_id)
+{
+    g_autoptr(GHashTable) frames = video_frames(f);
+    GArray *times = g_hash_table_lookup(frames, &photo_id);
+    g_assert_nonnull(times);
+    g_assert_cmpuint(times->len, ==, 3);
+    for (guint i = 0; i < 3; i++)
+        g_assert_cmpfloat_with_epsilon(g_array_index(times, double, i), i + 0.5, 0.11);
+}
+
+/* RAW photos and videos follow the photos' rules: embedded once, moves kept,
+ * changes embedded again, cut or corrupt files failed with their reason. */
+static void test_raw_and_video(Fixture *f, gconstpointer data)
+{
+    if (f->model == NULL)
+        return;
+    g_autoptr(GBytes) dng = test_library_raw_bytes(FALSE, 1);
+    g_autoptr(GBytes) nef = test_library_raw_bytes(TRUE, 2);
+    g_autofree char *dng_path = photo_path(f, "raw/IMG_0001.DNG");
+    g_autofree char *nef_path = photo_path(f, "raw/DSC_0002.NEF");
+    g_autofree char *cut_path = photo_path(f, "raw/cut.dng");
+    g_autofree char *video_path = photo_path(f, "video/clip.webm");
+    g_autofree char *noise_path = photo_path(f, "video/noise.mp4");
+    test_library_write_bytes(dng_path, dng);
+    test_library_write_bytes(nef_path, nef);
+    test_library_write_file(cut_path, g_bytes_get_data(dng, NULL), g_bytes_get_size(dng) * 3 / 4);
+    test_library_write_video(video_path, 3, 7);
+    static const char noise[] = "\x1a\x45\xdf\xa3 the start of a Matroska file, no more";
+    test_library_write_file(noise_path, noise, sizeof noise - 1);
+    g_autofree char *jpeg_path = photo_path(f, "photo.jpg");
+    test_library_write_jpeg(jpeg_path, 96, 64, 3);
+
+    LibraryIndexResult result;
+    index_root(f, &result);
+    for (guint i = 0; i < result.failed->len; i++)
+        g_test_message("%s", ((LibraryIndexFailure *)g_ptr_array_index(result.failed, i))->error);
+    assert_result(&result, 6, 0, 0, 0, 4, 2);
+    for (guint i = 0; i < result.failed->len; i++) {
+        const LibraryIndexFailure *failure = g_ptr_array_index(result.failed, i);
+        g_assert_true(g_str_has_prefix(failure->error, failure->path));
+        if (g_str_equal(failure->path, cut_path))
+            g_assert_nonnull(strstr(failure->error, "truncated RAW data"));
+        else
+            g_assert_cmpstr(failure->path, ==, noise_path);
+    }
+    library_index_result_clear(&result);
+    assert_counts(f, 6, 4, 0, 2);
+
+    g_autoptr(LibraryPhoto) video = find_photo(f, "video/clip.webm");
+    g_autoptr(LibraryPhoto) raw = find_photo(f, "raw/IMG_0001.DNG");
+    assert_video_frames(f, video->id);
+    g_autofree float *video_embedding = get_embedding(f, video->id);
+    g_autofree float *raw_embedding = get_embedding(f, raw->id);
+    double norm = 0;
+    for (guint i = 0; i < f->model->model->config.embed_dim; i++)
+        norm += (double)video_embedding[i] * video_embedding[i];
+    g_assert_cmpfloat_with_epsilon(norm, 1.0, 1e-4);
+
+    /* Nothing changed: nothing decoded. */
+    reindex_expecting(f, 0, 0, 0, 6, 0, 0);
+
+    /* Moved: the same rows, embeddings and frames. */
+    g_autofree char *raw_moved = photo_path(f, "elsewhere/IMG_0001.dng");
+    g_autofree char *video_moved = photo_path(f, "elsewhere/holiday.webm");
+    g_autofree char *elsewhere = photo_path(f, "elsewhere");
+    g_assert_cmpint(g_mkdir_with_parents(elsewhere, 0700), ==, 0);
+    g_assert_cmpint(g_rename(dng_path, raw_moved), ==, 0);
+    g_assert_cmpint(g_rename(video_path, video_moved), ==, 0);
+    reindex_expecting(f, 0, 2, 0, 4, 0, 0);
+    g_autoptr(LibraryPhoto) video_after = find_photo(f, "elsewhere/holiday.webm");
+    g_autoptr(LibraryPhoto) raw_after = find_photo(f, "elsewhere/IMG_0001.dng");
+    g_assert_cmpint(video_after->id, ==, video->id);
+    g_assert_cmpint(raw_after->id, ==, raw->id);
+    size_t bytes = f->model->model->config.embed_dim * sizeof(float);
+    g_autofree float *video_kept = get_embedding(f, video->id);
+    g_autofree float *raw_kept = get_embedding(f, raw->id);
+    g_assert_cmpmem(video_kept, bytes, video_embedding, bytes);
+    g_assert_cmpmem(raw_kept, bytes, raw_embedding, bytes);
+    assert_video_frames(f, video->id);
+
+    /* Rewritten with another picture: embedded again, frames replaced. */
+    test_library_write_video(video_moved, 3, 12);
+    reindex_expecting(f, 0, 1, 0, 5, 1, 0);
+    assert_video_frames(f, video->id);
+    g_autofree float *video_new = get_embedding(f, video->id);
+    g_assert_true(memcmp(video_new, video_embedding, bytes) != 0);
+}
+
+static void assert_companion(Fixture *f, const char *relative, const char *companion)
+{
+    g_autoptr(LibraryPhoto) photo = find_photo(f, relative);
+    g_assert_nonnull(photo);
+    g_autofree char *expected = companion != NULL ? photo_path(f, companion) : NULL;
+    g_assert_cmpstr(photo->companion, ==, expected);
+}
+
+/* A RAW+JPEG pair is one photo, the JPEG, which keeps the RAW's path; a RAW
+ * alone is a photo of its own. */
+static void test_raw_jpeg_pairs(Fixture *f, gconstpointer data)
+{
+    if (f->model == NULL)
+        return;
+    g_autoptr(GBytes) dng = test_library_raw_bytes(FALSE, 4);
+    const char *const raws[] = {"100CANON/IMG_0001.DNG", "100CANON/IMG_0002.DNG"};
+    for (size_t i = 0; i < G_N_ELEMENTS(raws); i++) {
+        g_autofree char *path = photo_path(f, raws[i]);
+        test_library_write_bytes(path, dng);
+    }
+    const char *const jpegs[] = {"100CANON/IMG_0001.JPG", "100CANON/IMG_0003.jpg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(jpegs); i++) {
+        g_autofree char *path = photo_path(f, jpegs[i]);
+        test_library_write_jpeg(path, 96, 64, 4 + (guint32)i);
+    }
+    reindex_expecting(f, 3, 0, 0, 0, 3, 0);
+    assert_companion(f, "100CANON/IMG_0001.JPG", "100CANON/IMG_0001.DNG");
+    assert_companion(f, "100CANON/IMG_0003.jpg", NULL);
+    g_autoptr(LibraryPhoto) paired_raw = find_photo(f, "100CANON/IMG_0001.DNG");
+    g_assert_null(paired_raw);
+    reindex_expecting(f, 0, 0, 0, 3, 0, 0);
+
+    /* IMG_0002 gets its JPEG: the RAW's own photo goes, the JPEG takes its place. */
+    g_autofree char *second_jpeg = photo_path(f, "100CANON/IMG_0002.jpg");
+    test_library_write_jpeg(second_jpeg, 96, 64, 6);
+    reindex_expecting(f, 1, 0, 1, 2, 1, 0);
+    assert_companion(f, "100CANON/IMG_0002.jpg", "100CANON/IMG_0002.DNG");
+
+    /* The pair moved together: the JPEG's move is detected, its RAW follows. */
+    g_autofree char *moved_dir = photo_path(f, "2024-05");
+    g_assert_cmpint(g_mkdir_with_parents(moved_dir, 0700), ==, 0);
+    g_autofree char *jpeg_from = photo_path(f, "100CANON/IMG_0001.JPG");
+    g_autofree char *jpeg_to = photo_path(f, "2024-05/IMG_0001.JPG");
+    g_autofree char *raw_from = photo_path(f, "100CANON/IMG_0001.DNG");
+    g_autofree char *raw_to = photo_path(f, "2024-05/IMG_0001.DNG");
+    g_assert_cmpint(g_rename(jpeg_from, jpeg_to), ==, 0);
+    g_assert_cmpint(g_rename(raw_from, raw_to), ==, 0);
+    reindex_expecting(f, 0, 1, 0, 2, 0, 0);
+    assert_companion(f, "2024-05/IMG_0001.JPG", "2024-05/IMG_0001.DNG");
+
+    /* The JPEG deleted: the RAW is a photo again. */
+    g_assert_cmpint(g_unlink(jpeg_to), ==, 0);
+    reindex_expecting(f, 1, 0, 1, 2, 1, 0);
+    g_autoptr(LibraryPhoto) alone = find_photo(f, "2024-05/IMG_0001.DNG");
+    g_assert_nonnull(alone);
+    g_assert_cmpint(alone->state, ==, LIBRARY_PHOTO_EMBEDDED);
+    g_assert_null(alone->companion);
+}
+
 int main(int argc, char **argv)
 {
     tmp_dir = test_library_tmp_dir();
@@ -575,6 +747,8 @@ int main(int argc, char **argv)
     ADD("/library/indexer/cancel-and-resume", test_cancel_and_resume);
     ADD("/library/indexer/new-model", test_new_model);
     ADD("/library/indexer/cpu-device", test_cpu_device);
+    ADD("/library/indexer/raw-and-video", test_raw_and_video);
+    ADD("/library/indexer/raw-jpeg-pairs", test_raw_jpeg_pairs);
 #undef ADD
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);

@@ -55,7 +55,7 @@ static void test_create(void)
     g_assert_no_error(error);
 
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "4");
+    g_assert_cmpstr(version, ==, "5");
     g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
     g_assert_cmpstr(journal, ==, "wal");
     g_autofree char *tables =
@@ -63,7 +63,7 @@ static void test_create(void)
                          " WHERE type = 'table' ORDER BY name)");
     g_assert_cmpstr(tables, ==,
                     "album_examples album_members albums auto_album_key auto_album_members"
-                    " auto_album_scored decoding embeddings folders models photos");
+                    " auto_album_scored decoding embeddings folders models photos video_frames");
 
     /* Opening again migrates nothing and keeps the data. */
     gint64 id = 0;
@@ -85,7 +85,7 @@ static void test_newer_refused(void)
     g_assert_null(store);
     g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW);
     g_autofree char *expected =
-        g_strdup_printf("%s: database version 7 is newer than this Spyglass (4)", path);
+        g_strdup_printf("%s: database version 7 is newer than this Spyglass (5)", path);
     g_assert_cmpstr(error->message, ==, expected);
     /* Untouched: still its own version and journal mode. */
     g_autofree char *version = query_text(path, "PRAGMA user_version");
@@ -404,6 +404,92 @@ static void test_foreach_embedding(void)
 
 /* A version-1 library (as the first release wrote it) opens, migrates and
  * keeps its photos. */
+typedef struct {
+    GArray *ids, *times, *values; /* gint64, double, float: each frame's first component */
+} FrameWalk;
+
+static gboolean collect_frame(gint64 photo_id, double time, const float *vector, guint dim,
+                              gpointer user_data)
+{
+    FrameWalk *walk = user_data;
+    g_array_append_val(walk->ids, photo_id);
+    g_array_append_val(walk->times, time);
+    g_array_append_val(walk->values, vector[0]);
+    return TRUE;
+}
+
+static guint count_frames(LibraryStore *store, const char *model_id, FrameWalk *walk)
+{
+    g_autoptr(GError) error = NULL;
+    g_array_set_size(walk->ids, 0);
+    g_array_set_size(walk->times, 0);
+    g_array_set_size(walk->values, 0);
+    g_assert_true(library_store_foreach_video_frame(store, model_id, collect_frame, walk, &error));
+    g_assert_no_error(error);
+    return walk->ids->len;
+}
+
+/* A video's frames are stored with their times beside its own embedding,
+ * and go when it changes, when it is removed and with their model. */
+static void test_video_frames(void)
+{
+    g_autofree char *path = new_db_path();
+    g_autoptr(LibraryStore) store = open_store(path);
+    g_autoptr(GError) error = NULL;
+    gint64 folder = 0, video = 0, photo = 0;
+    g_assert_true(library_store_add_folder(store, "/v", &folder, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/v/clip.mp4", 10, 10, &video, &error));
+    g_assert_true(library_store_add_photo(store, folder, "/v/still.jpg", 10, 10, &photo, &error));
+    set_model(store, "m", 2);
+    LibraryPhotoInfo info = sample_info();
+    info.format = (char *)"video";
+    info.duration = 10.5;
+    float mean[2] = {1, 0}, frames[3 * 2] = {1, 0, 2, 0, 3, 0};
+    double times[3] = {0.5, 5.5, 9.5};
+    g_assert_true(
+        library_store_set_photo_embedded(store, video, &info, "fp", "m", 2, mean, &error));
+    g_assert_true(library_store_set_video_frames(store, video, "m", 2, 3, times, frames, &error));
+    LibraryPhotoInfo still = sample_info();
+    g_assert_true(
+        library_store_set_photo_embedded(store, photo, &still, "fp2", "m", 2, mean, &error));
+    g_assert_no_error(error);
+    g_autofree char *duration = query_text(path, "SELECT duration FROM photos WHERE id = 1");
+    g_assert_cmpstr(duration, ==, "10.5");
+    g_autofree char *no_duration =
+        query_text(path, "SELECT coalesce(duration, 'none') FROM photos WHERE id = 2");
+    g_assert_cmpstr(no_duration, ==, "none");
+
+    FrameWalk walk = {g_array_new(FALSE, FALSE, sizeof(gint64)),
+                      g_array_new(FALSE, FALSE, sizeof(double)),
+                      g_array_new(FALSE, FALSE, sizeof(float))};
+    g_assert_cmpuint(count_frames(store, "m", &walk), ==, 3);
+    for (guint i = 0; i < 3; i++) {
+        g_assert_cmpint(g_array_index(walk.ids, gint64, i), ==, video);
+        g_assert_cmpfloat(g_array_index(walk.times, double, i), ==, times[i]);
+        g_assert_cmpfloat(g_array_index(walk.values, float, i), ==, frames[2 * i]);
+    }
+    g_assert_cmpuint(count_frames(store, "other", &walk), ==, 0);
+
+    /* Changed: pending again, its frames gone with its embedding. */
+    g_assert_true(library_store_mark_photo_changed(store, video, 11, 11, &error));
+    g_assert_cmpuint(count_frames(store, "m", &walk), ==, 0);
+    g_autofree char *left = query_text(path, "SELECT count(*) FROM video_frames");
+    g_assert_cmpstr(left, ==, "0");
+
+    /* Embedded again, then removed: the frames go with the video. */
+    g_assert_true(
+        library_store_set_photo_embedded(store, video, &info, "fp", "m", 2, mean, &error));
+    g_assert_true(library_store_set_video_frames(store, video, "m", 2, 3, times, frames, &error));
+    g_assert_cmpuint(count_frames(store, "m", &walk), ==, 3);
+    g_assert_true(library_store_remove_photo(store, video, &error));
+    g_assert_no_error(error);
+    g_autofree char *removed = query_text(path, "SELECT count(*) FROM video_frames");
+    g_assert_cmpstr(removed, ==, "0");
+    g_array_unref(walk.ids);
+    g_array_unref(walk.times);
+    g_array_unref(walk.values);
+}
+
 static void test_migrate_from_v1(void)
 {
     g_autofree char *path = new_db_path();
@@ -432,7 +518,7 @@ static void test_migrate_from_v1(void)
              "PRAGMA user_version = 1;");
     g_autoptr(LibraryStore) store = open_store(path);
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "4");
+    g_assert_cmpstr(version, ==, "5");
     g_autoptr(GError) error = NULL;
     g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, "/old/a.jpg", &error);
     g_assert_nonnull(photo);
@@ -736,6 +822,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/store/foreach-embedding", test_foreach_embedding);
     g_test_add_func("/library/store/transactions", test_transactions);
     g_test_add_func("/library/store/migrate-from-v1", test_migrate_from_v1);
+    g_test_add_func("/library/store/video-frames", test_video_frames);
     g_test_add_func("/library/store/auto-albums", test_auto_albums);
     g_test_add_func("/library/store/smart-albums", test_smart_albums);
     g_test_add_func("/library/store/remove-folder", test_remove_folder);

@@ -524,7 +524,7 @@ static void test_group_pairs(void)
 static void test_relevance(void)
 {
     SearchHit hits[] = {{1, 0.40f}, {2, 0.35f}, {3, 0.33f}, {4, 0.31f}, {5, 0.26f}};
-    SearchResults results = {hits, 5, 0.25, 0.05, 10000, 5};
+    SearchResults results = {hits, 5, 0.25, 0.05, 10000, 5, NULL};
     /* z = 3, 2, 1.6, 1.2, 0.2; photo 2 fits its neutral caption better */
     float neutral[] = {0.20f, 0.36f, 0.20f, 0.20f, 0.20f};
     gboolean strong[5];

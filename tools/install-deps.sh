@@ -10,7 +10,9 @@ libvulkan-dev glslang-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-t
 libseccomp-dev
 clang-14 libclang-rt-14-dev
 libsqlite3-dev libexif-dev libheif-dev libjpeg62-turbo-dev libpng-dev libwebp-dev
-libgdk-pixbuf-2.0-dev libsoup-3.0-dev
+libgdk-pixbuf-2.0-dev libsoup-3.0-dev libraw-dev
+libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools
 libopenblas-pthread-dev libdnnl-dev
 libsentencepiece-dev
 libgtk-4-dev libadwaita-1-dev

@@ -3,6 +3,7 @@
 
 #include "cli-model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,10 @@ void cli_print_hits(const CliOptions *options, const char *query, const Spyglass
                     printf("weaker matches:\n");
                     heading = TRUE;
                 }
-                printf("%.4f  %s\n", hit->score, hit->path);
+                printf("%.4f  %s", hit->score, hit->path);
+                if (!isnan(hit->time))
+                    printf("  at %.1f s", hit->time);
+                printf("\n");
             }
         }
         return;
@@ -78,6 +82,13 @@ void cli_print_hits(const CliOptions *options, const char *query, const Spyglass
         json_builder_add_string_value(builder, hit->path);
         json_builder_set_member_name(builder, "score");
         json_builder_add_double_value(builder, hit->score);
+        /* A video: the time of the frame that scored. */
+        if (!isnan(hit->time)) {
+            json_builder_set_member_name(builder, "kind");
+            json_builder_add_string_value(builder, "video");
+            json_builder_set_member_name(builder, "time");
+            json_builder_add_double_value(builder, hit->time);
+        }
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);

@@ -1,6 +1,8 @@
 /* spyglass-types.c: freeing what SpyglassSession's calls return. */
 #include "spyglass-types.h"
 
+#include <math.h>
+
 static void hit_clear(gpointer data)
 {
     SpyglassHit *hit = data;
@@ -18,7 +20,7 @@ SpyglassHits *spyglass_hits_new(guint reserve)
 void spyglass_hits_append(SpyglassHits *hits, gint64 id, const char *path, float score,
                           const char *taken, gboolean weak)
 {
-    SpyglassHit hit = {id, g_strdup(path), score, g_strdup(taken), weak};
+    SpyglassHit hit = {id, g_strdup(path), score, g_strdup(taken), weak, NAN};
     g_array_append_val(hits, hit);
 }
 

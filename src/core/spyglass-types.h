@@ -19,6 +19,7 @@ typedef struct {
     float score;   /* NaN where there is none (album members) */
     char *taken;   /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
     gboolean weak; /* a search result below the relevance cutoff */
+    double time;   /* a video's search hit: the matching frame's time, seconds; else NaN */
 } SpyglassHit;
 
 /* A GArray of SpyglassHit that frees their strings. */

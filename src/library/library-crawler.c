@@ -79,6 +79,7 @@ void library_crawl_free(LibraryCrawl *crawl)
     g_ptr_array_unref(crawl->roots);
     g_ptr_array_unref(crawl->files);
     g_ptr_array_unref(crawl->problems);
+    g_clear_pointer(&crawl->companions, g_hash_table_unref);
     g_free(crawl);
 }
 
@@ -260,6 +261,50 @@ static void crawl_root(Crawler *crawler, guint index)
     }
 }
 
+/* "folder/name" without the extension, case-folded: what a RAW and its JPEG share. */
+static char *pair_key(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return g_ascii_strdown(path, dot != NULL ? dot - path : -1);
+}
+
+static gboolean is_jpeg_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot != NULL &&
+           (g_ascii_strcasecmp(dot, ".jpg") == 0 || g_ascii_strcasecmp(dot, ".jpeg") == 0 ||
+            g_ascii_strcasecmp(dot, ".jpe") == 0);
+}
+
+/* Takes the RAWs that have a JPEG of the same name beside them out of the
+ * files, as the JPEGs' companions: the camera's own rendering is the photo
+ * shown and embedded, and the RAW is not decoded twice over. */
+static void crawl_pair_raw(LibraryCrawl *crawl)
+{
+    g_autoptr(GHashTable) jpegs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < crawl->files->len; i++) {
+        LibraryCrawlFile *file = g_ptr_array_index(crawl->files, i);
+        if (is_jpeg_name(file->path))
+            g_hash_table_insert(jpegs, pair_key(file->path), file->path);
+    }
+    crawl->companions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GPtrArray *kept = g_ptr_array_new_full(crawl->files->len, (GDestroyNotify)crawl_file_free);
+    for (guint i = 0; i < crawl->files->len; i++) {
+        LibraryCrawlFile *file = g_ptr_array_index(crawl->files, i);
+        g_autofree char *key = library_is_raw_name(file->path) ? pair_key(file->path) : NULL;
+        const char *jpeg = key != NULL ? g_hash_table_lookup(jpegs, key) : NULL;
+        if (jpeg != NULL) {
+            g_hash_table_insert(crawl->companions, g_strdup(jpeg), g_strdup(file->path));
+            crawl_file_free(file);
+        } else {
+            g_ptr_array_add(kept, file);
+        }
+    }
+    g_ptr_array_set_free_func(crawl->files, NULL);
+    g_ptr_array_unref(crawl->files);
+    crawl->files = kept;
+}
+
 LibraryCrawl *library_crawl(const char *const *roots, GCancellable *cancellable)
 {
     LibraryCrawl *crawl = g_new0(LibraryCrawl, 1);
@@ -286,6 +331,7 @@ LibraryCrawl *library_crawl(const char *const *roots, GCancellable *cancellable)
     g_hash_table_unref(crawler.seen_files);
     g_hash_table_unref(crawler.visited_dirs);
     g_ptr_array_unref(crawler.stack);
+    crawl_pair_raw(crawl);
 
     crawl->complete = !crawl->cancelled && crawl->problems->len == 0;
     for (guint i = 0; i < crawl->roots->len; i++)

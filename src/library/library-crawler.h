@@ -37,6 +37,9 @@ typedef struct {
     GPtrArray *roots;    /* LibraryCrawlRoot*, in the order given */
     GPtrArray *files;    /* LibraryCrawlFile*, in walk order */
     GPtrArray *problems; /* LibraryCrawlProblem*: what could not be read */
+    /* RAW+JPEG pairs: a camera's IMG_0001.CR2 beside IMG_0001.JPG is one
+     * photo, the JPEG, and the RAW is left out of files: JPEG path → RAW path. */
+    GHashTable *companions;
     gboolean cancelled;
     /* Every root present, every folder and file below read, not cancelled. */
     gboolean complete;

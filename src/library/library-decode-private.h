@@ -7,6 +7,8 @@
  *   library-decode-jpeg.c   JPEG (libjpeg), with DCT scaling
  *   library-decode-exif.c   the one EXIF reader (orientation and metadata)
  *   library-decode-orient.c EXIF orientations applied to pixels
+ *   library-decode-raw.c    camera RAW files (LibRaw)
+ *   library-decode-video.c  videos (GStreamer)
  *
  * PNG and JPEG convert as PIL's Image.convert("RGB") does, which the
  * reference preprocessing uses: alpha is dropped (not composited), grey is
@@ -49,6 +51,19 @@ ClipRgbImage *library_decode_png(const uint8_t *data, size_t size, const char *n
 ClipRgbImage *library_decode_jpeg(const uint8_t *data, size_t size, const char *name,
                                   uint32_t min_short_side, LibraryDecodeDetails *details,
                                   GError **error);
+
+/* Camera RAW */
+
+/* A RAW file's embedded preview when its shorter side is ≥ min_short_side
+ * (for 0, ≥ half the sensor's: what a half-size decode gives), else the
+ * sensor data decoded at half size; orientation applied. info (may be
+ * NULL) receives format "raw", the sensor's size after orientation and
+ * the metadata LibRaw parsed. A cut file is "truncated RAW data". */
+ClipRgbImage *library_decode_raw(const uint8_t *data, size_t size, const char *name,
+                                 uint32_t min_short_side, LibraryPhotoInfo *info, GError **error);
+
+/* Videos: the middle frame, for library_decode_photo(). */
+ClipRgbImage *library_decode_video_still(const char *path, LibraryPhotoInfo *info, GError **error);
 
 /* EXIF */
 

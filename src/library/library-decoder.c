@@ -58,7 +58,7 @@ gboolean library_is_photo_name(const char *name)
     for (size_t i = 0; i < G_N_ELEMENTS(photo_extensions); i++)
         if (g_ascii_strcasecmp(dot + 1, photo_extensions[i]) == 0)
             return TRUE;
-    return FALSE;
+    return library_is_raw_name(name) || library_is_video_name(name);
 }
 
 void library_photo_info_clear(LibraryPhotoInfo *info)
@@ -762,6 +762,8 @@ ClipRgbImage *library_decode_photo_data(const uint8_t *data, size_t size, const 
 
     if (info != NULL)
         memset(info, 0, sizeof *info);
+    if (library_is_raw_name(name))
+        return library_decode_raw(data, size, name, min_short_side, info, error);
     PhotoFormat format = PHOTO_FORMAT_UNKNOWN;
     LibraryDecodeDetails details;
     ClipRgbImage *image = decode_data(data, size, name, min_short_side, &format, &details, error);
@@ -777,6 +779,8 @@ ClipRgbImage *library_decode_photo(const char *path, uint32_t min_short_side,
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    if (library_is_video_name(path))
+        return library_decode_video_still(path, info, error);
     if (info != NULL)
         memset(info, 0, sizeof *info);
     size_t size = 0;

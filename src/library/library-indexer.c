@@ -25,8 +25,10 @@ typedef struct {
     char *path;
     char *fingerprint;
     LibraryPhotoInfo info;
-    float *pixels;    /* (3, S, S) once decoded */
-    float *embedding; /* (E) once encoded, L2-normalised */
+    guint n_images;   /* 1 for a photo; a video's frames */
+    double *times;    /* (n_images) a video's frame times in seconds; NULL for a photo */
+    float *pixels;    /* (n_images, 3, S, S) once decoded */
+    float *embedding; /* (n_images, E) once encoded, L2-normalised */
     char *error;      /* why it could not be decoded */
     gboolean skipped; /* the run stopped before it was decoded */
     double decode_seconds;
@@ -77,6 +79,7 @@ void library_index_params_init(LibraryIndexParams *params)
         .batch_size = DEFAULT_BATCH_SIZE,
         .commit_size = DEFAULT_COMMIT_SIZE,
     };
+    library_video_sampling_init(&params->video);
 }
 
 static void index_failure_free(LibraryIndexFailure *failure)
@@ -107,6 +110,7 @@ static void photo_job_free(PhotoJob *job)
     g_free(job->path);
     g_free(job->fingerprint);
     library_photo_info_clear(&job->info);
+    g_free(job->times);
     g_free(job->pixels);
     g_free(job->embedding);
     g_free(job->error);
@@ -134,7 +138,42 @@ static void decoding_record(Pipeline *pipeline, gint64 photo_id, gboolean begins
         g_warning("%s", error->message);
 }
 
-/* Fingerprints, decodes and preprocesses one photo (a decoder thread). */
+/* A video's frames, preprocessed, with their times. GStreamer runs in this
+ * process: videos are not decoded in the sandbox (yet). */
+static gboolean decode_video(PhotoJob *job, GError **error)
+{
+    Pipeline *pipeline = job->pipeline;
+    const ClipConfig *config = &pipeline->model->config;
+    g_autoptr(GPtrArray) frames =
+        library_decode_video(job->path, &pipeline->params.video, &job->info, error);
+    if (frames == NULL)
+        return FALSE;
+    job->n_images = frames->len;
+    job->times = g_new(double, frames->len);
+    job->pixels = g_new(float, pipeline->image_elements * frames->len);
+    for (guint i = 0; i < frames->len; i++) {
+        LibraryVideoFrame *frame = g_ptr_array_index(frames, i);
+        job->times[i] = frame->time;
+        clip_preprocess(frame->image, config->image_size, config->image_mean, config->image_std,
+                        job->pixels + i * pipeline->image_elements);
+    }
+    return TRUE;
+}
+
+static gboolean decode_still(PhotoJob *job, GError **error)
+{
+    Pipeline *pipeline = job->pipeline;
+    const ClipConfig *config = &pipeline->model->config;
+    job->n_images = 1;
+    job->pixels = g_new(float, pipeline->image_elements);
+    if (library_embed_load_pixels(pipeline->sandbox, job->path, config, config->image_size,
+                                  &job->info, job->pixels, error))
+        return TRUE;
+    g_clear_pointer(&job->pixels, g_free);
+    return FALSE;
+}
+
+/* Fingerprints, decodes and preprocesses one photo or video (a decoder thread). */
 static void decode_photo(PhotoJob *job)
 {
     Pipeline *pipeline = job->pipeline;
@@ -144,15 +183,14 @@ static void decode_photo(PhotoJob *job)
         return;
     }
     gint64 start = g_get_monotonic_time();
-    const ClipConfig *config = &pipeline->model->config;
     g_autoptr(GError) error = NULL;
     job->fingerprint = library_fingerprint_file(job->path, &error);
     if (job->fingerprint != NULL) {
         decoding_record(pipeline, job->photo_id, TRUE);
-        job->pixels = g_new(float, pipeline->image_elements);
-        if (!library_embed_load_pixels(pipeline->sandbox, job->path, config, config->image_size,
-                                       &job->info, job->pixels, &error))
-            g_clear_pointer(&job->pixels, g_free);
+        if (library_is_video_name(job->path))
+            decode_video(job, &error);
+        else
+            decode_still(job, &error);
         decoding_record(pipeline, job->photo_id, FALSE);
     }
     if (job->pixels == NULL &&
@@ -198,14 +236,33 @@ static void report_progress(Pipeline *pipeline)
     pipeline->params.progress(&progress, pipeline->params.progress_data);
 }
 
+/* A video's own embedding: the normalised mean of its frames'. */
+static void mean_embedding(const PhotoJob *job, guint dim, float *out)
+{
+    memset(out, 0, dim * sizeof(float));
+    for (guint i = 0; i < job->n_images; i++)
+        for (guint d = 0; d < dim; d++)
+            out[d] += job->embedding[(size_t)i * dim + d];
+    clip_normalize_rows(out, 1, dim);
+}
+
 static gboolean write_job(Pipeline *pipeline, PhotoJob *job, GError **error)
 {
-    if (job->embedding != NULL)
+    if (job->embedding == NULL)
+        return library_store_set_photo_failed(pipeline->store, job->photo_id, job->fingerprint,
+                                              job->error, error);
+    if (job->times == NULL)
         return library_store_set_photo_embedded(pipeline->store, job->photo_id, &job->info,
                                                 job->fingerprint, pipeline->model->id,
                                                 pipeline->dim, job->embedding, error);
-    return library_store_set_photo_failed(pipeline->store, job->photo_id, job->fingerprint,
-                                          job->error, error);
+    g_autofree float *mean = g_new(float, pipeline->dim);
+    mean_embedding(job, pipeline->dim, mean);
+    return library_store_set_photo_embedded(pipeline->store, job->photo_id, &job->info,
+                                            job->fingerprint, pipeline->model->id, pipeline->dim,
+                                            mean, error) &&
+           library_store_set_video_frames(pipeline->store, job->photo_id, pipeline->model->id,
+                                          pipeline->dim, job->n_images, job->times, job->embedding,
+                                          error);
 }
 
 /* Stores jobs in one transaction. */
@@ -279,29 +336,44 @@ static gpointer writer_thread(gpointer data)
 
 /* The encoder (the calling thread) */
 
-/* Encodes a batch of decoded jobs and moves them to the outgoing unit. */
+/* Encodes a batch of decoded jobs and moves them to the outgoing unit: their
+ * images (a video has several) in encoder calls of at most batch_size. */
 static gboolean encode_batch(Pipeline *pipeline, GPtrArray *batch, GPtrArray *outgoing,
                              float *pixels, float *features, GError **error)
 {
-    guint n = batch->len;
-    for (guint i = 0; i < n; i++) {
+    guint batch_size = pipeline->params.batch_size;
+    for (guint i = 0; i < batch->len; i++) {
         PhotoJob *job = g_ptr_array_index(batch, i);
-        memcpy(pixels + i * pipeline->image_elements, job->pixels,
-               pipeline->image_elements * sizeof(float));
+        job->embedding = g_new(float, (size_t)job->n_images * pipeline->dim);
+    }
+    /* Images go in by (job, image) order; filled[k] says where row k's features go. */
+    g_autofree float **filled = g_new(float *, batch_size);
+    guint n = 0;
+    for (guint i = 0; i < batch->len; i++) {
+        PhotoJob *job = g_ptr_array_index(batch, i);
+        for (guint k = 0; k < job->n_images; k++) {
+            memcpy(pixels + n * pipeline->image_elements,
+                   job->pixels + k * pipeline->image_elements,
+                   pipeline->image_elements * sizeof(float));
+            filled[n++] = job->embedding + (size_t)k * pipeline->dim;
+            gboolean last = i == batch->len - 1 && k == job->n_images - 1;
+            if (n < batch_size && !last)
+                continue;
+            gint64 start = g_get_monotonic_time();
+            gboolean ok = library_embed_pixels(pipeline->session, &pipeline->model->config, pixels,
+                                               n, features, error);
+            pipeline->result->encode_seconds += (g_get_monotonic_time() - start) / 1e6;
+            if (!ok)
+                return FALSE;
+            for (guint r = 0; r < n; r++)
+                memcpy(filled[r], features + (size_t)r * pipeline->dim,
+                       pipeline->dim * sizeof(float));
+            n = 0;
+        }
         g_clear_pointer(&job->pixels, g_free);
     }
-    gint64 start = g_get_monotonic_time();
-    gboolean ok = library_embed_pixels(pipeline->session, &pipeline->model->config, pixels, n,
-                                       features, error);
-    pipeline->result->encode_seconds += (g_get_monotonic_time() - start) / 1e6;
-    if (!ok)
-        return FALSE;
-    for (guint i = 0; i < n; i++) {
-        PhotoJob *job = g_ptr_array_index(batch, i);
-        job->embedding =
-            g_memdup2(features + (size_t)i * pipeline->dim, pipeline->dim * sizeof(float));
-        g_ptr_array_add(outgoing, job);
-    }
+    for (guint i = 0; i < batch->len; i++)
+        g_ptr_array_add(outgoing, g_ptr_array_index(batch, i));
     g_free(g_ptr_array_steal(batch, NULL)); /* the jobs now belong to outgoing */
     return TRUE;
 }
@@ -333,6 +405,7 @@ typedef struct {
     GPtrArray *batch;    /* decoded, waiting for the encoder */
     GPtrArray *outgoing; /* encoded or failed, waiting for the writer */
     float *pixels, *features;
+    guint batch_images; /* images of the jobs in batch */
     guint next, in_flight;
 } EncoderState;
 
@@ -374,17 +447,20 @@ static gboolean take_decoded(Pipeline *pipeline, GPtrArray *todo, EncoderState *
     PhotoJob *job = next_decoded(pipeline);
     state->in_flight--;
     pipeline->result->decode_seconds += job->decode_seconds;
-    if (job->skipped || pipeline_stopping(pipeline))
+    if (job->skipped || pipeline_stopping(pipeline)) {
         photo_job_free(job);
-    else if (job->pixels == NULL)
+    } else if (job->pixels == NULL) {
         g_ptr_array_add(state->outgoing, job);
-    else
+    } else {
         g_ptr_array_add(state->batch, job);
+        state->batch_images += job->n_images;
+    }
 
     gboolean last =
         state->in_flight == 0 && (state->next == todo->len || pipeline_stopping(pipeline));
     if (state->batch->len > 0 && !pipeline_stopping(pipeline) &&
-        (state->batch->len == pipeline->params.batch_size || last)) {
+        (state->batch_images >= pipeline->params.batch_size || last)) {
+        state->batch_images = 0;
         if (!encode_batch(pipeline, state->batch, state->outgoing, state->pixels, state->features,
                           error))
             return FALSE;

@@ -12,6 +12,11 @@
  * the pipeline starts and become embedded together with their embedding in
  * one transaction, so a run killed at any moment loses nothing committed,
  * and the next run finishes what is still pending.
+ *
+ * A video is one job of several images, its sampled frames: each frame is
+ * embedded, and stored with its time (library_store_set_video_frames)
+ * beside the video's own embedding, the normalised mean of its frames', in
+ * the same transaction.
  */
 #pragma once
 
@@ -32,9 +37,10 @@ typedef struct {
 typedef void (*LibraryIndexProgressFunc)(const LibraryIndexProgress *progress, gpointer user_data);
 
 typedef struct {
-    guint decode_threads; /* 0: one per core; unused on the `cpu` device (its pool) */
-    guint batch_size;     /* images per encoder call */
-    guint commit_size;    /* most photos per transaction */
+    guint decode_threads;       /* 0: one per core; unused on the `cpu` device (its pool) */
+    guint batch_size;           /* images per encoder call */
+    guint commit_size;          /* most photos per transaction */
+    LibraryVideoSampling video; /* which frames of a video are embedded */
     LibraryIndexProgressFunc progress;
     gpointer progress_data;
 } LibraryIndexParams;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const known_formats[] = {
-    "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp",
+    "jpeg", "png", "webp", "heif", "avif", "gif", "tiff", "bmp", "raw",
 };
 
 size_t sandbox_reply_strings_size(const SandboxReply *reply)

@@ -125,8 +125,7 @@ gboolean library_store_drop_superseded_embeddings(LibraryStore *store, guint *dr
     return library_store_release(store, ok, error);
 }
 
-/* A stored vector into floats; FALSE when its size disagrees with dim. */
-static gboolean vector_from_blob(const void *blob, int bytes, gint64 dim, float *out)
+gboolean library_store_vector_from_blob(const void *blob, int bytes, gint64 dim, float *out)
 {
     if (dim <= 0 || blob == NULL || (gint64)bytes != dim * (gint64)sizeof(float))
         return FALSE;
@@ -169,7 +168,8 @@ gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *s
             vector = g_renew(float, vector, dim);
             capacity = dim;
         }
-        if (dim > capacity || !vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
+        if (dim > capacity ||
+            !library_store_vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
             sqlite3_reset(stmt);
             return store_fail_vector(store, photo_id, bytes, dim, error);
         }
@@ -217,8 +217,8 @@ gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const
     gint64 n = sqlite3_column_int64(stmt, 0);
     int bytes = sqlite3_column_bytes(stmt, 1);
     g_autofree float *values = n > 0 && n * (gint64)sizeof(float) == bytes ? g_new(float, n) : NULL;
-    gboolean ok =
-        values != NULL && vector_from_blob(sqlite3_column_blob(stmt, 1), bytes, n, values);
+    gboolean ok = values != NULL &&
+                  library_store_vector_from_blob(sqlite3_column_blob(stmt, 1), bytes, n, values);
     sqlite3_reset(stmt);
     if (!ok)
         return store_fail_vector(store, photo_id, bytes, n, error);

@@ -15,6 +15,7 @@ void library_photo_free(LibraryPhoto *photo)
         return;
     g_free(photo->path);
     g_free(photo->fingerprint);
+    g_free(photo->companion);
     g_free(photo);
 }
 
@@ -26,10 +27,11 @@ static LibraryPhotoState parse_photo_state(const char *name)
     return LIBRARY_PHOTO_PENDING; /* the schema's CHECK allows nothing else */
 }
 
-/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding. */
+/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding, companion. */
 #define PHOTO_COLUMNS                                                                              \
     "p.id, p.folder_id, p.path, p.size, p.mtime, p.fingerprint, p.state,"                          \
-    " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1)"
+    " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1),"            \
+    " p.companion"
 
 /* gpointer: a library_store_first_object reader. */
 static gpointer photo_from_row(sqlite3_stmt *stmt)
@@ -43,6 +45,7 @@ static gpointer photo_from_row(sqlite3_stmt *stmt)
     photo->fingerprint = library_store_column_dup(stmt, 5);
     photo->state = parse_photo_state((const char *)sqlite3_column_text(stmt, 6));
     photo->has_embedding = sqlite3_column_int(stmt, 7) != 0;
+    photo->companion = library_store_column_dup(stmt, 8);
     return photo;
 }
 
@@ -127,6 +130,8 @@ static gboolean store_drop_photo_embeddings(LibraryStore *store, gint64 photo_id
 {
     return library_store_run_on_photo(store, "DELETE FROM embeddings WHERE photo_id = ?1", photo_id,
                                       error) &&
+           library_store_run_on_photo(store, "DELETE FROM video_frames WHERE photo_id = ?1",
+                                      photo_id, error) &&
            library_store_run_on_photo(store, "DELETE FROM auto_album_scored WHERE photo_id = ?1",
                                       photo_id, error) &&
            library_store_run_on_photo(store, "DELETE FROM auto_album_members WHERE photo_id = ?1",
@@ -174,6 +179,18 @@ gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 f
     return library_store_run(store, stmt, error);
 }
 
+gboolean library_store_set_photo_companion(LibraryStore *store, gint64 photo_id,
+                                           const char *companion, GError **error)
+{
+    sqlite3_stmt *stmt =
+        library_store_statement(store, "UPDATE photos SET companion = ?2 WHERE id = ?1", error);
+    if (stmt == NULL)
+        return FALSE;
+    sqlite3_bind_int64(stmt, 1, photo_id);
+    library_store_bind_text(stmt, 2, companion);
+    return library_store_run(store, stmt, error);
+}
+
 gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError **error)
 {
     sqlite3_stmt *stmt = library_store_statement(store, "DELETE FROM photos WHERE id = ?1", error);
@@ -183,8 +200,7 @@ gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError
     return library_store_run(store, stmt, error);
 }
 
-/* The stored form of a vector: F32 little-endian. */
-static GBytes *vector_to_blob(const float *vector, guint dim)
+GBytes *library_store_vector_to_blob(const float *vector, guint dim)
 {
     guint32 *words = g_new(guint32, dim);
     memcpy(words, vector, (size_t)dim * sizeof(float));
@@ -201,7 +217,8 @@ static gboolean store_update_photo_metadata(LibraryStore *store, gint64 photo_id
         store,
         "UPDATE photos SET state = 'embedded', error = NULL, fingerprint = ?2, width = ?3,"
         " height = ?4, format = ?5, taken = ?6, camera_make = ?7, camera_model = ?8,"
-        " latitude = ?9, longitude = ?10, orientation = ?11, updated = ?12 WHERE id = ?1",
+        " latitude = ?9, longitude = ?10, orientation = ?11, updated = ?12, duration = ?13"
+        " WHERE id = ?1",
         error);
     if (stmt == NULL)
         return FALSE;
@@ -219,6 +236,8 @@ static gboolean store_update_photo_metadata(LibraryStore *store, gint64 photo_id
     }
     sqlite3_bind_int(stmt, 11, info->orientation);
     sqlite3_bind_int64(stmt, 12, library_store_now_seconds());
+    if (info->duration > 0)
+        sqlite3_bind_double(stmt, 13, info->duration);
     if (!library_store_run(store, stmt, error))
         return FALSE;
     *found = sqlite3_changes(store->db) > 0;
@@ -235,7 +254,7 @@ static gboolean store_put_embedding(LibraryStore *store, gint64 photo_id, const 
         error);
     if (stmt == NULL)
         return FALSE;
-    g_autoptr(GBytes) blob = vector_to_blob(vector, dim);
+    g_autoptr(GBytes) blob = library_store_vector_to_blob(vector, dim);
     sqlite3_bind_int64(stmt, 1, photo_id);
     library_store_bind_text(stmt, 2, model_id);
     sqlite3_bind_int64(stmt, 3, dim);

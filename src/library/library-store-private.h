@@ -6,6 +6,7 @@
  *   library-store-folders.c      folders, and removing one
  *   library-store-photos.c       photos, their state, metadata and counts
  *   library-store-embeddings.c   the current/searchable model and embeddings
+ *   library-store-frames.c       videos' frame embeddings
  *   library-store-albums.c       auto albums
  *   library-store-smart-albums.c smart albums and their examples
  */
@@ -71,7 +72,13 @@ gboolean library_store_release(LibraryStore *store, gboolean ok, GError **error)
 gboolean library_store_run_on_photo(LibraryStore *store, const char *sql, gint64 photo_id,
                                     GError **error);
 
+/* The stored form of a vector: F32 little-endian (library-store-photos.c). */
+GBytes *library_store_vector_to_blob(const float *vector, guint dim);
+
 /* Embeddings (library-store-embeddings.c) */
+
+/* A stored vector into floats; FALSE when its size disagrees with dim. */
+gboolean library_store_vector_from_blob(const void *blob, int bytes, gint64 dim, float *out);
 
 /* The columns library_store_foreach_embedding_with() reads, for ?1 = model id. */
 #define LIBRARY_STORE_EMBEDDING_SELECT                                                             \

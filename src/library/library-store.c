@@ -19,6 +19,8 @@ typedef enum {
     SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
     SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
     SCHEMA_DECODING = 4,       /* decoding: photos a decoder is working on */
+    SCHEMA_VIDEO_FRAMES = 5,   /* photos.duration, video_frames: a video's sampled frames;
+                                * photos.companion: a RAW+JPEG pair's RAW */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
 
@@ -102,6 +104,18 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
                         "  photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,"
                         "  started INTEGER NOT NULL,"
                         "  attempts INTEGER NOT NULL DEFAULT 1);",
+    /* A video is a photo with a duration; its embeddings row holds the mean
+     * of its frames' (for similar, albums and coverage), and video_frames
+     * each frame's, which search scores a video by (its best frame). */
+    [SCHEMA_VIDEO_FRAMES] = "ALTER TABLE photos ADD COLUMN duration REAL;"
+                            "ALTER TABLE photos ADD COLUMN companion TEXT;"
+                            "CREATE TABLE video_frames ("
+                            "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+                            "  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+                            "  time REAL NOT NULL,"
+                            "  vector BLOB NOT NULL,"
+                            "  PRIMARY KEY (photo_id, model_id, time)) WITHOUT ROWID;"
+                            "CREATE INDEX video_frames_model ON video_frames(model_id);",
 };
 
 /* Written out rather than with G_DEFINE_QUARK, whose hyphenated first

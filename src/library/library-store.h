@@ -52,6 +52,7 @@ typedef struct {
     char *fingerprint; /* library_fingerprint_file(); NULL until first decoded */
     LibraryPhotoState state;
     gboolean has_embedding; /* of the model the listing asked about */
+    char *companion;        /* the RAW file of a RAW+JPEG pair (this is the JPEG), or NULL */
 } LibraryPhoto;
 
 typedef struct {
@@ -139,6 +140,9 @@ gboolean library_store_mark_photo_changed(LibraryStore *store, gint64 photo_id, 
 /* The file moved (same content): new path, everything else kept. */
 gboolean library_store_move_photo(LibraryStore *store, gint64 photo_id, gint64 folder_id,
                                   const char *path, gint64 size, gint64 mtime, GError **error);
+/* A RAW+JPEG pair: the JPEG's photo records the RAW's path (NULL: none). */
+gboolean library_store_set_photo_companion(LibraryStore *store, gint64 photo_id,
+                                           const char *companion, GError **error);
 /* The file is gone: the photo, its embeddings and album memberships go. */
 gboolean library_store_remove_photo(LibraryStore *store, gint64 photo_id, GError **error);
 /* Decoded and encoded: metadata, fingerprint and the model's embedding
@@ -217,6 +221,22 @@ typedef gboolean (*LibraryEmbeddingFunc)(const LibraryPhotoFacts *photo, const f
 gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
                                          LibraryEmbeddingFunc func, gpointer user_data,
                                          GError **error);
+
+/* Videos: each sampled frame's embedding, beside the video's own (the
+ * normalised mean of its frames) in the embeddings of model_id. Replaces
+ * what the video had for model_id; times in seconds, vectors n × dim. */
+gboolean library_store_set_video_frames(LibraryStore *store, gint64 photo_id, const char *model_id,
+                                        guint dim, guint n, const double *times,
+                                        const float *vectors, GError **error);
+
+/* Called per frame; vector (dim floats) lives until it returns. FALSE stops the walk. */
+typedef gboolean (*LibraryFrameFunc)(gint64 photo_id, double time, const float *vector, guint dim,
+                                     gpointer user_data);
+
+/* Every embedded video's frames for model_id, by video then time. */
+gboolean library_store_foreach_video_frame(LibraryStore *store, const char *model_id,
+                                           LibraryFrameFunc func, gpointer user_data,
+                                           GError **error);
 
 /* Auto albums (search-albums.h computes them; docs/albums.md). Memberships
  * hold for one model id and one taxonomy checksum, the key. */

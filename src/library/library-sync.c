@@ -40,6 +40,18 @@ static void sync_count_unchanged(Sync *sync, const LibraryPhoto *photo)
         sync->result->unchanged++;
 }
 
+/* Records a RAW+JPEG pair's RAW on the JPEG's photo when the walk found
+ * another than the store has (or none any more). */
+static gboolean sync_companion(Sync *sync, gint64 photo_id, const char *stored, const char *path,
+                               GError **error)
+{
+    const char *found =
+        sync->crawl->companions != NULL ? g_hash_table_lookup(sync->crawl->companions, path) : NULL;
+    if (g_strcmp0(found, stored) == 0)
+        return TRUE;
+    return library_store_set_photo_companion(sync->store, photo_id, found, error);
+}
+
 /* Known files are compared with the store; the others wait for move detection. */
 static gboolean sync_compare_known(Sync *sync, GError **error)
 {
@@ -48,7 +60,11 @@ static gboolean sync_compare_known(Sync *sync, GError **error)
         LibraryPhoto *photo = g_hash_table_lookup(sync->stored_by_path, file->path);
         if (photo == NULL) {
             g_ptr_array_add(sync->new_files, file);
-        } else if (photo->size == file->size && photo->mtime == file->mtime) {
+            continue;
+        }
+        if (!sync_companion(sync, photo->id, photo->companion, file->path, error))
+            return FALSE;
+        if (photo->size == file->size && photo->mtime == file->mtime) {
             sync_count_unchanged(sync, photo);
         } else {
             if (!library_store_mark_photo_changed(sync->store, photo->id, file->size, file->mtime,
@@ -136,13 +152,16 @@ static gboolean sync_add_or_move(Sync *sync, GError **error)
         }
         if (moved != NULL) {
             if (!library_store_move_photo(sync->store, moved->id, folder_id, file->path, file->size,
-                                          file->mtime, error))
+                                          file->mtime, error) ||
+                !sync_companion(sync, moved->id, moved->companion, file->path, error))
                 return FALSE;
             g_hash_table_remove(sync->vanished, moved);
             sync->result->updated++;
         } else {
+            gint64 id = 0;
             if (!library_store_add_photo(sync->store, folder_id, file->path, file->size,
-                                         file->mtime, NULL, error))
+                                         file->mtime, &id, error) ||
+                !sync_companion(sync, id, NULL, file->path, error))
                 return FALSE;
             sync->result->added++;
         }

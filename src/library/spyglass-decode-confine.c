@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -45,6 +46,12 @@ const char *__asan_default_options(void)
 void spyglass_decode_prepare_decoders(void)
 {
     heif_init(NULL);
+    /* LibRaw turns EXIF dates into times with mktime(), and the RAW decoder
+     * back with localtime_r(): glibc stats /etc/localtime on each call,
+     * which the filter forbids. A fixed zone without a file needs none, and
+     * UTC makes the round trip exact (no DST gaps). */
+    g_setenv("TZ", "UTC0", TRUE);
+    tzset();
     static const char *const pixbuf_types[] = {"gif", "tiff", "bmp"};
     for (size_t i = 0; i < G_N_ELEMENTS(pixbuf_types); i++) {
         GdkPixbufLoader *loader = gdk_pixbuf_loader_new_with_type(pixbuf_types[i], NULL);

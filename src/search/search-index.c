@@ -725,5 +725,6 @@ void search_results_free(SearchResults *results)
     if (results == NULL)
         return;
     g_free(results->hits);
+    g_free(results->times);
     g_free(results);
 }

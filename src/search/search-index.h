@@ -43,6 +43,10 @@ typedef struct {
     double mean, stddev;
     uint32_t n_searched;
     uint32_t n_rescored; /* candidates the F32 rows rescored */
+    /* Per hit, for libraries with videos (search-library.h): the time in
+     * seconds of the video frame that scored, NaN for a photo; NULL when no
+     * hit is a video. */
+    double *times;
 } SearchResults;
 
 typedef struct {

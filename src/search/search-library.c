@@ -3,6 +3,7 @@
 
 #include "search-relevance.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -11,12 +12,19 @@ typedef struct {
     char *taken;
     char *camera_make, *camera_model;
     gboolean has_location;
+    gboolean is_video;
 } PhotoEntry;
 
 struct _SearchLibrary {
     SearchIndex *index;
     GHashTable *photos;  /* int64 id → PhotoEntry */
     GHashTable *by_path; /* path (owned by the entry) → boxed int64 id */
+    /* Videos' frames: row i of frames is a frame of video frame_videos[i],
+     * at frame_times[i] seconds. */
+    SearchIndex *frames;
+    GArray *frame_videos; /* int64_t */
+    GArray *frame_times;  /* double */
+    guint n_videos;
 };
 
 static void photo_entry_free(PhotoEntry *entry)
@@ -34,6 +42,9 @@ void search_library_free(SearchLibrary *library)
     if (library == NULL)
         return;
     search_index_free(library->index);
+    search_index_free(library->frames);
+    g_clear_pointer(&library->frame_videos, g_array_unref);
+    g_clear_pointer(&library->frame_times, g_array_unref);
     g_clear_pointer(&library->by_path, g_hash_table_unref);
     g_clear_pointer(&library->photos, g_hash_table_unref);
     g_free(library);
@@ -81,8 +92,31 @@ static gboolean add_photo(const LibraryPhotoFacts *photo, const float *vector, g
     entry->camera_make = g_strdup(photo->camera_make);
     entry->camera_model = g_strdup(photo->camera_model);
     entry->has_location = photo->has_location;
+    entry->is_video = g_strcmp0(entry->format, "video") == 0;
+    library->n_videos += entry->is_video;
     g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
     g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
+    return TRUE;
+}
+
+static gboolean add_frame(gint64 photo_id, double time, const float *vector, guint dim,
+                          gpointer user_data)
+{
+    LoadContext *load = user_data;
+    SearchLibrary *library = load->library;
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &photo_id);
+    if (entry == NULL || !entry->is_video)
+        return TRUE; /* a frame of a video the embeddings did not list */
+    if (dim != load->dim) {
+        g_set_error(&load->error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                    "%s: frame embedding of %u floats for a model of %u", entry->path, dim,
+                    load->dim);
+        return FALSE;
+    }
+    search_index_add(library->frames, library->frame_videos->len, vector);
+    int64_t video = photo_id;
+    g_array_append_val(library->frame_videos, video);
+    g_array_append_val(library->frame_times, time);
     return TRUE;
 }
 
@@ -94,8 +128,13 @@ SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, gu
     library->photos = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
                                             (GDestroyNotify)photo_entry_free);
     library->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    library->frames = search_index_new(dim);
+    library->frame_videos = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    library->frame_times = g_array_new(FALSE, FALSE, sizeof(double));
     LoadContext load = {library, dim, NULL};
-    if (!library_store_foreach_embedding(store, model_id, add_photo, &load, error))
+    if (!library_store_foreach_embedding(store, model_id, add_photo, &load, error) ||
+        (load.error == NULL &&
+         !library_store_foreach_video_frame(store, model_id, add_frame, &load, error)))
         return NULL;
     if (load.error != NULL) {
         g_propagate_error(error, load.error);
@@ -119,6 +158,12 @@ const char *search_library_get_taken(SearchLibrary *library, int64_t id)
 {
     const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
     return entry != NULL ? entry->taken : NULL;
+}
+
+gboolean search_library_is_video(SearchLibrary *library, int64_t id)
+{
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
+    return entry != NULL && entry->is_video;
 }
 
 int64_t search_library_find(SearchLibrary *library, const char *path)
@@ -155,9 +200,151 @@ gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
     return TRUE;
 }
 
-/* The relevance rule's flags for the hits, with the neutral reference scored for the hits only. */
-static gboolean *classify_hits(const SearchIndex *index, const SearchResults *results,
-                               const float *neutral)
+/* Videos in a query: the still photos come from the main index, the
+ * videos from their frames, each by its best frame, and the two lists
+ * merge. A video is a hit of its own, so the frames are searched deep
+ * enough to find `limit` distinct videos, or all of them. */
+
+typedef struct {
+    SearchLibrary *library;
+    const SearchQuery *query; /* NULL: no filters */
+} VideoContext;
+
+static gboolean allows_still(int64_t id, gpointer user_data)
+{
+    VideoContext *context = user_data;
+    const PhotoEntry *entry = g_hash_table_lookup(context->library->photos, &id);
+    if (entry->is_video)
+        return FALSE;
+    gpointer filter_context[] = {context->library, (gpointer)context->query};
+    return context->query == NULL || allows_photo(id, filter_context);
+}
+
+static gboolean allows_frame(int64_t row, gpointer user_data)
+{
+    VideoContext *context = user_data;
+    int64_t video = g_array_index(context->library->frame_videos, int64_t, row);
+    gpointer filter_context[] = {context->library, (gpointer)context->query};
+    return allows_photo(video, filter_context);
+}
+
+typedef struct {
+    SearchHit hit; /* the video's id, its best frame's score */
+    int64_t frame; /* that frame's row; -1 for a still photo */
+    double time;   /* that frame's time */
+} MergedHit;
+
+static int merged_hit_compare(gconstpointer a, gconstpointer b)
+{
+    const SearchHit *x = &((const MergedHit *)a)->hit, *y = &((const MergedHit *)b)->hit;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The best frame of each video among the top frames, deep enough for limit videos. */
+static GArray *search_video_frames(SearchLibrary *library, const SearchRequest *base,
+                                   const SearchFilter *filter, uint32_t *n_searched, double *mean,
+                                   double *stddev)
+{
+    uint32_t n_frames = search_index_size(library->frames);
+    uint32_t depth = MIN(n_frames, base->limit * 4 + 16);
+    for (;;) {
+        SearchRequest request = *base;
+        request.filter = filter;
+        request.exclude_ids = NULL;
+        request.n_exclude = 0;
+        request.limit = depth;
+        g_autoptr(SearchResults) frames = search_index_search(library->frames, &request);
+        GArray *videos = g_array_new(FALSE, FALSE, sizeof(MergedHit));
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+        for (uint32_t i = 0; i < frames->n_hits && videos->len < base->limit; i++) {
+            int64_t row = frames->hits[i].id;
+            int64_t *video = &g_array_index(library->frame_videos, int64_t, row);
+            if (!g_hash_table_add(seen, video))
+                continue; /* a lower frame of a video already in */
+            MergedHit hit = {.hit = {*video, frames->hits[i].score},
+                             .frame = row,
+                             .time = g_array_index(library->frame_times, double, row)};
+            g_array_append_val(videos, hit);
+        }
+        if (videos->len >= base->limit || depth >= n_frames) {
+            *n_searched = frames->n_searched;
+            *mean = frames->mean;
+            *stddev = frames->stddev;
+            return videos;
+        }
+        g_array_unref(videos);
+        depth = (uint32_t)MIN((uint64_t)n_frames, (uint64_t)depth * 4);
+    }
+}
+
+/* Photos and videos in one list, best first, with the pooled distribution
+ * of the scores of both searches. */
+static SearchResults *merge_results(const SearchResults *stills, GArray *videos, uint32_t limit,
+                                    uint32_t frames_searched, double frames_mean,
+                                    double frames_stddev, int64_t **frames_out)
+{
+    g_autoptr(GArray) merged = g_array_new(FALSE, FALSE, sizeof(MergedHit));
+    for (uint32_t i = 0; i < stills->n_hits; i++) {
+        MergedHit hit = {.hit = stills->hits[i], .frame = -1, .time = NAN};
+        g_array_append_val(merged, hit);
+    }
+    g_array_append_vals(merged, videos->data, videos->len);
+    g_array_sort(merged, merged_hit_compare);
+    uint32_t n = MIN(merged->len, limit);
+
+    SearchResults *results = g_new0(SearchResults, 1);
+    results->hits = g_new(SearchHit, MAX(n, 1u));
+    results->times = g_new(double, MAX(n, 1u));
+    *frames_out = g_new(int64_t, MAX(n, 1u));
+    results->n_hits = n;
+    for (uint32_t i = 0; i < n; i++) {
+        const MergedHit *hit = &g_array_index(merged, MergedHit, i);
+        results->hits[i] = hit->hit;
+        results->times[i] = hit->time;
+        (*frames_out)[i] = hit->frame;
+    }
+    /* Pooled over every row searched: stills and frames. */
+    double a = stills->n_searched, b = frames_searched;
+    results->n_searched = stills->n_searched + frames_searched;
+    results->n_rescored = stills->n_rescored;
+    if (a + b > 0) {
+        double mean = (a * stills->mean + b * frames_mean) / (a + b);
+        double second = (a * (stills->stddev * stills->stddev + stills->mean * stills->mean) +
+                         b * (frames_stddev * frames_stddev + frames_mean * frames_mean)) /
+                        (a + b);
+        results->mean = mean;
+        results->stddev = sqrt(MAX(second - mean * mean, 0.0));
+    }
+    return results;
+}
+
+static SearchResults *search_with_videos(SearchLibrary *library, const SearchQuery *query,
+                                         const SearchRequest *base, int64_t **frames)
+{
+    VideoContext context = {library, search_query_has_filters(query) ? query : NULL};
+    g_autoptr(SearchFilter) stills_filter =
+        search_filter_new_from_func(library->index, allows_still, &context);
+    g_autoptr(SearchFilter) frames_filter =
+        context.query != NULL ? search_filter_new_from_func(library->frames, allows_frame, &context)
+                              : NULL;
+    SearchRequest request = *base;
+    request.filter = stills_filter;
+    g_autoptr(SearchResults) stills = search_index_search(library->index, &request);
+    uint32_t frames_searched = 0;
+    double frames_mean = 0, frames_stddev = 0;
+    g_autoptr(GArray) videos = search_video_frames(library, base, frames_filter, &frames_searched,
+                                                   &frames_mean, &frames_stddev);
+    return merge_results(stills, videos, base->limit, frames_searched, frames_mean, frames_stddev,
+                         frames);
+}
+
+/* The relevance rule's flags for the hits, with the neutral reference scored
+ * for the hits only: a video's against the frame that scored. frames (may
+ * be NULL) gives each hit's frame row, -1 for a still photo. */
+static gboolean *classify_hits(SearchLibrary *library, const SearchResults *results,
+                               const int64_t *frames, const float *neutral)
 {
     uint32_t n = MAX(results->n_hits, 1u);
     g_autofree int64_t *ids = g_new(int64_t, n);
@@ -165,7 +352,10 @@ static gboolean *classify_hits(const SearchIndex *index, const SearchResults *re
     gboolean *strong = g_new(gboolean, n);
     for (uint32_t i = 0; i < results->n_hits; i++)
         ids[i] = results->hits[i].id;
-    search_index_score_ids(index, neutral, ids, results->n_hits, neutral_scores);
+    search_index_score_ids(library->index, neutral, ids, results->n_hits, neutral_scores);
+    for (uint32_t i = 0; frames != NULL && i < results->n_hits; i++)
+        if (frames[i] >= 0)
+            search_index_score_ids(library->frames, neutral, &frames[i], 1, &neutral_scores[i]);
     search_relevance_classify(results, neutral_scores, strong);
     return strong;
 }
@@ -176,6 +366,8 @@ static void keep_strong(SearchResults *results, gboolean *strong)
     for (uint32_t i = 0; i < results->n_hits; i++)
         if (strong[i]) {
             results->hits[kept] = results->hits[i];
+            if (results->times != NULL)
+                results->times[kept] = results->times[i];
             strong[kept++] = TRUE;
         }
     results->n_hits = kept;
@@ -202,8 +394,11 @@ SearchResults *search_library_query(SearchLibrary *library, const SearchTextEnco
         .filter = filter,
         .limit = options->limit,
     };
-    SearchResults *results = search_index_search(index, &request);
-    g_autofree gboolean *flags = classify_hits(index, results, encoded.neutral);
+    g_autofree int64_t *frames = NULL;
+    SearchResults *results = search_index_size(library->frames) > 0
+                                 ? search_with_videos(library, query, &request, &frames)
+                                 : search_index_search(index, &request);
+    g_autofree gboolean *flags = classify_hits(library, results, frames, encoded.neutral);
     if (options->strong_only)
         keep_strong(results, flags);
     if (strong != NULL)

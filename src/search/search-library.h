@@ -4,6 +4,11 @@
  * This is what the CLI (and, later, the app at start-up) holds in memory:
  * every photo that has an embedding of the model, its path, and the facts
  * search-query.h's filters test.
+ *
+ * Videos are in the index by their own embedding (the mean of their
+ * frames'), which similar, albums and duplicates use; a second index holds
+ * every frame, and a query scores a video by its best frame: its hit's
+ * score is that frame's and SearchResults.times says when it comes.
  */
 #pragma once
 
@@ -27,6 +32,8 @@ const char *search_library_get_path(SearchLibrary *library, int64_t id);
 /* When a photo of the index was taken ("YYYY-MM-DDTHH:MM:SS", from EXIF), or NULL:
  * what the app's date order sorts by. */
 const char *search_library_get_taken(SearchLibrary *library, int64_t id);
+/* TRUE when the photo of that id is a video. */
+gboolean search_library_is_video(SearchLibrary *library, int64_t id);
 /* The id of the photo at a path as the store records it, or -1. */
 int64_t search_library_find(SearchLibrary *library, const char *path);
 
