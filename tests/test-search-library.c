@@ -99,7 +99,7 @@ static gboolean fixture_set_up(Fixture *f)
     f->encoder = clip_encoder_new(f->device, f->model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);
     f->session = clip_session_new(f->encoder);
-    f->text = (SearchTextEncoder){f->tokenizer, f->session, &f->model->config};
+    f->text = (SearchTextEncoder){f->tokenizer, f->session, &f->model->config, f->model};
     index_photos(f);
     return TRUE;
 }
@@ -399,8 +399,8 @@ static void test_albums(Fixture *f)
     SearchAlbumVectors vectors = {0};
     g_assert_true(search_album_vectors_encode(taxonomy, &f->text, &vectors, &error));
     SearchIndex *index = search_library_get_index(f->library);
-    g_autoptr(GPtrArray) albums =
-        search_albums_build(taxonomy, &vectors, f->model->logit_scale, index);
+    SearchScoreScale scale = search_score_scale_for_model(f->model);
+    g_autoptr(GPtrArray) albums = search_albums_build(taxonomy, &vectors, &scale, index);
     g_assert_cmpuint(albums->len, ==, taxonomy->albums->len);
     /* a photo and its byte copy are always in the same albums */
     g_autofree char *original = g_build_filename(f->photos, "exact-0.png", NULL);
@@ -431,8 +431,9 @@ static GHashTable *stored_albums(Fixture *f)
 static void assert_stored_albums_match(Fixture *f, const SearchTaxonomy *taxonomy,
                                        const SearchAlbumVectors *vectors)
 {
-    g_autoptr(GPtrArray) built = search_albums_build(taxonomy, vectors, f->model->logit_scale,
-                                                     search_library_get_index(f->library));
+    SearchScoreScale scale = search_score_scale_for_model(f->model);
+    g_autoptr(GPtrArray) built =
+        search_albums_build(taxonomy, vectors, &scale, search_library_get_index(f->library));
     g_autoptr(GHashTable) stored = stored_albums(f);
     guint non_empty = 0;
     for (guint a = 0; a < built->len; a++) {
@@ -467,8 +468,9 @@ static guint update_albums(Fixture *f, const SearchTaxonomy *taxonomy,
 {
     g_autoptr(GError) error = NULL;
     guint scored = G_MAXUINT;
-    g_assert_true(search_albums_update(f->store, f->model->id, taxonomy, vectors,
-                                       f->model->logit_scale, &scored, &error));
+    SearchScoreScale scale = search_score_scale_for_model(f->model);
+    g_assert_true(
+        search_albums_update(f->store, f->model->id, taxonomy, vectors, &scale, &scored, &error));
     g_assert_no_error(error);
     return scored;
 }
@@ -698,7 +700,7 @@ static void test_model_switch(Fixture *f)
     library_index_result_clear(&result);
     g_assert_cmpuint(watch.partial_checks, >=, 3);
 
-    SearchTextEncoder text = {other.tokenizer, other.session, &other.model->config};
+    SearchTextEncoder text = {other.tokenizer, other.session, &other.model->config, other.model};
     search_as_reader(f, other.model->id, 14, &text);
     g_autofree float *vector = NULL;
     guint dim = 0;

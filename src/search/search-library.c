@@ -155,11 +155,17 @@ gboolean search_library_filter(SearchLibrary *library, const SearchQuery *query,
     return TRUE;
 }
 
-/* The relevance rule's flags for the hits, with the neutral reference scored for the hits only. */
+/* The relevance rule's flags for the hits: a SigLIP model's probability, or
+ * CLIP's rule with the neutral reference scored for the hits only. */
 static gboolean *classify_hits(const SearchIndex *index, const SearchResults *results,
-                               const float *neutral)
+                               const float *neutral, const ClipModel *model)
 {
     uint32_t n = MAX(results->n_hits, 1u);
+    if (search_relevance_is_calibrated(model)) {
+        gboolean *strong = g_new(gboolean, n);
+        search_relevance_classify_calibrated(results, model, strong);
+        return strong;
+    }
     g_autofree int64_t *ids = g_new(int64_t, n);
     g_autofree float *neutral_scores = g_new(float, n);
     gboolean *strong = g_new(gboolean, n);
@@ -203,7 +209,7 @@ SearchResults *search_library_query(SearchLibrary *library, const SearchTextEnco
         .limit = options->limit,
     };
     SearchResults *results = search_index_search(index, &request);
-    g_autofree gboolean *flags = classify_hits(index, results, encoded.neutral);
+    g_autofree gboolean *flags = classify_hits(index, results, encoded.neutral, encoder->model);
     if (options->strong_only)
         keep_strong(results, flags);
     if (strong != NULL)
