@@ -9,7 +9,9 @@
  * Then the indexing lifecycle the window drives through the engine: the folder watcher,
  * pause and resume, "indexing-state-changed" and "index-finished".
  *
- * argv[1]: spyglass-cli. The model: data/models/demo when present, else the tiny fixture.
+ * argv[1]: spyglass-cli. The model: data/models/demo when present, else the tiny fixture;
+ * $SPYGLASS_PARITY_MODEL (a fixture folder, e.g. siglip2-tiny/hf) replaces it, so that SigLIP's
+ * rules and multilingual queries run through both front ends too.
  */
 #include "test-common.h"
 #include "test-images.h"
@@ -442,8 +444,12 @@ static GPtrArray *app_album_paths(const char *id)
 
 static void test_search(void)
 {
-    const char *queries[] = {"a red circle", "a blue square", "yellow -circle",
-                             "a photo of a green shape"};
+    const char *queries[] = {"a red circle",
+                             "a blue square",
+                             "yellow -circle",
+                             "a photo of a green shape",
+                             "chat noir sur un canapé",
+                             "東京の夜景"};
     for (size_t q = 0; q < G_N_ELEMENTS(queries); q++) {
         const char *args[] = {"search", "--limit", "500", queries[q], NULL};
         g_autoptr(GArray) cli = cli_results(args);
@@ -588,8 +594,10 @@ int main(int argc, char **argv)
     cli_path = argv[1];
     g_autofree char *demo =
         g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "data", "models", "demo", NULL);
-    model_dir =
-        g_file_test(demo, G_FILE_TEST_IS_DIR) ? g_strdup(demo) : test_fixture_path("tiny-f32/hf");
+    const char *chosen = g_getenv("SPYGLASS_PARITY_MODEL");
+    model_dir = chosen != NULL                          ? test_fixture_path(chosen)
+                : g_file_test(demo, G_FILE_TEST_IS_DIR) ? g_strdup(demo)
+                                                        : test_fixture_path("tiny-f32/hf");
     tmp_dir = g_dir_make_tmp("spyglass-parity-XXXXXX", NULL);
     photos_dir = g_build_filename(tmp_dir, "photos", NULL);
     db_path = g_build_filename(tmp_dir, "library.db", NULL);

@@ -645,6 +645,50 @@ static void test_cli_interrupt(LibraryModelCatalogue *catalogue)
     g_assert_null(library_model_installed_dir("tiny-slow"));
 }
 
+/* The shipped catalogue: SigLIP 2 ViT-B/32-256 is the one recommended model,
+ * and every SigLIP entry brings what loading it needs (its SentencePiece
+ * tokenizer and preprocessing config) and what the model page shows. */
+static void test_shipped_catalogue(void)
+{
+    g_autofree char *path = g_build_filename(g_getenv("SPYGLASS_DATADIR"), "models.json", NULL);
+    g_autoptr(GError) error = NULL;
+    LibraryModelCatalogue *catalogue = library_model_catalogue_load(path, &error);
+    g_assert_no_error(error);
+    GPtrArray *entries = library_model_catalogue_entries(catalogue);
+    guint n_recommended = 0, n_siglip = 0;
+    for (guint i = 0; i < entries->len; i++) {
+        const LibraryModelEntry *entry = g_ptr_array_index(entries, i);
+        if (entry->recommended) {
+            n_recommended++;
+            g_assert_cmpstr(entry->repo, ==, "google/siglip2-base-patch32-256");
+        }
+        if (!g_str_has_prefix(entry->repo, "google/siglip"))
+            continue;
+        n_siglip++;
+        g_assert_cmpstr(entry->licence, ==, "Apache-2.0");
+        g_assert_cmpuint(entry->download_mb, >, 0);
+        g_assert_nonnull(entry->languages);
+        g_assert_nonnull(entry->good_for);
+        g_assert_cmpuint(entry->embedding_dim, >=, 768);
+        g_assert_cmpuint(entry->image_size, >=, 224);
+        gboolean siglip2 = g_str_has_prefix(entry->repo, "google/siglip2-");
+        const char *needed[] = {"config.json", "model.safetensors", "preprocessor_config.json",
+                                siglip2 ? "tokenizer.model" : "spiece.model"};
+        for (guint n = 0; n < G_N_ELEMENTS(needed); n++) {
+            gboolean found = FALSE;
+            for (guint f = 0; f < entry->files->len; f++)
+                found |= g_str_equal(
+                    ((const LibraryModelFile *)g_ptr_array_index(entry->files, f))->name,
+                    needed[n]);
+            if (!found)
+                g_error("%s lacks %s", entry->name, needed[n]);
+        }
+    }
+    g_assert_cmpuint(n_recommended, ==, 1);
+    g_assert_cmpuint(n_siglip, ==, 5);
+    library_model_catalogue_free(catalogue);
+}
+
 int main(int argc, char **argv)
 {
     /* Before anything asks GLib for the user data folder (it caches it). */
@@ -656,6 +700,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     cli_path = argc > 1 ? argv[1] : NULL;
 
+    g_test_add_func("/library/models/shipped-catalogue", test_shipped_catalogue);
     g_test_add_data_func("/library/models/install", (gconstpointer)test_install, with_hub);
     g_test_add_data_func("/library/models/install-hub-hash", (gconstpointer)test_install_hub_hash,
                          with_hub);

@@ -296,16 +296,47 @@ static void test_assign(void)
     gboolean member[6];
     /* a: A0 best, A1 within ln10/T, A2 not; b: both below the background; C above */
     float scores[6] = {0.30f, 0.30f - slack + 1e-4f, 0.30f - slack - 1e-3f, 0.19f, 0.10f, 0.25f};
-    search_albums_assign(t, scores, 0.2f, T, member);
+    search_albums_assign(t, scores, 0.2f, &(SearchScoreScale){T, 0, FALSE}, member);
     gboolean want[6] = {TRUE, TRUE, FALSE, FALSE, FALSE, TRUE};
     g_assert_cmpmem(member, sizeof member, want, sizeof want);
     /* a hotter model (smaller T) is less sure: more albums within reach */
-    search_albums_assign(t, scores, 0.2f, 10.0f, member);
+    search_albums_assign(t, scores, 0.2f, &(SearchScoreScale){10.0f, 0, FALSE}, member);
     g_assert_true(member[2]);
     /* nothing beats the background: no album */
-    search_albums_assign(t, scores, 0.5f, T, member);
+    search_albums_assign(t, scores, 0.5f, &(SearchScoreScale){T, 0, FALSE}, member);
     for (int a = 0; a < 6; a++)
         g_assert_false(member[a]);
+}
+
+/* SigLIP: each album on its own probability, whatever the background and
+ * the group's best; and search's strong matches by the same probability. */
+static void test_assign_calibrated(void)
+{
+    g_autoptr(SearchTaxonomy) t = small_taxonomy();
+    /* sigmoid(10 s − 3) = 0.1 at s = (3 + ln(1/9)) / 10 ≈ 0.0803 */
+    SearchScoreScale scale = {10.0f, -3.0f, TRUE};
+    float scores[6] = {0.30f, 0.29f, 0.085f, 0.075f, 0.0f, 0.09f};
+    gboolean member[6];
+    /* a background above every album changes nothing */
+    search_albums_assign(t, scores, 0.5f, &scale, member);
+    gboolean want[6] = {TRUE, TRUE, TRUE, FALSE, FALSE, TRUE};
+    g_assert_cmpmem(member, sizeof member, want, sizeof want);
+    /* under CLIP's rule the same scores join nothing: all below the background */
+    scale.calibrated = FALSE;
+    search_albums_assign(t, scores, 0.5f, &scale, member);
+    for (int a = 0; a < 6; a++)
+        g_assert_false(member[a]);
+
+    ClipModel model = {.logit_scale = 10.0f, .logit_bias = -3.0f};
+    model.config.family = CLIP_FAMILY_SIGLIP;
+    g_assert_true(search_relevance_is_calibrated(&model));
+    SearchHit hits[] = {{1, 0.30f}, {2, 0.085f}, {3, 0.075f}, {4, -0.2f}};
+    SearchResults results = {.hits = hits, .n_hits = 4, .n_searched = 4};
+    gboolean strong[4];
+    g_assert_cmpuint(search_relevance_classify_calibrated(&results, &model, strong), ==, 2);
+    g_assert_true(strong[0] && strong[1] && !strong[2] && !strong[3]);
+    model.config.family = CLIP_FAMILY_CLIP;
+    g_assert_false(search_relevance_is_calibrated(&model));
 }
 
 static void normalise(float *v, uint32_t n)
@@ -347,7 +378,8 @@ static void test_build(void)
         search_index_add(index, 1000 + p, x);
     }
     float T = 50.0f;
-    g_autoptr(GPtrArray) albums = search_albums_build(t, &v, T, index);
+    g_autoptr(GPtrArray) albums =
+        search_albums_build(t, &v, &(SearchScoreScale){T, 0, FALSE}, index);
     g_assert_cmpuint(albums->len, ==, A);
     uint32_t total = 0;
     for (uint32_t a = 0; a < A; a++) {
@@ -373,7 +405,7 @@ static void test_build(void)
         }
         for (uint32_t d = 0; d < E; d++)
             background += v.background[d] * x[d];
-        search_albums_assign(t, scores, background, T, member);
+        search_albums_assign(t, scores, background, &(SearchScoreScale){T, 0, FALSE}, member);
         for (uint32_t a = 0; a < A; a++) {
             GArray *ids = g_ptr_array_index(albums, a);
             int64_t id = 1000 + p;
@@ -429,7 +461,7 @@ static void test_encode_tiny(void)
     g_autoptr(ClipEncoder) encoder = clip_encoder_new(device, model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
-    SearchTextEncoder text = {tokenizer, session, &model->config};
+    SearchTextEncoder text = {tokenizer, session, &model->config, model};
     uint32_t E = model->config.embed_dim;
 
     g_autoptr(SearchTaxonomy) t = load_or_fail("data/albums/demo-taxonomy.json");
@@ -509,6 +541,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/search/albums/taxonomy", test_taxonomy);
+    g_test_add_func("/search/albums/assign-calibrated", test_assign_calibrated);
     g_test_add_func("/search/albums/error-domain-name", test_error_domain_name);
     g_test_add_func("/search/albums/demo-taxonomy", test_demo_taxonomy);
     g_test_add_func("/search/albums/names-translatable", test_names_translatable);

@@ -353,16 +353,21 @@ static void download_clicked(GtkButton *button, SpyglassPreferencesWindow *self)
                                 download);
 }
 
+/* The pinned files' total, else the catalogue's estimate, else NULL. */
 static char *entry_size(const LibraryModelEntry *entry)
 {
     gint64 total = 0;
-    for (guint i = 0; i < entry->files->len; i++) {
+    for (guint i = 0; i < entry->files->len && total >= 0; i++) {
         const LibraryModelFile *file = g_ptr_array_index(entry->files, i);
-        if (file->size < 0)
-            return NULL;
-        total += file->size;
+        total = file->size < 0 ? -1 : total + file->size;
     }
-    return g_format_size((guint64)total);
+    if (total >= 0)
+        return g_format_size((guint64)total);
+    if (entry->download_mb == 0)
+        return NULL;
+    g_autofree char *estimate = g_format_size((guint64)entry->download_mb * 1000 * 1000);
+    /* Translators: an approximate download size, e.g. "about 1.5 GB" */
+    return g_strdup_printf(_("about %s"), estimate);
 }
 
 static void add_download_row(SpyglassPreferencesWindow *self, const LibraryModelEntry *entry)
@@ -370,10 +375,15 @@ static void add_download_row(SpyglassPreferencesWindow *self, const LibraryModel
     GtkWidget *row = adw_action_row_new();
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), entry->title);
     g_autofree char *size = entry_size(entry);
-    /* Translators: a downloadable model: what it is good for, its licence, its size */
+    /* Translators: the languages a model's search understands */
+    g_autofree char *languages =
+        entry->languages != NULL ? g_strdup_printf(_("queries in %s"), entry->languages) : NULL;
+    /* Translators: a downloadable model: what it is good for (speed included), the
+     * languages it understands, its licence, its download size */
     g_autofree char *subtitle =
-        size != NULL ? g_strdup_printf(_("%s · %s · %s"), entry->good_for, entry->licence, size)
-                     : g_strdup_printf(_("%s · %s"), entry->good_for, entry->licence);
+        g_strdup_printf(_("%s · %s · %s · %s"), entry->good_for,
+                        languages != NULL ? languages : _("English queries"), entry->licence,
+                        size != NULL ? size : _("size unknown"));
     adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
     GtkWidget *progress = gtk_progress_bar_new();
     gtk_progress_bar_set_show_text(GTK_PROGRESS_BAR(progress), TRUE);

@@ -81,12 +81,16 @@ static void print_list_human(LibraryModelCatalogue *catalogue, const char *demo)
     for (guint i = 0; i < entries->len; i++) {
         const LibraryModelEntry *entry = g_ptr_array_index(entries, i);
         g_autofree char *dir = library_model_installed_dir(entry->name);
-        printf("%s %-20s %-32s %4u-d  %s%s\n", dir != NULL ? "*" : " ", entry->name, entry->title,
-               entry->embedding_dim, entry->good_for != NULL ? entry->good_for : "",
+        g_autofree char *size = entry->download_mb > 0
+                                    ? g_strdup_printf("~%.1f GB", entry->download_mb / 1000.0)
+                                    : g_strdup("");
+        printf("%s %-20s %-32s %4u-d %8s  %s%s\n", dir != NULL ? "*" : " ", entry->name,
+               entry->title, entry->embedding_dim, size,
+               entry->good_for != NULL ? entry->good_for : "",
                entry->recommended ? " (recommended)" : "");
     }
     if (demo != NULL)
-        printf("* %-20s %-32s %6s  %s\n", DEMO_NAME, "bundled demo model", "",
+        printf("* %-20s %-32s %6s %8s  %s\n", DEMO_NAME, "bundled demo model", "", "",
                "tiny, for trying Spyglass out; not a real CLIP");
     g_autofree char *models_dir = library_models_dir();
     printf("\n* installed (in %s)\n", models_dir);

@@ -39,7 +39,8 @@ void spyglass_model_free(SpyglassModel *model)
 
 SearchTextEncoder spyglass_model_text_encoder(const SpyglassModel *model)
 {
-    return (SearchTextEncoder){model->tokenizer, model->session, &model->model->config};
+    return (SearchTextEncoder){model->tokenizer, model->session, &model->model->config,
+                               model->model};
 }
 
 gboolean spyglass_model_is_demo(const SpyglassModel *model)

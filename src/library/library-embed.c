@@ -13,7 +13,7 @@ gboolean library_embed_load_pixels(LibrarySandbox *sandbox, const char *path,
                         : library_decode_photo(path, min_side, info, error);
     if (image == NULL)
         return FALSE;
-    clip_preprocess(image, config->image_size, config->image_mean, config->image_std, pixels);
+    clip_preprocess_for_model(image, config, pixels);
     return TRUE;
 }
 
@@ -30,7 +30,7 @@ gboolean library_embed_image(ClipSession *session, const ClipConfig *config,
                              const ClipRgbImage *image, float *out, GError **error)
 {
     g_autofree float *pixels = g_new(float, (size_t)3 * config->image_size * config->image_size);
-    clip_preprocess(image, config->image_size, config->image_mean, config->image_std, pixels);
+    clip_preprocess_for_model(image, config, pixels);
     return library_embed_pixels(session, config, pixels, 1, out, error);
 }
 

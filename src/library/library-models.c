@@ -28,6 +28,7 @@ static void model_entry_free(gpointer data)
     g_free(entry->layout);
     g_free(entry->licence);
     g_free(entry->good_for);
+    g_free(entry->languages);
     g_clear_pointer(&entry->files, g_ptr_array_unref);
     g_free(entry);
 }
@@ -115,6 +116,8 @@ static LibraryModelEntry *parse_entry(JsonNode *node, const char *path, GError *
     entry->layout = g_strdup(member_string(object, "layout") ?: "hf");
     entry->licence = g_strdup(member_string(object, "licence"));
     entry->good_for = g_strdup(member_string(object, "good_for"));
+    entry->languages = g_strdup(member_string(object, "languages"));
+    entry->download_mb = (guint)member_int(object, "download_mb", 0);
     entry->embedding_dim = (guint)member_int(object, "embedding_dim", 0);
     entry->image_size = (guint)member_int(object, "image_size", 0);
     entry->recommended = json_object_has_member(object, "recommended") &&

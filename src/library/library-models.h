@@ -30,6 +30,8 @@ typedef struct {
     char *layout; /* "hf" or "openclip" */
     char *licence;
     char *good_for;
+    char *languages;   /* "English", "many languages"; NULL when not said */
+    guint download_mb; /* approximate download, MB; 0 when not said */
     guint embedding_dim;
     guint image_size;
     gboolean recommended;

@@ -60,7 +60,7 @@ gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,
 typedef struct {
     const SearchTaxonomy *taxonomy;
     const SearchAlbumVectors *vectors;
-    float logit_scale;
+    const SearchScoreScale *scale;
     float *scores;
     gboolean *member;
     GArray *photo_ids;     /* gint64 */
@@ -81,7 +81,7 @@ static gboolean score_photo(const LibraryPhotoFacts *photo, const float *vector,
     }
     search_album_scores(run->vectors, vector, run->scores);
     float background = search_dot_f32(run->vectors->background, vector, dim);
-    search_albums_assign(run->taxonomy, run->scores, background, run->logit_scale, run->member);
+    search_albums_assign(run->taxonomy, run->scores, background, run->scale, run->member);
     guint count = 0;
     for (guint a = 0; a < run->vectors->n_albums; a++)
         if (run->member[a]) {
@@ -113,13 +113,13 @@ static gboolean store_scored(LibraryStore *store, const ScoreRun *run, GError **
 
 gboolean search_albums_update(LibraryStore *store, const char *model_id,
                               const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
-                              float logit_scale, guint *n_scored, GError **error)
+                              const SearchScoreScale *scale, guint *n_scored, GError **error)
 {
     g_return_val_if_fail(vectors->n_albums == taxonomy->albums->len, FALSE);
     ScoreRun run = {
         .taxonomy = taxonomy,
         .vectors = vectors,
-        .logit_scale = logit_scale,
+        .scale = scale,
         .scores = g_new(float, vectors->n_albums),
         .member = g_new(gboolean, vectors->n_albums),
         .photo_ids = g_array_new(FALSE, FALSE, sizeof(gint64)),
@@ -172,8 +172,9 @@ gboolean search_albums_refresh_full(LibraryStore *store, const ClipModel *model,
     SearchAlbumVectors vectors = {0};
     if (!vectors_for_model(taxonomy, encoder, model->id, progress, progress_data, &vectors, error))
         return FALSE;
-    gboolean ok = search_albums_update(store, model->id, taxonomy, &vectors, model->logit_scale,
-                                       n_scored, error);
+    SearchScoreScale scale = search_score_scale_for_model(model);
+    gboolean ok =
+        search_albums_update(store, model->id, taxonomy, &vectors, &scale, n_scored, error);
     search_album_vectors_clear(&vectors);
     return ok;
 }

@@ -336,11 +336,18 @@ gboolean search_album_vectors_save(const char *path, const char *key,
 /* ---- membership ---- */
 
 void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,
-                          float background_score, float logit_scale, gboolean *member)
+                          float background_score, const SearchScoreScale *scale, gboolean *member)
 {
-    /* s_best − ln(10)/T: p_a ≥ p_best / 10 in the group's softmax */
-    double slack = log(10.0) / MAX(logit_scale, 1e-3f);
     GPtrArray *albums = taxonomy->albums;
+    if (scale->calibrated) {
+        for (guint a = 0; a < albums->len; a++) {
+            double logit = (double)scores[a] * scale->logit_scale + scale->logit_bias;
+            member[a] = 1.0 / (1.0 + exp(-logit)) >= SEARCH_ALBUM_MIN_PROBABILITY;
+        }
+        return;
+    }
+    /* s_best − ln(10)/T: p_a ≥ p_best / 10 in the group's softmax */
+    double slack = log(10.0) / MAX(scale->logit_scale, 1e-3f);
     g_autofree float *best = g_new(float, taxonomy->n_groups);
     for (guint g = 0; g < taxonomy->n_groups; g++)
         best[g] = -INFINITY;
@@ -357,7 +364,7 @@ void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,
 typedef struct {
     const SearchTaxonomy *taxonomy;
     const SearchAlbumVectors *vectors;
-    float logit_scale;
+    const SearchScoreScale *scale;
     const SearchIndex *index;
     uint32_t n_parts;
     GPtrArray **members; /* per part: per album GArray of ids */
@@ -379,7 +386,7 @@ static void build_part(gpointer data, uint32_t part)
         const float *x = index->rows + (size_t)row * E;
         search_album_scores(build->vectors, x, scores);
         float background = search_dot_f32(build->vectors->background, x, E);
-        search_albums_assign(build->taxonomy, scores, background, build->logit_scale, member);
+        search_albums_assign(build->taxonomy, scores, background, build->scale, member);
         for (uint32_t a = 0; a < A; a++)
             if (member[a])
                 g_array_append_val(g_ptr_array_index(members, a), index->ids[row]);
@@ -394,11 +401,11 @@ static int compare_ids(const void *a, const void *b)
 }
 
 GPtrArray *search_albums_build(const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
-                               float logit_scale, const SearchIndex *index)
+                               const SearchScoreScale *scale, const SearchIndex *index)
 {
     g_return_val_if_fail(vectors->dim == index->dim, NULL);
     g_return_val_if_fail(vectors->n_albums == taxonomy->albums->len, NULL);
-    AlbumBuild build = {taxonomy, vectors, logit_scale, index, 0, NULL};
+    AlbumBuild build = {taxonomy, vectors, scale, index, 0, NULL};
     build.n_parts = CLAMP(index->n / 4096, 1u, search_parallel_threads());
     build.members = g_new0(GPtrArray *, build.n_parts);
     search_parallel_run(build_part, &build, build.n_parts);

@@ -25,11 +25,19 @@
  * Groups are a taxonomy's facets (scenes, subjects, events, …; for the demo
  * world colour, shape, count, background): albums of different groups do not
  * compete.
+ *
+ * SigLIP models score each (photo, album) pair on its own: their sigmoid
+ * p_a = sigmoid(T·s_a + b) (T, b the model's logit scale and bias) is a
+ * calibrated probability that the album's subject is in the photo, and
+ * albums are not exclusive, so the photo joins every album with
+ * p_a ≥ SEARCH_ALBUM_MIN_PROBABILITY; neither the background nor the
+ * group's softmax enters.
  */
 #pragma once
 
 #include "library/library-store.h"
 #include "search/search-index.h"
+#include "search/search-relevance.h"
 #include "search/search-text.h"
 
 G_BEGIN_DECLS
@@ -97,14 +105,19 @@ void search_album_vectors_clear(SearchAlbumVectors *vectors);
  * x: (dim), normalised; scores: (n_albums). */
 void search_album_scores(const SearchAlbumVectors *vectors, const float *x, float *scores);
 
+/* A SigLIP album member's least probability: the album prompts are whole
+ * captions ("a photo of a dog."), which SigLIP scores higher than short
+ * search queries, so the bar is the same as search's strong matches. */
+#define SEARCH_ALBUM_MIN_PROBABILITY 0.1
+
 /* The membership rule above for one photo: scores (n_albums), member (n_albums). */
 void search_albums_assign(const SearchTaxonomy *taxonomy, const float *scores,
-                          float background_score, float logit_scale, gboolean *member);
+                          float background_score, const SearchScoreScale *scale, gboolean *member);
 
 /* Every photo of the index sorted into albums: element a is a GArray of the
  * int64_t ids of album a's members, ascending. */
 GPtrArray *search_albums_build(const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
-                               float logit_scale, const SearchIndex *index);
+                               const SearchScoreScale *scale, const SearchIndex *index);
 
 /* ---- persisted membership (search-albums-store.c) ----
  *
@@ -128,7 +141,7 @@ gboolean search_albums_up_to_date(LibraryStore *store, const char *model_id,
  * receives the number of photos scored. */
 gboolean search_albums_update(LibraryStore *store, const char *model_id,
                               const SearchTaxonomy *taxonomy, const SearchAlbumVectors *vectors,
-                              float logit_scale, guint *n_scored, GError **error);
+                              const SearchScoreScale *scale, guint *n_scored, GError **error);
 
 /* All of the above for a loaded model, what `index` and the app run after
  * indexing: the model's taxonomy (none: G_IO_ERROR_NOT_FOUND), its

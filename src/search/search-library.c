@@ -340,13 +340,19 @@ static SearchResults *search_with_videos(SearchLibrary *library, const SearchQue
                          frames);
 }
 
-/* The relevance rule's flags for the hits, with the neutral reference scored
- * for the hits only: a video's against the frame that scored. frames (may
- * be NULL) gives each hit's frame row, -1 for a still photo. */
+/* The relevance rule's flags for the hits: a SigLIP model's probability, or
+ * CLIP's rule with the neutral reference scored for the hits only: a
+ * video's against the frame that scored. frames (may be NULL) gives each
+ * hit's frame row, -1 for a still photo. */
 static gboolean *classify_hits(SearchLibrary *library, const SearchResults *results,
-                               const int64_t *frames, const float *neutral)
+                               const int64_t *frames, const float *neutral, const ClipModel *model)
 {
     uint32_t n = MAX(results->n_hits, 1u);
+    if (search_relevance_is_calibrated(model)) {
+        gboolean *strong = g_new(gboolean, n);
+        search_relevance_classify_calibrated(results, model, strong);
+        return strong;
+    }
     g_autofree int64_t *ids = g_new(int64_t, n);
     g_autofree float *neutral_scores = g_new(float, n);
     gboolean *strong = g_new(gboolean, n);
@@ -398,7 +404,8 @@ SearchResults *search_library_query(SearchLibrary *library, const SearchTextEnco
     SearchResults *results = search_index_size(library->frames) > 0
                                  ? search_with_videos(library, query, &request, &frames)
                                  : search_index_search(index, &request);
-    g_autofree gboolean *flags = classify_hits(library, results, frames, encoded.neutral);
+    g_autofree gboolean *flags =
+        classify_hits(library, results, frames, encoded.neutral, encoder->model);
     if (options->strong_only)
         keep_strong(results, flags);
     if (strong != NULL)

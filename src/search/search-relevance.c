@@ -27,3 +27,26 @@ uint32_t search_relevance_classify(const SearchResults *results, const float *ne
     }
     return n_strong;
 }
+
+SearchScoreScale search_score_scale_for_model(const ClipModel *model)
+{
+    return (SearchScoreScale){model->logit_scale, model->logit_bias,
+                              model->config.family == CLIP_FAMILY_SIGLIP};
+}
+
+gboolean search_relevance_is_calibrated(const ClipModel *model)
+{
+    return model != NULL && model->config.family == CLIP_FAMILY_SIGLIP;
+}
+
+uint32_t search_relevance_classify_calibrated(const SearchResults *results, const ClipModel *model,
+                                              gboolean *strong)
+{
+    uint32_t n_strong = 0;
+    for (uint32_t i = 0; i < results->n_hits; i++) {
+        strong[i] = clip_model_probability(model, results->hits[i].score) >=
+                    SEARCH_RELEVANCE_MIN_PROBABILITY;
+        n_strong += strong[i];
+    }
+    return n_strong;
+}

@@ -20,9 +20,18 @@
  * Strong and weak are per photo, not a rank cutoff, so the UI lists strong
  * results (by relevance or by date) and keeps the rest behind "show weaker
  * matches".
+ *
+ * SigLIP models need none of this: they were trained with a sigmoid loss, so
+ * p = sigmoid(s · exp(logit_scale) + logit_bias) is the model's calibrated
+ * probability that the description fits the photo (clip_model_probability).
+ * A photo is a strong match when p ≥ SEARCH_RELEVANCE_MIN_PROBABILITY. The
+ * threshold is 0.1, not 0.5: short queries ("dog") describe a photo only
+ * partly, and SigLIP gives even fitting short captions probabilities well
+ * under one half, while unrelated photos sit near 0 (below 0.01).
  */
 #pragma once
 
+#include "clip/clip-model.h"
 #include "search/search-index.h"
 
 G_BEGIN_DECLS
@@ -35,5 +44,27 @@ extern const char *const search_neutral_prompts[];
  * strong. */
 uint32_t search_relevance_classify(const SearchResults *results, const float *neutral_scores,
                                    gboolean *strong);
+
+/* How a model's cosines turn into probabilities, for the relevance and
+ * album rules. CLIP: logit_scale is the softmax temperature (calibrated
+ * FALSE); SigLIP: sigmoid(s · logit_scale + logit_bias) (calibrated TRUE). */
+typedef struct {
+    float logit_scale; /* exp() already applied */
+    float logit_bias;
+    gboolean calibrated;
+} SearchScoreScale;
+
+SearchScoreScale search_score_scale_for_model(const ClipModel *model);
+
+/* A SigLIP strong match's least probability. */
+#define SEARCH_RELEVANCE_MIN_PROBABILITY 0.1
+
+/* TRUE when model's scores are calibrated probabilities (a SigLIP model). */
+gboolean search_relevance_is_calibrated(const ClipModel *model);
+
+/* strong[i] = the probability of hit i ≥ SEARCH_RELEVANCE_MIN_PROBABILITY,
+ * for a calibrated model. Returns how many are strong. */
+uint32_t search_relevance_classify_calibrated(const SearchResults *results, const ClipModel *model,
+                                              gboolean *strong);
 
 G_END_DECLS

@@ -13,6 +13,9 @@ typedef struct {
     ClipTokenizer *tokenizer;
     ClipSession *session;
     const ClipConfig *config;
+    /* Its logit scale and bias: with a SigLIP model, search and albums use
+     * the calibrated probability (search-relevance.h). NULL: CLIP's rules. */
+    const ClipModel *model;
 } SearchTextEncoder;
 
 /* out: n × embed_dim, each row L2-normalised. */
