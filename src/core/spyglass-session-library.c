@@ -155,8 +155,9 @@ static GPtrArray *albums_holding(SpyglassSession *session, const char *path)
     if (session_check_open(session, NULL) && session_ensure_albums(session, &error))
         for (guint a = 0; a < session->albums->len; a++) {
             const SpyglassAlbum *album = g_ptr_array_index(session->albums, a);
-            if (bsearch(path, album->paths->pdata, album->paths->len, sizeof(gpointer),
-                        compare_path) != NULL)
+            /* An empty GPtrArray may have no pdata at all: bsearch must not see it. */
+            if (album->paths->len > 0 && bsearch(path, album->paths->pdata, album->paths->len,
+                                                 sizeof(gpointer), compare_path) != NULL)
                 g_ptr_array_add(names, g_strdup(album->name));
         }
     g_mutex_unlock(&session->lock);
