@@ -197,7 +197,7 @@ static void test_best_frame(void)
     ClipEncoder *encoder = clip_encoder_new(device, model, CLIP_PRECISION_F32, &error);
     g_assert_no_error(error);
     ClipSession *session = clip_session_new(encoder);
-    SearchTextEncoder text = {tokenizer, session, &model->config};
+    SearchTextEncoder text = {tokenizer, session, &model->config, model};
 
     Corpus corpus = {.dim = model->config.embed_dim};
     corpus.stills = g_new(float, (size_t)N_STILLS *corpus.dim);
