@@ -588,6 +588,32 @@ static void keep_walked(GPtrArray *todo, const LibraryCrawl *crawl)
             g_ptr_array_remove_index(todo, i - 1);
 }
 
+/* Photos a dead run was decoding go last: were one of them what killed it,
+ * everything else is stored first; and a run stopped again soon after the
+ * restart (the user quitting twice) does not catch the same innocent photos
+ * in flight again, which would fail them. Stable, so the order is otherwise
+ * the store's. */
+static gboolean defer_interrupted(LibraryStore *store, GPtrArray *todo, GError **error)
+{
+    g_autoptr(GHashTable) suspects = library_store_list_interrupted_decoding(store, error);
+    if (suspects == NULL)
+        return FALSE;
+    if (g_hash_table_size(suspects) == 0)
+        return TRUE;
+    g_autoptr(GPtrArray) last = g_ptr_array_new();
+    guint kept = 0;
+    for (guint i = 0; i < todo->len; i++) {
+        LibraryPhoto *photo = g_ptr_array_index(todo, i);
+        if (g_hash_table_contains(suspects, &photo->id))
+            g_ptr_array_add(last, photo);
+        else
+            todo->pdata[kept++] = photo;
+    }
+    for (guint i = 0; i < last->len; i++)
+        todo->pdata[kept++] = g_ptr_array_index(last, i);
+    return TRUE;
+}
+
 /* Embeds what lacks model's embedding among what the crawl found. */
 static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, ClipSession *session,
                                  const LibraryCrawl *crawl, const LibraryIndexParams *params,
@@ -598,6 +624,8 @@ static gboolean index_unembedded(LibraryStore *store, const ClipModel *model, Cl
     if (todo == NULL)
         return FALSE;
     keep_walked(todo, crawl);
+    if (!defer_interrupted(store, todo, error))
+        return FALSE;
     Pipeline pipeline;
     pipeline_init(&pipeline, store, model, session, params, result, cancellable);
     return pipeline_run(&pipeline, todo, error);

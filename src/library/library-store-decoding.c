@@ -65,3 +65,23 @@ gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_f
                                   error);
     return library_store_release(store, ok, error);
 }
+
+GHashTable *library_store_list_interrupted_decoding(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = library_store_statement(store, "SELECT photo_id FROM decoding", error);
+    if (stmt == NULL)
+        return NULL;
+    GHashTable *ids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    gboolean has_row = FALSE;
+    while (library_store_next(store, stmt, &has_row, error)) {
+        if (!has_row) {
+            sqlite3_reset(stmt);
+            return ids;
+        }
+        gint64 *id = g_new(gint64, 1);
+        *id = sqlite3_column_int64(stmt, 0);
+        g_hash_table_add(ids, id);
+    }
+    g_hash_table_unref(ids);
+    return NULL;
+}

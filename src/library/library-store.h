@@ -167,6 +167,8 @@ gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError
  * (may be NULL). */
 gboolean library_store_fail_interrupted_decoding(LibraryStore *store, guint *n_failed,
                                                  GError **error);
+/* The ids (gint64*) of the photos a dead run was decoding, caught once. */
+GHashTable *library_store_list_interrupted_decoding(LibraryStore *store, GError **error);
 
 gboolean library_store_set_photo_failed(LibraryStore *store, gint64 photo_id,
                                         const char *fingerprint, const char *reason,
