@@ -7,12 +7,13 @@
  * oneDNN, and for what oneDNN declines (INT8 weight tensors, a shape it has
  * no kernel for), the path below runs.
  *
- * Matmul is OpenBLAS's cblas_sgemm, kept single-threaded: every op splits its
- * work into slices over the process-wide pool (gpu-cpu-pool.c), so OpenBLAS's
- * own threads never compete with ours for the cores. A matmul slice is a
- * block of rows (or, for a few rows, of columns) whose sgemm result gets the
- * bias, activation and residual while it is still in cache. Everything else
- * is gpu-cpu-kernels.c, vectorised for the CPU found at run time.
+ * Matmul is OpenBLAS's cblas_sgemm, kept single-threaded (gpu-cpu-blas.c):
+ * every op splits its work into slices over the process-wide pool
+ * (gpu-cpu-pool.c), so OpenBLAS's own threads never compete with ours for
+ * the cores. A matmul slice is a block of rows (or, for a few rows, of
+ * columns) whose sgemm result gets the bias, activation and residual while
+ * it is still in cache. Everything else is gpu-cpu-kernels.c, vectorised
+ * for the CPU found at run time.
  *
  * Tensors are host memory; F16 tensors (weights) are streamed as halves by
  * the few-rows matmul and widened to F32 once, on first use, for sgemm.
@@ -26,6 +27,7 @@
 
 #include "spyglass-config.h"
 
+#include "gpu-cpu-blas.h"
 #include "gpu-cpu-kernels.h"
 #include "gpu-cpu-pool.h"
 #include "gpu-private.h"
@@ -854,28 +856,6 @@ static const GpuBackend cpu_backend = {
     .l2_normalize = cpu_l2_normalize,
 };
 
-/* OpenBLAS threads only when asked to (gpu_cpu_blas_sgemm); the pool does
- * the rest. */
-static gpointer keep_blas_single_threaded(gpointer unused)
-{
-#if SPYGLASS_HAVE_OPENBLAS
-    openblas_set_num_threads(1);
-#endif
-    return NULL;
-}
-
-static void init_blas(void)
-{
-    static GOnce once = G_ONCE_INIT;
-    g_once(&once, keep_blas_single_threaded, NULL);
-}
-
-static gboolean use_blas(void)
-{
-    const char *matmul = g_getenv("SPYGLASS_CPU_MATMUL");
-    return SPYGLASS_HAVE_OPENBLAS && (matmul == NULL || g_ascii_strcasecmp(matmul, "own") != 0);
-}
-
 gboolean gpu_cpu_device_set_precision(GpuDevice *device, GpuCpuPrecision precision, GError **error)
 {
     g_autofree char *why = NULL;
@@ -897,11 +877,11 @@ gboolean gpu_cpu_device_set_precision(GpuDevice *device, GpuCpuPrecision precisi
 
 GpuDevice *gpu_cpu_device_new(void)
 {
-    init_blas();
+    gpu_cpu_blas_init();
     CpuDevice *cpu = g_new0(CpuDevice, 1);
     cpu->kernels = gpu_cpu_kernels();
     cpu->threads = gpu_cpu_pool_threads();
-    cpu->blas = use_blas();
+    cpu->blas = gpu_cpu_blas_wanted();
     cpu->onednn = gpu_cpu_onednn_in_use();
     /* F32, the op set's contract, until an encoder asks for less. */
     cpu->precision = GPU_CPU_PRECISION_F32;
@@ -915,22 +895,4 @@ GpuDevice *gpu_cpu_device_new(void)
     device->fp16 = TRUE;
     device->impl = cpu;
     return device;
-}
-
-gboolean gpu_cpu_blas_sgemm(uint32_t M, uint32_t K, uint32_t N, const float *x, const float *w,
-                            float *y)
-{
-#if SPYGLASS_HAVE_OPENBLAS
-    static GMutex lock;
-    init_blas();
-    g_mutex_lock(&lock);
-    openblas_set_num_threads((int)gpu_cpu_pool_threads());
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)M, (blasint)N, (blasint)K, 1.0f,
-                x, (blasint)K, w, (blasint)K, 0.0f, y, (blasint)N);
-    openblas_set_num_threads(1);
-    g_mutex_unlock(&lock);
-    return TRUE;
-#else
-    return FALSE;
-#endif
 }
