@@ -250,11 +250,11 @@ static void test_interrupted_decoding(void)
     set_model(store, "m1", 4);
 
     g_autoptr(LibraryStore) workers = open_store(path);
-    g_assert_true(library_store_begin_decoding(workers, a, &error));
-    g_assert_true(library_store_begin_decoding(workers, b, &error));
+    g_assert_true(library_store_begin_decoding(workers, a, TRUE, &error));
+    g_assert_true(library_store_begin_decoding(workers, b, TRUE, &error));
     g_assert_true(library_store_end_decoding(workers, b, &error));
     g_assert_no_error(error);
-    g_assert_true(library_store_begin_decoding(workers, c, &error));
+    g_assert_true(library_store_begin_decoding(workers, c, TRUE, &error));
     g_assert_true(library_store_set_photo_failed(store, c, "fc", "c.jpg: truncated", &error));
 
     /* Another process's view: the record of a is there, committed. */
@@ -269,7 +269,7 @@ static void test_interrupted_decoding(void)
     g_assert_cmpuint(n_failed, ==, 0);
     assert_counts(store, "m1", 3, 0, 2, 1);
     /* Caught by the next run too: failed. */
-    g_assert_true(library_store_begin_decoding(workers, a, &error));
+    g_assert_true(library_store_begin_decoding(workers, a, TRUE, &error));
     g_assert_true(library_store_fail_interrupted_decoding(store, &n_failed, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(n_failed, ==, 1);

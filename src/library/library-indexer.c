@@ -127,11 +127,13 @@ static gboolean pipeline_stopping(Pipeline *pipeline)
 
 /* Records that a photo's decode begins or ended. A failure to record is
  * logged, not fatal: the photo is still decoded, only not protected. */
-static void decoding_record(Pipeline *pipeline, gint64 photo_id, gboolean begins)
+static void decoding_record(Pipeline *pipeline, gint64 photo_id, gboolean in_process,
+                            gboolean begins)
 {
     g_autoptr(GError) error = NULL;
     g_mutex_lock(&pipeline->decoding_lock);
-    gboolean ok = begins ? library_store_begin_decoding(pipeline->decoding_store, photo_id, &error)
+    gboolean ok = begins ? library_store_begin_decoding(pipeline->decoding_store, photo_id,
+                                                        in_process, &error)
                          : library_store_end_decoding(pipeline->decoding_store, photo_id, &error);
     g_mutex_unlock(&pipeline->decoding_lock);
     if (!ok)
@@ -154,8 +156,7 @@ static gboolean decode_video(PhotoJob *job, GError **error)
     for (guint i = 0; i < frames->len; i++) {
         LibraryVideoFrame *frame = g_ptr_array_index(frames, i);
         job->times[i] = frame->time;
-        clip_preprocess(frame->image, config->image_size, config->image_mean, config->image_std,
-                        job->pixels + i * pipeline->image_elements);
+        clip_preprocess_for_model(frame->image, config, job->pixels + i * pipeline->image_elements);
     }
     return TRUE;
 }
@@ -186,12 +187,14 @@ static void decode_photo(PhotoJob *job)
     g_autoptr(GError) error = NULL;
     job->fingerprint = library_fingerprint_file(job->path, &error);
     if (job->fingerprint != NULL) {
-        decoding_record(pipeline, job->photo_id, TRUE);
-        if (library_is_video_name(job->path))
+        /* Videos decode in this process, photos in the sandbox. */
+        gboolean video = library_is_video_name(job->path);
+        decoding_record(pipeline, job->photo_id, video, TRUE);
+        if (video)
             decode_video(job, &error);
         else
             decode_still(job, &error);
-        decoding_record(pipeline, job->photo_id, FALSE);
+        decoding_record(pipeline, job->photo_id, video, FALSE);
     }
     if (job->pixels == NULL &&
         g_error_matches(error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_UNAVAILABLE)) {

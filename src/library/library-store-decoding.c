@@ -1,11 +1,13 @@
-/* library-store-decoding.c: which photos a decoder is working on, so that one that killed
- * runs is failed on restart instead of killing the next run too.
+/* library-store-decoding.c: which files the indexer's decoders are working on, so that one
+ * that killed runs is failed on restart instead of killing the next run too.
  *
- * A run also dies for reasons that are no photo's fault (the user quits, the
- * machine powers off) while innocent photos are being decoded; those are
- * decoded again. A photo is failed once two runs in a row died while it was
- * being decoded: with decoders in a sandbox that times them out, that takes
- * a file that wedges the whole process, not a quit in the wrong second. */
+ * Only a decode in the indexer's own process (videos: GStreamer is not
+ * sandboxed yet) counts against its file: the sandbox's helpers crash, hang
+ * and overspend on their own and their files fail with the reason, so a run
+ * that died during a sandboxed decode died of something else (the user
+ * quit, the machine powered off). Every decode is recorded all the same, so
+ * that the next run decodes the files a dead run was on last. A file is
+ * failed once two runs in a row died during its in-process decode. */
 #include "library-store-private.h"
 
 #include <sqlite3.h>
@@ -17,17 +19,19 @@
 /* Runs that died during a photo's decode before it is failed. */
 #define INTERRUPTED_RUNS 2
 
-gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error)
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, gboolean in_process,
+                                      GError **error)
 {
     sqlite3_stmt *stmt = library_store_statement(
         store,
-        "INSERT INTO decoding (photo_id, started) VALUES (?1, ?2)"
-        " ON CONFLICT (photo_id) DO UPDATE SET started = ?2, attempts = attempts + 1",
+        "INSERT INTO decoding (photo_id, started, attempts) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (photo_id) DO UPDATE SET started = ?2, attempts = attempts + ?3",
         error);
     if (stmt == NULL)
         return FALSE;
     sqlite3_bind_int64(stmt, 1, photo_id);
     sqlite3_bind_int64(stmt, 2, library_store_now_seconds());
+    sqlite3_bind_int(stmt, 3, in_process ? 1 : 0);
     return library_store_run(store, stmt, error);
 }
 

@@ -157,7 +157,10 @@ gboolean library_store_set_photo_embedded(LibraryStore *store, gint64 photo_id,
  * again at every restart. Each is its own transaction, committed before it
  * returns, so the pipeline's decode workers use a connection of their own
  * (waiting out the writer's short transactions with the busy timeout). */
-gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, GError **error);
+/* in_process: the decode runs in the indexer's process (not the sandbox):
+ * only such decodes count against the file. */
+gboolean library_store_begin_decoding(LibraryStore *store, gint64 photo_id, gboolean in_process,
+                                      GError **error);
 gboolean library_store_end_decoding(LibraryStore *store, gint64 photo_id, GError **error);
 
 /* Photos still recorded as being decoded when no run is, for the second
