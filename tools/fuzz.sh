@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
-harnesses=${*:-"decoder exif safetensors model-config tokenizer query sandbox-reply"}
+# tokenizer is left out until its build links the SentencePiece wrapper (C++): #26.
+harnesses=${*:-"decoder exif safetensors model-config query sandbox-reply"}
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
