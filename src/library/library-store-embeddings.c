@@ -136,14 +136,33 @@ gboolean library_store_vector_from_blob(const void *blob, int bytes, gint64 dim,
     return TRUE;
 }
 
-static gboolean store_fail_vector(LibraryStore *store, gint64 photo_id, int bytes, gint64 dim,
-                                  GError **error)
+static gboolean store_fail_vector(LibraryStore *store, const char *what, gint64 owner_id, int bytes,
+                                  gint64 dim, GError **error)
 {
     g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
-                "%s: embedding of photo %" G_GINT64_FORMAT " holds %d bytes for %" G_GINT64_FORMAT
-                " dimensions",
-                store->path, photo_id, bytes, dim);
+                "%s: %s %" G_GINT64_FORMAT " holds %d bytes for %" G_GINT64_FORMAT " dimensions",
+                store->path, what, owner_id, bytes, dim);
     return FALSE;
+}
+
+const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt, int dim_column,
+                                         int blob_column, const char *what, gint64 owner_id,
+                                         LibraryVectorBuffer *buffer, GError **error)
+{
+    gint64 dim = sqlite3_column_int64(stmt, dim_column);
+    int bytes = sqlite3_column_bytes(stmt, blob_column);
+    if (dim > buffer->capacity && dim * (gint64)sizeof(float) == bytes) {
+        buffer->values = g_renew(float, buffer->values, dim);
+        buffer->capacity = dim;
+    }
+    if (dim > buffer->capacity ||
+        !library_store_vector_from_blob(sqlite3_column_blob(stmt, blob_column), bytes, dim,
+                                        buffer->values)) {
+        sqlite3_reset(stmt);
+        store_fail_vector(store, what, owner_id, bytes, dim, error);
+        return NULL;
+    }
+    return buffer->values;
 }
 
 /* Runs an embedding query (?1 = model id; columns id, path, dim, vector,
@@ -156,23 +175,18 @@ gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *s
     if (stmt == NULL)
         return FALSE;
     library_store_bind_text(stmt, 1, model_id);
-    g_autofree float *vector = NULL;
-    gint64 capacity = 0;
-    gboolean has_row = FALSE;
+    LibraryVectorBuffer buffer = {0};
+    gboolean has_row = FALSE, ok = FALSE;
     while (library_store_next(store, stmt, &has_row, error)) {
-        if (!has_row)
-            return TRUE;
-        gint64 photo_id = sqlite3_column_int64(stmt, 0), dim = sqlite3_column_int64(stmt, 2);
-        int bytes = sqlite3_column_bytes(stmt, 3);
-        if (dim > capacity && dim * (gint64)sizeof(float) == bytes) {
-            vector = g_renew(float, vector, dim);
-            capacity = dim;
+        if (!has_row) {
+            ok = TRUE;
+            break;
         }
-        if (dim > capacity ||
-            !library_store_vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
-            sqlite3_reset(stmt);
-            return store_fail_vector(store, photo_id, bytes, dim, error);
-        }
+        gint64 photo_id = sqlite3_column_int64(stmt, 0);
+        const float *vector = library_store_column_vector(store, stmt, 2, 3, "embedding of photo",
+                                                          photo_id, &buffer, error);
+        if (vector == NULL)
+            break;
         LibraryPhotoFacts photo = {
             .id = photo_id,
             .path = (const char *)sqlite3_column_text(stmt, 1),
@@ -182,12 +196,14 @@ gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *s
             .camera_model = (const char *)sqlite3_column_text(stmt, 7),
             .has_location = sqlite3_column_int(stmt, 8) != 0,
         };
-        if (!func(&photo, vector, (guint)dim, user_data)) {
+        if (!func(&photo, vector, (guint)sqlite3_column_int64(stmt, 2), user_data)) {
             sqlite3_reset(stmt);
-            return TRUE;
+            ok = TRUE;
+            break;
         }
     }
-    return FALSE;
+    g_free(buffer.values);
+    return ok;
 }
 
 gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
@@ -214,15 +230,14 @@ gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const
         return FALSE;
     if (!has_row)
         return TRUE;
-    gint64 n = sqlite3_column_int64(stmt, 0);
-    int bytes = sqlite3_column_bytes(stmt, 1);
-    g_autofree float *values = n > 0 && n * (gint64)sizeof(float) == bytes ? g_new(float, n) : NULL;
-    gboolean ok = values != NULL &&
-                  library_store_vector_from_blob(sqlite3_column_blob(stmt, 1), bytes, n, values);
+    LibraryVectorBuffer buffer = {0};
+    if (library_store_column_vector(store, stmt, 0, 1, "embedding of photo", photo_id, &buffer,
+                                    error) == NULL) {
+        g_free(buffer.values);
+        return FALSE;
+    }
+    *dim = (guint)sqlite3_column_int64(stmt, 0);
     sqlite3_reset(stmt);
-    if (!ok)
-        return store_fail_vector(store, photo_id, bytes, n, error);
-    *vector = g_steal_pointer(&values);
-    *dim = (guint)n;
+    *vector = buffer.values;
     return TRUE;
 }

@@ -51,31 +51,25 @@ gboolean library_store_foreach_video_frame(LibraryStore *store, const char *mode
     if (stmt == NULL)
         return FALSE;
     library_store_bind_text(stmt, 1, model_id);
-    g_autofree float *vector = NULL;
-    gint64 capacity = 0;
-    gboolean has_row = FALSE;
+    LibraryVectorBuffer buffer = {0};
+    gboolean has_row = FALSE, ok = FALSE;
     while (library_store_next(store, stmt, &has_row, error)) {
-        if (!has_row)
-            return TRUE;
-        gint64 photo_id = sqlite3_column_int64(stmt, 0), dim = sqlite3_column_int64(stmt, 2);
-        int bytes = sqlite3_column_bytes(stmt, 3);
-        if (dim > capacity && dim * (gint64)sizeof(float) == bytes) {
-            vector = g_renew(float, vector, dim);
-            capacity = dim;
+        if (!has_row) {
+            ok = TRUE;
+            break;
         }
-        if (dim > capacity ||
-            !library_store_vector_from_blob(sqlite3_column_blob(stmt, 3), bytes, dim, vector)) {
+        gint64 photo_id = sqlite3_column_int64(stmt, 0);
+        const float *vector = library_store_column_vector(store, stmt, 2, 3, "frame of video",
+                                                          photo_id, &buffer, error);
+        if (vector == NULL)
+            break;
+        if (!func(photo_id, sqlite3_column_double(stmt, 1), vector,
+                  (guint)sqlite3_column_int64(stmt, 2), user_data)) {
             sqlite3_reset(stmt);
-            g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
-                        "%s: a frame of video %" G_GINT64_FORMAT
-                        " holds %d bytes for %" G_GINT64_FORMAT " dimensions",
-                        store->path, photo_id, bytes, dim);
-            return FALSE;
-        }
-        if (!func(photo_id, sqlite3_column_double(stmt, 1), vector, (guint)dim, user_data)) {
-            sqlite3_reset(stmt);
-            return TRUE;
+            ok = TRUE;
+            break;
         }
     }
-    return FALSE;
+    g_free(buffer.values);
+    return ok;
 }

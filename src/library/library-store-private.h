@@ -80,6 +80,20 @@ GBytes *library_store_vector_to_blob(const float *vector, guint dim);
 /* A stored vector into floats; FALSE when its size disagrees with dim. */
 gboolean library_store_vector_from_blob(const void *blob, int bytes, gint64 dim, float *out);
 
+/* A growing buffer for reading vectors row after row. */
+typedef struct {
+    float *values;
+    gint64 capacity;
+} LibraryVectorBuffer;
+
+/* The vector in column blob_column of the current row (its dimension in
+ * dim_column) decoded into buffer; NULL with a CORRUPT error naming `what`
+ * ("embedding of photo", "frame of video") and the owner's id when the blob
+ * does not hold that many floats. The statement is reset on error. */
+const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt, int dim_column,
+                                         int blob_column, const char *what, gint64 owner_id,
+                                         LibraryVectorBuffer *buffer, GError **error);
+
 /* The columns library_store_foreach_embedding_with() reads, for ?1 = model id. */
 #define LIBRARY_STORE_EMBEDDING_SELECT                                                             \
     "SELECT p.id, p.path, e.dim, e.vector, p.format, p.taken, p.camera_make, p.camera_model,"      \
