@@ -287,6 +287,39 @@ static JsonObject *hf_tower(ConfigReader *r, JsonObject *root, const char *tower
     return config_object(r, root, "", old_name);
 }
 
+/* The transformer geometry of a Hugging Face tower, its defaults from the
+ * family's configuration class. */
+static void hf_geometry(ConfigReader *r, JsonObject *tower, const char *section,
+                        const ClipTransformerGeometry *defaults, ClipTransformerGeometry *out)
+{
+    out->width = config_uint(r, tower, section, "hidden_size", defaults->width);
+    out->mlp_width = config_uint(r, tower, section, "intermediate_size", defaults->mlp_width);
+    out->heads = config_uint(r, tower, section, "num_attention_heads", defaults->heads);
+    out->layers = config_uint(r, tower, section, "num_hidden_layers", defaults->layers);
+    out->eps = (float)config_double(r, tower, section, "layer_norm_eps", defaults->eps);
+}
+
+/* A Hugging Face vision tower's image geometry beyond the transformer's. */
+static void hf_vision_input(ConfigReader *r, JsonObject *vision, const char *section,
+                            uint32_t default_patch, ClipConfig *config)
+{
+    config->image_size = config_uint(r, vision, section, "image_size", 224);
+    config->patch_size = config_uint(r, vision, section, "patch_size", default_patch);
+    if (config_uint(r, vision, section, "num_channels", 3) != 3)
+        config_fail(r, CLIP_ERROR_UNSUPPORTED, "%s.num_channels: only RGB (3) is supported",
+                    section);
+}
+
+/* Both towers share one activation in every supported model. */
+static void config_set_activation(ConfigReader *r, ClipConfig *config, GpuActivation text,
+                                  GpuActivation vision)
+{
+    if (r->error == NULL && text != vision)
+        config_fail(r, CLIP_ERROR_UNSUPPORTED,
+                    "the text and vision towers use different activations");
+    config->activation = text;
+}
+
 static gboolean parse_hf_config(const char *path, JsonObject *root, const char *preprocessor_path,
                                 JsonObject *preprocessor, ClipConfig *config, GError **error)
 {
@@ -295,32 +328,18 @@ static gboolean parse_hf_config(const char *path, JsonObject *root, const char *
     JsonObject *text = hf_tower(&r, root, "text", &ts);
     JsonObject *vision = hf_tower(&r, root, "vision", &vs);
 
-    config->text.width = config_uint(&r, text, ts, "hidden_size", 512);
-    config->text.mlp_width = config_uint(&r, text, ts, "intermediate_size", 2048);
-    config->text.heads = config_uint(&r, text, ts, "num_attention_heads", 8);
-    config->text.layers = config_uint(&r, text, ts, "num_hidden_layers", 12);
-    config->text.eps = (float)config_double(&r, text, ts, "layer_norm_eps", 1e-5);
+    static const ClipTransformerGeometry text_defaults = {
+        .width = 512, .layers = 12, .heads = 8, .mlp_width = 2048, .eps = 1e-5f};
+    static const ClipTransformerGeometry vision_defaults = {
+        .width = 768, .layers = 12, .heads = 12, .mlp_width = 3072, .eps = 1e-5f};
+    hf_geometry(&r, text, ts, &text_defaults, &config->text);
     config->context_length = config_uint(&r, text, ts, "max_position_embeddings", 77);
     config->vocab_size = config_uint(&r, text, ts, "vocab_size", 49408);
-
-    config->vision.width = config_uint(&r, vision, vs, "hidden_size", 768);
-    config->vision.mlp_width = config_uint(&r, vision, vs, "intermediate_size", 3072);
-    config->vision.heads = config_uint(&r, vision, vs, "num_attention_heads", 12);
-    config->vision.layers = config_uint(&r, vision, vs, "num_hidden_layers", 12);
-    config->vision.eps = (float)config_double(&r, vision, vs, "layer_norm_eps", 1e-5);
-    config->image_size = config_uint(&r, vision, vs, "image_size", 224);
-    config->patch_size = config_uint(&r, vision, vs, "patch_size", 32);
-    if (config_uint(&r, vision, vs, "num_channels", 3) != 3)
-        config_fail(&r, CLIP_ERROR_UNSUPPORTED, "%s.num_channels: only RGB (3) is supported", vs);
-
+    hf_geometry(&r, vision, vs, &vision_defaults, &config->vision);
+    hf_vision_input(&r, vision, vs, 32, config);
     config->embed_dim = config_uint(&r, root, "", "projection_dim", 512);
-
-    GpuActivation text_act = config_activation(&r, text, ts, "quick_gelu");
-    GpuActivation vision_act = config_activation(&r, vision, vs, "quick_gelu");
-    if (r.error == NULL && text_act != vision_act)
-        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
-                    "the text and vision towers use different activations");
-    config->activation = text_act;
+    config_set_activation(&r, config, config_activation(&r, text, ts, "quick_gelu"),
+                          config_activation(&r, vision, vs, "quick_gelu"));
 
     if (r.error == NULL && preprocessor != NULL) {
         r.path = preprocessor_path;
@@ -399,8 +418,7 @@ static void config_resample(ConfigReader *r, JsonObject *object, const char *sec
 
 /* SiglipImageProcessor: a size × size squash, filter and mean/std from the
  * file (defaults: bicubic, 0.5). */
-static void parse_siglip_preprocessor(ConfigReader *r, JsonObject *preprocessor,
-                                      ClipConfig *config)
+static void parse_siglip_preprocessor(ConfigReader *r, JsonObject *preprocessor, ClipConfig *config)
 {
     config_channels(r, preprocessor, "", "image_mean", config->image_mean);
     config_channels(r, preprocessor, "", "image_std", config->image_std);
@@ -409,9 +427,8 @@ static void parse_siglip_preprocessor(ConfigReader *r, JsonObject *preprocessor,
     uint32_t height = config_uint(r, size, "size", "height", config->image_size);
     uint32_t width = config_uint(r, size, "size", "width", config->image_size);
     if (r->error == NULL && (height != config->image_size || width != config->image_size))
-        config_fail(r, CLIP_ERROR_UNSUPPORTED,
-                    "size %ux%u differs from the model's image size %u", width, height,
-                    config->image_size);
+        config_fail(r, CLIP_ERROR_UNSUPPORTED, "size %ux%u differs from the model's image size %u",
+                    width, height, config->image_size);
     if (!config_bool(r, preprocessor, "", "do_resize", TRUE) ||
         !config_bool(r, preprocessor, "", "do_normalize", TRUE))
         config_fail(r, CLIP_ERROR_UNSUPPORTED, "do_resize and do_normalize must be true");
@@ -439,31 +456,16 @@ static gboolean parse_hf_siglip_config(const char *path, JsonObject *root,
     JsonObject *vision = hf_tower(&r, root, "vision", &vs);
     siglip_defaults(config);
 
-    config->text.width = config_uint(&r, text, ts, "hidden_size", 768);
-    config->text.mlp_width = config_uint(&r, text, ts, "intermediate_size", 3072);
-    config->text.heads = config_uint(&r, text, ts, "num_attention_heads", 12);
-    config->text.layers = config_uint(&r, text, ts, "num_hidden_layers", 12);
-    config->text.eps = (float)config_double(&r, text, ts, "layer_norm_eps", 1e-6);
+    static const ClipTransformerGeometry tower_defaults = {
+        .width = 768, .layers = 12, .heads = 12, .mlp_width = 3072, .eps = 1e-6f};
+    hf_geometry(&r, text, ts, &tower_defaults, &config->text);
     config->context_length = config_uint(&r, text, ts, "max_position_embeddings", 64);
     config->vocab_size = config_uint(&r, text, ts, "vocab_size", 32000);
     config->embed_dim = config_uint(&r, text, ts, "projection_size", config->text.width);
-
-    config->vision.width = config_uint(&r, vision, vs, "hidden_size", 768);
-    config->vision.mlp_width = config_uint(&r, vision, vs, "intermediate_size", 3072);
-    config->vision.heads = config_uint(&r, vision, vs, "num_attention_heads", 12);
-    config->vision.layers = config_uint(&r, vision, vs, "num_hidden_layers", 12);
-    config->vision.eps = (float)config_double(&r, vision, vs, "layer_norm_eps", 1e-6);
-    config->image_size = config_uint(&r, vision, vs, "image_size", 224);
-    config->patch_size = config_uint(&r, vision, vs, "patch_size", 16);
-    if (config_uint(&r, vision, vs, "num_channels", 3) != 3)
-        config_fail(&r, CLIP_ERROR_UNSUPPORTED, "%s.num_channels: only RGB (3) is supported", vs);
-
-    GpuActivation text_act = config_activation(&r, text, ts, "gelu_pytorch_tanh");
-    GpuActivation vision_act = config_activation(&r, vision, vs, "gelu_pytorch_tanh");
-    if (r.error == NULL && text_act != vision_act)
-        config_fail(&r, CLIP_ERROR_UNSUPPORTED,
-                    "the text and vision towers use different activations");
-    config->activation = text_act;
+    hf_geometry(&r, vision, vs, &tower_defaults, &config->vision);
+    hf_vision_input(&r, vision, vs, 16, config);
+    config_set_activation(&r, config, config_activation(&r, text, ts, "gelu_pytorch_tanh"),
+                          config_activation(&r, vision, vs, "gelu_pytorch_tanh"));
 
     if (r.error == NULL && preprocessor != NULL) {
         r.path = preprocessor_path;
@@ -529,8 +531,7 @@ static void parse_timm_kwargs(ConfigReader *r, JsonObject *kwargs, ClipConfig *c
     if (name != NULL && (strcmp(name, "gelu_tanh") == 0 || strcmp(name, "gelu") == 0))
         *act = strcmp(name, "gelu") == 0 ? GPU_ACTIVATION_GELU : GPU_ACTIVATION_GELU_TANH;
     else if (name != NULL)
-        config_fail(r, CLIP_ERROR_UNSUPPORTED, "%s.act_layer \"%s\" is not supported", ks,
-                    name);
+        config_fail(r, CLIP_ERROR_UNSUPPORTED, "%s.act_layer \"%s\" is not supported", ks, name);
 }
 
 /* OpenCLIP's SigLIP: a timm vision tower with a MAP head and OpenCLIP's
@@ -563,12 +564,10 @@ static gboolean parse_openclip_siglip_config(const char *path, JsonObject *model
     config->text.heads = config_uint(&r, text, ts, "heads", 12);
     config->text.layers = config_uint(&r, text, ts, "layers", 12);
     config->text.mlp_width = mlp_width(&r, text, ts, config->text.width);
-    config->text.eps =
-        (float)config_double(&r, config_object(&r, text, ts, "norm_kwargs"),
-                             "model_cfg.text_cfg.norm_kwargs", "eps", 1e-5);
-    const char *approximate = config_string(
-        &r, config_object(&r, text, ts, "act_kwargs"), "model_cfg.text_cfg.act_kwargs",
-        "approximate", "none");
+    config->text.eps = (float)config_double(&r, config_object(&r, text, ts, "norm_kwargs"),
+                                            "model_cfg.text_cfg.norm_kwargs", "eps", 1e-5);
+    const char *approximate = config_string(&r, config_object(&r, text, ts, "act_kwargs"),
+                                            "model_cfg.text_cfg.act_kwargs", "approximate", "none");
     GpuActivation text_act =
         strcmp(approximate, "tanh") == 0 ? GPU_ACTIVATION_GELU_TANH : GPU_ACTIVATION_GELU;
     if (r.error == NULL && (int)vision_act >= 0 && vision_act != text_act)
