@@ -324,42 +324,11 @@ static void test_precision_names(void)
 
 /* ---- full-size random ViT-B/32 ---- */
 
-static char *find_python_with_numpy(void)
-{
-    const char *candidates[] = {"python3", "/usr/bin/python3"};
-    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-        g_autofree char *path = g_find_program_in_path(candidates[i]);
-        if (path == NULL)
-            continue;
-        const char *argv[] = {path, "-c", "import numpy", NULL};
-        int status = 1;
-        if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                         NULL, &status, NULL) &&
-            g_spawn_check_wait_status(status, NULL))
-            return g_steal_pointer(&path);
-    }
-    return NULL;
-}
-
 static gboolean generate_vit_b_32(const char *out_dir)
 {
-    g_autofree char *python = find_python_with_numpy();
-    if (python == NULL) {
-        g_test_skip("no python3 with numpy to generate the random ViT-B/32");
-        return FALSE;
-    }
-    g_autofree char *script =
-        g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", "make-random-clip.py", NULL);
-    const char *argv[] = {python,   script, "--geometry", "vit-b-32", "--dtype", "f32",
-                          "--seed", "7",    "--out",      out_dir,    NULL};
-    g_autoptr(GError) error = NULL;
-    int status = 0;
-    g_autofree char *err_out = NULL;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               &err_out, &status, &error));
-    if (!g_spawn_check_wait_status(status, NULL))
-        g_error("make-random-clip.py failed: %s", err_out);
-    return TRUE;
+    const char *args[] = {"--geometry", "vit-b-32", "--dtype", "f32", "--seed",
+                          "7",          "--out",    out_dir,   NULL};
+    return test_run_python_tool("make-random-clip.py", args);
 }
 
 /* Returns the precision the encoder used. */

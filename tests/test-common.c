@@ -71,3 +71,47 @@ void test_assert_no_validation_messages(GpuDevice *device)
 {
     g_assert_cmpuint(gpu_device_validation_messages(device), ==, 0);
 }
+
+char *test_python_with_numpy(void)
+{
+    const char *candidates[] = {"python3", "/usr/bin/python3"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *path = g_find_program_in_path(candidates[i]);
+        if (path == NULL)
+            continue;
+        const char *argv[] = {path, "-c", "import numpy", NULL};
+        int status = 1;
+        if (g_spawn_sync(NULL, (char **)argv, NULL,
+                         G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                         NULL, &status, NULL) &&
+            g_spawn_check_wait_status(status, NULL))
+            return g_steal_pointer(&path);
+    }
+    return NULL;
+}
+
+gboolean test_run_python_tool(const char *script, const char *const *args)
+{
+    g_autofree char *python = test_python_with_numpy();
+    if (python == NULL) {
+        g_test_skip_printf("no python3 with numpy to run tools/%s", script);
+        return FALSE;
+    }
+    g_autofree char *script_path =
+        g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", script, NULL);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, python);
+    g_ptr_array_add(argv, script_path);
+    for (size_t i = 0; args[i] != NULL; i++)
+        g_ptr_array_add(argv, (gpointer)args[i]);
+    g_ptr_array_add(argv, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *err_out = NULL;
+    int status = 0;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               &err_out, &status, &error));
+    g_assert_no_error(error);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("tools/%s failed: %s", script, err_out);
+    return TRUE;
+}

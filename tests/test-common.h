@@ -28,3 +28,11 @@ double test_cosine(const float *a, const float *b, size_t n);
 
 /* Fails the test when the device saw validation-layer messages. */
 void test_assert_no_validation_messages(GpuDevice *device);
+
+/* A python3 that can import numpy (the one on PATH, else Debian's), or NULL. */
+char *test_python_with_numpy(void);
+
+/* Runs tools/SCRIPT (under SPYGLASS_SOURCE_DIR) with python3 + numpy and the
+ * given arguments (NULL-terminated). Skips the test and returns FALSE when no
+ * such python exists; fails the test when the script fails. */
+gboolean test_run_python_tool(const char *script, const char *const *args);

@@ -1168,31 +1168,12 @@ static char *generator_path(void)
     return path;
 }
 
-/* A python3 that has numpy: the one on PATH, else Debian's. */
-static char *python_with_numpy(void)
-{
-    char *candidates[] = {g_find_program_in_path("python3"), g_strdup("/usr/bin/python3")};
-    char *found = NULL;
-    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-        const char *argv[] = {candidates[i], "-c", "import numpy", NULL};
-        gint status = -1;
-        if (found == NULL && candidates[i] != NULL &&
-            g_spawn_sync(NULL, (char **)argv, NULL,
-                         G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                         NULL, &status, NULL) &&
-            g_spawn_check_wait_status(status, NULL))
-            found = g_steal_pointer(&candidates[i]);
-        g_free(candidates[i]);
-    }
-    return found;
-}
-
 /* The generator's tiny geometry is the fixtures' and loads in every dtype;
  * the same seed gives the same weights, rounded per dtype. */
 static void test_generated_models(void)
 {
     g_autofree char *generator = generator_path();
-    g_autofree char *python = python_with_numpy();
+    g_autofree char *python = test_python_with_numpy();
     if (generator == NULL || python == NULL) {
         g_test_skip("needs tools/make-random-clip.py (via SPYGLASS_TEST_DATA) and numpy");
         return;

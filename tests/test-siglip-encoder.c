@@ -340,46 +340,14 @@ static void test_config_errors(void)
 
 /* ---- full-size random SigLIP 2 B/16 ---- */
 
-static char *find_python_with_numpy(void)
-{
-    const char *candidates[] = {"python3", "/usr/bin/python3"};
-    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-        g_autofree char *path = g_find_program_in_path(candidates[i]);
-        if (path == NULL)
-            continue;
-        const char *argv[] = {path, "-c", "import numpy", NULL};
-        int status = 1;
-        if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                         NULL, &status, NULL) &&
-            g_spawn_check_wait_status(status, NULL))
-            return g_steal_pointer(&path);
-    }
-    return NULL;
-}
-
 /* SigLIP 2 B/16 at 224 with F16 weights. The vocabulary is cut to SigLIP's
  * 32000 rows: the table's size changes no computation (a query gathers its
  * 64 rows) and the full 256k would add 390 MB to write. */
 static gboolean generate_siglip2_b16(const char *out_dir)
 {
-    g_autofree char *python = find_python_with_numpy();
-    if (python == NULL) {
-        g_test_skip("no python3 with numpy to generate the random SigLIP 2 B/16");
-        return FALSE;
-    }
-    g_autofree char *script =
-        g_build_filename(g_getenv("SPYGLASS_SOURCE_DIR"), "tools", "make-random-siglip.py", NULL);
-    const char *argv[] = {python,  script,   "--geometry", "siglip2-b16-224", "--dtype",
-                          "f16",   "--seed", "11",         "--vocab-size",    "32000",
-                          "--out", out_dir,  NULL};
-    g_autoptr(GError) error = NULL;
-    int status = 0;
-    g_autofree char *err_out = NULL;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
-                               &err_out, &status, &error));
-    if (!g_spawn_check_wait_status(status, NULL))
-        g_error("make-random-siglip.py failed: %s", err_out);
-    return TRUE;
+    const char *args[] = {"--geometry",   "siglip2-b16-224", "--dtype", "f16",   "--seed", "11",
+                          "--vocab-size", "32000",           "--out",   out_dir, NULL};
+    return test_run_python_tool("make-random-siglip.py", args);
 }
 
 /* Returns the precision the encoder used. */
