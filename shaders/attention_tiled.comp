@@ -23,8 +23,10 @@
 // (docs/performance.md). Every barrier is in uniform control flow: the loop
 // bounds are the same for the whole workgroup, nothing returns early, and
 // queries or keys past the end load zeros and are masked, not skipped. No
-// subgroup operation, so no subgroup size is assumed. Shared memory at
-// D = 64: 29.8 KiB (gpu-vulkan-ops.c checks the device's limit).
+// subgroup operation, so no subgroup size is assumed. Shared memory:
+// 4·(96·D + 1248) bytes, 28.9 KiB at D = 64 and 31.9 KiB at D = 72 (SigLIP
+// So400m), under the 32 KiB many GPUs give (gpu-vulkan-ops.c checks the
+// device's limit and uses attention.comp where it does not fit).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -59,7 +61,9 @@ layout(std430, binding = 2) readonly buffer KV { float kv[]; };
 shared float qs[QB * D];
 shared float ks[KT * (D + 1u)]; // padded: the 16 keys of a score step hit 16 banks
 shared float vs[KT * D];
-shared float ss[QB * (KT + 1u)]; // scores, then probabilities; padded likewise
+// Scores, then probabilities, by key: [key][query], padded so that the 16
+// keys of a score step write 16 banks.
+shared float ss[KT * (QB + 1u)];
 shared float row_max[QB], row_sum[QB], row_scale[QB];
 
 void main()
@@ -112,20 +116,20 @@ void main()
             for (uint d = 0; d < D; d++)
                 s += qs[row * D + d] * ks[tx * (D + 1u) + d];
             bool masked = key >= n_keys || (pc.causal != 0u && key > q0 + row);
-            ss[row * (KT + 1u) + tx] = masked ? MASKED : s;
+            ss[tx * (QB + 1u) + row] = masked ? MASKED : s;
         }
         barrier(); // scores complete
 
         if (tid < QB) {
             float old_max = row_max[tid], tile_max = NO_MAX;
             for (uint kk = 0; kk < KT; kk++)
-                tile_max = max(tile_max, ss[tid * (KT + 1u) + kk]);
+                tile_max = max(tile_max, ss[kk * (QB + 1u) + tid]);
             float new_max = max(old_max, tile_max);
             float sum = 0.0;
             for (uint kk = 0; kk < KT; kk++) {
-                float s = ss[tid * (KT + 1u) + kk];
+                float s = ss[kk * (QB + 1u) + tid];
                 float p = s > 0.5 * MASKED ? exp(s - new_max) : 0.0;
-                ss[tid * (KT + 1u) + kk] = p;
+                ss[kk * (QB + 1u) + tid] = p;
                 sum += p;
             }
             float correction = exp(old_max - new_max);
@@ -143,7 +147,7 @@ void main()
         for (uint kk = 0; kk < KT; kk++) {
             float p[RQ];
             for (uint i = 0; i < RQ; i++)
-                p[i] = ss[(ty + i * LOCAL) * (KT + 1u) + kk];
+                p[i] = ss[kk * (QB + 1u) + ty + i * LOCAL];
             for (uint j = 0; j < DJ; j++) {
                 uint d = tx + j * LOCAL;
                 float value = d < D ? vs[kk * D + d] : 0.0;

@@ -604,7 +604,7 @@ void gpu_vk_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *ga
 static VkDeviceSize attention_tiled_shared(uint32_t D)
 {
     return 4 * ((VkDeviceSize)ATTENTION_QB * D + ATTENTION_KT * (D + 1) + ATTENTION_KT * D +
-                ATTENTION_QB * (ATTENTION_KT + 1) + 3 * ATTENTION_QB);
+                ATTENTION_KT * (ATTENTION_QB + 1) + 3 * ATTENTION_QB);
 }
 
 static gboolean use_attention_tiled(GpuGraph *graph, uint32_t D)
