@@ -56,10 +56,10 @@ typedef struct {
     uint32_t texel_bindings; /* bit i: binding i is a uniform texel buffer, else storage */
 } ShaderInfo;
 
-#define SHADER_WITH_TEXELS(id, bindings, texels)                                                   \
-    {                                                                                              \
-#id, spv_##id, sizeof spv_##id, bindings, texels                                           \
-    }
+/* Unformatted: clang-format puts the stringising # on a line of its own. */
+/* clang-format off */
+#define SHADER_WITH_TEXELS(id, bindings, texels) {#id, spv_##id, sizeof spv_##id, bindings, texels}
+/* clang-format on */
 #define SHADER(id, bindings) SHADER_WITH_TEXELS(id, bindings, 0)
 static const ShaderInfo shader_matmul_f32 = SHADER(matmul_f32, 5);
 static const ShaderInfo shader_matmul_f32_vec4 = SHADER(matmul_f32_vec4, 5);

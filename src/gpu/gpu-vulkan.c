@@ -653,6 +653,11 @@ char *gpu_vulkan_kernels(GpuDevice *device)
                                               : NULL;
 }
 
+gboolean gpu_vulkan_f16_arithmetic(GpuDevice *device)
+{
+    return device->backend == &vulkan_backend && gpu_vk_device(device)->kernels.f16_math;
+}
+
 guint gpu_vulkan_memory_allocations(GpuDevice *device)
 {
     return device->backend == &vulkan_backend ? gpu_vk_memory_blocks(gpu_vk_device(device)) : 0;
