@@ -12,9 +12,13 @@
 #
 # `run` prints and writes to $OUT (or ./gpu-results): the Vulkan devices,
 # `bench model` at batch 1, 32 and 128 with F32 and F16 weights (random
-# weights at ViT-B/32's geometry, per-op GPU time from timestamps), `auto`'s
-# calibration, and tests/test-gpu-ops on the GPU with the validation layer
-# (a failing op or a validation message fails the run).
+# weights at ViT-B/32's geometry, per-op GPU time from timestamps; the GPU
+# kernels by default: tiled matmul with F16 arithmetic where shaderFloat16,
+# tiled attention, workgroup row reductions), then at batch 32 with F16
+# weights each of those swapped for its alternative (kernels.txt: what each
+# GPU kernel gains), `auto`'s calibration, and tests/test-gpu-ops on the GPU
+# with the validation layer (a failing op or a validation message fails the
+# run; /gpu/attention/tiled and the other forced-kernel tests included).
 #
 # `run` also works here on lavapipe for a dry run:
 #   GPU_BENCH_DEVICE=lavapipe GPU_BENCH_BATCHES=1 \
@@ -85,6 +89,15 @@ run() {
                 echo "FAILED: exit $?"
         done
     done 2>&1 | tee "$out/bench.txt"
+
+    # Each GPU kernel against the kernel it replaced (src/gpu/gpu-vulkan-kernels.c).
+    local switch
+    for switch in SPYGLASS_F16_MATH=0 SPYGLASS_ATTENTION_KERNEL=flat SPYGLASS_ROW_KERNEL=flat \
+        SPYGLASS_MATMUL_KERNEL=generic; do
+        echo "== $switch bench model --device $DEVICE --precision f16 --batch 32"
+        env "$switch" timeout 120 "$ld" --library-path "$path" "$b/spyglass-cli" \
+            --device "$DEVICE" --precision f16 bench model --batch 32 || echo "FAILED: exit $?"
+    done 2>&1 | tee "$out/kernels.txt"
 
     # auto's calibration against cpu (random ViT-B/32 weights are no model
     # folder: bench model with auto measures and remembers).

@@ -14,8 +14,18 @@
 // no subgroup size is assumed. Variants (compile-time):
 //   VEC4    K % 4 == 0: vec4 loads of x and w
 //   W_F16   w holds IEEE halves
+//   F16_MATH (with VEC4 and W_F16, on devices with shaderFloat16): the
+//           tiles are stored as halves, x rounded to F16 when staged
+//           (half the shared memory and its traffic), and each slice's
+//           products are summed in packed F16 pairs (f16vec2 FMAs, two
+//           per instruction where the GPU packs them), then added to the
+//           F32 accumulators once per slice: BK/2 F16 additions, never
+//           more, so the error stays that of F16 inputs.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#if F16_MATH
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#endif
 #include "common.glsl"
 
 layout(constant_id = 0) const uint TILE = 64;
@@ -54,8 +64,14 @@ layout(std430, binding = 4) readonly buffer Res { float res[]; };
 
 // [k][row]: an invocation's R rows at one k are R apart, and the 16
 // invocations of a row of the workgroup read consecutive words.
+#if F16_MATH
+// [k/2][row]: pairs of consecutive k.
+shared f16vec2 xs[BK / 2][TILE];
+shared f16vec2 ws[BK / 2][TILE];
+#else
 shared float xs[BK][TILE];
 shared float ws[BK][TILE];
+#endif
 
 #if VEC4
 vec4 load_w4(uint index)
@@ -93,10 +109,17 @@ void stage(uint m_base, uint n_base, uint k0, uint tid)
             if (n_base + row < pc.N)
                 wv = load_w4((pc.base_w + (n_base + row) * pc.K + k) / 4u);
         }
+#if F16_MATH
+        xs[kq / 2u][row] = f16vec2(xv.xy);
+        xs[kq / 2u + 1u][row] = f16vec2(xv.zw);
+        ws[kq / 2u][row] = f16vec2(wv.xy);
+        ws[kq / 2u + 1u][row] = f16vec2(wv.zw);
+#else
         for (uint c = 0; c < 4u; c++) {
             xs[kq + c][row] = xv[c];
             ws[kq + c][row] = wv[c];
         }
+#endif
     }
 #else
     for (uint i = tid; i < TILE * BK; i += THREADS) {
@@ -129,6 +152,25 @@ void main()
     for (uint k0 = 0; k0 < pc.K; k0 += BK) {
         stage(m_base, n_base, k0, tid);
         barrier();
+#if F16_MATH
+        f16vec2 part[R][R];
+        for (uint i = 0; i < R; i++)
+            for (uint j = 0; j < R; j++)
+                part[i][j] = f16vec2(0.0hf);
+        for (uint kp = 0; kp < BK / 2u; kp++) {
+            f16vec2 xv[R], wv[R];
+            for (uint i = 0; i < R; i++)
+                xv[i] = xs[kp][ty + i * LOCAL];
+            for (uint j = 0; j < R; j++)
+                wv[j] = ws[kp][tx + j * LOCAL];
+            for (uint i = 0; i < R; i++)
+                for (uint j = 0; j < R; j++)
+                    part[i][j] = fma(xv[i], wv[j], part[i][j]);
+        }
+        for (uint i = 0; i < R; i++)
+            for (uint j = 0; j < R; j++)
+                acc[i][j] += float(part[i][j].x) + float(part[i][j].y);
+#else
         for (uint kk = 0; kk < BK; kk++) {
             float xv[R], wv[R];
             for (uint i = 0; i < R; i++)
@@ -139,6 +181,7 @@ void main()
                 for (uint j = 0; j < R; j++)
                     acc[i][j] += xv[i] * wv[j];
         }
+#endif
         // The next slice overwrites what this one read.
         barrier();
     }

@@ -8,7 +8,7 @@
 
 /* ---- layernorm ---- */
 
-static void run_layernorm(uint32_t rows, uint32_t C)
+void run_layernorm(uint32_t rows, uint32_t C)
 {
     Graphs g;
     if (!graphs_new(&g))
@@ -43,7 +43,7 @@ void test_layernorm_over_binding_limit(void)
 
 /* ---- attention ---- */
 
-static void run_attention(uint32_t B, uint32_t T, uint32_t H, uint32_t D, gboolean causal)
+void run_attention(uint32_t B, uint32_t T, uint32_t H, uint32_t D, gboolean causal)
 {
     Graphs g;
     if (!graphs_new(&g))
@@ -72,7 +72,7 @@ void test_attention(void)
     run_attention(1, 17, 1, 64, FALSE);
 }
 
-static void run_attention_pool(uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
+void run_attention_pool(uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
 {
     Graphs g;
     if (!graphs_new(&g))

@@ -9,6 +9,7 @@
 #include "test-common.h"
 
 #include "gpu/gpu-cpu.h"
+#include "gpu/gpu-vulkan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -186,7 +187,7 @@ static void run_matmul_case(const MatmulCase *c, gboolean i8)
 
 /* The subgroup kernel's tile is 16 rows × 24 columns and reads 4 (F32) or 8
  * (F16) elements of K per fetch; other K fall back to the generic kernel. */
-static void test_matmul_shapes(void)
+void test_matmul_shapes(void)
 {
     static const MatmulCase cases[] = {
         {1, 1, 1, FALSE, FALSE, FALSE, FALSE, GPU_ACTIVATION_NONE},
@@ -226,26 +227,19 @@ static void test_matmul_over_binding_limit(void)
         run_matmul_case(&cases[i], FALSE);
 }
 
-/* Runs a matmul test on a device opened with SPYGLASS_MATMUL_KERNEL=kernel,
- * which the file's other helpers use in place of the default device. */
+GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound)
+{
+    GpuDevice *previous = tested;
+    tested = device;
+    matmul_extra_bound = extra_bound;
+    return previous;
+}
+
+/* Runs a matmul test on a device opened with SPYGLASS_MATMUL_KERNEL=kernel. */
 static void run_with_matmul_kernel(const char *kernel, GTestFunc test)
 {
-    if (tested == NULL) {
-        g_test_skip("no Vulkan device");
-        return;
-    }
-    GpuDevice *default_device = tested;
-    g_autofree char *saved = g_strdup(g_getenv("SPYGLASS_MATMUL_KERNEL"));
-    g_setenv("SPYGLASS_MATMUL_KERNEL", kernel, TRUE);
-    tested = test_open_vulkan();
-    if (saved != NULL)
-        g_setenv("SPYGLASS_MATMUL_KERNEL", saved, TRUE);
-    else
-        g_unsetenv("SPYGLASS_MATMUL_KERNEL");
-    g_assert_nonnull(tested);
-    test();
-    gpu_device_free(tested);
-    tested = default_device;
+    const char *const env[] = {"SPYGLASS_MATMUL_KERNEL", kernel, NULL};
+    run_on_vulkan_with(env, NULL, 0.0, test);
 }
 
 static void test_matmul_generic_shapes(void)
@@ -288,7 +282,7 @@ static void test_matmul_tiled_shapes(void)
 }
 
 /* Shapes big enough for 64×64 tiles, ragged in M, N and K. */
-static void test_matmul_large_tiles(void)
+void test_matmul_large_tiles(void)
 {
     static const MatmulCase cases[] = {
         {1000, 100, 1100, FALSE, TRUE, TRUE, FALSE, GPU_ACTIVATION_GELU},
@@ -561,7 +555,7 @@ static void test_gather_rows(void)
     graphs_free(&g);
 }
 
-static void test_l2_normalize(void)
+void test_l2_normalize(void)
 {
     static const uint32_t shapes[][2] = {{1, 1}, {3, 7}, {64, 512}};
     for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
@@ -849,7 +843,8 @@ int main(int argc, char **argv)
     reference = gpu_device_open("reference", NULL);
     tested = vulkan = test_open_vulkan();
     if (vulkan != NULL) {
-        g_test_message("Vulkan device: %s", gpu_device_name(vulkan));
+        g_autofree char *kernels = gpu_vulkan_kernels(vulkan);
+        g_test_message("Vulkan device: %s (%s)", gpu_device_name(vulkan), kernels);
         if (g_getenv("SPYGLASS_REQUIRE_VULKAN") != NULL && !gpu_device_is_validated(vulkan))
             g_error("SPYGLASS_REQUIRE_VULKAN is set but the validation layer is not active");
     }
@@ -885,6 +880,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gpu/chained-graph", test_chained_graph);
     g_test_add_func("/gpu/bad-shapes-are-errors", test_bad_shapes_are_errors);
     add_cpu_tests();
+    add_gpu_kernel_tests();
 
     int status = g_test_run();
     gpu_device_free(vulkan);

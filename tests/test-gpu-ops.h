@@ -28,7 +28,28 @@ void check(GpuGraph *gvk, GpuGraph *gref, Pair *out, double bound, const char *w
 gboolean graphs_new(Graphs *g);
 void graphs_free(Graphs *g);
 
-/* test-gpu-ops-attention.c */
+/* test-gpu-ops.c: makes device the one under test (NULL: none) with
+ * extra_bound added to matmul bounds; returns the previous one. */
+GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound);
+void test_matmul_shapes(void);
+/* Shapes that take the tiled kernel's 64×64 tiles, ragged in M, N and K. */
+void test_matmul_large_tiles(void);
+void test_l2_normalize(void);
+
+/* test-gpu-ops-kernels.c: the GPU kernels forced on the Vulkan device. */
+void add_gpu_kernel_tests(void);
+/* Runs test on a Vulkan device opened with the environment's NULL-ended
+ * name, value pairs set (and restored after), matmul bounds raised by
+ * extra_bound; with expect_op, fails unless a dispatch of that shader ran
+ * (GPU timestamps name each one). */
+void run_on_vulkan_with(const char *const *env, const char *expect_op, double extra_bound,
+                        GTestFunc test);
+
+/* test-gpu-ops-attention.c: the ops on one shape against the reference,
+ * then the suites of shapes. */
+void run_layernorm(uint32_t rows, uint32_t C);
+void run_attention(uint32_t B, uint32_t T, uint32_t H, uint32_t D, gboolean causal);
+void run_attention_pool(uint32_t B, uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D);
 void test_layernorm(void);
 void test_layernorm_over_binding_limit(void);
 void test_attention(void);

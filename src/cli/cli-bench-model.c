@@ -16,6 +16,7 @@
  * the device, and the per-op GPU time per batch is printed too. */
 #include "cli-model.h"
 
+#include "gpu/gpu-vulkan.h"
 #include "library/library-embed.h"
 
 #include <stdio.h>
@@ -248,6 +249,11 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     json_builder_add_double_value(b, images_per_second);
     json_builder_set_member_name(b, "image_batch");
     json_builder_add_int_value(b, image_batch);
+    g_autofree char *kernels = gpu_vulkan_kernels(device);
+    if (kernels != NULL) {
+        json_builder_set_member_name(b, "vulkan_kernels");
+        json_builder_add_string_value(b, kernels);
+    }
     if (op_times->len > 0) {
         json_builder_set_member_name(b, "gpu_ops");
         json_builder_begin_array(b);
@@ -308,6 +314,9 @@ static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
     printf("model %s (vision %u×%u, text %u×%u), %s weights, on %s\n", model->name,
            model->config.vision.width, model->config.vision.layers, model->config.text.width,
            model->config.text.layers, precision_name(encoder), gpu_device_name(device));
+    g_autofree char *kernels = gpu_vulkan_kernels(device);
+    if (kernels != NULL)
+        printf("  kernels:      %s\n", kernels);
     if (folder->paths != NULL) {
         printf("  images:       %8.2f images/s (%u photos of %s, decode + preprocess + encode, "
                "batches of %d)\n",

@@ -4,8 +4,9 @@
  *                  (M=1600 K=768 N=3072: a batch of 32 images' MLP;
  *                   M=50 K=768 N=768: one image's attention projection),
  *                  F32 and F16 weights, median of 10 runs after warm-up;
- *                  SPYGLASS_MATMUL_KERNEL=generic|subgroup overrides the
- *                  Vulkan kernel chosen for the device (docs/performance.md).
+ *                  SPYGLASS_MATMUL_KERNEL=generic|subgroup|tiled overrides the
+ *                  Vulkan kernel chosen for the device (src/gpu/gpu-vulkan-kernels.c
+ *                  lists every switch; docs/performance.md).
  *                  On the cpu device each F32 line also times OpenBLAS's
  *                  sgemm alone, with its own threads, as the anchor.
  *   bench model    encoder images/s and text queries/s (cli-bench-model.c);

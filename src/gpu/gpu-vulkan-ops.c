@@ -10,13 +10,16 @@
 #include <string.h>
 
 #include "spv-attention-pool.h"
+#include "spv-attention-tiled.h"
 #include "spv-attention.h"
 #include "spv-class-embed.h"
 #include "spv-elementwise.h"
 #include "spv-embed-tokens.h"
 #include "spv-gather-rows.h"
 #include "spv-im2col.h"
+#include "spv-l2-normalize-wg.h"
 #include "spv-l2-normalize.h"
+#include "spv-layernorm-wg.h"
 #include "spv-layernorm.h"
 #include "spv-matmul-f16-vec4.h"
 #include "spv-matmul-f16.h"
@@ -25,19 +28,25 @@
 #include "spv-matmul-subgroup-f16x4.h"
 #include "spv-matmul-subgroup-f16x8.h"
 #include "spv-matmul-subgroup-f32.h"
+#include "spv-matmul-tiled-f16-math.h"
 #include "spv-matmul-tiled-f16-vec4.h"
 #include "spv-matmul-tiled-f16.h"
 #include "spv-matmul-tiled-f32-vec4.h"
 #include "spv-matmul-tiled-f32.h"
 
-#define LOCAL_SIZE 64 /* FLAT_LOCAL_SIZE in common.glsl */
-#define MAX_GROUPS 65535
+#define LOCAL_SIZE  64 /* FLAT_LOCAL_SIZE in common.glsl */
+#define MAX_GROUPS  65535
 #define MATMUL_TILE 4 /* TM = TN in matmul.comp */
 /* matmul_subgroup.comp's LANES, TM and TN: a workgroup of SUBGROUP_LANES
  * computes a tile of SUBGROUP_TM rows × SUBGROUP_LANES·SUBGROUP_TN columns. */
 #define SUBGROUP_LANES 8
-#define SUBGROUP_TM 16
-#define SUBGROUP_TN 3
+#define SUBGROUP_TM    16
+#define SUBGROUP_TN    3
+/* attention_tiled.comp's queries per workgroup (QB) and keys per tile (KT). */
+#define ATTENTION_QB 64
+#define ATTENTION_KT 16
+/* reduce.glsl's REDUCE_SIZE: the invocations of a row's workgroup. */
+#define REDUCE_SIZE 128
 
 typedef struct {
     const char *name;
@@ -47,7 +56,10 @@ typedef struct {
     uint32_t texel_bindings; /* bit i: binding i is a uniform texel buffer, else storage */
 } ShaderInfo;
 
+/* Unformatted: clang-format puts the stringising # on a line of its own. */
+/* clang-format off */
 #define SHADER_WITH_TEXELS(id, bindings, texels) {#id, spv_##id, sizeof spv_##id, bindings, texels}
+/* clang-format on */
 #define SHADER(id, bindings) SHADER_WITH_TEXELS(id, bindings, 0)
 static const ShaderInfo shader_matmul_f32 = SHADER(matmul_f32, 5);
 static const ShaderInfo shader_matmul_f32_vec4 = SHADER(matmul_f32_vec4, 5);
@@ -57,6 +69,7 @@ static const ShaderInfo shader_matmul_tiled_f32 = SHADER(matmul_tiled_f32, 5);
 static const ShaderInfo shader_matmul_tiled_f32_vec4 = SHADER(matmul_tiled_f32_vec4, 5);
 static const ShaderInfo shader_matmul_tiled_f16 = SHADER(matmul_tiled_f16, 5);
 static const ShaderInfo shader_matmul_tiled_f16_vec4 = SHADER(matmul_tiled_f16_vec4, 5);
+static const ShaderInfo shader_matmul_tiled_f16_math = SHADER(matmul_tiled_f16_math, 5);
 /* x and w are texel buffers (bindings 1 and 2); w holds F32, 8 or 4 halves per texel. */
 static const ShaderInfo shader_matmul_subgroup_f32 =
     SHADER_WITH_TEXELS(matmul_subgroup_f32, 5, 0x6);
@@ -65,7 +78,9 @@ static const ShaderInfo shader_matmul_subgroup_f16x8 =
 static const ShaderInfo shader_matmul_subgroup_f16x4 =
     SHADER_WITH_TEXELS(matmul_subgroup_f16x4, 5, 0x6);
 static const ShaderInfo shader_layernorm = SHADER(layernorm, 4);
+static const ShaderInfo shader_layernorm_wg = SHADER(layernorm_wg, 4);
 static const ShaderInfo shader_attention = SHADER(attention, 2);
+static const ShaderInfo shader_attention_tiled = SHADER(attention_tiled, 3);
 static const ShaderInfo shader_attention_pool = SHADER(attention_pool, 3);
 static const ShaderInfo shader_elementwise = SHADER(elementwise, 3);
 static const ShaderInfo shader_embed_tokens = SHADER(embed_tokens, 4);
@@ -73,6 +88,7 @@ static const ShaderInfo shader_im2col = SHADER(im2col, 2);
 static const ShaderInfo shader_class_embed = SHADER(class_embed, 4);
 static const ShaderInfo shader_gather_rows = SHADER(gather_rows, 3);
 static const ShaderInfo shader_l2_normalize = SHADER(l2_normalize, 2);
+static const ShaderInfo shader_l2_normalize_wg = SHADER(l2_normalize_wg, 2);
 #undef SHADER
 #undef SHADER_WITH_TEXELS
 
@@ -98,6 +114,11 @@ typedef struct {
     uint32_t B, Tq, Tk, H, base_out, base_q, base_kv;
 } AttentionPoolPush;
 typedef struct {
+    uint32_t Tq, Tk, H, causal;
+    uint32_t q_stride, q_batch_stride, kv_stride, kv_batch_stride, k_offset;
+    uint32_t base_out, base_q, base_kv;
+} AttentionTiledPush;
+typedef struct {
     uint32_t n, op, act, base_y, base_a, base_b;
 } ElementwisePush;
 typedef struct {
@@ -121,6 +142,7 @@ _Static_assert(sizeof(MatmulPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants"
 _Static_assert(sizeof(MatmulSubgroupPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(LayernormPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(AttentionPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
+_Static_assert(sizeof(AttentionTiledPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(ElementwisePush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(EmbedPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
 _Static_assert(sizeof(Im2colPush) <= GPU_VK_PUSH_CONSTANT_SIZE, "push constants");
@@ -176,9 +198,9 @@ static gboolean create_set_layout(GpuVkDevice *vk, GpuVkPipeline *pipeline, GErr
         .bindingCount = pipeline->n_bindings,
         .pBindings = bindings,
     };
-    return gpu_vk_check(gpu_vkCreateDescriptorSetLayout(vk->device, &info, NULL,
-                                                        &pipeline->set_layout),
-                        "vkCreateDescriptorSetLayout", error);
+    return gpu_vk_check(
+        gpu_vkCreateDescriptorSetLayout(vk->device, &info, NULL, &pipeline->set_layout),
+        "vkCreateDescriptorSetLayout", error);
 }
 
 static GpuVkPipeline *pipeline_create(GpuVkDevice *vk, const ShaderInfo *shader, uint32_t spec,
@@ -202,8 +224,7 @@ static GpuVkPipeline *pipeline_create(GpuVkDevice *vk, const ShaderInfo *shader,
         .pushConstantRangeCount = 1,
         .pPushConstantRanges = &range,
     };
-    if (!gpu_vk_check(gpu_vkCreatePipelineLayout(vk->device, &layout_info, NULL,
-                                                 &pipeline->layout),
+    if (!gpu_vk_check(gpu_vkCreatePipelineLayout(vk->device, &layout_info, NULL, &pipeline->layout),
                       "vkCreatePipelineLayout", error)) {
         pipeline_free(vk, pipeline);
         return NULL;
@@ -239,9 +260,8 @@ static GpuVkPipeline *pipeline_create(GpuVkDevice *vk, const ShaderInfo *shader,
             },
         .layout = pipeline->layout,
     };
-    VkResult result =
-        gpu_vkCreateComputePipelines(vk->device, VK_NULL_HANDLE, 1, &info, NULL,
-                                     &pipeline->pipeline);
+    VkResult result = gpu_vkCreateComputePipelines(vk->device, VK_NULL_HANDLE, 1, &info, NULL,
+                                                   &pipeline->pipeline);
     gpu_vkDestroyShaderModule(vk->device, module, NULL);
     if (!gpu_vk_check(result, shader->name, error)) {
         pipeline_free(vk, pipeline);
@@ -369,8 +389,8 @@ static void dispatch(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
 
 /* A dispatch of `count` invocations laid out for flat_index() in common.glsl. */
 static void dispatch_flat(GpuGraph *graph, const ShaderInfo *shader, uint32_t spec,
-                          const VkDescriptorBufferInfo *buffers, const void *push,
-                          size_t push_size, uint64_t count)
+                          const VkDescriptorBufferInfo *buffers, const void *push, size_t push_size,
+                          uint64_t count)
 {
     uint64_t groups = (count + LOCAL_SIZE - 1) / LOCAL_SIZE;
     uint32_t gx = (uint32_t)MIN(groups, (uint64_t)MAX_GROUPS);
@@ -382,6 +402,15 @@ static void dispatch_flat(GpuGraph *graph, const ShaderInfo *shader, uint32_t sp
         return;
     }
     dispatch(graph, shader, spec, buffers, NULL, push, push_size, gx, gy);
+}
+
+/* A dispatch of one workgroup per row (reduce.glsl's workgroup_row()). */
+static void dispatch_rows(GpuGraph *graph, const ShaderInfo *shader,
+                          const VkDescriptorBufferInfo *buffers, const void *push, size_t push_size,
+                          uint32_t rows)
+{
+    uint32_t gx = MIN(rows, (uint32_t)MAX_GROUPS);
+    dispatch(graph, shader, 0, buffers, NULL, push, push_size, gx, (rows + gx - 1) / gx);
 }
 
 /* ---- ops ---- */
@@ -401,19 +430,27 @@ static void matmul_windows(GpuGraph *graph, const ShaderInfo *shader, uint32_t s
                            GpuTensor *w, GpuTensor *bias, GpuTensor *residual, GpuActivation act,
                            uint32_t M, uint32_t K, uint32_t N)
 {
-    VkDeviceSize chunk = MIN(max_rows(graph, (VkDeviceSize)K * 4), max_rows(graph, (VkDeviceSize)N * 4));
+    VkDeviceSize chunk =
+        MIN(max_rows(graph, (VkDeviceSize)K * 4), max_rows(graph, (VkDeviceSize)N * 4));
     chunk = MIN(chunk, (VkDeviceSize)MAX_GROUPS * group_rows);
 
     for (VkDeviceSize m0 = 0; m0 < M && graph->error == NULL; m0 += chunk) {
         uint32_t rows = (uint32_t)MIN(chunk, M - m0);
         Window windows[5] = {
-            rows_of(y, m0, rows, N), rows_of(x, m0, rows, K), whole(w), whole(bias),
+            rows_of(y, m0, rows, N),
+            rows_of(x, m0, rows, K),
+            whole(w),
+            whole(bias),
             residual != NULL ? rows_of(residual, m0, rows, N) : whole(NULL),
         };
         VkDescriptorBufferInfo buffers[5];
         MatmulPush push = {
-            .M = rows, .K = K, .N = N, .act = act,
-            .has_bias = bias != NULL, .has_residual = residual != NULL,
+            .M = rows,
+            .K = K,
+            .N = N,
+            .act = act,
+            .has_bias = bias != NULL,
+            .has_residual = residual != NULL,
         };
         push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
         push.base_x = window_descriptor(graph, &windows[1], &buffers[1]);
@@ -440,13 +477,14 @@ static void matmul_generic(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTenso
 /* GPUs: shared-memory tiles of 64×64 outputs where the shape fills enough
  * of them to keep the GPU busy, else 32×32 (more workgroups for ViT-B/32's
  * small batches; the spec constant picks the pipeline). */
-static void matmul_tiled(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w,
-                         GpuTensor *bias, GpuTensor *residual, GpuActivation act, uint32_t M,
-                         uint32_t K, uint32_t N)
+static void matmul_tiled(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, GpuTensor *bias,
+                         GpuTensor *residual, GpuActivation act, uint32_t M, uint32_t K, uint32_t N)
 {
     gboolean vec4 = K % 4 == 0;
     const ShaderInfo *shader;
-    if (w->dtype == GPU_DTYPE_F16)
+    if (w->dtype == GPU_DTYPE_F16 && vec4 && gpu_vk_device(graph->device)->kernels.f16_math)
+        shader = &shader_matmul_tiled_f16_math;
+    else if (w->dtype == GPU_DTYPE_F16)
         shader = vec4 ? &shader_matmul_tiled_f16_vec4 : &shader_matmul_tiled_f16;
     else
         shader = vec4 ? &shader_matmul_tiled_f32_vec4 : &shader_matmul_tiled_f32;
@@ -499,8 +537,8 @@ static void matmul_subgroup(GpuGraph *graph, const ShaderInfo *shader, GpuVkTexe
     }
 
     /* Only y and the residual are storage windows; x is split by x_row0. */
-    VkDeviceSize chunk = MIN(max_rows(graph, (VkDeviceSize)N * 4),
-                             (VkDeviceSize)MAX_GROUPS * SUBGROUP_TM);
+    VkDeviceSize chunk =
+        MIN(max_rows(graph, (VkDeviceSize)N * 4), (VkDeviceSize)MAX_GROUPS * SUBGROUP_TM);
     uint32_t groups_x = (N + SUBGROUP_LANES * SUBGROUP_TN - 1) / (SUBGROUP_LANES * SUBGROUP_TN);
     for (VkDeviceSize m0 = 0; m0 < M && graph->error == NULL; m0 += chunk) {
         uint32_t rows = (uint32_t)MIN(chunk, M - m0);
@@ -508,8 +546,12 @@ static void matmul_subgroup(GpuGraph *graph, const ShaderInfo *shader, GpuVkTexe
         Window residual_rows = residual != NULL ? rows_of(residual, m0, rows, N) : whole(NULL);
         VkDescriptorBufferInfo buffers[5] = {{VK_NULL_HANDLE}}; /* 1, 2: the views */
         MatmulSubgroupPush push = {
-            .M = rows, .K = K, .N = N, .act = act,
-            .has_bias = bias != NULL, .has_residual = residual != NULL,
+            .M = rows,
+            .K = K,
+            .N = N,
+            .act = act,
+            .has_bias = bias != NULL,
+            .has_residual = residual != NULL,
             .x_row0 = (uint32_t)m0,
         };
         push.base_y = window_descriptor(graph, &y_rows, &buffers[0]);
@@ -525,12 +567,12 @@ void gpu_vk_matmul(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *w, Gp
 {
     GpuVkDevice *vk = gpu_vk_device(graph->device);
     GpuVkTexelFormat w_format;
-    const ShaderInfo *subgroup = vk->matmul_kernel == GPU_VK_MATMUL_SUBGROUP
+    const ShaderInfo *subgroup = vk->kernels.matmul == GPU_VK_MATMUL_SUBGROUP
                                      ? matmul_subgroup_variant(graph, x, w, K, &w_format)
                                      : NULL;
     if (subgroup != NULL)
         matmul_subgroup(graph, subgroup, w_format, y, x, w, bias, residual, act, M, K, N);
-    else if (vk->matmul_kernel == GPU_VK_MATMUL_TILED)
+    else if (vk->kernels.matmul == GPU_VK_MATMUL_TILED)
         matmul_tiled(graph, y, x, w, bias, residual, act, M, K, N);
     else
         matmul_generic(graph, y, x, w, bias, residual, act, M, K, N);
@@ -542,21 +584,82 @@ void gpu_vk_layernorm(GpuGraph *graph, GpuTensor *y, GpuTensor *x, GpuTensor *ga
     VkDeviceSize chunk = max_rows(graph, (VkDeviceSize)C * 4);
     for (VkDeviceSize r0 = 0; r0 < rows && graph->error == NULL; r0 += chunk) {
         uint32_t n = (uint32_t)MIN(chunk, rows - r0);
-        Window windows[4] = {rows_of(y, r0, n, C), rows_of(x, r0, n, C), whole(gamma),
-                             whole(beta)};
+        Window windows[4] = {rows_of(y, r0, n, C), rows_of(x, r0, n, C), whole(gamma), whole(beta)};
         VkDescriptorBufferInfo buffers[4];
         LayernormPush push = {.rows = n, .C = C, .eps = eps};
         push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
         push.base_x = window_descriptor(graph, &windows[1], &buffers[1]);
         window_descriptor(graph, &windows[2], &buffers[2]);
         window_descriptor(graph, &windows[3], &buffers[3]);
-        dispatch_flat(graph, &shader_layernorm, 0, buffers, &push, sizeof push, n);
+        if (gpu_vk_device(graph->device)->kernels.rows_workgroup)
+            dispatch_rows(graph, &shader_layernorm_wg, buffers, &push, sizeof push, n);
+        else
+            dispatch_flat(graph, &shader_layernorm, 0, buffers, &push, sizeof push, n);
+    }
+}
+
+/* attention_tiled.comp's shared memory for head size D, in bytes: the
+ * query block, the padded key tile, the value tile, the padded scores and
+ * three floats per query. */
+static VkDeviceSize attention_tiled_shared(uint32_t D)
+{
+    return 4 * ((VkDeviceSize)ATTENTION_QB * D + ATTENTION_KT * (D + 1) + ATTENTION_KT * D +
+                ATTENTION_KT * (ATTENTION_QB + 1) + 3 * ATTENTION_QB);
+}
+
+static gboolean use_attention_tiled(GpuGraph *graph, uint32_t D)
+{
+    GpuVkDevice *vk = gpu_vk_device(graph->device);
+    return vk->kernels.attention_tiled &&
+           attention_tiled_shared(D) <= vk->properties.limits.maxComputeSharedMemorySize;
+}
+
+/* Self-attention and attention pooling on attention_tiled.comp: batch items
+ * in chunks whose queries and keys fit a binding window (q may be kv's
+ * window, for self-attention), a workgroup per (item, head, 64 queries).
+ * The push constants' strides say where queries, keys and values are. */
+static void attention_tiled(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv,
+                            const AttentionTiledPush *layout, uint32_t B, uint32_t D)
+{
+    VkDeviceSize C = (VkDeviceSize)layout->H * D;
+    VkDeviceSize q_item = layout->q_batch_stride, kv_item = layout->kv_batch_stride;
+    VkDeviceSize chunk = max_rows(graph, MAX(q_item, kv_item) * 4);
+    chunk = MIN(chunk, MAX_GROUPS / layout->H);
+    uint32_t groups_x = (layout->Tq + ATTENTION_QB - 1) / ATTENTION_QB;
+    for (VkDeviceSize b0 = 0; b0 < B && graph->error == NULL; b0 += chunk) {
+        uint32_t n = (uint32_t)MIN(chunk, B - b0);
+        Window windows[3] = {rows_of(out, b0, n, layout->Tq * C),
+                             q_item > 0 ? rows_of(q, b0, n, q_item) : whole(q),
+                             rows_of(kv, b0, n, kv_item)};
+        VkDescriptorBufferInfo buffers[3];
+        AttentionTiledPush push = *layout;
+        push.base_out = window_descriptor(graph, &windows[0], &buffers[0]);
+        push.base_q = window_descriptor(graph, &windows[1], &buffers[1]);
+        push.base_kv = window_descriptor(graph, &windows[2], &buffers[2]);
+        dispatch(graph, &shader_attention_tiled, D, buffers, NULL, &push, sizeof push, groups_x,
+                 n * layout->H);
     }
 }
 
 void gpu_vk_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t B, uint32_t T,
                       uint32_t H, uint32_t D, gboolean causal)
 {
+    if (use_attention_tiled(graph, D)) {
+        uint32_t row = 3 * H * D;
+        AttentionTiledPush layout = {
+            .Tq = T,
+            .Tk = T,
+            .H = H,
+            .causal = causal != FALSE,
+            .q_stride = row,
+            .q_batch_stride = T * row,
+            .kv_stride = row,
+            .kv_batch_stride = T * row,
+            .k_offset = H * D,
+        };
+        attention_tiled(graph, out, qkv, qkv, &layout, B, D);
+        return;
+    }
     VkDeviceSize row = (VkDeviceSize)T * H * D;
     VkDeviceSize chunk = max_rows(graph, row * 3 * 4);
     for (VkDeviceSize b0 = 0; b0 < B && graph->error == NULL; b0 += chunk) {
@@ -574,6 +677,19 @@ void gpu_vk_attention(GpuGraph *graph, GpuTensor *out, GpuTensor *qkv, uint32_t 
 void gpu_vk_attention_pool(GpuGraph *graph, GpuTensor *out, GpuTensor *q, GpuTensor *kv, uint32_t B,
                            uint32_t Tq, uint32_t Tk, uint32_t H, uint32_t D)
 {
+    if (use_attention_tiled(graph, D)) {
+        /* The queries are shared by the batch: a batch stride of 0. */
+        AttentionTiledPush layout = {
+            .Tq = Tq,
+            .Tk = Tk,
+            .H = H,
+            .q_stride = H * D,
+            .kv_stride = 2 * H * D,
+            .kv_batch_stride = Tk * 2 * H * D,
+        };
+        attention_tiled(graph, out, q, kv, &layout, B, D);
+        return;
+    }
     VkDeviceSize C = (VkDeviceSize)H * D;
     VkDeviceSize chunk = max_rows(graph, (VkDeviceSize)Tk * 2 * C * 4);
     for (VkDeviceSize b0 = 0; b0 < B && graph->error == NULL; b0 += chunk) {
@@ -629,9 +745,15 @@ void gpu_vk_embed_tokens(GpuGraph *graph, GpuTensor *y, GpuTensor *table, GpuTen
                                  rows_of(ids, r0, n, 1), whole(pos)};
             VkDescriptorBufferInfo buffers[4];
             EmbedPush push = {
-                .rows = n, .C = C, .T = T, .row0 = (uint32_t)(r0 % T),
-                .t0 = (uint32_t)t0, .t_rows = t_rows, .n_ids = n_ids,
-                .first_window = t0 == 0, .has_pos = pos != NULL,
+                .rows = n,
+                .C = C,
+                .T = T,
+                .row0 = (uint32_t)(r0 % T),
+                .t0 = (uint32_t)t0,
+                .t_rows = t_rows,
+                .n_ids = n_ids,
+                .first_window = t0 == 0,
+                .has_pos = pos != NULL,
             };
             push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
             push.base_table = window_descriptor(graph, &windows[1], &buffers[1]);
@@ -667,8 +789,7 @@ void gpu_vk_class_embed(GpuGraph *graph, GpuTensor *y, GpuTensor *patches, GpuTe
     for (VkDeviceSize b0 = 0; b0 < B && graph->error == NULL; b0 += chunk) {
         uint32_t n = (uint32_t)MIN(chunk, B - b0);
         Window windows[4] = {rows_of(y, b0, n, tokens),
-                             rows_of(patches, b0, n, (VkDeviceSize)P * C), whole(cls),
-                             whole(pos)};
+                             rows_of(patches, b0, n, (VkDeviceSize)P * C), whole(cls), whole(pos)};
         VkDescriptorBufferInfo buffers[4];
         ClassEmbedPush push = {.B = n, .P = P, .C = C};
         push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
@@ -700,6 +821,9 @@ void gpu_vk_l2_normalize(GpuGraph *graph, GpuTensor *y, GpuTensor *x, uint32_t r
         L2Push push = {.rows = n, .C = C};
         push.base_y = window_descriptor(graph, &windows[0], &buffers[0]);
         push.base_x = window_descriptor(graph, &windows[1], &buffers[1]);
-        dispatch_flat(graph, &shader_l2_normalize, 0, buffers, &push, sizeof push, n);
+        if (gpu_vk_device(graph->device)->kernels.rows_workgroup)
+            dispatch_rows(graph, &shader_l2_normalize_wg, buffers, &push, sizeof push, n);
+        else
+            dispatch_flat(graph, &shader_l2_normalize, 0, buffers, &push, sizeof push, n);
     }
 }

@@ -18,9 +18,13 @@ typedef enum {
     GPU_VK_N_TEXEL_FORMATS,
 } GpuVkTexelFormat;
 
+/* A device-memory allocation that buffers share (gpu-vulkan-memory.c). */
+typedef struct _GpuVkBlock GpuVkBlock;
+
 typedef struct {
     VkBuffer buffer;
-    VkDeviceMemory memory;
+    GpuVkBlock *block;         /* the memory under it */
+    VkDeviceSize offset, span; /* the range of the block it holds */
     VkDeviceSize size;
     void *mapped; /* non-NULL when the memory is host-visible and coherent */
     /* Whole-buffer texel views, made on first use by gpu_vk_texel_view() and
@@ -44,6 +48,23 @@ typedef enum {
     GPU_VK_MATMUL_TILED,    /* matmul_tiled.comp: shared-memory tiles, for GPUs */
 } GpuVkMatmulKernel;
 
+/* The kernels a device runs besides the matmul, chosen when it opens:
+ * GPUs get the workgroup variants, CPU drivers (lavapipe) the one-lane-per-
+ * item ones, whose invocations need no barriers; environment switches
+ * force either (gpu-vulkan.c, choose_kernels()). */
+typedef struct {
+    GpuVkMatmulKernel matmul;
+    /* attention_tiled.comp for attention and attention pooling, else
+     * attention.comp and attention_pool.comp */
+    gboolean attention_tiled;
+    /* layernorm_wg.comp and l2_normalize_wg.comp, else layernorm.comp and
+     * l2_normalize.comp */
+    gboolean rows_workgroup;
+    /* The tiled matmul's F16 weights multiplied in F16 (shaderFloat16 is
+     * enabled on the device) */
+    gboolean f16_math;
+} GpuVkKernels;
+
 typedef struct {
     VkPhysicalDevice physical;
     VkPhysicalDeviceProperties properties;
@@ -63,7 +84,12 @@ typedef struct {
     VkDeviceSize max_range;    /* the largest window one binding may cover */
     VkDeviceSize offset_align; /* binding offsets are multiples of this */
     VkDeviceSize max_texels;   /* the most texels one texel view may cover */
-    GpuVkMatmulKernel matmul_kernel;
+    GpuVkKernels kernels;
+
+    /* Memory blocks (gpu-vulkan-memory.c), under memory_lock. */
+    GMutex memory_lock;
+    GPtrArray *blocks;
+    VkDeviceSize max_allocation; /* maxMemoryAllocationSize; 0: unknown */
 
     GHashTable *pipelines; /* "shader/spec" → GpuVkPipeline */
 
@@ -104,6 +130,20 @@ gboolean gpu_vk_check(VkResult result, const char *what, GError **error);
 /* The tensor's whole buffer as a texel view of that format, made on first
  * use; VK_NULL_HANDLE with an error if it cannot be made. */
 VkBufferView gpu_vk_texel_view(GpuTensor *tensor, GpuVkTexelFormat format, GError **error);
+
+/* Kernels (gpu-vulkan-kernels.c): chooses vk->kernels; fp16: shaderFloat16
+ * is enabled on the device. The description names them, for people. */
+void gpu_vk_choose_kernels(GpuVkDevice *vk, GpuDeviceType type, gboolean fp16);
+char *gpu_vk_kernels_describe(GpuVkDevice *vk);
+
+/* Buffers (gpu-vulkan-memory.c): host_visible for the staging buffer, else
+ * device-local memory (mapped where it is host-visible too). */
+gboolean gpu_vk_buffer_create(GpuVkDevice *vk, VkDeviceSize size, gboolean host_visible,
+                              GpuVkBuffer *buffer, GError **error);
+void gpu_vk_buffer_destroy(GpuVkDevice *vk, GpuVkBuffer *buffer);
+void gpu_vk_memory_init(GpuVkDevice *vk);
+void gpu_vk_memory_release(GpuVkDevice *vk);
+guint gpu_vk_memory_blocks(GpuVkDevice *vk);
 
 /* Per-op GPU time (gpu-vulkan-profile.c): the device's timestamp support,
  * read when it opens; calls around each dispatch of a recording; after a

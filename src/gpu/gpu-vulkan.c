@@ -1,6 +1,7 @@
 /* gpu-vulkan.c: the Vulkan backend's runtime: instance, device choice, memory,
  * transfers and graph submission. The op recorders live in gpu-vulkan-ops.c. */
 #include "gpu-vulkan-private.h"
+#include "gpu-vulkan.h"
 
 #include <string.h>
 
@@ -170,8 +171,24 @@ static GpuDeviceType device_type_from_vk(VkPhysicalDeviceType type)
     }
 }
 
+static gboolean has_device_extension(VkPhysicalDevice physical, const char *name)
+{
+    uint32_t count = 0;
+    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, NULL);
+    g_autofree VkExtensionProperties *extensions = g_new0(VkExtensionProperties, MAX(count, 1));
+    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, extensions);
+    for (uint32_t i = 0; i < count; i++)
+        if (strcmp(extensions[i].extensionName, name) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* shaderFloat16, which the instance's Vulkan 1.1 reaches through
+ * VK_KHR_shader_float16_int8 (core only from 1.2). */
 static gboolean device_has_fp16_arithmetic(VkPhysicalDevice physical)
 {
+    if (!has_device_extension(physical, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME))
+        return FALSE;
     VkPhysicalDeviceShaderFloat16Int8Features f16 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
     };
@@ -207,102 +224,14 @@ GPtrArray *gpu_vulkan_list(GError **error)
     return list;
 }
 
-/* ---- buffers ---- */
-
-static gboolean find_memory_type(GpuVkDevice *vk, uint32_t allowed, VkMemoryPropertyFlags want,
-                                 uint32_t *type)
-{
-    for (uint32_t i = 0; i < vk->memory.memoryTypeCount; i++) {
-        if ((allowed & (1u << i)) &&
-            (vk->memory.memoryTypes[i].propertyFlags & want) == want) {
-            *type = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
-static void buffer_destroy(GpuVkDevice *vk, GpuVkBuffer *buffer)
-{
-    for (int i = 0; i < GPU_VK_N_TEXEL_FORMATS; i++)
-        if (buffer->views[i] != VK_NULL_HANDLE)
-            gpu_vkDestroyBufferView(vk->device, buffer->views[i], NULL);
-    if (buffer->mapped != NULL)
-        gpu_vkUnmapMemory(vk->device, buffer->memory);
-    if (buffer->buffer != VK_NULL_HANDLE)
-        gpu_vkDestroyBuffer(vk->device, buffer->buffer, NULL);
-    if (buffer->memory != VK_NULL_HANDLE)
-        gpu_vkFreeMemory(vk->device, buffer->memory, NULL);
-    memset(buffer, 0, sizeof *buffer);
-}
-
-/* host_visible: a staging buffer; otherwise device-local memory is
- * preferred, mapped directly when it happens to be host-visible too (lavapipe,
- * unified-memory GPUs), which saves the staging copy. */
-static gboolean buffer_create(GpuVkDevice *vk, VkDeviceSize size, gboolean host_visible,
-                              GpuVkBuffer *buffer, GError **error)
-{
-    memset(buffer, 0, sizeof *buffer);
-    size = (size + 15) & ~(VkDeviceSize)15;
-    VkBufferCreateInfo info = {
-        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-        .size = size,
-        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-    };
-    if (!gpu_vk_check(gpu_vkCreateBuffer(vk->device, &info, NULL, &buffer->buffer),
-                      "vkCreateBuffer", error))
-        return FALSE;
-
-    VkMemoryRequirements requirements;
-    gpu_vkGetBufferMemoryRequirements(vk->device, buffer->buffer, &requirements);
-    const VkMemoryPropertyFlags coherent =
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    uint32_t type;
-    gboolean found =
-        host_visible
-            ? find_memory_type(vk, requirements.memoryTypeBits, coherent, &type)
-            : find_memory_type(vk, requirements.memoryTypeBits,
-                               VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, &type) ||
-                  find_memory_type(vk, requirements.memoryTypeBits, 0, &type);
-    if (!found) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY, "no suitable Vulkan memory type");
-        buffer_destroy(vk, buffer);
-        return FALSE;
-    }
-
-    VkMemoryAllocateInfo alloc = {
-        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
-        .allocationSize = requirements.size,
-        .memoryTypeIndex = type,
-    };
-    if (!gpu_vk_check(gpu_vkAllocateMemory(vk->device, &alloc, NULL, &buffer->memory),
-                      "allocating device memory", error) ||
-        !gpu_vk_check(gpu_vkBindBufferMemory(vk->device, buffer->buffer, buffer->memory, 0),
-                      "vkBindBufferMemory", error)) {
-        buffer_destroy(vk, buffer);
-        return FALSE;
-    }
-    buffer->size = size;
-
-    if ((vk->memory.memoryTypes[type].propertyFlags & coherent) == coherent) {
-        if (!gpu_vk_check(
-                gpu_vkMapMemory(vk->device, buffer->memory, 0, VK_WHOLE_SIZE, 0, &buffer->mapped),
-                "vkMapMemory", error)) {
-            buffer_destroy(vk, buffer);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
+/* ---- tensors ---- */
 
 static gboolean vulkan_tensor_alloc(GpuTensor *tensor, GError **error)
 {
     GpuVkDevice *vk = gpu_vk_device(tensor->device);
     GpuVkBuffer *buffer = g_new0(GpuVkBuffer, 1);
-    if (!buffer_create(vk, tensor->n_elements * gpu_dtype_size(tensor->dtype), FALSE, buffer,
-                       error)) {
+    if (!gpu_vk_buffer_create(vk, tensor->n_elements * gpu_dtype_size(tensor->dtype), FALSE, buffer,
+                              error)) {
         g_free(buffer);
         return FALSE;
     }
@@ -338,7 +267,7 @@ VkBufferView gpu_vk_texel_view(GpuTensor *tensor, GpuVkTexelFormat format, GErro
 
 static void vulkan_tensor_release(GpuTensor *tensor)
 {
-    buffer_destroy(gpu_vk_device(tensor->device), gpu_vk_buffer(tensor));
+    gpu_vk_buffer_destroy(gpu_vk_device(tensor->device), gpu_vk_buffer(tensor));
     g_free(tensor->impl);
 }
 
@@ -372,9 +301,9 @@ static gboolean staged_copy(GpuVkDevice *vk, VkBuffer src, VkDeviceSize src_offs
     return gpu_vk_check(gpu_vkEndCommandBuffer(vk->transfer_cmd), "vkEndCommandBuffer", error) &&
            gpu_vk_check(gpu_vkQueueSubmit(vk->queue, 1, &submit, vk->transfer_fence),
                         "vkQueueSubmit", error) &&
-           gpu_vk_check(gpu_vkWaitForFences(vk->device, 1, &vk->transfer_fence, VK_TRUE,
-                                            UINT64_MAX),
-                        "waiting for a transfer", error) &&
+           gpu_vk_check(
+               gpu_vkWaitForFences(vk->device, 1, &vk->transfer_fence, VK_TRUE, UINT64_MAX),
+               "waiting for a transfer", error) &&
            gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vk->transfer_fence), "vkResetFences",
                         error);
 }
@@ -402,11 +331,11 @@ static gboolean vulkan_tensor_transfer(GpuTensor *tensor, size_t first, size_t n
         VkDeviceSize chunk = MIN(STAGING_SIZE, size - done);
         if (upload) {
             memcpy(vk->staging.mapped, (char *)host + done, chunk);
-            ok = staged_copy(vk, vk->staging.buffer, 0, buffer->buffer, offset + done, chunk,
-                             error);
+            ok =
+                staged_copy(vk, vk->staging.buffer, 0, buffer->buffer, offset + done, chunk, error);
         } else {
-            ok = staged_copy(vk, buffer->buffer, offset + done, vk->staging.buffer, 0, chunk,
-                             error);
+            ok =
+                staged_copy(vk, buffer->buffer, offset + done, vk->staging.buffer, 0, chunk, error);
             if (ok)
                 memcpy((char *)host + done, vk->staging.mapped, chunk);
         }
@@ -522,11 +451,10 @@ static gboolean vulkan_graph_run(GpuGraph *graph, GError **error)
         ok = gpu_vk_check(gpu_vkQueueSubmit(vk->queue, 1, &submit, vg->fence), "vkQueueSubmit",
                           error);
         g_mutex_unlock(&vk->lock);
-        ok = ok && gpu_vk_check(gpu_vkWaitForFences(vk->device, 1, &vg->fence, VK_TRUE,
-                                                    UINT64_MAX),
+        ok = ok && gpu_vk_check(gpu_vkWaitForFences(vk->device, 1, &vg->fence, VK_TRUE, UINT64_MAX),
                                 "running a graph", error);
-        ok = ok && gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vg->fence), "vkResetFences",
-                                error);
+        ok = ok &&
+             gpu_vk_check(gpu_vkResetFences(vk->device, 1, &vg->fence), "vkResetFences", error);
     }
     gpu_vk_profile_collect(graph, ok);
     ok = ok && gpu_vk_check(gpu_vkResetCommandBuffer(vg->cmd, 0), "vkResetCommandBuffer", error);
@@ -544,13 +472,16 @@ static void vulkan_device_free(GpuDevice *device)
         gpu_vkDeviceWaitIdle(vk->device);
         gpu_vk_pipelines_destroy(vk);
         gpu_vk_profile_device_release(vk);
-        buffer_destroy(vk, &vk->staging);
-        buffer_destroy(vk, &vk->dummy);
+        gpu_vk_buffer_destroy(vk, &vk->staging);
+        gpu_vk_buffer_destroy(vk, &vk->dummy);
         if (vk->transfer_fence != VK_NULL_HANDLE)
             gpu_vkDestroyFence(vk->device, vk->transfer_fence, NULL);
         if (vk->pool != VK_NULL_HANDLE)
             gpu_vkDestroyCommandPool(vk->device, vk->pool, NULL);
+        gpu_vk_memory_release(vk);
         gpu_vkDestroyDevice(vk->device, NULL);
+    } else {
+        gpu_vk_memory_release(vk);
     }
     g_clear_pointer(&vk->pipelines, g_hash_table_unref);
     g_mutex_clear(&vk->lock);
@@ -585,18 +516,6 @@ static const GpuBackend vulkan_backend = {
     .profile_stop = gpu_vk_profile_stop,
 };
 
-static gboolean has_device_extension(VkPhysicalDevice physical, const char *name)
-{
-    uint32_t count = 0;
-    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, NULL);
-    g_autofree VkExtensionProperties *extensions = g_new0(VkExtensionProperties, MAX(count, 1));
-    gpu_vkEnumerateDeviceExtensionProperties(physical, NULL, &count, extensions);
-    for (uint32_t i = 0; i < count; i++)
-        if (strcmp(extensions[i].extensionName, name) == 0)
-            return TRUE;
-    return FALSE;
-}
-
 static gboolean find_compute_queue(VkPhysicalDevice physical, uint32_t *family)
 {
     uint32_t count = 0;
@@ -612,12 +531,14 @@ static gboolean find_compute_queue(VkPhysicalDevice physical, uint32_t *family)
     return FALSE;
 }
 
-static gboolean create_logical_device(GpuVkDevice *vk, GError **error)
+/* fp16: shaderFloat16 is enabled (the F16-arithmetic matmul's SPIR-V
+ * declares the Float16 capability). */
+static gboolean create_logical_device(GpuVkDevice *vk, gboolean fp16, GError **error)
 {
     const char *push_descriptor = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
     if (!has_device_extension(vk->physical, push_descriptor)) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "%s lacks %s",
-                    vk->properties.deviceName, push_descriptor);
+        g_set_error(error, GPU_ERROR, GPU_ERROR_FAILED, "%s lacks %s", vk->properties.deviceName,
+                    push_descriptor);
         return FALSE;
     }
     if (!find_compute_queue(vk->physical, &vk->queue_family)) {
@@ -633,15 +554,21 @@ static gboolean create_logical_device(GpuVkDevice *vk, GError **error)
         .queueCount = 1,
         .pQueuePriorities = &priority,
     };
+    const char *extensions[] = {push_descriptor, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME};
+    VkPhysicalDeviceShaderFloat16Int8Features f16 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+        .shaderFloat16 = VK_TRUE,
+    };
     VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+        .pNext = fp16 ? &f16 : NULL,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue,
-        .enabledExtensionCount = 1,
-        .ppEnabledExtensionNames = &push_descriptor,
+        .enabledExtensionCount = fp16 ? 2 : 1,
+        .ppEnabledExtensionNames = extensions,
     };
-    if (!gpu_vk_check(gpu_vkCreateDevice(vk->physical, &info, NULL, &vk->device),
-                      "vkCreateDevice", error))
+    if (!gpu_vk_check(gpu_vkCreateDevice(vk->physical, &info, NULL, &vk->device), "vkCreateDevice",
+                      error))
         return FALSE;
     gpu_vkGetDeviceQueue(vk->device, vk->queue_family, 0, &vk->queue);
     return TRUE;
@@ -668,63 +595,8 @@ static gboolean create_transfer_objects(GpuVkDevice *vk, GError **error)
     };
     return gpu_vk_check(gpu_vkAllocateCommandBuffers(vk->device, &alloc, &vk->transfer_cmd),
                         "vkAllocateCommandBuffers", error) &&
-           buffer_create(vk, STAGING_SIZE, TRUE, &vk->staging, error) &&
-           buffer_create(vk, 16, FALSE, &vk->dummy, error);
-}
-
-/* The subgroup kernel shuffles between the 8 invocations of a workgroup,
- * which therefore must fit in one subgroup. */
-static gboolean device_has_subgroup_shuffle(VkPhysicalDevice physical)
-{
-    VkPhysicalDeviceSubgroupProperties subgroup = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
-    };
-    VkPhysicalDeviceProperties2 properties = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
-        .pNext = &subgroup,
-    };
-    gpu_vkGetPhysicalDeviceProperties2(physical, &properties);
-    return subgroup.subgroupSize >= 8 &&
-           (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-           (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
-}
-
-/* matmul_tiled.comp's 16×16 workgroups and 8 KiB of shared memory exceed
- * Vulkan's guaranteed minimums (128 invocations), so they are checked. */
-static gboolean device_fits_tiled_matmul(const VkPhysicalDeviceLimits *limits)
-{
-    return limits->maxComputeWorkGroupInvocations >= 256 &&
-           limits->maxComputeWorkGroupSize[0] >= 16 && limits->maxComputeWorkGroupSize[1] >= 16 &&
-           limits->maxComputeSharedMemorySize >= 2 * 16 * 64 * 4;
-}
-
-/* CPU drivers (lavapipe) get the subgroup kernel: their invocations are the
- * lanes of SIMD registers, and loads, not arithmetic, limit them. GPUs get
- * the tiled kernel where their limits allow it, else the generic one.
- * SPYGLASS_MATMUL_KERNEL=generic|subgroup|tiled overrides the choice when a
- * device opens (the tests run every kernel on one device); the subgroup
- * kernel still needs subgroup shuffles and the tiled one its limits, else
- * the generic one runs. */
-static GpuVkMatmulKernel choose_matmul_kernel(VkPhysicalDevice physical, GpuDeviceType type,
-                                              const VkPhysicalDeviceLimits *limits)
-{
-    const char *forced = g_getenv("SPYGLASS_MATMUL_KERNEL");
-    GpuVkMatmulKernel kernel =
-        type == GPU_DEVICE_TYPE_CPU ? GPU_VK_MATMUL_SUBGROUP : GPU_VK_MATMUL_TILED;
-    if (forced != NULL && strcmp(forced, "generic") == 0)
-        kernel = GPU_VK_MATMUL_GENERIC;
-    else if (forced != NULL && strcmp(forced, "subgroup") == 0)
-        kernel = GPU_VK_MATMUL_SUBGROUP;
-    else if (forced != NULL && strcmp(forced, "tiled") == 0)
-        kernel = GPU_VK_MATMUL_TILED;
-    else if (forced != NULL)
-        g_printerr("spyglass: unknown SPYGLASS_MATMUL_KERNEL \"%s\" (generic, subgroup, tiled)\n",
-                   forced);
-    if (kernel == GPU_VK_MATMUL_SUBGROUP && !device_has_subgroup_shuffle(physical))
-        kernel = GPU_VK_MATMUL_GENERIC;
-    if (kernel == GPU_VK_MATMUL_TILED && !device_fits_tiled_matmul(limits))
-        kernel = GPU_VK_MATMUL_GENERIC;
-    return kernel;
+           gpu_vk_buffer_create(vk, STAGING_SIZE, TRUE, &vk->staging, error) &&
+           gpu_vk_buffer_create(vk, 16, FALSE, &vk->dummy, error);
 }
 
 GpuDevice *gpu_vulkan_device_new(int index, GError **error)
@@ -733,8 +605,7 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     if (physical == NULL)
         return NULL;
     if (index < 0 || (guint)index >= physical->len) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE, "no Vulkan device with index %d",
-                    index);
+        g_set_error(error, GPU_ERROR, GPU_ERROR_NO_DEVICE, "no Vulkan device with index %d", index);
         return NULL;
     }
 
@@ -743,8 +614,8 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     vk->physical = g_ptr_array_index(physical, index);
     gpu_vkGetPhysicalDeviceProperties(vk->physical, &vk->properties);
     gpu_vkGetPhysicalDeviceMemoryProperties(vk->physical, &vk->memory);
-    vk->offset_align = MAX(vk->properties.limits.minStorageBufferOffsetAlignment,
-                           (VkDeviceSize)MIN_OFFSET_ALIGN);
+    vk->offset_align =
+        MAX(vk->properties.limits.minStorageBufferOffsetAlignment, (VkDeviceSize)MIN_OFFSET_ALIGN);
     vk->max_range = vk->properties.limits.maxStorageBufferRange;
     vk->max_texels = vk->properties.limits.maxTexelBufferElements;
     vk->pipelines = g_hash_table_new(g_str_hash, g_str_equal);
@@ -755,11 +626,11 @@ GpuDevice *gpu_vulkan_device_new(int index, GError **error)
     device->type = device_type_from_vk(vk->properties.deviceType);
     device->fp16 = device_has_fp16_arithmetic(vk->physical);
     device->impl = vk;
-    vk->matmul_kernel =
-        choose_matmul_kernel(vk->physical, device->type, &vk->properties.limits);
+    gpu_vk_choose_kernels(vk, device->type, device->fp16);
     gpu_vk_profile_init(vk);
+    gpu_vk_memory_init(vk);
 
-    if (!create_logical_device(vk, error) || !create_transfer_objects(vk, error)) {
+    if (!create_logical_device(vk, device->fp16, error) || !create_transfer_objects(vk, error)) {
         gpu_device_free(device);
         return NULL;
     }
@@ -774,4 +645,20 @@ guint gpu_device_validation_messages(GpuDevice *device)
 gboolean gpu_device_is_validated(GpuDevice *device)
 {
     return device->backend == &vulkan_backend && validation_enabled;
+}
+
+char *gpu_vulkan_kernels(GpuDevice *device)
+{
+    return device->backend == &vulkan_backend ? gpu_vk_kernels_describe(gpu_vk_device(device))
+                                              : NULL;
+}
+
+gboolean gpu_vulkan_f16_arithmetic(GpuDevice *device)
+{
+    return device->backend == &vulkan_backend && gpu_vk_device(device)->kernels.f16_math;
+}
+
+guint gpu_vulkan_memory_allocations(GpuDevice *device)
+{
+    return device->backend == &vulkan_backend ? gpu_vk_memory_blocks(gpu_vk_device(device)) : 0;
 }
