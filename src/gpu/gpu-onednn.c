@@ -339,14 +339,10 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
 
 /* ---- weights ---- */
 
-/* A block's data = its rows of src (plain (N, K) of `type`, seen as
- * (K, n) in dnnl_ba, rows K apart). */
-static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
-                              GError **error)
+/* Copies `from` into `to`, one layout or type to another, on this thread. */
+static gboolean reorder(const dnnl_memory_desc_t *from_md, const void *from,
+                        const dnnl_memory_desc_t *to_md, void *to, GError **error)
 {
-    dnnl_memory_desc_t plain;
-    dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
-    dnnl_memory_desc_init_by_tag(&plain, 2, dims, type, dnnl_ba);
     /* its own scratchpad too (see Primitive) */
     dnnl_primitive_attr_t attr;
     if (!check(dnnl_primitive_attr_create(&attr), "primitive_attr_create", error))
@@ -354,26 +350,44 @@ static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t ty
     dnnl_primitive_desc_t pd = NULL;
     gboolean ok = check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
                         "set_scratchpad_mode", error) &&
-                  check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &block->md,
+                  check(dnnl_reorder_primitive_desc_create(&pd, from_md, onednn.engine, to_md,
                                                            onednn.engine, attr),
                         "reorder_primitive_desc_create", error);
     dnnl_primitive_attr_destroy(attr);
     if (!ok)
         return FALSE;
-    dnnl_primitive_t reorder;
+    dnnl_primitive_t primitive;
     dnnl_memory_desc_t pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    ok = check(dnnl_primitive_create(&reorder, pd), "primitive_create", error);
+    ok = check(dnnl_primitive_create(&primitive, pd), "primitive_create", error);
     dnnl_primitive_desc_destroy(pd);
     if (!ok)
         return FALSE;
-    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
     g_autofree void *pad = g_malloc(MAX(dnnl_memory_desc_get_size(&pad_md), (size_t)1));
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(&plain, rows)},
-                              {DNNL_ARG_TO, memory(&block->md, block->data)},
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(from_md, from)},
+                              {DNNL_ARG_TO, memory(to_md, to)},
                               {DNNL_ARG_SCRATCHPAD, memory(&pad_md, pad)}};
-    ok = execute(reorder, G_N_ELEMENTS(args), args, error);
-    dnnl_primitive_destroy(reorder);
+    ok = execute(primitive, G_N_ELEMENTS(args), args, error);
+    dnnl_primitive_destroy(primitive);
     return ok;
+}
+
+/* A block's rows of a plain (N, K) matrix of `type`, seen as (K, n) in
+ * dnnl_ba, rows K apart; `rows` is where they start. */
+static void block_plain_md(dnnl_memory_desc_t *md, const Block *block, size_t K,
+                           dnnl_data_type_t type)
+{
+    dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
+    dnnl_memory_desc_init_by_tag(md, 2, dims, type, dnnl_ba);
+}
+
+/* A block's data = its rows of src (plain (N, K) of `type`). */
+static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
+                              GError **error)
+{
+    dnnl_memory_desc_t plain;
+    block_plain_md(&plain, block, K, type);
+    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
+    return reorder(&plain, rows, &block->md, block->data, error);
 }
 
 /* The block's layout: the one its primitive for M rows prefers (later
@@ -452,6 +466,32 @@ void gpu_onednn_weights_free(GpuOnednnWeights *weights)
     g_free(weights->scales);
     g_free(weights->correction);
     g_free(weights);
+}
+
+gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GError **error)
+{
+    size_t K = weights->K;
+    gboolean int8 = weights->precision == GPU_CPU_PRECISION_INT8;
+    for (guint b = 0; b < weights->n_blocks; b++) {
+        const Block *block = &weights->blocks[b];
+        float *rows = w + block->n0 * K;
+        dnnl_memory_desc_t plain;
+        block_plain_md(&plain, block, K, int8 ? dnnl_s8 : dnnl_f32);
+        if (!int8) {
+            if (!reorder(&block->md, block->data, &plain, rows, error))
+                return FALSE;
+            continue;
+        }
+        g_autofree int8_t *q = g_new(int8_t, block->n * K);
+        if (!reorder(&block->md, block->data, &plain, q, error))
+            return FALSE;
+        for (size_t n = 0; n < block->n; n++) {
+            float scale = weights->scales[block->n0 + n];
+            for (size_t k = 0; k < K; k++)
+                rows[n * K + k] = (float)q[n * K + k] * scale;
+        }
+    }
+    return TRUE;
 }
 
 /* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
