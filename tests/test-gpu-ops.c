@@ -725,9 +725,9 @@ static void run_on_cpu(gconstpointer data)
 /* The cpu device's reduced matmul precisions (oneDNN) against the F32
  * reference, with the rounding they add: BF16 rounds x and w to 8
  * significant bits (2⁻⁹ relative each: 0.22 % measured for these sums of
- * random products), INT8 to 127 levels of each row's largest value (0.55 %
- * measured; it needs VNNI). Skipped, naming what is missing, where the
- * build or the CPU has no such precision. */
+ * random products), INT8 x to 255 levels of each row's range (127 without
+ * VNNI) and w to 127 of each row's largest value. Skipped, naming what is
+ * missing, where the build or the CPU has no such precision. */
 typedef struct {
     GpuCpuPrecision precision;
     double extra_bound;

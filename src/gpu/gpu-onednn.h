@@ -26,8 +26,8 @@ const char *gpu_onednn_isa_name(void);
  * *missing (when not NULL) to the instruction set it lacks. */
 gboolean gpu_onednn_supports(GpuCpuPrecision precision, const char **missing);
 
-/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has VNNI
- * (AVX-512 or AVX), else F32. Each is held to cosine ≥ 0.998 of F32 by
+/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has AVX2
+ * (VNNI or not), else F32. Each is held to cosine ≥ 0.998 of F32 by
  * tests/test-clip-encoder.c. */
 GpuCpuPrecision gpu_onednn_auto_precision(void);
 
