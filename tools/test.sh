@@ -29,6 +29,6 @@ meson test -C "$dir" --print-errorlogs --num-processes 1
 # suite above ran them through oneDNN where the build found it.
 if [ "${1:-}" != "--sanitize" ] && grep -q "SPYGLASS_HAVE_ONEDNN 1" "$dir/spyglass-config.h"; then
     [ -d build-no-onednn ] || meson setup build-no-onednn -Dwerror=true -Donednn=disabled -Dapp=false
-    ninja -C build-no-onednn tests/test-gpu-ops tests/test-clip-encoder
-    meson test -C build-no-onednn --no-rebuild --print-errorlogs --num-processes 1 gpu-ops clip-encoder
+    ninja -C build-no-onednn tests/test-gpu-ops tests/test-gpu-cpu-weights tests/test-clip-encoder
+    meson test -C build-no-onednn --no-rebuild --print-errorlogs --num-processes 1 gpu-ops gpu-cpu-weights clip-encoder
 fi

@@ -11,6 +11,10 @@
  * other tools. The first batch is a warm-up; then whole passes over the
  * folder are timed.
  *
+ * --text times the text queries alone (no images): the mean, the best and
+ * the median query and the CPU time per query, which a loaded machine
+ * changes much less than the wall time.
+ *
  * --batch N sets the images per batch (16 by default). On a device with
  * timestamps (Vulkan) a few more batches are then run with each op timed on
  * the device, and the per-op GPU time per batch is printed too. */
@@ -20,15 +24,22 @@
 #include "library/library-embed.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define DEFAULT_IMAGE_BATCH 16
-#define MAX_IMAGE_BATCH 1024
-#define PROFILED_BATCHES 3
+#define MAX_IMAGE_BATCH     1024
+#define PROFILED_BATCHES    3
 
 /* Images per batch (--batch). */
 static guint image_batch = DEFAULT_IMAGE_BATCH;
 #define MIN_SECONDS 3.0
+
+/* One query at a time: seconds per query. */
+typedef struct {
+    double mean, best, median, cpu;
+} TextTimings;
 
 /* End-to-end timings over a folder of photos. */
 typedef struct {
@@ -133,7 +144,7 @@ static gboolean time_folder(ClipSession *session, const ClipConfig *config, Fold
                             GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
-    g_autofree float *pixels = g_new(float, image_batch * image_elements);
+    g_autofree float *pixels = g_new(float, image_batch *image_elements);
     g_autofree float *features = g_new(float, (size_t)image_batch * config->embed_dim);
     guint n = timings->paths->len;
 
@@ -153,8 +164,22 @@ static gboolean time_folder(ClipSession *session, const ClipConfig *config, Fold
     return TRUE;
 }
 
-static gboolean time_text_queries(ClipSession *session, const ClipConfig *config, double *per_query,
-                                  GError **error)
+static double cpu_seconds(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static gboolean time_text_queries(ClipSession *session, const ClipConfig *config,
+                                  TextTimings *timings, GError **error)
 {
     /* "a photo of a dog on the beach" in CLIP's vocabulary, bounded by the
      * model's own vocabulary so any model can run it. */
@@ -172,14 +197,20 @@ static gboolean time_text_queries(ClipSession *session, const ClipConfig *config
 
     if (!clip_session_encode_texts(session, batch, &n, 1, features, error))
         return FALSE;
-    double start = now();
-    int runs = 0;
+    g_autoptr(GArray) each = g_array_new(FALSE, FALSE, sizeof(double));
+    double start = now(), cpu_start = cpu_seconds();
     do {
+        double query_start = now();
         if (!clip_session_encode_texts(session, batch, &n, 1, features, error))
             return FALSE;
-        runs++;
-    } while (now() - start < MIN_SECONDS || runs < 3);
-    *per_query = (now() - start) / runs;
+        double seconds = now() - query_start;
+        g_array_append_val(each, seconds);
+    } while (now() - start < MIN_SECONDS || each->len < 3);
+    timings->mean = (now() - start) / each->len;
+    timings->cpu = (cpu_seconds() - cpu_start) / each->len;
+    qsort(each->data, each->len, sizeof(double), compare_doubles);
+    timings->best = g_array_index(each, double, 0);
+    timings->median = g_array_index(each, double, each->len / 2);
     return TRUE;
 }
 
@@ -218,11 +249,14 @@ static gboolean parse_batch(const char *value)
 }
 
 /* `--images DIR` or `--images=DIR`; *folder stays NULL without it. */
-static int parse_arguments(int argc, char **argv, const char **folder)
+static int parse_arguments(int argc, char **argv, const char **folder, gboolean *text_only)
 {
     *folder = NULL;
+    *text_only = FALSE;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--text") == 0) {
+            *text_only = TRUE;
+        } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
             if (!parse_batch(argv[++i]))
                 return cli_usage_error("--batch takes 1 to %d images", MAX_IMAGE_BATCH);
         } else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc)
@@ -233,22 +267,32 @@ static int parse_arguments(int argc, char **argv, const char **folder)
             return cli_usage_error("--images needs a folder");
         else
             return cli_usage_error(
-                "bench model: unknown argument \"%s\" (--images DIR, --batch N)", argv[i]);
+                "bench model: unknown argument \"%s\" (--images DIR, --batch N, --text)", argv[i]);
     }
+    if (*text_only && *folder != NULL)
+        return cli_usage_error("bench model: --text times no images (--images DIR)");
     return CLI_EXIT_OK;
 }
 
+static void add_double(JsonBuilder *b, const char *name, double value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_double_value(b, value);
+}
+
+/* images_per_second < 0: not timed (--text). */
 static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
-                       double images_per_second, double per_query, const FolderTimings *folder,
-                       GArray *op_times)
+                       double images_per_second, const TextTimings *text,
+                       const FolderTimings *folder, GArray *op_times)
 {
     g_autoptr(JsonBuilder) b = cli_bench_json_begin(device, model->name);
     json_builder_set_member_name(b, "weights");
     json_builder_add_string_value(b, precision_name(encoder));
-    json_builder_set_member_name(b, "images_per_second");
-    json_builder_add_double_value(b, images_per_second);
-    json_builder_set_member_name(b, "image_batch");
-    json_builder_add_int_value(b, image_batch);
+    if (images_per_second >= 0.0) {
+        add_double(b, "images_per_second", images_per_second);
+        json_builder_set_member_name(b, "image_batch");
+        json_builder_add_int_value(b, image_batch);
+    }
     g_autofree char *kernels = gpu_vulkan_kernels(device);
     if (kernels != NULL) {
         json_builder_set_member_name(b, "vulkan_kernels");
@@ -283,10 +327,11 @@ static void print_json(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
         json_builder_add_double_value(b, (folder->seconds - folder->decode_seconds) * 1e3 /
                                              folder->images);
     }
-    json_builder_set_member_name(b, "text_queries_per_second");
-    json_builder_add_double_value(b, 1.0 / per_query);
-    json_builder_set_member_name(b, "text_query_ms");
-    json_builder_add_double_value(b, per_query * 1e3);
+    add_double(b, "text_queries_per_second", 1.0 / text->mean);
+    add_double(b, "text_query_ms", text->mean * 1e3);
+    add_double(b, "text_query_best_ms", text->best * 1e3);
+    add_double(b, "text_query_median_ms", text->median * 1e3);
+    add_double(b, "text_query_cpu_ms", text->cpu * 1e3);
     cli_print_builder(b);
 }
 
@@ -308,8 +353,8 @@ static void print_op_times(GArray *op_times)
 }
 
 static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel *model,
-                       double images_per_second, double per_query, const FolderTimings *folder,
-                       GArray *op_times)
+                       double images_per_second, const TextTimings *text,
+                       const FolderTimings *folder, GArray *op_times)
 {
     printf("model %s (vision %u×%u, text %u×%u), %s weights, on %s\n", model->name,
            model->config.vision.width, model->config.vision.layers, model->config.text.width,
@@ -324,19 +369,22 @@ static void print_text(ClipEncoder *encoder, GpuDevice *device, const ClipModel 
         printf("                %8.1f ms/image decode + preprocess, %.1f ms/image encode\n",
                folder->decode_seconds * 1e3 / folder->images,
                (folder->seconds - folder->decode_seconds) * 1e3 / folder->images);
-    } else {
+    } else if (images_per_second >= 0.0) {
         printf("  images:       %8.2f images/s (batches of %d, decode excluded)\n",
                images_per_second, image_batch);
     }
-    printf("  text queries: %8.2f queries/s (%.1f ms each, one at a time)\n", 1.0 / per_query,
-           per_query * 1e3);
+    printf("  text queries: %8.2f queries/s (%.1f ms each, one at a time)\n", 1.0 / text->mean,
+           text->mean * 1e3);
+    printf("                best %.2f ms, median %.2f ms, %.2f ms of CPU time per query\n",
+           text->best * 1e3, text->median * 1e3, text->cpu * 1e3);
     print_op_times(op_times);
 }
 
 int cli_bench_model(const CliOptions *options, int argc, char **argv)
 {
     FolderTimings folder = {0};
-    int status = parse_arguments(argc, argv, &folder.folder);
+    gboolean text_only;
+    int status = parse_arguments(argc, argv, &folder.folder, &text_only);
     if (status != CLI_EXIT_OK)
         return status;
     g_autoptr(GError) error = NULL;
@@ -356,26 +404,28 @@ int cli_bench_model(const CliOptions *options, int argc, char **argv)
         return cli_fail("%s", error->message);
     g_autoptr(ClipSession) session = clip_session_new(encoder);
 
-    double images_per_second, per_query;
+    double images_per_second = -1.0;
+    TextTimings text;
     if (folder.paths != NULL) {
         if (!time_folder(session, &model->config, &folder, &error))
             return cli_fail("bench model: %s", error->message);
         images_per_second = folder.images / folder.seconds;
-    } else {
+    } else if (!text_only) {
         double per_batch;
         if (!time_images(session, &model->config, &per_batch, &error))
             return cli_fail("bench model: %s", error->message);
         images_per_second = image_batch / per_batch;
     }
-    if (!time_text_queries(session, &model->config, &per_query, &error))
+    if (!time_text_queries(session, &model->config, &text, &error))
         return cli_fail("bench model: %s", error->message);
-    g_autoptr(GArray) op_times = profile_images(session, &model->config, &error);
+    g_autoptr(GArray) op_times = text_only ? g_array_new(FALSE, FALSE, sizeof(GpuOpTime))
+                                           : profile_images(session, &model->config, &error);
     if (op_times == NULL)
         return cli_fail("bench model: %s", error->message);
 
     if (options->json)
-        print_json(encoder, device, model, images_per_second, per_query, &folder, op_times);
+        print_json(encoder, device, model, images_per_second, &text, &folder, op_times);
     else
-        print_text(encoder, device, model, images_per_second, per_query, &folder, op_times);
+        print_text(encoder, device, model, images_per_second, &text, &folder, op_times);
     return CLI_EXIT_OK;
 }

@@ -15,25 +15,19 @@
  * it is still in cache. Everything else is gpu-cpu-kernels.c, vectorised
  * for the CPU found at run time.
  *
- * Tensors are host memory; F16 tensors (weights) are streamed as halves by
- * the few-rows matmul and widened to F32 once, on first use, for sgemm.
- * INT8 weights (gpu_op_matmul_i8) are streamed as bytes by the few-rows
+ * Tensors are host memory (gpu-cpu-tensor.c, which also frees a weight's
+ * own copy once oneDNN holds it); F16 tensors (weights) are streamed as
+ * halves by the few-rows matmul and widened to F32 once, on first use, for
+ * sgemm. INT8 weights (gpu_op_matmul_i8) are streamed as bytes by the few-rows
  * matmul, multiplied with x rounded to int16 where the CPU multiplies int16
  * pairs (AVX2); sgemm gets them back as F32 a block of rows at a time, in
  * each call, since nothing but text batches of 32 rows or more takes that
  * path.
  * Ops are recorded and run in order by gpu_graph_run(), as on Vulkan. */
-#include "gpu-cpu.h"
-
-#include "spyglass-config.h"
+#include "gpu-cpu-private.h"
 
 #include "gpu-cpu-blas.h"
-#include "gpu-cpu-kernels.h"
 #include "gpu-cpu-pool.h"
-#include "gpu-private.h"
-#if SPYGLASS_HAVE_ONEDNN
-#include "gpu-onednn.h"
-#endif
 
 #if SPYGLASS_HAVE_OPENBLAS
 #include <cblas.h>
@@ -77,37 +71,6 @@ typedef struct {
     gboolean causal;
 } CpuOp;
 
-typedef struct {
-    const GpuCpuKernels *kernels;
-    guint threads;
-    /* FALSE in builds without OpenBLAS, or with SPYGLASS_CPU_MATMUL=own:
-     * every matmul then runs matmul_rows on 2D tiles (slower, same results). */
-    gboolean blas;
-    /* What weights written from now on are multiplied in, and per weight
-     * tensor (GpuTensor * → OnednnWeight) the one it was written under and
-     * its reordered copy; under lock. */
-    GpuCpuPrecision precision;
-    gboolean onednn;
-    GMutex lock;
-    GHashTable *onednn_weights;
-} CpuDevice;
-
-typedef struct {
-    GpuCpuPrecision precision;
-#if SPYGLASS_HAVE_ONEDNN
-    GpuOnednnWeights *reordered; /* NULL until the first matmul */
-#endif
-    gboolean declined; /* oneDNN had no kernel for it: the own path runs */
-} OnednnWeight;
-
-static void onednn_weight_free(gpointer data)
-{
-#if SPYGLASS_HAVE_ONEDNN
-    gpu_onednn_weights_free(((OnednnWeight *)data)->reordered);
-#endif
-    g_free(data);
-}
-
 static float *f32(GpuTensor *tensor)
 {
     return tensor != NULL ? tensor->impl : NULL;
@@ -118,144 +81,11 @@ static const int32_t *i32(GpuTensor *tensor)
     return tensor->impl;
 }
 
-/* ---- tensors ---- */
-
-/* F16 tensors (weights) keep their halves, which the few-rows matmul
- * streams as they are (half the memory traffic of F32), plus an F32 copy
- * made once, the first time sgemm needs one. */
-typedef struct {
-    uint16_t *halves;
-    float *widened; /* NULL until needed; set once under lock */
-    GMutex lock;
-} HalfTensor;
-
-static void *aligned_zeroed(size_t bytes)
-{
-    bytes = (bytes + 63) & ~(size_t)63;
-    void *memory = aligned_alloc(64, bytes);
-    if (memory != NULL)
-        memset(memory, 0, bytes);
-    return memory;
-}
-
 static void cpu_device_free(GpuDevice *device)
 {
     CpuDevice *cpu = device->impl;
-    g_hash_table_unref(cpu->onednn_weights);
-    g_mutex_clear(&cpu->lock);
+    cpu_weights_clear(cpu);
     g_free(cpu);
-}
-
-/* A tensor written as data of a possible matmul weight keeps the device's
- * precision of the moment and drops any reordered copy of older values. */
-static void note_weight_written(GpuTensor *tensor)
-{
-    CpuDevice *cpu = tensor->device->impl;
-    if (!cpu->onednn || tensor->dtype == GPU_DTYPE_I32 || tensor->dtype == GPU_DTYPE_I8)
-        return;
-    OnednnWeight *weight = g_new0(OnednnWeight, 1);
-    weight->precision = cpu->precision;
-    g_mutex_lock(&cpu->lock);
-    g_hash_table_replace(cpu->onednn_weights, tensor, weight);
-    g_mutex_unlock(&cpu->lock);
-}
-
-static gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
-{
-    if (tensor->dtype == GPU_DTYPE_F16) {
-        HalfTensor *half = g_new0(HalfTensor, 1);
-        g_mutex_init(&half->lock);
-        half->halves = aligned_zeroed(tensor->n_elements * sizeof(uint16_t));
-        tensor->impl = half;
-        if (half->halves != NULL)
-            return TRUE;
-        g_mutex_clear(&half->lock);
-        g_free(half);
-    } else {
-        tensor->impl = aligned_zeroed(tensor->n_elements * gpu_dtype_size(tensor->dtype));
-        if (tensor->impl != NULL)
-            return TRUE;
-    }
-    g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu elements",
-                tensor->n_elements);
-    return FALSE;
-}
-
-static void cpu_tensor_release(GpuTensor *tensor)
-{
-    CpuDevice *cpu = tensor->device->impl;
-    g_mutex_lock(&cpu->lock);
-    g_hash_table_remove(cpu->onednn_weights, tensor);
-    g_mutex_unlock(&cpu->lock);
-    if (tensor->dtype == GPU_DTYPE_F16) {
-        HalfTensor *half = tensor->impl;
-        free(half->halves);
-        free(half->widened);
-        g_mutex_clear(&half->lock);
-        g_free(half);
-        return;
-    }
-    free(tensor->impl);
-}
-
-static gboolean cpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
-                                 GError **error)
-{
-    note_weight_written(tensor);
-    if (tensor->dtype == GPU_DTYPE_F16) {
-        HalfTensor *half = tensor->impl;
-        g_mutex_lock(&half->lock);
-        memcpy(half->halves + first, data, n * sizeof(uint16_t));
-        if (half->widened != NULL) {
-            const GpuCpuKernels *kernels = ((CpuDevice *)tensor->device->impl)->kernels;
-            kernels->f16_to_f32(half->widened + first, data, n);
-        }
-        g_mutex_unlock(&half->lock);
-        return TRUE;
-    }
-    size_t size = gpu_dtype_size(tensor->dtype);
-    memcpy((char *)tensor->impl + first * size, data, n * size);
-    return TRUE;
-}
-
-static gboolean cpu_tensor_read(GpuTensor *tensor, size_t first, size_t n, void *data,
-                                GError **error)
-{
-    if (tensor->dtype == GPU_DTYPE_F16) {
-        HalfTensor *half = tensor->impl;
-        memcpy(data, half->halves + first, n * sizeof(uint16_t));
-        return TRUE;
-    }
-    size_t size = gpu_dtype_size(tensor->dtype);
-    memcpy(data, (char *)tensor->impl + first * size, n * size);
-    return TRUE;
-}
-
-/* A weight tensor as F32: F16 ones widened once, on first use. NULL when
- * out of memory. */
-static const float *weights_f32(const GpuCpuKernels *kernels, GpuTensor *tensor)
-{
-    if (tensor->dtype != GPU_DTYPE_F16)
-        return tensor->impl;
-    HalfTensor *half = tensor->impl;
-    float *widened = g_atomic_pointer_get(&half->widened);
-    if (widened != NULL)
-        return widened;
-    g_mutex_lock(&half->lock);
-    if (half->widened == NULL) {
-        widened = aligned_zeroed(tensor->n_elements * sizeof(float));
-        if (widened != NULL)
-            kernels->f16_to_f32(widened, half->halves, tensor->n_elements);
-        g_atomic_pointer_set(&half->widened, widened);
-    }
-    widened = half->widened;
-    g_mutex_unlock(&half->lock);
-    return widened;
-}
-
-static const uint16_t *weights_f16(GpuTensor *tensor)
-{
-    return ((HalfTensor *)tensor->impl)->halves;
 }
 
 /* ---- graphs ---- */
@@ -271,8 +101,13 @@ static void cpu_graph_release(GpuGraph *graph)
     g_array_unref(graph->impl);
 }
 
+/* Every tensor an op reads other than a matmul's weights keeps the
+ * device's own copy (gpu-cpu-tensor.c). */
 static void record(GpuGraph *graph, const CpuOp *op)
 {
+    GpuTensor *reads[] = {op->a, op->kind == OP_MATMUL ? NULL : op->b, op->c, op->d, op->scales};
+    for (size_t i = 0; i < G_N_ELEMENTS(reads); i++)
+        cpu_tensor_used(graph, reads[i]);
     g_array_append_val((GArray *)graph->impl, *op);
 }
 
@@ -382,35 +217,6 @@ static void matmul_slice(void *data, guint slice)
 }
 
 #if SPYGLASS_HAVE_ONEDNN
-/* The weight's reordered copy, made on its first matmul; NULL where oneDNN
- * declines it (then once, with the reason at debug level). */
-static GpuOnednnWeights *onednn_weights(CpuDevice *cpu, const CpuOp *op)
-{
-    g_mutex_lock(&cpu->lock);
-    OnednnWeight *weight = g_hash_table_lookup(cpu->onednn_weights, op->b);
-    if (weight == NULL) {
-        weight = g_new0(OnednnWeight, 1);
-        weight->precision = cpu->precision;
-        g_hash_table_insert(cpu->onednn_weights, op->b, weight);
-    }
-    if (weight->reordered == NULL && !weight->declined) {
-        g_autoptr(GError) error = NULL;
-        const float *w = weights_f32(cpu->kernels, op->b);
-        if (w != NULL)
-            weight->reordered =
-                gpu_onednn_weights_new(w, op->u[2], op->u[1], weight->precision, op->u[0], &error);
-        if (weight->reordered == NULL) {
-            g_debug("cpu: matmul %u×%u×%u in %s without oneDNN: %s", op->u[0], op->u[1], op->u[2],
-                    gpu_cpu_precision_to_string(weight->precision),
-                    error != NULL ? error->message : "out of memory");
-            weight->declined = TRUE;
-        }
-    }
-    GpuOnednnWeights *reordered = weight->reordered;
-    g_mutex_unlock(&cpu->lock);
-    return reordered;
-}
-
 /* The matmul through oneDNN: FALSE where it declines (nothing written, or
  * the residual copied into y, which the own path reads back the same) or
  * fails (*error set). */
@@ -418,7 +224,7 @@ static gboolean run_matmul_onednn(CpuDevice *cpu, const CpuOp *op, GError **erro
 {
     if (!cpu->onednn || (op->b->dtype != GPU_DTYPE_F32 && op->b->dtype != GPU_DTYPE_F16))
         return FALSE;
-    GpuOnednnWeights *weights = onednn_weights(cpu, op);
+    GpuOnednnWeights *weights = cpu_onednn_weights(op->b, op->u[0], op->u[1], op->u[2]);
     if (weights == NULL)
         return FALSE;
     size_t M = op->u[0], N = op->u[2];
@@ -459,10 +265,9 @@ static gboolean run_matmul(CpuDevice *cpu, const CpuOp *op, GError **error)
     if (op->b->dtype == GPU_DTYPE_I8) {
         job.wq = op->b->impl;
     } else if (job.stream && op->b->dtype == GPU_DTYPE_F16 && kernels->matmul_rows_f16 != NULL) {
-        job.wh = weights_f16(op->b);
-    } else if ((job.w = weights_f32(kernels, op->b)) == NULL) {
-        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
-                    "matmul: out of memory widening %zu F16 weights", op->b->n_elements);
+        if ((job.wh = cpu_weights_f16(op->b, error)) == NULL)
+            return FALSE;
+    } else if ((job.w = cpu_weights_f32(op->b, error)) == NULL) {
         return FALSE;
     }
     if (M < MATMUL_SMALL_M) {
@@ -885,8 +690,7 @@ GpuDevice *gpu_cpu_device_new(void)
     cpu->onednn = gpu_cpu_onednn_in_use();
     /* F32, the op set's contract, until an encoder asks for less. */
     cpu->precision = GPU_CPU_PRECISION_F32;
-    g_mutex_init(&cpu->lock);
-    cpu->onednn_weights = g_hash_table_new_full(NULL, NULL, NULL, onednn_weight_free);
+    cpu_weights_init(cpu);
 
     GpuDevice *device = g_new0(GpuDevice, 1);
     device->backend = &cpu_backend;

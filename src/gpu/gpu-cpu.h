@@ -31,7 +31,10 @@ gboolean gpu_cpu_precision_supported(GpuCpuPrecision precision, char **why);
 /* The precision of the weights written to `device` from now on (a weight
  * keeps the one in force when it was written: an encoder sets it before
  * uploading). Fails with GPU_ERROR_INVALID, naming what the CPU or build
- * lacks, for a precision it does not offer. */
+ * lacks, for a precision it does not offer. Once a weight has been
+ * multiplied through oneDNN the device holds only its reordered copy:
+ * gpu_tensor_read then gives the values the matmuls use (BF16-rounded,
+ * INT8-dequantised), not those written. */
 gboolean gpu_cpu_device_set_precision(GpuDevice *device, GpuCpuPrecision precision, GError **error);
 
 /* "cpu (AVX-512 BF16 VNNI, 2 threads, bf16)": the instruction sets its

@@ -3,11 +3,13 @@
  * F32 and BF16 run as one primitive each, the bias, activation and residual
  * fused as post-ops; BF16 rounds x to BF16 first (oneDNN 2.6 multiplies two
  * operands of one type) and accumulates in F32. INT8 quantises each row of
- * x to u8 around 128 with its own scale (dynamic, per row: a row's largest
- * value never decides another's resolution), multiplies u8 × s8 into int32
- * and applies the scales, the zero point's correction (128 · Σk w[n,k],
- * kept with the weights), bias, activation and residual itself, on the pool:
- * oneDNN 2.6 has no per-row output scale.
+ * x to u8 with its own scale and zero point (dynamic, per row, asymmetric:
+ * the row's range [min, max] spans the levels, so a row's largest value
+ * never decides another's resolution, and GELU's outputs, nearly all ≥ 0,
+ * keep every level), multiplies u8 × s8 into int32 and applies the scales,
+ * the zero point's correction (zero · Σk w[n,k], the sums kept with the
+ * weights), bias, activation and residual itself, on the pool: oneDNN 2.6
+ * has no per-row output scale.
  *
  * Threads: Debian's libdnnl runs its parallel regions on OpenMP, whose
  * teams split work statically and wait at barriers for every member: on a
@@ -49,8 +51,8 @@ struct _GpuOnednnWeights {
     size_t N, K;
     Block *blocks;
     guint n_blocks;
-    float *scales;       /* INT8: one per row of w */
-    int32_t *correction; /* INT8: zero point · Σk w[n,k] */
+    float *scales; /* INT8: one per row of w */
+    int32_t *sums; /* INT8: Σk w[n,k], quantised */
 };
 
 static struct {
@@ -81,7 +83,10 @@ static gboolean has_isa(dnnl_cpu_isa_t isa)
 
 /* VNNI multiplies u8 × s8 pairs into int32 exactly; AVX2 without it adds
  * two products in int16 first (vpmaddubsw), which saturates unless x keeps
- * to 7 bits. */
+ * to 7 bits (2 · 127 · 127 < 32768). Measured under ONEDNN_MAX_CPU_ISA=AVX2
+ * (worst fixture cosine to F32): 7-bit x symmetric around 0, 0.99796;
+ * 7-bit weights with 8-bit x, 0.99736; 7-bit x over each row's own range
+ * (u8_rows), 0.99867, which holds the 0.998 bound. */
 static gboolean has_vnni(void)
 {
     return has_isa(dnnl_cpu_isa_avx512_core_vnni) || has_isa(dnnl_cpu_isa_avx2_vnni);
@@ -122,9 +127,7 @@ GpuCpuPrecision gpu_onednn_auto_precision(void)
 {
     if (gpu_onednn_supports(GPU_CPU_PRECISION_BF16, NULL))
         return GPU_CPU_PRECISION_BF16;
-    /* Not on AVX2 without VNNI: 7-bit activations there (has_vnni) move
-     * ViT-B/32's embeddings past the 0.998 bound auto keeps to. */
-    if (has_vnni())
+    if (gpu_onednn_supports(GPU_CPU_PRECISION_INT8, NULL))
         return GPU_CPU_PRECISION_INT8;
     return GPU_CPU_PRECISION_F32;
 }
@@ -149,15 +152,10 @@ static dnnl_data_type_t weights_type(GpuCpuPrecision precision)
     return precision == GPU_CPU_PRECISION_INT8 ? dnnl_s8 : src_type(precision);
 }
 
-/* x's zero point and largest quantised magnitude (see has_vnni). */
-static int int8_zero(void)
+/* x's levels: all of u8 with VNNI, 7 bits without (see has_vnni). */
+static float x_levels(void)
 {
-    return has_vnni() ? 128 : 64;
-}
-
-static float int8_range(void)
-{
-    return has_vnni() ? 127.0f : 63.0f;
+    return has_vnni() ? 255.0f : 127.0f;
 }
 
 /* N: the block's columns; ld: y's row stride (the whole matmul's N). */
@@ -339,14 +337,10 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
 
 /* ---- weights ---- */
 
-/* A block's data = its rows of src (plain (N, K) of `type`, seen as
- * (K, n) in dnnl_ba, rows K apart). */
-static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
-                              GError **error)
+/* Copies `from` into `to`, one layout or type to another, on this thread. */
+static gboolean reorder(const dnnl_memory_desc_t *from_md, const void *from,
+                        const dnnl_memory_desc_t *to_md, void *to, GError **error)
 {
-    dnnl_memory_desc_t plain;
-    dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
-    dnnl_memory_desc_init_by_tag(&plain, 2, dims, type, dnnl_ba);
     /* its own scratchpad too (see Primitive) */
     dnnl_primitive_attr_t attr;
     if (!check(dnnl_primitive_attr_create(&attr), "primitive_attr_create", error))
@@ -354,26 +348,44 @@ static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t ty
     dnnl_primitive_desc_t pd = NULL;
     gboolean ok = check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
                         "set_scratchpad_mode", error) &&
-                  check(dnnl_reorder_primitive_desc_create(&pd, &plain, onednn.engine, &block->md,
+                  check(dnnl_reorder_primitive_desc_create(&pd, from_md, onednn.engine, to_md,
                                                            onednn.engine, attr),
                         "reorder_primitive_desc_create", error);
     dnnl_primitive_attr_destroy(attr);
     if (!ok)
         return FALSE;
-    dnnl_primitive_t reorder;
+    dnnl_primitive_t primitive;
     dnnl_memory_desc_t pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    ok = check(dnnl_primitive_create(&reorder, pd), "primitive_create", error);
+    ok = check(dnnl_primitive_create(&primitive, pd), "primitive_create", error);
     dnnl_primitive_desc_destroy(pd);
     if (!ok)
         return FALSE;
-    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
     g_autofree void *pad = g_malloc(MAX(dnnl_memory_desc_get_size(&pad_md), (size_t)1));
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(&plain, rows)},
-                              {DNNL_ARG_TO, memory(&block->md, block->data)},
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, memory(from_md, from)},
+                              {DNNL_ARG_TO, memory(to_md, to)},
                               {DNNL_ARG_SCRATCHPAD, memory(&pad_md, pad)}};
-    ok = execute(reorder, G_N_ELEMENTS(args), args, error);
-    dnnl_primitive_destroy(reorder);
+    ok = execute(primitive, G_N_ELEMENTS(args), args, error);
+    dnnl_primitive_destroy(primitive);
     return ok;
+}
+
+/* A block's rows of a plain (N, K) matrix of `type`, seen as (K, n) in
+ * dnnl_ba, rows K apart; `rows` is where they start. */
+static void block_plain_md(dnnl_memory_desc_t *md, const Block *block, size_t K,
+                           dnnl_data_type_t type)
+{
+    dnnl_dims_t dims = {(dnnl_dim_t)K, (dnnl_dim_t)block->n};
+    dnnl_memory_desc_init_by_tag(md, 2, dims, type, dnnl_ba);
+}
+
+/* A block's data = its rows of src (plain (N, K) of `type`). */
+static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
+                              GError **error)
+{
+    dnnl_memory_desc_t plain;
+    block_plain_md(&plain, block, K, type);
+    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
+    return reorder(&plain, rows, &block->md, block->data, error);
 }
 
 /* The block's layout: the one its primitive for M rows prefers (later
@@ -419,13 +431,13 @@ GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
     if (precision == GPU_CPU_PRECISION_INT8) {
         q = g_new(int8_t, N * K);
         weights->scales = g_new(float, N);
-        weights->correction = g_new(int32_t, N);
+        weights->sums = g_new(int32_t, N);
         gpu_quantize_rows_i8(q, weights->scales, w, N, K);
         for (size_t n = 0; n < N; n++) {
             int32_t sum = 0;
             for (size_t k = 0; k < K; k++)
                 sum += q[n * K + k];
-            weights->correction[n] = int8_zero() * sum;
+            weights->sums[n] = sum;
         }
         src = q;
         type = dnnl_s8;
@@ -450,8 +462,34 @@ void gpu_onednn_weights_free(GpuOnednnWeights *weights)
         g_free(weights->blocks[b].data);
     g_free(weights->blocks);
     g_free(weights->scales);
-    g_free(weights->correction);
+    g_free(weights->sums);
     g_free(weights);
+}
+
+gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GError **error)
+{
+    size_t K = weights->K;
+    gboolean int8 = weights->precision == GPU_CPU_PRECISION_INT8;
+    for (guint b = 0; b < weights->n_blocks; b++) {
+        const Block *block = &weights->blocks[b];
+        float *rows = w + block->n0 * K;
+        dnnl_memory_desc_t plain;
+        block_plain_md(&plain, block, K, int8 ? dnnl_s8 : dnnl_f32);
+        if (!int8) {
+            if (!reorder(&block->md, block->data, &plain, rows, error))
+                return FALSE;
+            continue;
+        }
+        g_autofree int8_t *q = g_new(int8_t, block->n * K);
+        if (!reorder(&block->md, block->data, &plain, q, error))
+            return FALSE;
+        for (size_t n = 0; n < block->n; n++) {
+            float scale = weights->scales[block->n0 + n];
+            for (size_t k = 0; k < K; k++)
+                rows[n * K + k] = (float)q[n * K + k] * scale;
+        }
+    }
+    return TRUE;
 }
 
 /* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
@@ -495,7 +533,8 @@ typedef struct {
     float *y;
     const void *src; /* x, or x as BF16 or u8 rows */
     void *xq;
-    float *xscales;               /* INT8 */
+    float *xscales;               /* INT8: per row of x */
+    int32_t *xzeros;              /* INT8: per row of x */
     int32_t *acc;                 /* INT8: the products, M × N */
     const Primitive **primitives; /* per block */
     gboolean accumulate;
@@ -523,43 +562,49 @@ static void bf16_rows(void *data, guint task)
         q[i] = to_bf16(job->x[i]);
 }
 
-/* q = round(x / scale) + zero, scale = max |x row| / int8_range(). */
+/* q = round(x / scale) + zero in [0, levels], the row's range (with 0)
+ * spanning the levels: x = (q − zero) · scale to half a step. */
 static void u8_rows(void *data, guint task)
 {
     const Job *job = data;
     size_t K = job->weights->K, r0 = (size_t)task * ROWS_PER_TASK;
-    float range = int8_range(), zero = (float)int8_zero();
+    float levels = x_levels();
     for (size_t r = r0; r < MIN(job->M, r0 + ROWS_PER_TASK); r++) {
         const float *x = job->x + r * K;
         uint8_t *q = (uint8_t *)job->xq + r * K;
-        float largest = 0.0f;
-        for (size_t k = 0; k < K; k++)
-            largest = fmaxf(largest, fabsf(x[k]));
-        float scale = largest > 0.0f ? largest / range : 1.0f, inverse = 1.0f / scale;
+        float lo = 0.0f, hi = 0.0f;
+        for (size_t k = 0; k < K; k++) {
+            lo = fminf(lo, x[k]);
+            hi = fmaxf(hi, x[k]);
+        }
+        float scale = hi > lo ? (hi - lo) / levels : 1.0f, inverse = 1.0f / scale;
+        float zero = rintf(-lo * inverse);
         job->xscales[r] = scale;
+        job->xzeros[r] = (int32_t)zero;
         for (size_t k = 0; k < K; k++)
-            q[k] = (uint8_t)lrintf(x[k] * inverse + zero);
+            q[k] = (uint8_t)fminf(fmaxf(rintf(x[k] * inverse) + zero, 0.0f), levels);
     }
 }
 
-/* Columns n0 … n0 + n − 1 of y = act((acc − correction) · xscale · wscale
+/* Columns n0 … n0 + n − 1 of y = act((acc − xzero · sums) · xscale · wscale
  * + bias) [+ y]. */
 static void int8_epilogue(const Job *job, size_t n0, size_t n)
 {
     const GpuOnednnWeights *w = job->weights;
     size_t N = w->N;
     const float *scales = w->scales + n0, *bias = job->bias != NULL ? job->bias + n0 : NULL;
-    const int32_t *correction = w->correction + n0;
+    const int32_t *sums = w->sums + n0;
     for (size_t r = 0; r < job->M; r++) {
         const int32_t *acc = job->acc + r * N + n0;
         float *y = job->y + r * N + n0, xscale = job->xscales[r];
+        int32_t zero = job->xzeros[r];
         if (job->act != GPU_ACTIVATION_NONE) {
             for (size_t c = 0; c < n; c++)
-                y[c] = (float)(acc[c] - correction[c]) * xscale * scales[c];
+                y[c] = (float)(acc[c] - zero * sums[c]) * xscale * scales[c];
             continue;
         }
         for (size_t c = 0; c < n; c++) {
-            float value = (float)(acc[c] - correction[c]) * xscale * scales[c] +
+            float value = (float)(acc[c] - zero * sums[c]) * xscale * scales[c] +
                           (bias != NULL ? bias[c] : 0.0f);
             y[c] = job->accumulate ? y[c] + value : value;
         }
@@ -659,8 +704,10 @@ gboolean gpu_onednn_matmul(GpuOnednnWeights *weights, float *y, const float *x, 
         gpu_cpu_pool_run(row_tasks(M), bf16_rows, &job);
         job.src = job.xq;
     } else if (int8) {
-        job.xq = scratch_get(&x_scratch, (M * K + 3) / 4 * 4 + M * sizeof(float));
-        job.xscales = (float *)((uint8_t *)job.xq + (M * K + 3) / 4 * 4);
+        size_t bytes = (M * K + 3) / 4 * 4;
+        job.xq = scratch_get(&x_scratch, bytes + M * (sizeof(float) + sizeof(int32_t)));
+        job.xscales = (float *)((uint8_t *)job.xq + bytes);
+        job.xzeros = (int32_t *)(job.xscales + M);
         gpu_cpu_pool_run(row_tasks(M), u8_rows, &job);
         job.src = job.xq;
         job.acc = scratch_get(&acc_scratch, M * N * sizeof(int32_t));

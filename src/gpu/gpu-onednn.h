@@ -5,8 +5,9 @@
  * oneDNN picks its kernels for the CPU it finds (AVX2, AVX-512, VNNI,
  * AVX512_BF16, AMX), so one build runs every precision the processor
  * multiplies fast. Weights are reordered once, on their first matmul, into
- * the layout the primitive prefers and in the precision asked for;
- * primitives are created once per shape and kept. */
+ * the layout the primitive prefers and in the precision asked for (the
+ * device then frees its own copy: gpu-cpu-tensor.c); primitives are created
+ * once per shape and kept. */
 #pragma once
 
 #include "gpu-cpu.h"
@@ -25,8 +26,8 @@ const char *gpu_onednn_isa_name(void);
  * *missing (when not NULL) to the instruction set it lacks. */
 gboolean gpu_onednn_supports(GpuCpuPrecision precision, const char **missing);
 
-/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has VNNI
- * (AVX-512 or AVX), else F32. Each is held to cosine ≥ 0.998 of F32 by
+/* BF16 where the CPU has AVX512_BF16 (or AMX), else INT8 where it has AVX2
+ * (VNNI or not), else F32. Each is held to cosine ≥ 0.998 of F32 by
  * tests/test-clip-encoder.c. */
 GpuCpuPrecision gpu_onednn_auto_precision(void);
 
@@ -36,6 +37,12 @@ GpuCpuPrecision gpu_onednn_auto_precision(void);
 GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
                                          GpuCpuPrecision precision, size_t M, GError **error);
 void gpu_onednn_weights_free(GpuOnednnWeights *weights);
+
+/* w(N, K) back from the reordered copy, row-major F32: the values the
+ * matmuls multiply (F32: exactly those given; BF16: rounded; INT8: the
+ * quantised rows times their scales). What lets the device drop its own
+ * copy once the reordered one exists. */
+gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GError **error);
 
 /* y(M, N) = act(x(M, K) · wᵀ + bias(N)) [+ y when accumulate]; bias may be
  * NULL. Spread over the pool, a block of columns per task, oneDNN on one

@@ -1,0 +1,318 @@
+/* gpu-cpu-tensor.c: the `cpu` device's tensors, its matmul weights held once.
+ *
+ * Tensors are host memory. F16 tensors (weights) keep their halves, which
+ * the few-rows matmul streams as they are (half the memory traffic of F32),
+ * plus an F32 copy made once, the first time sgemm or oneDNN needs one.
+ *
+ * With oneDNN, a weight's first matmul reorders it into the layout and
+ * precision of its primitive (gpu-onednn.c), and the device then frees its
+ * own copy: the reordered one is all the matmuls read, and keeping both
+ * held ViT-B/32's weights 1.5× (F32 + BF16) to 2× (F32 + F32) over. The
+ * own copy comes back, unpacked from the reordered one, only where
+ * something still reads it: the own matmul path (a shape oneDNN declines),
+ * another op reading the tensor, gpu_tensor_read, a partial rewrite; it is
+ * then kept. Unpacked BF16 or INT8 weights are the rounded values the
+ * matmuls multiply, not those written. */
+#include "gpu-cpu-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    GpuCpuPrecision precision;
+#if SPYGLASS_HAVE_ONEDNN
+    GpuOnednnWeights *reordered; /* NULL until the first matmul */
+#endif
+    gboolean declined; /* oneDNN had no kernel for it: the own path runs */
+    gboolean dropped;  /* the own copy is freed: `reordered` holds the values */
+    gboolean keep;     /* read by more than oneDNN: never dropped */
+} CpuWeight;
+
+typedef struct {
+    uint16_t *halves;
+    float *widened; /* NULL until needed; set once under lock */
+    GMutex lock;
+} HalfTensor;
+
+static void weight_free(gpointer data)
+{
+#if SPYGLASS_HAVE_ONEDNN
+    gpu_onednn_weights_free(((CpuWeight *)data)->reordered);
+#endif
+    g_free(data);
+}
+
+void cpu_weights_init(CpuDevice *cpu)
+{
+    g_mutex_init(&cpu->lock);
+    cpu->weights = g_hash_table_new_full(NULL, NULL, NULL, weight_free);
+}
+
+void cpu_weights_clear(CpuDevice *cpu)
+{
+    g_hash_table_unref(cpu->weights);
+    g_mutex_clear(&cpu->lock);
+}
+
+static CpuDevice *device_of(GpuTensor *tensor)
+{
+    return tensor->device->impl;
+}
+
+/* 64-byte aligned, size rounded up to match; NULL when out of memory. */
+static void *aligned(size_t bytes)
+{
+    return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+static void *aligned_zeroed(size_t bytes)
+{
+    void *memory = aligned(bytes);
+    if (memory != NULL)
+        memset(memory, 0, bytes);
+    return memory;
+}
+
+static gboolean out_of_memory(GpuTensor *tensor, GError **error)
+{
+    g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY, "out of memory allocating %zu elements",
+                tensor->n_elements);
+    return FALSE;
+}
+
+/* ---- the own copy: widened, dropped, restored ---- */
+
+/* An F32 view of the own copy (F16 widened once); NULL when out of memory. */
+static const float *own_f32(GpuTensor *tensor)
+{
+    if (tensor->dtype != GPU_DTYPE_F16)
+        return tensor->impl;
+    HalfTensor *half = tensor->impl;
+    float *widened = g_atomic_pointer_get(&half->widened);
+    if (widened != NULL)
+        return widened;
+    g_mutex_lock(&half->lock);
+    if (half->widened == NULL) {
+        widened = aligned(tensor->n_elements * sizeof(float));
+        if (widened != NULL)
+            device_of(tensor)->kernels->f16_to_f32(widened, half->halves, tensor->n_elements);
+        g_atomic_pointer_set(&half->widened, widened);
+    }
+    widened = half->widened;
+    g_mutex_unlock(&half->lock);
+    return widened;
+}
+
+#if SPYGLASS_HAVE_ONEDNN
+/* Under the device's lock, once oneDNN has its copy and nothing else reads
+ * the own one. */
+static void drop_locked(GpuTensor *tensor, CpuWeight *weight)
+{
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        g_mutex_lock(&half->lock);
+        free(half->halves);
+        free(half->widened);
+        half->halves = NULL;
+        g_atomic_pointer_set(&half->widened, NULL);
+        g_mutex_unlock(&half->lock);
+    } else {
+        free(tensor->impl);
+        tensor->impl = NULL;
+    }
+    weight->dropped = TRUE;
+}
+#endif
+
+/* Under the device's lock: the own copy back, unpacked from the reordered
+ * one, where it was dropped. */
+static gboolean restore_locked(GpuTensor *tensor, CpuWeight *weight, GError **error)
+{
+#if SPYGLASS_HAVE_ONEDNN
+    if (!weight->dropped)
+        return TRUE;
+    size_t n = tensor->n_elements;
+    float *values = aligned(n * sizeof(float));
+    if (values == NULL)
+        return out_of_memory(tensor, error);
+    if (!gpu_onednn_weights_unpack(weight->reordered, values, error)) {
+        free(values);
+        return FALSE;
+    }
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        uint16_t *halves = aligned(n * sizeof(uint16_t));
+        if (halves == NULL) {
+            free(values);
+            return out_of_memory(tensor, error);
+        }
+        gpu_f32_to_f16_n(halves, values, n);
+        g_mutex_lock(&half->lock);
+        half->halves = halves;
+        g_atomic_pointer_set(&half->widened, values);
+        g_mutex_unlock(&half->lock);
+    } else {
+        tensor->impl = values;
+    }
+    weight->dropped = FALSE;
+#endif
+    return TRUE;
+}
+
+/* The own copy present (restored if dropped) and, with `keep`, kept. */
+static gboolean own_copy(GpuTensor *tensor, gboolean keep, GError **error)
+{
+    CpuDevice *cpu = device_of(tensor);
+    if (!cpu->onednn)
+        return TRUE;
+    g_mutex_lock(&cpu->lock);
+    CpuWeight *weight = g_hash_table_lookup(cpu->weights, tensor);
+    gboolean ok = TRUE;
+    if (weight != NULL) {
+        weight->keep = weight->keep || keep;
+        ok = restore_locked(tensor, weight, error);
+    }
+    g_mutex_unlock(&cpu->lock);
+    return ok;
+}
+
+void cpu_tensor_used(GpuGraph *graph, GpuTensor *tensor)
+{
+    GError *error = NULL;
+    if (tensor != NULL && !own_copy(tensor, TRUE, &error))
+        gpu_graph_fail(graph, error);
+}
+
+const float *cpu_weights_f32(GpuTensor *tensor, GError **error)
+{
+    if (!own_copy(tensor, TRUE, error))
+        return NULL;
+    const float *values = own_f32(tensor);
+    if (values == NULL)
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "matmul: out of memory widening %zu F16 weights", tensor->n_elements);
+    return values;
+}
+
+const uint16_t *cpu_weights_f16(GpuTensor *tensor, GError **error)
+{
+    return own_copy(tensor, TRUE, error) ? ((HalfTensor *)tensor->impl)->halves : NULL;
+}
+
+#if SPYGLASS_HAVE_ONEDNN
+GpuOnednnWeights *cpu_onednn_weights(GpuTensor *w, size_t M, size_t K, size_t N)
+{
+    CpuDevice *cpu = device_of(w);
+    g_mutex_lock(&cpu->lock);
+    CpuWeight *weight = g_hash_table_lookup(cpu->weights, w);
+    if (weight == NULL) {
+        weight = g_new0(CpuWeight, 1);
+        weight->precision = cpu->precision;
+        g_hash_table_insert(cpu->weights, w, weight);
+    }
+    if (weight->reordered == NULL && !weight->declined) {
+        g_autoptr(GError) error = NULL;
+        const float *values = own_f32(w);
+        if (values != NULL)
+            weight->reordered = gpu_onednn_weights_new(values, N, K, weight->precision, M, &error);
+        if (weight->reordered == NULL) {
+            g_debug("cpu: matmul %zu×%zu×%zu in %s without oneDNN: %s", M, K, N,
+                    gpu_cpu_precision_to_string(weight->precision),
+                    error != NULL ? error->message : "out of memory");
+            weight->declined = TRUE;
+        } else if (!weight->keep && w->n_elements == N * K) {
+            drop_locked(w, weight);
+        }
+    }
+    GpuOnednnWeights *reordered = weight->reordered;
+    g_mutex_unlock(&cpu->lock);
+    return reordered;
+}
+#endif
+
+/* ---- tensors ---- */
+
+/* A tensor written as data of a possible matmul weight keeps the device's
+ * precision of the moment and drops any reordered copy of older values. */
+static void note_weight_written(GpuTensor *tensor)
+{
+    CpuDevice *cpu = device_of(tensor);
+    if (!cpu->onednn || tensor->dtype == GPU_DTYPE_I32 || tensor->dtype == GPU_DTYPE_I8)
+        return;
+    CpuWeight *weight = g_new0(CpuWeight, 1);
+    weight->precision = cpu->precision;
+    g_mutex_lock(&cpu->lock);
+    g_hash_table_replace(cpu->weights, tensor, weight);
+    g_mutex_unlock(&cpu->lock);
+}
+
+gboolean cpu_tensor_alloc(GpuTensor *tensor, GError **error)
+{
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = g_new0(HalfTensor, 1);
+        g_mutex_init(&half->lock);
+        half->halves = aligned_zeroed(tensor->n_elements * sizeof(uint16_t));
+        tensor->impl = half;
+        if (half->halves != NULL)
+            return TRUE;
+        g_mutex_clear(&half->lock);
+        g_free(half);
+    } else {
+        tensor->impl = aligned_zeroed(tensor->n_elements * gpu_dtype_size(tensor->dtype));
+        if (tensor->impl != NULL)
+            return TRUE;
+    }
+    return out_of_memory(tensor, error);
+}
+
+void cpu_tensor_release(GpuTensor *tensor)
+{
+    CpuDevice *cpu = device_of(tensor);
+    g_mutex_lock(&cpu->lock);
+    g_hash_table_remove(cpu->weights, tensor);
+    g_mutex_unlock(&cpu->lock);
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        free(half->halves);
+        free(half->widened);
+        g_mutex_clear(&half->lock);
+        g_free(half);
+        return;
+    }
+    free(tensor->impl);
+}
+
+gboolean cpu_tensor_write(GpuTensor *tensor, size_t first, size_t n, const void *data,
+                          GError **error)
+{
+    /* a dropped weight's other values stay */
+    if (!own_copy(tensor, FALSE, error))
+        return FALSE;
+    note_weight_written(tensor);
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        g_mutex_lock(&half->lock);
+        memcpy(half->halves + first, data, n * sizeof(uint16_t));
+        if (half->widened != NULL)
+            device_of(tensor)->kernels->f16_to_f32(half->widened + first, data, n);
+        g_mutex_unlock(&half->lock);
+        return TRUE;
+    }
+    size_t size = gpu_dtype_size(tensor->dtype);
+    memcpy((char *)tensor->impl + first * size, data, n * size);
+    return TRUE;
+}
+
+gboolean cpu_tensor_read(GpuTensor *tensor, size_t first, size_t n, void *data, GError **error)
+{
+    if (!own_copy(tensor, TRUE, error))
+        return FALSE;
+    if (tensor->dtype == GPU_DTYPE_F16) {
+        HalfTensor *half = tensor->impl;
+        memcpy(data, half->halves + first, n * sizeof(uint16_t));
+        return TRUE;
+    }
+    size_t size = gpu_dtype_size(tensor->dtype);
+    memcpy(data, (char *)tensor->impl + first * size, n * size);
+    return TRUE;
+}
