@@ -6,7 +6,9 @@
  * argv[1]: spyglass-cli. $SPYGLASS_MODEL: the model to index and search with; with the
  * demo model ($SPYGLASS_TEST_DEMO_MODEL), "a red circle" must match the clip's 6th
  * second. GTK_MEDIA=none (GTK's stand-in for a missing media backend): the page shows
- * the poster frame and says why the video does not play.
+ * the poster frame and says why the video does not play. $SPYGLASS_SCREENSHOT_DIR
+ * (optional): where the screenshots go (docs/screenshots when refreshing the README's),
+ * else the test's temporary folder.
  */
 #include "spyglass-application.h"
 #include "spyglass-photo-item.h"
@@ -26,7 +28,7 @@
 #define N_STILLS      3
 
 static const char *cli_path;
-static char *tmp_dir, *photos_dir;
+static char *tmp_dir, *photos_dir, *screenshot_dir;
 
 /* A coloured disc or square on a plain background, the size of the demo world's large
  * objects (as tests/test-app.c draws them). */
@@ -192,6 +194,43 @@ static const char *badge_text(SpyglassWindow *window, SpyglassPhotoItem *item)
     return gtk_widget_get_mapped(GTK_WIDGET(label)) ? gtk_label_get_text(label) : NULL;
 }
 
+/* Renders the window as it is on screen into <screenshot_dir>/<name>.png (as
+ * tests/test-app.c does) and checks it is not blank. */
+static void screenshot(SpyglassWindow *window, const char *name)
+{
+    settle(0.3);
+    GtkWidget *widget = GTK_WIDGET(window);
+    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+    g_assert_cmpint(w, >, 0);
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, snapshot, w, h);
+    g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
+    g_assert_nonnull(node);
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
+    g_autoptr(GdkTexture) texture =
+        gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
+    g_autofree char *file = g_strdup_printf("%s.png", name);
+    g_autofree char *path = g_build_filename(screenshot_dir, file, NULL);
+    g_assert_true(gdk_texture_save_to_png(texture, path));
+    g_test_message("screenshot %s", path);
+}
+
+/* Whether a label or row inside widget shows text (and is drawn). */
+static gboolean widget_shows_text(GtkWidget *widget, const char *text)
+{
+    if (!gtk_widget_get_mapped(widget))
+        return FALSE;
+    const char *shown = GTK_IS_LABEL(widget) ? gtk_label_get_text(GTK_LABEL(widget)) : NULL;
+    if (shown != NULL && strcmp(shown, text) == 0)
+        return TRUE;
+    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
+         child = gtk_widget_get_next_sibling(child))
+        if (widget_shows_text(child, text))
+            return TRUE;
+    return FALSE;
+}
+
 static SpyglassPhotoPage *photo_page(SpyglassWindow *window)
 {
     return SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window));
@@ -249,6 +288,8 @@ static double open_clip(SpyglassWindow *window, guint position)
     g_assert_cmpfloat_with_epsilon(gtk_media_stream_get_duration(stream) / (double)G_USEC_PER_SEC,
                                    CLIP_SECONDS, 0.5);
     g_assert_true(wait_for(page_loaded, window, 60));
+    /* The details say how long it is. */
+    g_assert_true(widget_shows_text(GTK_WIDGET(photo_page(window)), "0:10"));
     return at;
 }
 
@@ -281,6 +322,8 @@ static void test_videos(void)
         if ((int)i != position)
             g_assert_null(badge_text(window, item));
     }
+    if (!no_backend())
+        screenshot(window, "video-grid");
 
     /* From the library, the clip plays from its start. */
     double at = open_clip(window, (guint)position);
@@ -313,6 +356,11 @@ static void test_videos(void)
     if (!isnan(at)) {
         g_test_message("opened from the search: playing from %.2f s", at);
         g_assert_cmpfloat(fabs(at - time), <=, 1.0);
+        /* Paused at the circle: a playing video relayouts its controls every frame, and a
+         * widget waiting for its layout renders nothing. */
+        GtkVideo *video = spyglass_photo_page_get_video(photo_page(window));
+        gtk_media_stream_pause(gtk_video_get_media_stream(video));
+        screenshot(window, "video-page");
     }
 
     gtk_window_destroy(GTK_WINDOW(window));
@@ -334,6 +382,9 @@ int main(int argc, char **argv)
     }
     g_setenv("HOME", tmp_dir, TRUE);
     g_setenv("GSK_RENDERER", "cairo", FALSE);
+    const char *shots = g_getenv("SPYGLASS_SCREENSHOT_DIR");
+    screenshot_dir = shots != NULL && *shots != '\0' ? g_strdup(shots) : g_strdup(tmp_dir);
+    g_mkdir_with_parents(screenshot_dir, 0700);
 
     g_test_init(&argc, &argv, NULL);
     gtk_init();

@@ -4,6 +4,7 @@
 
 #include "spyglass-config.h"
 #include "spyglass-photo-item.h"
+#include "spyglass-video-badge.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -20,7 +21,8 @@ struct _SpyglassPhotoPage {
     GtkVideo *video;
     GtkSpinner *spinner;
     GtkLabel *title_label;
-    AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *size_row, *path_row;
+    AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *length_row, *size_row,
+        *path_row;
     GtkLabel *albums_label;
     GtkLabel *error_label;
 
@@ -212,6 +214,9 @@ static void load_current(SpyglassPhotoPage *self)
     gtk_widget_set_visible(GTK_WIDGET(self->error_label), FALSE);
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), TRUE);
     gtk_spinner_set_spinning(self->spinner, TRUE);
+    /* The grid's badge says it too; hidden for photos and lengths not known. */
+    g_autofree char *length = spyglass_video_badge_format(spyglass_photo_item_get_duration(item));
+    set_row(self->length_row, length);
     /* A search hit of a video starts at the frame that matched. */
     if (spyglass_photo_item_is_video(item)) {
         double time = spyglass_photo_item_get_time(item);
@@ -308,6 +313,7 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, camera_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, place_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, dimensions_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, length_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, size_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, path_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, albums_label);
