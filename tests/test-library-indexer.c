@@ -633,6 +633,8 @@ static void test_raw_and_video(Fixture *f, gconstpointer data)
     g_autoptr(LibraryPhoto) video = find_photo(f, "video/clip.webm");
     g_autoptr(LibraryPhoto) raw = find_photo(f, "raw/IMG_0001.DNG");
     assert_video_frames(f, video->id);
+    g_assert_cmpfloat_with_epsilon(video->duration, 3.0, 0.11);
+    g_assert_cmpfloat(raw->duration, ==, 0.0);
     g_autofree float *video_embedding = get_embedding(f, video->id);
     g_autofree float *raw_embedding = get_embedding(f, raw->id);
     double norm = 0;
@@ -668,6 +670,34 @@ static void test_raw_and_video(Fixture *f, gconstpointer data)
     assert_video_frames(f, video->id);
     g_autofree float *video_new = get_embedding(f, video->id);
     g_assert_true(memcmp(video_new, video_embedding, bytes) != 0);
+
+    /* A RAW file rewritten (another shot under the same name): embedded again. */
+    g_autoptr(LibraryPhoto) nef_photo = find_photo(f, "raw/DSC_0002.NEF");
+    g_autofree float *nef_embedding = get_embedding(f, nef_photo->id);
+    g_autoptr(GBytes) other_nef = test_library_raw_bytes(TRUE, 9);
+    test_library_write_bytes(nef_path, other_nef);
+    reindex_expecting(f, 0, 1, 0, 5, 1, 0);
+    g_autoptr(LibraryPhoto) nef_after = find_photo(f, "raw/DSC_0002.NEF");
+    g_assert_cmpint(nef_after->id, ==, nef_photo->id);
+    g_autofree float *nef_new = get_embedding(f, nef_photo->id);
+    g_assert_true(memcmp(nef_new, nef_embedding, bytes) != 0);
+
+    /* The failed files replaced by whole ones: no longer failed, embedded; a longer clip
+     * with its longer length. */
+    test_library_write_bytes(cut_path, dng);
+    test_library_write_video(noise_path, 5, 3);
+    reindex_expecting(f, 0, 2, 0, 4, 2, 0);
+    assert_counts(f, 6, 6, 0, 0);
+    g_autoptr(LibraryPhoto) fixed = find_photo(f, "video/noise.mp4");
+    g_assert_cmpint(fixed->state, ==, LIBRARY_PHOTO_EMBEDDED);
+    g_assert_cmpfloat_with_epsilon(fixed->duration, 5.0, 0.11);
+
+    /* Deleted: the video goes with its frames. */
+    g_assert_cmpint(g_unlink(video_moved), ==, 0);
+    reindex_expecting(f, 0, 0, 1, 5, 0, 0);
+    g_autoptr(GHashTable) frames = video_frames(f);
+    g_assert_false(g_hash_table_contains(frames, &video->id));
+    g_assert_true(g_hash_table_contains(frames, &fixed->id));
 }
 
 static void assert_companion(Fixture *f, const char *relative, const char *companion)

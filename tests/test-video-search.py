@@ -12,7 +12,8 @@ of the clip (Motion JPEG) and a file of noise named .mp4. Then:
 - `index` embeds both clips and fails the noise with a reason;
 - `search --json "a red circle"` puts a clip first, as "kind": "video", with
   a "time" within 1 s of 6 s: the frame that scored, not the first or the
-  middle one; stills carry no kind;
+  middle one, and its "duration"; stills carry no kind;
+- `similar` on the QuickTime copy finds the WebM clip, marked as a video;
 - a second `index` finds nothing to do, and a renamed clip keeps its frames.
 
 Needs Debian's python3-numpy and python3-pil and gstreamer1.0-tools with
@@ -121,8 +122,18 @@ def main():
         for hit in found:
             is_clip = os.path.basename(hit["path"]) in clips
             assert (hit.get("kind") == "video") == is_clip, hit
+            assert ("duration" in hit) == is_clip, hit
             if is_clip:
                 assert abs(hit["time"] - (CIRCLE_SECOND + 1)) <= 1.0, hit
+                assert abs(hit["duration"] - SECONDS) <= 0.5, hit
+
+        # Similar to one clip: the other first (the same frames), marked as a video, no time.
+        similar = run_cli(cli, db, "similar", os.path.join(library, "clip.mov"))["results"]
+        first = similar[0]
+        print(f"similar to clip.mov: {os.path.basename(first['path'])} {first}")
+        assert os.path.basename(first["path"]) == "clip.webm", similar
+        assert first["kind"] == "video" and "time" not in first, first
+        assert abs(first["duration"] - SECONDS) <= 0.5, first
 
         # Unchanged: nothing to do. Renamed: the same frames, found under the new name.
         again = run_cli(cli, db, "index", library)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs Spyglass's build and test dependencies from Debian 12's packages.
-# Idempotent: only missing packages are installed.
+# Idempotent: only missing packages are installed. libgtk-4-media-gstreamer is GTK's
+# media backend: the app plays videos with it (without it, a still frame and the reason).
 set -eu
 
 PACKAGES="
@@ -15,7 +16,7 @@ libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-libav gstreamer1.0-tools
 libopenblas-pthread-dev libdnnl-dev
 libsentencepiece-dev
-libgtk-4-dev libadwaita-1-dev
+libgtk-4-dev libadwaita-1-dev libgtk-4-media-gstreamer
 xvfb xauth dbus-daemon desktop-file-utils appstream gettext libglib2.0-bin
 python3-numpy python3-pil
 "

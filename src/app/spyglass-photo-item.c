@@ -10,6 +10,7 @@ struct _SpyglassPhotoItem {
     gint64 id;
     char *path;
     float score;
+    double duration, time; /* SpyglassHit's */
     GdkTexture *thumbnail;
     gboolean loading;
 };
@@ -84,9 +85,8 @@ static void spyglass_photo_item_class_init(SpyglassPhotoItemClass *klass)
     GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
     properties[PROP_ID] = g_param_spec_int64("id", NULL, NULL, -1, G_MAXINT64, -1, construct);
     properties[PROP_PATH] = g_param_spec_string("path", NULL, NULL, NULL, construct);
-    properties[PROP_SCORE] =
-        g_param_spec_float("score", NULL, NULL, -G_MAXFLOAT, G_MAXFLOAT, 0.0f,
-                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    properties[PROP_SCORE] = g_param_spec_float("score", NULL, NULL, -G_MAXFLOAT, G_MAXFLOAT, 0.0f,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
     properties[PROP_THUMBNAIL] =
         g_param_spec_object("thumbnail", NULL, NULL, GDK_TYPE_TEXTURE,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -97,14 +97,23 @@ static void spyglass_photo_item_init(SpyglassPhotoItem *self)
 {
     self->id = -1;
     self->score = NAN;
+    self->duration = NAN;
+    self->time = NAN;
 }
 
 SpyglassPhotoItem *spyglass_photo_item_new(gint64 id, const char *path, float score)
 {
-    SpyglassPhotoItem *item =
-        g_object_new(SPYGLASS_TYPE_PHOTO_ITEM, "id", id, "path", path, NULL);
+    SpyglassPhotoItem *item = g_object_new(SPYGLASS_TYPE_PHOTO_ITEM, "id", id, "path", path, NULL);
     /* NaN (no score) is outside any GParamSpecFloat's range: set directly. */
     item->score = score;
+    return item;
+}
+
+SpyglassPhotoItem *spyglass_photo_item_new_for_hit(const SpyglassHit *hit)
+{
+    SpyglassPhotoItem *item = spyglass_photo_item_new(hit->id, hit->path, hit->score);
+    item->duration = hit->duration;
+    item->time = hit->time;
     return item;
 }
 
@@ -124,6 +133,24 @@ float spyglass_photo_item_get_score(SpyglassPhotoItem *item)
 {
     g_return_val_if_fail(SPYGLASS_IS_PHOTO_ITEM(item), NAN);
     return item->score;
+}
+
+gboolean spyglass_photo_item_is_video(SpyglassPhotoItem *item)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_ITEM(item), FALSE);
+    return !isnan(item->duration);
+}
+
+double spyglass_photo_item_get_duration(SpyglassPhotoItem *item)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_ITEM(item), NAN);
+    return item->duration;
+}
+
+double spyglass_photo_item_get_time(SpyglassPhotoItem *item)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_ITEM(item), NAN);
+    return item->time;
 }
 
 GdkTexture *spyglass_photo_item_get_thumbnail(SpyglassPhotoItem *item)

@@ -1,5 +1,8 @@
-/* spyglass-photo-item.h: one photo of the grid: its path, store id, search score and thumbnail. */
+/* spyglass-photo-item.h: one photo (or video) of the grid: its path, store id, search score,
+ * a video's length and matching moment, and its thumbnail. */
 #pragma once
+
+#include "core/spyglass-types.h"
 
 #include <gtk/gtk.h>
 
@@ -9,11 +12,18 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(SpyglassPhotoItem, spyglass_photo_item, SPYGLASS, PHOTO_ITEM, GObject)
 
 SpyglassPhotoItem *spyglass_photo_item_new(gint64 id, const char *path, float score);
+/* The item of a listed photo or search hit, a video's duration and time included. */
+SpyglassPhotoItem *spyglass_photo_item_new_for_hit(const SpyglassHit *hit);
 
 gint64 spyglass_photo_item_get_id(SpyglassPhotoItem *item);
 const char *spyglass_photo_item_get_path(SpyglassPhotoItem *item);
 /* The search score, NaN when the item is not a search result. */
 float spyglass_photo_item_get_score(SpyglassPhotoItem *item);
+gboolean spyglass_photo_item_is_video(SpyglassPhotoItem *item);
+/* A video's length in seconds, 0 while unknown; NaN for a photo. */
+double spyglass_photo_item_get_duration(SpyglassPhotoItem *item);
+/* A video's search hit: the matching frame's time in seconds; else NaN. */
+double spyglass_photo_item_get_time(SpyglassPhotoItem *item);
 
 /* The thumbnail, or NULL until spyglass_photo_item_load_thumbnail() has loaded it. */
 GdkTexture *spyglass_photo_item_get_thumbnail(SpyglassPhotoItem *item);

@@ -58,7 +58,7 @@ static gpointer spyglass_photo_list_get_item(GListModel *model, guint position)
     SpyglassPhotoItem *item = g_ptr_array_index(self->items, position);
     if (item == NULL) {
         const SpyglassHit *entry = &g_array_index(self->entries, SpyglassHit, position);
-        item = spyglass_photo_item_new(entry->id, entry->path, entry->score);
+        item = spyglass_photo_item_new_for_hit(entry);
         self->items->pdata[position] = item;
         g_queue_push_tail(&self->made, GUINT_TO_POINTER(position));
         while (self->cache_limit > 0 && self->made.length > self->cache_limit) {

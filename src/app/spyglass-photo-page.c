@@ -1,8 +1,10 @@
-/* spyglass-photo-page.c: the photo page: the photo large, previous/next, details, albums. */
+/* spyglass-photo-page.c: the photo page: the photo large (a video playing, from the moment a
+ * search matched), previous/next, details, albums. */
 #include "spyglass-photo-page.h"
 
 #include "spyglass-config.h"
 #include "spyglass-photo-item.h"
+#include "spyglass-video-badge.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -14,10 +16,13 @@
 struct _SpyglassPhotoPage {
     AdwBin parent_instance;
 
+    GtkStack *view_stack;
     GtkPicture *picture;
+    GtkVideo *video;
     GtkSpinner *spinner;
     GtkLabel *title_label;
-    AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *size_row, *path_row;
+    AdwActionRow *date_row, *camera_row, *place_row, *dimensions_row, *length_row, *size_row,
+        *path_row;
     GtkLabel *albums_label;
     GtkLabel *error_label;
 
@@ -28,6 +33,8 @@ struct _SpyglassPhotoPage {
     char *path;
     gboolean loaded;
     GCancellable *cancellable;
+    GtkMediaStream *stream; /* the video's, while one is shown */
+    double video_start;     /* seconds: where the video starts playing */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassPhotoPage, spyglass_photo_page, ADW_TYPE_BIN)
@@ -109,6 +116,63 @@ static void show_details(SpyglassPhotoPage *self, const SpyglassPhotoDetails *de
                        details->albums->len > 0 ? albums->str : _("In no album yet"));
 }
 
+/* ---- videos ---- */
+
+static void stop_video(SpyglassPhotoPage *self)
+{
+    if (self->stream != NULL) {
+        g_signal_handlers_disconnect_by_data(self->stream, self);
+        gtk_media_stream_pause(self->stream);
+    }
+    if (self->video != NULL)
+        gtk_video_set_media_stream(self->video, NULL);
+    g_clear_object(&self->stream);
+    if (self->view_stack != NULL)
+        gtk_stack_set_visible_child_name(self->view_stack, "photo");
+}
+
+/* No media backend, a codec missing, a file GStreamer cannot play: the poster frame stays
+ * (the details' decode of the video) with the reason. */
+static void video_error(GtkMediaStream *stream, GParamSpec *pspec, SpyglassPhotoPage *self)
+{
+    const GError *error = gtk_media_stream_get_error(stream);
+    if (error == NULL)
+        return;
+    g_autofree char *message =
+        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)
+            /* GtkNoMediaFile: GTK was built or installed without its GStreamer module. */
+            ? g_strdup(_("This video cannot be played here: GTK’s media support is not "
+                         "installed. A still frame is shown."))
+            /* Translators: %s says why GStreamer could not play a video */
+            : g_strdup_printf(_("This video cannot be played: %s"), error->message);
+    g_debug("%s: %s", self->path, error->message);
+    gtk_label_set_text(self->error_label, message);
+    gtk_widget_set_visible(GTK_WIDGET(self->error_label), TRUE);
+    gtk_stack_set_visible_child_name(self->view_stack, "photo");
+}
+
+/* Seekable only once prepared: start at the matching moment, then play. */
+static void video_prepared(GtkMediaStream *stream, GParamSpec *pspec, SpyglassPhotoPage *self)
+{
+    if (!gtk_media_stream_is_prepared(stream) || gtk_media_stream_get_error(stream) != NULL)
+        return;
+    if (self->video_start > 0 && gtk_media_stream_is_seekable(stream))
+        gtk_media_stream_seek(stream, (gint64)(self->video_start * G_USEC_PER_SEC));
+    gtk_media_stream_play(stream);
+    gtk_stack_set_visible_child_name(self->view_stack, "video");
+}
+
+static void play_video(SpyglassPhotoPage *self, double start)
+{
+    self->video_start = start;
+    self->stream = gtk_media_file_new();
+    g_signal_connect(self->stream, "notify::error", G_CALLBACK(video_error), self);
+    g_signal_connect(self->stream, "notify::prepared", G_CALLBACK(video_prepared), self);
+    gtk_video_set_media_stream(self->video, self->stream);
+    /* Without a backend this fails at once, in the handler above. */
+    gtk_media_file_set_filename(GTK_MEDIA_FILE(self->stream), self->path);
+}
+
 static void details_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassPhotoPage) self = user_data;
@@ -137,6 +201,7 @@ static void load_current(SpyglassPhotoPage *self)
     g_clear_object(&self->cancellable);
     self->cancellable = g_cancellable_new();
     set_loaded(self, FALSE);
+    stop_video(self);
 
     self->photo_id = spyglass_photo_item_get_id(item);
     g_free(self->path);
@@ -149,6 +214,14 @@ static void load_current(SpyglassPhotoPage *self)
     gtk_widget_set_visible(GTK_WIDGET(self->error_label), FALSE);
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), TRUE);
     gtk_spinner_set_spinning(self->spinner, TRUE);
+    /* The grid's badge says it too; hidden for photos and lengths not known. */
+    g_autofree char *length = spyglass_video_badge_format(spyglass_photo_item_get_duration(item));
+    set_row(self->length_row, length);
+    /* A search hit of a video starts at the frame that matched. */
+    if (spyglass_photo_item_is_video(item)) {
+        double time = spyglass_photo_item_get_time(item);
+        play_video(self, isnan(time) ? 0.0 : time);
+    }
 
     guint n = g_list_model_get_n_items(self->photos);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "photo.previous", self->position > 0);
@@ -230,7 +303,9 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
 
     gtk_widget_class_set_template_from_resource(
         widget_class, "/io/github/spyglass/Spyglass/spyglass-photo-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, view_stack);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, picture);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, video);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, spinner);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, title_label);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, error_label);
@@ -238,6 +313,7 @@ static void spyglass_photo_page_class_init(SpyglassPhotoPageClass *klass)
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, camera_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, place_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, dimensions_row);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, length_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, size_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, path_row);
     gtk_widget_class_bind_template_child(widget_class, SpyglassPhotoPage, albums_label);
@@ -280,6 +356,7 @@ void spyglass_photo_page_clear(SpyglassPhotoPage *page)
     if (page->cancellable != NULL)
         g_cancellable_cancel(page->cancellable);
     g_clear_object(&page->cancellable);
+    stop_video(page);
     g_clear_object(&page->photos);
     g_clear_pointer(&page->path, g_free);
     page->photo_id = -1;
@@ -304,4 +381,18 @@ gboolean spyglass_photo_page_get_loaded(SpyglassPhotoPage *page)
 {
     g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), FALSE);
     return page->loaded;
+}
+
+GtkVideo *spyglass_photo_page_get_video(SpyglassPhotoPage *page)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), NULL);
+    return page->stream != NULL ? page->video : NULL;
+}
+
+const char *spyglass_photo_page_get_message(SpyglassPhotoPage *page)
+{
+    g_return_val_if_fail(SPYGLASS_IS_PHOTO_PAGE(page), NULL);
+    return gtk_widget_get_visible(GTK_WIDGET(page->error_label))
+               ? gtk_label_get_text(page->error_label)
+               : NULL;
 }

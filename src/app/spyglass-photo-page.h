@@ -22,5 +22,9 @@ guint spyglass_photo_page_get_position(SpyglassPhotoPage *page);
 gint64 spyglass_photo_page_get_photo_id(SpyglassPhotoPage *page);
 /* TRUE once the photo and its details are on screen ("loaded" is notified). */
 gboolean spyglass_photo_page_get_loaded(SpyglassPhotoPage *page);
+/* The player while a video is shown (its media stream plays it), else NULL. */
+GtkVideo *spyglass_photo_page_get_video(SpyglassPhotoPage *page);
+/* What the page says went wrong (the photo's decode, the video's playback), or NULL. */
+const char *spyglass_photo_page_get_message(SpyglassPhotoPage *page);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "spyglass-window-private.h"
 
 #include "spyglass-photo-item.h"
+#include "spyglass-video-badge.h"
 
 #include "library/library-store.h"
 #include "spyglass-config.h"
@@ -233,14 +234,17 @@ static void setup_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item
     gtk_gesture_single_set_touch_only(GTK_GESTURE_SINGLE(press), TRUE);
     g_signal_connect(press, "pressed", G_CALLBACK(cell_long_press), list_item);
     gtk_widget_add_controller(picture, GTK_EVENT_CONTROLLER(press));
-    gtk_list_item_set_child(list_item, picture);
+    GtkWidget *cell = spyglass_video_badge_wrap(picture);
+    g_object_set_data(G_OBJECT(cell), "list-item", list_item);
+    gtk_list_item_set_child(list_item, cell);
 }
 
 static void bind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                       SpyglassWindow *self)
 {
     SpyglassPhotoItem *item = gtk_list_item_get_item(list_item);
-    GtkWidget *picture = gtk_list_item_get_child(list_item);
+    GtkWidget *picture = spyglass_video_badge_get_picture(gtk_list_item_get_child(list_item));
+    spyglass_video_badge_bind(gtk_list_item_get_child(list_item), item);
     spyglass_photo_item_load_thumbnail(item, self->cancellable);
     GBinding *binding =
         g_object_bind_property(item, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE);
@@ -261,7 +265,8 @@ static void unbind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_ite
     if (binding != NULL)
         g_binding_unbind(binding);
     g_object_set_data(G_OBJECT(list_item), "binding", NULL);
-    gtk_picture_set_paintable(GTK_PICTURE(gtk_list_item_get_child(list_item)), NULL);
+    GtkWidget *picture = spyglass_video_badge_get_picture(gtk_list_item_get_child(list_item));
+    gtk_picture_set_paintable(GTK_PICTURE(picture), NULL);
 }
 
 /* Enter or a double-click: the photo page. */

@@ -195,8 +195,7 @@ static void present_search(SpyglassWindow *self)
     for (guint i = 0; i < self->search_results->len; i++) {
         const SpyglassHit *entry = &g_array_index(self->search_results, SpyglassHit, i);
         if (all || !entry->weak)
-            spyglass_hits_append(shown, entry->id, entry->path, entry->score, entry->taken,
-                                 entry->weak);
+            spyglass_hits_append_hit(shown, entry);
     }
     if (self->sort_by_date)
         spyglass_photo_entries_sort_by_date(shown);

@@ -82,10 +82,16 @@ void cli_print_hits(const CliOptions *options, const char *query, const Spyglass
         json_builder_add_string_value(builder, hit->path);
         json_builder_set_member_name(builder, "score");
         json_builder_add_double_value(builder, hit->score);
-        /* A video: the time of the frame that scored. */
-        if (!isnan(hit->time)) {
+        /* A video: its length, and in a search the time of the frame that scored. */
+        if (!isnan(hit->duration) || !isnan(hit->time)) {
             json_builder_set_member_name(builder, "kind");
             json_builder_add_string_value(builder, "video");
+            if (!isnan(hit->duration)) {
+                json_builder_set_member_name(builder, "duration");
+                json_builder_add_double_value(builder, hit->duration);
+            }
+        }
+        if (!isnan(hit->time)) {
             json_builder_set_member_name(builder, "time");
             json_builder_add_double_value(builder, hit->time);
         }

@@ -175,9 +175,12 @@ static SpyglassHits *album_photos(SpyglassSession *session, const char *id, GErr
         for (guint i = 0; i < album->paths->len; i++) {
             const char *path = g_ptr_array_index(album->paths, i);
             int64_t photo = search_library_find(session->library, path);
-            if (photo >= 0)
-                spyglass_hits_append(hits, photo, path, NAN,
-                                     search_library_get_taken(session->library, photo), FALSE);
+            if (photo < 0)
+                continue;
+            spyglass_hits_append(hits, photo, path, NAN,
+                                 search_library_get_taken(session->library, photo), FALSE);
+            g_array_index(hits, SpyglassHit, hits->len - 1).duration =
+                search_library_get_duration(session->library, photo);
         }
     }
     return hits;

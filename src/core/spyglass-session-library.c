@@ -72,6 +72,9 @@ static SpyglassHits *list_photos(SpyglassSession *session, gint64 folder_id, GEr
             (folder_id >= 0 && photo->folder_id != folder_id))
             continue;
         spyglass_hits_append(hits, photo->id, photo->path, NAN, NULL, FALSE);
+        /* A video not decoded yet is one by its name; its length comes with indexing. */
+        if (library_is_video_name(photo->path))
+            g_array_index(hits, SpyglassHit, hits->len - 1).duration = photo->duration;
     }
     return hits;
 }

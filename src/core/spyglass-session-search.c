@@ -18,8 +18,10 @@ SpyglassHits *session_hits_from_results(SpyglassSession *session, const SearchRe
         spyglass_hits_append(hits, id, search_library_get_path(session->library, id),
                              results->hits[i].score, search_library_get_taken(session->library, id),
                              strong != NULL && !strong[i]);
+        SpyglassHit *hit = &g_array_index(hits, SpyglassHit, hits->len - 1);
+        hit->duration = search_library_get_duration(session->library, id);
         if (results->times != NULL)
-            g_array_index(hits, SpyglassHit, hits->len - 1).time = results->times[i];
+            hit->time = results->times[i];
     }
     return hits;
 }

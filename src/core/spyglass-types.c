@@ -20,8 +20,16 @@ SpyglassHits *spyglass_hits_new(guint reserve)
 void spyglass_hits_append(SpyglassHits *hits, gint64 id, const char *path, float score,
                           const char *taken, gboolean weak)
 {
-    SpyglassHit hit = {id, g_strdup(path), score, g_strdup(taken), weak, NAN};
+    SpyglassHit hit = {id, g_strdup(path), score, g_strdup(taken), weak, NAN, NAN};
     g_array_append_val(hits, hit);
+}
+
+void spyglass_hits_append_hit(SpyglassHits *hits, const SpyglassHit *hit)
+{
+    SpyglassHit copy = *hit;
+    copy.path = g_strdup(hit->path);
+    copy.taken = g_strdup(hit->taken);
+    g_array_append_val(hits, copy);
 }
 
 void spyglass_album_free(SpyglassAlbum *album)

@@ -16,10 +16,11 @@ typedef enum {
 typedef struct {
     gint64 id;
     char *path;
-    float score;   /* NaN where there is none (album members) */
-    char *taken;   /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
-    gboolean weak; /* a search result below the relevance cutoff */
-    double time;   /* a video's search hit: the matching frame's time, seconds; else NaN */
+    float score;     /* NaN where there is none (album members) */
+    char *taken;     /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
+    gboolean weak;   /* a search result below the relevance cutoff */
+    double time;     /* a video's search hit: the matching frame's time, seconds; else NaN */
+    double duration; /* a video's length in seconds, 0 while unknown; NaN for a photo */
 } SpyglassHit;
 
 /* A GArray of SpyglassHit that frees their strings. */
@@ -28,6 +29,8 @@ typedef GArray SpyglassHits;
 SpyglassHits *spyglass_hits_new(guint reserve);
 void spyglass_hits_append(SpyglassHits *hits, gint64 id, const char *path, float score,
                           const char *taken, gboolean weak);
+/* Appends a copy of hit, its video facts included. */
+void spyglass_hits_append_hit(SpyglassHits *hits, const SpyglassHit *hit);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassHits, g_array_unref)
 

@@ -195,6 +195,7 @@ gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *s
             .camera_make = (const char *)sqlite3_column_text(stmt, 6),
             .camera_model = (const char *)sqlite3_column_text(stmt, 7),
             .has_location = sqlite3_column_int(stmt, 8) != 0,
+            .duration = sqlite3_column_double(stmt, 9),
         };
         if (!func(&photo, vector, (guint)sqlite3_column_int64(stmt, 2), user_data)) {
             sqlite3_reset(stmt);

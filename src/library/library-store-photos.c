@@ -27,11 +27,12 @@ static LibraryPhotoState parse_photo_state(const char *name)
     return LIBRARY_PHOTO_PENDING; /* the schema's CHECK allows nothing else */
 }
 
-/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding, companion. */
+/* Columns: id, folder_id, path, size, mtime, fingerprint, state, has_embedding, companion,
+ * duration. */
 #define PHOTO_COLUMNS                                                                              \
     "p.id, p.folder_id, p.path, p.size, p.mtime, p.fingerprint, p.state,"                          \
     " EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?1),"            \
-    " p.companion"
+    " p.companion, p.duration"
 
 /* gpointer: a library_store_first_object reader. */
 static gpointer photo_from_row(sqlite3_stmt *stmt)
@@ -46,6 +47,7 @@ static gpointer photo_from_row(sqlite3_stmt *stmt)
     photo->state = parse_photo_state((const char *)sqlite3_column_text(stmt, 6));
     photo->has_embedding = sqlite3_column_int(stmt, 7) != 0;
     photo->companion = library_store_column_dup(stmt, 8);
+    photo->duration = sqlite3_column_double(stmt, 9); /* NULL reads as 0 */
     return photo;
 }
 

@@ -53,6 +53,7 @@ typedef struct {
     LibraryPhotoState state;
     gboolean has_embedding; /* of the model the listing asked about */
     char *companion;        /* the RAW file of a RAW+JPEG pair (this is the JPEG), or NULL */
+    double duration;        /* a video's length in seconds; 0 for a photo or until decoded */
 } LibraryPhoto;
 
 typedef struct {
@@ -214,6 +215,7 @@ typedef struct {
     const char *taken;                      /* "YYYY-MM-DDTHH:MM:SS", or NULL */
     const char *camera_make, *camera_model; /* may be NULL */
     gboolean has_location;
+    double duration; /* a video's length in seconds; 0 for a photo */
 } LibraryPhotoFacts;
 
 /* Called per embedding; photo's strings and vector (dim floats) live until it

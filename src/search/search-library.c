@@ -13,6 +13,7 @@ typedef struct {
     char *camera_make, *camera_model;
     gboolean has_location;
     gboolean is_video;
+    double duration; /* a video's, seconds */
 } PhotoEntry;
 
 struct _SearchLibrary {
@@ -93,6 +94,7 @@ static gboolean add_photo(const LibraryPhotoFacts *photo, const float *vector, g
     entry->camera_model = g_strdup(photo->camera_model);
     entry->has_location = photo->has_location;
     entry->is_video = g_strcmp0(entry->format, "video") == 0;
+    entry->duration = photo->duration;
     library->n_videos += entry->is_video;
     g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
     g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
@@ -164,6 +166,12 @@ gboolean search_library_is_video(SearchLibrary *library, int64_t id)
 {
     const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
     return entry != NULL && entry->is_video;
+}
+
+double search_library_get_duration(SearchLibrary *library, int64_t id)
+{
+    const PhotoEntry *entry = g_hash_table_lookup(library->photos, &id);
+    return entry != NULL && entry->is_video ? entry->duration : NAN;
 }
 
 int64_t search_library_find(SearchLibrary *library, const char *path)

@@ -34,6 +34,8 @@ const char *search_library_get_path(SearchLibrary *library, int64_t id);
 const char *search_library_get_taken(SearchLibrary *library, int64_t id);
 /* TRUE when the photo of that id is a video. */
 gboolean search_library_is_video(SearchLibrary *library, int64_t id);
+/* A video's length in seconds (0 when its container did not say); NaN for a photo. */
+double search_library_get_duration(SearchLibrary *library, int64_t id);
 /* The id of the photo at a path as the store records it, or -1. */
 int64_t search_library_find(SearchLibrary *library, const char *path);
 
