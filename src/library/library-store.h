@@ -226,8 +226,8 @@ typedef gboolean (*LibraryEmbeddingFunc)(const LibraryPhotoFacts *photo, const f
 gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
                                          LibraryEmbeddingFunc func, gpointer user_data,
                                          GError **error);
-/* The same photos, facts only (func gets a NULL vector and dim 0): what
- * search reads beside a saved index. */
+/* The same photos, facts only (func gets a NULL vector and dim 0), in no
+ * particular order: what search reads beside a saved index. */
 gboolean library_store_foreach_embedded_photo(LibraryStore *store, const char *model_id,
                                               LibraryEmbeddingFunc func, gpointer user_data,
                                               GError **error);

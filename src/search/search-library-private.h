@@ -7,19 +7,24 @@
 
 G_BEGIN_DECLS
 
+/* A photo's facts; the strings in the library's string chunk. */
 typedef struct {
-    char *path;
-    char *format;
-    char *taken;
-    char *camera_make, *camera_model;
+    int64_t id;
+    const char *path;
+    const char *format;
+    const char *taken;
+    const char *camera_make, *camera_model;
     gboolean has_location;
     gboolean is_video;
 } PhotoEntry;
 
 struct _SearchLibrary {
     SearchIndex *index;
-    GHashTable *photos;  /* int64 id → PhotoEntry */
-    GHashTable *by_path; /* path (owned by the entry) → boxed int64 id */
+    GHashTable *photos;      /* &entry->id → PhotoEntry */
+    GHashTable *by_path;     /* entry->path → PhotoEntry */
+    GPtrArray *entry_blocks; /* of PhotoEntry[ENTRY_BLOCK], owning them */
+    guint block_used;        /* entries used in the last block */
+    GStringChunk *strings;
     /* Videos' frames: row i of frames is a frame of video frame_videos[i],
      * at frame_times[i] seconds. */
     SearchIndex *frames;
@@ -28,8 +33,6 @@ struct _SearchLibrary {
     guint n_videos;
     gboolean from_cache; /* the indexes came from a saved file */
 };
-
-void search_library_entry_free(PhotoEntry *entry);
 
 /* search-library-cache.c: writes the library's two indexes and its frames' videos and times
  * to path (a temporary file renamed over it), tagged with key. */
