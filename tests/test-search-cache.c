@@ -295,6 +295,35 @@ static void test_store_changed_behind(Fixture *f)
     assert_rebuilt(f, "missing from it");
 }
 
+/* Saving drops the same library's files of other models and unfinished writes, nothing else. */
+static void test_other_models_dropped(Fixture *f)
+{
+    g_autofree char *dir = g_build_filename(f->dir, "cache", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    g_free(f->cache);
+    f->cache = g_build_filename(dir, "0123abcd-model1.index", NULL);
+    const char *gone[] = {"0123abcd-model0.index", "0123abcd-model1.index.Q1w2E3"};
+    const char *kept[] = {"4567cdef-model0.index", "0123abcd-notes.txt"};
+    for (size_t i = 0; i < G_N_ELEMENTS(gone); i++) {
+        g_autofree char *path = g_build_filename(dir, gone[i], NULL);
+        g_assert_true(g_file_set_contents(path, "old", 3, NULL));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(kept); i++) {
+        g_autofree char *path = g_build_filename(dir, kept[i], NULL);
+        g_assert_true(g_file_set_contents(path, "other", 5, NULL));
+    }
+    search_library_free(load_cached(f, NULL));
+    g_assert_true(g_file_test(f->cache, G_FILE_TEST_IS_REGULAR));
+    for (size_t i = 0; i < G_N_ELEMENTS(gone); i++) {
+        g_autofree char *path = g_build_filename(dir, gone[i], NULL);
+        g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(kept); i++) {
+        g_autofree char *path = g_build_filename(dir, kept[i], NULL);
+        g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    }
+}
+
 static void with_fixture(gconstpointer data)
 {
     void (*body)(Fixture *) = (void (*)(Fixture *))data;
@@ -318,5 +347,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/search/cache/damaged", (gconstpointer)test_damaged, with_fixture);
     g_test_add_data_func("/search/cache/store-changed-behind",
                          (gconstpointer)test_store_changed_behind, with_fixture);
+    g_test_add_data_func("/search/cache/other-models-dropped",
+                         (gconstpointer)test_other_models_dropped, with_fixture);
     return g_test_run();
 }

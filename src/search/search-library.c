@@ -3,6 +3,7 @@
 
 #include "search-relevance.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -209,6 +210,25 @@ static SearchLibrary *load_saved(LibraryStore *store, const char *model_id, guin
     return g_steal_pointer(&library);
 }
 
+/* The same library's index files of other models (a model switch) and the leftovers of writes
+ * that did not finish: named as search_library_cache_path() names them, "<library>-<model>". */
+static void drop_other_models(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *name = g_path_get_basename(path);
+    const char *dash = strchr(name, '-');
+    if (dash == NULL || !g_str_has_suffix(name, ".index"))
+        return;
+    g_autofree char *prefix = g_strndup(name, (gsize)(dash - name + 1));
+    g_autoptr(GDir) listing = g_dir_open(dir, 0, NULL);
+    for (const char *other; listing != NULL && (other = g_dir_read_name(listing)) != NULL;)
+        if (g_str_has_prefix(other, prefix) && strcmp(other, name) != 0 &&
+            strstr(other, ".index") != NULL) {
+            g_autofree char *stale = g_build_filename(dir, other, NULL);
+            g_unlink(stale);
+        }
+}
+
 SearchLibrary *search_library_load_cached(LibraryStore *store, const char *model_id, guint dim,
                                           const char *cache_path, char **warning, GError **error)
 {
@@ -233,6 +253,8 @@ SearchLibrary *search_library_load_cached(LibraryStore *store, const char *model
         g_autofree char *before = g_steal_pointer(warning);
         *warning = g_strdup_printf("%s%ssearch index not saved: %s", before ? before : "",
                                    before ? "; " : "", save_error->message);
+    } else if (library != NULL) {
+        drop_other_models(cache_path);
     }
     return library;
 }

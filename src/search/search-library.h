@@ -32,7 +32,9 @@ void search_library_free(SearchLibrary *library);
  * store (no embedding is read, normalised or quantised); otherwise everything is read from the
  * store and the file written again. A damaged file, or one that does not list the store's
  * photos, is never searched: it is rebuilt, and *warning (g_free; may be NULL) says why, as
- * does a file that could not be written. The results are those of search_library_load(). */
+ * does a file that could not be written. Writing it removes the library's files of other
+ * models (named as search_library_cache_path() names them). The results are those of
+ * search_library_load(). */
 SearchLibrary *search_library_load_cached(LibraryStore *store, const char *model_id, guint dim,
                                           const char *cache_path, char **warning, GError **error);
 /* Where the saved index of a library file's embeddings of model_id lives: the user's cache
