@@ -159,14 +159,21 @@ static void ensure_owned(SearchIndex *index)
 {
     if (index->mapping == NULL)
         return;
-    uint32_t n = MAX(index->n, 1u);
-    int8_t *codes = g_aligned_alloc((size_t)n, index->dpad, 64);
-    memcpy(codes, index->codes, (size_t)index->n * index->dpad);
+    /* Room for one row at least; only the n rows there are are read from the mapping. */
+    size_t n = index->n, capacity = MAX(n, (size_t)1), dim = index->dim;
+    int8_t *codes = g_aligned_alloc(capacity, index->dpad, 64);
+    float *rows = g_new(float, capacity *dim);
+    int64_t *ids = g_new(int64_t, capacity);
+    SearchRowMeta *meta = g_new(SearchRowMeta, capacity);
+    memcpy(codes, index->codes, n * index->dpad);
+    memcpy(rows, index->rows, n * dim * sizeof(float));
+    memcpy(ids, index->ids, n * sizeof(int64_t));
+    memcpy(meta, index->meta, n * sizeof(SearchRowMeta));
     index->codes = codes;
-    index->rows = g_memdup2(index->rows, sizeof(float) * index->dim * n);
-    index->ids = g_memdup2(index->ids, sizeof(int64_t) * n);
-    index->meta = g_memdup2(index->meta, sizeof(SearchRowMeta) * n);
-    index->capacity = n;
+    index->rows = rows;
+    index->ids = ids;
+    index->meta = meta;
+    index->capacity = (uint32_t)capacity;
     g_clear_pointer(&index->mapping, g_mapped_file_unref);
 }
 
