@@ -41,13 +41,19 @@ struct _ClipEncoder {
     ClipConfig config;
     ClipPrecision precision;
     GPtrArray *tensors; /* every weight tensor, freed together */
+    /* The model the weights come from: the image tower's are uploaded on
+     * the first image encoded (text search never needs them), under
+     * vision_lock; vision_ready says they are there. */
+    ClipModel *model;
+    GMutex vision_lock;
+    gboolean vision_ready;
 
     DeviceTower vision, text;
     DeviceWeight patch_weight;
     GpuTensor *class_embedding, *vision_positions;
     GpuTensor *ln_pre_weight, *ln_pre_bias, *ln_post_weight, *ln_post_bias;
     DeviceWeight vision_projection;
-    GpuTensor *token_embedding, *text_positions;
+    GpuTensor *text_positions;
     GpuTensor *ln_final_weight, *ln_final_bias;
     DeviceWeight text_projection;
 
@@ -58,8 +64,10 @@ struct _ClipEncoder {
     GpuTensor *pool_kv_bias, *pool_out_bias, *pool_fc1_bias, *pool_fc2_bias;
     GpuTensor *pool_ln_weight, *pool_ln_bias;
     GpuTensor *text_projection_bias;
+
     /* The model's token table, left in the file's mapping: a query gathers
-     * its rows on the host (SigLIP 2's 256k rows are never uploaded). */
+     * its rows on the host (ViT-B/32's 49k rows, SigLIP 2's 256k, are never
+     * uploaded). */
     const ClipTensor *token_table;
 };
 
@@ -122,8 +130,21 @@ gboolean clip_session_record_head_and_run(ClipSession *session, const int32_t *p
                                           GpuTensor *projection_bias, float *features,
                                           GError **error);
 
+/* The token rows of B texts of T ids as F32 (out: B × T × C), read from the
+ * table in the model's mapping: only the rows the texts use are touched. */
+gboolean clip_gather_token_rows(const ClipTensor *table, const int32_t *const *ids, uint32_t B,
+                                uint32_t T, uint32_t vocab, float *out, GError **error);
+/* x(B,T,C) = rows(B×T, C) + pos(T, C), through gpu_op_embed_tokens with the
+ * rows as its table and ids 0 … B×T−1: one op on every device, no new one. */
+gboolean clip_session_record_add_positions(ClipSession *session, GpuTensor *x, GpuTensor *rows,
+                                           GpuTensor *pos, uint32_t B, uint32_t T, uint32_t C,
+                                           GError **error);
+
 /* clip-encoder-siglip.c */
-gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *model, GError **error);
+gboolean clip_encoder_upload_siglip_vision(ClipEncoder *encoder, const ClipModel *model,
+                                           GError **error);
+gboolean clip_encoder_upload_siglip_text(ClipEncoder *encoder, const ClipModel *model,
+                                         GError **error);
 gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels, uint32_t B,
                                            float *features, GError **error);
 gboolean clip_session_encode_texts_siglip(ClipSession *session, const int32_t *const *ids,

@@ -40,10 +40,9 @@ static GpuTensor *upload_pool_query(ClipEncoder *encoder, const ClipAttentionPoo
     return clip_encoder_upload(encoder, &source, FALSE, error);
 }
 
-gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *m, GError **error)
+gboolean clip_encoder_upload_siglip_vision(ClipEncoder *encoder, const ClipModel *m, GError **error)
 {
     WeightFormat vision = clip_encoder_vision_format(encoder->precision);
-    WeightFormat text = clip_encoder_text_format(encoder->precision);
     const ClipAttentionPool *pool = &m->pool;
 
     CLIP_UPLOAD_WEIGHT(encoder->patch_weight, m->patch_weight, vision);
@@ -63,35 +62,21 @@ gboolean clip_encoder_upload_siglip(ClipEncoder *encoder, const ClipModel *m, GE
     CLIP_UPLOAD(encoder->pool_fc1_bias, pool->fc1_bias);
     CLIP_UPLOAD_WEIGHT(encoder->pool_fc2_weight, pool->fc2_weight, vision);
     CLIP_UPLOAD(encoder->pool_fc2_bias, pool->fc2_bias);
+    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
+                                     vision, error);
+}
 
+gboolean clip_encoder_upload_siglip_text(ClipEncoder *encoder, const ClipModel *m, GError **error)
+{
+    WeightFormat text = clip_encoder_text_format(encoder->precision);
     encoder->token_table = &m->token_embedding;
     CLIP_UPLOAD(encoder->text_positions, m->text_positions);
     CLIP_UPLOAD(encoder->ln_final_weight, m->ln_final_weight);
     CLIP_UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
     CLIP_UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
     CLIP_UPLOAD(encoder->text_projection_bias, m->text_projection_bias);
-    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
-                                     vision, error) &&
-           clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
+    return clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
                                      error);
-}
-
-/* x(B,T,C) = rows(B×T, C) + pos(T, C), through gpu_op_embed_tokens with the
- * rows as its table and ids 0 … B×T−1: one op on every device, no new one. */
-static gboolean record_add_positions(ClipSession *session, GpuTensor *x, GpuTensor *rows,
-                                     GpuTensor *pos, uint32_t B, uint32_t T, uint32_t C,
-                                     GError **error)
-{
-    uint32_t n = B * T;
-    if (!clip_session_scratch(session, &session->positions, GPU_DTYPE_I32, n, error))
-        return FALSE;
-    g_autofree int32_t *identity = g_new(int32_t, n);
-    for (uint32_t i = 0; i < n; i++)
-        identity[i] = (int32_t)i;
-    if (!gpu_tensor_write(session->positions.tensor, 0, n, identity, error))
-        return FALSE;
-    gpu_op_embed_tokens(session->graph, x, rows, session->positions.tensor, pos, B, T, C, n);
-    return TRUE;
 }
 
 gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pixels, uint32_t B,
@@ -123,8 +108,8 @@ gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pi
     gpu_op_im2col(graph, session->cols.tensor, session->input.tensor, B, S, p);
     clip_record_matmul(graph, session->patches.tensor, session->cols.tensor, &encoder->patch_weight,
                        encoder->patch_bias, NULL, GPU_ACTIVATION_NONE, B * P, 3 * p * p, C);
-    if (!record_add_positions(session, x, session->patches.tensor, encoder->vision_positions, B, P,
-                              C, error))
+    if (!clip_session_record_add_positions(session, x, session->patches.tensor,
+                                           encoder->vision_positions, B, P, C, error))
         return FALSE;
     for (uint32_t layer = 0; layer < g->layers; layer++)
         clip_session_record_block(session, &encoder->vision.blocks[layer], g, B, P,
@@ -147,31 +132,6 @@ gboolean clip_session_encode_images_siglip(ClipSession *session, const float *pi
                        F, C);
     return gpu_graph_run(graph, error) &&
            gpu_tensor_read(session->features.tensor, 0, (size_t)B * C, features, error);
-}
-
-/* The token rows of a batch as F32, read from the model's mapping: only the
- * rows the texts use are touched (and so paged in). */
-static gboolean gather_token_rows(const ClipTensor *table, const int32_t *const *ids, uint32_t B,
-                                  uint32_t T, uint32_t vocab, float *out, GError **error)
-{
-    size_t C = (size_t)table->shape[1];
-    size_t row_bytes = C * (table->dtype == CLIP_DTYPE_F32 ? 4 : 2);
-    for (uint32_t b = 0; b < B; b++)
-        for (uint32_t t = 0; t < T; t++) {
-            int32_t id = ids[b][t];
-            if (id < 0 || (uint32_t)id >= vocab) {
-                g_set_error(error, CLIP_ERROR, CLIP_ERROR_MISMATCH,
-                            "text %u: token id %d outside the vocabulary of %u", b, id, vocab);
-                return FALSE;
-            }
-            ClipTensor row = {.dtype = table->dtype,
-                              .n_dims = 1,
-                              .shape = {C},
-                              .n_elements = C,
-                              .data = (const uint8_t *)table->data + (size_t)id * row_bytes};
-            clip_tensor_to_f32(&row, out + ((size_t)b * T + t) * C);
-        }
-    return TRUE;
 }
 
 gboolean clip_session_encode_texts_siglip(ClipSession *session, const int32_t *const *ids,
@@ -202,12 +162,13 @@ gboolean clip_session_encode_texts_siglip(ClipSession *session, const int32_t *c
                     "out of memory gathering %zu token rows", rows);
         return FALSE;
     }
-    if (!gather_token_rows(encoder->token_table, ids, B, T, config->vocab_size, embedded, error) ||
+    if (!clip_gather_token_rows(encoder->token_table, ids, B, T, config->vocab_size, embedded,
+                                error) ||
         clip_session_graph(session, error) == NULL ||
         !clip_session_prepare_tower(session, g, rows, error) ||
         !gpu_tensor_write(session->h.tensor, 0, rows * C, embedded, error) ||
-        !record_add_positions(session, session->x.tensor, session->h.tensor,
-                              encoder->text_positions, B, T, C, error))
+        !clip_session_record_add_positions(session, session->x.tensor, session->h.tensor,
+                                           encoder->text_positions, B, T, C, error))
         return FALSE;
 
     for (uint32_t layer = 0; layer < g->layers; layer++)

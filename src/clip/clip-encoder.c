@@ -38,6 +38,11 @@ static float *values_f32(const ClipTensor *source, GError **error)
     return values;
 }
 
+/* Elements converted per write: 256 KiB of floats, reused, so that a
+ * conversion never allocates (and faults in) a whole second copy of a
+ * weight before the device's own. */
+#define UPLOAD_CHUNK 65536
+
 GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
                                GError **error)
 {
@@ -45,16 +50,25 @@ GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, g
     GpuTensor *tensor = tensor_new(encoder, dtype, source->n_elements, error);
     if (tensor == NULL)
         return NULL;
-    if (as_f16 && source->dtype == CLIP_DTYPE_F16)
+    /* Already in the device's dtype: straight from the mapping. */
+    if ((as_f16 && source->dtype == CLIP_DTYPE_F16) || (!as_f16 && source->dtype == CLIP_DTYPE_F32))
         return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error) ? tensor : NULL;
-    g_autofree float *values = values_f32(source, error);
-    if (values == NULL)
-        return NULL;
-    if (as_f16) {
-        /* converted in place, front to back */
-        gpu_f32_to_f16_n((uint16_t *)values, values, source->n_elements);
+    size_t element = source->dtype == CLIP_DTYPE_F32 ? 4 : 2;
+    g_autofree float *chunk = g_new(float, MIN(source->n_elements, (size_t)UPLOAD_CHUNK));
+    for (size_t first = 0; first < source->n_elements; first += UPLOAD_CHUNK) {
+        size_t n = MIN((size_t)UPLOAD_CHUNK, source->n_elements - first);
+        ClipTensor part = {.dtype = source->dtype,
+                           .n_dims = 1,
+                           .shape = {n},
+                           .n_elements = n,
+                           .data = (const uint8_t *)source->data + first * element};
+        clip_tensor_to_f32(&part, chunk);
+        if (as_f16) /* converted in place, front to back */
+            gpu_f32_to_f16_n((uint16_t *)chunk, chunk, n);
+        if (!gpu_tensor_write(tensor, first, n, chunk, error))
+            return NULL;
     }
-    return gpu_tensor_write(tensor, 0, source->n_elements, values, error) ? tensor : NULL;
+    return tensor;
 }
 
 /* A weight (N, …) quantised once, here, to INT8 rows with one scale each. */
@@ -139,12 +153,11 @@ WeightFormat clip_encoder_text_format(ClipPrecision precision)
     }
 }
 
-static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **error)
+static gboolean upload_vision(ClipEncoder *encoder, const ClipModel *m, GError **error)
 {
     if (m->config.family == CLIP_FAMILY_SIGLIP)
-        return clip_encoder_upload_siglip(encoder, m, error);
+        return clip_encoder_upload_siglip_vision(encoder, m, error);
     WeightFormat vision = clip_encoder_vision_format(encoder->precision);
-    WeightFormat text = clip_encoder_text_format(encoder->precision);
     CLIP_UPLOAD_WEIGHT(encoder->patch_weight, m->patch_weight, vision);
     CLIP_UPLOAD(encoder->class_embedding, m->class_embedding);
     CLIP_UPLOAD(encoder->vision_positions, m->vision_positions);
@@ -153,15 +166,53 @@ static gboolean upload_model(ClipEncoder *encoder, const ClipModel *m, GError **
     CLIP_UPLOAD(encoder->ln_post_weight, m->ln_post_weight);
     CLIP_UPLOAD(encoder->ln_post_bias, m->ln_post_bias);
     CLIP_UPLOAD_WEIGHT(encoder->vision_projection, m->vision_projection, vision);
-    CLIP_UPLOAD(encoder->token_embedding, m->token_embedding);
+    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
+                                     vision, error);
+}
+
+static gboolean upload_text(ClipEncoder *encoder, const ClipModel *m, GError **error)
+{
+    if (m->config.family == CLIP_FAMILY_SIGLIP)
+        return clip_encoder_upload_siglip_text(encoder, m, error);
+    WeightFormat text = clip_encoder_text_format(encoder->precision);
+    encoder->token_table = &m->token_embedding;
     CLIP_UPLOAD(encoder->text_positions, m->text_positions);
     CLIP_UPLOAD(encoder->ln_final_weight, m->ln_final_weight);
     CLIP_UPLOAD(encoder->ln_final_bias, m->ln_final_bias);
     CLIP_UPLOAD_WEIGHT(encoder->text_projection, m->text_projection, text);
-    return clip_encoder_upload_tower(encoder, &m->config.vision, m->vision_blocks, &encoder->vision,
-                                     vision, error) &&
-           clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
+    return clip_encoder_upload_tower(encoder, &m->config.text, m->text_blocks, &encoder->text, text,
                                      error);
+}
+
+/* The device multiplies weights in the precision in force when they are
+ * written (gpu_cpu_device_set_precision): set before every upload, the
+ * image tower's included, which may come long after the text tower's. */
+static gboolean set_device_precision(ClipEncoder *encoder, GError **error)
+{
+    GpuDevice *device = encoder->device;
+    GpuCpuPrecision matmuls = encoder->precision == CLIP_PRECISION_BF16   ? GPU_CPU_PRECISION_BF16
+                              : encoder->precision == CLIP_PRECISION_INT8 ? GPU_CPU_PRECISION_INT8
+                                                                          : GPU_CPU_PRECISION_F32;
+    return (gpu_device_type(device) != GPU_DEVICE_TYPE_NATIVE_CPU &&
+            matmuls == GPU_CPU_PRECISION_F32) ||
+           gpu_cpu_device_set_precision(device, matmuls, error);
+}
+
+/* The image tower on the device, uploaded (and taken from the model's
+ * file) the first time an image is encoded. */
+static gboolean ensure_vision(ClipEncoder *encoder, GError **error)
+{
+    g_mutex_lock(&encoder->vision_lock);
+    gboolean ok = encoder->vision_ready;
+    if (!ok) {
+        g_free(encoder->vision.blocks);
+        encoder->vision.blocks = NULL;
+        ok = clip_model_ensure_vision(encoder->model, error) &&
+             set_device_precision(encoder, error) && upload_vision(encoder, encoder->model, error);
+        encoder->vision_ready = ok;
+    }
+    g_mutex_unlock(&encoder->vision_lock);
+    return ok;
 }
 
 /* The weights of the text tower's blocks' matmuls. */
@@ -197,7 +248,7 @@ static ClipPrecision resolve_precision(GpuDevice *device, const ClipModel *model
         gpu_device_supports_i8_weights(device) &&
         text_matmul_weights(&model->config) >= CLIP_INT8_TEXT_MIN_WEIGHTS)
         return CLIP_PRECISION_INT8_TEXT;
-    if (model->vision_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16)
+    if (model->text_blocks[0].fc_weight.dtype == CLIP_DTYPE_F16)
         return CLIP_PRECISION_F16;
     return CLIP_PRECISION_F32;
 }
@@ -210,14 +261,12 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
     encoder->config = model->config;
     encoder->precision = resolve_precision(device, model, precision);
     encoder->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)gpu_tensor_free);
-    /* What the cpu device multiplies this encoder's weights in: they keep
-     * the precision in force when they are written. */
-    GpuCpuPrecision matmuls = encoder->precision == CLIP_PRECISION_BF16   ? GPU_CPU_PRECISION_BF16
-                              : encoder->precision == CLIP_PRECISION_INT8 ? GPU_CPU_PRECISION_INT8
-                                                                          : GPU_CPU_PRECISION_F32;
-    if ((gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU ||
-         matmuls != GPU_CPU_PRECISION_F32) &&
-        !gpu_cpu_device_set_precision(device, matmuls, error)) {
+    /* The weights stay the model's: the image tower may be taken from its
+     * file later (clip_model_ensure_vision), which a const model allows
+     * since loading more of it changes nothing it already holds. */
+    encoder->model = (ClipModel *)model;
+    g_mutex_init(&encoder->vision_lock);
+    if (!set_device_precision(encoder, error)) {
         clip_encoder_free(encoder);
         return NULL;
     }
@@ -229,7 +278,11 @@ ClipEncoder *clip_encoder_new(GpuDevice *device, const ClipModel *model, ClipPre
         clip_encoder_free(encoder);
         return NULL;
     }
-    if (!upload_model(encoder, model, error)) {
+    /* A model loaded whole gets both towers now (a broken image tower
+     * fails here, as it always did); one loaded for text (clip_model_load_towers)
+     * gets its image tower on the first image. */
+    if (!upload_text(encoder, model, error) ||
+        (clip_model_has_vision(model) && !ensure_vision(encoder, error))) {
         clip_encoder_free(encoder);
         return NULL;
     }
@@ -243,6 +296,7 @@ void clip_encoder_free(ClipEncoder *encoder)
     g_ptr_array_unref(encoder->tensors);
     g_free(encoder->vision.blocks);
     g_free(encoder->text.blocks);
+    g_mutex_clear(&encoder->vision_lock);
     g_free(encoder);
 }
 
@@ -413,14 +467,16 @@ gboolean clip_session_encode_images(ClipSession *session, const float *pixels, u
                                     float *features, GError **error)
 {
     ClipEncoder *encoder = session->encoder;
+    if (B == 0)
+        return TRUE;
+    if (!ensure_vision(encoder, error))
+        return FALSE;
     const ClipConfig *config = &encoder->config;
     const ClipTransformerGeometry *g = &encoder->vision.geometry;
     uint32_t S = config->image_size, p = config->patch_size, C = g->width;
     uint32_t grid = S / p, P = grid * grid, T = P + 1;
     size_t image_elements = (size_t)3 * S * S;
 
-    if (B == 0)
-        return TRUE;
     if (config->family == CLIP_FAMILY_SIGLIP)
         return clip_session_encode_images_siglip(session, pixels, B, features, error);
     if (clip_session_graph(session, error) == NULL ||
@@ -489,28 +545,80 @@ gboolean clip_session_encode_texts(ClipSession *session, const int32_t *const *i
     }
 
     g_autofree int32_t *batch_ids = g_new0(int32_t, B * T);
+    g_autofree const int32_t **batch_rows = g_new(const int32_t *, B);
     g_autofree int32_t *pool_rows = g_new(int32_t, B);
     for (uint32_t b = 0; b < B; b++) {
         size_t used = MIN(n_ids[b], T);
         memcpy(batch_ids + b * T, ids[b], used * sizeof(int32_t));
+        batch_rows[b] = batch_ids + b * T;
         pool_rows[b] = (int32_t)(b * T + pool_position(ids[b], n_ids[b]));
     }
 
-    if (clip_session_graph(session, error) == NULL ||
-        !clip_session_scratch(session, &session->input, GPU_DTYPE_I32, B * T, error) ||
-        !clip_session_prepare_tower(session, g, B * T, error) ||
-        !gpu_tensor_write(session->input.tensor, 0, B * T, batch_ids, error))
+    /* The token rows come from the table in the model's mapping, gathered
+     * here, as for SigLIP: the table (ViT-B/32: 25 M values) is never
+     * converted or uploaded, so a text-only start does not pay for it. */
+    size_t rows = (size_t)B * T;
+    g_autofree float *embedded = g_try_new(float, rows * g->width);
+    if (embedded == NULL) {
+        g_set_error(error, GPU_ERROR, GPU_ERROR_OUT_OF_MEMORY,
+                    "out of memory gathering %zu token rows", rows);
+        return FALSE;
+    }
+    if (!clip_gather_token_rows(encoder->token_table, batch_rows, B, (uint32_t)T,
+                                config->vocab_size, embedded, error) ||
+        clip_session_graph(session, error) == NULL ||
+        !clip_session_prepare_tower(session, g, rows, error) ||
+        !gpu_tensor_write(session->h.tensor, 0, rows * g->width, embedded, error) ||
+        !clip_session_record_add_positions(session, session->x.tensor, session->h.tensor,
+                                           encoder->text_positions, B, (uint32_t)T, g->width,
+                                           error))
         return FALSE;
 
-    GpuGraph *graph = session->graph;
-    gpu_op_embed_tokens(graph, session->x.tensor, encoder->token_embedding, session->input.tensor,
-                        encoder->text_positions, B, (uint32_t)T, g->width, config->vocab_size);
     for (uint32_t layer = 0; layer < g->layers; layer++)
         clip_session_record_block(session, &encoder->text.blocks[layer], g, B, (uint32_t)T,
                                   config->activation, TRUE);
     return clip_session_record_head_and_run(session, pool_rows, B, g, encoder->ln_final_weight,
                                             encoder->ln_final_bias, &encoder->text_projection, NULL,
                                             features, error);
+}
+
+gboolean clip_gather_token_rows(const ClipTensor *table, const int32_t *const *ids, uint32_t B,
+                                uint32_t T, uint32_t vocab, float *out, GError **error)
+{
+    size_t C = (size_t)table->shape[1];
+    size_t row_bytes = C * (table->dtype == CLIP_DTYPE_F32 ? 4 : 2);
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t t = 0; t < T; t++) {
+            int32_t id = ids[b][t];
+            if (id < 0 || (uint32_t)id >= vocab) {
+                g_set_error(error, CLIP_ERROR, CLIP_ERROR_MISMATCH,
+                            "text %u: token id %d outside the vocabulary of %u", b, id, vocab);
+                return FALSE;
+            }
+            ClipTensor row = {.dtype = table->dtype,
+                              .n_dims = 1,
+                              .shape = {C},
+                              .n_elements = C,
+                              .data = (const uint8_t *)table->data + (size_t)id * row_bytes};
+            clip_tensor_to_f32(&row, out + ((size_t)b * T + t) * C);
+        }
+    return TRUE;
+}
+
+gboolean clip_session_record_add_positions(ClipSession *session, GpuTensor *x, GpuTensor *rows,
+                                           GpuTensor *pos, uint32_t B, uint32_t T, uint32_t C,
+                                           GError **error)
+{
+    uint32_t n = B * T;
+    if (!clip_session_scratch(session, &session->positions, GPU_DTYPE_I32, n, error))
+        return FALSE;
+    g_autofree int32_t *identity = g_new(int32_t, n);
+    for (uint32_t i = 0; i < n; i++)
+        identity[i] = (int32_t)i;
+    if (!gpu_tensor_write(session->positions.tensor, 0, n, identity, error))
+        return FALSE;
+    gpu_op_embed_tokens(session->graph, x, rows, session->positions.tensor, pos, B, T, C, n);
+    return TRUE;
 }
 
 void clip_normalize_rows(float *features, uint32_t rows, uint32_t dim)

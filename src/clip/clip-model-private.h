@@ -14,12 +14,6 @@
 
 G_BEGIN_DECLS
 
-/* ClipModel.priv: the mapping and the owned copies. */
-typedef struct {
-    ClipSafetensors *weights;
-    GPtrArray *owned; /* buffers of fused, transposed or realigned tensors */
-} ClipModelPrivate;
-
 typedef struct {
     const char *ln_1, *ln_2, *out_proj, *fc, *proj; /* ".weight" and ".bias" follow */
     const char *in_proj_weight, *in_proj_bias;      /* OpenCLIP: already stacked */
@@ -41,6 +35,19 @@ typedef struct {
 extern const ClipModelLayout clip_model_hf_layout;
 extern const ClipModelLayout clip_model_openclip_layout;
 
+/* ClipModel.priv: the mapping and the owned copies. */
+typedef struct {
+    ClipSafetensors *weights;
+    GPtrArray *owned; /* buffers of fused, transposed or realigned tensors */
+    /* The image tower's weights, taken on first need (clip_model_ensure_vision)
+     * from the same mapping; under lock. NULL layout: a random model, which
+     * has them from the start. */
+    const ClipModelLayout *layout;
+    char *weights_path;
+    gboolean has_vision;
+    GMutex lock;
+} ClipModelPrivate;
+
 /* One error: "path: reason". */
 void clip_model_set_error(GError **error, ClipError code, const char *path, const char *format, ...)
     G_GNUC_PRINTF(4, 5);
@@ -52,10 +59,11 @@ void clip_model_set_error(GError **error, ClipError code, const char *path, cons
 gboolean clip_model_load_config(const char *dir, const ClipModelLayout *layout, ClipConfig *config,
                                 GBytes **config_bytes, GBytes **preprocessor_bytes, GError **error);
 
-/* Fills every weight of `model`, whose config and block arrays are set, from
- * the safetensors file `st` (at `path`, for errors); reshaped copies go to
- * `owned`. */
+/* Fills the weights of `towers` of `model`, whose config and block arrays
+ * are set, from the safetensors file `st` (at `path`, for errors); reshaped
+ * copies go to `owned`. */
 gboolean clip_model_take_weights(ClipSafetensors *st, const char *path, GPtrArray *owned,
-                                 const ClipModelLayout *layout, ClipModel *model, GError **error);
+                                 const ClipModelLayout *layout, ClipModel *model,
+                                 ClipModelTowers towers, GError **error);
 
 G_END_DECLS

@@ -50,6 +50,8 @@ ClipModel *clip_model_new_random(const ClipConfig *config, guint64 seed)
     ClipModel *model = g_new0(ClipModel, 1);
     ClipModelPrivate *priv = g_new0(ClipModelPrivate, 1);
     priv->owned = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&priv->lock);
+    priv->has_vision = TRUE;
     model->priv = priv;
     model->config = *config;
     model->dir = g_strdup("");

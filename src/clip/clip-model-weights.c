@@ -305,11 +305,11 @@ static gboolean take_logit_scale(WeightReader *w, float *out, GError **error)
     return TRUE;
 }
 
-static gboolean take_weights(WeightReader *w, const ClipModelLayout *layout, ClipModel *model,
-                             GError **error)
+static gboolean take_vision(WeightReader *w, const ClipModelLayout *layout, ClipModel *model,
+                            GError **error)
 {
     const ClipConfig *c = &model->config;
-    uint64_t Cv = c->vision.width, Ct = c->text.width, E = c->embed_dim;
+    uint64_t Cv = c->vision.width, E = c->embed_dim;
     uint64_t p = c->patch_size, grid = c->image_size / c->patch_size;
 
     if (!take(w, layout->patch_weight, SHAPE(Cv, 3, p, p), &model->patch_weight, error) ||
@@ -319,21 +319,27 @@ static gboolean take_weights(WeightReader *w, const ClipModelLayout *layout, Cli
         !take_norm(w, layout->ln_pre, Cv, &model->ln_pre_weight, &model->ln_pre_bias, error))
         return FALSE;
     for (uint32_t i = 0; i < c->vision.layers; i++)
-        if (!take_block(w, layout->block, layout->vision_blocks, i, &c->vision, &model->vision_blocks[i],
-                        error))
+        if (!take_block(w, layout->block, layout->vision_blocks, i, &c->vision,
+                        &model->vision_blocks[i], error))
             return FALSE;
-    if (!take_norm(w, layout->ln_post, Cv, &model->ln_post_weight, &model->ln_post_bias, error) ||
-        !take_projection(w, layout, layout->vision_projection, E, Cv, &model->vision_projection,
-                         error))
-        return FALSE;
+    return take_norm(w, layout->ln_post, Cv, &model->ln_post_weight, &model->ln_post_bias, error) &&
+           take_projection(w, layout, layout->vision_projection, E, Cv, &model->vision_projection,
+                           error);
+}
 
+static gboolean take_text(WeightReader *w, const ClipModelLayout *layout, ClipModel *model,
+                          GError **error)
+{
+    const ClipConfig *c = &model->config;
+    uint64_t Ct = c->text.width, E = c->embed_dim;
     if (!take(w, layout->token_embedding, SHAPE(c->vocab_size, Ct), &model->token_embedding,
               error) ||
         !take(w, layout->text_positions, SHAPE(c->context_length, Ct), &model->text_positions,
               error))
         return FALSE;
     for (uint32_t i = 0; i < c->text.layers; i++)
-        if (!take_block(w, layout->block, layout->text_blocks, i, &c->text, &model->text_blocks[i], error))
+        if (!take_block(w, layout->block, layout->text_blocks, i, &c->text, &model->text_blocks[i],
+                        error))
             return FALSE;
     return take_norm(w, layout->ln_final, Ct, &model->ln_final_weight, &model->ln_final_bias,
                      error) &&
@@ -490,22 +496,27 @@ static gboolean take_siglip_text(WeightReader *w, const SiglipNames *n, ClipMode
                         error))
             return FALSE;
     return take_norm(w, n->ln_final, C, &model->ln_final_weight, &model->ln_final_bias, error) &&
-           take_linear(w, n->text_head, E, C, &model->text_projection,
-                       &model->text_projection_bias, error) &&
+           take_linear(w, n->text_head, E, C, &model->text_projection, &model->text_projection_bias,
+                       error) &&
            take_logit_scale(w, &model->logit_scale, error) &&
            take_scalar(w, "logit_bias", &model->logit_bias, error);
 }
 
+/* The image tower first, as before towers could be taken apart: a file
+ * broken in both names the same tensor whatever the order of the calls. */
 gboolean clip_model_take_weights(ClipSafetensors *st, const char *path, GPtrArray *owned,
-                                 const ClipModelLayout *layout, ClipModel *model, GError **error)
+                                 const ClipModelLayout *layout, ClipModel *model,
+                                 ClipModelTowers towers, GError **error)
 {
     WeightReader reader = {st, path, owned};
+    gboolean vision = (towers & CLIP_MODEL_VISION) != 0, text = (towers & CLIP_MODEL_TEXT) != 0;
     if (model->config.family == CLIP_FAMILY_SIGLIP) {
         const SiglipNames *names = layout->hf ? &siglip_hf_names : &siglip_openclip_names;
-        return take_siglip_vision(&reader, names, model, error) &&
-               take_siglip_text(&reader, names, model, error);
+        return (!vision || take_siglip_vision(&reader, names, model, error)) &&
+               (!text || take_siglip_text(&reader, names, model, error));
     }
-    return take_weights(&reader, layout, model, error);
+    return (!vision || take_vision(&reader, layout, model, error)) &&
+           (!text || take_text(&reader, layout, model, error));
 }
 
 void clip_tensor_to_f32(const ClipTensor *tensor, float *out)

@@ -125,6 +125,11 @@ static const ClipModelLayout *detect_layout(const char *dir, GError **error)
 
 ClipModel *clip_model_load(const char *dir, GError **error)
 {
+    return clip_model_load_towers(dir, CLIP_MODEL_BOTH, error);
+}
+
+ClipModel *clip_model_load_towers(const char *dir, ClipModelTowers towers, GError **error)
+{
     g_return_val_if_fail(dir != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -135,6 +140,8 @@ ClipModel *clip_model_load(const char *dir, GError **error)
     g_autoptr(ClipModel) model = g_new0(ClipModel, 1);
     ClipModelPrivate *priv = g_new0(ClipModelPrivate, 1);
     priv->owned = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&priv->lock);
+    priv->layout = layout;
     model->priv = priv;
     model->dir = g_strdup(dir);
     model->name = g_path_get_basename(dir);
@@ -145,18 +152,42 @@ ClipModel *clip_model_load(const char *dir, GError **error)
                                 error))
         return NULL;
 
-    g_autofree char *weights_path = g_build_filename(dir, layout->weights_file, NULL);
-    priv->weights = clip_safetensors_open(weights_path, error);
+    priv->weights_path = g_build_filename(dir, layout->weights_file, NULL);
+    priv->weights = clip_safetensors_open(priv->weights_path, error);
     if (priv->weights == NULL)
         return NULL;
 
     model->vision_blocks = g_new0(ClipBlock, model->config.vision.layers);
     model->text_blocks = g_new0(ClipBlock, model->config.text.layers);
-    if (!clip_model_take_weights(priv->weights, weights_path, priv->owned, layout, model, error))
+    towers |= CLIP_MODEL_TEXT;
+    if (!clip_model_take_weights(priv->weights, priv->weights_path, priv->owned, layout, model,
+                                 towers, error))
         return NULL;
+    priv->has_vision = (towers & CLIP_MODEL_VISION) != 0;
 
-    model->id = model_id(priv->weights, weights_path, config_bytes, preprocessor_bytes);
+    model->id = model_id(priv->weights, priv->weights_path, config_bytes, preprocessor_bytes);
     return g_steal_pointer(&model);
+}
+
+gboolean clip_model_ensure_vision(ClipModel *model, GError **error)
+{
+    ClipModelPrivate *priv = model->priv;
+    g_mutex_lock(&priv->lock);
+    gboolean ok =
+        priv->has_vision || clip_model_take_weights(priv->weights, priv->weights_path, priv->owned,
+                                                    priv->layout, model, CLIP_MODEL_VISION, error);
+    priv->has_vision = ok;
+    g_mutex_unlock(&priv->lock);
+    return ok;
+}
+
+gboolean clip_model_has_vision(const ClipModel *model)
+{
+    ClipModelPrivate *priv = model->priv;
+    g_mutex_lock(&priv->lock);
+    gboolean has = priv->has_vision;
+    g_mutex_unlock(&priv->lock);
+    return has;
 }
 
 void clip_model_free(ClipModel *model)
@@ -167,6 +198,8 @@ void clip_model_free(ClipModel *model)
     if (priv != NULL) {
         g_clear_pointer(&priv->owned, g_ptr_array_unref);
         g_clear_pointer(&priv->weights, clip_safetensors_free);
+        g_free(priv->weights_path);
+        g_mutex_clear(&priv->lock);
         g_free(priv);
     }
     g_free(model->vision_blocks);

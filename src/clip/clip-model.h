@@ -59,7 +59,7 @@ typedef struct {
 } ClipBlock;
 
 typedef struct {
-    uint32_t width;     /* C */
+    uint32_t width; /* C */
     uint32_t layers;
     uint32_t heads;     /* H; head size D = C / H */
     uint32_t mlp_width; /* F */
@@ -95,7 +95,7 @@ typedef struct {
     uint32_t patch_size;     /* p */
     uint32_t context_length; /* text positions */
     uint32_t vocab_size;
-    uint32_t embed_dim;      /* E: the shared embedding space */
+    uint32_t embed_dim; /* E: the shared embedding space */
     GpuActivation activation;
     float image_mean[3], image_std[3];
     ClipFamily family;
@@ -117,9 +117,9 @@ typedef struct {
 } ClipAttentionPool;
 
 typedef struct {
-    char *dir;    /* the model folder */
-    char *name;   /* a display name: the folder's base name */
-    char *id;     /* stable id: hash of the weights' header and the config */
+    char *dir;  /* the model folder */
+    char *name; /* a display name: the folder's base name */
+    char *id;   /* stable id: hash of the weights' header and the config */
     ClipConfig config;
 
     /* vision */
@@ -127,16 +127,16 @@ typedef struct {
     ClipTensor class_embedding;  /* (Cv) */
     ClipTensor vision_positions; /* (1 + (S/p)², Cv) */
     ClipTensor ln_pre_weight, ln_pre_bias;
-    ClipBlock *vision_blocks;    /* vision.layers of them */
+    ClipBlock *vision_blocks; /* vision.layers of them */
     ClipTensor ln_post_weight, ln_post_bias;
     ClipTensor vision_projection; /* (E, Cv) */
 
     /* text */
-    ClipTensor token_embedding;   /* (vocab_size, Ct) */
-    ClipTensor text_positions;    /* (context_length, Ct) */
-    ClipBlock *text_blocks;       /* text.layers of them */
+    ClipTensor token_embedding; /* (vocab_size, Ct) */
+    ClipTensor text_positions;  /* (context_length, Ct) */
+    ClipBlock *text_blocks;     /* text.layers of them */
     ClipTensor ln_final_weight, ln_final_bias;
-    ClipTensor text_projection;   /* (E, Ct) */
+    ClipTensor text_projection; /* (E, Ct) */
 
     float logit_scale; /* exp() already applied */
     float logit_bias;  /* SigLIP's learned bias; 0 for CLIP */
@@ -155,6 +155,24 @@ typedef struct {
  * error naming the file (and the tensor, where there is one) and the reason;
  * never a partial model. */
 ClipModel *clip_model_load(const char *dir, GError **error);
+
+/* A model's two halves. */
+typedef enum {
+    CLIP_MODEL_TEXT = 1 << 0,   /* the text tower, its head and the logit scale (and bias) */
+    CLIP_MODEL_VISION = 1 << 1, /* the image tower and its head */
+    CLIP_MODEL_BOTH = CLIP_MODEL_TEXT | CLIP_MODEL_VISION,
+} ClipModelTowers;
+
+/* clip_model_load() of some towers: CLIP_MODEL_TEXT leaves the image
+ * tower's fields zeroed until clip_model_ensure_vision() (a text search
+ * never needs them: ViT-B/32's 88 M image parameters). The text tower is
+ * always loaded; the id is the same whatever was asked for. */
+ClipModel *clip_model_load_towers(const char *dir, ClipModelTowers towers, GError **error);
+/* Takes the image tower's weights from the file when not yet (thread-safe);
+ * FALSE with the file's error when they are missing or malformed. */
+gboolean clip_model_ensure_vision(ClipModel *model, GError **error);
+/* TRUE once the image tower's weights are in the model. */
+gboolean clip_model_has_vision(const ClipModel *model);
 void clip_model_free(ClipModel *model);
 
 /* ViT-B/32's geometry (OpenAI's clip-vit-base-patch32) with CLIP's defaults. */

@@ -9,7 +9,8 @@ SpyglassModel *spyglass_model_open(const char *dir, SpyglassModelParts parts, co
 {
     g_autoptr(SpyglassModel) loaded = g_new0(SpyglassModel, 1);
     loaded->dir = g_canonicalize_filename(dir, NULL);
-    if ((parts & SPYGLASS_MODEL_ENCODER) && (loaded->model = clip_model_load(dir, error)) == NULL)
+    if ((parts & SPYGLASS_MODEL_ENCODER) &&
+        (loaded->model = clip_model_load_towers(dir, CLIP_MODEL_TEXT, error)) == NULL)
         return NULL;
     if ((parts & SPYGLASS_MODEL_TOKENIZER) &&
         (loaded->tokenizer = clip_tokenizer_new_from_dir(dir, error)) == NULL)

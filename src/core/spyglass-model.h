@@ -28,7 +28,11 @@ typedef struct {
 } SpyglassModel;
 
 /* Loads the parts asked for from dir; device NULL: gpu_device_open's choice. The weights
- * load first: their loader best explains a folder that is not a model. */
+ * load first: their loader best explains a folder that is not a model. The encoder starts
+ * with the text tower only (what search needs: a search provider's first answer does not
+ * wait for ViT-B/32's 88 M image parameters); the image tower is read from the file and
+ * put on the device the first time an image is encoded (indexing, similar FILE,
+ * embed-image). */
 SpyglassModel *spyglass_model_open(const char *dir, SpyglassModelParts parts, const char *device,
                                    ClipPrecision precision, GError **error);
 void spyglass_model_free(SpyglassModel *model);

@@ -111,6 +111,21 @@ static LibraryModelRecord *session_searchable_model(SpyglassSession *session, gb
     return g_steal_pointer(&current);
 }
 
+/* The library's embeddings of a model, through the index saved in the user's cache when it is
+ * still that of the library (search-library.h): a new process maps it instead of reading
+ * every embedding. */
+static SearchLibrary *load_library(SpyglassSession *session, const LibraryModelRecord *record,
+                                   GError **error)
+{
+    g_autofree char *path = search_library_cache_path(session->db_path, record->id);
+    g_autofree char *warning = NULL;
+    SearchLibrary *library =
+        search_library_load_cached(session->store, record->id, record->dim, path, &warning, error);
+    if (warning != NULL)
+        session_notice(session, SPYGLASS_NOTICE_WARNING, "%s", warning);
+    return library;
+}
+
 gboolean session_reload_library(SpyglassSession *session, GError **error)
 {
     GError *local = NULL;
@@ -123,7 +138,7 @@ gboolean session_reload_library(SpyglassSession *session, GError **error)
     drop_library(session);
     if (record == NULL || strcmp(record->id, session->model->model->id) != 0)
         return TRUE;
-    session->library = search_library_load(session->store, record->id, record->dim, error);
+    session->library = load_library(session, record, error);
     return session->library != NULL;
 }
 
@@ -262,13 +277,14 @@ gboolean session_open_for_search(SpyglassSession *session, GError **error)
     }
     if (!load_record_model(session, record, error))
         return FALSE;
-    session->library = search_library_load(session->store, record->id, record->dim, error);
+    session->library = load_library(session, record, error);
     if (session->library == NULL)
         return FALSE;
     SearchIndex *index = search_library_get_index(session->library);
     session_notice(session, SPYGLASS_NOTICE_INFO,
-                   "%u photos of model %s in memory (%s, %u threads)", search_index_size(index),
-                   record->name, search_index_kernel_name(index), search_index_threads());
+                   "%u photos of model %s in memory (%s, %u threads%s)", search_index_size(index),
+                   record->name, search_index_kernel_name(index), search_index_threads(),
+                   search_library_from_cache(session->library) ? ", saved index" : "");
     return TRUE;
 }
 
@@ -332,7 +348,9 @@ static gboolean status_model(SpyglassSession *session, SpyglassStatus *status, G
 {
     g_autoptr(GError) resolve_error = NULL;
     g_autofree char *dir = resolve_model_dir(session, session->model_dir, &resolve_error);
-    g_autoptr(ClipModel) model = dir != NULL ? clip_model_load(dir, &resolve_error) : NULL;
+    /* Its name and id only: the image tower stays in the file. */
+    g_autoptr(ClipModel) model =
+        dir != NULL ? clip_model_load_towers(dir, CLIP_MODEL_TEXT, &resolve_error) : NULL;
     if (model != NULL) {
         status->model_name = g_strdup(model->name);
         status->model_id = g_strdup(model->id);

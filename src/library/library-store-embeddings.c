@@ -215,6 +215,63 @@ gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_
         store, LIBRARY_STORE_EMBEDDING_SELECT " ORDER BY p.path", model_id, func, user_data, error);
 }
 
+gboolean library_store_foreach_embedded_photo(LibraryStore *store, const char *model_id,
+                                              LibraryEmbeddingFunc func, gpointer user_data,
+                                              GError **error)
+{
+    /* The embeddings_model index covers the join: no vector is read; and
+     * no order, which would sort 100,000 paths for nothing. */
+    sqlite3_stmt *stmt = library_store_statement(
+        store,
+        "SELECT p.id, p.path, p.format, p.taken, p.camera_make, p.camera_model,"
+        " p.latitude IS NOT NULL AND p.longitude IS NOT NULL, p.duration"
+        " FROM embeddings e JOIN photos p ON p.id = e.photo_id"
+        " WHERE e.model_id = ?1 AND p.state = 'embedded'",
+        error);
+    if (stmt == NULL)
+        return FALSE;
+    library_store_bind_text(stmt, 1, model_id);
+    gboolean has_row = FALSE;
+    while (library_store_next(store, stmt, &has_row, error)) {
+        if (!has_row)
+            return TRUE;
+        LibraryPhotoFacts photo = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .path = (const char *)sqlite3_column_text(stmt, 1),
+            .format = (const char *)sqlite3_column_text(stmt, 2),
+            .taken = (const char *)sqlite3_column_text(stmt, 3),
+            .camera_make = (const char *)sqlite3_column_text(stmt, 4),
+            .camera_model = (const char *)sqlite3_column_text(stmt, 5),
+            .has_location = sqlite3_column_int(stmt, 6) != 0,
+            .duration = sqlite3_column_double(stmt, 7),
+        };
+        if (!func(&photo, NULL, 0, user_data)) {
+            sqlite3_reset(stmt);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+char *library_store_get_search_generation(LibraryStore *store, GError **error)
+{
+    sqlite3_stmt *stmt = library_store_statement(
+        store, "SELECT library, value FROM search_generation WHERE id = 1", error);
+    gboolean has_row = FALSE;
+    if (stmt == NULL || !library_store_next(store, stmt, &has_row, error))
+        return NULL;
+    if (!has_row) {
+        g_set_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_CORRUPT,
+                    "%s: the search_generation row is missing", store->path);
+        return NULL;
+    }
+    char *generation =
+        g_strdup_printf("%s:%" G_GINT64_FORMAT, (const char *)sqlite3_column_text(stmt, 0),
+                        (gint64)sqlite3_column_int64(stmt, 1));
+    sqlite3_reset(stmt);
+    return generation;
+}
+
 gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const char *model_id,
                                      float **vector, guint *dim, GError **error)
 {

@@ -14,13 +14,14 @@
 /* Schema versions, in PRAGMA user_version. A migration to version N runs
  * migrations[N] in one transaction; versions never change once released. */
 typedef enum {
-    SCHEMA_EMPTY = 0,          /* a new file: nothing yet */
-    SCHEMA_LIBRARY = 1,        /* folders, photos, models, embeddings, albums, album_members */
-    SCHEMA_AUTO_ALBUMS = 2,    /* auto_album_key, auto_album_scored, auto_album_members */
-    SCHEMA_ALBUM_EXAMPLES = 3, /* album_examples: a smart album's example photos */
-    SCHEMA_DECODING = 4,       /* decoding: photos a decoder is working on */
-    SCHEMA_VIDEO_FRAMES = 5,   /* photos.duration, video_frames: a video's sampled frames;
-                                * photos.companion: a RAW+JPEG pair's RAW */
+    SCHEMA_EMPTY = 0,             /* a new file: nothing yet */
+    SCHEMA_LIBRARY = 1,           /* folders, photos, models, embeddings, albums, album_members */
+    SCHEMA_AUTO_ALBUMS = 2,       /* auto_album_key, auto_album_scored, auto_album_members */
+    SCHEMA_ALBUM_EXAMPLES = 3,    /* album_examples: a smart album's example photos */
+    SCHEMA_DECODING = 4,          /* decoding: photos a decoder is working on */
+    SCHEMA_VIDEO_FRAMES = 5,      /* photos.duration, video_frames: a video's sampled frames;
+                                   * photos.companion: a RAW+JPEG pair's RAW */
+    SCHEMA_SEARCH_GENERATION = 6, /* search_generation: what a saved search index is valid for */
     N_SCHEMA_VERSIONS,
 } SchemaVersion;
 
@@ -116,6 +117,34 @@ static const char *const schema_migrations[N_SCHEMA_VERSIONS] = {
                             "  vector BLOB NOT NULL,"
                             "  PRIMARY KEY (photo_id, model_id, time)) WITHOUT ROWID;"
                             "CREATE INDEX video_frames_model ON video_frames(model_id);",
+    /* One row: a random id of this database and a count that triggers
+     * raise with every change to what search loads (embeddings, video
+     * frames, a photo's state or format; cascades fire them too). A search
+     * index saved beside the library is valid while both are as it was
+     * saved under (search-library.c); the id tells a recreated database,
+     * whose count starts again, from the one the file was made of. */
+    [SCHEMA_SEARCH_GENERATION] =
+        "CREATE TABLE search_generation ("
+        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "  library TEXT NOT NULL,"
+        "  value INTEGER NOT NULL);"
+        "INSERT INTO search_generation VALUES (1, lower(hex(randomblob(16))), 0);"
+        "CREATE TRIGGER search_embeddings_insert AFTER INSERT ON embeddings"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_embeddings_update AFTER UPDATE ON embeddings"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_embeddings_delete AFTER DELETE ON embeddings"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_frames_insert AFTER INSERT ON video_frames"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_frames_update AFTER UPDATE ON video_frames"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_frames_delete AFTER DELETE ON video_frames"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_photos_update AFTER UPDATE OF state, format ON photos"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;"
+        "CREATE TRIGGER search_photos_delete AFTER DELETE ON photos"
+        "  BEGIN UPDATE search_generation SET value = value + 1; END;",
 };
 
 /* Written out rather than with G_DEFINE_QUARK, whose hyphenated first

@@ -228,6 +228,15 @@ typedef gboolean (*LibraryEmbeddingFunc)(const LibraryPhotoFacts *photo, const f
 gboolean library_store_foreach_embedding(LibraryStore *store, const char *model_id,
                                          LibraryEmbeddingFunc func, gpointer user_data,
                                          GError **error);
+/* The same photos, facts only (func gets a NULL vector and dim 0), in no
+ * particular order: what search reads beside a saved index. */
+gboolean library_store_foreach_embedded_photo(LibraryStore *store, const char *model_id,
+                                              LibraryEmbeddingFunc func, gpointer user_data,
+                                              GError **error);
+/* What search loads (embeddings, video frames, photos' states and formats)
+ * as of now: "LIBRARY-ID:COUNT", a random id of this database and a count
+ * raised by every change to any of it (g_free). */
+char *library_store_get_search_generation(LibraryStore *store, GError **error);
 
 /* Videos: each sampled frame's embedding, beside the video's own (the
  * normalised mean of its frames) in the embeddings of model_id. Replaces

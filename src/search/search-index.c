@@ -128,14 +128,67 @@ SearchIndex *search_index_new(uint32_t dim)
     return index;
 }
 
+SearchIndex *search_index_new_mapped(uint32_t dim, uint32_t n, const int64_t *ids,
+                                     const SearchRowMeta *meta, const int8_t *codes,
+                                     const float *rows, GMappedFile *mapping)
+{
+    SearchIndex *index = search_index_new(dim);
+    id_map_clear(&index->map);
+    size_t slots = 64;
+    while (slots < (size_t)n * 2 + 2)
+        slots *= 2;
+    id_map_init(&index->map, slots);
+    for (uint32_t row = 0; row < n; row++) {
+        if (search_index_lookup(index, ids[row]) != SEARCH_NO_ROW) {
+            search_index_free(index);
+            return NULL;
+        }
+        id_map_set(&index->map, ids[row], row);
+    }
+    index->mapping = g_mapped_file_ref(mapping);
+    index->n = index->capacity = n;
+    index->ids = (int64_t *)ids;
+    index->meta = (SearchRowMeta *)meta;
+    index->codes = (int8_t *)codes;
+    index->rows = (float *)rows;
+    return index;
+}
+
+/* The arrays in memory of the index's own, from the mapping, before a change. */
+static void ensure_owned(SearchIndex *index)
+{
+    if (index->mapping == NULL)
+        return;
+    /* Room for one row at least; only the n rows there are are read from the mapping. */
+    size_t n = index->n, capacity = MAX(n, (size_t)1), dim = index->dim;
+    int8_t *codes = g_aligned_alloc(capacity, index->dpad, 64);
+    float *rows = g_new(float, capacity *dim);
+    int64_t *ids = g_new(int64_t, capacity);
+    SearchRowMeta *meta = g_new(SearchRowMeta, capacity);
+    memcpy(codes, index->codes, n * index->dpad);
+    memcpy(rows, index->rows, n * dim * sizeof(float));
+    memcpy(ids, index->ids, n * sizeof(int64_t));
+    memcpy(meta, index->meta, n * sizeof(SearchRowMeta));
+    index->codes = codes;
+    index->rows = rows;
+    index->ids = ids;
+    index->meta = meta;
+    index->capacity = (uint32_t)capacity;
+    g_clear_pointer(&index->mapping, g_mapped_file_unref);
+}
+
 void search_index_free(SearchIndex *index)
 {
     if (index == NULL)
         return;
-    g_aligned_free(index->codes);
-    g_free(index->rows);
-    g_free(index->ids);
-    g_free(index->meta);
+    if (index->mapping != NULL) {
+        g_mapped_file_unref(index->mapping);
+    } else {
+        g_aligned_free(index->codes);
+        g_free(index->rows);
+        g_free(index->ids);
+        g_free(index->meta);
+    }
     id_map_clear(&index->map);
     g_free(index);
 }
@@ -175,6 +228,7 @@ size_t search_index_memory(const SearchIndex *index)
 
 void search_index_reserve(SearchIndex *index, uint32_t n)
 {
+    ensure_owned(index);
     if (n <= index->capacity)
         return;
     int8_t *codes = g_aligned_alloc((size_t)n, index->dpad, 64);
@@ -229,6 +283,7 @@ static void store_row(SearchIndex *index, uint32_t row, int64_t id, const float 
 
 void search_index_add(SearchIndex *index, int64_t id, const float *embedding)
 {
+    ensure_owned(index);
     uint32_t row = search_index_lookup(index, id);
     if (row == SEARCH_NO_ROW) {
         g_return_if_fail(index->n < SEARCH_NO_ROW - 1);
@@ -247,6 +302,7 @@ gboolean search_index_remove(SearchIndex *index, int64_t id)
     uint32_t row = search_index_lookup(index, id);
     if (row == SEARCH_NO_ROW)
         return FALSE;
+    ensure_owned(index);
     id_map_remove(&index->map, id);
     uint32_t last = --index->n;
     if (row != last) {

@@ -1,42 +1,16 @@
 /* search-library.c: loading a model's embeddings and the photos' facts from the library store. */
-#include "search-library.h"
+#include "search-library-private.h"
 
 #include "search-relevance.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
-typedef struct {
-    char *path;
-    char *format;
-    char *taken;
-    char *camera_make, *camera_model;
-    gboolean has_location;
-    gboolean is_video;
-    double duration; /* a video's, seconds */
-} PhotoEntry;
-
-struct _SearchLibrary {
-    SearchIndex *index;
-    GHashTable *photos;  /* int64 id → PhotoEntry */
-    GHashTable *by_path; /* path (owned by the entry) → boxed int64 id */
-    /* Videos' frames: row i of frames is a frame of video frame_videos[i],
-     * at frame_times[i] seconds. */
-    SearchIndex *frames;
-    GArray *frame_videos; /* int64_t */
-    GArray *frame_times;  /* double */
-    guint n_videos;
-};
-
-static void photo_entry_free(PhotoEntry *entry)
-{
-    g_free(entry->path);
-    g_free(entry->format);
-    g_free(entry->taken);
-    g_free(entry->camera_make);
-    g_free(entry->camera_model);
-    g_free(entry);
-}
+/* Entries are allocated this many at a time: a library of 100,000 photos
+ * made 700,000 small allocations (entry, five strings, two boxed keys)
+ * before, an eighth of a search provider's first answer. */
+#define ENTRY_BLOCK 4096
 
 void search_library_free(SearchLibrary *library)
 {
@@ -48,12 +22,14 @@ void search_library_free(SearchLibrary *library)
     g_clear_pointer(&library->frame_times, g_array_unref);
     g_clear_pointer(&library->by_path, g_hash_table_unref);
     g_clear_pointer(&library->photos, g_hash_table_unref);
+    g_clear_pointer(&library->entry_blocks, g_ptr_array_unref);
+    g_clear_pointer(&library->strings, g_string_chunk_free);
     g_free(library);
 }
 
 /* The decoder's format name from the file name, for photos whose decoded
  * format the store lacks: the names agree for photos that decoded. */
-static char *format_from_name(const char *path)
+static const char *format_from_name(const char *path)
 {
     static const struct {
         const char *extension, *format;
@@ -65,7 +41,7 @@ static char *format_from_name(const char *path)
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot != NULL && i < G_N_ELEMENTS(formats); i++)
         if (g_ascii_strcasecmp(dot, formats[i].extension) == 0)
-            return g_strdup(formats[i].format);
+            return formats[i].format;
     return NULL;
 }
 
@@ -74,6 +50,8 @@ typedef struct {
     guint dim;
     GError *error;
 } LoadContext;
+
+static void add_entry(SearchLibrary *library, const LibraryPhotoFacts *photo);
 
 static gboolean add_photo(const LibraryPhotoFacts *photo, const float *vector, guint dim,
                           gpointer user_data)
@@ -86,19 +64,40 @@ static gboolean add_photo(const LibraryPhotoFacts *photo, const float *vector, g
         return FALSE;
     }
     search_index_add(library->index, photo->id, vector);
-    PhotoEntry *entry = g_new0(PhotoEntry, 1);
-    entry->path = g_strdup(photo->path);
-    entry->format = photo->format != NULL ? g_strdup(photo->format) : format_from_name(photo->path);
-    entry->taken = g_strdup(photo->taken);
-    entry->camera_make = g_strdup(photo->camera_make);
-    entry->camera_model = g_strdup(photo->camera_model);
+    add_entry(library, photo);
+    return TRUE;
+}
+
+/* A string kept for the library's life; formats, makes and models, which repeat, once each. */
+static const char *keep(SearchLibrary *library, const char *text, gboolean repeats)
+{
+    if (text == NULL)
+        return NULL;
+    return repeats ? g_string_chunk_insert_const(library->strings, text)
+                   : g_string_chunk_insert(library->strings, text);
+}
+
+static void add_entry(SearchLibrary *library, const LibraryPhotoFacts *photo)
+{
+    if (library->entry_blocks->len == 0 || library->block_used == ENTRY_BLOCK) {
+        g_ptr_array_add(library->entry_blocks, g_new(PhotoEntry, ENTRY_BLOCK));
+        library->block_used = 0;
+    }
+    PhotoEntry *block = g_ptr_array_index(library->entry_blocks, library->entry_blocks->len - 1);
+    PhotoEntry *entry = &block[library->block_used++];
+    entry->id = photo->id;
+    entry->path = keep(library, photo->path, FALSE);
+    entry->format =
+        photo->format != NULL ? keep(library, photo->format, TRUE) : format_from_name(photo->path);
+    entry->taken = keep(library, photo->taken, FALSE);
+    entry->camera_make = keep(library, photo->camera_make, TRUE);
+    entry->camera_model = keep(library, photo->camera_model, TRUE);
     entry->has_location = photo->has_location;
     entry->is_video = g_strcmp0(entry->format, "video") == 0;
     entry->duration = photo->duration;
     library->n_videos += entry->is_video;
-    g_hash_table_insert(library->photos, g_memdup2(&photo->id, sizeof photo->id), entry);
-    g_hash_table_insert(library->by_path, entry->path, g_memdup2(&photo->id, sizeof photo->id));
-    return TRUE;
+    g_hash_table_insert(library->photos, &entry->id, entry);
+    g_hash_table_insert(library->by_path, (gpointer)entry->path, entry);
 }
 
 static gboolean add_frame(gint64 photo_id, double time, const float *vector, guint dim,
@@ -122,17 +121,24 @@ static gboolean add_frame(gint64 photo_id, double time, const float *vector, gui
     return TRUE;
 }
 
-SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, guint dim,
-                                   GError **error)
+static SearchLibrary *library_new(guint dim)
 {
-    g_autoptr(SearchLibrary) library = g_new0(SearchLibrary, 1);
+    SearchLibrary *library = g_new0(SearchLibrary, 1);
     library->index = search_index_new(dim);
-    library->photos = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                            (GDestroyNotify)photo_entry_free);
-    library->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    library->photos = g_hash_table_new(g_int64_hash, g_int64_equal);
+    library->by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    library->entry_blocks = g_ptr_array_new_with_free_func(g_free);
+    library->strings = g_string_chunk_new(1 << 20);
     library->frames = search_index_new(dim);
     library->frame_videos = g_array_new(FALSE, FALSE, sizeof(int64_t));
     library->frame_times = g_array_new(FALSE, FALSE, sizeof(double));
+    return library;
+}
+
+SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, guint dim,
+                                   GError **error)
+{
+    g_autoptr(SearchLibrary) library = library_new(dim);
     LoadContext load = {library, dim, NULL};
     if (!library_store_foreach_embedding(store, model_id, add_photo, &load, error) ||
         (load.error == NULL &&
@@ -143,6 +149,128 @@ SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, gu
         return NULL;
     }
     return g_steal_pointer(&library);
+}
+
+/* A photo's facts beside a saved index, which must hold its row. */
+static gboolean add_facts(const LibraryPhotoFacts *photo, const float *vector, guint dim,
+                          gpointer user_data)
+{
+    LoadContext *load = user_data;
+    if (!search_index_contains(load->library->index, photo->id)) {
+        g_set_error(&load->error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "photo %" G_GINT64_FORMAT " (%s) is missing from it", photo->id, photo->path);
+        return FALSE;
+    }
+    add_entry(load->library, photo);
+    return TRUE;
+}
+
+/* The facts of the saved index's photos: FALSE (with load->error) when the store does not
+ * list exactly its photos and videos. */
+static gboolean load_facts(LibraryStore *store, const char *model_id, LoadContext *load,
+                           GError **error)
+{
+    SearchLibrary *library = load->library;
+    if (!library_store_foreach_embedded_photo(store, model_id, add_facts, load, error))
+        return FALSE;
+    if (load->error == NULL && g_hash_table_size(library->photos) != library->index->n)
+        g_set_error(&load->error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "it holds %u photos, the library %u", library->index->n,
+                    g_hash_table_size(library->photos));
+    for (guint i = 0; load->error == NULL && i < library->frame_videos->len; i++) {
+        int64_t video = g_array_index(library->frame_videos, int64_t, i);
+        if (!search_library_is_video(library, video))
+            g_set_error(&load->error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "it holds frames of photo %" G_GINT64_FORMAT ", not a video", video);
+    }
+    return TRUE;
+}
+
+/* The saved index, with the store's facts; NULL when there is none or it does not fit (then
+ * *warning may say why), or on a store error (*error). */
+static SearchLibrary *load_saved(LibraryStore *store, const char *model_id, guint dim,
+                                 const char *path, const char *key, char **warning, GError **error)
+{
+    g_autoptr(SearchLibrary) library = library_new(dim);
+    g_autoptr(GError) refused = NULL;
+    if (!search_library_cache_load(library, path, key, dim, &refused)) {
+        if (!g_error_matches(refused, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
+            !g_error_matches(refused, G_FILE_ERROR, G_FILE_ERROR_AGAIN))
+            *warning = g_strdup_printf("saved search index rebuilt: %s", refused->message);
+        return NULL;
+    }
+    LoadContext load = {library, dim, NULL};
+    if (!load_facts(store, model_id, &load, error))
+        return NULL;
+    if (load.error != NULL) {
+        *warning = g_strdup_printf("saved search index rebuilt: %s: %s", path, load.error->message);
+        g_error_free(load.error);
+        return NULL;
+    }
+    library->from_cache = TRUE;
+    return g_steal_pointer(&library);
+}
+
+/* The same library's index files of other models (a model switch) and the leftovers of writes
+ * that did not finish: named as search_library_cache_path() names them, "<library>-<model>". */
+static void drop_other_models(const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *name = g_path_get_basename(path);
+    const char *dash = strchr(name, '-');
+    if (dash == NULL || !g_str_has_suffix(name, ".index"))
+        return;
+    g_autofree char *prefix = g_strndup(name, (gsize)(dash - name + 1));
+    g_autoptr(GDir) listing = g_dir_open(dir, 0, NULL);
+    for (const char *other; listing != NULL && (other = g_dir_read_name(listing)) != NULL;)
+        if (g_str_has_prefix(other, prefix) && strcmp(other, name) != 0 &&
+            strstr(other, ".index") != NULL) {
+            g_autofree char *stale = g_build_filename(dir, other, NULL);
+            g_unlink(stale);
+        }
+}
+
+SearchLibrary *search_library_load_cached(LibraryStore *store, const char *model_id, guint dim,
+                                          const char *cache_path, char **warning, GError **error)
+{
+    g_autofree char *ignored = NULL;
+    if (warning == NULL)
+        warning = &ignored;
+    *warning = NULL;
+    g_autofree char *generation = library_store_get_search_generation(store, error);
+    if (generation == NULL)
+        return NULL;
+    g_autofree char *key = g_strdup_printf("%s %s %u", generation, model_id, dim);
+    GError *local = NULL;
+    SearchLibrary *library = load_saved(store, model_id, dim, cache_path, key, warning, &local);
+    if (library != NULL || local != NULL) {
+        if (local != NULL)
+            g_propagate_error(error, local);
+        return library;
+    }
+    library = search_library_load(store, model_id, dim, error);
+    g_autoptr(GError) save_error = NULL;
+    if (library != NULL && !search_library_cache_save(library, cache_path, key, &save_error)) {
+        g_autofree char *before = g_steal_pointer(warning);
+        *warning = g_strdup_printf("%s%ssearch index not saved: %s", before ? before : "",
+                                   before ? "; " : "", save_error->message);
+    } else if (library != NULL) {
+        drop_other_models(cache_path);
+    }
+    return library;
+}
+
+char *search_library_cache_path(const char *db_path, const char *model_id)
+{
+    g_autofree char *canonical = g_canonicalize_filename(db_path, NULL);
+    g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, canonical, -1);
+    g_autofree char *name = g_strdup_printf("%.16s-%s.index", hash, model_id);
+    return g_build_filename(g_get_user_cache_dir(), "spyglass", "search", name, NULL);
+}
+
+gboolean search_library_from_cache(SearchLibrary *library)
+{
+    return library->from_cache;
 }
 
 SearchIndex *search_library_get_index(SearchLibrary *library)
@@ -176,8 +304,8 @@ double search_library_get_duration(SearchLibrary *library, int64_t id)
 
 int64_t search_library_find(SearchLibrary *library, const char *path)
 {
-    const int64_t *id = g_hash_table_lookup(library->by_path, path);
-    return id != NULL ? *id : -1;
+    const PhotoEntry *entry = g_hash_table_lookup(library->by_path, path);
+    return entry != NULL ? entry->id : -1;
 }
 
 static gboolean allows_photo(int64_t id, gpointer user_data)

@@ -26,6 +26,23 @@ SearchLibrary *search_library_load(LibraryStore *store, const char *model_id, gu
                                    GError **error);
 void search_library_free(SearchLibrary *library);
 
+/* search_library_load() through a saved index at cache_path (search_library_cache_path()):
+ * when the file was saved for the store's search generation (library_store_get_search_generation)
+ * and this model, the indexes are mapped from it and only the photos' facts are read from the
+ * store (no embedding is read, normalised or quantised); otherwise everything is read from the
+ * store and the file written again. A damaged file, or one that does not list the store's
+ * photos, is never searched: it is rebuilt, and *warning (g_free; may be NULL) says why, as
+ * does a file that could not be written. Writing it removes the library's files of other
+ * models (named as search_library_cache_path() names them). The results are those of
+ * search_library_load(). */
+SearchLibrary *search_library_load_cached(LibraryStore *store, const char *model_id, guint dim,
+                                          const char *cache_path, char **warning, GError **error);
+/* Where the saved index of a library file's embeddings of model_id lives: the user's cache
+ * folder, named after the library's path and the model (g_free). */
+char *search_library_cache_path(const char *db_path, const char *model_id);
+/* TRUE when the library's indexes came from a saved file. */
+gboolean search_library_from_cache(SearchLibrary *library);
+
 SearchIndex *search_library_get_index(SearchLibrary *library);
 /* The path of a photo in the index, or NULL. */
 const char *search_library_get_path(SearchLibrary *library, int64_t id);

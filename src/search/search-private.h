@@ -87,6 +87,9 @@ struct _SearchIndex {
     float *rows;   /* (capacity, D), normalised F32 */
     int64_t *ids;
     SearchRowMeta *meta;
+    /* Non-NULL: the four arrays above lie in this saved index's mapping
+     * (search_index_new_mapped), read-only; the first change copies them. */
+    GMappedFile *mapping;
     SearchIdMap map;
     uint64_t generation; /* changes with every add and remove: filters check it */
     double eps;          /* relative rounding slack of an F32 dot of D terms */
@@ -120,6 +123,13 @@ static inline gboolean search_filter_has_row(const SearchFilter *filter, uint32_
 {
     return filter == NULL || ((filter->bits[row >> 6] >> (row & 63)) & 1);
 }
+
+/* An index whose n rows are arrays inside `mapping` (a saved index: codes
+ * 64-byte aligned, the others naturally), which it keeps a reference to.
+ * NULL when two rows share an id. */
+SearchIndex *search_index_new_mapped(uint32_t dim, uint32_t n, const int64_t *ids,
+                                     const SearchRowMeta *meta, const int8_t *codes,
+                                     const float *rows, GMappedFile *mapping);
 
 /* Tests compare kernels on one index. */
 void search_index_set_kernel(SearchIndex *index, SearchKernel kernel);
