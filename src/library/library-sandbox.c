@@ -127,6 +127,14 @@ LibrarySandbox *library_sandbox_new(void)
     return pool;
 }
 
+LibrarySandbox *library_sandbox_get_default(void)
+{
+    static LibrarySandbox *shared = NULL;
+    if (g_once_init_enter(&shared))
+        g_once_init_leave(&shared, library_sandbox_new());
+    return shared;
+}
+
 void library_sandbox_set_timeout(LibrarySandbox *pool, double seconds)
 {
     g_return_if_fail(seconds > 0);
@@ -439,6 +447,8 @@ ClipRgbImage *library_sandbox_decode(LibrarySandbox *pool, const char *path,
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    if (library_is_video_name(path))
+        return library_decode_photo(path, min_short_side, info, error);
     if (info != NULL)
         memset(info, 0, sizeof *info);
     uint64_t size = 0;

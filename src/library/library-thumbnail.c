@@ -74,7 +74,7 @@ static void area_axis_init(AreaAxis *axis, uint32_t in_size, uint32_t out_size)
     axis->count = g_new(uint32_t, out_size);
     axis->offset = g_new(size_t, out_size);
     /* Each output touches at most ceil(scale) + 1 inputs. */
-    axis->weights = g_new(float, (size_t)out_size * ((size_t)ceil(scale) + 1));
+    axis->weights = g_new(float, (size_t)out_size *((size_t)ceil(scale) + 1));
     size_t at = 0;
     for (uint32_t i = 0; i < out_size; i++) {
         double start = i * scale, end = MIN((i + 1) * scale, (double)in_size);
@@ -117,7 +117,7 @@ ClipRgbImage *library_thumbnail_scale(const ClipRgbImage *image, uint32_t max_si
     area_axis_init(&haxis, w, ow);
     area_axis_init(&vaxis, h, oh);
     /* Pass 1: every input row averaged horizontally, (h, ow, 3) floats. */
-    g_autofree float *rows = g_new(float, (size_t)h * ow * 3);
+    g_autofree float *rows = g_new(float, (size_t)h *ow * 3);
     for (uint32_t y = 0; y < h; y++) {
         const uint8_t *src = image->rgb + (size_t)y * w * 3;
         float *dst = rows + (size_t)y * ow * 3;
@@ -323,4 +323,30 @@ gboolean library_thumbnail_is_valid(const char *thumb_path, const char *path, gi
     gboolean valid = png_text_matches(file, uri, mtime);
     fclose(file);
     return valid;
+}
+
+char *library_thumbnail_ensure(LibrarySandbox *sandbox, const char *path, LibraryThumbnailSize size,
+                               GCancellable *cancellable, GError **error)
+{
+    g_return_val_if_fail(sandbox != NULL && path != NULL, NULL);
+    g_return_val_if_fail(size <= LIBRARY_THUMBNAIL_LARGE, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    GStatBuf st;
+    if (g_stat(path, &st) != 0) {
+        int saved = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", path,
+                    g_strerror(saved));
+        return NULL;
+    }
+    g_autofree char *thumb_path = library_thumbnail_path(path, size);
+    if (thumb_path != NULL && library_thumbnail_is_valid(thumb_path, path, st.st_mtime))
+        return g_steal_pointer(&thumb_path);
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+        return NULL;
+    g_autoptr(ClipRgbImage) image =
+        library_sandbox_decode(sandbox, path, size_pixels[size], NULL, error);
+    if (image == NULL || !library_thumbnail_write(image, path, st.st_mtime, size, error))
+        return NULL;
+    return g_steal_pointer(&thumb_path);
 }
