@@ -74,7 +74,7 @@ static void area_axis_init(AreaAxis *axis, uint32_t in_size, uint32_t out_size)
     axis->count = g_new(uint32_t, out_size);
     axis->offset = g_new(size_t, out_size);
     /* Each output touches at most ceil(scale) + 1 inputs. */
-    axis->weights = g_new(float, (size_t)out_size *((size_t)ceil(scale) + 1));
+    axis->weights = g_new(float, (size_t)out_size * ((size_t)ceil(scale) + 1));
     size_t at = 0;
     for (uint32_t i = 0; i < out_size; i++) {
         double start = i * scale, end = MIN((i + 1) * scale, (double)in_size);
@@ -117,7 +117,7 @@ ClipRgbImage *library_thumbnail_scale(const ClipRgbImage *image, uint32_t max_si
     area_axis_init(&haxis, w, ow);
     area_axis_init(&vaxis, h, oh);
     /* Pass 1: every input row averaged horizontally, (h, ow, 3) floats. */
-    g_autofree float *rows = g_new(float, (size_t)h *ow * 3);
+    g_autofree float *rows = g_new(float, (size_t)h * ow * 3);
     for (uint32_t y = 0; y < h; y++) {
         const uint8_t *src = image->rgb + (size_t)y * w * 3;
         float *dst = rows + (size_t)y * ow * 3;
