@@ -257,6 +257,51 @@ static const FaultCase fault_cases[] = {
     {"open", LIBRARY_SANDBOX_ERROR_FORBIDDEN, "stopped by the sandbox"},
 };
 
+typedef struct {
+    LibrarySandbox *pool;
+    const char *path;
+    GError *error;
+} HangingDecode;
+
+static gpointer decode_hanging(gpointer data)
+{
+    HangingDecode *decode = data;
+    g_assert_null(library_sandbox_decode(decode->pool, decode->path, 0, NULL, &decode->error));
+    return NULL;
+}
+
+/* A pool of one helper: while it hangs on a file, the next call waits for
+ * its place (the timeout ends it), then decodes as usual. */
+static void test_max_helpers(void)
+{
+    g_autoptr(GPtrArray) paths = make_corpus();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *png = NULL;
+    gsize png_size = 0;
+    g_assert_true(g_file_get_contents(g_ptr_array_index(paths, 1), &png, &png_size, &error));
+    g_autoptr(GBytes) png_bytes = g_bytes_new(png, png_size);
+    g_autofree char *victim = save_bytes("hanging.png", png_bytes);
+    g_setenv("SPYGLASS_DECODE_TEST_FAULTS", "hang=hanging.png", TRUE);
+    g_autoptr(LibrarySandbox) pool = library_sandbox_new();
+    library_sandbox_set_timeout(pool, 2.0);
+    library_sandbox_set_max_helpers(pool, 1);
+
+    HangingDecode hanging = {pool, victim, NULL};
+    gint64 start = g_get_monotonic_time();
+    GThread *thread = g_thread_new("hanging", decode_hanging, &hanging);
+    /* Time for the hanging call to take the one place (it does so before starting the helper). */
+    g_usleep(G_USEC_PER_SEC);
+    assert_same_decode(pool, g_ptr_array_index(paths, 0), 0);
+    double waited = (g_get_monotonic_time() - start) / 1e6;
+    g_thread_join(thread);
+    g_assert_error(hanging.error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_TIMED_OUT);
+    g_clear_error(&hanging.error);
+    g_test_message("the second call finished after %.2f s", waited);
+    g_assert_cmpfloat(waited, >=, 1.9);
+    g_unsetenv("SPYGLASS_DECODE_TEST_FAULTS");
+    g_unlink(victim);
+}
+
 /* Thumbnails decode in the process's shared pool: a file that crashes the
  * helper costs its thumbnail, with the reason, and the process goes on to
  * make the next one. */
@@ -395,6 +440,7 @@ int main(int argc, char **argv)
         g_autofree char *name = g_strdup_printf("/library/sandbox/fault/%s", fault_cases[i].fault);
         g_test_add_data_func(name, &fault_cases[i], test_fault);
     }
+    g_test_add_func("/library/sandbox/max-helpers", test_max_helpers);
     g_test_add_func("/library/sandbox/thumbnails", test_thumbnails);
     g_test_add_func("/library/sandbox/protocol", test_protocol);
     g_test_add_func("/library/sandbox/unavailable", test_unavailable);
