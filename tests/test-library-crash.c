@@ -4,7 +4,9 @@
  *
  * Usage: test-library-crash SPYGLASS_CLI. Five kills by default; at least 25
  * with SPYGLASS_LONG_TESTS=1. Each round starts from an empty library and
- * kills the indexer until a run finishes by itself, then compares. */
+ * kills the indexer until a run finishes by itself, then compares. Also: files that crash,
+ * hang or overspend the sandboxed decoder (poison-files), and `similar FILE` / `embed-image`
+ * decoding in the sandbox (front-ends-in-sandbox). */
 #include "test-common.h"
 #include "test-library-common.h"
 
