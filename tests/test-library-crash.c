@@ -6,7 +6,9 @@
  *
  * Usage: test-library-crash SPYGLASS_CLI. Five kills by default; at least 25
  * with SPYGLASS_LONG_TESTS=1. Each round starts from an empty library and
- * kills the indexer until a run finishes by itself, then compares. */
+ * kills the indexer until a run finishes by itself, then compares. Also: files that crash,
+ * hang or overspend the sandboxed decoder (poison-files), and `similar FILE` / `embed-image`
+ * decoding in the sandbox (front-ends-in-sandbox). */
 #include "test-common.h"
 #include "test-library-common.h"
 
@@ -485,6 +487,61 @@ static void test_poison_files(void)
     g_unsetenv("SPYGLASS_DECODE_TIMEOUT");
 }
 
+/* `spyglass-cli COMMAND FILE` on a library of good photos; returns the exit
+ * status and stderr. */
+static int run_cli_on_file(const char *db, const char *model, const char *command, const char *file,
+                           char **stderr_text)
+{
+    const char *argv[] = {cli_path,   "--db",      db,      "--model", model,
+                          "--device", "reference", command, file,      NULL};
+    g_autoptr(GError) error = NULL;
+    int status = 0;
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                 stderr_text, &status, &error);
+    g_assert_no_error(error);
+    g_assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* `similar FILE` and `embed-image FILE` on a file outside the library decode
+ * it in the sandbox: a file that crashes the decoder fails the command with
+ * the helper's reason, and spyglass-cli lives to say so. */
+static void test_front_ends_in_sandbox(void)
+{
+    g_autofree char *model = test_fixture_path("tiny-f32/hf");
+    if (model == NULL)
+        return;
+    if (cli_path == NULL) {
+        g_test_skip("pass the spyglass-cli binary as the first argument");
+        return;
+    }
+    g_autofree char *root = g_build_filename(tmp_dir, "Library", NULL);
+    for (guint i = 0; i < 3; i++) {
+        g_autofree char *name = g_strdup_printf("photo-%u.jpg", i);
+        g_autofree char *path = g_build_filename(root, name, NULL);
+        test_library_write_jpeg(path, 96, 64, i);
+    }
+    g_autofree char *db = g_build_filename(tmp_dir, "front-ends.db", NULL);
+    run_indexer(db, model, root);
+    g_autofree char *good = g_build_filename(tmp_dir, "Elsewhere", "good.jpg", NULL);
+    g_autofree char *crash = g_build_filename(tmp_dir, "Elsewhere", "crash.jpg", NULL);
+    test_library_write_jpeg(good, 96, 64, 7);
+    test_library_write_jpeg(crash, 96, 64, 8);
+    g_setenv("SPYGLASS_DECODE_TEST_FAULTS", "crash=crash.jpg", TRUE);
+
+    const char *const commands[] = {"similar", "embed-image"};
+    for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+        g_autofree char *good_stderr = NULL, *crash_stderr = NULL;
+        g_assert_cmpint(run_cli_on_file(db, model, commands[i], good, &good_stderr), ==, 0);
+        int status = run_cli_on_file(db, model, commands[i], crash, &crash_stderr);
+        g_test_message("%s crash.jpg: exit %d, %s", commands[i], status, crash_stderr);
+        g_assert_cmpint(status, ==, 1);
+        g_assert_nonnull(strstr(crash_stderr, crash));
+        g_assert_nonnull(strstr(crash_stderr, "the decoder crashed on this file (SIGSEGV)"));
+    }
+    g_unsetenv("SPYGLASS_DECODE_TEST_FAULTS");
+}
+
 int main(int argc, char **argv)
 {
     tmp_dir = test_library_tmp_dir();
@@ -502,6 +559,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/library/crash/kill-and-resume", test_kill_and_resume);
     g_test_add_func("/library/crash/poison-files", test_poison_files);
+    g_test_add_func("/library/crash/front-ends-in-sandbox", test_front_ends_in_sandbox);
     int status = g_test_run();
     test_library_remove_tree(tmp_dir);
     g_free(tmp_dir);

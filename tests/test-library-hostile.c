@@ -1,9 +1,11 @@
 /* test-library-hostile.c: one regression input per class of hostile photo a fuzz campaign found
  * (issue #26), each generated here: every one is refused or decoded quickly with bounded
- * memory, in the indexer's own process. */
+ * memory, in the indexer's own process; and all of them indexed beside good photos. */
 #include "clip/clip-model.h"
 #include "library/library-decoder.h"
+#include "test-common.h"
 #include "test-images.h"
+#include "test-library-common.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,12 +13,25 @@
 
 #include <jpeglib.h>
 
-/* Peak resident memory of this process, in MiB. */
-static double peak_rss_mib(void)
+/* Peak resident memory of this process (RUSAGE_SELF) or of its largest
+ * reaped child (RUSAGE_CHILDREN), in MiB. */
+static double peak_rss_mib(int who)
 {
     struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
+    getrusage(who, &usage);
     return usage.ru_maxrss / 1024.0;
+}
+
+/* Peak address space of this process (VmPeak), in MiB: a reservation
+ * never touched counts here, not in the RSS, and fails where memory is not
+ * overcommitted. */
+static double peak_address_space_mib(void)
+{
+    g_autofree char *status = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+    const char *line = strstr(status, "VmPeak:");
+    g_assert_nonnull(line);
+    return g_ascii_strtod(line + strlen("VmPeak:"), NULL) / 1024.0;
 }
 
 typedef struct {
@@ -26,10 +41,12 @@ typedef struct {
 } HostileCase;
 
 /* Decodes in a subprocess of its own, so that its peak memory is the
- * decode's: under 200 MiB and a few seconds, or the test fails. */
+ * decode's: under 200 MiB resident, 1 GiB of address space and a few
+ * seconds, or the test fails. */
 static void decode_bounded(const HostileCase *hostile)
 {
-    double before = peak_rss_mib();
+    double before = peak_rss_mib(RUSAGE_SELF);
+    double space_before = peak_address_space_mib();
     gint64 start = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
     gsize size = 0;
@@ -37,9 +54,12 @@ static void decode_bounded(const HostileCase *hostile)
     g_autoptr(ClipRgbImage) image =
         library_decode_photo_data(data, size, hostile->name, 0, NULL, &error);
     double seconds = (g_get_monotonic_time() - start) / 1e6;
-    double peak = peak_rss_mib();
-    g_test_message("%s (%zu bytes): %s; %.2f s, peak RSS %.0f MiB (%.0f before)", hostile->name,
-                   (size_t)size, image != NULL ? "decoded" : error->message, seconds, peak, before);
+    double peak = peak_rss_mib(RUSAGE_SELF);
+    double space = peak_address_space_mib();
+    g_test_message("%s (%zu bytes): %s; %.2f s, peak RSS %.0f MiB (%.0f before), peak address "
+                   "space %.0f MiB (%.0f before)",
+                   hostile->name, (size_t)size, image != NULL ? "decoded" : error->message, seconds,
+                   peak, before, space, space_before);
     if (hostile->error != NULL) {
         g_assert_null(image);
         g_assert_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED);
@@ -48,6 +68,7 @@ static void decode_bounded(const HostileCase *hostile)
         g_assert_no_error(error);
     }
     g_assert_cmpfloat(peak - before, <, 200.0);
+    g_assert_cmpfloat(space - space_before, <, 1024.0);
     g_assert_cmpfloat(seconds, <, 5.0);
 }
 
@@ -69,7 +90,7 @@ static uint32_t be32(const uint8_t *at)
 /* PNG: a tEXt chunk after the image data claiming 2 GB, the file ending
  * soon after, as the 277-byte find did. libpng allocated and zero-filled
  * the whole claim before reading it. */
-static void test_png_chunk_claim(void)
+static GBytes *png_with_chunk_claim(void)
 {
     g_autofree uint8_t *rgb = test_make_quadrants(8, 8);
     g_autoptr(GBytes) png = test_png_encode(rgb, 8, 8, NULL);
@@ -84,9 +105,7 @@ static void test_png_chunk_claim(void)
     memcpy(header + 4, "tEXt", 4);
     g_byte_array_append(out, header, sizeof header);
     g_byte_array_append(out, (const uint8_t *)"Comment\0hostile", 15);
-    HostileCase hostile = {g_byte_array_free_to_bytes(out), "chunk-claim.png", NULL};
-    run_case(&hostile);
-    g_bytes_unref(hostile.bytes);
+    return g_byte_array_free_to_bytes(out);
 }
 
 /* A legal progressive JPEG of 16 × 16 pixels in 190 scans: the DC scan,
@@ -127,18 +146,10 @@ static GBytes *jpeg_with_many_scans(void)
     return bytes;
 }
 
-static void test_jpeg_many_scans(void)
-{
-    HostileCase hostile = {jpeg_with_many_scans(), "many-scans.jpg",
-                           "more than 100 progressive scans"};
-    run_case(&hostile);
-    g_bytes_unref(hostile.bytes);
-}
-
 /* A progressive JPEG whose frame claims 14136 × 14136 pixels (within the
  * pixel limit): its coefficients would take 600 MB before a byte of them
  * is read. */
-static void test_jpeg_huge_progressive(void)
+static GBytes *jpeg_huge_progressive(void)
 {
     g_autofree uint8_t *rgb = test_make_quadrants(16, 16);
     TestJpegSpec spec = {.width = 16,
@@ -161,10 +172,7 @@ static void test_jpeg_huge_progressive(void)
         }
     }
     g_assert_true(patched);
-    HostileCase hostile = {g_bytes_new_take(data, size), "huge-progressive.jpg",
-                           "JPEG needs more than 512 MiB to decode"};
-    run_case(&hostile);
-    g_bytes_unref(hostile.bytes);
+    return g_bytes_new_take(data, size);
 }
 
 /* 90-byte BMPs promising 14000 × 14000 pixels: an OS/2 header, and RLE4. */
@@ -188,29 +196,170 @@ static GBytes *tiny_bmp(uint32_t header_size, uint32_t compression)
     return g_bytes_new_take(data, 90);
 }
 
-static void test_bmp_os2_header(void)
+/* A BMP whose info-header size says 0xfffffff0: gdk-pixbuf's loader grew
+ * its read buffer to it before looking further, a 4 GiB reallocation (the
+ * fuzzer's find). Whole: 4 × 4 pixels and all their bytes; or cut to 28
+ * bytes, shorter than any header but the OS/2 one. */
+static GBytes *bmp_claiming_4_gib_header(gboolean whole)
 {
-    HostileCase hostile = {tiny_bmp(12, 0), "os2.bmp", "truncated BMP data"};
+    const size_t size = whole ? 54 + 4 * 4 * 3 : 28;
+    uint8_t *data = g_malloc0(size);
+    data[0] = 'B', data[1] = 'M';
+    data[2] = (uint8_t)size;
+    data[10] = 54;
+    data[14] = 0xf0, data[15] = data[16] = data[17] = 0xff;
+    data[18] = 4, data[22] = 4;
+    if (whole)
+        data[26] = 1, data[28] = 24;
+    return g_bytes_new_take(data, size);
+}
+
+/* Every class, with its file name and what decoding it must give. */
+typedef struct {
+    const char *name;
+    GBytes *(*make)(gconstpointer arg);
+    gconstpointer arg;
+    const char *error; /* NULL: it decodes */
+} HostileClass;
+
+static GBytes *make_png_chunk_claim(G_GNUC_UNUSED gconstpointer arg)
+{
+    return png_with_chunk_claim();
+}
+
+static GBytes *make_jpeg_many_scans(G_GNUC_UNUSED gconstpointer arg)
+{
+    return jpeg_with_many_scans();
+}
+
+static GBytes *make_jpeg_huge_progressive(G_GNUC_UNUSED gconstpointer arg)
+{
+    return jpeg_huge_progressive();
+}
+
+static GBytes *make_tiny_bmp(gconstpointer arg)
+{
+    guint compression = GPOINTER_TO_UINT(arg);
+    return tiny_bmp(compression == 0 ? 12 : 40, compression);
+}
+
+static GBytes *make_bmp_claiming_4_gib_header(gconstpointer arg)
+{
+    return bmp_claiming_4_gib_header(GPOINTER_TO_INT(arg));
+}
+
+static const HostileClass hostile_classes[] = {
+    {"chunk-claim.png", make_png_chunk_claim, NULL, NULL},
+    {"many-scans.jpg", make_jpeg_many_scans, NULL, "more than 100 progressive scans"},
+    {"huge-progressive.jpg", make_jpeg_huge_progressive, NULL,
+     "JPEG needs more than 512 MiB to decode"},
+    {"os2.bmp", make_tiny_bmp, GUINT_TO_POINTER(0), "truncated BMP data"},
+    {"rle8.bmp", make_tiny_bmp, GUINT_TO_POINTER(1), "truncated BMP data"},
+    {"rle4.bmp", make_tiny_bmp, GUINT_TO_POINTER(2), "truncated BMP data"},
+    {"header-size.bmp", make_bmp_claiming_4_gib_header, GINT_TO_POINTER(TRUE),
+     "unsupported BMP header (4294967280 bytes)"},
+    {"short-header.bmp", make_bmp_claiming_4_gib_header, GINT_TO_POINTER(FALSE),
+     "unsupported BMP header (4294967280 bytes)"},
+};
+
+static void test_decode_class(gconstpointer data)
+{
+    const HostileClass *class = data;
+    HostileCase hostile = {class->make(class->arg), class->name, class->error};
     run_case(&hostile);
     g_bytes_unref(hostile.bytes);
 }
 
-static void test_bmp_rle(gconstpointer compression)
+/* Indexes every class beside good photos, as the library always indexes
+ * (decoding in the sandbox's helpers), in a subprocess whose peak memory is
+ * the run's: each hostile file fails with its reason or is embedded, the
+ * good photos are embedded, in seconds; neither the indexer nor any helper
+ * goes past 300 MiB resident. */
+static void index_beside_good_photos(void)
 {
-    HostileCase hostile = {tiny_bmp(40, GPOINTER_TO_UINT(compression)), "rle.bmp",
-                           "truncated BMP data"};
-    run_case(&hostile);
-    g_bytes_unref(hostile.bytes);
+    g_autoptr(TestLibraryModel) model = test_library_model_open("tiny-f32/hf");
+    g_assert_nonnull(model);
+    g_autofree char *tmp = test_library_tmp_dir();
+    g_autofree char *photos = g_build_filename(tmp, "photos", NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(hostile_classes); i++) {
+        g_autofree char *path = g_build_filename(photos, hostile_classes[i].name, NULL);
+        g_autoptr(GBytes) bytes = hostile_classes[i].make(hostile_classes[i].arg);
+        test_library_write_bytes(path, bytes);
+    }
+    const char *good[] = {"good-1.jpg", "good-2.png", "good-3.jpg"};
+    for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autofree char *path = g_build_filename(photos, good[i], NULL);
+        if (g_str_has_suffix(path, ".png"))
+            test_library_write_png(path, 640, 480, i);
+        else
+            test_library_write_jpeg(path, 1600, 1200, i);
+    }
+
+    g_autofree char *db = g_build_filename(tmp, "library.db", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(LibraryStore) store = library_store_open(db, &error);
+    g_assert_no_error(error);
+    double before = peak_rss_mib(RUSAGE_SELF);
+    gint64 start = g_get_monotonic_time();
+    LibraryIndexResult result;
+    const char *folders[] = {photos, NULL};
+    test_library_index(store, model, folders, &result);
+    double seconds = (g_get_monotonic_time() - start) / 1e6;
+    double peak = peak_rss_mib(RUSAGE_SELF), helpers = peak_rss_mib(RUSAGE_CHILDREN);
+    g_test_message("indexed in %.2f s: %u embedded, %u failed; peak RSS %.0f MiB (%.0f before), "
+                   "largest helper %.0f MiB",
+                   seconds, result.embedded, result.failed->len, peak, before, helpers);
+
+    guint expected_failures = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(hostile_classes); i++) {
+        const HostileClass *class = &hostile_classes[i];
+        const LibraryIndexFailure *found = NULL;
+        for (guint f = 0; f < result.failed->len; f++) {
+            const LibraryIndexFailure *failure = g_ptr_array_index(result.failed, f);
+            if (g_str_has_suffix(failure->path, class->name))
+                found = failure;
+        }
+        g_test_message("%s: %s", class->name, found != NULL ? found->error : "embedded");
+        if (class->error == NULL) {
+            g_assert_null(found);
+            continue;
+        }
+        expected_failures++;
+        g_assert_nonnull(found);
+        g_assert_nonnull(strstr(found->error, class->error));
+    }
+    g_assert_cmpuint(result.failed->len, ==, expected_failures);
+    g_assert_cmpuint(result.embedded, ==,
+                     G_N_ELEMENTS(hostile_classes) - expected_failures + G_N_ELEMENTS(good));
+    g_assert_cmpfloat(peak - before, <, 300.0);
+    g_assert_cmpfloat(helpers, <, 300.0);
+    g_assert_cmpfloat(seconds, <, 30.0);
+    library_index_result_clear(&result);
+    test_library_remove_tree(tmp);
+}
+
+static void test_index_beside_good_photos(void)
+{
+    if (g_test_subprocess()) {
+        index_beside_good_photos();
+        return;
+    }
+    /* Skipped here, not in the subprocess, whose skip reads as a failure. */
+    g_autofree char *fixture = test_fixture_path("tiny-f32/hf");
+    if (fixture == NULL)
+        return;
+    g_test_trap_subprocess(NULL, 110 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/library/hostile/png-chunk-claim", test_png_chunk_claim);
-    g_test_add_func("/library/hostile/jpeg-many-scans", test_jpeg_many_scans);
-    g_test_add_func("/library/hostile/jpeg-huge-progressive", test_jpeg_huge_progressive);
-    g_test_add_func("/library/hostile/bmp-os2-header", test_bmp_os2_header);
-    g_test_add_data_func("/library/hostile/bmp-rle8", GUINT_TO_POINTER(1), test_bmp_rle);
-    g_test_add_data_func("/library/hostile/bmp-rle4", GUINT_TO_POINTER(2), test_bmp_rle);
+    for (size_t i = 0; i < G_N_ELEMENTS(hostile_classes); i++) {
+        g_autofree char *test_path =
+            g_strconcat("/library/hostile/decode/", hostile_classes[i].name, NULL);
+        g_test_add_data_func(test_path, &hostile_classes[i], test_decode_class);
+    }
+    g_test_add_func("/library/hostile/index-beside-good-photos", test_index_beside_good_photos);
     return g_test_run();
 }

@@ -5,6 +5,7 @@
 #include "library/library-decoder.h"
 #include "library/library-sandbox-protocol.h"
 #include "library/library-sandbox.h"
+#include "library/library-thumbnail.h"
 #include "test-images.h"
 
 #include <glib/gstdio.h>
@@ -256,6 +257,91 @@ static const FaultCase fault_cases[] = {
     {"open", LIBRARY_SANDBOX_ERROR_FORBIDDEN, "stopped by the sandbox"},
 };
 
+typedef struct {
+    LibrarySandbox *pool;
+    const char *path;
+    GError *error;
+} HangingDecode;
+
+static gpointer decode_hanging(gpointer data)
+{
+    HangingDecode *decode = data;
+    g_assert_null(library_sandbox_decode(decode->pool, decode->path, 0, NULL, &decode->error));
+    return NULL;
+}
+
+/* A pool of one helper: while it hangs on a file, the next call waits for
+ * its place (the timeout ends it), then decodes as usual. */
+static void test_max_helpers(void)
+{
+    g_autoptr(GPtrArray) paths = make_corpus();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *png = NULL;
+    gsize png_size = 0;
+    g_assert_true(g_file_get_contents(g_ptr_array_index(paths, 1), &png, &png_size, &error));
+    g_autoptr(GBytes) png_bytes = g_bytes_new(png, png_size);
+    g_autofree char *victim = save_bytes("hanging.png", png_bytes);
+    g_setenv("SPYGLASS_DECODE_TEST_FAULTS", "hang=hanging.png", TRUE);
+    g_autoptr(LibrarySandbox) pool = library_sandbox_new();
+    library_sandbox_set_timeout(pool, 2.0);
+    library_sandbox_set_max_helpers(pool, 1);
+
+    HangingDecode hanging = {pool, victim, NULL};
+    gint64 start = g_get_monotonic_time();
+    GThread *thread = g_thread_new("hanging", decode_hanging, &hanging);
+    /* Time for the hanging call to take the one place (it does so before starting the helper). */
+    g_usleep(G_USEC_PER_SEC);
+    assert_same_decode(pool, g_ptr_array_index(paths, 0), 0);
+    double waited = (g_get_monotonic_time() - start) / 1e6;
+    g_thread_join(thread);
+    g_assert_error(hanging.error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_TIMED_OUT);
+    g_clear_error(&hanging.error);
+    g_test_message("the second call finished after %.2f s", waited);
+    g_assert_cmpfloat(waited, >=, 1.9);
+    g_unsetenv("SPYGLASS_DECODE_TEST_FAULTS");
+    g_unlink(victim);
+}
+
+/* Thumbnails decode in the process's shared pool: a file that crashes the
+ * helper costs its thumbnail, with the reason, and the process goes on to
+ * make the next one. */
+static void test_thumbnails(void)
+{
+    g_autoptr(GPtrArray) paths = make_corpus();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *png = NULL;
+    gsize png_size = 0;
+    g_assert_true(g_file_get_contents(g_ptr_array_index(paths, 1), &png, &png_size, &error));
+    g_autoptr(GBytes) png_bytes = g_bytes_new(png, png_size);
+    g_autofree char *victim = save_bytes("thumbnail-victim.png", png_bytes);
+    /* Before the shared pool's first helper starts: every helper it starts inherits it. */
+    g_setenv("SPYGLASS_DECODE_TEST_FAULTS", "crash=thumbnail-victim.png", TRUE);
+    LibrarySandbox *shared = library_sandbox_get_default();
+    g_assert_true(library_sandbox_get_default() == shared);
+
+    g_assert_null(library_thumbnail_ensure(shared, victim, LIBRARY_THUMBNAIL_NORMAL, NULL, &error));
+    g_assert_error(error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_CRASHED);
+    g_test_message("%s", error->message);
+    g_clear_error(&error);
+
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        g_autofree char *thumb =
+            library_thumbnail_ensure(shared, path, LIBRARY_THUMBNAIL_NORMAL, NULL, &error);
+        g_assert_no_error(error);
+        GStatBuf st;
+        g_assert_cmpint(g_stat(path, &st), ==, 0);
+        g_assert_true(library_thumbnail_is_valid(thumb, path, st.st_mtime));
+        g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file(thumb, &error);
+        g_assert_no_error(error);
+        /* 96 × 64 photos (the JPEG turned upright), the GIF's 2 × 1, never scaled up. */
+        g_assert_cmpint(MAX(gdk_pixbuf_get_width(pixbuf), gdk_pixbuf_get_height(pixbuf)), <=, 96);
+        g_unlink(thumb);
+    }
+    g_unsetenv("SPYGLASS_DECODE_TEST_FAULTS");
+    g_unlink(victim);
+}
+
 /* A missing helper is nobody's file's fault. */
 static void test_unavailable(void)
 {
@@ -313,16 +399,20 @@ static void test_protocol(void)
     g_assert_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED);
 }
 
-static void remove_tmp_dir(void)
+/* Removes a folder of the test's and everything below (the thumbnail cache is nested). */
+static void remove_tree(const char *folder)
 {
-    g_autoptr(GDir) dir = g_dir_open(tmp_dir, 0, NULL);
+    g_autoptr(GDir) dir = g_dir_open(folder, 0, NULL);
     if (dir != NULL) {
         for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
-            g_autofree char *path = g_build_filename(tmp_dir, name, NULL);
-            g_unlink(path);
+            g_autofree char *path = g_build_filename(folder, name, NULL);
+            if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(path);
+            else
+                g_unlink(path);
         }
     }
-    g_rmdir(tmp_dir);
+    g_rmdir(folder);
 }
 
 /* x265 keeps a block per encoder it opens (the corpus's HEICs): not ours. */
@@ -338,6 +428,9 @@ int main(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     tmp_dir = g_dir_make_tmp("spyglass-sandbox-XXXXXX", &error);
     g_assert_no_error(error);
+    /* Thumbnails go below it, not into the user's cache (read once, on first use). */
+    g_autofree char *cache = g_build_filename(tmp_dir, "cache", NULL);
+    g_setenv("XDG_CACHE_HOME", cache, TRUE);
 
     g_test_add_func("/library/sandbox/same-as-in-process", test_same_as_in_process);
     g_test_add_func("/library/sandbox/decoder-errors", test_decoder_errors);
@@ -347,11 +440,13 @@ int main(int argc, char **argv)
         g_autofree char *name = g_strdup_printf("/library/sandbox/fault/%s", fault_cases[i].fault);
         g_test_add_data_func(name, &fault_cases[i], test_fault);
     }
+    g_test_add_func("/library/sandbox/max-helpers", test_max_helpers);
+    g_test_add_func("/library/sandbox/thumbnails", test_thumbnails);
     g_test_add_func("/library/sandbox/protocol", test_protocol);
     g_test_add_func("/library/sandbox/unavailable", test_unavailable);
 
     int status = g_test_run();
-    remove_tmp_dir();
+    remove_tree(tmp_dir);
     g_free(tmp_dir);
     return status;
 }

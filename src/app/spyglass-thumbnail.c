@@ -1,11 +1,7 @@
 /* spyglass-thumbnail.c: thumbnails loaded (and made) in a worker thread. */
 #include "spyglass-thumbnail.h"
 
-#include "library/library-decoder.h"
 #include "library/library-thumbnail.h"
-
-#include <errno.h>
-#include <glib/gstdio.h>
 
 /* Large thumbnails (256 px): a grid cell is 160 logical pixels, 320 on a HiDPI screen; the
  * Shell's search results show the same files. */
@@ -13,23 +9,9 @@
 
 char *spyglass_thumbnail_ensure_file(const char *path, GCancellable *cancellable, GError **error)
 {
-    GStatBuf st;
-    if (g_stat(path, &st) != 0) {
-        int saved = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", path,
-                    g_strerror(saved));
-        return NULL;
-    }
-    g_autofree char *thumb_path = library_thumbnail_path(path, THUMBNAIL_SIZE);
-    if (library_thumbnail_is_valid(thumb_path, path, st.st_mtime))
-        return g_steal_pointer(&thumb_path);
-    if (g_cancellable_set_error_if_cancelled(cancellable, error))
-        return NULL;
-    g_autoptr(ClipRgbImage) image =
-        library_decode_photo(path, library_thumbnail_max_side(THUMBNAIL_SIZE), NULL, error);
-    if (image == NULL || !library_thumbnail_write(image, path, st.st_mtime, THUMBNAIL_SIZE, error))
-        return NULL;
-    return g_steal_pointer(&thumb_path);
+    /* Photos decode in the process's confined helpers (docs/security.md). */
+    return library_thumbnail_ensure(library_sandbox_get_default(), path, THUMBNAIL_SIZE,
+                                    cancellable, error);
 }
 
 static void load_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)

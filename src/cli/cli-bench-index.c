@@ -106,6 +106,15 @@ static void remove_tree(const char *path)
     g_rmdir(path);
 }
 
+/* SPYGLASS_BENCH_DECODE_IN_PROCESS=1: photos decode in this process rather
+ * than in the sandbox's helpers, to measure what the sandbox costs
+ * (docs/performance.md). Read here only: the app and `index` always
+ * decode in the sandbox. */
+static gboolean in_process_decoding(void)
+{
+    return g_strcmp0(g_getenv("SPYGLASS_BENCH_DECODE_IN_PROCESS"), "1") == 0;
+}
+
 /* One batch through the encoder so that shader compilation is not timed. */
 static gboolean warm_up(ClipSession *session, const ClipConfig *config, GError **error)
 {
@@ -128,6 +137,8 @@ static void print_bench(const CliOptions *options, const ClipModel *model, GpuDe
         json_builder_add_int_value(b, result->embedded);
         json_builder_set_member_name(b, "decode_threads");
         json_builder_add_int_value(b, threads);
+        json_builder_set_member_name(b, "decode");
+        json_builder_add_string_value(b, in_process_decoding() ? "in-process" : "sandbox");
         json_builder_set_member_name(b, "seconds");
         json_builder_add_double_value(b, result->pipeline_seconds);
         json_builder_set_member_name(b, "photos_per_second");
@@ -141,9 +152,11 @@ static void print_bench(const CliOptions *options, const ClipModel *model, GpuDe
         return;
     }
     gboolean shared = gpu_device_type(device) == GPU_DEVICE_TYPE_NATIVE_CPU;
-    printf("index %u JPEGs of %u×%u with %s on %s, %u decode threads%s\n", result->embedded,
-           BENCH_WIDTH, BENCH_HEIGHT, model->name, gpu_device_name(device), threads,
-           shared ? " (the cpu pool, shared with the encoder)" : "");
+    printf("index %u JPEGs of %u×%u with %s on %s, %u decode threads%s, decoded %s\n",
+           result->embedded, BENCH_WIDTH, BENCH_HEIGHT, model->name, gpu_device_name(device),
+           threads, shared ? " (the cpu pool, shared with the encoder)" : "",
+           in_process_decoding() ? "in this process (SPYGLASS_BENCH_DECODE_IN_PROCESS)"
+                                 : "in the sandbox");
     printf("  %.2f photos/s (%.1f s)\n", rate, result->pipeline_seconds);
     printf("  time: decode %.1f s (%.0f%%, summed over threads), encode %.1f s (%.0f%%), "
            "store %.3f s (%.2f%%)\n",
@@ -174,6 +187,7 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
 
     LibraryIndexParams params;
     library_index_params_init(&params);
+    params.decode_in_process = in_process_decoding();
     LibraryIndexResult result;
     const char *folders[] = {photos, NULL};
     gboolean ok =

@@ -19,9 +19,10 @@ int cli_embed_image(const CliOptions *options, int argc, char **argv)
     uint32_t n = (uint32_t)argc - 1, E = config->embed_dim;
     char **files = argv + 1;
     g_autofree float *embeddings = g_new(float, (size_t)n *E);
-    /* Full-size decode: embeddings exactly as CLIP's reference transform. */
-    if (!library_embed_files(model->session, config, (const char *const *)files, n, 0, embeddings,
-                             &error))
+    /* Full-size decode: embeddings exactly as CLIP's reference transform. The
+     * files may be anyone's: decoded in the sandbox (docs/security.md). */
+    if (!library_embed_files(model->session, config, library_sandbox_get_default(),
+                             (const char *const *)files, n, 0, embeddings, &error))
         return cli_fail("%s", error->message);
 
     if (options->json) {

@@ -49,8 +49,8 @@ static gboolean calibrate_threshold(SpyglassSession *session, float *threshold, 
         const LibraryPhoto *photo = g_ptr_array_index(photos, i);
         if (!search_index_get_embedding(index, photo->id, stored))
             continue;
-        g_autoptr(ClipRgbImage) image =
-            library_decode_photo(photo->path, config->image_size, NULL, NULL);
+        g_autoptr(ClipRgbImage) image = library_sandbox_decode(
+            library_sandbox_get_default(), photo->path, config->image_size, NULL, NULL);
         if (image == NULL)
             continue; /* gone or changed since it was indexed: sample another */
         g_autoptr(ClipRgbImage) crop = burst_neighbour(image);

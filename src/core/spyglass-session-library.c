@@ -1,6 +1,8 @@
 /* spyglass-session-library.c: the library's folders, photos, failures and one photo's details. */
 #include "spyglass-session-private.h"
 
+#include "library/library-sandbox.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +177,8 @@ SpyglassPhotoDetails *spyglass_session_photo_details(SpyglassSession *session, c
 {
     /* Decoded without the lock: a big photo takes a while. */
     LibraryPhotoInfo info = {0};
-    g_autoptr(ClipRgbImage) image = library_decode_photo(path, min_side, &info, error);
+    g_autoptr(ClipRgbImage) image =
+        library_sandbox_decode(library_sandbox_get_default(), path, min_side, &info, error);
     if (image == NULL)
         return NULL;
     SpyglassPhotoDetails *details = g_new0(SpyglassPhotoDetails, 1);

@@ -113,7 +113,8 @@ static gboolean files_query(SpyglassSession *session, const char *const *files, 
         if (id >= 0) {
             search_index_get_embedding(index, id, one);
             g_array_append_val(exclude, id);
-        } else if (!library_embed_files(session->model->session, config, &files[f], 1,
+        } else if (!library_embed_files(session->model->session, config,
+                                        library_sandbox_get_default(), &files[f], 1,
                                         config->image_size, one, error)) {
             return FALSE;
         }

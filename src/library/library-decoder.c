@@ -512,17 +512,46 @@ static int tiff_orientation(const uint8_t *data, size_t size)
  * (end-of-bitmap or delta codes) are refused beyond it. */
 #define BMP_RLE_PIXELS_PER_BYTE 128
 
+/* The info-header sizes gdk-pixbuf's BMP loader reads (io-bmp.c): OS/2 1.x,
+ * BITMAPINFOHEADER, its v3 extensions with RGB and RGBA masks, OS/2 2.x,
+ * BITMAPV4HEADER, BITMAPV5HEADER. */
+static gboolean bmp_header_size_known(uint32_t header_size)
+{
+    static const uint32_t known[] = {12, 40, 52, 56, 64, 108, 124};
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+        if (header_size == known[i])
+            return TRUE;
+    return FALSE;
+}
+
 /* gdk-pixbuf's BMP loader allocates the pixels the header promises and keeps
  * whatever rows the file has, so a 90-byte file of 14000 × 14000 pixels
  * "decoded" at 1.1 GB (an OS/2 header, which this check once skipped) or
  * 1.3 GB (RLE). The header says how many bytes the pixels take, exactly
  * when uncompressed and at least when run-length encoded: a short file is
- * refused here, before the loader allocates anything. */
+ * refused here, before the loader allocates anything.
+ *
+ * Before it looks at the pixels, the loader also grows its read buffer to
+ * the info header's declared size, and (uncompressed, more than 8 bits a
+ * pixel) to the pixel data's offset, both unchecked 32-bit fields: a 90-byte
+ * file declaring either near 4 GiB made it reallocate 4 GiB (a fuzzer's
+ * find). So the header size must be one the loader knows, and both must lie
+ * within the file. */
 static gboolean bmp_check_header(const uint8_t *data, size_t size, const char *name, GError **error)
 {
     if (size < 26)
         return TRUE; /* the loader refuses it */
     uint32_t header_size = read_uint(data + 14, 4, FALSE);
+    uint64_t offset = read_uint(data + 10, 4, FALSE);
+    if (!bmp_header_size_known(header_size)) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
+                    "%s: unsupported BMP header (%" G_GUINT32_FORMAT " bytes)", name, header_size);
+        return FALSE;
+    }
+    if (14 + (uint64_t)header_size > size || offset > size) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: truncated BMP data", name);
+        return FALSE;
+    }
     uint64_t abs_width, abs_height, bits;
     uint32_t compression = 0;
     if (header_size == 12) {
@@ -530,22 +559,18 @@ static gboolean bmp_check_header(const uint8_t *data, size_t size, const char *n
         abs_width = read_uint(data + 18, 2, FALSE);
         abs_height = read_uint(data + 20, 2, FALSE);
         bits = read_uint(data + 24, 2, FALSE);
-    } else if (header_size >= 16 && size >= 30) {
-        /* OS/2 2.x and BITMAPINFOHEADER or later; height < 0: top-down rows. */
+    } else {
+        /* BITMAPINFOHEADER or a later one; height < 0: top-down rows. */
         int32_t width = (int32_t)read_uint(data + 18, 4, FALSE);
         int32_t height = (int32_t)read_uint(data + 22, 4, FALSE);
         abs_width = (uint64_t)ABS((int64_t)width);
         abs_height = (uint64_t)ABS((int64_t)height);
         bits = read_uint(data + 28, 2, FALSE);
-        if (header_size >= 20 && size >= 34)
-            compression = read_uint(data + 30, 4, FALSE);
-    } else {
-        return TRUE; /* the loader refuses it */
+        compression = read_uint(data + 30, 4, FALSE);
     }
     if (!clip_rgb_image_check_size(name, abs_width, abs_height, error))
         return FALSE;
 
-    uint64_t offset = read_uint(data + 10, 4, FALSE);
     uint64_t needed;
     if (compression == 0 || compression == 3) /* BI_RGB, BI_BITFIELDS */
         needed = offset + (abs_width * bits + 31) / 32 * 4 * abs_height;

@@ -35,15 +35,15 @@ gboolean library_embed_image(ClipSession *session, const ClipConfig *config,
 }
 
 gboolean library_embed_files(ClipSession *session, const ClipConfig *config,
-                             const char *const *paths, guint n, guint min_side, float *out,
-                             GError **error)
+                             LibrarySandbox *sandbox, const char *const *paths, guint n,
+                             guint min_side, float *out, GError **error)
 {
     size_t image_elements = (size_t)3 * config->image_size * config->image_size;
     g_autofree float *pixels = g_new(float, MIN(n, FILE_BATCH) * image_elements);
     for (guint first = 0; first < n; first += FILE_BATCH) {
         guint count = MIN(FILE_BATCH, n - first);
         for (guint i = 0; i < count; i++)
-            if (!library_embed_load_pixels(NULL, paths[first + i], config, min_side, NULL,
+            if (!library_embed_load_pixels(sandbox, paths[first + i], config, min_side, NULL,
                                            pixels + i * image_elements, error))
                 return FALSE;
         if (!library_embed_pixels(session, config, pixels, count,

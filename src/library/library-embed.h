@@ -28,10 +28,11 @@ gboolean library_embed_pixels(ClipSession *session, const ClipConfig *config, co
 gboolean library_embed_image(ClipSession *session, const ClipConfig *config,
                              const ClipRgbImage *image, float *out, GError **error);
 
-/* Files to embeddings, in batches; the first file that cannot be read fails
- * the call. out: (n, embed_dim). */
+/* Files to embeddings, in batches, decoded as library_embed_load_pixels()
+ * decodes them (sandbox may be NULL); the first file that cannot be read
+ * fails the call. out: (n, embed_dim). */
 gboolean library_embed_files(ClipSession *session, const ClipConfig *config,
-                             const char *const *paths, guint n, guint min_side, float *out,
-                             GError **error);
+                             LibrarySandbox *sandbox, const char *const *paths, guint n,
+                             guint min_side, float *out, GError **error);
 
 G_END_DECLS

@@ -544,7 +544,7 @@ static gboolean pipeline_run(Pipeline *pipeline, GPtrArray *todo, GError **error
     if (pipeline->decoding_store == NULL)
         return FALSE;
     g_mutex_init(&pipeline->decoding_lock);
-    pipeline->sandbox = library_sandbox_new();
+    pipeline->sandbox = pipeline->params.decode_in_process ? NULL : library_sandbox_new();
     pipeline->decoded = g_async_queue_new();
     pipeline->to_write = g_async_queue_new();
     if (!pipeline->on_cpu_pool)

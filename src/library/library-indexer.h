@@ -43,6 +43,9 @@ typedef struct {
     LibraryVideoSampling video; /* which frames of a video are embedded */
     LibraryIndexProgressFunc progress;
     gpointer progress_data;
+    /* Benchmarks only (`bench index` measuring the sandbox's cost): photos
+     * decode in this process, unconfined, as if no helper existed. */
+    gboolean decode_in_process;
 } LibraryIndexParams;
 
 void library_index_params_init(LibraryIndexParams *params);

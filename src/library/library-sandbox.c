@@ -36,6 +36,7 @@ G_DEFINE_QUARK(library-sandbox-error-quark, library_sandbox_error)
 // clang-format on
 
 typedef struct {
+    LibrarySandbox *pool;
     GPid pid;
     int socket;
     double busy_seconds;
@@ -54,7 +55,10 @@ struct _LibrarySandbox {
     char *helper_path;
     double timeout;
     GMutex lock;
-    GPtrArray *idle; /* Helper* */
+    GPtrArray *idle;   /* Helper* */
+    guint live;        /* helpers started and not yet reaped, idle or busy */
+    guint max_helpers; /* 0: one per concurrent caller */
+    GCond reaped;      /* a helper was reaped or a start failed: a place for another */
     /* Helpers die with the thread that started them (PR_SET_PDEATHSIG is
      * per thread), so one thread that lives as long as the pool starts
      * them all: decode threads come and go. */
@@ -121,10 +125,32 @@ LibrarySandbox *library_sandbox_new(void)
     if (timeout != NULL && g_ascii_strtod(timeout, NULL) > 0)
         pool->timeout = g_ascii_strtod(timeout, NULL);
     g_mutex_init(&pool->lock);
+    g_cond_init(&pool->reaped);
     pool->idle = g_ptr_array_new();
     pool->spawn_requests = g_async_queue_new();
     pool->spawner = g_thread_new("spyglass-decode-spawner", spawner_main, pool);
     return pool;
+}
+
+LibrarySandbox *library_sandbox_get_default(void)
+{
+    static LibrarySandbox *shared = NULL;
+    if (g_once_init_enter(&shared)) {
+        LibrarySandbox *pool = library_sandbox_new();
+        /* Its callers are GTask threads, of which GLib starts more while
+         * tasks wait: more helpers than cores would not decode faster. */
+        library_sandbox_set_max_helpers(pool, g_get_num_processors());
+        g_once_init_leave(&shared, pool);
+    }
+    return shared;
+}
+
+void library_sandbox_set_max_helpers(LibrarySandbox *pool, guint max_helpers)
+{
+    g_mutex_lock(&pool->lock);
+    pool->max_helpers = max_helpers;
+    g_cond_broadcast(&pool->reaped);
+    g_mutex_unlock(&pool->lock);
 }
 
 void library_sandbox_set_timeout(LibrarySandbox *pool, double seconds)
@@ -144,6 +170,7 @@ void library_sandbox_free(LibrarySandbox *pool)
     g_async_queue_push(pool->spawn_requests, pool);
     g_thread_join(pool->spawner);
     g_async_queue_unref(pool->spawn_requests);
+    g_cond_clear(&pool->reaped);
     g_mutex_clear(&pool->lock);
     g_free(pool->helper_path);
     g_free(pool);
@@ -174,17 +201,33 @@ static Helper *helper_start(LibrarySandbox *pool, GError **error)
         return NULL;
     }
     Helper *helper = g_new0(Helper, 1);
+    helper->pool = pool;
     helper->pid = pid;
     helper->socket = sockets[0];
     return helper;
 }
 
+/* An idle helper, else a new one, waiting for a place when the pool is full. */
 static Helper *pool_take(LibrarySandbox *pool, GError **error)
 {
     g_mutex_lock(&pool->lock);
-    Helper *helper = pool->idle->len > 0 ? g_ptr_array_steal_index_fast(pool->idle, 0) : NULL;
+    while (pool->idle->len == 0 && pool->max_helpers > 0 && pool->live >= pool->max_helpers)
+        g_cond_wait(&pool->reaped, &pool->lock);
+    if (pool->idle->len > 0) {
+        Helper *helper = g_ptr_array_steal_index_fast(pool->idle, 0);
+        g_mutex_unlock(&pool->lock);
+        return helper;
+    }
+    pool->live++;
     g_mutex_unlock(&pool->lock);
-    return helper != NULL ? helper : helper_spawn(pool, error);
+    Helper *helper = helper_spawn(pool, error);
+    if (helper == NULL) {
+        g_mutex_lock(&pool->lock);
+        pool->live--;
+        g_cond_signal(&pool->reaped);
+        g_mutex_unlock(&pool->lock);
+    }
+    return helper;
 }
 
 static void pool_give_back(LibrarySandbox *pool, Helper *helper)
@@ -195,6 +238,8 @@ static void pool_give_back(LibrarySandbox *pool, Helper *helper)
     }
     g_mutex_lock(&pool->lock);
     g_ptr_array_add(pool->idle, helper);
+    /* A caller waiting for a place takes it. */
+    g_cond_signal(&pool->reaped);
     g_mutex_unlock(&pool->lock);
 }
 
@@ -327,6 +372,11 @@ static int helper_reap(Helper *helper, gboolean kill_now)
         }
         g_usleep(1000);
     }
+    LibrarySandbox *pool = helper->pool;
+    g_mutex_lock(&pool->lock);
+    pool->live--;
+    g_cond_signal(&pool->reaped);
+    g_mutex_unlock(&pool->lock);
     g_free(helper);
     return status;
 }
@@ -439,6 +489,8 @@ ClipRgbImage *library_sandbox_decode(LibrarySandbox *pool, const char *path,
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    if (library_is_video_name(path))
+        return library_decode_photo(path, min_short_side, info, error);
     if (info != NULL)
         memset(info, 0, sizeof *info);
     uint64_t size = 0;
@@ -454,11 +506,11 @@ ClipRgbImage *library_sandbox_decode(LibrarySandbox *pool, const char *path,
     gboolean sent = send_request(helper, path, min_short_side, size, fd);
     close(fd);
     if (!sent) {
-        /* An idle helper that died since (it never should): a fresh one, once. */
+        /* An idle helper that died since (it never should): another, once. */
         helper_reap(helper, TRUE);
         if ((fd = open_photo(path, &size, error)) < 0)
             return NULL;
-        if ((helper = helper_spawn(pool, error)) == NULL) {
+        if ((helper = pool_take(pool, error)) == NULL) {
             close(fd);
             return NULL;
         }

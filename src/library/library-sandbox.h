@@ -52,14 +52,27 @@ LibrarySandbox *library_sandbox_new(void);
  * LIBRARY_SANDBOX_DEFAULT_TIMEOUT, or SPYGLASS_DECODE_TIMEOUT). */
 void library_sandbox_set_timeout(LibrarySandbox *pool, double seconds);
 
+/* At most max_helpers helpers at once (0, the default: one per concurrent
+ * call); a call finding them all busy waits for one. */
+void library_sandbox_set_max_helpers(LibrarySandbox *pool, guint max_helpers);
+
+/* The process's shared pool, started on first use and kept until the
+ * process exits, of at most one helper per core: the decodes a person
+ * waits for (thumbnails, the photo page, `similar` and `embed-image` on
+ * files, the duplicate calibration) share its helpers. The indexer has a
+ * pool of its own, ended with its run. */
+LibrarySandbox *library_sandbox_get_default(void);
+
 /* library_decode_photo() in a helper: the same image, info and decoder
  * errors, plus LIBRARY_SANDBOX_ERROR when the helper failed on the file
- * ("PATH: the decoder crashed on this file (SIGSEGV)"). */
+ * ("PATH: the decoder crashed on this file (SIGSEGV)"). A video's still
+ * decodes in this process, as GStreamer cannot run under the helper's
+ * filter (docs/security.md). */
 ClipRgbImage *library_sandbox_decode(LibrarySandbox *pool, const char *path,
                                      uint32_t min_short_side, LibraryPhotoInfo *info,
                                      GError **error);
 
-/* Ends the idle helpers; no call may be in progress. */
+/* Ends the idle helpers; no call may be in progress. Never for the default pool. */
 void library_sandbox_free(LibrarySandbox *pool);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LibrarySandbox, library_sandbox_free)

@@ -324,3 +324,29 @@ gboolean library_thumbnail_is_valid(const char *thumb_path, const char *path, gi
     fclose(file);
     return valid;
 }
+
+char *library_thumbnail_ensure(LibrarySandbox *sandbox, const char *path, LibraryThumbnailSize size,
+                               GCancellable *cancellable, GError **error)
+{
+    g_return_val_if_fail(sandbox != NULL && path != NULL, NULL);
+    g_return_val_if_fail(size <= LIBRARY_THUMBNAIL_LARGE, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    GStatBuf st;
+    if (g_stat(path, &st) != 0) {
+        int saved = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: %s", path,
+                    g_strerror(saved));
+        return NULL;
+    }
+    g_autofree char *thumb_path = library_thumbnail_path(path, size);
+    if (thumb_path != NULL && library_thumbnail_is_valid(thumb_path, path, st.st_mtime))
+        return g_steal_pointer(&thumb_path);
+    if (g_cancellable_set_error_if_cancelled(cancellable, error))
+        return NULL;
+    g_autoptr(ClipRgbImage) image =
+        library_sandbox_decode(sandbox, path, size_pixels[size], NULL, error);
+    if (image == NULL || !library_thumbnail_write(image, path, st.st_mtime, size, error))
+        return NULL;
+    return g_steal_pointer(&thumb_path);
+}

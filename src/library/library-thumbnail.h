@@ -19,8 +19,9 @@
 #pragma once
 
 #include "clip/clip-image.h"
+#include "library/library-sandbox.h"
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,14 @@ gboolean library_thumbnail_write(const ClipRgbImage *image, const char *path, gi
 /* TRUE when thumb_path is a readable PNG thumbnail of the file at path, as
  * it was at mtime (seconds since the epoch). */
 gboolean library_thumbnail_is_valid(const char *thumb_path, const char *path, gint64 mtime);
+
+/* The thumbnail of the photo or video at path, made and written first when
+ * missing or stale: a photo is decoded in one of sandbox's confined helpers
+ * (library-sandbox.h), a video's still in this process. Returns the
+ * thumbnail's path, or NULL with the error (G_IO_ERROR when the file cannot
+ * be read, else the decoder's or the sandbox's). */
+char *library_thumbnail_ensure(LibrarySandbox *sandbox, const char *path, LibraryThumbnailSize size,
+                               GCancellable *cancellable, GError **error);
 
 /* Downscales image so that it fits max_side × max_side, averaging the area
  * each output pixel covers; a copy when it already fits. */

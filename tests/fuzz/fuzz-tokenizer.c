@@ -1,10 +1,12 @@
 /* fuzz-tokenizer.c: CLIP's text cleaning and BPE on any text, with a vocabulary of CLIP's
- * layout written at start-up (byte symbols and a few merges), and vocab.json itself. */
+ * layout written at start-up (byte symbols and a few merges), and vocab.json itself; SigLIP's
+ * and SigLIP 2's SentencePiece tokenizers on the same text when the fixtures are there. */
 #include "fuzz-common.h"
 
 #include "clip/clip-tokenizer.h"
 
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static ClipTokenizer *tokenizer;
@@ -57,14 +59,39 @@ static void write_tokenizer(void)
         abort();
 }
 
+/* The SentencePiece styles (SigLIP, SigLIP 2's Gemma) need a trained model, too large for a
+ * seed: the fixtures' (SPYGLASS_FIXTURES, else ../shared/fixtures from the repository root,
+ * where tools/fuzz.sh runs). Without them only CLIP's style is fuzzed, which the log says. */
+static ClipTokenizer *spm_tokenizers[2];
+
+static void load_spm_tokenizers(void)
+{
+    const char *fixtures = g_getenv("SPYGLASS_FIXTURES");
+    if (fixtures == NULL)
+        fixtures = "../shared/fixtures";
+    const char *const models[] = {"siglip-tiny/hf", "siglip2-tiny/hf"};
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        g_autofree char *dir = g_build_filename(fixtures, models[i], NULL);
+        g_autoptr(GError) error = NULL;
+        spm_tokenizers[i] = clip_tokenizer_new_from_dir(dir, &error);
+        fprintf(stderr, "fuzz-tokenizer: %s: %s\n", dir,
+                spm_tokenizers[i] != NULL ? "SentencePiece fuzzed too" : error->message);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (tokenizer == NULL)
+    if (tokenizer == NULL) {
         write_tokenizer();
+        load_spm_tokenizers();
+    }
     g_autofree char *text = fuzz_string(data, size);
     size_t n = 0;
     g_free(clip_tokenizer_encode(tokenizer, text, 77, &n));
     g_free(clip_tokenizer_encode(tokenizer, text, 0, &n));
+    for (size_t i = 0; i < G_N_ELEMENTS(spm_tokenizers); i++)
+        if (spm_tokenizers[i] != NULL)
+            g_free(clip_tokenizer_encode(spm_tokenizers[i], text, 0, &n));
 
     /* The same bytes as a vocabulary: the JSON guard and vocab_load. */
     const char *vocab_path = fuzz_write_file("fuzz-vocab.json", data, size);
