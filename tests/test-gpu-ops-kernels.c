@@ -14,7 +14,7 @@
 #include "gpu/gpu-vulkan.h"
 
 void run_on_vulkan_with(const char *const *env, const char *expect_op, double extra_bound,
-                        GTestFunc test)
+                        gboolean own_rng, GTestFunc test)
 {
     g_autoptr(GPtrArray) saved = g_ptr_array_new_with_free_func(g_free);
     for (size_t i = 0; env[i] != NULL; i += 2) {
@@ -35,9 +35,10 @@ void run_on_vulkan_with(const char *const *env, const char *expect_op, double ex
     g_test_message("kernels: %s", kernels);
 
     gboolean timed = expect_op != NULL && gpu_device_profile_start(device);
-    GpuDevice *previous = test_gpu_ops_swap_device(device, extra_bound);
+    uint64_t rng = 0x2545f4914f6cdd1du;
+    GpuDevice *previous = test_gpu_ops_swap_device(device, extra_bound, own_rng ? &rng : NULL);
     test();
-    test_gpu_ops_swap_device(previous, 0.0);
+    test_gpu_ops_swap_device(previous, 0.0, own_rng ? &rng : NULL);
     if (timed) {
         g_autoptr(GArray) times = gpu_device_profile_stop(device);
         gboolean ran = FALSE;
@@ -73,7 +74,7 @@ static void attention_tiled_shapes(void)
 
 static void test_attention_tiled(void)
 {
-    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, attention_tiled_shapes);
+    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, TRUE, attention_tiled_shapes);
 }
 
 static void attention_pool_tiled_shapes(void)
@@ -86,7 +87,7 @@ static void attention_pool_tiled_shapes(void)
 
 static void test_attention_pool_tiled(void)
 {
-    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, attention_pool_tiled_shapes);
+    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, TRUE, attention_pool_tiled_shapes);
 }
 
 /* qkv of 143 MB: batch items go in windows of 128 MiB (attention pooling
@@ -99,7 +100,7 @@ static void attention_over_binding_limit(void)
 
 static void test_attention_tiled_over_binding_limit(void)
 {
-    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, attention_over_binding_limit);
+    run_on_vulkan_with(tiled_attention, "attention_tiled", 0.0, TRUE, attention_over_binding_limit);
 }
 
 /* ---- row reductions ---- */
@@ -133,12 +134,13 @@ static void rows_workgroup_shapes(void)
 
 static void test_layernorm_workgroup(void)
 {
-    run_on_vulkan_with(workgroup_rows, "layernorm_wg", 0.0, rows_workgroup_shapes);
+    run_on_vulkan_with(workgroup_rows, "layernorm_wg", 0.0, TRUE, rows_workgroup_shapes);
 }
 
 static void test_layernorm_workgroup_over_binding_limit(void)
 {
-    run_on_vulkan_with(workgroup_rows, "layernorm_wg", 0.0, test_layernorm_over_binding_limit);
+    run_on_vulkan_with(workgroup_rows, "layernorm_wg", 0.0, TRUE,
+                       test_layernorm_over_binding_limit);
 }
 
 /* ---- F16 arithmetic ---- */
@@ -155,7 +157,7 @@ static void f16_math_shapes(void)
 
 static void test_matmul_f16_math(void)
 {
-    run_on_vulkan_with(f16_math, "matmul_tiled_f16_math", F16_MATH_BOUND, f16_math_shapes);
+    run_on_vulkan_with(f16_math, "matmul_tiled_f16_math", F16_MATH_BOUND, TRUE, f16_math_shapes);
 }
 
 /* ---- memory ---- */

@@ -227,11 +227,16 @@ static void test_matmul_over_binding_limit(void)
         run_matmul_case(&cases[i], FALSE);
 }
 
-GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound)
+GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound, uint64_t *rng)
 {
     GpuDevice *previous = tested;
     tested = device;
     matmul_extra_bound = extra_bound;
+    if (rng != NULL) {
+        uint64_t state = rng_state;
+        rng_state = *rng;
+        *rng = state;
+    }
     return previous;
 }
 
@@ -239,7 +244,7 @@ GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound)
 static void run_with_matmul_kernel(const char *kernel, GTestFunc test)
 {
     const char *const env[] = {"SPYGLASS_MATMUL_KERNEL", kernel, NULL};
-    run_on_vulkan_with(env, NULL, 0.0, test);
+    run_on_vulkan_with(env, NULL, 0.0, FALSE, test);
 }
 
 static void test_matmul_generic_shapes(void)

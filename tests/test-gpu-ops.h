@@ -29,8 +29,9 @@ gboolean graphs_new(Graphs *g);
 void graphs_free(Graphs *g);
 
 /* test-gpu-ops.c: makes device the one under test (NULL: none) with
- * extra_bound added to matmul bounds; returns the previous one. */
-GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound);
+ * extra_bound added to matmul bounds, and swaps the random generator's
+ * state with *rng (rng NULL: leaves it); returns the previous device. */
+GpuDevice *test_gpu_ops_swap_device(GpuDevice *device, double extra_bound, uint64_t *rng);
 void test_matmul_shapes(void);
 /* Shapes that take the tiled kernel's 64×64 tiles, ragged in M, N and K. */
 void test_matmul_large_tiles(void);
@@ -41,9 +42,11 @@ void add_gpu_kernel_tests(void);
 /* Runs test on a Vulkan device opened with the environment's NULL-ended
  * name, value pairs set (and restored after), matmul bounds raised by
  * extra_bound; with expect_op, fails unless a dispatch of that shader ran
- * (GPU timestamps name each one). */
+ * (GPU timestamps name each one). own_rng: random data from a generator of
+ * its own, so that the tests after it see the data they saw before it was
+ * added; else from the shared one. */
 void run_on_vulkan_with(const char *const *env, const char *expect_op, double extra_bound,
-                        GTestFunc test);
+                        gboolean own_rng, GTestFunc test);
 
 /* test-gpu-ops-attention.c: the ops on one shape against the reference,
  * then the suites of shapes. */
