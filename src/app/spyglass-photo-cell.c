@@ -9,6 +9,11 @@ struct _SpyglassPhotoCell {
     SpyglassPhotoItem *item;
     GBinding *binding; /* item's thumbnail → picture */
     guint position;
+    /* The thumbnail's load, cancelled when the cell shows another photo: a fast scroll
+     * binds thousands of cells for a frame each, and their decodes would hold the CPU
+     * the frames need. The view's cancellable cancels it too. */
+    GCancellable *load, *view_cancellable;
+    gulong view_handler;
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassPhotoCell, spyglass_photo_cell, GTK_TYPE_WIDGET)
@@ -34,6 +39,33 @@ static void long_press(GtkGestureLongPress *gesture, double x, double y, Spyglas
         g_signal_emit(self, signals[SIGNAL_CONTEXT_MENU], 0, x, y);
 }
 
+static void forward_cancel(GCancellable *view_cancellable, GCancellable *load)
+{
+    g_cancellable_cancel(load);
+}
+
+static void stop_loading(SpyglassPhotoCell *self)
+{
+    if (self->view_handler != 0)
+        g_cancellable_disconnect(self->view_cancellable, self->view_handler);
+    self->view_handler = 0;
+    g_clear_object(&self->view_cancellable);
+    if (self->load != NULL)
+        g_cancellable_cancel(self->load);
+    g_clear_object(&self->load);
+}
+
+static void start_loading(SpyglassPhotoCell *self, GCancellable *view_cancellable)
+{
+    self->load = g_cancellable_new();
+    if (view_cancellable != NULL) {
+        self->view_cancellable = g_object_ref(view_cancellable);
+        self->view_handler = g_cancellable_connect(view_cancellable, G_CALLBACK(forward_cancel),
+                                                   g_object_ref(self->load), g_object_unref);
+    }
+    spyglass_photo_item_load_thumbnail(self->item, self->load);
+}
+
 void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position,
                               GCancellable *cancellable)
 {
@@ -41,6 +73,8 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
     if (cell->binding != NULL)
         g_binding_unbind(cell->binding);
     cell->binding = NULL;
+    if (item != cell->item)
+        stop_loading(cell);
     g_set_object(&cell->item, item);
     cell->position = position;
     if (item == NULL) {
@@ -48,7 +82,8 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
         gtk_widget_set_tooltip_text(GTK_WIDGET(cell), NULL);
         return;
     }
-    spyglass_photo_item_load_thumbnail(item, cancellable);
+    if (cell->load == NULL)
+        start_loading(cell, cancellable);
     cell->binding = g_object_bind_property(item, "thumbnail", cell->picture, "paintable",
                                            G_BINDING_SYNC_CREATE);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
@@ -77,6 +112,7 @@ static void spyglass_photo_cell_dispose(GObject *object)
     if (self->binding != NULL)
         g_binding_unbind(self->binding);
     self->binding = NULL;
+    stop_loading(self);
     g_clear_object(&self->item);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_PHOTO_CELL);
     G_OBJECT_CLASS(spyglass_photo_cell_parent_class)->dispose(object);
