@@ -528,34 +528,16 @@ static void show_error_page(SpyglassWindow *self, const char *message)
     gtk_stack_set_visible_child_name(self->main_stack, "error");
 }
 
-static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(SpyglassWindow) self = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) folders =
-        spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
-    spyglass_window_busy_end(self);
-    if (folders == NULL) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            show_error_page(self, error->message);
-        return;
-    }
-    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
-    if (folders->len == 0 && g_strv_length(extra) == 0) {
-        gtk_stack_set_visible_child_name(self->main_stack, "welcome");
-        return;
-    }
-    show_library(self);
-    if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
-        spyglass_window_indexing_update(self);
-}
-
+/* Opening loads the model and every embedding for search, which takes seconds at 100,000
+ * photos; the library's folders and its timeline need only the store (the timeline reads it
+ * through a connection of its own), so the window lists them first and shows the library
+ * while the model loads. The sidebar's albums, the failures and indexing wait for it. */
 static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
     g_autoptr(GError) error = NULL;
+    spyglass_window_busy_end(self);
     if (!spyglass_engine_open_finish(SPYGLASS_ENGINE(source), result, &error)) {
-        spyglass_window_busy_end(self);
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             show_error_page(self, error->message);
         return;
@@ -563,8 +545,36 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
     spyglass_window_update_demo_notice(self);
     if (spyglass_engine_get_model_notice(self->engine) != NULL)
         spyglass_window_show_toast(self, spyglass_engine_get_model_notice(self->engine));
-    spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
-                                       g_object_ref(self));
+    if (!spyglass_window_showing(self, "library"))
+        return;
+    spyglass_sidebar_reload(self->sidebar);
+    refresh_failures(self);
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
+        spyglass_window_indexing_update(self);
+}
+
+static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) folders =
+        spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (folders == NULL) {
+        spyglass_window_busy_end(self);
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_error_page(self, error->message);
+        return;
+    }
+    /* Still busy: opening follows. */
+    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    if (folders->len == 0 && g_strv_length(extra) == 0) {
+        gtk_stack_set_visible_child_name(self->main_stack, "welcome");
+        return;
+    }
+    gtk_stack_set_visible_child_name(self->main_stack, "library");
+    spyglass_window_load_listing(self);
 }
 
 /* ---- GObject ---- */
@@ -578,7 +588,8 @@ static void spyglass_window_constructed(GObject *object)
     spyglass_sidebar_set_engine(self->sidebar, self->engine, self->cancellable);
     spyglass_photo_page_set_engine(self->photo_page, self->engine);
     spyglass_window_busy_begin(self);
-    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
+    spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
+                                       g_object_ref(self));
 }
 
 static void spyglass_window_dispose(GObject *object)
