@@ -13,7 +13,7 @@
 #include "spyglass-application.h"
 #include "spyglass-photo-item.h"
 #include "spyglass-photo-page.h"
-#include "spyglass-video-badge.h"
+#include "spyglass-photo-cell.h"
 #include "spyglass-window.h"
 
 #include <glib/gstdio.h>
@@ -186,15 +186,15 @@ static gboolean shows_clip_hit(gpointer data)
     return !isnan(spyglass_photo_item_get_score(item));
 }
 
-/* The grid cell (the badge's wrapper) showing item, or NULL when none is drawn. */
-static GtkWidget *find_cell(GtkWidget *widget, SpyglassPhotoItem *item)
+/* The cell on screen showing item (in the grid or the timeline), or NULL when none is. */
+static SpyglassPhotoCell *find_cell(GtkWidget *widget, SpyglassPhotoItem *item)
 {
-    GtkListItem *list_item = g_object_get_data(G_OBJECT(widget), "list-item");
-    if (GTK_IS_OVERLAY(widget) && list_item != NULL && gtk_list_item_get_item(list_item) == item)
-        return widget;
+    if (SPYGLASS_IS_PHOTO_CELL(widget) && gtk_widget_get_mapped(widget) &&
+        spyglass_photo_cell_get_item(SPYGLASS_PHOTO_CELL(widget)) == item)
+        return SPYGLASS_PHOTO_CELL(widget);
     for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
          child = gtk_widget_get_next_sibling(child)) {
-        GtkWidget *found = find_cell(child, item);
+        SpyglassPhotoCell *found = find_cell(child, item);
         if (found != NULL)
             return found;
     }
@@ -204,9 +204,9 @@ static GtkWidget *find_cell(GtkWidget *widget, SpyglassPhotoItem *item)
 /* The badge's text when drawn, else NULL. */
 static const char *badge_text(SpyglassWindow *window, SpyglassPhotoItem *item)
 {
-    GtkWidget *cell = find_cell(GTK_WIDGET(spyglass_window_get_grid_view(window)), item);
+    SpyglassPhotoCell *cell = find_cell(GTK_WIDGET(window), item);
     g_assert_nonnull(cell);
-    GtkLabel *label = spyglass_video_badge_get_label(cell);
+    GtkLabel *label = spyglass_photo_cell_get_badge_label(cell);
     return gtk_widget_get_mapped(GTK_WIDGET(label)) ? gtk_label_get_text(label) : NULL;
 }
 

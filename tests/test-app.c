@@ -11,11 +11,13 @@
 #include "spyglass-photo-item.h"
 #include "spyglass-photo-page.h"
 #include "spyglass-preferences-window.h"
+#include "test-app.h"
 #include "spyglass-window.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <utime.h>
 
 static const char *cli_path;
 static char *tmp_dir, *photos_dir, *screenshot_dir;
@@ -24,17 +26,19 @@ typedef struct {
     const char *name;
     guint8 fg[3], bg[3];
     gboolean circle;
+    const char *taken; /* the file's time (UTC, the test's local clock): the timeline's date */
 } Scene;
 
+/* Newest first, as the timeline lists them. */
 static const Scene scenes[] = {
-    {"red-circle", {220, 30, 30}, {240, 240, 240}, TRUE},
-    {"red-square", {220, 30, 30}, {30, 30, 60}, FALSE},
-    {"blue-circle", {30, 60, 220}, {240, 240, 240}, TRUE},
-    {"blue-square", {30, 60, 220}, {250, 230, 120}, FALSE},
-    {"green-circle", {30, 180, 60}, {40, 40, 40}, TRUE},
-    {"green-square", {30, 180, 60}, {240, 240, 240}, FALSE},
-    {"yellow-circle", {240, 220, 40}, {30, 60, 160}, TRUE},
-    {"yellow-square", {240, 220, 40}, {20, 20, 20}, FALSE},
+    {"red-circle", {220, 30, 30}, {240, 240, 240}, TRUE, "2025-07-12T10:00:00Z"},
+    {"red-square", {220, 30, 30}, {30, 30, 60}, FALSE, "2025-07-12T09:00:00Z"},
+    {"blue-circle", {30, 60, 220}, {240, 240, 240}, TRUE, "2025-03-02T18:00:00Z"},
+    {"blue-square", {30, 60, 220}, {250, 230, 120}, FALSE, "2024-12-24T20:00:00Z"},
+    {"green-circle", {30, 180, 60}, {40, 40, 40}, TRUE, "2019-03-15T12:00:00Z"},
+    {"green-square", {30, 180, 60}, {240, 240, 240}, FALSE, "2019-03-03T12:00:00Z"},
+    {"yellow-circle", {240, 220, 40}, {30, 60, 160}, TRUE, "2015-08-01T12:00:00Z"},
+    {"yellow-square", {240, 220, 40}, {20, 20, 20}, FALSE, "2015-06-20T12:00:00Z"},
 };
 
 /* Objects no bigger than the demo world's "large" ones (tools/demo-scenes.py
@@ -66,6 +70,9 @@ static void make_library(void)
         g_autofree char *name = g_strdup_printf("%s.png", scenes[i].name);
         g_autofree char *path = g_build_filename(photos_dir, name, NULL);
         write_scene(&scenes[i], path);
+        g_autoptr(GDateTime) taken = g_date_time_new_from_iso8601(scenes[i].taken, NULL);
+        struct utimbuf times = {g_date_time_to_unix(taken), g_date_time_to_unix(taken)};
+        g_assert_cmpint(utime(path, &times), ==, 0);
     }
     /* A file the decoder cannot read: listed with its reason, not in the grid. */
     g_autofree char *broken = g_build_filename(photos_dir, "broken.jpg", NULL);
@@ -86,7 +93,7 @@ static void make_library(void)
 }
 
 /* Runs the main loop until done(window) or the timeout. */
-static gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds)
+gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds)
 {
     gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
     while (!done(window)) {
@@ -98,7 +105,7 @@ static gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow
     return TRUE;
 }
 
-static void settle(double seconds)
+void settle(double seconds)
 {
     gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
     while (g_get_monotonic_time() < end) {
@@ -168,7 +175,7 @@ static void screenshot_widget(GtkWidget *widget, const char *name)
     g_assert_cmpfloat(variance, >, 100.0);
 }
 
-static void screenshot(SpyglassWindow *window, const char *name)
+void screenshot(SpyglassWindow *window, const char *name)
 {
     screenshot_widget(GTK_WIDGET(window), name);
 }
@@ -198,7 +205,7 @@ static GVariant *find_menu_target(GMenuModel *model, const char *action)
 }
 
 /* Whether the menu (or a section of it) has an item with this action. */
-static gboolean menu_has_action(GMenuModel *model, const char *action)
+gboolean menu_has_action(GMenuModel *model, const char *action)
 {
     for (int i = 0; i < g_menu_model_get_n_items(model); i++) {
         g_autofree char *name = NULL;
@@ -292,7 +299,7 @@ static gboolean has_smart_album(SpyglassWindow *window)
     return find_sidebar_row(window, SPYGLASS_SIDEBAR_SMART_ALBUM) != NULL;
 }
 
-static gboolean photo_loaded(SpyglassWindow *window)
+gboolean photo_loaded(SpyglassWindow *window)
 {
     return spyglass_photo_page_get_loaded(
         SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window)));
@@ -364,7 +371,7 @@ static GtkWindow *wait_for_dialog_of(GtkWindow *parent)
 }
 
 /* Whether a label or row inside widget contains text (and is drawn). */
-static gboolean widget_shows_text(GtkWidget *widget, const char *text)
+gboolean widget_shows_text(GtkWidget *widget, const char *text)
 {
     if (!gtk_widget_get_mapped(widget))
         return FALSE;
@@ -412,6 +419,10 @@ static void test_window(void)
     GListModel *photos = spyglass_window_get_photos(window);
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, G_N_ELEMENTS(scenes));
     screenshot(window, "library");
+    const char *newest_first[G_N_ELEMENTS(scenes)];
+    for (guint i = 0; i < G_N_ELEMENTS(scenes); i++)
+        newest_first[i] = scenes[i].name;
+    test_app_check_timeline(window, newest_first, G_N_ELEMENTS(scenes));
 
     /* The demo model is in use: the notice says so, Get a Model… opens the models page. */
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {
@@ -726,6 +737,10 @@ int main(int argc, char **argv)
     }
     g_setenv("HOME", tmp_dir, TRUE);
     g_setenv("GSK_RENDERER", "cairo", FALSE);
+    /* The scenes' file times are the timeline's dates: on a UTC clock, the same days anywhere;
+     * and English day and month names. */
+    g_setenv("TZ", "UTC", TRUE);
+    g_setenv("LC_ALL", "C.UTF-8", TRUE);
     const char *shots = g_getenv("SPYGLASS_SCREENSHOT_DIR");
     screenshot_dir = shots != NULL && *shots != '\0' ? g_strdup(shots) : g_strdup(tmp_dir);
     g_mkdir_with_parents(screenshot_dir, 0700);

@@ -55,7 +55,7 @@ static void test_create(void)
     g_assert_no_error(error);
 
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "6");
+    g_assert_cmpstr(version, ==, "7");
     g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
     g_assert_cmpstr(journal, ==, "wal");
     g_autofree char *tables =
@@ -80,17 +80,17 @@ static void test_create(void)
 static void test_newer_refused(void)
 {
     g_autofree char *path = new_db_path();
-    exec_sql(path, "CREATE TABLE future (x); PRAGMA user_version = 7");
+    exec_sql(path, "CREATE TABLE future (x); PRAGMA user_version = 8");
     g_autoptr(GError) error = NULL;
     g_autoptr(LibraryStore) store = library_store_open(path, &error);
     g_assert_null(store);
     g_assert_error(error, LIBRARY_STORE_ERROR, LIBRARY_STORE_ERROR_TOO_NEW);
     g_autofree char *expected =
-        g_strdup_printf("%s: database version 7 is newer than this Spyglass (6)", path);
+        g_strdup_printf("%s: database version 8 is newer than this Spyglass (7)", path);
     g_assert_cmpstr(error->message, ==, expected);
     /* Untouched: still its own version and journal mode. */
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "7");
+    g_assert_cmpstr(version, ==, "8");
     g_autofree char *journal = query_text(path, "PRAGMA journal_mode");
     g_assert_cmpstr(journal, ==, "delete");
 }
@@ -519,7 +519,7 @@ static void test_migrate_from_v1(void)
              "PRAGMA user_version = 1;");
     g_autoptr(LibraryStore) store = open_store(path);
     g_autofree char *version = query_text(path, "PRAGMA user_version");
-    g_assert_cmpstr(version, ==, "6");
+    g_assert_cmpstr(version, ==, "7");
     g_autoptr(GError) error = NULL;
     g_autoptr(LibraryPhoto) photo = library_store_find_photo(store, "/old/a.jpg", &error);
     g_assert_nonnull(photo);

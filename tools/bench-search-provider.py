@@ -4,11 +4,9 @@
     xvfb-run -a tools/bench-search-provider.py --app build/src/app/spyglass \\
         --cli build/src/cli/spyglass-cli --model /tmp/vit-b-32 --photos 100000
 
-Builds a library of --photos photos: two rendered pictures indexed with
-spyglass-cli and the model (so the store, the schema and the model's record
-are the real ones), then rows and embeddings added straight into SQLite up
-to the count, "clip-like" vectors as `spyglass-cli bench search` makes them
-(a shared direction, a few dimensions four times larger). The added photos'
+Builds a library of --photos photos with tools/bench_library.py: two
+rendered pictures indexed with spyglass-cli and the model, then rows and
+embeddings added straight into SQLite up to the count. The added photos'
 files do not exist: search never opens them.
 
 Then, on a private session bus (Gio.TestDBus) that starts the app from a
@@ -30,17 +28,16 @@ GTK (xvfb-run) and the app built. Developer tool: no test runs it.
 
 import argparse
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-import numpy as np
-from PIL import Image
-
 import gi
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_library import make_library  # noqa: E402
 
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
@@ -52,51 +49,6 @@ QUERIES = ["a dog on a beach", "sunset over the sea", "a red car", "birthday cak
            "snow in the mountains", "a cat sleeping", "city at night", "flowers in a garden",
            "people at a wedding", "a bowl of soup", "an old bridge", "children playing football",
            "a plane in the sky", "forest path in autumn", "a boat on a lake", "a plate of pasta"]
-
-
-def make_library(args, tmp):
-    """The library file, with args.photos photos of the model."""
-    folder = os.path.join(tmp, "Pictures")
-    os.makedirs(folder)
-    rng = np.random.default_rng(args.seed)
-    for i in range(2):
-        pixels = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(os.path.join(folder, f"seed-{i}.png"))
-    db = os.path.join(tmp, "library.db")
-    subprocess.run([args.cli, "--db", db, "--model", args.model, "index", folder], check=True,
-                   capture_output=True)
-    con = sqlite3.connect(db)
-    model_id, dim = con.execute("SELECT id, dim FROM models WHERE current = 1").fetchone()
-    folder_id, = con.execute("SELECT id FROM folders").fetchone()
-    have, = con.execute("SELECT COUNT(*) FROM photos").fetchone()
-    shared = rng.standard_normal(dim).astype(np.float32)
-    shared /= np.linalg.norm(shared)
-    large = rng.choice(dim, 8, replace=False)
-    now = int(time.time())
-    batch = 10000
-    for start in range(have, args.photos, batch):
-        n = min(batch, args.photos - start)
-        vectors = rng.standard_normal((n, dim)).astype(np.float32)
-        vectors[:, large] *= 4
-        vectors += 2.0 * shared
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        rows = []
-        for i in range(n):
-            k = start + i
-            taken = f"{2005 + k % 20:04d}-{1 + k % 12:02d}-{1 + k % 28:02d}T12:00:00"
-            rows.append((folder_id, os.path.join(folder, "big", f"{k:06d}.jpg"), 1000000,
-                         now * 1000000000, "embedded", taken, now, now))
-        con.executemany("INSERT INTO photos (folder_id, path, size, mtime, state, taken, added,"
-                        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        first_id, = con.execute("SELECT MAX(id) FROM photos").fetchone()
-        first_id -= n - 1
-        con.executemany("INSERT INTO embeddings (photo_id, model_id, dim, vector) VALUES (?, ?, ?, ?)",
-                        [(first_id + i, model_id, dim, vectors[i].astype("<f4").tobytes())
-                         for i in range(n)])
-        con.commit()
-    count, = con.execute("SELECT COUNT(*) FROM embeddings WHERE model_id = ?", (model_id,)).fetchone()
-    con.close()
-    return db, count, dim
 
 
 def start_bus(args, tmp, db):
@@ -177,7 +129,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        db, count, dim = make_library(args, tmp)
+        db, count, dim = make_library(args.cli, args.model, args.photos, args.seed, tmp)
         print(f"library: {count} photos with D = {dim} embeddings, made in "
               f"{time.perf_counter() - start:.1f} s")
         # The CLI shares the app's cache folder: its first run writes the saved search index

@@ -474,6 +474,29 @@ void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
 
 FINISH_ENTRIES(list_photos)
 
+static gboolean list_timeline_work(SpyglassEngine *self, EngineArgs *args,
+                                   GCancellable *cancellable, gpointer *result, GError **error)
+{
+    *result = spyglass_session_list_timeline(self->session, args->id, error);
+    return *result != NULL;
+}
+
+void spyglass_engine_list_timeline_async(SpyglassEngine *engine, gint64 folder_id,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+    EngineArgs *args = g_new0(EngineArgs, 1);
+    args->id = folder_id;
+    run_call(engine, spyglass_engine_list_timeline_async, list_timeline_work,
+             (GDestroyNotify)spyglass_timeline_free, args, cancellable, callback, user_data);
+}
+
+SpyglassTimeline *spyglass_engine_list_timeline_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                       GError **error)
+{
+    return finish_pointer(engine, result, error);
+}
+
 static gboolean search_work(SpyglassEngine *self, EngineArgs *args, GCancellable *cancellable,
                             gpointer *result, GError **error)
 {
@@ -567,9 +590,11 @@ GPtrArray *spyglass_engine_list_albums_finish(SpyglassEngine *engine, GAsyncResu
 static gboolean album_photos_work(SpyglassEngine *self, EngineArgs *args, GCancellable *cancellable,
                                   gpointer *result, GError **error)
 {
-    if (!return_entries(spyglass_session_album_photos(self->session, args->text, error), result))
+    g_autoptr(SpyglassHits) hits = spyglass_session_album_photos(self->session, args->text, error);
+    if (hits == NULL)
         return FALSE;
-    spyglass_photo_entries_sort_by_date(*result);
+    g_autoptr(SpyglassTimeline) by_date = spyglass_timeline_new_from_hits(hits);
+    *result = g_array_ref(by_date->photos);
     return TRUE;
 }
 

@@ -60,6 +60,14 @@ void spyglass_engine_list_photos_async(SpyglassEngine *engine, gint64 folder_id,
 GArray *spyglass_engine_list_photos_finish(SpyglassEngine *engine, GAsyncResult *result,
                                            GError **error);
 
+/* The timeline of every photo that is not failed (spyglass_session_list_timeline);
+ * folder_id < 0: of every folder. A SpyglassTimeline. */
+void spyglass_engine_list_timeline_async(SpyglassEngine *engine, gint64 folder_id,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+SpyglassTimeline *spyglass_engine_list_timeline_finish(SpyglassEngine *engine, GAsyncResult *result,
+                                                       GError **error);
+
 /* A query in search-query.h's syntax: the best matches first, as SpyglassHit,
  * with their date taken; those below search-relevance.h's cutoff are marked weak
  * (strong_only: left out). */

@@ -3,8 +3,6 @@
 
 #include "spyglass-photo-item.h"
 
-#include <string.h>
-
 struct _SpyglassPhotoList {
     GObject parent_instance;
     SpyglassHits *entries;
@@ -18,20 +16,6 @@ static void spyglass_photo_list_model_init(GListModelInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE(SpyglassPhotoList, spyglass_photo_list, G_TYPE_OBJECT,
                               G_IMPLEMENT_INTERFACE(G_TYPE_LIST_MODEL,
                                                     spyglass_photo_list_model_init))
-
-static int compare_dates(gconstpointer a, gconstpointer b)
-{
-    const SpyglassHit *x = a, *y = b;
-    if ((x->taken == NULL) != (y->taken == NULL))
-        return x->taken == NULL ? 1 : -1;
-    int order = x->taken != NULL ? strcmp(y->taken, x->taken) : 0;
-    return order != 0 ? order : strcmp(x->path, y->path);
-}
-
-void spyglass_photo_entries_sort_by_date(SpyglassHits *entries)
-{
-    g_array_sort(entries, compare_dates);
-}
 
 /* Slots of items the grid never asked for are NULL. */
 static void unref_item(gpointer item)

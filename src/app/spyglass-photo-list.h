@@ -11,9 +11,6 @@ G_BEGIN_DECLS
 
 /* The photos listed are the core's SpyglassHits, as the engine hands them over. */
 
-/* Newest first by date taken, photos without a date last, ties by path. */
-void spyglass_photo_entries_sort_by_date(SpyglassHits *entries);
-
 #define SPYGLASS_TYPE_PHOTO_LIST (spyglass_photo_list_get_type())
 G_DECLARE_FINAL_TYPE(SpyglassPhotoList, spyglass_photo_list, SPYGLASS, PHOTO_LIST, GObject)
 

@@ -1,5 +1,4 @@
-/* spyglass-video-badge.h: a video's length over its thumbnail ("0:42", bottom right), for the
- * grid's cells: wrap the cell's picture once at setup, bind the badge to each item shown. */
+/* spyglass-video-badge.h: a video's length as the grid's cells and the photo page show it. */
 #pragma once
 
 #include "spyglass-photo-item.h"
@@ -8,14 +7,9 @@
 
 G_BEGIN_DECLS
 
-/* Puts picture under a hidden badge; returns the widget to use as the cell's child. */
-GtkWidget *spyglass_video_badge_wrap(GtkWidget *picture);
-/* The picture spyglass_video_badge_wrap() was given. */
-GtkWidget *spyglass_video_badge_get_picture(GtkWidget *cell);
-/* Shows item's length on the cell's badge, or hides the badge for a photo. */
-void spyglass_video_badge_bind(GtkWidget *cell, SpyglassPhotoItem *item);
-/* The badge's label (for tests: its text and visibility are what the user sees). */
-GtkLabel *spyglass_video_badge_get_label(GtkWidget *cell);
+/* Shows item's length on a cell's badge (a box holding label), or hides the badge for a
+ * photo. */
+void spyglass_video_badge_update(GtkWidget *badge, GtkLabel *label, SpyglassPhotoItem *item);
 
 /* A length as players show it: "0:42", "12:05", "1:02:03"; "" for a length not known yet
  * (0 or NaN). Rounded down, as a player counts. */

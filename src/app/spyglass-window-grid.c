@@ -1,17 +1,15 @@
-/* spyglass-window-grid.c: the window's photo grid: its cells, its selection, and the photo
- * menu with Find Similar, More Like These and the saved searches' examples. */
+/* spyglass-window-grid.c: the window's photo grid and timeline: the grid's cells, the
+ * selection both share, and the photo menu with Find Similar, More Like These and the saved
+ * searches' examples. */
 #include "spyglass-window-private.h"
 
+#include "spyglass-photo-cell.h"
 #include "spyglass-photo-item.h"
-#include "spyglass-video-badge.h"
 
 #include "library/library-store.h"
 #include "spyglass-config.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
-
-#define THUMBNAIL_CELL 160
 
 /* ---- Find Similar, More Like These ---- */
 
@@ -177,96 +175,46 @@ static void popup_context_menu(SpyglassWindow *self, SpyglassPhotoItem *item, Gt
     gtk_popover_popup(GTK_POPOVER(self->context_menu));
 }
 
-/* Right-click and long-press select the photo under the pointer unless it is
- * part of a multi-selection already, then open the menu there. */
-static void cell_context(SpyglassWindow *self, GtkListItem *list_item, GtkWidget *cell, double x,
-                         double y)
+/* Right-click, long-press and the Menu key select the photo unless it is part of a
+ * multi-selection already, then open the menu there. */
+void spyglass_window_photo_context(SpyglassWindow *self, guint position, GtkWidget *cell, double x,
+                                   double y)
 {
-    SpyglassPhotoItem *item = gtk_list_item_get_item(list_item);
+    g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(G_LIST_MODEL(self->photos), position);
     if (item == NULL)
         return;
-    guint position = gtk_list_item_get_position(list_item);
     if (!gtk_selection_model_is_selected(GTK_SELECTION_MODEL(self->selection), position))
         gtk_selection_model_select_item(GTK_SELECTION_MODEL(self->selection), position, TRUE);
     popup_context_menu(self, item, cell, x, y);
 }
 
-static void cell_right_click(GtkGestureClick *gesture, int n_press, double x, double y,
-                             GtkListItem *list_item)
+static void cell_context_menu(SpyglassPhotoCell *cell, double x, double y, SpyglassWindow *self)
 {
-    GtkWidget *cell = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(gesture));
-    SpyglassWindow *self = SPYGLASS_WINDOW(gtk_widget_get_root(cell));
-    gtk_gesture_set_state(GTK_GESTURE(gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-    cell_context(self, list_item, cell, x, y);
-}
-
-static void cell_long_press(GtkGestureLongPress *gesture, double x, double y,
-                            GtkListItem *list_item)
-{
-    GtkWidget *cell = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(gesture));
-    cell_context(SPYGLASS_WINDOW(gtk_widget_get_root(cell)), list_item, cell, x, y);
-}
-
-static gboolean cell_menu_key(GtkWidget *cell, GVariant *args, gpointer user_data)
-{
-    GtkListItem *list_item = g_object_get_data(G_OBJECT(cell), "list-item");
-    cell_context(SPYGLASS_WINDOW(gtk_widget_get_root(cell)), list_item, cell,
-                 gtk_widget_get_width(cell) / 2.0, gtk_widget_get_height(cell) / 2.0);
-    return TRUE;
+    spyglass_window_photo_context(self, spyglass_photo_cell_get_position(cell), GTK_WIDGET(cell), x,
+                                  y);
 }
 
 static void setup_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                        SpyglassWindow *self)
 {
-    GtkWidget *picture = gtk_picture_new();
-    gtk_picture_set_content_fit(GTK_PICTURE(picture), GTK_CONTENT_FIT_COVER);
-    gtk_picture_set_can_shrink(GTK_PICTURE(picture), TRUE);
-    gtk_widget_set_size_request(picture, THUMBNAIL_CELL, THUMBNAIL_CELL);
-    gtk_widget_add_css_class(picture, "card");
-    gtk_widget_set_overflow(picture, GTK_OVERFLOW_HIDDEN);
-    g_object_set_data(G_OBJECT(picture), "list-item", list_item);
-
-    GtkGesture *click = gtk_gesture_click_new();
-    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
-    g_signal_connect(click, "pressed", G_CALLBACK(cell_right_click), list_item);
-    gtk_widget_add_controller(picture, GTK_EVENT_CONTROLLER(click));
-    GtkGesture *press = gtk_gesture_long_press_new();
-    gtk_gesture_single_set_touch_only(GTK_GESTURE_SINGLE(press), TRUE);
-    g_signal_connect(press, "pressed", G_CALLBACK(cell_long_press), list_item);
-    gtk_widget_add_controller(picture, GTK_EVENT_CONTROLLER(press));
-    GtkWidget *cell = spyglass_video_badge_wrap(picture);
-    g_object_set_data(G_OBJECT(cell), "list-item", list_item);
+    GtkWidget *cell = spyglass_photo_cell_new();
+    g_signal_connect(cell, "context-menu", G_CALLBACK(cell_context_menu), self);
     gtk_list_item_set_child(list_item, cell);
 }
 
 static void bind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                       SpyglassWindow *self)
 {
-    SpyglassPhotoItem *item = gtk_list_item_get_item(list_item);
-    GtkWidget *picture = spyglass_video_badge_get_picture(gtk_list_item_get_child(list_item));
-    spyglass_video_badge_bind(gtk_list_item_get_child(list_item), item);
-    spyglass_photo_item_load_thumbnail(item, self->cancellable);
-    GBinding *binding =
-        g_object_bind_property(item, "thumbnail", picture, "paintable", G_BINDING_SYNC_CREATE);
-    g_object_set_data(G_OBJECT(list_item), "binding", binding);
-    g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
-    float score = spyglass_photo_item_get_score(item);
-    g_autofree char *tooltip =
-        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
-    gtk_widget_set_tooltip_text(picture, tooltip);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(picture), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
-                                   -1);
+    spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item)),
+                             gtk_list_item_get_item(list_item),
+                             gtk_list_item_get_position(list_item), self->cancellable);
 }
 
 static void unbind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                         SpyglassWindow *self)
 {
-    GBinding *binding = g_object_get_data(G_OBJECT(list_item), "binding");
-    if (binding != NULL)
-        g_binding_unbind(binding);
-    g_object_set_data(G_OBJECT(list_item), "binding", NULL);
-    GtkWidget *picture = spyglass_video_badge_get_picture(gtk_list_item_get_child(list_item));
-    gtk_picture_set_paintable(GTK_PICTURE(picture), NULL);
+    spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item)), NULL, 0,
+                             NULL);
 }
 
 /* Enter or a double-click: the photo page. */
@@ -281,12 +229,62 @@ static gboolean grid_menu_key(GtkWidget *grid, GVariant *args, gpointer user_dat
     GtkWidget *focus = gtk_root_get_focus(gtk_widget_get_root(grid));
     for (GtkWidget *w = focus; w != NULL && w != grid; w = gtk_widget_get_parent(w)) {
         GtkWidget *child = gtk_widget_get_first_child(w);
-        if (child != NULL && g_object_get_data(G_OBJECT(child), "list-item") != NULL)
-            return cell_menu_key(child, args, user_data);
-        if (g_object_get_data(G_OBJECT(w), "list-item") != NULL)
-            return cell_menu_key(w, args, user_data);
+        GtkWidget *cell = SPYGLASS_IS_PHOTO_CELL(w)       ? w
+                          : SPYGLASS_IS_PHOTO_CELL(child) ? child
+                                                          : NULL;
+        if (cell != NULL && spyglass_photo_cell_get_item(SPYGLASS_PHOTO_CELL(cell)) != NULL) {
+            spyglass_window_photo_context(
+                SPYGLASS_WINDOW(gtk_widget_get_root(grid)),
+                spyglass_photo_cell_get_position(SPYGLASS_PHOTO_CELL(cell)), cell,
+                gtk_widget_get_width(cell) / 2.0, gtk_widget_get_height(cell) / 2.0);
+            return TRUE;
+        }
     }
     return FALSE;
+}
+
+/* ---- the timeline ---- */
+
+static void timeline_activated(SpyglassTimelineView *view, guint position, SpyglassWindow *self)
+{
+    spyglass_window_show_photo(self, position);
+}
+
+static void timeline_context_menu(SpyglassTimelineView *view, guint position, GtkWidget *cell,
+                                  double x, double y, SpyglassWindow *self)
+{
+    spyglass_window_photo_context(self, position, cell, x, y);
+}
+
+static void months_toggled(GtkToggleButton *button, SpyglassWindow *self)
+{
+    spyglass_timeline_view_set_grouping(self->timeline_view, gtk_toggle_button_get_active(button)
+                                                                 ? SPYGLASS_TIMELINE_BY_MONTH
+                                                                 : SPYGLASS_TIMELINE_BY_DAY);
+}
+
+static gboolean showing_timeline(SpyglassWindow *self)
+{
+    const char *page = gtk_stack_get_visible_child_name(self->content_stack);
+    return g_strcmp0(page, "timeline") == 0;
+}
+
+void spyglass_window_present_photos(SpyglassWindow *self, GArray *dates)
+{
+    gtk_widget_set_visible(self->months_button, dates != NULL);
+    if (dates != NULL)
+        spyglass_timeline_view_set_dates(self->timeline_view, dates);
+    gtk_stack_set_visible_child_name(self->content_stack, dates != NULL ? "timeline" : "grid");
+}
+
+void spyglass_window_reveal_photo(SpyglassWindow *self, guint position)
+{
+    if (showing_timeline(self))
+        spyglass_timeline_view_scroll_to_photo(self->timeline_view, position);
+    else
+        gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u",
+                                   position);
+    gtk_selection_model_select_item(GTK_SELECTION_MODEL(self->selection), position, TRUE);
 }
 
 /* ---- set-up ---- */
@@ -323,6 +321,13 @@ void spyglass_window_init_grid(SpyglassWindow *self)
             menu_action));
     gtk_widget_add_controller(GTK_WIDGET(self->grid_view), shortcuts);
 
+    spyglass_timeline_view_set_photos(self->timeline_view, G_LIST_MODEL(self->photos),
+                                      GTK_SELECTION_MODEL(self->selection), self->cancellable);
+    g_signal_connect(self->timeline_view, "photo-activated", G_CALLBACK(timeline_activated), self);
+    g_signal_connect(self->timeline_view, "photo-context-menu", G_CALLBACK(timeline_context_menu),
+                     self);
+    g_signal_connect(self->months_button, "toggled", G_CALLBACK(months_toggled), self);
+
     self->context_menu = gtk_popover_menu_new_from_model(NULL);
     gtk_popover_set_has_arrow(GTK_POPOVER(self->context_menu), FALSE);
     gtk_widget_set_halign(self->context_menu, GTK_ALIGN_START);
@@ -336,6 +341,8 @@ GtkWidget *spyglass_window_popup_photo_menu(SpyglassWindow *window, guint positi
         g_list_model_get_item(G_LIST_MODEL(window->photos), position);
     g_return_val_if_fail(item != NULL, NULL);
     gtk_selection_model_select_item(GTK_SELECTION_MODEL(window->selection), position, TRUE);
-    popup_context_menu(window, item, GTK_WIDGET(window->grid_view), 0, 0);
+    GtkWidget *view = showing_timeline(window) ? GTK_WIDGET(window->timeline_view)
+                                               : GTK_WIDGET(window->grid_view);
+    popup_context_menu(window, item, view, 0, 0);
     return window->context_menu;
 }

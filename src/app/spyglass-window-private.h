@@ -7,6 +7,7 @@
 #include "spyglass-photo-list.h"
 #include "spyglass-photo-page.h"
 #include "spyglass-sidebar.h"
+#include "spyglass-timeline-view.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +20,7 @@ struct _SpyglassWindow {
     GtkWidget *failures_button;
     GtkButton *pause_button;
     GtkRevealer *demo_revealer;
-    GtkWidget *weaker_button, *order_box, *save_album_button;
+    GtkWidget *weaker_button, *order_box, *save_album_button, *months_button;
     SpyglassPhotoPage *photo_page;
     GtkBox *indexing_box;
     GtkSpinner *indexing_spinner;
@@ -33,6 +34,7 @@ struct _SpyglassWindow {
     GtkLabel *results_label;
     GtkStack *content_stack;
     GtkGridView *grid_view;
+    SpyglassTimelineView *timeline_view;
     AdwStatusPage *empty_page;
 
     GSettings *settings;
@@ -82,9 +84,19 @@ void spyglass_window_close_photo(SpyglassWindow *self);
 /* spyglass-window-actions.c: the window's actions and key bindings. */
 void spyglass_window_class_init_actions(GtkWidgetClass *widget_class);
 
-/* spyglass-window-grid.c: the photo grid, its selection and its context menu. */
+/* spyglass-window-grid.c: the photo grid and the timeline, their selection and the photo
+ * menu. */
 void spyglass_window_class_init_grid(GtkWidgetClass *widget_class);
 void spyglass_window_init_grid(SpyglassWindow *self);
+/* The photos were replaced: dates (parallel to them) shows them in the timeline, NULL in the
+ * grid (best match first). */
+void spyglass_window_present_photos(SpyglassWindow *self, GArray *dates);
+/* Brings the photo at position into view, in the timeline or the grid, selected. */
+void spyglass_window_reveal_photo(SpyglassWindow *self, guint position);
+/* The photo menu for the photo at position, at (x, y) in cell; the photo is selected unless
+ * it is part of a multi-selection already. */
+void spyglass_window_photo_context(SpyglassWindow *self, guint position, GtkWidget *cell, double x,
+                                   double y);
 
 /* spyglass-window-indexing.c: the indexing status, following the engine's indexing. */
 void spyglass_window_indexing_init(SpyglassWindow *self);

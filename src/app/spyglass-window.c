@@ -77,14 +77,16 @@ static void set_search_controls(SpyglassWindow *self, gboolean search, guint n_w
     }
 }
 
-static void show_entries(SpyglassWindow *self, GArray *entries, const char *summary,
+/* dates: the entries are newest first with these dates, shown as the timeline. */
+static void show_entries(SpyglassWindow *self, GArray *entries, GArray *dates, const char *summary,
                          const char *empty_title, const char *empty_description)
 {
     spyglass_photo_list_set_entries(self->photos, entries);
     gtk_label_set_text(self->results_label, summary);
     if (entries->len > 0) {
-        gtk_stack_set_visible_child_name(self->content_stack, "grid");
+        spyglass_window_present_photos(self, dates);
     } else {
+        gtk_widget_set_visible(self->months_button, FALSE);
         adw_status_page_set_title(self->empty_page, empty_title);
         adw_status_page_set_description(self->empty_page, empty_description);
         gtk_stack_set_visible_child_name(self->content_stack, "empty");
@@ -120,12 +122,22 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
     g_autoptr(SpyglassWindow) self = user_data;
     g_autoptr(GError) error = NULL;
     SpyglassSidebarKind kind = self->listed_kind;
+    gboolean album = kind == SPYGLASS_SIDEBAR_ALBUM || kind == SPYGLASS_SIDEBAR_SMART_ALBUM;
+    /* The library, a folder and an auto-album (newest first) are a timeline; a saved search
+     * lists its best matches first. */
+    g_autoptr(SpyglassTimeline) timeline =
+        album ? NULL
+              : spyglass_engine_list_timeline_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (kind == SPYGLASS_SIDEBAR_ALBUM) {
+        g_autoptr(GArray) members =
+            spyglass_engine_album_photos_finish(SPYGLASS_ENGINE(source), result, &error);
+        timeline = members != NULL ? spyglass_timeline_new_from_hits(members) : NULL;
+    }
     g_autoptr(GArray) entries =
-        kind == SPYGLASS_SIDEBAR_ALBUM
-            ? spyglass_engine_album_photos_finish(SPYGLASS_ENGINE(source), result, &error)
-        : kind == SPYGLASS_SIDEBAR_SMART_ALBUM
+        kind == SPYGLASS_SIDEBAR_SMART_ALBUM
             ? spyglass_engine_smart_album_photos_finish(SPYGLASS_ENGINE(source), result, &error)
-            : spyglass_engine_list_photos_finish(SPYGLASS_ENGINE(source), result, &error);
+        : timeline != NULL ? g_array_ref(timeline->photos)
+                           : NULL;
     spyglass_window_busy_end(self);
     if (entries == NULL) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -135,11 +147,11 @@ static void photos_listed(GObject *source, GAsyncResult *result, gpointer user_d
     g_autofree char *count = g_strdup_printf(
         g_dngettext(GETTEXT_PACKAGE, "%u photo", "%u photos", entries->len), entries->len);
     /* Translators: an album's name and how many photos it holds */
-    gboolean album = kind == SPYGLASS_SIDEBAR_ALBUM || kind == SPYGLASS_SIDEBAR_SMART_ALBUM;
     g_autofree char *summary =
         album ? g_strdup_printf(_("%s · %s"), self->listed_name, count) : g_strdup(count);
     set_search_controls(self, FALSE, 0, FALSE);
-    show_entries(self, entries, summary, _("No Photos Yet"),
+    show_entries(self, entries, timeline != NULL ? timeline->dates : NULL, summary,
+                 _("No Photos Yet"),
                  album ? _("No photos are in this album yet.") : no_photos_description(self));
 }
 
@@ -164,11 +176,11 @@ void spyglass_window_load_listing(SpyglassWindow *self)
                                                  cancellable, photos_listed, g_object_ref(self));
         break;
     default:
-        spyglass_engine_list_photos_async(self->engine,
-                                          self->listed_kind == SPYGLASS_SIDEBAR_FOLDER
-                                              ? spyglass_sidebar_get_folder_id(self->sidebar)
-                                              : -1,
-                                          cancellable, photos_listed, g_object_ref(self));
+        spyglass_engine_list_timeline_async(self->engine,
+                                            self->listed_kind == SPYGLASS_SIDEBAR_FOLDER
+                                                ? spyglass_sidebar_get_folder_id(self->sidebar)
+                                                : -1,
+                                            cancellable, photos_listed, g_object_ref(self));
         break;
     }
 }
@@ -197,8 +209,11 @@ static void present_search(SpyglassWindow *self)
         if (all || !entry->weak)
             spyglass_hits_append_hit(shown, entry);
     }
-    if (self->sort_by_date)
-        spyglass_photo_entries_sort_by_date(shown);
+    /* Newest first: the timeline, by the photos' EXIF dates. */
+    g_autoptr(SpyglassTimeline) by_date =
+        self->sort_by_date ? spyglass_timeline_new_from_hits(shown) : NULL;
+    GArray *entries = by_date != NULL ? by_date->photos : shown;
+    GArray *dates = by_date != NULL ? by_date->dates : NULL;
 
     g_autofree char *summary = NULL;
     if (self->similar_to != NULL)
@@ -214,14 +229,15 @@ static void present_search(SpyglassWindow *self)
     gboolean savable = self->similar_to == NULL;
     set_search_controls(self, TRUE, n_weak == self->search_results->len ? 0 : n_weak, savable);
     if (self->similar_to != NULL)
-        show_entries(self, shown, summary, _("No Similar Photos"),
+        show_entries(self, entries, dates, summary, _("No Similar Photos"),
                      _("This photo has not been indexed yet."));
     else
-        show_entries(self, shown, summary, _("No Results"),
+        show_entries(self, entries, dates, summary, _("No Results"),
                      spyglass_engine_get_indexing(self->engine)
                          ? _("Photos are still being indexed; try again in a moment.")
                          : _("Try describing the photo differently."));
-    gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u", 0);
+    if (dates == NULL)
+        gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u", 0);
 }
 
 static void search_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -236,7 +252,7 @@ static void search_done(GObject *source, GAsyncResult *result, gpointer user_dat
     if (entries == NULL) {
         g_autoptr(GArray) none = spyglass_hits_new(0);
         set_search_controls(self, FALSE, 0, FALSE);
-        show_entries(self, none, "", _("Cannot Search for That"), error->message);
+        show_entries(self, none, NULL, "", _("Cannot Search for That"), error->message);
         return;
     }
     g_clear_pointer(&self->search_results, g_array_unref);
@@ -358,11 +374,8 @@ void spyglass_window_close_photo(SpyglassWindow *self)
     gtk_widget_set_visible(self->back_button, FALSE);
     gtk_stack_set_visible_child_name(self->main_stack, "library");
     /* Back where the user was, on the photo they went to last. */
-    if (position < g_list_model_get_n_items(G_LIST_MODEL(self->photos))) {
-        gtk_widget_activate_action(GTK_WIDGET(self->grid_view), "list.scroll-to-item", "u",
-                                   position);
-        gtk_selection_model_select_item(GTK_SELECTION_MODEL(self->selection), position, TRUE);
-    }
+    if (position < g_list_model_get_n_items(G_LIST_MODEL(self->photos)))
+        spyglass_window_reveal_photo(self, position);
     if (self->grid_stale) {
         self->grid_stale = FALSE;
         refresh_grid(self);
@@ -514,34 +527,16 @@ static void show_error_page(SpyglassWindow *self, const char *message)
     gtk_stack_set_visible_child_name(self->main_stack, "error");
 }
 
-static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(SpyglassWindow) self = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) folders =
-        spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
-    spyglass_window_busy_end(self);
-    if (folders == NULL) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            show_error_page(self, error->message);
-        return;
-    }
-    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
-    if (folders->len == 0 && g_strv_length(extra) == 0) {
-        gtk_stack_set_visible_child_name(self->main_stack, "welcome");
-        return;
-    }
-    show_library(self);
-    if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
-        spyglass_window_indexing_update(self);
-}
-
+/* Opening loads the model and every embedding for search, which takes seconds at 100,000
+ * photos; the library's folders and its timeline need only the store (the timeline reads it
+ * through a connection of its own), so the window lists them first and shows the library
+ * while the model loads. The sidebar's albums, the failures and indexing wait for it. */
 static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(SpyglassWindow) self = user_data;
     g_autoptr(GError) error = NULL;
+    spyglass_window_busy_end(self);
     if (!spyglass_engine_open_finish(SPYGLASS_ENGINE(source), result, &error)) {
-        spyglass_window_busy_end(self);
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             show_error_page(self, error->message);
         return;
@@ -549,8 +544,36 @@ static void engine_opened(GObject *source, GAsyncResult *result, gpointer user_d
     spyglass_window_update_demo_notice(self);
     if (spyglass_engine_get_model_notice(self->engine) != NULL)
         spyglass_window_show_toast(self, spyglass_engine_get_model_notice(self->engine));
-    spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
-                                       g_object_ref(self));
+    if (!spyglass_window_showing(self, "library"))
+        return;
+    spyglass_sidebar_reload(self->sidebar);
+    refresh_failures(self);
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    if (g_settings_get_boolean(self->settings, "index-on-start") || g_strv_length(extra) > 0)
+        spyglass_window_indexing_update(self);
+}
+
+static void first_folders_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(SpyglassWindow) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) folders =
+        spyglass_engine_list_folders_finish(SPYGLASS_ENGINE(source), result, &error);
+    if (folders == NULL) {
+        spyglass_window_busy_end(self);
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            show_error_page(self, error->message);
+        return;
+    }
+    /* Still busy: opening follows. */
+    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
+    g_auto(GStrv) extra = g_settings_get_strv(self->settings, "folders");
+    if (folders->len == 0 && g_strv_length(extra) == 0) {
+        gtk_stack_set_visible_child_name(self->main_stack, "welcome");
+        return;
+    }
+    gtk_stack_set_visible_child_name(self->main_stack, "library");
+    spyglass_window_load_listing(self);
 }
 
 /* ---- GObject ---- */
@@ -564,7 +587,8 @@ static void spyglass_window_constructed(GObject *object)
     spyglass_sidebar_set_engine(self->sidebar, self->engine, self->cancellable);
     spyglass_photo_page_set_engine(self->photo_page, self->engine);
     spyglass_window_busy_begin(self);
-    spyglass_engine_open_async(self->engine, self->cancellable, engine_opened, g_object_ref(self));
+    spyglass_engine_list_folders_async(self->engine, self->cancellable, first_folders_listed,
+                                       g_object_ref(self));
 }
 
 static void spyglass_window_dispose(GObject *object)
@@ -692,6 +716,8 @@ static void spyglass_window_class_init(SpyglassWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, results_label);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, content_stack);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, grid_view);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, timeline_view);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, months_button);
     gtk_widget_class_bind_template_child(widget_class, SpyglassWindow, empty_page);
 
     spyglass_window_class_init_actions(widget_class);
@@ -702,6 +728,7 @@ static void spyglass_window_init(SpyglassWindow *self)
 {
     g_type_ensure(SPYGLASS_TYPE_PHOTO_PAGE);
     g_type_ensure(SPYGLASS_TYPE_SIDEBAR);
+    g_type_ensure(SPYGLASS_TYPE_TIMELINE_VIEW);
     gtk_widget_init_template(GTK_WIDGET(self));
     self->cancellable = g_cancellable_new();
     self->settings = g_settings_new("io.github.spyglass.Spyglass");
@@ -769,6 +796,12 @@ GtkGridView *spyglass_window_get_grid_view(SpyglassWindow *window)
 {
     g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
     return window->grid_view;
+}
+
+SpyglassTimelineView *spyglass_window_get_timeline_view(SpyglassWindow *window)
+{
+    g_return_val_if_fail(SPYGLASS_IS_WINDOW(window), NULL);
+    return window->timeline_view;
 }
 
 GtkWidget *spyglass_window_get_photo_page(SpyglassWindow *window)

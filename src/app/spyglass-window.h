@@ -3,6 +3,7 @@
 
 #include "spyglass-engine.h"
 #include "spyglass-sidebar.h"
+#include "spyglass-timeline-view.h"
 
 #include <adwaita.h>
 
@@ -20,11 +21,14 @@ GtkEditable *spyglass_window_get_search_entry(SpyglassWindow *window);
 gboolean spyglass_window_get_busy(SpyglassWindow *window);
 
 SpyglassSidebar *spyglass_window_get_sidebar(SpyglassWindow *window);
+/* The grid shows search results best match first; the timeline shows the library, a folder
+ * and results newest first. */
 GtkGridView *spyglass_window_get_grid_view(SpyglassWindow *window);
+SpyglassTimelineView *spyglass_window_get_timeline_view(SpyglassWindow *window);
 /* The photo page (a SpyglassPhotoPage), and whether it is what the window shows. */
 GtkWidget *spyglass_window_get_photo_page(SpyglassWindow *window);
 gboolean spyglass_window_get_showing_photo(SpyglassWindow *window);
-/* Opens the photo menu of the grid's photo at position, as the Menu key does;
+/* Opens the photo menu of the photo at position (grid or timeline), as the Menu key does;
  * returns the menu (a GtkPopoverMenu). */
 GtkWidget *spyglass_window_popup_photo_menu(SpyglassWindow *window, guint position);
 

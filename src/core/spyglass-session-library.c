@@ -89,6 +89,28 @@ GArray *spyglass_session_list_photos(SpyglassSession *session, gint64 folder_id,
     return hits;
 }
 
+static gboolean add_to_timeline(gint64 photo_id, gint64 date_taken, const char *path,
+                                double duration, gpointer user_data)
+{
+    SpyglassTimeline *timeline = user_data;
+    spyglass_hits_append(timeline->photos, photo_id, path, NAN, NULL, FALSE);
+    g_array_index(timeline->photos, SpyglassHit, timeline->photos->len - 1).duration = duration;
+    g_array_append_val(timeline->dates, date_taken);
+    return TRUE;
+}
+
+SpyglassTimeline *spyglass_session_list_timeline(SpyglassSession *session, gint64 folder_id,
+                                                 GError **error)
+{
+    g_autoptr(SpyglassTimeline) timeline = spyglass_timeline_new(0);
+    g_mutex_lock(&session->lock);
+    gboolean ok =
+        session_ensure_store(session, error) &&
+        library_store_foreach_by_date(session->store, folder_id, add_to_timeline, timeline, error);
+    g_mutex_unlock(&session->lock);
+    return ok ? g_steal_pointer(&timeline) : NULL;
+}
+
 gint64 spyglass_session_find_photo(SpyglassSession *session, const char *path, GError **error)
 {
     g_autofree char *canonical = g_canonicalize_filename(path, NULL);

@@ -20,6 +20,12 @@ struct _SpyglassSession {
      * the taxonomy in its order), read when first asked for. */
     GPtrArray *albums;
 
+    /* The timeline's listing reads through a connection of its own under a lock of its
+     * own, so that it does not wait behind the opening (the model and every embedding
+     * loading under the session's lock): the app shows the library first. */
+    GMutex reader_lock;
+    LibraryStore *reader;
+
     /* Indexing in the background, under a lock of its own (a run takes the
      * session's lock now and then): NULL until first used. */
     struct _SpyglassIndexing *indexing;

@@ -27,6 +27,7 @@ SpyglassSession *spyglass_session_new(const SpyglassSessionParams *params)
 {
     SpyglassSession *session = g_new0(SpyglassSession, 1);
     g_mutex_init(&session->lock);
+    g_mutex_init(&session->reader_lock);
     session->db_path = nonempty(params->db_path);
     if (session->db_path == NULL)
         session->db_path = library_store_default_path();
@@ -52,11 +53,13 @@ void spyglass_session_free(SpyglassSession *session)
     drop_library(session);
     spyglass_model_free(session->model);
     library_store_free(session->store);
+    library_store_free(session->reader);
     g_free(session->model_notice);
     g_free(session->db_path);
     g_free(session->model_dir);
     g_free(session->device);
     g_mutex_clear(&session->lock);
+    g_mutex_clear(&session->reader_lock);
     g_free(session);
 }
 

@@ -110,6 +110,13 @@ gboolean spyglass_session_remove_folder(SpyglassSession *session, const char *pa
                                         LibraryFolderRemoval *removed, GError **error);
 /* Every photo that is not failed, by path; folder_id < 0: of every folder. */
 GArray *spyglass_session_list_photos(SpyglassSession *session, gint64 folder_id, GError **error);
+/* The timeline: every photo that is not failed, newest first by date taken
+ * (its EXIF date, else its file's time; library_store_foreach_by_date), of
+ * one folder or (folder_id < 0) of every folder. Needs only the store, and
+ * reads it through a connection of its own: it does not wait for
+ * spyglass_session_open() or for other calls (the library created when missing). */
+SpyglassTimeline *spyglass_session_list_timeline(SpyglassSession *session, gint64 folder_id,
+                                                 GError **error);
 /* The id of the photo at path (canonicalised); -1 with no error when the library has none. */
 gint64 spyglass_session_find_photo(SpyglassSession *session, const char *path, GError **error);
 /* GPtrArray of SpyglassFailure, by path. */

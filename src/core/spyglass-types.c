@@ -2,6 +2,8 @@
 #include "spyglass-types.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void hit_clear(gpointer data)
 {
@@ -30,6 +32,62 @@ void spyglass_hits_append_hit(SpyglassHits *hits, const SpyglassHit *hit)
     copy.path = g_strdup(hit->path);
     copy.taken = g_strdup(hit->taken);
     g_array_append_val(hits, copy);
+}
+
+SpyglassTimeline *spyglass_timeline_new(guint reserve)
+{
+    SpyglassTimeline *timeline = g_new0(SpyglassTimeline, 1);
+    timeline->photos = spyglass_hits_new(reserve);
+    timeline->dates = g_array_sized_new(FALSE, FALSE, sizeof(gint64), reserve);
+    return timeline;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" as wall-clock seconds; SPYGLASS_NO_DATE when it is not one. */
+static gint64 parse_taken(const char *taken)
+{
+    if (taken == NULL)
+        return SPYGLASS_NO_DATE;
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GDateTime) date = g_date_time_new_from_iso8601(taken, utc);
+    return date != NULL ? g_date_time_to_unix(date) : SPYGLASS_NO_DATE;
+}
+
+typedef struct {
+    const SpyglassHit *hit;
+    gint64 date;
+} DatedHit;
+
+static int compare_dated(gconstpointer a, gconstpointer b)
+{
+    const DatedHit *x = a, *y = b;
+    if (x->date != y->date)
+        return x->date < y->date ? 1 : -1;
+    return strcmp(x->hit->path, y->hit->path);
+}
+
+SpyglassTimeline *spyglass_timeline_new_from_hits(const SpyglassHits *hits)
+{
+    g_autofree DatedHit *dated = g_new(DatedHit, MAX(hits->len, 1));
+    for (guint i = 0; i < hits->len; i++) {
+        const SpyglassHit *hit = &g_array_index(hits, SpyglassHit, i);
+        dated[i] = (DatedHit){hit, parse_taken(hit->taken)};
+    }
+    qsort(dated, hits->len, sizeof(DatedHit), compare_dated);
+    SpyglassTimeline *timeline = spyglass_timeline_new(hits->len);
+    for (guint i = 0; i < hits->len; i++) {
+        spyglass_hits_append_hit(timeline->photos, dated[i].hit);
+        g_array_append_val(timeline->dates, dated[i].date);
+    }
+    return timeline;
+}
+
+void spyglass_timeline_free(SpyglassTimeline *timeline)
+{
+    if (timeline == NULL)
+        return;
+    g_array_unref(timeline->photos);
+    g_array_unref(timeline->dates);
+    g_free(timeline);
 }
 
 void spyglass_album_free(SpyglassAlbum *album)

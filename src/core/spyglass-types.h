@@ -34,6 +34,25 @@ void spyglass_hits_append_hit(SpyglassHits *hits, const SpyglassHit *hit);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassHits, g_array_unref)
 
+/* A date taken that is not known (a search hit without an EXIF date). */
+#define SPYGLASS_NO_DATE G_MININT64
+
+/* Photos newest first by date taken, for the timeline: photos[i] was taken
+ * at dates[i], in wall-clock seconds (seconds since 1970 read as UTC:
+ * g_date_time_new_from_unix_utc gives the calendar day the user sees) or
+ * SPYGLASS_NO_DATE, those last. */
+typedef struct {
+    SpyglassHits *photos;
+    GArray *dates; /* gint64, parallel to photos */
+} SpyglassTimeline;
+
+SpyglassTimeline *spyglass_timeline_new(guint reserve);
+/* Results (search, similar, an album) newest first by their EXIF date
+ * (hits' taken), ties and undated photos by path: the photos are copied. */
+SpyglassTimeline *spyglass_timeline_new_from_hits(const SpyglassHits *hits);
+void spyglass_timeline_free(SpyglassTimeline *timeline);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassTimeline, spyglass_timeline_free)
+
 /* An auto-album of the model's taxonomy. */
 typedef struct {
     char *id;   /* the taxonomy's name */

@@ -9,6 +9,7 @@
  *   library-store-frames.c       videos' frame embeddings
  *   library-store-albums.c       auto albums
  *   library-store-smart-albums.c smart albums and their examples
+ *   library-store-timeline.c     photos newest first by date taken
  */
 #pragma once
 
@@ -24,6 +25,13 @@ struct _LibraryStore {
     GHashTable *statements; /* static SQL text → prepared statement */
     GCancellable *cancellable;
 };
+
+/* A photo's date_taken (schema version 6) from its row (photos or NEW):
+ * the EXIF date, else the mtime (nanoseconds) on the local clock, as
+ * wall-clock seconds. A malformed EXIF date counts as none. */
+#define LIBRARY_STORE_DATE_TAKEN(row)                                                              \
+    "COALESCE(unixepoch(" row ".taken), unixepoch(" row ".mtime / 1000000000, 'unixepoch',"        \
+    " 'localtime'))"
 
 /* Statements (library-store-sql.c). Every helper that fails sets error with
  * the store's path, SQLite's message and the statement's first line. */

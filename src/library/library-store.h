@@ -183,6 +183,22 @@ char *library_store_get_photo_error(LibraryStore *store, gint64 photo_id, GError
 gboolean library_store_count(LibraryStore *store, const char *model_id, LibraryStoreCounts *counts,
                              GError **error);
 
+/* The timeline: photos that are not failed, newest first by date taken, ties
+ * by id (newest first). A photo's date taken is its EXIF date as the
+ * camera's clock read it, else its file's mtime on the local clock, both as
+ * wall-clock seconds: seconds since 1970 read as UTC, so that
+ * g_date_time_new_from_unix_utc() gives the calendar day the user sees. */
+/* duration: a video's length in seconds (0 until decoded), NaN for a photo. */
+typedef gboolean (*LibraryTimelineFunc)(gint64 photo_id, gint64 date_taken, const char *path,
+                                        double duration, gpointer user_data);
+
+/* Calls func per photo (path lives until it returns; FALSE stops the walk),
+ * of one folder or (folder_id < 0) of every folder. An index serves the
+ * order: no sort at 100,000 photos. */
+gboolean library_store_foreach_by_date(LibraryStore *store, gint64 folder_id,
+                                       LibraryTimelineFunc func, gpointer user_data,
+                                       GError **error);
+
 /* Models and embeddings */
 
 /* Records the model the library indexes with from now on. */
