@@ -563,26 +563,32 @@ static void bf16_rows(void *data, guint task)
 }
 
 /* q = round(x / scale) + zero in [0, levels], the row's range (with 0)
- * spanning the levels: x = (q − zero) · scale to half a step. */
+ * spanning the levels: x = (q − zero) · scale to half a step. Plain
+ * comparisons and a truncating conversion (x / scale + zero ≥ −0.5, so
+ * adding ½ rounds): fminf, fmaxf and rintf are calls here, per element. */
 static void u8_rows(void *data, guint task)
 {
     const Job *job = data;
     size_t K = job->weights->K, r0 = (size_t)task * ROWS_PER_TASK;
     float levels = x_levels();
+    int top = (int)levels;
     for (size_t r = r0; r < MIN(job->M, r0 + ROWS_PER_TASK); r++) {
         const float *x = job->x + r * K;
         uint8_t *q = (uint8_t *)job->xq + r * K;
         float lo = 0.0f, hi = 0.0f;
         for (size_t k = 0; k < K; k++) {
-            lo = fminf(lo, x[k]);
-            hi = fmaxf(hi, x[k]);
+            lo = x[k] < lo ? x[k] : lo;
+            hi = x[k] > hi ? x[k] : hi;
         }
         float scale = hi > lo ? (hi - lo) / levels : 1.0f, inverse = 1.0f / scale;
-        float zero = rintf(-lo * inverse);
+        int zero = (int)(-lo * inverse + 0.5f);
+        float offset = (float)zero + 0.5f;
         job->xscales[r] = scale;
-        job->xzeros[r] = (int32_t)zero;
-        for (size_t k = 0; k < K; k++)
-            q[k] = (uint8_t)fminf(fmaxf(rintf(x[k] * inverse) + zero, 0.0f), levels);
+        job->xzeros[r] = zero;
+        for (size_t k = 0; k < K; k++) {
+            int v = (int)(x[k] * inverse + offset);
+            q[k] = (uint8_t)(v < 0 ? 0 : v > top ? top : v);
+        }
     }
 }
 
