@@ -14,6 +14,7 @@
 #include "spyglass-photo-item.h"
 #include "spyglass-photo-page.h"
 #include "spyglass-photo-cell.h"
+#include "test-app.h"
 #include "spyglass-window.h"
 
 #include <glib/gstdio.h>
@@ -28,7 +29,7 @@
 #define N_STILLS      3
 
 static const char *cli_path;
-static char *tmp_dir, *photos_dir, *screenshot_dir;
+static char *tmp_dir, *photos_dir;
 
 /* A coloured disc or square on a plain background, the size of the demo world's large
  * objects (as tests/test-app.c draws them). */
@@ -118,38 +119,6 @@ static void make_library(void)
     g_assert_nonnull(strstr(out, failed));
 }
 
-/* Runs the main loop until done(data) or the timeout. */
-static gboolean wait_for(gboolean (*done)(gpointer), gpointer data, double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
-    while (!done(data)) {
-        if (g_get_monotonic_time() > end)
-            return FALSE;
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-    return TRUE;
-}
-
-static void settle(double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
-    while (g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-}
-
-static gboolean is_idle(gpointer data)
-{
-    SpyglassWindow *window = data;
-    SpyglassEngine *engine = NULL;
-    g_object_get(window, "engine", &engine, NULL);
-    gboolean idle = !spyglass_window_get_busy(window) && !spyglass_engine_get_indexing(engine);
-    g_object_unref(engine);
-    return idle;
-}
-
 /* The grid position of the clip, or -1. */
 static int clip_position(SpyglassWindow *window)
 {
@@ -163,11 +132,10 @@ static int clip_position(SpyglassWindow *window)
 }
 
 /* Idle, the clip listed with its thumbnail made from a frame. */
-static gboolean shows_clip(gpointer data)
+static gboolean shows_clip(SpyglassWindow *window)
 {
-    SpyglassWindow *window = data;
     int position = clip_position(window);
-    if (!is_idle(window) || position < 0)
+    if (!window_is_idle(window) || position < 0)
         return FALSE;
     g_autoptr(SpyglassPhotoItem) item =
         g_list_model_get_item(spyglass_window_get_photos(window), (guint)position);
@@ -175,11 +143,10 @@ static gboolean shows_clip(gpointer data)
 }
 
 /* Idle, showing search results (scored), the clip among them. */
-static gboolean shows_clip_hit(gpointer data)
+static gboolean shows_clip_hit(SpyglassWindow *window)
 {
-    SpyglassWindow *window = data;
     int position = clip_position(window);
-    if (!is_idle(window) || position < 0)
+    if (!window_is_idle(window) || position < 0)
         return FALSE;
     g_autoptr(SpyglassPhotoItem) item =
         g_list_model_get_item(spyglass_window_get_photos(window), (guint)position);
@@ -210,51 +177,14 @@ static const char *badge_text(SpyglassWindow *window, SpyglassPhotoItem *item)
     return gtk_widget_get_mapped(GTK_WIDGET(label)) ? gtk_label_get_text(label) : NULL;
 }
 
-/* Renders the window as it is on screen into <screenshot_dir>/<name>.png (as
- * tests/test-app.c does) and checks it is not blank. */
-static void screenshot(SpyglassWindow *window, const char *name)
-{
-    settle(0.3);
-    GtkWidget *widget = GTK_WIDGET(window);
-    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
-    g_assert_cmpint(w, >, 0);
-    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, snapshot, w, h);
-    g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
-    g_assert_nonnull(node);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
-    g_autoptr(GdkTexture) texture =
-        gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
-    g_autofree char *file = g_strdup_printf("%s.png", name);
-    g_autofree char *path = g_build_filename(screenshot_dir, file, NULL);
-    g_assert_true(gdk_texture_save_to_png(texture, path));
-    g_test_message("screenshot %s", path);
-}
-
-/* Whether a label or row inside widget shows text (and is drawn). */
-static gboolean widget_shows_text(GtkWidget *widget, const char *text)
-{
-    if (!gtk_widget_get_mapped(widget))
-        return FALSE;
-    const char *shown = GTK_IS_LABEL(widget) ? gtk_label_get_text(GTK_LABEL(widget)) : NULL;
-    if (shown != NULL && strcmp(shown, text) == 0)
-        return TRUE;
-    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
-         child = gtk_widget_get_next_sibling(child))
-        if (widget_shows_text(child, text))
-            return TRUE;
-    return FALSE;
-}
-
 static SpyglassPhotoPage *photo_page(SpyglassWindow *window)
 {
     return SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window));
 }
 
-static gboolean page_loaded(gpointer data)
+static gboolean page_loaded(SpyglassWindow *window)
 {
-    return spyglass_photo_page_get_loaded(photo_page(data));
+    return spyglass_photo_page_get_loaded(photo_page(window));
 }
 
 static gboolean no_backend(void)
@@ -264,9 +194,9 @@ static gboolean no_backend(void)
 
 /* The page's stream once it is playing, past its first seek, and has said where it is:
  * then its timestamp is where playback started, give or take a frame or two. */
-static gboolean video_started(gpointer data)
+static gboolean video_started(SpyglassWindow *window)
 {
-    GtkVideo *video = spyglass_photo_page_get_video(photo_page(data));
+    GtkVideo *video = spyglass_photo_page_get_video(photo_page(window));
     GtkMediaStream *stream = video != NULL ? gtk_video_get_media_stream(video) : NULL;
     return stream != NULL &&
            (gtk_media_stream_get_error(stream) != NULL ||
@@ -275,9 +205,9 @@ static gboolean video_started(gpointer data)
 }
 
 /* Without a backend: the poster frame and the reason, once the details are in. */
-static gboolean shows_poster_and_reason(gpointer data)
+static gboolean shows_poster_and_reason(SpyglassWindow *window)
 {
-    SpyglassPhotoPage *page = photo_page(data);
+    SpyglassPhotoPage *page = photo_page(window);
     return spyglass_photo_page_get_loaded(page) && spyglass_photo_page_get_message(page) != NULL;
 }
 
@@ -288,14 +218,14 @@ static double open_clip(SpyglassWindow *window, guint position)
     g_signal_emit_by_name(spyglass_window_get_grid_view(window), "activate", position);
     g_assert_true(spyglass_window_get_showing_photo(window));
     if (no_backend()) {
-        g_assert_true(wait_for(shows_poster_and_reason, window, 60));
+        g_assert_true(wait_for(window, shows_poster_and_reason, 60));
         const char *message = spyglass_photo_page_get_message(photo_page(window));
         g_test_message("without a media backend: %s", message);
         g_assert_nonnull(strstr(message, "media support is not installed"));
         g_assert_true(spyglass_window_get_showing_photo(window));
         return NAN;
     }
-    g_assert_true(wait_for(video_started, window, 60));
+    g_assert_true(wait_for(window, video_started, 60));
     GtkVideo *video = spyglass_photo_page_get_video(photo_page(window));
     GtkMediaStream *stream = gtk_video_get_media_stream(video);
     g_assert_no_error(gtk_media_stream_get_error(stream));
@@ -303,7 +233,7 @@ static double open_clip(SpyglassWindow *window, guint position)
     double at = gtk_media_stream_get_timestamp(stream) / (double)G_USEC_PER_SEC;
     g_assert_cmpfloat_with_epsilon(gtk_media_stream_get_duration(stream) / (double)G_USEC_PER_SEC,
                                    CLIP_SECONDS, 0.5);
-    g_assert_true(wait_for(page_loaded, window, 60));
+    g_assert_true(wait_for(window, page_loaded, 60));
     /* The details say how long it is. */
     g_assert_true(widget_shows_text(GTK_WIDGET(photo_page(window)), "0:10"));
     return at;
@@ -324,7 +254,7 @@ static void test_videos(void)
     GListModel *photos = spyglass_window_get_photos(window);
 
     /* The library: the stills and the clip, its thumbnail a frame; the noise is no cell. */
-    g_assert_true(wait_for(shows_clip, window, 120));
+    g_assert_true(wait_for(window, shows_clip, 120));
     g_assert_cmpuint(g_list_model_get_n_items(photos), ==, N_STILLS + 1);
     int position = clip_position(window);
     g_autoptr(SpyglassPhotoItem) clip = g_list_model_get_item(photos, (guint)position);
@@ -354,7 +284,7 @@ static void test_videos(void)
     /* A search hit of the clip: it plays from the frame that matched. */
     g_object_set(window, "show-weaker", TRUE, NULL);
     gtk_editable_set_text(spyglass_window_get_search_entry(window), "a red circle");
-    g_assert_true(wait_for(shows_clip_hit, window, 60));
+    g_assert_true(wait_for(window, shows_clip_hit, 60));
     position = clip_position(window);
     g_assert_cmpint(position, >=, 0);
     g_autoptr(SpyglassPhotoItem) hit = g_list_model_get_item(photos, (guint)position);
@@ -386,20 +316,7 @@ int main(int argc, char **argv)
 {
     g_assert_cmpint(argc, >=, 2);
     cli_path = argv[1];
-    /* XDG folders in a temporary home, before GLib caches them. */
-    tmp_dir = g_dir_make_tmp("spyglass-app-video-XXXXXX", NULL);
-    g_assert_nonnull(tmp_dir);
-    const char *xdg[][2] = {
-        {"XDG_DATA_HOME", "data"}, {"XDG_CACHE_HOME", "cache"}, {"XDG_CONFIG_HOME", "config"}};
-    for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
-        g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
-        g_setenv(xdg[i][0], dir, TRUE);
-    }
-    g_setenv("HOME", tmp_dir, TRUE);
-    g_setenv("GSK_RENDERER", "cairo", FALSE);
-    const char *shots = g_getenv("SPYGLASS_SCREENSHOT_DIR");
-    screenshot_dir = shots != NULL && *shots != '\0' ? g_strdup(shots) : g_strdup(tmp_dir);
-    g_mkdir_with_parents(screenshot_dir, 0700);
+    tmp_dir = test_app_init_home("spyglass-app-video");
 
     g_test_init(&argc, &argv, NULL);
     gtk_init();

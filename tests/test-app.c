@@ -20,7 +20,7 @@
 #include <utime.h>
 
 static const char *cli_path;
-static char *tmp_dir, *photos_dir, *screenshot_dir;
+static char *tmp_dir, *photos_dir;
 
 typedef struct {
     const char *name;
@@ -92,41 +92,10 @@ static void make_library(void)
                                        G_REGEX_MULTILINE, 0));
 }
 
-/* Runs the main loop until done(window) or the timeout. */
-gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
-    while (!done(window)) {
-        if (g_get_monotonic_time() > end)
-            return FALSE;
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-    return TRUE;
-}
-
-void settle(double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
-    while (g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-}
-
-static gboolean is_idle(SpyglassWindow *window)
-{
-    SpyglassEngine *engine = NULL;
-    g_object_get(window, "engine", &engine, NULL);
-    gboolean idle = !spyglass_window_get_busy(window) && !spyglass_engine_get_indexing(engine);
-    g_object_unref(engine);
-    return idle;
-}
-
 /* Idle, with the thumbnails of the first photos loaded. */
 static gboolean shows_thumbnails(SpyglassWindow *window)
 {
-    if (!is_idle(window))
+    if (!window_is_idle(window))
         return FALSE;
     GListModel *photos = spyglass_window_get_photos(window);
     guint n = MIN(g_list_model_get_n_items(photos), 4u);
@@ -140,49 +109,10 @@ static gboolean shows_thumbnails(SpyglassWindow *window)
     return TRUE;
 }
 
-/* Renders a window (or popover) as it is on screen into <screenshot_dir>/<name>.png and
- * checks it is not blank: the pixels must vary. */
-static void screenshot_widget(GtkWidget *widget, const char *name)
-{
-    settle(0.3);
-    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
-    g_assert_cmpint(w, >, 0);
-    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
-    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, snapshot, w, h);
-    g_autoptr(GskRenderNode) node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
-    g_assert_nonnull(node);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
-    g_autoptr(GdkTexture) texture =
-        gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
-    g_autofree char *file = g_strdup_printf("%s.png", name);
-    g_autofree char *path = g_build_filename(screenshot_dir, file, NULL);
-    g_assert_true(gdk_texture_save_to_png(texture, path));
-    g_test_message("screenshot %s", path);
-
-    int tw = gdk_texture_get_width(texture), th = gdk_texture_get_height(texture);
-    g_autofree guint8 *data = g_malloc((size_t)tw * th * 4);
-    gdk_texture_download(texture, data, (size_t)tw * 4);
-    double sum = 0, sum2 = 0;
-    size_t n = (size_t)tw * th;
-    for (size_t i = 0; i < n; i++) {
-        double v = (data[i * 4] + data[i * 4 + 1] + data[i * 4 + 2]) / 3.0;
-        sum += v;
-        sum2 += v * v;
-    }
-    double mean = sum / n, variance = sum2 / n - mean * mean;
-    g_test_message("%s: mean %.1f, variance %.1f", name, mean, variance);
-    g_assert_cmpfloat(variance, >, 100.0);
-}
-
-void screenshot(SpyglassWindow *window, const char *name)
-{
-    screenshot_widget(GTK_WIDGET(window), name);
-}
-
 static gboolean has_results(SpyglassWindow *window)
 {
-    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) > 0;
+    return window_is_idle(window) &&
+           g_list_model_get_n_items(spyglass_window_get_photos(window)) > 0;
 }
 
 /* The target of the menu item with this action, searched through sections. */
@@ -232,13 +162,13 @@ static int position_of(GListModel *photos, const char *suffix)
 
 static gboolean shows_blue_square(SpyglassWindow *window)
 {
-    return is_idle(window) &&
+    return window_is_idle(window) &&
            position_of(spyglass_window_get_photos(window), "/blue-square.png") >= 0;
 }
 
 static gboolean lacks_blue_square(SpyglassWindow *window)
 {
-    return is_idle(window) &&
+    return window_is_idle(window) &&
            position_of(spyglass_window_get_photos(window), "/blue-square.png") < 0;
 }
 
@@ -269,15 +199,15 @@ static gboolean is_not_indexing(SpyglassWindow *window)
 /* The library, the photo added while running and the six of the batch. */
 static gboolean shows_all_batches(SpyglassWindow *window)
 {
-    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
-                                  G_N_ELEMENTS(scenes) + 1 + 6;
+    return window_is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
+                                         G_N_ELEMENTS(scenes) + 1 + 6;
 }
 
 /* …and the two photos of a second folder. */
 static gboolean shows_extra_folder(SpyglassWindow *window)
 {
-    return is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
-                                  G_N_ELEMENTS(scenes) + 1 + 6 + 2;
+    return window_is_idle(window) && g_list_model_get_n_items(spyglass_window_get_photos(window)) ==
+                                         G_N_ELEMENTS(scenes) + 1 + 6 + 2;
 }
 
 /* The Preferences' remove button of a library folder. */
@@ -307,7 +237,7 @@ gboolean photo_loaded(SpyglassWindow *window)
 
 static gboolean shows_one_more(SpyglassWindow *window)
 {
-    return is_idle(window) &&
+    return window_is_idle(window) &&
            g_list_model_get_n_items(spyglass_window_get_photos(window)) == G_N_ELEMENTS(scenes) + 1;
 }
 
@@ -320,7 +250,7 @@ static GtkWindow *wait_for_toplevel(SpyglassWindow *window, GType type)
         for (guint i = 0; i < g_list_model_get_n_items(toplevels); i++) {
             g_autoptr(GtkWindow) toplevel = g_list_model_get_item(toplevels, i);
             if (toplevel != GTK_WINDOW(window) && G_TYPE_CHECK_INSTANCE_TYPE(toplevel, type) &&
-                gtk_widget_get_mapped(GTK_WIDGET(toplevel)) && is_idle(window)) {
+                gtk_widget_get_mapped(GTK_WIDGET(toplevel)) && window_is_idle(window)) {
                 settle(0.3);
                 return toplevel;
             }
@@ -368,21 +298,6 @@ static GtkWindow *wait_for_dialog_of(GtkWindow *parent)
         g_usleep(2000);
     }
     return NULL;
-}
-
-/* Whether a label or row inside widget contains text (and is drawn). */
-gboolean widget_shows_text(GtkWidget *widget, const char *text)
-{
-    if (!gtk_widget_get_mapped(widget))
-        return FALSE;
-    const char *shown = GTK_IS_LABEL(widget) ? gtk_label_get_text(GTK_LABEL(widget)) : NULL;
-    if (shown != NULL && strstr(shown, text) != NULL)
-        return TRUE;
-    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
-         child = gtk_widget_get_next_sibling(child))
-        if (widget_shows_text(child, text))
-            return TRUE;
-    return FALSE;
 }
 
 /* After the window's own handler: the indexing status shows what happens. */
@@ -477,7 +392,7 @@ static void test_window(void)
     g_assert_true(GTK_IS_POPOVER_MENU(menu));
     settle(0.3);
     g_assert_true(gtk_widget_get_mapped(menu));
-    screenshot_widget(menu, "menu");
+    test_app_screenshot_widget(menu, "menu");
     GVariant *target = find_menu_target(gtk_popover_menu_get_menu_model(GTK_POPOVER_MENU(menu)),
                                         "win.find-similar");
     g_assert_nonnull(target);
@@ -549,7 +464,7 @@ static void test_window(void)
     show_section(window, SPYGLASS_SIDEBAR_ALL_PHOTOS, shows_thumbnails, 30);
     GtkWindow *failures = open_window(window, "win.show-failures", ADW_TYPE_WINDOW);
     g_assert_true(widget_shows_text(GTK_WIDGET(failures), "broken.jpg"));
-    screenshot_widget(GTK_WIDGET(failures), "failures");
+    test_app_screenshot_widget(GTK_WIDGET(failures), "failures");
     gtk_window_destroy(failures);
 
     /* Add to Album from the photo menu: the blue square joins the saved search (an
@@ -580,11 +495,11 @@ static void test_window(void)
     GtkWindow *preferences =
         open_window(window, "win.preferences", SPYGLASS_TYPE_PREFERENCES_WINDOW);
     g_assert_true(widget_shows_text(GTK_WIDGET(preferences), "Pictures"));
-    screenshot_widget(GTK_WIDGET(preferences), "preferences");
+    test_app_screenshot_widget(GTK_WIDGET(preferences), "preferences");
     spyglass_preferences_window_show_models(SPYGLASS_PREFERENCES_WINDOW(preferences));
     settle(0.2);
     g_assert_true(widget_shows_text(GTK_WIDGET(preferences), "Demo Model"));
-    screenshot_widget(GTK_WIDGET(preferences), "preferences-models");
+    test_app_screenshot_widget(GTK_WIDGET(preferences), "preferences-models");
     gtk_window_destroy(preferences);
 
     /* Dismissed, the demo notice stays away. */
@@ -669,7 +584,7 @@ static void test_window(void)
     g_test_message("removal dialog: %s", body);
     g_assert_nonnull(strstr(body, "2 photos leave the library"));
     g_assert_nonnull(strstr(body, "nothing is deleted"));
-    screenshot_widget(GTK_WIDGET(confirm), "remove-folder");
+    test_app_screenshot_widget(GTK_WIDGET(confirm), "remove-folder");
     adw_message_dialog_response(ADW_MESSAGE_DIALOG(confirm), "remove");
     g_assert_true(wait_for(window, shows_all_batches, 60));
     g_assert_true(g_file_test(extra_a, G_FILE_TEST_EXISTS));
@@ -683,7 +598,7 @@ static void test_window(void)
     g_autoptr(GSettings) settings = g_settings_new("io.github.spyglass.Spyglass");
     g_settings_set_string(settings, "device", "reference");
     settle(0.1);
-    g_assert_true(wait_for(window, is_idle, 60));
+    g_assert_true(wait_for(window, window_is_idle, 60));
     gtk_editable_set_text(spyglass_window_get_search_entry(window), "a red circle");
     settle(0.3);
     g_assert_true(wait_for(window, has_results, 60));
@@ -695,7 +610,7 @@ static void test_window(void)
             g_str_has_suffix(spyglass_photo_item_get_path(on_reference), "red-circle.png"));
     g_settings_reset(settings, "device");
     settle(0.1);
-    g_assert_true(wait_for(window, is_idle, 60));
+    g_assert_true(wait_for(window, window_is_idle, 60));
 
     gtk_window_destroy(GTK_WINDOW(window));
     settle(0.2);
@@ -715,7 +630,7 @@ static void test_welcome(void)
     SpyglassWindow *window =
         SPYGLASS_WINDOW(gtk_application_get_active_window(GTK_APPLICATION(app)));
     gtk_window_set_default_size(GTK_WINDOW(window), 900, 600);
-    g_assert_true(wait_for(window, is_idle, 60));
+    g_assert_true(wait_for(window, window_is_idle, 60));
     screenshot(window, "welcome");
     gtk_window_destroy(GTK_WINDOW(window));
     settle(0.2);
@@ -726,24 +641,11 @@ int main(int argc, char **argv)
 {
     g_assert_cmpint(argc, >=, 2);
     cli_path = argv[1];
-    /* XDG folders in a temporary home, before GLib caches them. */
-    tmp_dir = g_dir_make_tmp("spyglass-app-XXXXXX", NULL);
-    g_assert_nonnull(tmp_dir);
-    const char *xdg[][2] = {
-        {"XDG_DATA_HOME", "data"}, {"XDG_CACHE_HOME", "cache"}, {"XDG_CONFIG_HOME", "config"}};
-    for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
-        g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
-        g_setenv(xdg[i][0], dir, TRUE);
-    }
-    g_setenv("HOME", tmp_dir, TRUE);
-    g_setenv("GSK_RENDERER", "cairo", FALSE);
+    tmp_dir = test_app_init_home("spyglass-app");
     /* The scenes' file times are the timeline's dates: on a UTC clock, the same days anywhere;
      * and English day and month names. */
     g_setenv("TZ", "UTC", TRUE);
     g_setenv("LC_ALL", "C.UTF-8", TRUE);
-    const char *shots = g_getenv("SPYGLASS_SCREENSHOT_DIR");
-    screenshot_dir = shots != NULL && *shots != '\0' ? g_strdup(shots) : g_strdup(tmp_dir);
-    g_mkdir_with_parents(screenshot_dir, 0700);
 
     g_test_init(&argc, &argv, NULL);
     gtk_init();

@@ -1,14 +1,27 @@
-/* test-app.h: what the UI test's files share (tests/test-app.c, test-app-timeline.c). */
+/* test-app.h: what the UI tests share (tests/test-app-common.c; test-app.c,
+ * test-app-timeline.c, test-app-video.c). */
 #pragma once
 
 #include "spyglass-window.h"
 
+/* Where screenshots go: $SPYGLASS_SCREENSHOT_DIR (docs/screenshots when refreshing the
+ * README's), else the test's temporary home. */
+extern char *test_app_screenshot_dir;
+
+/* Makes a temporary home (PREFIX-XXXXXX) and points HOME and the XDG folders into it, before
+ * GLib caches them; renders with cairo unless told otherwise. Returns the folder. */
+char *test_app_init_home(const char *prefix);
+
 /* Runs the main loop until done(window) or the timeout; FALSE on the timeout. */
 gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds);
+/* Idle: not busy, not indexing. */
+gboolean window_is_idle(SpyglassWindow *window);
 /* Runs the main loop for that long. */
 void settle(double seconds);
-/* The window as it is on screen into the screenshots' folder as NAME.png, checked not blank. */
+/* The window (or a popover) as it is on screen into the screenshots' folder as NAME.png,
+ * checked not blank. */
 void screenshot(SpyglassWindow *window, const char *name);
+void test_app_screenshot_widget(GtkWidget *widget, const char *name);
 /* Whether a label inside widget contains text (and is drawn). */
 gboolean widget_shows_text(GtkWidget *widget, const char *text);
 /* Whether the menu (or a section of it) has an item with this action. */

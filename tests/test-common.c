@@ -115,3 +115,18 @@ gboolean test_run_python_tool(const char *script, const char *const *args)
         g_error("tools/%s failed: %s", script, err_out);
     return TRUE;
 }
+
+char *test_init_temp_home(const char *prefix)
+{
+    g_autofree char *template = g_strdup_printf("%s-XXXXXX", prefix);
+    char *tmp_dir = g_dir_make_tmp(template, NULL);
+    g_assert_nonnull(tmp_dir);
+    const char *xdg[][2] = {
+        {"XDG_DATA_HOME", "data"}, {"XDG_CACHE_HOME", "cache"}, {"XDG_CONFIG_HOME", "config"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
+        g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
+        g_setenv(xdg[i][0], dir, TRUE);
+    }
+    g_setenv("HOME", tmp_dir, TRUE);
+    return tmp_dir;
+}

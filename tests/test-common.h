@@ -36,3 +36,7 @@ char *test_python_with_numpy(void);
  * given arguments (NULL-terminated). Skips the test and returns FALSE when no
  * such python exists; fails the test when the script fails. */
 gboolean test_run_python_tool(const char *script, const char *const *args);
+
+/* Makes a temporary home (PREFIX-XXXXXX) and points HOME and the XDG data, cache and config
+ * folders into it; call it before GLib caches them. Returns the folder. */
+char *test_init_temp_home(const char *prefix);

@@ -13,6 +13,7 @@
 #include "spyglass-photo-page.h"
 #include "spyglass-preferences-window.h"
 #include "spyglass-window.h"
+#include "test-common.h"
 #include "test-images.h"
 
 #include <glib/gstdio.h>
@@ -643,15 +644,7 @@ int main(int argc, char **argv)
     /* XDG folders in a temporary home, before GLib caches them; the bus's services inherit
      * this environment. Settings in a key file, so that the provider's process sees the
      * test's changes. */
-    tmp_dir = g_dir_make_tmp("spyglass-provider-XXXXXX", NULL);
-    g_assert_nonnull(tmp_dir);
-    const char *xdg[][2] = {
-        {"XDG_DATA_HOME", "data"}, {"XDG_CACHE_HOME", "cache"}, {"XDG_CONFIG_HOME", "config"}};
-    for (size_t i = 0; i < G_N_ELEMENTS(xdg); i++) {
-        g_autofree char *dir = g_build_filename(tmp_dir, xdg[i][1], NULL);
-        g_setenv(xdg[i][0], dir, TRUE);
-    }
-    g_setenv("HOME", tmp_dir, TRUE);
+    tmp_dir = test_init_temp_home("spyglass-provider");
     g_setenv("GSETTINGS_BACKEND", "keyfile", TRUE);
     db_path = g_build_filename(tmp_dir, "library.db", NULL);
     g_setenv("SPYGLASS_DB", db_path, TRUE);
