@@ -1,6 +1,8 @@
 /* test-common.c: helpers shared by the test programs. */
 #include "test-common.h"
 
+#include <glib/gstdio.h>
+
 #include <math.h>
 
 const char *test_fixtures_dir(void)
@@ -129,4 +131,18 @@ char *test_init_temp_home(const char *prefix)
     }
     g_setenv("HOME", tmp_dir, TRUE);
     return tmp_dir;
+}
+
+void test_remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        for (const char *name; dir != NULL && (name = g_dir_read_name(dir)) != NULL;) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            test_remove_tree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
 }

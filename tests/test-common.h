@@ -40,3 +40,6 @@ gboolean test_run_python_tool(const char *script, const char *const *args);
 /* Makes a temporary home (PREFIX-XXXXXX) and points HOME and the XDG data, cache and config
  * folders into it; call it before GLib caches them. Returns the folder. */
 char *test_init_temp_home(const char *prefix);
+
+/* Removes a file, or a folder and everything below it (links are removed, not followed). */
+void test_remove_tree(const char *path);

@@ -6,6 +6,7 @@
 #include "library/library-sandbox-protocol.h"
 #include "library/library-sandbox.h"
 #include "library/library-thumbnail.h"
+#include "test-common.h"
 #include "test-images.h"
 
 #include <glib/gstdio.h>
@@ -399,22 +400,6 @@ static void test_protocol(void)
     g_assert_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED);
 }
 
-/* Removes a folder of the test's and everything below (the thumbnail cache is nested). */
-static void remove_tree(const char *folder)
-{
-    g_autoptr(GDir) dir = g_dir_open(folder, 0, NULL);
-    if (dir != NULL) {
-        for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
-            g_autofree char *path = g_build_filename(folder, name, NULL);
-            if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(path);
-            else
-                g_unlink(path);
-        }
-    }
-    g_rmdir(folder);
-}
-
 /* x265 keeps a block per encoder it opens (the corpus's HEICs): not ours. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
@@ -446,7 +431,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/sandbox/unavailable", test_unavailable);
 
     int status = g_test_run();
-    remove_tree(tmp_dir);
+    test_remove_tree(tmp_dir);
     g_free(tmp_dir);
     return status;
 }

@@ -10,19 +10,6 @@
 
 /* ---- scratch model folders ---- */
 
-static void remove_tree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-    }
-    g_remove(path);
-}
-
 /* A writable copy of a fixture model folder, or NULL when the test skips. */
 static char *copy_fixture(const char *relative)
 {
@@ -503,7 +490,7 @@ static void test_model_id_follows_weights(void)
     edit_safetensors(dir, "model.safetensors", nudge_last_weight);
     g_autoptr(ClipModel) after = load_ok(dir);
     g_assert_cmpstr(before->id, !=, after->id);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 /* ---- variants that must load ---- */
@@ -530,7 +517,7 @@ static void test_old_config_dicts(void)
     assert_same_config(&model->config, &reference->config);
     assert_same_weights(model, reference, 0.0f);
     g_assert_cmpstr(model->id, !=, reference->id);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static const char *const odd_names[] = {"odd\"name", "odd\\name", "odd\nname", "näme"};
@@ -584,7 +571,7 @@ static void test_unused_tensors_and_misalignment(void)
     g_assert_false(ids->is_float);
     g_assert_cmpuint(ids->n_elements, ==, 77);
     g_assert_null(clip_safetensors_lookup(reader, "__metadata__"));
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static uint16_t f32_to_bf16(float f)
@@ -643,7 +630,7 @@ static void test_bf16(void)
     g_assert_cmpint(model->text_blocks[0].in_proj_weight.dtype, ==, CLIP_DTYPE_F32);
     /* BF16 keeps 8 significant bits; the fixture's weights are all below 4. */
     assert_same_weights(model, reference, 4.0f / 256.0f);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 /* ---- broken files ---- */
@@ -671,7 +658,7 @@ static void check_broken_weights(SafetensorsEdit edit, ClipError code, const cha
         return;
     edit_safetensors(dir, "model.safetensors", edit);
     assert_load_fails(dir, code, "model.safetensors", detail);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void check_broken_config(const char *layout, const char *file, ConfigEdit edit,
@@ -682,7 +669,7 @@ static void check_broken_config(const char *layout, const char *file, ConfigEdit
         return;
     edit_json_file(dir, file, edit);
     assert_load_fails(dir, code, file, detail);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 /* Writes dir/model.safetensors from scratch: a claimed header length, a
@@ -698,7 +685,7 @@ static void check_raw_header(uint64_t claimed_length, const char *header, size_t
     safetensors_read(path, &st);
     write_safetensors_raw(path, claimed_length, header, header_size, st.data->data, st.data->len);
     assert_load_fails(dir, code, "model.safetensors", detail);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_truncated(void)
@@ -721,7 +708,7 @@ static void test_truncated(void)
     assert_load_fails(dir, CLIP_ERROR_MALFORMED, "model.safetensors", "too short");
     g_remove(path);
     assert_load_fails(dir, CLIP_ERROR_IO, "model.safetensors", "No such file");
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_header_past_end(void)
@@ -807,7 +794,7 @@ static void test_hostile_json_cli(void)
         g_assert_cmpint(strchr(err, '\n') - err, ==, (int)strlen(err) - 1);
         write_bytes(path, g_bytes_get_data(original, NULL), g_bytes_get_size(original));
     }
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void make_overlap(Safetensors *st)
@@ -927,7 +914,7 @@ static void test_config_disagrees(void)
     assert_load_fails(dir, CLIP_ERROR_MISMATCH, "model.safetensors",
                       "tensor text_model.encoder.layers.0.mlp.fc1.weight has shape [256, 64], "
                       "expected [512, 64]");
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void remove_v_bias(Safetensors *st)
@@ -965,7 +952,7 @@ static void check_duplicate(const char *key)
     write_safetensors_raw(path, strlen(header), header, strlen(header), st.data->data,
                           st.data->len);
     assert_load_fails(dir, CLIP_ERROR_MALFORMED, "model.safetensors", "twice");
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_duplicate_key(void)
@@ -996,7 +983,7 @@ static void test_duplicate_field(void)
     field[5] = 'e';
     write_safetensors_raw(path, strlen(text), text, strlen(text), st.data->data, st.data->len);
     assert_load_fails(dir, CLIP_ERROR_MALFORMED, "model.safetensors", "\"dtype\" twice");
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_config_not_json(void)
@@ -1015,7 +1002,7 @@ static void test_config_not_json(void)
     write_bytes(path, g_bytes_get_data(original, NULL), g_bytes_get_size(original));
     write_bytes(pre, "nope", 4);
     assert_load_fails(dir, CLIP_ERROR_MALFORMED, "preprocessor_config.json", "not valid JSON");
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void set_string_width(JsonObject *config)
@@ -1129,7 +1116,7 @@ static void test_openclip_config(void)
     edit_json_file(dir, "open_clip_config.json", set_gelu);
     g_autoptr(ClipModel) model = load_ok(dir);
     g_assert_cmpint(model->config.activation, ==, GPU_ACTIVATION_GELU);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 static void test_not_a_model(void)
@@ -1152,7 +1139,7 @@ static void test_not_a_model(void)
     g_autofree char *config = g_build_filename(dir, "config.json", NULL);
     write_bytes(config, "{}", 2);
     assert_load_fails(dir, CLIP_ERROR_IO, "model.safetensors", NULL);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 /* tools/make-random-clip.py, found from SPYGLASS_TEST_DATA (tests/data). */
@@ -1206,7 +1193,7 @@ static void test_generated_models(void)
     }
     for (int i = 0; i < 3; i++)
         clip_model_free(models[i]);
-    remove_tree(dir);
+    test_remove_tree(dir);
 }
 
 int main(int argc, char **argv)

@@ -83,20 +83,6 @@ static gboolean fixture_set_up(Fixture *f)
     return TRUE;
 }
 
-static void remove_tree(const char *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        for (const char *name; dir != NULL && (name = g_dir_read_name(dir)) != NULL;) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
 static void fixture_tear_down(Fixture *f)
 {
     clip_session_free(f->session);
@@ -105,7 +91,7 @@ static void fixture_tear_down(Fixture *f)
     library_store_free(f->store);
     gpu_device_free(f->device);
     if (f->dir != NULL)
-        remove_tree(f->dir);
+        test_remove_tree(f->dir);
     g_free(f->photos);
     g_free(f->db);
     g_free(f->cache);
