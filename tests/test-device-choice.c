@@ -78,8 +78,62 @@ static void test_lavapipe_never_without_switch(void)
         return;
     }
     g_assert_cmpint(auto_type(model), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
+    /* nothing was measured; only "no GPU" is remembered */
+    g_autoptr(GKeyFile) file = g_key_file_new();
     g_autofree char *path = clip_device_choice_path();
-    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS)); /* nothing was measured */
+    g_assert_true(g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL));
+    g_assert_false(g_key_file_has_group(file, model->id));
+    g_assert_true(g_key_file_has_group(file, "no GPU"));
+}
+
+static gboolean vulkan_loaded(void)
+{
+    g_autofree char *maps = NULL;
+    g_assert_true(g_file_get_contents("/proc/self/maps", &maps, NULL, NULL));
+    return strstr(maps, "libvulkan") != NULL;
+}
+
+/* A fresh process's `auto`, "no GPU" remembered: the Vulkan loader is never
+ * loaded (the probe costs a search provider's first answer ~0.1 s). */
+static void no_gpu_skips_probe(void)
+{
+    g_autoptr(ClipModel) model = fixture_model("tiny-f32");
+    g_assert_false(vulkan_loaded());
+    g_assert_cmpint(auto_type(model), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
+    g_assert_false(vulkan_loaded());
+}
+
+/* "No GPU" is remembered, skips the probe, and is probed again when what
+ * it was found under changes (here the lavapipe switch: then measured). */
+static void test_no_gpu_remembered(void)
+{
+    if (g_test_subprocess()) {
+        no_gpu_skips_probe();
+        return;
+    }
+    g_autoptr(ClipModel) model = fixture_model("tiny-f32");
+    forget_choices();
+    g_unsetenv("SPYGLASS_CALIBRATE_LAVAPIPE");
+    GpuDeviceInfo *gpu = gpu_device_auto_candidate();
+    if (gpu != NULL) {
+        gpu_device_info_free(gpu);
+        g_test_skip("a real GPU competes here");
+        return;
+    }
+    g_assert_cmpint(auto_type(model), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+
+    if (!have_lavapipe())
+        return;
+    g_setenv("SPYGLASS_CALIBRATE_LAVAPIPE", "1", TRUE);
+    g_setenv("SPYGLASS_SLOW_DEVICE", "llvmpipe:100", TRUE);
+    g_assert_cmpint(auto_type(model), ==, GPU_DEVICE_TYPE_NATIVE_CPU);
+    double lavapipe, cpu;
+    GpuDeviceType selected;
+    measured(model, &lavapipe, &cpu, &selected);
+    g_assert_cmpfloat(lavapipe, >, 0.0); /* probed and measured */
+    g_unsetenv("SPYGLASS_SLOW_DEVICE");
 }
 
 static void test_slow_gpu_loses_and_is_remembered(void)
@@ -175,11 +229,17 @@ static void test_new_driver_or_model_measures_again(void)
 
 int main(int argc, char **argv)
 {
-    /* Before anything asks GLib for the cache folder (it keeps the first answer). */
-    cache_dir = g_dir_make_tmp("spyglass-device-choice-XXXXXX", NULL);
+    /* Before anything asks GLib for the cache folder (it keeps the first
+     * answer); a subprocess shares its parent's. */
+    const char *parent_cache = g_getenv("DEVICE_CHOICE_TEST_CACHE");
+    gboolean child = parent_cache != NULL;
+    cache_dir =
+        child ? g_strdup(parent_cache) : g_dir_make_tmp("spyglass-device-choice-XXXXXX", NULL);
     g_assert_nonnull(cache_dir);
     g_setenv("XDG_CACHE_HOME", cache_dir, TRUE);
+    g_setenv("DEVICE_CHOICE_TEST_CACHE", cache_dir, TRUE);
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/device-choice/no-gpu-remembered", test_no_gpu_remembered);
     g_test_add_func("/device-choice/lavapipe-never-without-switch",
                     test_lavapipe_never_without_switch);
     g_test_add_func("/device-choice/slow-gpu-loses-and-is-remembered",
@@ -188,6 +248,10 @@ int main(int argc, char **argv)
     g_test_add_func("/device-choice/new-driver-or-model-measures-again",
                     test_new_driver_or_model_measures_again);
     int status = g_test_run();
+    if (child) {
+        g_free(cache_dir);
+        return status;
+    }
     forget_choices();
     g_autofree char *spyglass_dir = g_build_filename(cache_dir, "spyglass", NULL);
     g_rmdir(spyglass_dir);

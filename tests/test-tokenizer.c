@@ -358,6 +358,47 @@ static void write_small_vocab(const char *path, gboolean with_end_token)
     g_assert_no_error(error);
 }
 
+/* One member, every character of the token written as a \u escape (a
+ * surrogate pair beyond the BMP). */
+static void append_escaped_member(GString *text, const char *token, int id)
+{
+    g_string_append(text, "\t\"");
+    for (const char *c = token; *c != '\0'; c = g_utf8_next_char(c)) {
+        gunichar u = g_utf8_get_char(c);
+        if (u >= 0x10000)
+            g_string_append_printf(text, "\\u%04X\\u%04x", 0xD800 + ((u - 0x10000) >> 10),
+                                   0xDC00 + ((u - 0x10000) & 0x3FF));
+        else
+            g_string_append_printf(text, "\\u%04x", u);
+    }
+    g_string_append_printf(text, "\" :\r\n %d,\n", id);
+}
+
+/* write_small_vocab()'s vocabulary with every token escaped, members over
+ * several lines, plus "😀" 516 and "😀x" 517 for a merge rule to name. */
+static void write_escaped_vocab(const char *path)
+{
+    g_autoptr(GString) text = g_string_new(" {\n");
+    for (unsigned byte = 0; byte < 256; byte++) {
+        char symbol[16] = {0};
+        g_unichar_to_utf8(byte_character(byte), symbol);
+        append_escaped_member(text, symbol, (int)byte);
+        g_autofree char *word_end = g_strconcat(symbol, "</w>", NULL);
+        append_escaped_member(text, word_end, 256 + (int)byte);
+    }
+    const char *rest[] = {"he",
+                          "hel</w>",
+                          "<|startoftext|>",
+                          "<|endoftext|>",
+                          "\xf0\x9f\x98\x80",
+                          "\xf0\x9f\x98\x80x"};
+    for (size_t i = 0; i < G_N_ELEMENTS(rest); i++)
+        append_escaped_member(text, rest[i], 512 + (int)i);
+    g_string_truncate(text, text->len - 2); /* the last comma */
+    g_string_append(text, "\n}\n");
+    write_file(path, text->str);
+}
+
 static void assert_encodes(ClipTokenizer *tokenizer, const char *text, const char *expected)
 {
     size_t n_ids = 0;
@@ -388,6 +429,24 @@ static void test_small_vocabulary(TokenizerFiles *files, gconstpointer data)
     }
 }
 
+/* vocab.json's tokens as JSON escapes them: the same ids as written plain. */
+static void test_vocab_escapes(TokenizerFiles *files, gconstpointer data)
+{
+    write_escaped_vocab(files->vocab_path);
+    /* the last rule names the tokens behind surrogate pairs */
+    write_file(files->merges_path, "h e\nhe l</w>\n\xf0\x9f\x98\x80 x\n");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ClipTokenizer) tokenizer =
+        clip_tokenizer_new(files->vocab_path, files->merges_path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(clip_tokenizer_start_id(tokenizer), ==, 514);
+    g_assert_cmpint(clip_tokenizer_end_id(tokenizer), ==, 515);
+    g_assert_cmpuint(clip_tokenizer_vocab_size(tokenizer), ==, 518);
+    assert_encodes(tokenizer, "Hel HEL", "[514, 513, 513, 515]");
+    /* é: the symbols of bytes C3 and A9 (word end), written \u00c3, \u0129</w> */
+    assert_encodes(tokenizer, "é", "[514, 195, 425, 515]");
+}
+
 /* Loads the folder, expecting `code` and a message that names `path`. */
 static void assert_load_fails(TokenizerFiles *files, ClipError code, const char *path)
 {
@@ -414,9 +473,15 @@ static void test_missing_merges(TokenizerFiles *files, gconstpointer data)
 
 static void test_vocab_not_json(TokenizerFiles *files, gconstpointer data)
 {
-    write_file(files->vocab_path, "{\"a\": 0, oops");
+    const char *not_json[] = {
+        "{\"a\": 0, oops", "{\"a\": 0,}", "{\"a\" 0}", "{\"a\": 0} x",     "{\"\\ud800\": 0}",
+        "{\"a\\q\": 0}",   "{\"a\": 0",   "{\"a",      "{\"\\u0000\": 0}",
+    };
     write_file(files->merges_path, "h e\n");
-    assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    for (size_t i = 0; i < G_N_ELEMENTS(not_json); i++) {
+        write_file(files->vocab_path, not_json[i]);
+        assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    }
 }
 
 /* json-glib's parser recurses per bracket: deep vocabularies are refused
@@ -442,6 +507,10 @@ static void test_vocab_not_ids(TokenizerFiles *files, gconstpointer data)
     write_file(files->vocab_path, "{\"a\": \"zero\"}");
     assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
     write_file(files->vocab_path, "{\"a\": -1}");
+    assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    write_file(files->vocab_path, "{\"a\": 1.5}");
+    assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
+    write_file(files->vocab_path, "{\"a\": 99999999999}");
     assert_load_fails(files, CLIP_ERROR_MALFORMED, files->vocab_path);
 }
 
@@ -484,6 +553,7 @@ int main(int argc, char **argv)
     g_test_add_func("/clip/tokenizer/speed", test_speed);
     g_test_add_func("/clip/tokenizer/long-query", test_long_query);
     add_files_test("/clip/tokenizer/small-vocabulary", test_small_vocabulary);
+    add_files_test("/clip/tokenizer/vocab-escapes", test_vocab_escapes);
     add_files_test("/clip/tokenizer/malformed/missing-vocab", test_missing_vocab);
     add_files_test("/clip/tokenizer/malformed/missing-merges", test_missing_merges);
     add_files_test("/clip/tokenizer/malformed/vocab-not-json", test_vocab_not_json);

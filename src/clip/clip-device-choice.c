@@ -3,8 +3,10 @@
 
 #include "clip-encoder.h"
 
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A few images, as many as a small batch of the indexer: enough to see
  * a GPU's fixed costs per batch, short enough for a first start. */
@@ -142,16 +144,81 @@ static GpuDevice *calibrate(GpuDeviceInfo *gpu_info, GpuDeviceInfo *cpu_info,
     return gpu_rate > cpu_rate ? g_steal_pointer(&gpu) : g_steal_pointer(&cpu);
 }
 
+/* Where "no GPU" is remembered, as the stamp it was found under. */
+#define NO_GPU_GROUP "no GPU"
+#define NO_GPU_KEY   "stamp"
+
+static void stamp_path(GString *stamp, const char *path)
+{
+    struct stat info;
+    if (g_stat(path, &info) == 0)
+        g_string_append_printf(stamp, "%s@%lld.%09ld;", path, (long long)info.st_mtim.tv_sec,
+                               info.st_mtim.tv_nsec);
+    else
+        g_string_append_printf(stamp, "%s@-;", path);
+}
+
+static void stamp_icd_dirs(GString *stamp, const char *const *dirs)
+{
+    for (; *dirs != NULL; dirs++) {
+        g_autofree char *icd = g_build_filename(*dirs, "vulkan", "icd.d", NULL);
+        stamp_path(stamp, icd);
+    }
+}
+
+/* What decides whether `auto` finds a GPU: the Vulkan loader (a library
+ * installed or removed rewrites ld.so.cache), the drivers' manifests (a
+ * folder's time changes with the files in it), the device nodes (made anew
+ * at boot and when a GPU appears) and the variables that steer them. A
+ * change in any runs the probe again; the probe itself costs ~0.1 s of a
+ * process's start (the loader and its drivers loaded, an instance made). */
+static char *vulkan_stamp(void)
+{
+    static const char *const variables[] = {
+        "SPYGLASS_CALIBRATE_LAVAPIPE", "VK_ICD_FILENAMES", "VK_DRIVER_FILES",
+        "VK_ADD_DRIVER_FILES",         "LD_LIBRARY_PATH",
+    };
+    static const char *const paths[] = {
+        "/etc/ld.so.cache",
+        "/dev",
+        "/dev/dri",
+        "/etc/vulkan/icd.d",
+        "/usr/share/vulkan/icd.d",
+        "/usr/local/share/vulkan/icd.d",
+    };
+    g_autoptr(GString) stamp = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(variables); i++) {
+        const char *value = g_getenv(variables[i]);
+        g_string_append_printf(stamp, "%s=%s;", variables[i], value != NULL ? value : "");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(paths); i++)
+        stamp_path(stamp, paths[i]);
+    const char *user_dirs[] = {g_get_user_data_dir(), g_get_user_config_dir(), NULL};
+    stamp_icd_dirs(stamp, user_dirs);
+    stamp_icd_dirs(stamp, g_get_system_data_dirs());
+    stamp_icd_dirs(stamp, g_get_system_config_dirs());
+    return g_compute_checksum_for_string(G_CHECKSUM_SHA256, stamp->str, stamp->len);
+}
+
 GpuDevice *clip_device_open(const char *spec, const ClipModel *model, GError **error)
 {
     spec = gpu_device_spec(spec);
     if (g_ascii_strcasecmp(spec, "auto") != 0)
         return gpu_device_open(spec, error);
-    GpuDeviceInfo *gpu_info = gpu_device_auto_candidate();
-    if (gpu_info == NULL)
-        return gpu_device_open("cpu", error);
-    GpuDeviceInfo *cpu_info = gpu_device_cpu_info();
     g_autoptr(GKeyFile) file = load_choices();
+    g_autofree char *stamp = vulkan_stamp();
+    g_autofree char *no_gpu = g_key_file_get_value(file, NO_GPU_GROUP, NO_GPU_KEY, NULL);
+    if (g_strcmp0(no_gpu, stamp) == 0)
+        return gpu_device_open("cpu", error);
+    GpuDeviceInfo *gpu_info = gpu_device_auto_candidate();
+    if (gpu_info == NULL) {
+        g_key_file_set_value(file, NO_GPU_GROUP, NO_GPU_KEY, stamp);
+        g_autoptr(GError) save_error = NULL;
+        if (!save_choices(file, &save_error))
+            g_debug("no GPU not remembered: %s", save_error->message);
+        return gpu_device_open("cpu", error);
+    }
+    GpuDeviceInfo *cpu_info = gpu_device_cpu_info();
     double gpu_rate = remembered_rate(file, model->id, gpu_info);
     double cpu_rate = remembered_rate(file, model->id, cpu_info);
     GpuDevice *device;

@@ -7,6 +7,9 @@
  * from then on. A new model or a driver update has no entry yet, so it is
  * measured again. Without a real GPU `auto` is `cpu` and nothing is measured:
  * lavapipe never competes (tests let it, with SPYGLASS_CALIBRATE_LAVAPIPE=1).
+ * "No GPU" is remembered too, under a stamp of the Vulkan loader's and
+ * drivers' files, the device nodes and the variables steering them, so later
+ * starts skip the Vulkan probe until one of those changes.
  *
  * Test switch: SPYGLASS_SLOW_DEVICE="NAME:MS" adds MS milliseconds per image
  * to the calibration of every device whose name contains NAME (a fake slow

@@ -17,7 +17,6 @@
 #include "clip/clip-tokenizer-spm.h"
 #include "clip/clip-tokenizer-text.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
 
 #define START_TOKEN "<|startoftext|>"
@@ -298,14 +297,14 @@ static gunichar byte_to_unicode(unsigned byte)
 
 typedef struct {
     const char *path;
-    JsonParser *parser;
-    GHashTable *ids; /* token (owned by the parser) → GINT_TO_POINTER(id) */
+    GStringChunk *tokens;
+    GHashTable *ids; /* token (in `tokens`) → GINT_TO_POINTER(id) */
 } Vocab;
 
 static void vocab_clear(Vocab *vocab)
 {
     g_clear_pointer(&vocab->ids, g_hash_table_unref);
-    g_clear_object(&vocab->parser);
+    g_clear_pointer(&vocab->tokens, g_string_chunk_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Vocab, vocab_clear)
@@ -329,24 +328,160 @@ static gboolean read_file(const char *path, char **contents, size_t *length, GEr
     return TRUE;
 }
 
-static gboolean vocab_add_member(Vocab *vocab, const char *token, JsonNode *node,
-                                 uint32_t *vocab_size, GError **error)
+/* vocab.json is one flat object, token → id (49,408 members for CLIP): it
+ * is read by a parser for that shape alone, which builds no tree (json-glib's
+ * cost ~0.1 s of a search provider's first answer); anything else is
+ * refused. A repeated token takes the later id, as json-glib did. */
+typedef struct {
+    const char *path;
+    const char *text, *at, *end;
+} VocabReader;
+
+static gboolean vocab_syntax_error(const VocabReader *reader, const char *what, GError **error)
 {
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64) {
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
-                    "%s: the id of token “%s” is not an integer", vocab->path, token);
-        return FALSE;
+    g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: not valid JSON at byte %zu: %s",
+                reader->path, (size_t)(reader->at - reader->text), what);
+    return FALSE;
+}
+
+static void vocab_skip_space(VocabReader *reader)
+{
+    while (reader->at < reader->end && (*reader->at == ' ' || *reader->at == '\t' ||
+                                        *reader->at == '\n' || *reader->at == '\r'))
+        reader->at++;
+}
+
+static gboolean vocab_read_hex4(VocabReader *reader, gunichar *code, GError **error)
+{
+    *code = 0;
+    for (int i = 0; i < 4; i++, reader->at++) {
+        if (reader->at >= reader->end || !g_ascii_isxdigit(*reader->at))
+            return vocab_syntax_error(reader, "a \\u escape without four hex digits", error);
+        *code = *code * 16 + (gunichar)g_ascii_xdigit_value(*reader->at);
     }
-    gint64 id = json_node_get_int(node);
-    if (id < 0 || id >= G_MAXINT32) {
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
-                    "%s: the id of token “%s” is out of range: %" G_GINT64_FORMAT, vocab->path,
-                    token, id);
-        return FALSE;
-    }
-    g_hash_table_insert(vocab->ids, (gpointer)token, GINT_TO_POINTER((int32_t)id));
-    *vocab_size = MAX(*vocab_size, (uint32_t)id + 1);
     return TRUE;
+}
+
+/* A \u escape (reader past the `u`), a surrogate pair whole, onto out. */
+static gboolean vocab_read_unicode_escape(VocabReader *reader, GString *out, GError **error)
+{
+    gunichar code, low;
+    if (!vocab_read_hex4(reader, &code, error))
+        return FALSE;
+    if (code >= 0xDC00 && code < 0xE000)
+        return vocab_syntax_error(reader, "a lone low surrogate", error);
+    if (code >= 0xD800 && code < 0xDC00) {
+        if (reader->end - reader->at < 2 || reader->at[0] != '\\' || reader->at[1] != 'u')
+            return vocab_syntax_error(reader, "a lone high surrogate", error);
+        reader->at += 2;
+        if (!vocab_read_hex4(reader, &low, error))
+            return FALSE;
+        if (low < 0xDC00 || low >= 0xE000)
+            return vocab_syntax_error(reader, "a high surrogate without its low one", error);
+        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (code == 0)
+        return vocab_syntax_error(reader, "a NUL character in a token", error);
+    g_string_append_unichar(out, code);
+    return TRUE;
+}
+
+/* A string (reader past its opening quote), unescaped, into out. */
+static gboolean vocab_read_string(VocabReader *reader, GString *out, GError **error)
+{
+    g_string_truncate(out, 0);
+    while (reader->at < reader->end) {
+        unsigned char c = (unsigned char)*reader->at++;
+        if (c == '"')
+            return TRUE;
+        if (c < 0x20)
+            return vocab_syntax_error(reader, "a control character in a string", error);
+        if (c != '\\') {
+            g_string_append_c(out, (char)c);
+            continue;
+        }
+        if (reader->at >= reader->end)
+            break;
+        char escape = *reader->at++;
+        const char *plain = strchr("\"\\/", escape);
+        const char *control = strchr("bfnrt", escape);
+        if (escape != '\0' && plain != NULL)
+            g_string_append_c(out, escape);
+        else if (escape != '\0' && control != NULL)
+            g_string_append_c(out, "\b\f\n\r\t"[control - "bfnrt"]);
+        else if (escape == 'u') {
+            if (!vocab_read_unicode_escape(reader, out, error))
+                return FALSE;
+        } else
+            return vocab_syntax_error(reader, "an unknown escape", error);
+    }
+    return vocab_syntax_error(reader, "a string without its closing quote", error);
+}
+
+/* A member's value: a whole number in [0, G_MAXINT32). */
+static gboolean vocab_read_id(VocabReader *reader, const char *token, int32_t *id, GError **error)
+{
+    gboolean negative = reader->at < reader->end && *reader->at == '-';
+    const char *digits = reader->at + negative;
+    const char *c = digits;
+    gint64 value = 0;
+    for (; c < reader->end && g_ascii_isdigit(*c); c++)
+        value = MIN(value * 10 + (*c - '0'), (gint64)G_MAXINT32);
+    if (c == digits || (c < reader->end && (*c == '.' || *c == 'e' || *c == 'E'))) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
+                    "%s: the id of token “%s” is not an integer", reader->path, token);
+        return FALSE;
+    }
+    if (negative || value >= G_MAXINT32) {
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
+                    "%s: the id of token “%s” is out of range: %.*s", reader->path, token,
+                    (int)(c - reader->at), reader->at);
+        return FALSE;
+    }
+    reader->at = c;
+    *id = (int32_t)value;
+    return TRUE;
+}
+
+/* The members of the object (reader past its `{`) into the vocabulary. */
+static gboolean vocab_read_members(Vocab *vocab, VocabReader *reader, uint32_t *vocab_size,
+                                   GError **error)
+{
+    g_autoptr(GString) token = g_string_new(NULL);
+    vocab_skip_space(reader);
+    if (reader->at < reader->end && *reader->at == '}') {
+        reader->at++;
+        return TRUE;
+    }
+    for (;;) {
+        vocab_skip_space(reader);
+        if (reader->at >= reader->end || *reader->at != '"')
+            return vocab_syntax_error(reader, "expected a token in double quotes", error);
+        reader->at++;
+        if (!vocab_read_string(reader, token, error))
+            return FALSE;
+        vocab_skip_space(reader);
+        if (reader->at >= reader->end || *reader->at != ':')
+            return vocab_syntax_error(reader, "expected “:” after a token", error);
+        reader->at++;
+        vocab_skip_space(reader);
+        int32_t id;
+        if (!vocab_read_id(reader, token->str, &id, error))
+            return FALSE;
+        char *stored = g_string_chunk_insert_len(vocab->tokens, token->str, (gssize)token->len);
+        g_hash_table_insert(vocab->ids, stored, GINT_TO_POINTER(id));
+        *vocab_size = MAX(*vocab_size, (uint32_t)id + 1);
+        vocab_skip_space(reader);
+        if (reader->at < reader->end && *reader->at == ',') {
+            reader->at++;
+            continue;
+        }
+        if (reader->at < reader->end && *reader->at == '}') {
+            reader->at++;
+            return TRUE;
+        }
+        return vocab_syntax_error(reader, "expected “,” or “}” after an id", error);
+    }
 }
 
 /* vocab.json: one JSON object, token → integer id. */
@@ -359,31 +494,23 @@ static gboolean vocab_load(Vocab *vocab, const char *path, uint32_t *vocab_size,
 
     if (!clip_json_check_text(path, contents, length, error))
         return FALSE;
-    g_autoptr(GError) local_error = NULL;
     vocab->path = path;
-    vocab->parser = json_parser_new();
-    if (!json_parser_load_from_data(vocab->parser, contents, (gssize)length, &local_error)) {
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED, "%s: not valid JSON: %s", path,
-                    local_error->message);
-        return FALSE;
-    }
-    JsonNode *root = json_parser_get_root(vocab->parser);
-    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+    vocab->tokens = g_string_chunk_new(length);
+    vocab->ids = g_hash_table_new(g_str_hash, g_str_equal);
+    *vocab_size = 0;
+    VocabReader reader = {path, contents, contents, contents + length};
+    vocab_skip_space(&reader);
+    if (reader.at >= reader.end || *reader.at != '{') {
         g_set_error(error, CLIP_ERROR, CLIP_ERROR_MALFORMED,
                     "%s: expected a JSON object mapping tokens to ids", path);
         return FALSE;
     }
-
-    vocab->ids = g_hash_table_new(g_str_hash, g_str_equal);
-    *vocab_size = 0;
-    JsonObjectIter iter;
-    const char *token;
-    JsonNode *node;
-    json_object_iter_init(&iter, json_node_get_object(root));
-    while (json_object_iter_next(&iter, &token, &node)) {
-        if (!vocab_add_member(vocab, token, node, vocab_size, error))
-            return FALSE;
-    }
+    reader.at++;
+    if (!vocab_read_members(vocab, &reader, vocab_size, error))
+        return FALSE;
+    vocab_skip_space(&reader);
+    if (reader.at != reader.end)
+        return vocab_syntax_error(&reader, "text after the object", error);
     return TRUE;
 }
 
