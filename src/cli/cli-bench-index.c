@@ -191,6 +191,11 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
     if (!write_corpus(photos, error))
         return FALSE;
 
+    /* As spyglass_session_index() does: the helpers start before the model
+     * loads, so that their start-up overlaps it. */
+    g_autoptr(LibrarySandbox) sandbox = in_process_decoding() ? NULL : library_sandbox_new();
+    if (sandbox != NULL)
+        library_sandbox_prestart(sandbox, g_get_num_processors());
     g_autoptr(ClipModel) model = cli_bench_model_new(options, error);
     g_autoptr(GpuDevice) device = model ? gpu_device_open(options->device, error) : NULL;
     if (device == NULL)
@@ -205,6 +210,7 @@ static gboolean run_bench(const CliOptions *options, const char *tmp, GError **e
     LibraryIndexParams params;
     library_index_params_init(&params);
     params.decode_in_process = in_process_decoding();
+    params.sandbox = sandbox;
     LibraryIndexResult result;
     const char *folders[] = {photos, NULL};
     gint64 start = g_get_monotonic_time();

@@ -720,13 +720,15 @@ gboolean library_index_folders(LibraryStore *store, const ClipModel *model, Clip
                                GError **error)
 {
     library_index_result_init(result);
-    /* The decode helpers start now, in the background: their start-up
+    /* The decode helpers start now, in the background, unless the caller
+     * started them earlier: their start-up
      * (about 0.1 s each) overlaps the walk rather than holding up the first
      * photos. A run that finds nothing to decode has spent about 0.03 s of
      * CPU per helper for nothing. */
-    g_autoptr(LibrarySandbox) sandbox = NULL;
-    if (params == NULL || !params->decode_in_process) {
-        sandbox = library_sandbox_new();
+    g_autoptr(LibrarySandbox) own_sandbox = NULL;
+    LibrarySandbox *sandbox = params != NULL ? params->sandbox : NULL;
+    if (sandbox == NULL && (params == NULL || !params->decode_in_process)) {
+        sandbox = own_sandbox = library_sandbox_new();
         library_sandbox_prestart(sandbox, decoder_count(session, params));
     }
     if (!register_model_and_folders(store, model, folders, error))
