@@ -73,7 +73,7 @@ struct _LibrarySandbox {
     /* SpawnRequest*, &prestart_request (helpers for the idle list, not
      * waited for), then the pool itself to stop. */
     GAsyncQueue *spawn_requests;
-    guint prestart_wanted; /* idle helpers prestart asks for, under lock */
+    guint prestart_wanted; /* running helpers prestart asks for, under lock */
     gboolean prestarting;  /* a prestart is queued or running: callers wait for its helpers */
 };
 
@@ -83,15 +83,15 @@ static char prestart_request;
 static int helper_reap(Helper *helper, gboolean kill_now);
 static Helper *helper_start(LibrarySandbox *pool, GError **error);
 
-/* Starts helpers into the idle list until it holds prestart_wanted of them
- * or the pool is full. A start that fails is left for the decode that would
- * have used it to retry and report. */
+/* Starts helpers into the idle list until prestart_wanted are running
+ * (idle or already taken by a call) or the pool is full. A start that fails is left for the decode
+ * that would have used it to retry and report. */
 static void prestart_helpers(LibrarySandbox *pool)
 {
     for (;;) {
         g_mutex_lock(&pool->lock);
         gboolean room = pool->max_helpers == 0 || pool->live < pool->max_helpers;
-        if (!room || pool->idle->len >= pool->prestart_wanted) {
+        if (!room || pool->live >= pool->prestart_wanted) {
             pool->prestarting = FALSE;
             g_cond_broadcast(&pool->reaped);
             g_mutex_unlock(&pool->lock);
