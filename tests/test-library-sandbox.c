@@ -10,6 +10,7 @@
 #include "test-images.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -201,6 +202,54 @@ static void test_threads(void)
     g_thread_pool_free(threads, FALSE, TRUE);
 }
 
+/* Helpers of this process, idle or busy: spyglass-decode children. */
+static guint count_helpers(void)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    g_assert_nonnull(proc);
+    guint count = 0;
+    const char *name;
+    while ((name = g_dir_read_name(proc)) != NULL) {
+        if (!g_ascii_isdigit(name[0]))
+            continue;
+        g_autofree char *stat_path = g_build_filename("/proc", name, "stat", NULL);
+        g_autofree char *stat = NULL;
+        if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+            continue; /* gone meanwhile */
+        /* "pid (comm) state ppid ...": comm may hold spaces, not ')'s of ours. */
+        const char *close_paren = strrchr(stat, ')');
+        int ppid = 0;
+        char state;
+        if (close_paren != NULL && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 &&
+            ppid == getpid() && strstr(stat, "(spyglass-decode") != NULL)
+            count++;
+    }
+    return count;
+}
+
+/* Prestarted helpers run before the first call and take the first calls:
+ * two threads decoding at once start no more. */
+static void test_prestart(void)
+{
+    g_autoptr(GPtrArray) paths = make_corpus();
+    guint before = count_helpers();
+    g_autoptr(LibrarySandbox) pool = library_sandbox_new();
+    library_sandbox_prestart(pool, 2);
+    gint64 give_up = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (count_helpers() < before + 2 && g_get_monotonic_time() < give_up)
+        g_usleep(10000);
+    g_assert_cmpuint(count_helpers(), ==, before + 2);
+
+    GThreadPool *threads = g_thread_pool_new(decode_in_thread, pool, 2, FALSE, NULL);
+    for (int round = 0; round < 3; round++)
+        for (guint i = 0; i < paths->len; i++)
+            g_thread_pool_push(threads, g_ptr_array_index(paths, i), NULL);
+    g_thread_pool_free(threads, FALSE, TRUE);
+    g_assert_cmpuint(count_helpers(), ==, before + 2);
+    g_clear_pointer(&pool, library_sandbox_free);
+    g_assert_cmpuint(count_helpers(), ==, before);
+}
+
 typedef struct {
     const char *fault;
     LibrarySandboxError code;
@@ -232,6 +281,9 @@ static void test_fault(gconstpointer data)
     g_unsetenv("MALLOC_PERTURB_");
     g_autoptr(LibrarySandbox) pool = library_sandbox_new();
     library_sandbox_set_timeout(pool, 2.0);
+    /* The first round's helper is prestarted, the second's started on demand
+     * after the failure: both attribute the failure to the file. */
+    library_sandbox_prestart(pool, 1);
 
     for (int round = 0; round < 2; round++) {
         assert_same_decode(pool, g_ptr_array_index(paths, 0), 0);
@@ -421,6 +473,7 @@ int main(int argc, char **argv)
     g_test_add_func("/library/sandbox/decoder-errors", test_decoder_errors);
     g_test_add_func("/library/sandbox/symlink", test_symlink);
     g_test_add_func("/library/sandbox/threads", test_threads);
+    g_test_add_func("/library/sandbox/prestart", test_prestart);
     for (size_t i = 0; i < G_N_ELEMENTS(fault_cases); i++) {
         g_autofree char *name = g_strdup_printf("/library/sandbox/fault/%s", fault_cases[i].fault);
         g_test_add_data_func(name, &fault_cases[i], test_fault);

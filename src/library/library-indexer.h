@@ -22,6 +22,7 @@
 
 #include "clip/clip-encoder.h"
 #include "library/library-crawler.h"
+#include "library/library-sandbox.h"
 #include "library/library-store.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,10 @@ typedef struct {
     /* Benchmarks only (`bench index` measuring the sandbox's cost): photos
      * decode in this process, unconfined, as if no helper existed. */
     gboolean decode_in_process;
+    /* The pool to decode in, borrowed: a caller that can start it early
+     * (library_sandbox_prestart() before loading the model) hides the
+     * helpers' start-up. NULL: the run starts its own when it begins. */
+    LibrarySandbox *sandbox;
 } LibraryIndexParams;
 
 void library_index_params_init(LibraryIndexParams *params);

@@ -29,6 +29,13 @@
 /* How long a helper may take to exit once its socket is closed, or once it
  * closed it, before it is killed. */
 #define EXIT_GRACE_US (2 * G_USEC_PER_SEC)
+/* The helper's send buffer: a reply at the sizes the indexer and the
+ * thumbnails ask for (0.56 MB for a 12-megapixel JPEG at 1/8 scale) is
+ * written in one go, so the helper goes back to waiting for its next
+ * request at once and the caller wakes up once per reply rather than once
+ * per 200 KB of the default buffer. The kernel caps it at net.core.wmem_max
+ * (4 MiB on Debian 12); larger replies still arrive, in pieces. */
+#define HELPER_SEND_BUFFER (4 << 20)
 
 /* clang-format would space out the quark name, which is stringified. */
 // clang-format off
@@ -42,7 +49,7 @@ typedef struct {
     double busy_seconds;
 } Helper;
 
-/* A helper to start, asked of the spawner thread. */
+/* A helper to start, asked of the spawner thread and waited for. */
 typedef struct {
     Helper *helper; /* the answer, or NULL with error */
     GError *error;
@@ -63,11 +70,52 @@ struct _LibrarySandbox {
      * per thread), so one thread that lives as long as the pool starts
      * them all: decode threads come and go. */
     GThread *spawner;
-    GAsyncQueue *spawn_requests; /* SpawnRequest*, then the pool itself to stop */
+    /* SpawnRequest*, &prestart_request (helpers for the idle list, not
+     * waited for), then the pool itself to stop. */
+    GAsyncQueue *spawn_requests;
+    guint prestart_wanted; /* running helpers prestart asks for, under lock */
+    gboolean prestarting;  /* a prestart is queued or running: callers wait for its helpers */
 };
+
+/* The address alone says "prestart" in the spawner's queue. */
+static char prestart_request;
 
 static int helper_reap(Helper *helper, gboolean kill_now);
 static Helper *helper_start(LibrarySandbox *pool, GError **error);
+
+/* Starts helpers into the idle list until prestart_wanted are running
+ * (idle or already taken by a call) or the pool is full. A start that fails is left for the decode
+ * that would have used it to retry and report. */
+static void prestart_helpers(LibrarySandbox *pool)
+{
+    for (;;) {
+        g_mutex_lock(&pool->lock);
+        gboolean room = pool->max_helpers == 0 || pool->live < pool->max_helpers;
+        if (!room || pool->live >= pool->prestart_wanted) {
+            pool->prestarting = FALSE;
+            g_cond_broadcast(&pool->reaped);
+            g_mutex_unlock(&pool->lock);
+            return;
+        }
+        pool->live++;
+        g_mutex_unlock(&pool->lock);
+        Helper *helper = helper_start(pool, NULL);
+        g_mutex_lock(&pool->lock);
+        if (helper != NULL)
+            g_ptr_array_add(pool->idle, helper);
+        else
+            pool->live--;
+        if (helper == NULL) {
+            pool->prestarting = FALSE;
+            g_cond_broadcast(&pool->reaped);
+        } else {
+            g_cond_signal(&pool->reaped);
+        }
+        g_mutex_unlock(&pool->lock);
+        if (helper == NULL)
+            return;
+    }
+}
 
 static gpointer spawner_main(gpointer data)
 {
@@ -76,6 +124,10 @@ static gpointer spawner_main(gpointer data)
         gpointer item = g_async_queue_pop(pool->spawn_requests);
         if (item == pool)
             return NULL;
+        if (item == &prestart_request) {
+            prestart_helpers(pool);
+            continue;
+        }
         SpawnRequest *request = item;
         Helper *helper = helper_start(pool, &request->error);
         g_mutex_lock(&request->lock);
@@ -159,17 +211,28 @@ void library_sandbox_set_timeout(LibrarySandbox *pool, double seconds)
     pool->timeout = seconds;
 }
 
+void library_sandbox_prestart(LibrarySandbox *pool, guint helpers)
+{
+    g_return_if_fail(pool != NULL);
+    g_mutex_lock(&pool->lock);
+    pool->prestart_wanted = helpers;
+    pool->prestarting = TRUE;
+    g_mutex_unlock(&pool->lock);
+    g_async_queue_push(pool->spawn_requests, &prestart_request);
+}
+
 void library_sandbox_free(LibrarySandbox *pool)
 {
     if (pool == NULL)
         return;
+    /* The spawner first, so that no helper it prestarts comes after. */
+    g_async_queue_push(pool->spawn_requests, pool);
+    g_thread_join(pool->spawner);
+    g_async_queue_unref(pool->spawn_requests);
     /* Closing its socket makes an idle helper exit. */
     for (guint i = 0; i < pool->idle->len; i++)
         helper_reap(g_ptr_array_index(pool->idle, i), FALSE);
     g_ptr_array_unref(pool->idle);
-    g_async_queue_push(pool->spawn_requests, pool);
-    g_thread_join(pool->spawner);
-    g_async_queue_unref(pool->spawn_requests);
     g_cond_clear(&pool->reaped);
     g_mutex_clear(&pool->lock);
     g_free(pool->helper_path);
@@ -185,6 +248,8 @@ static Helper *helper_start(LibrarySandbox *pool, GError **error)
                     "cannot start the photo decoder: %s", g_strerror(saved));
         return NULL;
     }
+    int send_buffer = HELPER_SEND_BUFFER;
+    setsockopt(sockets[1], SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
     const char *argv[] = {pool->helper_path, NULL};
     int source_fds[] = {sockets[1]}, target_fds[] = {HELPER_SOCKET_FD};
     GPid pid = 0;
@@ -207,11 +272,13 @@ static Helper *helper_start(LibrarySandbox *pool, GError **error)
     return helper;
 }
 
-/* An idle helper, else a new one, waiting for a place when the pool is full. */
+/* An idle helper, else a new one, waiting for a place when the pool is
+ * full, and for the prestarted helpers rather than starting more. */
 static Helper *pool_take(LibrarySandbox *pool, GError **error)
 {
     g_mutex_lock(&pool->lock);
-    while (pool->idle->len == 0 && pool->max_helpers > 0 && pool->live >= pool->max_helpers)
+    while (pool->idle->len == 0 &&
+           (pool->prestarting || (pool->max_helpers > 0 && pool->live >= pool->max_helpers)))
         g_cond_wait(&pool->reaped, &pool->lock);
     if (pool->idle->len > 0) {
         Helper *helper = g_ptr_array_steal_index_fast(pool->idle, 0);

@@ -56,6 +56,13 @@ void library_sandbox_set_timeout(LibrarySandbox *pool, double seconds);
  * call); a call finding them all busy waits for one. */
 void library_sandbox_set_max_helpers(LibrarySandbox *pool, guint max_helpers);
 
+/* Starts helpers in the background until the pool runs `helpers` of them
+ * (or is full), so that their start-up (exec, the decoders'
+ * preparation, the filter: about 0.1 s each) overlaps other work rather
+ * than delaying the first photos. Calls meanwhile wait for these helpers
+ * instead of starting more. */
+void library_sandbox_prestart(LibrarySandbox *pool, guint helpers);
+
 /* The process's shared pool, started on first use and kept until the
  * process exits, of at most one helper per core: the decodes a person
  * waits for (thumbnails, the photo page, `similar` and `embed-image` on

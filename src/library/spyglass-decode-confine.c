@@ -121,6 +121,7 @@ static gboolean install_filter(GError **error)
          * only descriptors the helper was given, as it can open none. */
         ALLOW(read),
         ALLOW(write),
+        ALLOW(writev), /* a reply in one call */
         ALLOW(recvmsg),
         ALLOW(close),
         /* Memory: malloc, the decoders' buffers, thread stacks; never executable. */

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define SOCKET_FD 3
@@ -52,6 +53,29 @@ static gboolean write_all(int fd, const void *data, size_t size)
             return FALSE;
         at += n;
         size -= (size_t)n;
+    }
+    return TRUE;
+}
+
+/* write_all() over the buffers in order; consumes iov. */
+static gboolean writev_all(int fd, struct iovec *iov, int count)
+{
+    while (count > 0) {
+        ssize_t n = writev(fd, iov, count);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        size_t done = (size_t)n;
+        while (count > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            count--;
+        }
+        if (count > 0) {
+            iov->iov_base = (uint8_t *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
     }
     return TRUE;
 }
@@ -170,11 +194,17 @@ static void send_reply(SandboxReply *reply, char *strings[SANDBOX_N_STRINGS],
         }
         reply->string_lengths[i] = (uint32_t)length;
     }
-    gboolean sent = write_all(SOCKET_FD, reply, sizeof *reply);
-    for (int i = 0; sent && i < SANDBOX_N_STRINGS; i++)
-        sent = write_all(SOCKET_FD, strings[i], reply->string_lengths[i]);
-    if (sent && image != NULL)
-        sent = write_all(SOCKET_FD, image->rgb, (size_t)image->width * image->height * 3);
+    /* One write for the whole reply: the parent made our send buffer large
+     * enough that it seldom blocks, and wakes up once. */
+    struct iovec iov[2 + SANDBOX_N_STRINGS];
+    int n = 0;
+    iov[n++] = (struct iovec){.iov_base = reply, .iov_len = sizeof *reply};
+    for (int i = 0; i < SANDBOX_N_STRINGS; i++)
+        iov[n++] = (struct iovec){.iov_base = strings[i], .iov_len = reply->string_lengths[i]};
+    if (image != NULL)
+        iov[n++] = (struct iovec){.iov_base = image->rgb,
+                                  .iov_len = (size_t)image->width * image->height * 3};
+    gboolean sent = writev_all(SOCKET_FD, iov, n);
     if (!sent)
         helper_exit(0); /* the parent gave up on us */
 }
