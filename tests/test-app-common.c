@@ -106,3 +106,15 @@ gboolean widget_shows_text(GtkWidget *widget, const char *text)
             return TRUE;
     return FALSE;
 }
+
+void test_app_index_folder(const char *cli_path, const char *folder, char **out, char **err)
+{
+    const char *argv[] = {cli_path, "index", folder, NULL};
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                               &status, &error));
+    g_assert_no_error(error);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("spyglass-cli index failed: %s%s", *out, *err);
+}

@@ -103,15 +103,8 @@ static void make_library(void)
     g_autofree char *noise = g_build_filename(photos_dir, "noise.mp4", NULL);
     g_assert_true(g_file_set_contents(noise, "\x1a\x45\xdf\xa3 not a video at all", -1, NULL));
 
-    const char *argv[] = {cli_path, "index", photos_dir, NULL};
     g_autofree char *out = NULL, *err = NULL;
-    int status = 0;
-    g_autoptr(GError) error = NULL;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                               &status, &error));
-    g_assert_no_error(error);
-    if (!g_spawn_check_wait_status(status, NULL))
-        g_error("spyglass-cli index failed: %s%s", out, err);
+    test_app_index_folder(cli_path, photos_dir, &out, &err);
     g_test_message("spyglass-cli index: %s", out);
     /* The noise is a failed entry, with the path and a reason. */
     g_autofree char *failed = g_strdup_printf("failed: %s: ", noise);

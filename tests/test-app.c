@@ -77,15 +77,8 @@ static void make_library(void)
     /* A file the decoder cannot read: listed with its reason, not in the grid. */
     g_autofree char *broken = g_build_filename(photos_dir, "broken.jpg", NULL);
     g_assert_true(g_file_set_contents(broken, "not a JPEG at all", -1, NULL));
-    const char *argv[] = {cli_path, "index", photos_dir, NULL};
     g_autofree char *out = NULL, *err = NULL;
-    int status = 0;
-    g_autoptr(GError) error = NULL;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                               &status, &error));
-    g_assert_no_error(error);
-    if (!g_spawn_check_wait_status(status, NULL))
-        g_error("spyglass-cli index failed: %s%s", out, err);
+    test_app_index_folder(cli_path, photos_dir, &out, &err);
     /* The first index with a model encodes the album taxonomy's prompts, and says so. */
     g_test_message("spyglass-cli index: %s", err);
     g_assert_true(g_regex_match_simple("^preparing albums: ([0-9]+)/\\1 prompts$", err,

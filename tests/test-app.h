@@ -12,6 +12,9 @@ extern char *test_app_screenshot_dir;
  * GLib caches them; renders with cairo unless told otherwise. Returns the folder. */
 char *test_app_init_home(const char *prefix);
 
+/* Runs `CLI index FOLDER`, its output in *out and *err; fails the test when it fails. */
+void test_app_index_folder(const char *cli_path, const char *folder, char **out, char **err);
+
 /* Runs the main loop until done(window) or the timeout; FALSE on the timeout. */
 gboolean wait_for(SpyglassWindow *window, gboolean (*done)(SpyglassWindow *), double seconds);
 /* Idle: not busy, not indexing. */
