@@ -1,7 +1,5 @@
 /* test-model-broken.c: the model loader on files broken on purpose: every one fails with one
  * line naming the file and what is wrong, and nothing crashes. */
-#include "clip/clip-model.h"
-#include "clip/clip-safetensors.h"
 #include "test-common.h"
 #include "test-model-files-common.h"
 

@@ -2,8 +2,8 @@
  * put back, for the model loader's tests. */
 #include "test-model-files-common.h"
 #include "test-common.h"
-
 #include <string.h>
+
 /* ---- scratch model folders ---- */
 
 /* A writable copy of a fixture model folder, or NULL when the test skips. */

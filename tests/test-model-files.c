@@ -1,11 +1,9 @@
 /* test-model-files.c: the model loader on the fixtures, their other layouts and dtypes, and
  * generated models (broken files: test-model-broken.c). */
-#include "clip/clip-model.h"
 #include "clip/clip-safetensors.h"
 #include "test-common.h"
 #include "test-model-files-common.h"
 
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
