@@ -2,6 +2,7 @@
  * test-app-timeline.c, test-app-video.c): a temporary home, running the main loop until
  * something shows, screenshots, and finding text on screen. */
 #include "test-app.h"
+#include "test-images.h"
 #include "test-common.h"
 
 #include "spyglass-engine.h"
@@ -105,6 +106,15 @@ gboolean widget_shows_text(GtkWidget *widget, const char *text)
         if (widget_shows_text(child, text))
             return TRUE;
     return FALSE;
+}
+
+void test_app_write_scene(const char *path, const guint8 fg[3], const guint8 bg[3], gboolean circle)
+{
+    const uint32_t side = 224;
+    g_autofree uint8_t *rgb = test_make_scene(side, fg, bg, circle);
+    g_autoptr(GBytes) png = test_png_encode(rgb, side, side, NULL);
+    g_assert_true(g_file_set_contents(path, g_bytes_get_data(png, NULL),
+                                      (gssize)g_bytes_get_size(png), NULL));
 }
 
 void test_app_index_folder(const char *cli_path, const char *folder, char **out, char **err)

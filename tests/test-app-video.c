@@ -25,29 +25,10 @@
 #define CLIP_FPS      5
 #define CLIP_SECONDS  10
 #define CIRCLE_SECOND 5 /* [5, 6): the 6th second */
-#define SIDE          224
 #define N_STILLS      3
 
 static const char *cli_path;
 static char *tmp_dir, *photos_dir;
-
-/* A coloured disc or square on a plain background, the size of the demo world's large
- * objects (as tests/test-app.c draws them). */
-static void write_scene(const char *path, const guint8 fg[3], const guint8 bg[3], gboolean circle)
-{
-    g_autofree guint8 *pixels = g_malloc((size_t)SIDE * SIDE * 3);
-    for (int y = 0; y < SIDE; y++)
-        for (int x = 0; x < SIDE; x++) {
-            double dx = x - SIDE / 2.0, dy = y - SIDE / 2.0;
-            gboolean inside =
-                circle ? dx * dx + dy * dy < 40.0 * 40.0 : fabs(dx) < 32 && fabs(dy) < 32;
-            memcpy(pixels + ((size_t)y * SIDE + x) * 3, inside ? fg : bg, 3);
-        }
-    g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&pixels), (size_t)SIDE * SIDE * 3);
-    g_autoptr(GdkTexture) texture =
-        gdk_memory_texture_new(SIDE, SIDE, GDK_MEMORY_R8G8B8, bytes, (size_t)SIDE * 3);
-    g_assert_true(gdk_texture_save_to_png(texture, path));
-}
 
 static const guint8 red[3] = {220, 30, 30}, blue[3] = {30, 60, 220}, green[3] = {30, 180, 60},
                     white[3] = {240, 240, 240}, dark[3] = {30, 30, 60};
@@ -62,7 +43,7 @@ static void write_clip(const char *path)
         g_autofree char *name = g_strdup_printf("frame-%03u.png", i);
         g_autofree char *frame = g_build_filename(frames, name, NULL);
         gboolean circle = i / CLIP_FPS == CIRCLE_SECOND;
-        write_scene(frame, circle ? red : blue, white, circle);
+        test_app_write_scene(frame, circle ? red : blue, white, circle);
     }
     g_autofree char *description = g_strdup_printf(
         "multifilesrc location=%s/frame-%%03d.png index=0 caps=image/png,framerate=%u/1"
@@ -96,7 +77,7 @@ static void make_library(void)
     };
     for (guint i = 0; i < N_STILLS; i++) {
         g_autofree char *path = g_build_filename(photos_dir, stills[i].name, NULL);
-        write_scene(path, stills[i].fg, stills[i].bg, stills[i].circle);
+        test_app_write_scene(path, stills[i].fg, stills[i].bg, stills[i].circle);
     }
     g_autofree char *clip = g_build_filename(photos_dir, "clip.webm", NULL);
     write_clip(clip);

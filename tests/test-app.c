@@ -41,25 +41,9 @@ static const Scene scenes[] = {
     {"yellow-square", {240, 220, 40}, {20, 20, 20}, FALSE, "2015-06-20T12:00:00Z"},
 };
 
-/* Objects no bigger than the demo world's "large" ones (tools/demo-scenes.py
- * RADIUS: 0.15–0.2 of the crop; here 40 px and a 64 px square on 224): the
- * bundled demo model was trained on nothing bigger, and a square filling half
- * the frame is not a square to it. */
 static void write_scene(const Scene *scene, const char *path)
 {
-    const int S = 224;
-    g_autofree guint8 *pixels = g_malloc((size_t)S * S * 3);
-    for (int y = 0; y < S; y++)
-        for (int x = 0; x < S; x++) {
-            double dx = x - S / 2.0, dy = y - S / 2.0;
-            gboolean inside =
-                scene->circle ? dx * dx + dy * dy < 40.0 * 40.0 : fabs(dx) < 32 && fabs(dy) < 32;
-            memcpy(pixels + ((size_t)y * S + x) * 3, inside ? scene->fg : scene->bg, 3);
-        }
-    g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&pixels), (size_t)S * S * 3);
-    g_autoptr(GdkTexture) texture =
-        gdk_memory_texture_new(S, S, GDK_MEMORY_R8G8B8, bytes, (size_t)S * 3);
-    g_assert_true(gdk_texture_save_to_png(texture, path));
+    test_app_write_scene(path, scene->fg, scene->bg, scene->circle);
 }
 
 static void make_library(void)

@@ -12,6 +12,11 @@ extern char *test_app_screenshot_dir;
  * GLib caches them; renders with cairo unless told otherwise. Returns the folder. */
 char *test_app_init_home(const char *prefix);
 
+/* Writes a 224 × 224 PNG of a coloured disc or square on a plain background
+ * (test_make_scene, tests/test-images.h). */
+void test_app_write_scene(const char *path, const guint8 fg[3], const guint8 bg[3],
+                          gboolean circle);
+
 /* Runs `CLI index FOLDER`, its output in *out and *err; fails the test when it fails. */
 void test_app_index_folder(const char *cli_path, const char *folder, char **out, char **err);
 

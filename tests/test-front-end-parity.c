@@ -82,15 +82,7 @@ static const Scene scenes[] = {
 
 static void write_scene(const Scene *scene, const char *path)
 {
-    g_autofree guint8 *rgb = g_new(guint8, SCENE_SIZE * SCENE_SIZE * 3);
-    double c = SCENE_SIZE / 2.0, r = SCENE_SIZE * 0.3;
-    for (int y = 0; y < SCENE_SIZE; y++)
-        for (int x = 0; x < SCENE_SIZE; x++) {
-            double dx = x + 0.5 - c, dy = y + 0.5 - c;
-            gboolean inside =
-                scene->circle ? dx * dx + dy * dy <= r * r : fabs(dx) <= r && fabs(dy) <= r;
-            memcpy(rgb + ((size_t)y * SCENE_SIZE + x) * 3, inside ? scene->fg : scene->bg, 3);
-        }
+    g_autofree guint8 *rgb = test_make_scene(SCENE_SIZE, scene->fg, scene->bg, scene->circle);
     TestJpegSpec spec = {.width = SCENE_SIZE,
                          .height = SCENE_SIZE,
                          .color_space = JCS_RGB,

@@ -94,6 +94,20 @@ uint8_t *test_make_quadrants(uint32_t width, uint32_t height)
     return rgb;
 }
 
+uint8_t *test_make_scene(uint32_t side, const uint8_t fg[3], const uint8_t bg[3], gboolean circle)
+{
+    uint8_t *rgb = g_malloc((size_t)side * side * 3);
+    double radius = side * 40.0 / 224.0, half = side * 32.0 / 224.0;
+    for (uint32_t y = 0; y < side; y++)
+        for (uint32_t x = 0; x < side; x++) {
+            double dx = x - side / 2.0, dy = y - side / 2.0;
+            gboolean inside =
+                circle ? dx * dx + dy * dy < radius * radius : fabs(dx) < half && fabs(dy) < half;
+            memcpy(rgb + ((size_t)y * side + x) * 3, inside ? fg : bg, 3);
+        }
+    return rgb;
+}
+
 void test_assert_quadrants(const ClipRgbImage *image, int orientation, uint32_t width,
                            uint32_t height, int tolerance)
 {

@@ -36,6 +36,12 @@ extern const uint8_t test_quadrant_colours[4][3];
 /* An RGB picture of width × height made of the four quadrants (g_free). */
 uint8_t *test_make_quadrants(uint32_t width, uint32_t height);
 
+/* A side × side RGB picture (g_free) of a coloured disc or square on a plain background,
+ * centred, as big as the demo world's large objects (tools/demo-scenes.py RADIUS: a disc of
+ * radius 40/224 of the side, a square of 64/224): the bundled demo model was trained on
+ * nothing bigger, and a square filling half the frame is not a square to it. */
+uint8_t *test_make_scene(uint32_t side, const uint8_t fg[3], const uint8_t bg[3], gboolean circle);
+
 /* The image is the quadrant picture of width × height, stored with that EXIF
  * orientation, shown upright: sizes swapped by 5..8 and each quadrant's
  * middle within tolerance of its colour. */
