@@ -27,6 +27,9 @@ try:
 except ImportError:
     sys.exit("clip-torch.py: needs numpy and PIL (Debian: apt-get install python3-numpy python3-pil)")
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from safetensors_np import read_safetensors  # noqa: E402
+
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
 
@@ -192,29 +195,6 @@ def build_model_classes(torch):
     return VisionTransformer, TextTransformer
 
 
-def read_safetensors(path):
-    """name → float32 numpy array (F32, F16 and BF16 files)."""
-    try:
-        with open(path, "rb") as f:
-            n = int.from_bytes(f.read(8), "little")
-            header = json.loads(f.read(n))
-            data = f.read()
-    except (OSError, ValueError) as e:
-        fail(f"{path}: {e}")
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__" or e["dtype"] == "I64":
-            continue
-        a, b = e["data_offsets"]
-        raw = data[a:b]
-        if e["dtype"] == "BF16":
-            values = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
-        else:
-            values = np.frombuffer(raw, dtype={"F16": "<f2", "F32": "<f4"}[e["dtype"]])
-        out[name] = values.reshape(e["shape"]).astype(np.float32)
-    return out
-
-
 def openai_state(hf, prefix, out_prefix, layers):
     """transformers' names of one tower's transformer → clip/model.py's (q, k, v packed)."""
     out = {}
@@ -244,7 +224,11 @@ def load_models(torch, model_dir, want_text):
     for tower in (v, t):
         if tower.get("hidden_act", "quick_gelu") != "quick_gelu":
             fail(f"{model_dir}/config.json: hidden_act {tower['hidden_act']}, OpenAI's CLIP uses quick_gelu")
-    hf = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    weights = os.path.join(model_dir, "model.safetensors")
+    try:
+        hf = read_safetensors(weights)
+    except (OSError, ValueError) as e:
+        fail(f"{weights}: {e}")
     Vision, Text = build_model_classes(torch)
 
     vision = Vision(v, dim)
