@@ -11,9 +11,6 @@
 #include <gst/gst.h>
 #include <gst/pbutils/missing-plugins.h>
 
-/* Frames are converted no larger than this on either side: enough for
- * thumbnails and the model, a fraction of a 4K frame's memory. */
-#define FRAME_MAX_SIDE 1280
 /* How long one step (preroll, a seek) may take before the file is given up. */
 #define STEP_TIMEOUT (20 * GST_SECOND)
 
@@ -124,8 +121,8 @@ static gboolean video_pipeline_build(VideoPipeline *video, const char *path, con
     g_object_set(source, "location", path, NULL);
     g_autoptr(GstCaps) caps =
         gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "pixel-aspect-ratio",
-                            GST_TYPE_FRACTION, 1, 1, "width", GST_TYPE_INT_RANGE, 1, FRAME_MAX_SIDE,
-                            "height", GST_TYPE_INT_RANGE, 1, FRAME_MAX_SIDE, NULL);
+                            GST_TYPE_FRACTION, 1, 1, "width", GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE,
+                            "height", GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE, NULL);
     g_object_set(filter, "caps", caps, NULL);
     g_object_set(video->sink, "sync", FALSE, "max-buffers", 1, NULL);
     g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), video);
@@ -325,12 +322,11 @@ static gboolean video_sample_frames(VideoPipeline *video, const char *name, doub
     return TRUE;
 }
 
-GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sampling,
-                                LibraryPhotoInfo *info, GError **error)
+/* The frames of the video GStreamer reads at location; name in errors. */
+static GPtrArray *decode_video_at(const char *location, const char *name,
+                                  const LibraryVideoSampling *sampling, LibraryPhotoInfo *info,
+                                  GError **error)
 {
-    g_return_val_if_fail(path != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
     LibraryVideoSampling defaults;
     if (sampling == NULL) {
         library_video_sampling_init(&defaults);
@@ -338,25 +334,20 @@ GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sa
     }
     if (info != NULL)
         memset(info, 0, sizeof *info);
-    /* GStreamer's own "resource not found" says less than errno. */
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: not a regular file or missing", path);
-        return NULL;
-    }
-    if (!video_init(path, error))
+    if (!video_init(name, error))
         return NULL;
 
     VideoPipeline video = {0};
     g_autofree char *taken = NULL;
     g_autoptr(GPtrArray) frames =
         g_ptr_array_new_with_free_func((GDestroyNotify)library_video_frame_free);
-    gboolean ok = video_pipeline_build(&video, path, path, error) &&
-                  video_preroll(&video, path, &taken, error);
+    gboolean ok = video_pipeline_build(&video, location, name, error) &&
+                  video_preroll(&video, name, &taken, error);
     gint64 duration = -1;
     if (ok && !gst_element_query_duration(video.pipeline, GST_FORMAT_TIME, &duration))
         duration = -1;
     double seconds = duration > 0 ? (double)duration / GST_SECOND : 0.0;
-    ok = ok && video_sample_frames(&video, path, seconds, sampling, frames, error);
+    ok = ok && video_sample_frames(&video, name, seconds, sampling, frames, error);
     if (ok && info != NULL) {
         info->format = g_strdup("video");
         info->orientation = 1;
@@ -366,6 +357,33 @@ GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sa
     }
     video_pipeline_clear(&video);
     return ok ? g_steal_pointer(&frames) : NULL;
+}
+
+GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sampling,
+                                LibraryPhotoInfo *info, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    /* GStreamer's own "resource not found" says less than errno. */
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        if (info != NULL)
+            memset(info, 0, sizeof *info);
+        g_set_error(error, CLIP_ERROR, CLIP_ERROR_IO, "%s: not a regular file or missing", path);
+        return NULL;
+    }
+    return decode_video_at(path, path, sampling, info, error);
+}
+
+GPtrArray *library_decode_video_fd(int fd, const char *name, const LibraryVideoSampling *sampling,
+                                   LibraryPhotoInfo *info, GError **error)
+{
+    g_return_val_if_fail(fd >= 0 && name != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    /* filesrc opens this afresh: a file description of its own, seekable. */
+    g_autofree char *location = g_strdup_printf("/proc/self/fd/%d", fd);
+    return decode_video_at(location, name, sampling, info, error);
 }
 
 ClipRgbImage *library_decode_video_still(const char *path, LibraryPhotoInfo *info, GError **error)

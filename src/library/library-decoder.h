@@ -81,6 +81,10 @@ typedef struct {
 
 void library_video_sampling_init(LibraryVideoSampling *sampling);
 
+/* Frames are converted no larger than this on either side: enough for
+ * thumbnails and the model, a fraction of a 4K frame's memory. */
+#define LIBRARY_VIDEO_FRAME_MAX_SIDE 1280
+
 typedef struct {
     double time; /* seconds from the start */
     ClipRgbImage *image;
@@ -93,5 +97,11 @@ void library_video_frame_free(LibraryVideoFrame *frame);
  * at least one. sampling NULL: the defaults. */
 GPtrArray *library_decode_video(const char *path, const LibraryVideoSampling *sampling,
                                 LibraryPhotoInfo *info, GError **error);
+
+/* library_decode_video() of a video already open (the sandboxed helper is
+ * handed a descriptor, read through /proc/self/fd so that it stays
+ * seekable); name stands for it in errors. */
+GPtrArray *library_decode_video_fd(int fd, const char *name, const LibraryVideoSampling *sampling,
+                                   LibraryPhotoInfo *info, GError **error);
 
 G_END_DECLS

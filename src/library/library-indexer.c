@@ -140,14 +140,18 @@ static void decoding_record(Pipeline *pipeline, gint64 photo_id, gboolean in_pro
         g_warning("%s", error->message);
 }
 
-/* A video's frames, preprocessed, with their times. GStreamer runs in this
- * process: videos are not decoded in the sandbox (yet). */
+/* A video's frames, preprocessed, with their times, decoded in a video
+ * helper (in this process only for `bench index --in-process`). */
 static gboolean decode_video(PhotoJob *job, GError **error)
 {
     Pipeline *pipeline = job->pipeline;
     const ClipConfig *config = &pipeline->model->config;
+    const LibraryVideoSampling *sampling = &pipeline->params.video;
     g_autoptr(GPtrArray) frames =
-        library_decode_video(job->path, &pipeline->params.video, &job->info, error);
+        pipeline->sandbox != NULL
+            ? library_sandbox_decode_video(pipeline->sandbox, job->path, sampling, &job->info,
+                                           error)
+            : library_decode_video(job->path, sampling, &job->info, error);
     if (frames == NULL)
         return FALSE;
     job->n_images = frames->len;
@@ -187,14 +191,14 @@ static void decode_photo(PhotoJob *job)
     g_autoptr(GError) error = NULL;
     job->fingerprint = library_fingerprint_file(job->path, &error);
     if (job->fingerprint != NULL) {
-        /* Videos decode in this process, photos in the sandbox. */
-        gboolean video = library_is_video_name(job->path);
-        decoding_record(pipeline, job->photo_id, video, TRUE);
-        if (video)
+        /* In a helper, a file that kills the decoder costs that file only. */
+        gboolean in_process = pipeline->sandbox == NULL;
+        decoding_record(pipeline, job->photo_id, in_process, TRUE);
+        if (library_is_video_name(job->path))
             decode_video(job, &error);
         else
             decode_still(job, &error);
-        decoding_record(pipeline, job->photo_id, video, FALSE);
+        decoding_record(pipeline, job->photo_id, in_process, FALSE);
     }
     if (job->pixels == NULL &&
         g_error_matches(error, LIBRARY_SANDBOX_ERROR, LIBRARY_SANDBOX_ERROR_UNAVAILABLE)) {

@@ -47,7 +47,40 @@ gboolean sandbox_reply_check(const SandboxReply *reply, const char *name, GError
     } else if (reply->width != 0 || reply->height != 0) {
         return reply_invalid(name, "pixels with a failure", error);
     }
+    gboolean video = reply->status == SANDBOX_STATUS_VIDEO;
+    if (video ? reply->n_frames == 0 || reply->n_frames > SANDBOX_MAX_FRAMES : reply->n_frames != 0)
+        return reply_invalid(name, "frame count", error);
     return TRUE;
+}
+
+size_t sandbox_frame_pixels_size(const SandboxFrame *frame)
+{
+    return (size_t)frame->width * frame->height * 3;
+}
+
+gboolean sandbox_frame_check(const SandboxFrame *frame, const SandboxReply *reply,
+                             const char *name, GError **error)
+{
+    if (frame->magic != SANDBOX_FRAME_MAGIC)
+        return reply_invalid(name, "bad frame magic", error);
+    if (frame->width == 0 || frame->height == 0 || frame->width > LIBRARY_VIDEO_FRAME_MAX_SIDE ||
+        frame->height > LIBRARY_VIDEO_FRAME_MAX_SIDE)
+        return reply_invalid(name, "frame size", error);
+    /* A frame is shown within the video; one second of slack for
+     * containers whose duration ends at the last frame's start. */
+    if (!isfinite(frame->time) || frame->time < 0 || frame->time > reply->duration + 1.0)
+        return reply_invalid(name, "frame time", error);
+    return TRUE;
+}
+
+LibraryVideoFrame *sandbox_frame_finish(const SandboxFrame *frame, uint8_t *rgb)
+{
+    LibraryVideoFrame *out = g_new(LibraryVideoFrame, 1);
+    *out = (LibraryVideoFrame){
+        .time = frame->time,
+        .image = clip_rgb_image_wrap(frame->width, frame->height, rgb),
+    };
+    return out;
 }
 
 /* A string of the payload as the decoder made it: valid UTF-8 without NUL;
@@ -80,6 +113,44 @@ static gboolean info_is_sane(const SandboxReply *reply, char *const strings[SAND
     return TRUE;
 }
 
+/* The reply's strings, or FALSE with the reason: a failure's error, a
+ * string that is not text, a status where a reply of `expected` belongs. */
+static gboolean reply_take_strings(const SandboxReply *reply, const uint8_t *strings_data,
+                                   SandboxStatus expected, const char *name,
+                                   char *strings[SANDBOX_N_STRINGS], GError **error)
+{
+    const uint8_t *at = strings_data;
+    gboolean valid = TRUE;
+    for (int i = 0; i < SANDBOX_N_STRINGS; i++)
+        valid = take_string(&at, reply->string_lengths[i], &strings[i]) && valid;
+
+    if (!valid)
+        return reply_invalid(name, "a string is not UTF-8 text", error);
+    if (reply->status == SANDBOX_STATUS_OUT_OF_MEMORY)
+        return reply_invalid(name, "out-of-memory notice where a reply belongs", error);
+    if (reply->status == SANDBOX_STATUS_FAILED) {
+        /* The helper's message already names the file, as library_decode_photo()'s do. */
+        int code = reply->error_code <= CLIP_ERROR_UNSUPPORTED ? (int)reply->error_code
+                                                               : CLIP_ERROR_MALFORMED;
+        g_set_error(error, CLIP_ERROR, code, "%s",
+                    strings[SANDBOX_STRING_ERROR] != NULL ? strings[SANDBOX_STRING_ERROR]
+                                                          : "the decoder failed");
+        return FALSE;
+    }
+    if (reply->status != expected)
+        return reply_invalid(name,
+                             expected == SANDBOX_STATUS_VIDEO ? "a photo where a video belongs"
+                                                              : "a video where a photo belongs",
+                             error);
+    return TRUE;
+}
+
+static void strings_free(char *strings[SANDBOX_N_STRINGS])
+{
+    for (int i = 0; i < SANDBOX_N_STRINGS; i++)
+        g_free(strings[i]);
+}
+
 ClipRgbImage *sandbox_reply_finish(const SandboxReply *reply, const uint8_t *strings_data,
                                    uint8_t *rgb, const char *name, LibraryPhotoInfo *info,
                                    GError **error)
@@ -88,23 +159,9 @@ ClipRgbImage *sandbox_reply_finish(const SandboxReply *reply, const uint8_t *str
     if (info != NULL)
         memset(info, 0, sizeof *info);
     char *strings[SANDBOX_N_STRINGS] = {NULL};
-    const uint8_t *at = strings_data;
-    gboolean valid = TRUE;
-    for (int i = 0; i < SANDBOX_N_STRINGS; i++)
-        valid = take_string(&at, reply->string_lengths[i], &strings[i]) && valid;
-
     ClipRgbImage *image = NULL;
-    if (!valid) {
-        reply_invalid(name, "a string is not UTF-8 text", error);
-    } else if (reply->status == SANDBOX_STATUS_OUT_OF_MEMORY) {
-        reply_invalid(name, "out-of-memory notice where a reply belongs", error);
-    } else if (reply->status == SANDBOX_STATUS_FAILED) {
-        /* The helper's message already names the file, as library_decode_photo()'s do. */
-        int code = reply->error_code <= CLIP_ERROR_UNSUPPORTED ? (int)reply->error_code
-                                                               : CLIP_ERROR_MALFORMED;
-        g_set_error(error, CLIP_ERROR, code, "%s",
-                    strings[SANDBOX_STRING_ERROR] != NULL ? strings[SANDBOX_STRING_ERROR]
-                                                          : "the decoder failed");
+    if (!reply_take_strings(reply, strings_data, SANDBOX_STATUS_DECODED, name, strings, error)) {
+        /* the reason is set */
     } else if (!info_is_sane(reply, strings)) {
         reply_invalid(name, "metadata out of range", error);
     } else {
@@ -122,7 +179,40 @@ ClipRgbImage *sandbox_reply_finish(const SandboxReply *reply, const uint8_t *str
             info->longitude = reply->longitude;
         }
     }
-    for (int i = 0; i < SANDBOX_N_STRINGS; i++)
-        g_free(strings[i]);
+    strings_free(strings);
     return image;
+}
+
+/* What library_decode_video() puts in a video's info: its format, a size,
+ * a duration; a date at most; no camera or position. */
+static gboolean video_info_is_sane(const SandboxReply *reply,
+                                   char *const strings[SANDBOX_N_STRINGS])
+{
+    const char *format = strings[SANDBOX_STRING_FORMAT];
+    return format != NULL && strcmp(format, "video") == 0 && reply->orientation == 1 &&
+           reply->has_location == 0 && strings[SANDBOX_STRING_CAMERA_MAKE] == NULL &&
+           strings[SANDBOX_STRING_CAMERA_MODEL] == NULL && isfinite(reply->duration) &&
+           reply->duration >= 0 && reply->duration < 1e7 /* about 116 days */;
+}
+
+gboolean sandbox_reply_finish_video(const SandboxReply *reply, const uint8_t *strings_data,
+                                    const char *name, LibraryPhotoInfo *info, GError **error)
+{
+    if (info != NULL)
+        memset(info, 0, sizeof *info);
+    char *strings[SANDBOX_N_STRINGS] = {NULL};
+    gboolean ok = reply_take_strings(reply, strings_data, SANDBOX_STATUS_VIDEO, name, strings,
+                                     error);
+    if (ok && !video_info_is_sane(reply, strings))
+        ok = reply_invalid(name, "video metadata out of range", error);
+    if (ok && info != NULL) {
+        info->format = g_steal_pointer(&strings[SANDBOX_STRING_FORMAT]);
+        info->taken = g_steal_pointer(&strings[SANDBOX_STRING_TAKEN]);
+        info->width = reply->info_width;
+        info->height = reply->info_height;
+        info->orientation = 1;
+        info->duration = reply->duration;
+    }
+    strings_free(strings);
+    return ok;
 }

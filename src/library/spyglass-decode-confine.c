@@ -85,14 +85,13 @@ static gboolean set_limit(int resource, guint64 value, const char *what, GError 
     return FALSE;
 }
 
-static gboolean set_limits(GError **error)
+gboolean spyglass_decode_set_limits(guint64 memory, int cpu_seconds, GError **error)
 {
     /* Over the file-size limit a write fails with EFBIG instead of killing
      * the helper: its stderr may be a log file. */
     signal(SIGXFSZ, SIG_IGN);
-    return set_limit(RLIMIT_AS, mapped_at_start() + SPYGLASS_DECODE_MEMORY_LIMIT, "memory",
-                     error) &&
-           set_limit(RLIMIT_CPU, SPYGLASS_DECODE_CPU_LIMIT, "CPU time", error) &&
+    return set_limit(RLIMIT_AS, mapped_at_start() + memory, "memory", error) &&
+           set_limit(RLIMIT_CPU, (guint64)cpu_seconds, "CPU time", error) &&
            /* The helper writes no file and leaves no core dump of a photo behind. */
            set_limit(RLIMIT_FSIZE, 0, "file size", error) &&
            set_limit(RLIMIT_CORE, 0, "core dumps", error);
@@ -186,16 +185,20 @@ static gboolean install_filter(GError **error)
     return TRUE;
 }
 
+gboolean spyglass_decode_no_new_privs(GError **error)
+{
+    /* Required for an unprivileged seccomp filter, and no exec could gain privileges anyway. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+        return TRUE;
+    int saved = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "cannot set no_new_privs: %s",
+                g_strerror(saved));
+    return FALSE;
+}
+
 gboolean spyglass_decode_confine(GError **error)
 {
-    if (!set_limits(error))
-        return FALSE;
-    /* Required for an unprivileged seccomp filter, and no exec could gain privileges anyway. */
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        int saved = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "cannot set no_new_privs: %s",
-                    g_strerror(saved));
-        return FALSE;
-    }
-    return install_filter(error);
+    return spyglass_decode_set_limits(SPYGLASS_DECODE_MEMORY_LIMIT, SPYGLASS_DECODE_CPU_LIMIT,
+                                      error) &&
+           spyglass_decode_no_new_privs(error) && install_filter(error);
 }
