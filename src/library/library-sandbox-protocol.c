@@ -216,3 +216,7 @@ gboolean sandbox_reply_finish_video(const SandboxReply *reply, const uint8_t *st
     strings_free(strings);
     return ok;
 }
+
+/* The seed corpus of tests/fuzz/fuzz-sandbox-reply.c is laid out so. */
+G_STATIC_ASSERT(sizeof(SandboxReply) == 88);
+G_STATIC_ASSERT(sizeof(SandboxFrame) == 24);
