@@ -1,8 +1,9 @@
 /* library-store-decoding.c: which files the indexer's decoders are working on, so that one
  * that killed runs is failed on restart instead of killing the next run too.
  *
- * Only a decode in the indexer's own process (videos: GStreamer is not
- * sandboxed yet) counts against its file: the sandbox's helpers crash, hang
+ * Only a decode in the indexer's own process (photos and videos both
+ * decode in helpers; only `bench index` decoding in-process is left)
+ * counts against its file: the sandbox's helpers crash, hang
  * and overspend on their own and their files fail with the reason, so a run
  * that died during a sandboxed decode died of something else (the user
  * quit, the machine powered off). Every decode is recorded all the same, so
