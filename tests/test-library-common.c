@@ -125,17 +125,12 @@ GBytes *test_library_raw_bytes(gboolean nef, guint32 seed)
     return test_raw_make(&spec);
 }
 
-void test_library_write_video(const char *path, guint seconds, guint32 seed)
+/* Runs a gst-launch description whose sink is named "out" into path, to its end. */
+static void write_with_pipeline(const char *description, const char *path)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
     g_autoptr(GError) error = NULL;
-    g_assert_true(gst_init_check(NULL, NULL, &error));
-    /* videotestsrc's patterns 0..19 differ; 10 frames a second. */
-    g_autofree char *description = g_strdup_printf(
-        "videotestsrc pattern=%u num-buffers=%u ! video/x-raw,width=96,height=64,framerate=10/1"
-        " ! vp8enc deadline=1 ! webmmux ! filesink name=out",
-        seed % 20, seconds * 10);
     g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
     g_assert_no_error(error);
     g_autoptr(GstElement) out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
@@ -147,6 +142,34 @@ void test_library_write_video(const char *path, guint seconds, guint32 seed)
     g_assert_nonnull(message);
     g_assert_cmpint(GST_MESSAGE_TYPE(message), ==, GST_MESSAGE_EOS);
     gst_element_set_state(pipeline, GST_STATE_NULL);
+}
+
+void test_library_write_video(const char *path, guint seconds, guint32 seed)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gst_init_check(NULL, NULL, &error));
+    /* videotestsrc's patterns 0..19 differ; 10 frames a second. */
+    g_autofree char *description = g_strdup_printf(
+        "videotestsrc pattern=%u num-buffers=%u ! video/x-raw,width=96,height=64,framerate=10/1"
+        " ! vp8enc deadline=1 ! webmmux ! filesink name=out",
+        seed % 20, seconds * 10);
+    write_with_pipeline(description, path);
+}
+
+gboolean test_library_write_mp4(const char *path, guint seconds)
+{
+    g_autoptr(GError) error = NULL;
+    g_assert_true(gst_init_check(NULL, NULL, &error));
+    g_autoptr(GstElement) encoder = gst_element_factory_make("avenc_mpeg4", NULL);
+    g_autoptr(GstElement) mux = gst_element_factory_make("mp4mux", NULL);
+    if (encoder == NULL || mux == NULL)
+        return FALSE;
+    g_autofree char *description = g_strdup_printf(
+        "videotestsrc pattern=ball num-buffers=%u ! video/x-raw,width=160,height=96,framerate=10/1"
+        " ! videoconvert ! avenc_mpeg4 ! mp4mux ! filesink name=out",
+        seconds * 10);
+    write_with_pipeline(description, path);
+    return TRUE;
 }
 
 void test_library_write_file(const char *path, const void *data, size_t size)

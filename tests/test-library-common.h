@@ -24,6 +24,10 @@ GBytes *test_library_raw_bytes(gboolean nef, guint32 seed);
 /* A WebM (VP8) video of that many seconds, 96 × 64 at 10 frames a second,
  * made with GStreamer; its picture depends on seed. */
 void test_library_write_video(const char *path, guint seconds, guint32 seed);
+/* An MP4 (MPEG-4 part 2 from libav: no H.264 encoder is assumed) of a
+ * bouncing ball, 160 × 96 at 10 frames a second, whose index qtdemux reads
+ * by seeking; FALSE when the plugins are missing. */
+gboolean test_library_write_mp4(const char *path, guint seconds);
 /* Writes a file (and its folders), failing the test on error. */
 void test_library_write_file(const char *path, const void *data, size_t size);
 void test_library_write_bytes(const char *path, GBytes *bytes);

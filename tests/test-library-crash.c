@@ -7,8 +7,8 @@
  * Usage: test-library-crash SPYGLASS_CLI. Five kills by default; at least 25
  * with SPYGLASS_LONG_TESTS=1. Each round starts from an empty library and
  * kills the indexer until a run finishes by itself, then compares. Also: photos and videos
- * that crash, hang or overspend the sandboxed decoders (poison-files), and `similar FILE` / `embed-image`
- * decoding in the sandbox (front-ends-in-sandbox). */
+ * that crash, hang or overspend the sandboxed decoders (poison-files), and `similar FILE` /
+ * `embed-image` decoding in the sandbox (front-ends-in-sandbox). */
 #include "test-common.h"
 #include "test-library-common.h"
 
@@ -34,9 +34,9 @@ static char *tmp_dir;
 typedef struct {
     char *state;
     char *error;
-    GBytes *vector;  /* NULL without an embedding */
-    gint64 frames;   /* a video's stored frames */
-    gint64 attempts; /* runs that died during its in-process decode, so far */
+    GBytes *vector;    /* NULL without an embedding */
+    gint64 frames;     /* a video's stored frames */
+    gint64 attempts;   /* runs that died during its in-process decode, so far */
     gboolean decoding; /* recorded as being decoded */
 } PhotoRow;
 
@@ -447,16 +447,12 @@ static void test_poison_files(void)
     /* AddressSanitizer's allocator does not fail at the address-space limit
      * the way glibc's does (docs/security.md): no runaway allocation there. */
     gboolean sanitized = g_getenv("SPYGLASS_SANITIZE") != NULL;
-    const char *const poisoned[] = {"crash.webm",
-                                    "hang.webm",
-                                    "crash.jpg",
-                                    "hang.jpg",
-                                    sanitized ? NULL : "alloc.jpg",
-                                    NULL};
-    const char *const reasons[] = {
-        "the decoder crashed on this file (SIGSEGV)", "decoding took longer than 3 s",
-        "the decoder crashed on this file (SIGSEGV)", "decoding took longer than 3 s",
-        "memory limit"};
+    const char *const poisoned[] = {
+        "crash.webm", "hang.webm", "crash.jpg", "hang.jpg", sanitized ? NULL : "alloc.jpg", NULL};
+    const char *const reasons[] = {"the decoder crashed on this file (SIGSEGV)",
+                                   "decoding took longer than 3 s",
+                                   "the decoder crashed on this file (SIGSEGV)",
+                                   "decoding took longer than 3 s", "memory limit"};
     for (guint i = 0; poisoned[i] != NULL; i++) {
         g_autofree char *path = g_build_filename(root, poisoned[i], NULL);
         if (g_str_has_suffix(path, ".webm"))

@@ -23,31 +23,11 @@ static char *write_video(const char *name, guint seconds, guint32 seed)
     return path;
 }
 
-/* An MP4 (MPEG-4 part 2 from libav: the machine has no H.264 encoder),
- * whose index qtdemux reads by seeking; NULL when the plugins are missing. */
 static char *write_mp4(const char *name)
 {
     char *path = g_build_filename(tmp_dir, name, NULL);
-    g_autoptr(GstElement) probe = gst_element_factory_make("avenc_mpeg4", NULL);
-    g_autoptr(GstElement) mux = gst_element_factory_make("mp4mux", NULL);
-    if (probe == NULL || mux == NULL) {
-        g_free(path);
-        return NULL;
-    }
-    g_autofree char *description = g_strdup_printf(
-        "videotestsrc pattern=ball num-buffers=30 ! video/x-raw,width=160,height=96,framerate=10/1"
-        " ! videoconvert ! avenc_mpeg4 ! mp4mux ! filesink location=\"%s\"",
-        path);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
-    g_assert_no_error(error);
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-    g_autoptr(GstMessage) message =
-        gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-    g_assert_nonnull(message);
-    g_assert_cmpint(GST_MESSAGE_TYPE(message), ==, GST_MESSAGE_EOS);
-    gst_element_set_state(pipeline, GST_STATE_NULL);
+    if (!test_library_write_mp4(path, 3))
+        g_clear_pointer(&path, g_free);
     return path;
 }
 
@@ -104,7 +84,8 @@ static void assert_same_still(LibrarySandbox *pool, const char *path)
     library_photo_info_clear(&sandboxed_info);
 }
 
-/* WebM and MP4, all frames and the still, through one reused helper, equal the in-process decode. */
+/* WebM and MP4, all frames and the still, through one reused helper, equal the in-process decode.
+ */
 static void test_same_as_in_process(void)
 {
     g_autofree char *webm = write_video("clip.webm", 3, 1);
@@ -194,10 +175,12 @@ static const FaultCase fault_cases[] = {
     {"hang", LIBRARY_SANDBOX_ERROR_TIMED_OUT, "decoding took longer than 3 s"},
     {"alloc", LIBRARY_SANDBOX_ERROR_OUT_OF_MEMORY, "more than the decoder's 2048 MiB memory limit"},
     /* The deny-list: running a program and opening a socket kill the helper. */
-    {"exec", LIBRARY_SANDBOX_ERROR_FORBIDDEN, "stopped by the sandbox: it tried a forbidden "
-                                              "system call on this file (SIGSYS)"},
-    {"socket", LIBRARY_SANDBOX_ERROR_FORBIDDEN, "stopped by the sandbox: it tried a forbidden "
-                                                "system call on this file (SIGSYS)"},
+    {"exec", LIBRARY_SANDBOX_ERROR_FORBIDDEN,
+     "stopped by the sandbox: it tried a forbidden "
+     "system call on this file (SIGSYS)"},
+    {"socket", LIBRARY_SANDBOX_ERROR_FORBIDDEN,
+     "stopped by the sandbox: it tried a forbidden "
+     "system call on this file (SIGSYS)"},
 };
 
 /* A pool of one helper serves photos and videos in turn: each kind ends
@@ -234,7 +217,8 @@ static void test_protocol(void)
     g_autoptr(GError) error = NULL;
     g_assert_true(sandbox_reply_check(&good, "x.mp4", &error));
     LibraryPhotoInfo info;
-    g_assert_true(sandbox_reply_finish_video(&good, (const uint8_t *)"video", "x.mp4", &info, &error));
+    g_assert_true(
+        sandbox_reply_finish_video(&good, (const uint8_t *)"video", "x.mp4", &info, &error));
     g_assert_no_error(error);
     g_assert_cmpfloat(info.duration, ==, 2.0);
     library_photo_info_clear(&info);
@@ -249,24 +233,29 @@ static void test_protocol(void)
     g_assert_false(sandbox_reply_check(&bad, "x.mp4", &error));
     g_clear_error(&error);
     /* A photo's format, a camera, a duration that is not a number. */
-    g_assert_false(sandbox_reply_finish_video(&good, (const uint8_t *)"jpeg!", "x.mp4", NULL, &error));
+    g_assert_false(
+        sandbox_reply_finish_video(&good, (const uint8_t *)"jpeg!", "x.mp4", NULL, &error));
     g_clear_error(&error);
     bad = good;
     bad.duration = NAN;
-    g_assert_false(sandbox_reply_finish_video(&bad, (const uint8_t *)"video", "x.mp4", NULL, &error));
+    g_assert_false(
+        sandbox_reply_finish_video(&bad, (const uint8_t *)"video", "x.mp4", NULL, &error));
     g_clear_error(&error);
     /* A photo's reply to a video request, and the other way round. */
     SandboxReply photo = good;
     photo.status = SANDBOX_STATUS_DECODED, photo.width = 2, photo.height = 1, photo.n_frames = 0;
     g_assert_true(sandbox_reply_check(&photo, "x.mp4", &error));
-    g_assert_false(sandbox_reply_finish_video(&photo, (const uint8_t *)"video", "x.mp4", NULL, &error));
+    g_assert_false(
+        sandbox_reply_finish_video(&photo, (const uint8_t *)"video", "x.mp4", NULL, &error));
     g_assert_nonnull(strstr(error->message, "a photo where a video belongs"));
     g_clear_error(&error);
-    g_assert_null(sandbox_reply_finish(&good, (const uint8_t *)"video", NULL, "x.jpg", NULL, &error));
+    g_assert_null(
+        sandbox_reply_finish(&good, (const uint8_t *)"video", NULL, "x.jpg", NULL, &error));
     g_assert_nonnull(strstr(error->message, "a video where a photo belongs"));
     g_clear_error(&error);
 
-    const SandboxFrame frame = {.magic = SANDBOX_FRAME_MAGIC, .width = 96, .height = 64, .time = 1.5};
+    const SandboxFrame frame = {
+        .magic = SANDBOX_FRAME_MAGIC, .width = 96, .height = 64, .time = 1.5};
     g_assert_true(sandbox_frame_check(&frame, &good, "x.mp4", &error));
     const SandboxFrame bad_frames[] = {
         {.magic = 0, .width = 96, .height = 64, .time = 1.5},
@@ -291,8 +280,8 @@ int main(int argc, char **argv)
     g_test_add_func("/library/sandbox-video/same-as-in-process", test_same_as_in_process);
     g_test_add_func("/library/sandbox-video/decoder-errors", test_decoder_errors);
     for (size_t i = 0; i < G_N_ELEMENTS(fault_cases); i++) {
-        g_autofree char *name = g_strdup_printf("/library/sandbox-video/fault/%s",
-                                                fault_cases[i].fault);
+        g_autofree char *name =
+            g_strdup_printf("/library/sandbox-video/fault/%s", fault_cases[i].fault);
         g_test_add_data_func(name, &fault_cases[i], test_fault);
     }
     g_test_add_func("/library/sandbox-video/mixed-kinds", test_mixed_kinds);

@@ -31,7 +31,13 @@ gboolean library_is_video_name(const char *name)
 
 void library_video_sampling_init(LibraryVideoSampling *sampling)
 {
-    *sampling = (LibraryVideoSampling){.max_frames = 16, .interval_seconds = 1.0};
+    *sampling = *library_video_sampling_or_default(NULL);
+}
+
+const LibraryVideoSampling *library_video_sampling_or_default(const LibraryVideoSampling *sampling)
+{
+    static const LibraryVideoSampling defaults = {.max_frames = 16, .interval_seconds = 1.0};
+    return sampling != NULL ? sampling : &defaults;
 }
 
 void library_video_frame_free(LibraryVideoFrame *frame)
@@ -119,10 +125,10 @@ static gboolean video_pipeline_build(VideoPipeline *video, const char *path, con
         gst_bin_add(GST_BIN(video->pipeline), elements[i]);
     }
     g_object_set(source, "location", path, NULL);
-    g_autoptr(GstCaps) caps =
-        gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "pixel-aspect-ratio",
-                            GST_TYPE_FRACTION, 1, 1, "width", GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE,
-                            "height", GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE, NULL);
+    g_autoptr(GstCaps) caps = gst_caps_new_simple(
+        "video/x-raw", "format", G_TYPE_STRING, "RGB", "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
+        1, "width", GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE, "height",
+        GST_TYPE_INT_RANGE, 1, LIBRARY_VIDEO_FRAME_MAX_SIDE, NULL);
     g_object_set(filter, "caps", caps, NULL);
     g_object_set(video->sink, "sync", FALSE, "max-buffers", 1, NULL);
     g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), video);
@@ -327,11 +333,7 @@ static GPtrArray *decode_video_at(const char *location, const char *name,
                                   const LibraryVideoSampling *sampling, LibraryPhotoInfo *info,
                                   GError **error)
 {
-    LibraryVideoSampling defaults;
-    if (sampling == NULL) {
-        library_video_sampling_init(&defaults);
-        sampling = &defaults;
-    }
+    sampling = library_video_sampling_or_default(sampling);
     if (info != NULL)
         memset(info, 0, sizeof *info);
     if (!video_init(name, error))
@@ -386,12 +388,20 @@ GPtrArray *library_decode_video_fd(int fd, const char *name, const LibraryVideoS
     return decode_video_at(location, name, sampling, info, error);
 }
 
-ClipRgbImage *library_decode_video_still(const char *path, LibraryPhotoInfo *info, GError **error)
+const LibraryVideoSampling library_video_still_sampling = {.max_frames = 1,
+                                                           .interval_seconds = 1.0};
+
+ClipRgbImage *library_video_take_still(GPtrArray *frames)
 {
-    LibraryVideoSampling one = {.max_frames = 1, .interval_seconds = 1.0};
-    g_autoptr(GPtrArray) frames = library_decode_video(path, &one, info, error);
     if (frames == NULL)
         return NULL;
     LibraryVideoFrame *frame = g_ptr_array_index(frames, 0);
     return g_steal_pointer(&frame->image);
+}
+
+ClipRgbImage *library_decode_video_still(const char *path, LibraryPhotoInfo *info, GError **error)
+{
+    g_autoptr(GPtrArray) frames =
+        library_decode_video(path, &library_video_still_sampling, info, error);
+    return library_video_take_still(frames);
 }

@@ -80,6 +80,8 @@ typedef struct {
 } LibraryVideoSampling;
 
 void library_video_sampling_init(LibraryVideoSampling *sampling);
+/* sampling, or the defaults when it is NULL. */
+const LibraryVideoSampling *library_video_sampling_or_default(const LibraryVideoSampling *sampling);
 
 /* Frames are converted no larger than this on either side: enough for
  * thumbnails and the model, a fraction of a 4K frame's memory. */
@@ -91,6 +93,12 @@ typedef struct {
 } LibraryVideoFrame;
 
 void library_video_frame_free(LibraryVideoFrame *frame);
+
+/* A video's still (thumbnails, the photo page): one frame, from the middle. */
+extern const LibraryVideoSampling library_video_still_sampling;
+/* The still out of frames decoded with that sampling, taken from them;
+ * NULL when frames is NULL. */
+ClipRgbImage *library_video_take_still(GPtrArray *frames);
 
 /* Frames at evenly spread times (the middle of each of n equal spans), in
  * time order: a GPtrArray of LibraryVideoFrame*,

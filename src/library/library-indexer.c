@@ -148,10 +148,9 @@ static gboolean decode_video(PhotoJob *job, GError **error)
     const ClipConfig *config = &pipeline->model->config;
     const LibraryVideoSampling *sampling = &pipeline->params.video;
     g_autoptr(GPtrArray) frames =
-        pipeline->sandbox != NULL
-            ? library_sandbox_decode_video(pipeline->sandbox, job->path, sampling, &job->info,
-                                           error)
-            : library_decode_video(job->path, sampling, &job->info, error);
+        pipeline->sandbox != NULL ? library_sandbox_decode_video(pipeline->sandbox, job->path,
+                                                                 sampling, &job->info, error)
+                                  : library_decode_video(job->path, sampling, &job->info, error);
     if (frames == NULL)
         return FALSE;
     job->n_images = frames->len;

@@ -58,8 +58,8 @@ size_t sandbox_frame_pixels_size(const SandboxFrame *frame)
     return (size_t)frame->width * frame->height * 3;
 }
 
-gboolean sandbox_frame_check(const SandboxFrame *frame, const SandboxReply *reply,
-                             const char *name, GError **error)
+gboolean sandbox_frame_check(const SandboxFrame *frame, const SandboxReply *reply, const char *name,
+                             GError **error)
 {
     if (frame->magic != SANDBOX_FRAME_MAGIC)
         return reply_invalid(name, "bad frame magic", error);
@@ -201,8 +201,8 @@ gboolean sandbox_reply_finish_video(const SandboxReply *reply, const uint8_t *st
     if (info != NULL)
         memset(info, 0, sizeof *info);
     char *strings[SANDBOX_N_STRINGS] = {NULL};
-    gboolean ok = reply_take_strings(reply, strings_data, SANDBOX_STATUS_VIDEO, name, strings,
-                                     error);
+    gboolean ok =
+        reply_take_strings(reply, strings_data, SANDBOX_STATUS_VIDEO, name, strings, error);
     if (ok && !video_info_is_sane(reply, strings))
         ok = reply_invalid(name, "video metadata out of range", error);
     if (ok && info != NULL) {

@@ -114,8 +114,8 @@ gboolean sandbox_reply_finish_video(const SandboxReply *reply, const uint8_t *st
 /* FALSE (with a message naming `name`) when a frame header cannot come
  * from a working helper: a wrong magic, a size beyond
  * LIBRARY_VIDEO_FRAME_MAX_SIDE or empty, a time outside the video. */
-gboolean sandbox_frame_check(const SandboxFrame *frame, const SandboxReply *reply,
-                             const char *name, GError **error);
+gboolean sandbox_frame_check(const SandboxFrame *frame, const SandboxReply *reply, const char *name,
+                             GError **error);
 size_t sandbox_frame_pixels_size(const SandboxFrame *frame);
 
 /* A checked frame and its pixels (taken) as a LibraryVideoFrame. */

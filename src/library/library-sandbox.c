@@ -32,12 +32,12 @@ typedef enum {
 
 /* What differs between the photo and the video helper. */
 typedef struct {
-    const char *program;     /* installed in libexecdir */
-    const char *path_env;    /* overrides it (tests) */
-    const char *build_path;  /* the build tree's, for runs from the tree */
-    const char *what;        /* in messages: "the photo decoder" */
-    guint64 memory_limit;    /* its RLIMIT_AS, for the message */
-    int cpu_limit;           /* its RLIMIT_CPU, for the message */
+    const char *program;    /* installed in libexecdir */
+    const char *path_env;   /* overrides it (tests) */
+    const char *build_path; /* the build tree's, for runs from the tree */
+    const char *what;       /* in messages: "the photo decoder" */
+    guint64 memory_limit;   /* its RLIMIT_AS, for the message */
+    int cpu_limit;          /* its RLIMIT_CPU, for the message */
     /* A helper is replaced after this much decoding (wall-clock seconds),
      * far below its lifetime CPU limit even when its decoder runs on
      * every core. */
@@ -47,9 +47,8 @@ typedef struct {
 
 static const HelperKindInfo helper_kinds[N_HELPER_KINDS] = {
     [HELPER_PHOTO] = {"spyglass-decode", "SPYGLASS_DECODE_HELPER", SPYGLASS_BUILD_DECODE_HELPER,
-                      "the photo decoder", SPYGLASS_DECODE_MEMORY_LIMIT,
-                      SPYGLASS_DECODE_CPU_LIMIT, SPYGLASS_DECODE_CPU_LIMIT / 8.0,
-                      LIBRARY_SANDBOX_DEFAULT_TIMEOUT},
+                      "the photo decoder", SPYGLASS_DECODE_MEMORY_LIMIT, SPYGLASS_DECODE_CPU_LIMIT,
+                      SPYGLASS_DECODE_CPU_LIMIT / 8.0, LIBRARY_SANDBOX_DEFAULT_TIMEOUT},
     [HELPER_VIDEO] = {"spyglass-decode-video", "SPYGLASS_DECODE_VIDEO_HELPER",
                       SPYGLASS_BUILD_DECODE_VIDEO_HELPER, "the video decoder",
                       SPYGLASS_DECODE_VIDEO_MEMORY_LIMIT, SPYGLASS_DECODE_VIDEO_CPU_LIMIT,
@@ -578,8 +577,8 @@ static void receive_failed(Helper *helper, const char *path, ReceiveResult got,
 }
 
 /* A reply's header, checked, and its strings; FALSE with the helper ended. */
-static gboolean receive_head(Helper *helper, const char *path, gint64 deadline,
-                             SandboxReply *reply, uint8_t **strings, GError **error)
+static gboolean receive_head(Helper *helper, const char *path, gint64 deadline, SandboxReply *reply,
+                             uint8_t **strings, GError **error)
 {
     ReceiveResult got = receive_all(helper->socket, reply, sizeof *reply, deadline);
     gboolean out_of_memory = got == RECEIVED && reply->magic == SANDBOX_REPLY_MAGIC &&
@@ -646,8 +645,8 @@ static ClipRgbImage *receive_reply(Helper *helper, const char *path, gint64 star
         return NULL;
     uint8_t *rgb = NULL;
     if (reply.status == SANDBOX_STATUS_DECODED &&
-        (rgb = receive_pixels(helper, path, sandbox_reply_pixels_size(&reply), deadline,
-                              error)) == NULL)
+        (rgb = receive_pixels(helper, path, sandbox_reply_pixels_size(&reply), deadline, error)) ==
+            NULL)
         return NULL;
     ClipRgbImage *image = sandbox_reply_finish(&reply, strings, rgb, path, info, error);
     call_done(helper, start, image != NULL, reply.status == SANDBOX_STATUS_FAILED);
@@ -746,11 +745,7 @@ GPtrArray *library_sandbox_decode_video(LibrarySandbox *pool, const char *path,
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    LibraryVideoSampling defaults;
-    if (sampling == NULL) {
-        library_video_sampling_init(&defaults);
-        sampling = &defaults;
-    }
+    sampling = library_video_sampling_or_default(sampling);
     if (info != NULL)
         memset(info, 0, sizeof *info);
     RequestParams params = {.sampling = sampling};
@@ -770,13 +765,10 @@ ClipRgbImage *library_sandbox_decode(LibrarySandbox *pool, const char *path,
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     if (library_is_video_name(path)) {
-        /* A video's still, as library_decode_photo() makes it: one frame, from the middle. */
-        LibraryVideoSampling one = {.max_frames = 1, .interval_seconds = 1.0};
-        g_autoptr(GPtrArray) frames = library_sandbox_decode_video(pool, path, &one, info, error);
-        if (frames == NULL)
-            return NULL;
-        LibraryVideoFrame *frame = g_ptr_array_index(frames, 0);
-        return g_steal_pointer(&frame->image);
+        /* A video's still, as library_decode_photo() makes it. */
+        g_autoptr(GPtrArray) frames =
+            library_sandbox_decode_video(pool, path, &library_video_still_sampling, info, error);
+        return library_video_take_still(frames);
     }
     if (info != NULL)
         memset(info, 0, sizeof *info);

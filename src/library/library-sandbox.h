@@ -44,7 +44,7 @@ typedef enum {
     LIBRARY_SANDBOX_ERROR_PROTOCOL,      /* sent a reply no working helper sends */
 } LibrarySandboxError;
 
-#define LIBRARY_SANDBOX_DEFAULT_TIMEOUT 30.0 /* seconds, for a photo */
+#define LIBRARY_SANDBOX_DEFAULT_TIMEOUT 30.0  /* seconds, for a photo */
 #define LIBRARY_SANDBOX_VIDEO_TIMEOUT   120.0 /* seconds, for a video's frames */
 
 typedef struct _LibrarySandbox LibrarySandbox;

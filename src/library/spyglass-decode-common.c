@@ -115,12 +115,9 @@ static GHashTable *test_faults; /* base name → Fault */
 
 static void test_faults_parse(void)
 {
-    static const char *const names[] = {[FAULT_CRASH] = "crash",
-                                        [FAULT_HANG] = "hang",
-                                        [FAULT_ALLOC] = "alloc",
-                                        [FAULT_OPEN] = "open",
-                                        [FAULT_EXEC] = "exec",
-                                        [FAULT_SOCKET] = "socket"};
+    static const char *const names[] = {
+        [FAULT_CRASH] = "crash", [FAULT_HANG] = "hang", [FAULT_ALLOC] = "alloc",
+        [FAULT_OPEN] = "open",   [FAULT_EXEC] = "exec", [FAULT_SOCKET] = "socket"};
     const char *spec = g_getenv("SPYGLASS_DECODE_TEST_FAULTS");
     if (spec == NULL)
         return;
@@ -210,7 +207,9 @@ void spyglass_helper_send_failure(GError *error)
     spyglass_helper_send_reply(&reply, strings, NULL, 0);
 }
 
-gboolean spyglass_helper_receive_request(SandboxRequest *request, char **name, int *fd)
+/* One request and its descriptor (name g_malloc'ed); FALSE when the parent
+ * closed the socket or sent something no parent sends. */
+static gboolean receive_request(SandboxRequest *request, char **name, int *fd)
 {
     union {
         struct cmsghdr header;
@@ -246,7 +245,8 @@ gboolean spyglass_helper_receive_request(SandboxRequest *request, char **name, i
         }
     }
     if ((size_t)n < sizeof *request &&
-        !spyglass_helper_read_all(SPYGLASS_HELPER_SOCKET_FD, (uint8_t *)request + n, sizeof *request - (size_t)n))
+        !spyglass_helper_read_all(SPYGLASS_HELPER_SOCKET_FD, (uint8_t *)request + n,
+                                  sizeof *request - (size_t)n))
         return FALSE;
     if (request->magic != SANDBOX_REQUEST_MAGIC || request->name_length > SANDBOX_MAX_STRING ||
         *fd < 0)
@@ -267,4 +267,17 @@ void spyglass_helper_start(const char *program)
     }
     g_log_set_writer_func(helper_log_writer, NULL, NULL);
     test_faults_parse();
+}
+
+G_NORETURN void spyglass_helper_serve(SpyglassHelperDecode decode)
+{
+    for (;;) {
+        SandboxRequest request;
+        g_autofree char *name = NULL;
+        int fd = -1;
+        if (!receive_request(&request, &name, &fd))
+            spyglass_helper_exit(0);
+        decode(&request, name, fd);
+        close(fd);
+    }
 }

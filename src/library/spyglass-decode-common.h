@@ -24,9 +24,9 @@ void spyglass_helper_start(const char *program);
 /* FALSE at end of file or on an error. */
 gboolean spyglass_helper_read_all(int fd, void *data, size_t size);
 
-/* One request and its descriptor (name g_malloc'ed); FALSE when the parent
- * closed the socket or sent something no parent sends. */
-gboolean spyglass_helper_receive_request(SandboxRequest *request, char **name, int *fd);
+/* Answers requests with decode until the parent closes the socket, then exits. */
+typedef void (*SpyglassHelperDecode)(const SandboxRequest *request, const char *name, int fd);
+G_NORETURN void spyglass_helper_serve(SpyglassHelperDecode decode);
 
 /* Sends the reply (magic and string lengths filled in here), its strings
  * and then the `n_extra` buffers of extra, in one write where the socket

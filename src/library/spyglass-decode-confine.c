@@ -160,18 +160,29 @@ static gboolean install_filter(GError **error)
 #endif
     };
 
-    scmp_filter_ctx filter = seccomp_init(SCMP_ACT_KILL_PROCESS);
-    if (filter == NULL) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create a seccomp filter");
+    scmp_filter_ctx filter = spyglass_decode_filter_new(SCMP_ACT_KILL_PROCESS, error);
+    if (filter == NULL)
         return FALSE;
-    }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < G_N_ELEMENTS(rules); i++)
         rc = rules[i].count > 0 ? seccomp_rule_add(filter, SCMP_ACT_ALLOW, rules[i].syscall,
                                                    rules[i].count, rules[i].args[0])
                                 : seccomp_rule_add(filter, SCMP_ACT_ALLOW, rules[i].syscall, 0);
+    return spyglass_decode_filter_load(filter, rc, error);
+}
+
+void *spyglass_decode_filter_new(uint32_t default_action, GError **error)
+{
+    scmp_filter_ctx filter = seccomp_init(default_action);
+    if (filter == NULL)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create a seccomp filter");
+    return filter;
+}
+
+gboolean spyglass_decode_filter_load(void *filter, int rc, GError **error)
+{
     /* glibc's pthread_create tries clone3 first, whose flags a filter cannot
-     * read: "not implemented" sends it to clone, which the rule above checks. */
+     * read: "not implemented" sends it to clone, whose flags the filters check. */
     if (rc == 0)
         rc = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     if (rc == 0)

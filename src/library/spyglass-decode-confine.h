@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
@@ -15,7 +16,7 @@ G_BEGIN_DECLS
  * libav's decoder threads on a 1080p clip fit with room to spare
  * (docs/security.md has the measurement). */
 #define SPYGLASS_DECODE_VIDEO_MEMORY_LIMIT ((guint64)2 << 30)
-#define SPYGLASS_DECODE_VIDEO_CPU_LIMIT 3600
+#define SPYGLASS_DECODE_VIDEO_CPU_LIMIT    3600
 /* The helper's exit status when it cannot start or confine itself: no
  * file's fault, so the parent does not blame the photo. */
 #define SPYGLASS_DECODE_EXIT_UNAVAILABLE 2
@@ -34,6 +35,14 @@ gboolean spyglass_decode_confine(GError **error);
  * PR_SET_NO_NEW_PRIVS. */
 gboolean spyglass_decode_set_limits(guint64 memory, int cpu_seconds, GError **error);
 gboolean spyglass_decode_no_new_privs(GError **error);
+
+/* A libseccomp filter (scmp_filter_ctx) with that default action, or NULL
+ * with the error; then, after the rules are added (rc: the first
+ * seccomp_rule_add() failure, 0 if none), clone3 answering ENOSYS (glibc
+ * then falls back to clone, whose flags a filter can check), loaded and
+ * released. */
+void *spyglass_decode_filter_new(uint32_t default_action, GError **error);
+gboolean spyglass_decode_filter_load(void *filter, int rc, GError **error);
 
 /* The video helper's confinement (spyglass-decode-video-confine.c): the
  * same limits at the video sizes and a seccomp deny-list, weaker than the

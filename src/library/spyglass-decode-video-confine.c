@@ -25,29 +25,80 @@
 /* System calls that kill the helper whatever their arguments. */
 static const int denied[] = {
     /* Programs and processes: no exec, no fork (threads only, below). */
-    SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork),
+    SCMP_SYS(execve),
+    SCMP_SYS(execveat),
+    SCMP_SYS(fork),
+    SCMP_SYS(vfork),
     /* The network, and Unix sockets by path (an inherited socketpair still works). */
-    SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(listen), SCMP_SYS(accept),
+    SCMP_SYS(socket),
+    SCMP_SYS(connect),
+    SCMP_SYS(bind),
+    SCMP_SYS(listen),
+    SCMP_SYS(accept),
     SCMP_SYS(accept4),
     /* Other processes' memory and signals. */
-    SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
-    SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd), SCMP_SYS(pidfd_send_signal), SCMP_SYS(kcmp),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(pidfd_open),
+    SCMP_SYS(pidfd_getfd),
+    SCMP_SYS(pidfd_send_signal),
+    SCMP_SYS(kcmp),
     SCMP_SYS(tkill),
     /* The kernel's wider surface. */
-    SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(bpf),
-    SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd), SCMP_SYS(io_uring_setup),
-    SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register), SCMP_SYS(mount), SCMP_SYS(umount2),
-    SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(unshare), SCMP_SYS(setns),
-    SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),
-    SCMP_SYS(kexec_load), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff),
-    SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(personality),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(io_uring_enter),
+    SCMP_SYS(io_uring_register),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(unshare),
+    SCMP_SYS(setns),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(reboot),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
+    SCMP_SYS(personality),
     /* Files: nothing created, removed, renamed, linked or changed. */
-    SCMP_SYS(creat), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename), SCMP_SYS(renameat),
-    SCMP_SYS(renameat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(link),
-    SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat), SCMP_SYS(truncate),
-    SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(lchown), SCMP_SYS(fchownat),
-    SCMP_SYS(mknod), SCMP_SYS(mknodat), SCMP_SYS(utimes), SCMP_SYS(utimensat),
-    SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr), SCMP_SYS(lremovexattr),
+    SCMP_SYS(creat),
+    SCMP_SYS(unlink),
+    SCMP_SYS(unlinkat),
+    SCMP_SYS(rename),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
+    SCMP_SYS(mkdir),
+    SCMP_SYS(mkdirat),
+    SCMP_SYS(rmdir),
+    SCMP_SYS(link),
+    SCMP_SYS(linkat),
+    SCMP_SYS(symlink),
+    SCMP_SYS(symlinkat),
+    SCMP_SYS(truncate),
+    SCMP_SYS(chmod),
+    SCMP_SYS(fchmodat),
+    SCMP_SYS(chown),
+    SCMP_SYS(lchown),
+    SCMP_SYS(fchownat),
+    SCMP_SYS(mknod),
+    SCMP_SYS(mknodat),
+    SCMP_SYS(utimes),
+    SCMP_SYS(utimensat),
+    SCMP_SYS(setxattr),
+    SCMP_SYS(lsetxattr),
+    SCMP_SYS(removexattr),
+    SCMP_SYS(lremovexattr),
 };
 
 /* open()'s flags that write: any of them in open or openat kills the helper. */
@@ -74,21 +125,16 @@ static int deny_writing_opens(scmp_filter_ctx filter)
 static gboolean install_deny_list(GError **error)
 {
     const scmp_datum_t pid = (scmp_datum_t)getpid();
-    scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
-    if (filter == NULL) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create a seccomp filter");
+    scmp_filter_ctx filter = spyglass_decode_filter_new(SCMP_ACT_ALLOW, error);
+    if (filter == NULL)
         return FALSE;
-    }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < G_N_ELEMENTS(denied); i++)
         rc = seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, denied[i], 0);
-    /* clone makes threads (CLONE_THREAD set) and nothing else; clone3's
-     * flags a filter cannot read, so glibc is sent back to clone. */
+    /* clone makes threads (CLONE_THREAD set) and nothing else. */
     if (rc == 0)
         rc = seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
                               SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-    if (rc == 0)
-        rc = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* Signals to itself only (abort(), GStreamer's threads). */
     if (rc == 0)
         rc = seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, SCMP_SYS(kill), 1,
@@ -98,15 +144,7 @@ static gboolean install_deny_list(GError **error)
                               SCMP_A0(SCMP_CMP_NE, pid));
     if (rc == 0)
         rc = deny_writing_opens(filter);
-    if (rc == 0)
-        rc = seccomp_load(filter);
-    seccomp_release(filter);
-    if (rc != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot install the seccomp filter: %s",
-                    g_strerror(-rc));
-        return FALSE;
-    }
-    return TRUE;
+    return spyglass_decode_filter_load(filter, rc, error);
 }
 
 gboolean spyglass_decode_video_confine(GError **error)

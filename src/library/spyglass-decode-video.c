@@ -109,13 +109,5 @@ int main(int argc, char **argv)
         return SPYGLASS_DECODE_EXIT_UNAVAILABLE;
     }
 
-    for (;;) {
-        SandboxRequest request;
-        g_autofree char *name = NULL;
-        int fd = -1;
-        if (!spyglass_helper_receive_request(&request, &name, &fd))
-            spyglass_helper_exit(0);
-        decode_request(&request, name, fd);
-        close(fd);
-    }
+    spyglass_helper_serve(decode_request);
 }
