@@ -88,6 +88,19 @@ static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
         g_atomic_int_set(&video->linked, TRUE);
 }
 
+/* libav's decoders (max-threads) start a thread per core by default, each
+ * with its stack and frame context: held to a few, the address space a
+ * decode needs does not grow with the machine (the video helper's limit,
+ * docs/security.md). Decoding is exact whatever the thread count. */
+#define DECODER_MAX_THREADS 4
+
+static void on_element_added(GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
+{
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "max-threads") != NULL)
+        g_object_set(element, "max-threads", (int)MIN(g_get_num_processors(), DECODER_MAX_THREADS),
+                     NULL);
+}
+
 /* decodebin found every stream: without a video one, preroll would wait forever. */
 static void on_no_more_pads(GstElement *decodebin, gpointer user_data)
 {
@@ -133,6 +146,7 @@ static gboolean video_pipeline_build(VideoPipeline *video, const char *path, con
     g_object_set(video->sink, "sync", FALSE, "max-buffers", 1, NULL);
     g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), video);
     g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), video);
+    g_signal_connect(decode, "deep-element-added", G_CALLBACK(on_element_added), NULL);
     gst_element_link(source, decode);
     gst_element_link_many(video->convert, scale, filter, video->sink, NULL);
     return TRUE;
