@@ -84,7 +84,6 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
     spyglass_video_badge_update(cell->badge, cell->badge_label, item);
     if (item == NULL) {
         gtk_picture_set_paintable(cell->picture, NULL);
-        gtk_widget_set_tooltip_text(GTK_WIDGET(cell), NULL);
         return;
     }
     if (cell->load == NULL)
@@ -92,11 +91,24 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
     cell->binding = g_object_bind_property(item, "thumbnail", cell->picture, "paintable",
                                            G_BINDING_SYNC_CREATE);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
-    float score = spyglass_photo_item_get_score(item);
-    g_autofree char *tooltip =
-        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
-    gtk_widget_set_tooltip_text(GTK_WIDGET(cell), tooltip);
     gtk_accessible_update_property(GTK_ACCESSIBLE(cell), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* The tooltip is made when it is about to show, not when the cell is bound: setting a
+ * widget's tooltip text asks the display where the pointer is (on X11 a round trip to the
+ * server each time), and a scrubber drag binds and unbinds a whole screen of cells a frame. */
+static gboolean query_tooltip(GtkWidget *widget, int x, int y, gboolean keyboard,
+                              GtkTooltip *tooltip)
+{
+    SpyglassPhotoCell *self = SPYGLASS_PHOTO_CELL(widget);
+    if (self->item == NULL)
+        return FALSE;
+    g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(self->item));
+    float score = spyglass_photo_item_get_score(self->item);
+    g_autofree char *text =
+        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
+    gtk_tooltip_set_text(tooltip, text);
+    return TRUE;
 }
 
 SpyglassPhotoItem *spyglass_photo_cell_get_item(SpyglassPhotoCell *cell)
@@ -134,6 +146,7 @@ static void spyglass_photo_cell_class_init(SpyglassPhotoCellClass *klass)
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
     object_class->dispose = spyglass_photo_cell_dispose;
+    widget_class->query_tooltip = query_tooltip;
 
     signals[SIGNAL_CONTEXT_MENU] =
         g_signal_new("context-menu", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -151,6 +164,7 @@ static void spyglass_photo_cell_class_init(SpyglassPhotoCellClass *klass)
 static void spyglass_photo_cell_init(SpyglassPhotoCell *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    gtk_widget_set_has_tooltip(GTK_WIDGET(self), TRUE);
     GtkGesture *click = gtk_gesture_click_new();
     gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
     g_signal_connect(click, "pressed", G_CALLBACK(right_click), self);
