@@ -70,8 +70,7 @@ static void start_loading(SpyglassPhotoCell *self, GCancellable *view_cancellabl
     spyglass_photo_item_load_thumbnail(self->item, self->load);
 }
 
-void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position,
-                              GCancellable *cancellable)
+void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position)
 {
     g_return_if_fail(SPYGLASS_IS_PHOTO_CELL(cell));
     if (cell->binding != NULL)
@@ -86,12 +85,18 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
         gtk_picture_set_paintable(cell->picture, NULL);
         return;
     }
-    if (cell->load == NULL)
-        start_loading(cell, cancellable);
     cell->binding = g_object_bind_property(item, "thumbnail", cell->picture, "paintable",
                                            G_BINDING_SYNC_CREATE);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
     gtk_accessible_update_property(GTK_ACCESSIBLE(cell), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+void spyglass_photo_cell_load_thumbnail(SpyglassPhotoCell *cell, GCancellable *cancellable)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_CELL(cell));
+    if (cell->item != NULL && cell->load == NULL &&
+        spyglass_photo_item_get_thumbnail(cell->item) == NULL)
+        start_loading(cell, cancellable);
 }
 
 /* The tooltip is made when it is about to show, not when the cell is bound: setting a
