@@ -11,7 +11,9 @@ struct _SpyglassPhotoCell {
     GtkWidget *badge;
     GtkLabel *badge_label;
     SpyglassPhotoItem *item;
-    GBinding *binding; /* item's thumbnail → picture */
+    /* The item's thumbnail shown as it comes: a handler, not a GBinding (an object of its
+     * own, made and dropped for each cell a scrubber drag binds). */
+    gulong thumbnail_handler;
     guint position;
     /* The thumbnail's load, cancelled when the cell shows another photo: a fast scroll
      * binds thousands of cells for a frame each, and their decodes would hold the CPU
@@ -70,12 +72,23 @@ static void start_loading(SpyglassPhotoCell *self, GCancellable *view_cancellabl
     spyglass_photo_item_load_thumbnail(self->item, self->load);
 }
 
+static void thumbnail_changed(SpyglassPhotoItem *item, GParamSpec *pspec, SpyglassPhotoCell *self)
+{
+    gtk_picture_set_paintable(self->picture,
+                              GDK_PAINTABLE(spyglass_photo_item_get_thumbnail(item)));
+}
+
+static void stop_showing(SpyglassPhotoCell *self)
+{
+    if (self->thumbnail_handler != 0)
+        g_signal_handler_disconnect(self->item, self->thumbnail_handler);
+    self->thumbnail_handler = 0;
+}
+
 void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position)
 {
     g_return_if_fail(SPYGLASS_IS_PHOTO_CELL(cell));
-    if (cell->binding != NULL)
-        g_binding_unbind(cell->binding);
-    cell->binding = NULL;
+    stop_showing(cell);
     if (item != cell->item)
         stop_loading(cell);
     g_set_object(&cell->item, item);
@@ -85,8 +98,10 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
         gtk_picture_set_paintable(cell->picture, NULL);
         return;
     }
-    cell->binding = g_object_bind_property(item, "thumbnail", cell->picture, "paintable",
-                                           G_BINDING_SYNC_CREATE);
+    gtk_picture_set_paintable(cell->picture,
+                              GDK_PAINTABLE(spyglass_photo_item_get_thumbnail(item)));
+    cell->thumbnail_handler =
+        g_signal_connect(item, "notify::thumbnail", G_CALLBACK(thumbnail_changed), cell);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
     gtk_accessible_update_property(GTK_ACCESSIBLE(cell), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
 }
@@ -137,9 +152,7 @@ guint spyglass_photo_cell_get_position(SpyglassPhotoCell *cell)
 static void spyglass_photo_cell_dispose(GObject *object)
 {
     SpyglassPhotoCell *self = SPYGLASS_PHOTO_CELL(object);
-    if (self->binding != NULL)
-        g_binding_unbind(self->binding);
-    self->binding = NULL;
+    stop_showing(self);
     stop_loading(self);
     g_clear_object(&self->item);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_PHOTO_CELL);

@@ -20,6 +20,8 @@
 #define REST_MS 150
 /* The date bubble's distance from the scrubber. */
 #define BUBBLE_MARGIN 6
+/* A header row's height (about: the scrubber's marks estimate with it), the lowest row. */
+#define HEADER_HEIGHT 40
 
 struct _SpyglassTimelineView {
     GtkWidget parent_instance;
@@ -50,6 +52,7 @@ struct _SpyglassTimelineView {
     gboolean moving;
     guint rest_timeout;
     double last_value;   /* the list's scroll position, at the last move */
+    guint top;           /* the row at the top, when last seen */
     guint bubble_group;  /* the group whose month the date bubble says; G_MAXUINT: none */
 };
 
@@ -79,6 +82,16 @@ static GtkWidget *row_cells(GtkWidget *row)
 static guint row_index(GtkWidget *row)
 {
     return GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "row")) - 1;
+}
+
+/* Whether a row is on screen or within a screen above or two below: the rows whose
+ * thumbnails load. The list binds many more (a hundred rows either side of where it
+ * lands): at 100,000 photos a rest after a drag would ask for a thousand thumbnails. */
+static gboolean near_screen(SpyglassTimelineView *self, guint row)
+{
+    double page = gtk_adjustment_get_page_size(gtk_scrolled_window_get_vadjustment(self->scroller));
+    guint screen = page > 0 ? (guint)(page / HEADER_HEIGHT) + 1 : 25;
+    return row + screen >= self->top && row <= self->top + 2 * screen;
 }
 
 static void show_cell_selected(SpyglassTimelineView *self, GtkWidget *cell)
@@ -209,13 +222,14 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *list_item,
         gtk_box_append(GTK_BOX(cells), new_cell(self));
     guint first = spyglass_timeline_row_get_first_photo(item);
     guint n = spyglass_timeline_row_get_n_photos(item);
+    gboolean near = near_screen(self, gtk_list_item_get_position(list_item));
     guint i = 0;
     for (GtkWidget *cell = gtk_widget_get_first_child(cells); cell != NULL;
          cell = gtk_widget_get_next_sibling(cell), i++) {
         g_autoptr(SpyglassPhotoItem) photo =
             i < n ? g_list_model_get_item(self->photos, first + i) : NULL;
         spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(cell), photo, first + i);
-        if (!self->moving)
+        if (!self->moving && near)
             spyglass_photo_cell_load_thumbnail(SPYGLASS_PHOTO_CELL(cell), self->cancellable);
         gtk_widget_set_visible(cell, photo != NULL);
         show_cell_selected(self, cell);
@@ -254,8 +268,6 @@ static void selection_changed(GtkSelectionModel *selection, guint position, guin
 
 /* ---- moving fast: no thumbnails until the view rests ---- */
 
-static gboolean top_row(SpyglassTimelineView *self, guint *row);
-
 /* Farthest from the top row first. */
 static int compare_distance(gconstpointer a, gconstpointer b, gpointer top_row)
 {
@@ -265,7 +277,7 @@ static int compare_distance(gconstpointer a, gconstpointer b, gpointer top_row)
     return dx < dy ? 1 : dx > dy ? -1 : 0;
 }
 
-/* The list binds rows well beyond the screen: the newest request loads first, so the rows
+/* The thumbnails of the rows near the screen; the newest request loads first, so the rows
  * nearest the top are asked for last. */
 static void load_thumbnails(SpyglassTimelineView *self)
 {
@@ -274,10 +286,9 @@ static void load_thumbnails(SpyglassTimelineView *self)
     gpointer row;
     g_hash_table_iter_init(&iter, self->bound_rows);
     while (g_hash_table_iter_next(&iter, &row, NULL))
-        g_ptr_array_add(rows, row);
-    guint top = 0;
-    top_row(self, &top);
-    g_ptr_array_sort_with_data(rows, compare_distance, &top);
+        if (near_screen(self, row_index(row)))
+            g_ptr_array_add(rows, row);
+    g_ptr_array_sort_with_data(rows, compare_distance, &self->top);
     for (guint i = 0; i < rows->len; i++)
         for (GtkWidget *cell = gtk_widget_get_first_child(row_cells(rows->pdata[i])); cell != NULL;
              cell = gtk_widget_get_next_sibling(cell))
@@ -362,6 +373,7 @@ static void update_sticky_header(SpyglassTimelineView *self)
         gtk_widget_set_visible(GTK_WIDGET(self->sticky_header), FALSE);
         return;
     }
+    self->top = row;
     guint group = spyglass_timeline_model_get_row_group(self->model, row);
     if (self->current_header == NULL || group != self->current_group) {
         g_free(self->current_header);
@@ -383,6 +395,8 @@ static gboolean follow_scrolling(GtkWidget *widget, GdkFrameClock *clock, gpoint
 {
     SpyglassTimelineView *self = SPYGLASS_TIMELINE_VIEW(widget);
     update_sticky_header(self);
+    if (!self->moving)
+        load_thumbnails(self);
     /* While it is dragged the scrubber leads; the list follows it. */
     if (!gtk_widget_get_visible(GTK_WIDGET(self->date_bubble))) {
         GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment(self->scroller);
@@ -438,7 +452,7 @@ static void mark_years(SpyglassTimelineView *self)
     guint n_rows = g_list_model_get_n_items(G_LIST_MODEL(self->model));
     if (n_groups == 0)
         return;
-    const double header = 40, photos = SPYGLASS_PHOTO_CELL_SIZE + CELL_SPACING;
+    const double header = HEADER_HEIGHT, photos = SPYGLASS_PHOTO_CELL_SIZE + CELL_SPACING;
     double total = n_groups * header + (n_rows - n_groups) * photos;
     g_autoptr(GArray) years = g_array_new(FALSE, FALSE, sizeof(guint));
     int last_year = G_MININT;
