@@ -70,11 +70,13 @@ static gboolean watch_folder(LibraryWatcher *watcher, const char *path)
 }
 
 /* Whether a folder's entry may be a folder: the type readdir gives, a link (to a folder,
- * followed) or a file system that does not say. A folder of 100,000 photos is walked on the
- * main thread without a stat for each. */
+ * followed) unless it is named as a photo, or a file system that does not say. A folder of
+ * 100,000 photos (or links to photos) is walked on the main thread without a stat for
+ * each. */
 static gboolean may_be_folder(const struct dirent *entry)
 {
-    return entry->d_type == DT_DIR || entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN;
+    return entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
+           (entry->d_type == DT_LNK && !library_is_photo_name(entry->d_name));
 }
 
 /* Watches a folder and every visible folder below it. */
