@@ -1,7 +1,8 @@
 /* bench-timeline.c: how the timeline keeps up on a big library: the time from the process's
  * start to the first frame that shows the timeline, then the scrubber dragged from top to
  * bottom one step a frame, with the main loop's longest stall, the frame intervals and the main
- * thread's CPU time a step, then a jump to a year. tools/bench-timeline.py makes the library and runs it under Xvfb.
+ * thread's CPU time a step, then a jump to a year. tools/bench-timeline.py makes the library and
+ * runs it under Xvfb.
  *
  * $SPYGLASS_DB: the library. $BENCH_START_US (optional): CLOCK_MONOTONIC microseconds at
  * which the driver started this process (else main()'s start). argv[1] (optional): scrubber
@@ -230,9 +231,8 @@ int main(int argc, char **argv)
            g_list_model_get_n_items(G_LIST_MODEL(model)),
            spyglass_timeline_model_get_columns(model), first_frame, idle, steps, drag_seconds,
            n + 1, median / 1e3, p99 / 1e3, worst / 1e3, stall / 1e3, stall_cpu / 1e3, long_stalls,
-           drag_cpu_ms,
-           year, probe.max_stall / 1e3, bottom, spyglass_timeline_view_get_current_header(view),
-           peak_rss_kib() / 1024.0);
+           drag_cpu_ms, year, probe.max_stall / 1e3, bottom,
+           spyglass_timeline_view_get_current_header(view), peak_rss_kib() / 1024.0);
     gtk_window_destroy(GTK_WINDOW(window));
     return 0;
 }

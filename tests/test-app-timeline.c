@@ -177,7 +177,7 @@ void test_app_check_timeline(SpyglassWindow *window, const char *const *newest_f
 
 /* ---- a drag through thousands of photos ---- */
 
-#define DRAG_PHOTOS 3000
+#define DRAG_PHOTOS  3000
 #define DRAG_PER_DAY 3
 
 static void collect_cells(GtkWidget *widget, GPtrArray *cells)

@@ -31,7 +31,7 @@ static GQueue requests = G_QUEUE_INIT; /* GTask*, newest first; each holds a ref
 
 typedef struct {
     char *path;
-    GList *waiting;       /* its link in requests while it waits (requests_lock) */
+    GList *waiting;        /* its link in requests while it waits (requests_lock) */
     gulong cancel_handler; /* on the task's cancellable */
 } Request;
 

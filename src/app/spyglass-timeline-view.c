@@ -51,9 +51,9 @@ struct _SpyglassTimelineView {
      * load no thumbnail until the view rests. */
     gboolean moving;
     guint rest_timeout;
-    double last_value;   /* the list's scroll position, at the last move */
-    guint top;           /* the row at the top, when last seen */
-    guint bubble_group;  /* the group whose month the date bubble says; G_MAXUINT: none */
+    double last_value;  /* the list's scroll position, at the last move */
+    guint top;          /* the row at the top, when last seen */
+    guint bubble_group; /* the group whose month the date bubble says; G_MAXUINT: none */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassTimelineView, spyglass_timeline_view, GTK_TYPE_WIDGET)

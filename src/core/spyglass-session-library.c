@@ -108,9 +108,9 @@ SpyglassTimeline *spyglass_session_list_timeline(SpyglassSession *session, gint6
     g_mutex_lock(&session->reader_lock);
     if (session->reader == NULL)
         session->reader = library_store_open(session->db_path, error);
-    gboolean ok = session->reader != NULL &&
-                  library_store_foreach_by_date(session->reader, folder_id, add_to_timeline,
-                                                timeline, error);
+    gboolean ok =
+        session->reader != NULL &&
+        library_store_foreach_by_date(session->reader, folder_id, add_to_timeline, timeline, error);
     g_mutex_unlock(&session->reader_lock);
     return ok ? g_steal_pointer(&timeline) : NULL;
 }
