@@ -131,10 +131,13 @@ void spyglass_thumbnail_load_async(const char *path, GCancellable *cancellable,
         return;
     }
     /* Before it waits, so that the thread that takes it sees the handler (through the
-     * lock); the handler's reference keeps the task while it may run. */
+     * lock). The handler holds no reference (the task holds its cancellable: that would be a
+     * cycle): while it can run the task is on the stack or with the thread that took it,
+     * which disconnects it (waiting for it if it runs); a handler that ran stays connected
+     * to a cancellable that does not fire again. */
     if (cancellable != NULL)
-        request->cancel_handler = g_cancellable_connect(cancellable, G_CALLBACK(drop_request),
-                                                        g_object_ref(task), g_object_unref);
+        request->cancel_handler =
+            g_cancellable_connect(cancellable, G_CALLBACK(drop_request), task, NULL);
     g_mutex_lock(&requests_lock);
     g_queue_push_head(&requests, task);
     request->waiting = requests.head;
