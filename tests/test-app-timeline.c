@@ -247,9 +247,9 @@ static char *month_at_top(SpyglassTimelineView *view, GArray *dates)
 
 /* The window's timeline shows DRAG_PHOTOS photos (the library's files over and over), three a
  * day back from 30 June 2025; the scrubber is dragged from top to bottom in steps quicker than
- * the view's rest: the label beside it says the month at the top all along, the photos bound
- * meanwhile load no thumbnail, and once the drag rests those on screen load theirs. Then the
- * library again. */
+ * the view's rest (lengthened to 2 s): the label beside it says the month at the top all along, the
+ * photos bound meanwhile load no thumbnail, and once the drag rests those on screen load theirs.
+ * Then the library again. */
 void test_app_check_timeline_drag(SpyglassWindow *window)
 {
     GListModel *photos = spyglass_window_get_photos(window);
@@ -276,6 +276,8 @@ void test_app_check_timeline_drag(SpyglassWindow *window)
     GtkRange *scrubber = spyglass_timeline_view_get_scrubber(view);
     GtkWidget *bubble = GTK_WIDGET(spyglass_timeline_view_get_date_bubble(view));
     g_assert_false(gtk_widget_get_mapped(bubble));
+    /* Steps of 30 ms stay a drag even when a frame takes a second (sanitizers). */
+    spyglass_timeline_view_set_rest_delay(view, 2000);
     g_autoptr(GHashTable) months = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     const int steps = 24;
     for (int step = 1; step <= steps; step++) {
@@ -299,6 +301,7 @@ void test_app_check_timeline_drag(SpyglassWindow *window)
     /* Resting: the bubble goes, the thumbnails come. */
     g_assert_true(wait_for(window, all_thumbnails_shown, 30));
     g_assert_false(gtk_widget_get_mapped(bubble));
+    spyglass_timeline_view_set_rest_delay(view, 0);
 
     spyglass_window_load_listing(window);
     g_assert_true(wait_for(window, shows_listing, 30));

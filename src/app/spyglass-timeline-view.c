@@ -50,7 +50,7 @@ struct _SpyglassTimelineView {
     /* Moving fast (the scrubber dragged, a page or more a frame): the cells bound meanwhile
      * load no thumbnail until the view rests. */
     gboolean moving;
-    guint rest_timeout;
+    guint rest_timeout, rest_ms;
     double last_value;  /* the list's scroll position, at the last move */
     guint top;          /* the row at the top, when last seen */
     guint bubble_group; /* the group whose month the date bubble says; G_MAXUINT: none */
@@ -312,7 +312,7 @@ static void keep_moving(SpyglassTimelineView *self)
 {
     self->moving = TRUE;
     g_clear_handle_id(&self->rest_timeout, g_source_remove);
-    self->rest_timeout = g_timeout_add(REST_MS, rested, self);
+    self->rest_timeout = g_timeout_add(self->rest_ms, rested, self);
 }
 
 /* The bubble says the month of the group at the top (as the header there does). */
@@ -751,6 +751,12 @@ const char *spyglass_timeline_view_get_current_header(SpyglassTimelineView *view
     return view->current_header;
 }
 
+void spyglass_timeline_view_set_rest_delay(SpyglassTimelineView *view, guint ms)
+{
+    g_return_if_fail(SPYGLASS_IS_TIMELINE_VIEW(view));
+    view->rest_ms = ms > 0 ? ms : REST_MS;
+}
+
 GtkLabel *spyglass_timeline_view_get_date_bubble(SpyglassTimelineView *view)
 {
     g_return_val_if_fail(SPYGLASS_IS_TIMELINE_VIEW(view), NULL);
@@ -820,6 +826,7 @@ static void spyglass_timeline_view_init(SpyglassTimelineView *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     self->cursor = self->anchor = G_MAXUINT;
     self->bubble_group = G_MAXUINT;
+    self->rest_ms = REST_MS;
     self->bound_rows = g_hash_table_new(NULL, NULL);
     self->model = spyglass_timeline_model_new();
 
