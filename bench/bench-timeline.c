@@ -1,7 +1,8 @@
 /* bench-timeline.c: how the timeline keeps up on a big library: the time from the process's
  * start to the first frame that shows the timeline, then the scrubber dragged from top to
- * bottom one step a frame, with the main loop's longest stall and the frame intervals, then a
- * jump to a year. tools/bench-timeline.py makes the library and runs it under Xvfb.
+ * bottom one step a frame, with the main loop's longest stall, the frame intervals and the main
+ * thread's CPU time a step, then a jump to a year. tools/bench-timeline.py makes the library and
+ * runs it under Xvfb.
  *
  * $SPYGLASS_DB: the library. $BENCH_START_US (optional): CLOCK_MONOTONIC microseconds at
  * which the driver started this process (else main()'s start). argv[1] (optional): scrubber
@@ -182,10 +183,12 @@ int main(int argc, char **argv)
     Drag drag = {spyglass_timeline_view_get_scrubber(view), 0, steps};
     current_drag = &drag;
     probe.measuring = TRUE;
-    gint64 drag_start = g_get_monotonic_time();
+    gint64 drag_start = g_get_monotonic_time(), drag_start_cpu = thread_cpu_us();
     gtk_widget_add_tick_callback(GTK_WIDGET(view), drag_step, &drag, NULL);
     run_until(drag_done, window, 600);
     double drag_seconds = (g_get_monotonic_time() - drag_start) / 1e6;
+    /* The main thread's CPU time a step, however loaded the machine. */
+    double drag_cpu_ms = (thread_cpu_us() - drag_start_cpu) / 1e3 / steps;
     run_for(0.5);
     probe.measuring = FALSE;
     g_autofree char *bottom = g_strdup(spyglass_timeline_view_get_current_header(view));
@@ -221,14 +224,15 @@ int main(int argc, char **argv)
            "\"frames\": %u,"
            " \"frame_median_ms\": %.1f, \"frame_p99_ms\": %.1f, \"frame_max_ms\": %.1f,"
            " \"max_stall_ms\": %.1f, \"max_stall_cpu_ms\": %.1f, \"stalls_over_50ms\": %u,"
+           " \"drag_cpu_per_step_ms\": %.1f,"
            " \"jump_year\": %d, \"jump_max_stall_ms\": %.1f,"
            " \"bottom_header\": \"%s\", \"after_jump_header\": \"%s\", \"peak_rss_mib\": %.0f}\n",
            spyglass_timeline_model_get_n_photos(model), n_groups,
            g_list_model_get_n_items(G_LIST_MODEL(model)),
            spyglass_timeline_model_get_columns(model), first_frame, idle, steps, drag_seconds,
            n + 1, median / 1e3, p99 / 1e3, worst / 1e3, stall / 1e3, stall_cpu / 1e3, long_stalls,
-           year, probe.max_stall / 1e3, bottom, spyglass_timeline_view_get_current_header(view),
-           peak_rss_kib() / 1024.0);
+           drag_cpu_ms, year, probe.max_stall / 1e3, bottom,
+           spyglass_timeline_view_get_current_header(view), peak_rss_kib() / 1024.0);
     gtk_window_destroy(GTK_WINDOW(window));
     return 0;
 }

@@ -58,6 +58,26 @@ gboolean window_is_idle(SpyglassWindow *window)
 void test_app_screenshot_widget(GtkWidget *widget, const char *name)
 {
     settle(0.3);
+    test_app_screenshot_now(widget, name);
+}
+
+static void painted(GdkFrameClock *clock, gboolean *done)
+{
+    *done = TRUE;
+}
+
+void test_app_screenshot_now(GtkWidget *widget, const char *name)
+{
+    /* Just after a frame, when the widgets are laid out (a widget waiting for its allocation
+     * has nothing to draw). */
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(widget);
+    gboolean done = FALSE;
+    gulong handler = g_signal_connect(clock, "after-paint", G_CALLBACK(painted), &done);
+    gtk_widget_queue_draw(widget);
+    gint64 end = g_get_monotonic_time() + G_USEC_PER_SEC;
+    while (!done && g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, TRUE);
+    g_signal_handler_disconnect(clock, handler);
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
     g_assert_cmpint(w, >, 0);
     g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);

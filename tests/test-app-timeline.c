@@ -1,10 +1,16 @@
 /* test-app-timeline.c: the UI test's part on the timeline (tests/test-app.c runs it on its
  * library): the order and headers, the scrubber from top to bottom, a jump to a year, month
- * headers, keyboard selection across days and the photo menu and page from there. */
+ * headers, keyboard selection across days and the photo menu and page from there; then the
+ * scrubber dragged through a timeline of thousands: the month beside it, the thumbnails once
+ * it rests. */
+#include "spyglass-photo-cell.h"
 #include "spyglass-photo-item.h"
 #include "spyglass-photo-page.h"
 #include "spyglass-timeline-row.h"
+#include "spyglass-window-private.h"
 #include "test-app.h"
+
+#include <math.h>
 
 /* The day headers of the scenes' dates, newest first. */
 static const char *const day_headers[] = {
@@ -167,4 +173,137 @@ void test_app_check_timeline(SpyglassWindow *window, const char *const *newest_f
     g_assert_true(gtk_widget_activate_action(GTK_WIDGET(window), "win.clear-search", NULL));
     settle(0.2);
     g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(view)));
+}
+
+/* ---- a drag through thousands of photos ---- */
+
+#define DRAG_PHOTOS  3000
+#define DRAG_PER_DAY 3
+
+static void collect_cells(GtkWidget *widget, GPtrArray *cells)
+{
+    if (SPYGLASS_IS_PHOTO_CELL(widget)) {
+        if (gtk_widget_get_mapped(widget) &&
+            spyglass_photo_cell_get_item(SPYGLASS_PHOTO_CELL(widget)) != NULL)
+            g_ptr_array_add(cells, widget);
+        return;
+    }
+    for (GtkWidget *child = gtk_widget_get_first_child(widget); child != NULL;
+         child = gtk_widget_get_next_sibling(child))
+        collect_cells(child, cells);
+}
+
+/* The photo cells on screen: inside the list's visible area. */
+static GPtrArray *cells_on_screen(SpyglassTimelineView *view)
+{
+    GtkWidget *list = GTK_WIDGET(spyglass_timeline_view_get_list_view(view));
+    g_autoptr(GPtrArray) bound = g_ptr_array_new();
+    collect_cells(list, bound);
+    GPtrArray *shown = g_ptr_array_new();
+    for (guint i = 0; i < bound->len; i++) {
+        graphene_rect_t bounds;
+        if (gtk_widget_compute_bounds(bound->pdata[i], list, &bounds) &&
+            bounds.origin.y + bounds.size.height > 0 &&
+            bounds.origin.y < gtk_widget_get_height(list))
+            g_ptr_array_add(shown, bound->pdata[i]);
+    }
+    return shown;
+}
+
+/* How many of the cells on screen show their thumbnail. */
+static guint thumbnails_on_screen(SpyglassTimelineView *view, guint *n_cells)
+{
+    g_autoptr(GPtrArray) cells = cells_on_screen(view);
+    guint shown = 0;
+    for (guint i = 0; i < cells->len; i++)
+        shown += spyglass_photo_item_get_thumbnail(
+                     spyglass_photo_cell_get_item(SPYGLASS_PHOTO_CELL(cells->pdata[i]))) != NULL;
+    *n_cells = cells->len;
+    return shown;
+}
+
+static gboolean all_thumbnails_shown(SpyglassWindow *window)
+{
+    guint n_cells = 0;
+    guint shown = thumbnails_on_screen(spyglass_window_get_timeline_view(window), &n_cells);
+    return n_cells > 0 && shown == n_cells;
+}
+
+static gboolean shows_listing(SpyglassWindow *window)
+{
+    return g_list_model_get_n_items(spyglass_window_get_photos(window)) < DRAG_PHOTOS &&
+           all_thumbnails_shown(window);
+}
+
+/* The month and year of the group at the top, from the photos' own dates. */
+static char *month_at_top(SpyglassTimelineView *view, GArray *dates)
+{
+    SpyglassTimelineModel *model = spyglass_timeline_view_get_model(view);
+    guint group = spyglass_timeline_view_get_current_group(view);
+    guint first = spyglass_timeline_model_get_group_first_photo(model, group);
+    g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(g_array_index(dates, gint64, first));
+    return g_date_time_format(when, "%B %Y");
+}
+
+/* The window's timeline shows DRAG_PHOTOS photos (the library's files over and over), three a
+ * day back from 30 June 2025; the scrubber is dragged from top to bottom in steps quicker than
+ * the view's rest (lengthened to 2 s): the label beside it says the month at the top all along, the
+ * photos bound meanwhile load no thumbnail, and once the drag rests those on screen load theirs.
+ * Then the library again. */
+void test_app_check_timeline_drag(SpyglassWindow *window)
+{
+    GListModel *photos = spyglass_window_get_photos(window);
+    guint n_files = g_list_model_get_n_items(photos);
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n_files; i++) {
+        g_autoptr(SpyglassPhotoItem) item = g_list_model_get_item(photos, i);
+        g_ptr_array_add(paths, g_strdup(spyglass_photo_item_get_path(item)));
+    }
+    g_autoptr(SpyglassHits) hits = spyglass_hits_new(DRAG_PHOTOS);
+    g_autoptr(GArray) dates = g_array_sized_new(FALSE, FALSE, sizeof(gint64), DRAG_PHOTOS);
+    const gint64 newest = 1751284800; /* 2025-06-30T12:00:00 */
+    for (guint i = 0; i < DRAG_PHOTOS; i++) {
+        spyglass_hits_append(hits, 100000 + i, paths->pdata[i % n_files], NAN, NULL, FALSE);
+        gint64 date = newest - (gint64)(i / DRAG_PER_DAY) * 86400 - (i % DRAG_PER_DAY) * 3600;
+        g_array_append_val(dates, date);
+    }
+    spyglass_photo_list_set_entries(window->photos, hits);
+    spyglass_window_present_photos(window, dates);
+    gtk_label_set_text(window->results_label, "3000 photos"); /* as a listing would say */
+    SpyglassTimelineView *view = spyglass_window_get_timeline_view(window);
+    g_assert_true(wait_for(window, all_thumbnails_shown, 30));
+
+    GtkRange *scrubber = spyglass_timeline_view_get_scrubber(view);
+    GtkWidget *bubble = GTK_WIDGET(spyglass_timeline_view_get_date_bubble(view));
+    g_assert_false(gtk_widget_get_mapped(bubble));
+    /* Steps of 30 ms stay a drag even when a frame takes a second (sanitizers). */
+    spyglass_timeline_view_set_rest_delay(view, 2000);
+    g_autoptr(GHashTable) months = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const int steps = 24;
+    for (int step = 1; step <= steps; step++) {
+        gtk_range_set_value(scrubber, (double)step / steps);
+        settle(0.03);
+        g_autofree char *expected = month_at_top(view, dates);
+        g_assert_true(gtk_widget_get_mapped(bubble));
+        g_assert_cmpstr(gtk_label_get_text(GTK_LABEL(bubble)), ==, expected);
+        g_hash_table_add(months, g_steal_pointer(&expected));
+        if (step == steps / 2)
+            test_app_screenshot_now(GTK_WIDGET(window), "timeline-drag");
+    }
+    g_test_message("the drag went through %u months", g_hash_table_size(months));
+    g_assert_cmpuint(g_hash_table_size(months), >=, steps / 2);
+    /* At the bottom, still dragging: photos never on screen before, no thumbnail yet. */
+    guint n_cells = 0;
+    guint shown = thumbnails_on_screen(view, &n_cells);
+    g_test_message("end of the drag: %u of %u thumbnails", shown, n_cells);
+    g_assert_cmpuint(n_cells, >, 0);
+    g_assert_cmpuint(shown, ==, 0);
+    /* Resting: the bubble goes, the thumbnails come. */
+    g_assert_true(wait_for(window, all_thumbnails_shown, 30));
+    g_assert_false(gtk_widget_get_mapped(bubble));
+    spyglass_timeline_view_set_rest_delay(view, 0);
+
+    spyglass_window_load_listing(window);
+    g_assert_true(wait_for(window, shows_listing, 30));
+    g_assert_cmpuint(g_list_model_get_n_items(photos), ==, n_files);
 }

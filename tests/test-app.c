@@ -315,6 +315,7 @@ static void test_window(void)
     for (guint i = 0; i < G_N_ELEMENTS(scenes); i++)
         newest_first[i] = scenes[i].name;
     test_app_check_timeline(window, newest_first, G_N_ELEMENTS(scenes));
+    test_app_check_timeline_drag(window);
 
     /* The demo model is in use: the notice says so, Get a Model… opens the models page. */
     if (g_getenv("SPYGLASS_TEST_DEMO_MODEL") != NULL) {

@@ -30,6 +30,8 @@ void settle(double seconds);
  * checked not blank. */
 void screenshot(SpyglassWindow *window, const char *name);
 void test_app_screenshot_widget(GtkWidget *widget, const char *name);
+/* The same without letting the window settle first: a state that lasts a moment. */
+void test_app_screenshot_now(GtkWidget *widget, const char *name);
 /* Whether a label inside widget contains text (and is drawn). */
 gboolean widget_shows_text(GtkWidget *widget, const char *text);
 /* Whether the menu (or a section of it) has an item with this action. */
@@ -41,3 +43,6 @@ gboolean photo_loaded(SpyglassWindow *window);
  * taken on the days of test-app-timeline.c's headers. */
 void test_app_check_timeline(SpyglassWindow *window, const char *const *newest_first,
                              guint n_photos);
+/* The scrubber dragged through a timeline of thousands (the library's files over and over):
+ * the month beside it, the thumbnails once it rests; then the library again. */
+void test_app_check_timeline_drag(SpyglassWindow *window);

@@ -11,7 +11,9 @@ struct _SpyglassPhotoCell {
     GtkWidget *badge;
     GtkLabel *badge_label;
     SpyglassPhotoItem *item;
-    GBinding *binding; /* item's thumbnail → picture */
+    /* The item's thumbnail shown as it comes: a handler, not a GBinding (an object of its
+     * own, made and dropped for each cell a scrubber drag binds). */
+    gulong thumbnail_handler;
     guint position;
     /* The thumbnail's load, cancelled when the cell shows another photo: a fast scroll
      * binds thousands of cells for a frame each, and their decodes would hold the CPU
@@ -70,13 +72,23 @@ static void start_loading(SpyglassPhotoCell *self, GCancellable *view_cancellabl
     spyglass_photo_item_load_thumbnail(self->item, self->load);
 }
 
-void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position,
-                              GCancellable *cancellable)
+static void thumbnail_changed(SpyglassPhotoItem *item, GParamSpec *pspec, SpyglassPhotoCell *self)
+{
+    gtk_picture_set_paintable(self->picture,
+                              GDK_PAINTABLE(spyglass_photo_item_get_thumbnail(item)));
+}
+
+static void stop_showing(SpyglassPhotoCell *self)
+{
+    if (self->thumbnail_handler != 0)
+        g_signal_handler_disconnect(self->item, self->thumbnail_handler);
+    self->thumbnail_handler = 0;
+}
+
+void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position)
 {
     g_return_if_fail(SPYGLASS_IS_PHOTO_CELL(cell));
-    if (cell->binding != NULL)
-        g_binding_unbind(cell->binding);
-    cell->binding = NULL;
+    stop_showing(cell);
     if (item != cell->item)
         stop_loading(cell);
     g_set_object(&cell->item, item);
@@ -84,19 +96,39 @@ void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, 
     spyglass_video_badge_update(cell->badge, cell->badge_label, item);
     if (item == NULL) {
         gtk_picture_set_paintable(cell->picture, NULL);
-        gtk_widget_set_tooltip_text(GTK_WIDGET(cell), NULL);
         return;
     }
-    if (cell->load == NULL)
-        start_loading(cell, cancellable);
-    cell->binding = g_object_bind_property(item, "thumbnail", cell->picture, "paintable",
-                                           G_BINDING_SYNC_CREATE);
+    gtk_picture_set_paintable(cell->picture,
+                              GDK_PAINTABLE(spyglass_photo_item_get_thumbnail(item)));
+    cell->thumbnail_handler =
+        g_signal_connect(item, "notify::thumbnail", G_CALLBACK(thumbnail_changed), cell);
     g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(item));
-    float score = spyglass_photo_item_get_score(item);
-    g_autofree char *tooltip =
-        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
-    gtk_widget_set_tooltip_text(GTK_WIDGET(cell), tooltip);
     gtk_accessible_update_property(GTK_ACCESSIBLE(cell), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+void spyglass_photo_cell_load_thumbnail(SpyglassPhotoCell *cell, GCancellable *cancellable)
+{
+    g_return_if_fail(SPYGLASS_IS_PHOTO_CELL(cell));
+    if (cell->item != NULL && cell->load == NULL &&
+        spyglass_photo_item_get_thumbnail(cell->item) == NULL)
+        start_loading(cell, cancellable);
+}
+
+/* The tooltip is made when it is about to show, not when the cell is bound: setting a
+ * widget's tooltip text asks the display where the pointer is (on X11 a round trip to the
+ * server each time), and a scrubber drag binds and unbinds a whole screen of cells a frame. */
+static gboolean query_tooltip(GtkWidget *widget, int x, int y, gboolean keyboard,
+                              GtkTooltip *tooltip)
+{
+    SpyglassPhotoCell *self = SPYGLASS_PHOTO_CELL(widget);
+    if (self->item == NULL)
+        return FALSE;
+    g_autofree char *name = g_path_get_basename(spyglass_photo_item_get_path(self->item));
+    float score = spyglass_photo_item_get_score(self->item);
+    g_autofree char *text =
+        isnan(score) ? g_strdup(name) : g_strdup_printf("%s (%.3f)", name, score);
+    gtk_tooltip_set_text(tooltip, text);
+    return TRUE;
 }
 
 SpyglassPhotoItem *spyglass_photo_cell_get_item(SpyglassPhotoCell *cell)
@@ -120,9 +152,7 @@ guint spyglass_photo_cell_get_position(SpyglassPhotoCell *cell)
 static void spyglass_photo_cell_dispose(GObject *object)
 {
     SpyglassPhotoCell *self = SPYGLASS_PHOTO_CELL(object);
-    if (self->binding != NULL)
-        g_binding_unbind(self->binding);
-    self->binding = NULL;
+    stop_showing(self);
     stop_loading(self);
     g_clear_object(&self->item);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_PHOTO_CELL);
@@ -134,6 +164,7 @@ static void spyglass_photo_cell_class_init(SpyglassPhotoCellClass *klass)
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
     object_class->dispose = spyglass_photo_cell_dispose;
+    widget_class->query_tooltip = query_tooltip;
 
     signals[SIGNAL_CONTEXT_MENU] =
         g_signal_new("context-menu", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -151,6 +182,7 @@ static void spyglass_photo_cell_class_init(SpyglassPhotoCellClass *klass)
 static void spyglass_photo_cell_init(SpyglassPhotoCell *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    gtk_widget_set_has_tooltip(GTK_WIDGET(self), TRUE);
     GtkGesture *click = gtk_gesture_click_new();
     gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_SECONDARY);
     g_signal_connect(click, "pressed", G_CALLBACK(right_click), self);

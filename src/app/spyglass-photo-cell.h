@@ -16,11 +16,14 @@ G_DECLARE_FINAL_TYPE(SpyglassPhotoCell, spyglass_photo_cell, SPYGLASS, PHOTO_CEL
 
 GtkWidget *spyglass_photo_cell_new(void);
 
-/* Shows item, the photo at position of the list the view shows, loading its thumbnail (with
- * cancellable); NULL: shows nothing. The signal "context-menu" (x, y in the cell) asks for the
- * photo menu on a right-click or a long press. */
-void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position,
-                              GCancellable *cancellable);
+/* Shows item, the photo at position of the list the view shows, with its thumbnail if it has
+ * one; NULL: shows nothing. A load of the previous photo's thumbnail is cancelled. The signal
+ * "context-menu" (x, y in the cell) asks for the photo menu on a right-click or a long press. */
+void spyglass_photo_cell_bind(SpyglassPhotoCell *cell, SpyglassPhotoItem *item, guint position);
+/* Loads the thumbnail of the photo shown, unless it has one or is loading it; cancellable
+ * (the view's) cancels it too. Views call it once the cell is on screen for more than a
+ * moment: a fast scroll binds thousands of cells for a frame each. */
+void spyglass_photo_cell_load_thumbnail(SpyglassPhotoCell *cell, GCancellable *cancellable);
 SpyglassPhotoItem *spyglass_photo_cell_get_item(SpyglassPhotoCell *cell);
 guint spyglass_photo_cell_get_position(SpyglassPhotoCell *cell);
 /* The video badge's label (tests: its text and whether it is drawn are what the user sees). */

@@ -120,22 +120,36 @@ guint spyglass_timeline_model_get_photo_row(SpyglassTimelineModel *model, guint 
     return group->first_row + 1 + offset / model->columns;
 }
 
-char *spyglass_timeline_model_get_group_title(SpyglassTimelineModel *model, guint group)
+/* A group's date as its header says it: by day or by month. */
+static char *format_group(SpyglassTimelineModel *model, guint group,
+                          SpyglassTimelineGrouping grouping)
 {
-    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), NULL);
-    g_return_val_if_fail(group < model->groups->len, NULL);
     gint64 date = g_array_index(model->groups, Group, group).date;
     g_autoptr(GDateTime) when =
         date != SPYGLASS_NO_DATE ? g_date_time_new_from_unix_utc(date) : NULL;
     if (when == NULL)
         return g_strdup(_("No Date"));
-    return g_date_time_format(when, model->grouping == SPYGLASS_TIMELINE_BY_DAY
+    return g_date_time_format(when, grouping == SPYGLASS_TIMELINE_BY_DAY
                                         /* Translators: a day's header in the timeline
                                          * (g_date_time_format), as in "Saturday, 12 July 2025" */
                                         ? C_("timeline", "%A, %-d %B %Y")
                                         /* Translators: a month's header in the timeline, as in
                                          * "March 2019"; %OB is the month's name standing alone */
                                         : C_("timeline", "%OB %Y"));
+}
+
+char *spyglass_timeline_model_get_group_title(SpyglassTimelineModel *model, guint group)
+{
+    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), NULL);
+    g_return_val_if_fail(group < model->groups->len, NULL);
+    return format_group(model, group, model->grouping);
+}
+
+char *spyglass_timeline_model_get_group_month(SpyglassTimelineModel *model, guint group)
+{
+    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), NULL);
+    g_return_val_if_fail(group < model->groups->len, NULL);
+    return format_group(model, group, SPYGLASS_TIMELINE_BY_MONTH);
 }
 
 /* ---- GListModel ---- */

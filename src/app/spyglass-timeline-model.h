@@ -41,6 +41,8 @@ guint spyglass_timeline_model_get_group_first_photo(SpyglassTimelineModel *model
 gint64 spyglass_timeline_model_get_group_date(SpyglassTimelineModel *model, guint group);
 /* The group's header text. */
 char *spyglass_timeline_model_get_group_title(SpyglassTimelineModel *model, guint group);
+/* The group's month and year ("March 2019"), whatever the grouping. */
+char *spyglass_timeline_model_get_group_month(SpyglassTimelineModel *model, guint group);
 /* The group a row belongs to, and the row showing a photo. */
 guint spyglass_timeline_model_get_row_group(SpyglassTimelineModel *model, guint row);
 guint spyglass_timeline_model_get_photo_row(SpyglassTimelineModel *model, guint photo);

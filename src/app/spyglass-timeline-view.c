@@ -16,14 +16,22 @@
 #define ALIGN_FRAMES 10
 /* The scrubber labels at most this many years; more, and only every few. */
 #define MAX_YEAR_LABELS 24
+/* The view rests (thumbnails load, the date bubble goes) this long after it last moved fast. */
+#define REST_MS 150
+/* The date bubble's distance from the scrubber. */
+#define BUBBLE_MARGIN 6
+/* A header row's height (about: the scrubber's marks estimate with it), the lowest row. */
+#define HEADER_HEIGHT 40
 
 struct _SpyglassTimelineView {
     GtkWidget parent_instance;
 
     GtkWidget *box;
+    GtkOverlay *overlay;
     GtkScrolledWindow *scroller;
     GtkListView *list_view;
     GtkLabel *sticky_header;
+    GtkLabel *date_bubble;
     GtkScale *scrubber;
 
     SpyglassTimelineModel *model;
@@ -39,6 +47,13 @@ struct _SpyglassTimelineView {
     guint follow_tick;                         /* the header follows in the next frame */
     char *current_header;
     guint current_group;
+    /* Moving fast (the scrubber dragged, a page or more a frame): the cells bound meanwhile
+     * load no thumbnail until the view rests. */
+    gboolean moving;
+    guint rest_timeout, rest_ms;
+    double last_value;  /* the list's scroll position, at the last move */
+    guint top;          /* the row at the top, when last seen */
+    guint bubble_group; /* the group whose month the date bubble says; G_MAXUINT: none */
 };
 
 G_DEFINE_FINAL_TYPE(SpyglassTimelineView, spyglass_timeline_view, GTK_TYPE_WIDGET)
@@ -67,6 +82,16 @@ static GtkWidget *row_cells(GtkWidget *row)
 static guint row_index(GtkWidget *row)
 {
     return GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(row), "row")) - 1;
+}
+
+/* Whether a row is on screen or within a screen above or two below: the rows whose
+ * thumbnails load. The list binds many more (a hundred rows either side of where it
+ * lands): at 100,000 photos a rest after a drag would ask for a thousand thumbnails. */
+static gboolean near_screen(SpyglassTimelineView *self, guint row)
+{
+    double page = gtk_adjustment_get_page_size(gtk_scrolled_window_get_vadjustment(self->scroller));
+    guint screen = page > 0 ? (guint)(page / HEADER_HEIGHT) + 1 : 25;
+    return row + screen >= self->top && row <= self->top + 2 * screen;
 }
 
 static void show_cell_selected(SpyglassTimelineView *self, GtkWidget *cell)
@@ -197,12 +222,15 @@ static void bind_row(GtkSignalListItemFactory *factory, GtkListItem *list_item,
         gtk_box_append(GTK_BOX(cells), new_cell(self));
     guint first = spyglass_timeline_row_get_first_photo(item);
     guint n = spyglass_timeline_row_get_n_photos(item);
+    gboolean near = near_screen(self, gtk_list_item_get_position(list_item));
     guint i = 0;
     for (GtkWidget *cell = gtk_widget_get_first_child(cells); cell != NULL;
          cell = gtk_widget_get_next_sibling(cell), i++) {
         g_autoptr(SpyglassPhotoItem) photo =
             i < n ? g_list_model_get_item(self->photos, first + i) : NULL;
-        spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(cell), photo, first + i, self->cancellable);
+        spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(cell), photo, first + i);
+        if (!self->moving && near)
+            spyglass_photo_cell_load_thumbnail(SPYGLASS_PHOTO_CELL(cell), self->cancellable);
         gtk_widget_set_visible(cell, photo != NULL);
         show_cell_selected(self, cell);
         if (photo != NULL && self->focus_cursor && first + i == self->cursor) {
@@ -220,7 +248,7 @@ static void unbind_row(GtkSignalListItemFactory *factory, GtkListItem *list_item
     g_object_set_data(G_OBJECT(row), "row", NULL);
     for (GtkWidget *cell = gtk_widget_get_first_child(row_cells(row)); cell != NULL;
          cell = gtk_widget_get_next_sibling(cell))
-        spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(cell), NULL, 0, NULL);
+        spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(cell), NULL, 0);
 }
 
 static void selection_changed(GtkSelectionModel *selection, guint position, guint n_items,
@@ -236,6 +264,85 @@ static void selection_changed(GtkSelectionModel *selection, guint position, guin
             if (at >= position && at - position < n_items)
                 show_cell_selected(self, cell);
         }
+}
+
+/* ---- moving fast: no thumbnails until the view rests ---- */
+
+/* Farthest from the top row first. */
+static int compare_distance(gconstpointer a, gconstpointer b, gpointer top_row)
+{
+    guint top = *(const guint *)top_row;
+    guint x = row_index(*(GtkWidget *const *)a), y = row_index(*(GtkWidget *const *)b);
+    guint dx = x > top ? x - top : top - x, dy = y > top ? y - top : top - y;
+    return dx < dy ? 1 : dx > dy ? -1 : 0;
+}
+
+/* The thumbnails of the rows near the screen; the newest request loads first, so the rows
+ * nearest the top are asked for last. */
+static void load_thumbnails(SpyglassTimelineView *self)
+{
+    g_autoptr(GPtrArray) rows = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer row;
+    g_hash_table_iter_init(&iter, self->bound_rows);
+    while (g_hash_table_iter_next(&iter, &row, NULL))
+        if (near_screen(self, row_index(row)))
+            g_ptr_array_add(rows, row);
+    g_ptr_array_sort_with_data(rows, compare_distance, &self->top);
+    for (guint i = 0; i < rows->len; i++)
+        for (GtkWidget *cell = gtk_widget_get_first_child(row_cells(rows->pdata[i])); cell != NULL;
+             cell = gtk_widget_get_next_sibling(cell))
+            spyglass_photo_cell_load_thumbnail(SPYGLASS_PHOTO_CELL(cell), self->cancellable);
+}
+
+static gboolean rested(gpointer data)
+{
+    SpyglassTimelineView *self = data;
+    self->rest_timeout = 0;
+    self->moving = FALSE;
+    gtk_widget_set_visible(GTK_WIDGET(self->date_bubble), FALSE);
+    self->bubble_group = G_MAXUINT;
+    load_thumbnails(self);
+    return G_SOURCE_REMOVE;
+}
+
+/* A drag of the scrubber or a fast scroll binds a whole screen of new cells each frame: their
+ * thumbnails would be cancelled a frame later, each decode taking the CPU the frames need. */
+static void keep_moving(SpyglassTimelineView *self)
+{
+    self->moving = TRUE;
+    g_clear_handle_id(&self->rest_timeout, g_source_remove);
+    self->rest_timeout = g_timeout_add(self->rest_ms, rested, self);
+}
+
+/* The bubble says the month of the group at the top (as the header there does). */
+static void update_date_bubble(SpyglassTimelineView *self)
+{
+    if (!gtk_widget_get_visible(GTK_WIDGET(self->date_bubble)) || self->current_header == NULL ||
+        self->bubble_group == self->current_group)
+        return;
+    self->bubble_group = self->current_group;
+    g_autofree char *month =
+        spyglass_timeline_model_get_group_month(self->model, self->current_group);
+    gtk_label_set_text(self->date_bubble, month);
+}
+
+/* Beside the scrubber, at the height of its slider. */
+static gboolean place_date_bubble(GtkOverlay *overlay, GtkWidget *child, GdkRectangle *allocation,
+                                  SpyglassTimelineView *self)
+{
+    if (child != GTK_WIDGET(self->date_bubble))
+        return FALSE;
+    int width = 0, height = 0;
+    gtk_widget_measure(child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
+    gtk_widget_measure(child, GTK_ORIENTATION_VERTICAL, width, NULL, &height, NULL, NULL);
+    int area = gtk_widget_get_height(GTK_WIDGET(overlay));
+    double at = gtk_range_get_value(GTK_RANGE(self->scrubber)) * area - height / 2.0;
+    allocation->width = width;
+    allocation->height = height;
+    allocation->x = MAX(gtk_widget_get_width(GTK_WIDGET(overlay)) - width - BUBBLE_MARGIN, 0);
+    allocation->y = (int)CLAMP(at, 0, MAX(area - height, 0));
+    return TRUE;
 }
 
 /* ---- where the view is ---- */
@@ -266,6 +373,7 @@ static void update_sticky_header(SpyglassTimelineView *self)
         gtk_widget_set_visible(GTK_WIDGET(self->sticky_header), FALSE);
         return;
     }
+    self->top = row;
     guint group = spyglass_timeline_model_get_row_group(self->model, row);
     if (self->current_header == NULL || group != self->current_group) {
         g_free(self->current_header);
@@ -273,25 +381,35 @@ static void update_sticky_header(SpyglassTimelineView *self)
         self->current_group = group;
         gtk_label_set_text(self->sticky_header, self->current_header);
     }
+    update_date_bubble(self);
     /* At the very top the first header is in its place already. */
     gtk_widget_set_visible(GTK_WIDGET(self->sticky_header),
                            gtk_adjustment_get_value(vadjustment) > 0);
 }
 
 /* The header and the scrubber follow the scrolling in the next frame: changing them while
- * the list is being allocated (which moves the adjustment) would need another allocation. */
+ * the list is being allocated (which moves the adjustment) would need another allocation.
+ * While the view moves fast they follow every frame: the list also moves its rows under the
+ * same scroll position as it measures those it had only estimated. */
 static gboolean follow_scrolling(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
     SpyglassTimelineView *self = SPYGLASS_TIMELINE_VIEW(widget);
-    self->follow_tick = 0;
     update_sticky_header(self);
-    GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment(self->scroller);
-    double range =
-        gtk_adjustment_get_upper(vadjustment) - gtk_adjustment_get_page_size(vadjustment);
-    self->syncing = TRUE;
-    gtk_range_set_value(GTK_RANGE(self->scrubber),
-                        range > 0 ? gtk_adjustment_get_value(vadjustment) / range : 0);
-    self->syncing = FALSE;
+    if (!self->moving)
+        load_thumbnails(self);
+    /* While it is dragged the scrubber leads; the list follows it. */
+    if (!gtk_widget_get_visible(GTK_WIDGET(self->date_bubble))) {
+        GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment(self->scroller);
+        double range =
+            gtk_adjustment_get_upper(vadjustment) - gtk_adjustment_get_page_size(vadjustment);
+        self->syncing = TRUE;
+        gtk_range_set_value(GTK_RANGE(self->scrubber),
+                            range > 0 ? gtk_adjustment_get_value(vadjustment) / range : 0);
+        self->syncing = FALSE;
+    }
+    if (self->moving)
+        return G_SOURCE_CONTINUE;
+    self->follow_tick = 0;
     return G_SOURCE_REMOVE;
 }
 
@@ -302,10 +420,23 @@ static void scrolled(GtkAdjustment *vadjustment, SpyglassTimelineView *self)
             gtk_widget_add_tick_callback(GTK_WIDGET(self), follow_scrolling, NULL, NULL);
 }
 
+/* A page or more at once is moving fast (a fling, the scrubber, a jump). */
+static void scroll_moved(GtkAdjustment *vadjustment, SpyglassTimelineView *self)
+{
+    double value = gtk_adjustment_get_value(vadjustment);
+    if (fabs(value - self->last_value) >= gtk_adjustment_get_page_size(vadjustment))
+        keep_moving(self);
+    self->last_value = value;
+    scrolled(vadjustment, self);
+}
+
 static void scrubbed(GtkRange *scrubber, SpyglassTimelineView *self)
 {
     if (self->syncing)
         return;
+    keep_moving(self);
+    gtk_widget_set_visible(GTK_WIDGET(self->date_bubble), TRUE);
+    gtk_widget_queue_allocate(GTK_WIDGET(self->overlay));
     GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment(self->scroller);
     double range =
         gtk_adjustment_get_upper(vadjustment) - gtk_adjustment_get_page_size(vadjustment);
@@ -321,7 +452,7 @@ static void mark_years(SpyglassTimelineView *self)
     guint n_rows = g_list_model_get_n_items(G_LIST_MODEL(self->model));
     if (n_groups == 0)
         return;
-    const double header = 40, photos = SPYGLASS_PHOTO_CELL_SIZE + CELL_SPACING;
+    const double header = HEADER_HEIGHT, photos = SPYGLASS_PHOTO_CELL_SIZE + CELL_SPACING;
     double total = n_groups * header + (n_rows - n_groups) * photos;
     g_autoptr(GArray) years = g_array_new(FALSE, FALSE, sizeof(guint));
     int last_year = G_MININT;
@@ -620,6 +751,18 @@ const char *spyglass_timeline_view_get_current_header(SpyglassTimelineView *view
     return view->current_header;
 }
 
+void spyglass_timeline_view_set_rest_delay(SpyglassTimelineView *view, guint ms)
+{
+    g_return_if_fail(SPYGLASS_IS_TIMELINE_VIEW(view));
+    view->rest_ms = ms > 0 ? ms : REST_MS;
+}
+
+GtkLabel *spyglass_timeline_view_get_date_bubble(SpyglassTimelineView *view)
+{
+    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_VIEW(view), NULL);
+    return view->date_bubble;
+}
+
 guint spyglass_timeline_view_get_current_group(SpyglassTimelineView *view)
 {
     g_return_val_if_fail(SPYGLASS_IS_TIMELINE_VIEW(view), 0);
@@ -641,6 +784,7 @@ static void spyglass_timeline_view_dispose(GObject *object)
     if (self->follow_tick != 0)
         gtk_widget_remove_tick_callback(GTK_WIDGET(self), self->follow_tick);
     self->follow_tick = 0;
+    g_clear_handle_id(&self->rest_timeout, g_source_remove);
     gtk_widget_dispose_template(GTK_WIDGET(self), SPYGLASS_TYPE_TIMELINE_VIEW);
     g_clear_object(&self->photos);
     g_clear_object(&self->selection);
@@ -669,9 +813,11 @@ static void spyglass_timeline_view_class_init(SpyglassTimelineViewClass *klass)
     gtk_widget_class_set_template_from_resource(
         widget_class, "/io/github/spyglass/Spyglass/spyglass-timeline-view.ui");
     gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, box);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, overlay);
     gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, scroller);
     gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, list_view);
     gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, sticky_header);
+    gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, date_bubble);
     gtk_widget_class_bind_template_child(widget_class, SpyglassTimelineView, scrubber);
 }
 
@@ -679,6 +825,8 @@ static void spyglass_timeline_view_init(SpyglassTimelineView *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->cursor = self->anchor = G_MAXUINT;
+    self->bubble_group = G_MAXUINT;
+    self->rest_ms = REST_MS;
     self->bound_rows = g_hash_table_new(NULL, NULL);
     self->model = spyglass_timeline_model_new();
 
@@ -697,8 +845,9 @@ static void spyglass_timeline_view_init(SpyglassTimelineView *self)
     gtk_widget_add_controller(GTK_WIDGET(self->list_view), keys);
 
     g_signal_connect(gtk_scrolled_window_get_vadjustment(self->scroller), "value-changed",
-                     G_CALLBACK(scrolled), self);
+                     G_CALLBACK(scroll_moved), self);
     g_signal_connect(gtk_scrolled_window_get_vadjustment(self->scroller), "changed",
                      G_CALLBACK(scrolled), self);
     g_signal_connect(self->scrubber, "value-changed", G_CALLBACK(scrubbed), self);
+    g_signal_connect(self->overlay, "get-child-position", G_CALLBACK(place_date_bubble), self);
 }

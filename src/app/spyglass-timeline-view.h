@@ -32,6 +32,13 @@ GtkRange *spyglass_timeline_view_get_scrubber(SpyglassTimelineView *view);
 const char *spyglass_timeline_view_get_current_header(SpyglassTimelineView *view);
 /* The group of the first row shown. */
 guint spyglass_timeline_view_get_current_group(SpyglassTimelineView *view);
+/* The label beside the scrubber that says the month shown while it is dragged (hidden once
+ * the drag rests). */
+GtkLabel *spyglass_timeline_view_get_date_bubble(SpyglassTimelineView *view);
+/* How long after its last fast move the view rests: the thumbnails load, the bubble goes
+ * (150 ms; 0: that). Tests lengthen it, so that a frame slowed by a sanitizer does not end
+ * their drag. */
+void spyglass_timeline_view_set_rest_delay(SpyglassTimelineView *view, guint ms);
 
 /* Brings the photo's row into view and makes it the keyboard's place. */
 void spyglass_timeline_view_scroll_to_photo(SpyglassTimelineView *view, guint position);

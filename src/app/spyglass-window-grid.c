@@ -205,16 +205,16 @@ static void setup_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item
 static void bind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                       SpyglassWindow *self)
 {
-    spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item)),
-                             gtk_list_item_get_item(list_item),
-                             gtk_list_item_get_position(list_item), self->cancellable);
+    SpyglassPhotoCell *cell = SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item));
+    spyglass_photo_cell_bind(cell, gtk_list_item_get_item(list_item),
+                             gtk_list_item_get_position(list_item));
+    spyglass_photo_cell_load_thumbnail(cell, self->cancellable);
 }
 
 static void unbind_cell(GtkSignalListItemFactory *factory, GtkListItem *list_item,
                         SpyglassWindow *self)
 {
-    spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item)), NULL, 0,
-                             NULL);
+    spyglass_photo_cell_bind(SPYGLASS_PHOTO_CELL(gtk_list_item_get_child(list_item)), NULL, 0);
 }
 
 /* Enter or a double-click: the photo page. */

@@ -99,15 +99,19 @@ static gboolean add_to_timeline(gint64 photo_id, gint64 date_taken, const char *
     return TRUE;
 }
 
+/* Through the reader's connection, under its lock: not behind the opening, which holds the
+ * session's lock while the model and every embedding load (seconds at 100,000 photos). */
 SpyglassTimeline *spyglass_session_list_timeline(SpyglassSession *session, gint64 folder_id,
                                                  GError **error)
 {
     g_autoptr(SpyglassTimeline) timeline = spyglass_timeline_new(0);
-    g_mutex_lock(&session->lock);
+    g_mutex_lock(&session->reader_lock);
+    if (session->reader == NULL)
+        session->reader = library_store_open(session->db_path, error);
     gboolean ok =
-        session_ensure_store(session, error) &&
-        library_store_foreach_by_date(session->store, folder_id, add_to_timeline, timeline, error);
-    g_mutex_unlock(&session->lock);
+        session->reader != NULL &&
+        library_store_foreach_by_date(session->reader, folder_id, add_to_timeline, timeline, error);
+    g_mutex_unlock(&session->reader_lock);
     return ok ? g_steal_pointer(&timeline) : NULL;
 }
 

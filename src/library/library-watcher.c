@@ -4,6 +4,7 @@
 #include "library-crawler.h"
 #include "library-decoder.h"
 
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -68,6 +69,16 @@ static gboolean watch_folder(LibraryWatcher *watcher, const char *path)
     return TRUE;
 }
 
+/* Whether a folder's entry may be a folder: the type readdir gives, a link (to a folder,
+ * followed) unless it is named as a photo, or a file system that does not say. A folder of
+ * 100,000 photos (or links to photos) is walked on the main thread without a stat for
+ * each. */
+static gboolean may_be_folder(const struct dirent *entry)
+{
+    return entry->d_type == DT_DIR || entry->d_type == DT_UNKNOWN ||
+           (entry->d_type == DT_LNK && !library_is_photo_name(entry->d_name));
+}
+
 /* Watches a folder and every visible folder below it. */
 static void watch_tree(LibraryWatcher *watcher, const char *root)
 {
@@ -77,17 +88,19 @@ static void watch_tree(LibraryWatcher *watcher, const char *root)
         g_autofree char *path = g_ptr_array_steal_index(stack, stack->len - 1);
         if (!watch_folder(watcher, path))
             continue;
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *name;
-        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-            if (name[0] == '.')
+        DIR *dir = opendir(path);
+        struct dirent *entry;
+        while (dir != NULL && (entry = readdir(dir)) != NULL) {
+            if (entry->d_name[0] == '.' || !may_be_folder(entry))
                 continue;
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR))
+            char *child = g_build_filename(path, entry->d_name, NULL);
+            if (entry->d_type == DT_DIR || g_file_test(child, G_FILE_TEST_IS_DIR))
                 g_ptr_array_add(stack, child);
             else
                 g_free(child);
         }
+        if (dir != NULL)
+            closedir(dir);
     }
 }
 

@@ -3,7 +3,7 @@
  * inotify, behind GFileMonitor, watches one folder, not a tree, so the
  * watcher holds a monitor per folder below each root (hidden folders and the
  * app's own folders skipped, symbolic links followed once, as the crawler
- * does), adds monitors for folders that appear and drops those of folders
+ * does; a link named as a photo is taken for one, not looked at), adds monitors for folders that appear and drops those of folders
  * that go. Events on photo files and on folders are collected; once none has
  * come for `settle_ms`, the callback receives the paths involved, on the main
  * context that was the thread default when the watcher was created. The
