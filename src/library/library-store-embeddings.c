@@ -2,7 +2,9 @@
  * them. */
 #include "library-store-private.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void library_model_record_free(LibraryModelRecord *model)
 {
@@ -165,8 +167,27 @@ const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt
     return buffer->values;
 }
 
+/* A photo's date as search dates it, from photos.date_taken (its EXIF date,
+ * else its file's mtime on the local clock, as seconds read as UTC: what the
+ * timeline orders by): "YYYY-MM-DDTHH:MM:SS" in text, or NULL when the
+ * column is NULL. */
+#define DATE_TAKEN_TEXT 80 /* room for any struct tm's fields */
+static const char *column_date_taken(sqlite3_stmt *stmt, int column,
+                                     char text[DATE_TAKEN_TEXT])
+{
+    if (sqlite3_column_type(stmt, column) == SQLITE_NULL)
+        return NULL;
+    time_t seconds = (time_t)sqlite3_column_int64(stmt, column);
+    struct tm tm;
+    if (gmtime_r(&seconds, &tm) == NULL)
+        return NULL;
+    snprintf(text, DATE_TAKEN_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return text;
+}
+
 /* Runs an embedding query (?1 = model id; columns id, path, dim, vector,
- * format, taken, make, model, has location) and hands each row to func. */
+ * format, date_taken, make, model, has location) and hands each row to func. */
 gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *sql,
                                               const char *model_id, LibraryEmbeddingFunc func,
                                               gpointer user_data, GError **error)
@@ -187,11 +208,12 @@ gboolean library_store_foreach_embedding_with(LibraryStore *store, const char *s
                                                           photo_id, &buffer, error);
         if (vector == NULL)
             break;
+        char taken[DATE_TAKEN_TEXT];
         LibraryPhotoFacts photo = {
             .id = photo_id,
             .path = (const char *)sqlite3_column_text(stmt, 1),
             .format = (const char *)sqlite3_column_text(stmt, 4),
-            .taken = (const char *)sqlite3_column_text(stmt, 5),
+            .taken = column_date_taken(stmt, 5, taken),
             .camera_make = (const char *)sqlite3_column_text(stmt, 6),
             .camera_model = (const char *)sqlite3_column_text(stmt, 7),
             .has_location = sqlite3_column_int(stmt, 8) != 0,
@@ -223,7 +245,7 @@ gboolean library_store_foreach_embedded_photo(LibraryStore *store, const char *m
      * no order, which would sort 100,000 paths for nothing. */
     sqlite3_stmt *stmt = library_store_statement(
         store,
-        "SELECT p.id, p.path, p.format, p.taken, p.camera_make, p.camera_model,"
+        "SELECT p.id, p.path, p.format, p.date_taken, p.camera_make, p.camera_model,"
         " p.latitude IS NOT NULL AND p.longitude IS NOT NULL, p.duration"
         " FROM embeddings e JOIN photos p ON p.id = e.photo_id"
         " WHERE e.model_id = ?1 AND p.state = 'embedded'",
@@ -235,11 +257,12 @@ gboolean library_store_foreach_embedded_photo(LibraryStore *store, const char *m
     while (library_store_next(store, stmt, &has_row, error)) {
         if (!has_row)
             return TRUE;
+        char taken[DATE_TAKEN_TEXT];
         LibraryPhotoFacts photo = {
             .id = sqlite3_column_int64(stmt, 0),
             .path = (const char *)sqlite3_column_text(stmt, 1),
             .format = (const char *)sqlite3_column_text(stmt, 2),
-            .taken = (const char *)sqlite3_column_text(stmt, 3),
+            .taken = column_date_taken(stmt, 3, taken),
             .camera_make = (const char *)sqlite3_column_text(stmt, 4),
             .camera_model = (const char *)sqlite3_column_text(stmt, 5),
             .has_location = sqlite3_column_int(stmt, 6) != 0,
