@@ -206,16 +206,6 @@ const SpyglassModel *spyglass_session_load_model(SpyglassSession *session, Spygl
     return ok ? session->model : NULL;
 }
 
-gboolean spyglass_session_open(SpyglassSession *session, GError **error)
-{
-    g_mutex_lock(&session->lock);
-    gboolean ok = session_ensure_store(session, error) &&
-                  session_ensure_model(session, SPYGLASS_MODEL_ALL, error) &&
-                  session_reload_library(session, error);
-    g_mutex_unlock(&session->lock);
-    return ok;
-}
-
 /* The folder of the model of the library's embeddings: its own unless one
  * was requested, which must then be the same model (record_model_matches). */
 static char *record_model_dir(SpyglassSession *session, const LibraryModelRecord *record,
@@ -266,17 +256,19 @@ static gpointer open_model_thread(gpointer data)
     return NULL;
 }
 
-/* The record's model (all of it) and the library's embeddings of it, loaded
- * side by side. */
-static gboolean load_model_and_library(SpyglassSession *session, const LibraryModelRecord *record,
-                                       GError **error)
+/* The model in dir (all of it) as the session's, and the library's
+ * embeddings of record's model (when record is not NULL) loaded meanwhile.
+ * When the model is not record's: with `must_match` an error, else no
+ * library (as session_reload_library). */
+static gboolean load_model_beside_library(SpyglassSession *session, const char *dir,
+                                          const LibraryModelRecord *record, gboolean must_match,
+                                          GError **error)
 {
-    ModelOpening opening = {.device = session->device, .precision = session->precision};
-    if ((opening.dir = record_model_dir(session, record, error)) == NULL)
-        return FALSE;
+    ModelOpening opening = {
+        .dir = g_strdup(dir), .device = session->device, .precision = session->precision};
     GThread *thread = g_thread_new("spyglass-model", open_model_thread, &opening);
     GError *library_error = NULL;
-    SearchLibrary *library = load_library(session, record, &library_error);
+    SearchLibrary *library = record != NULL ? load_library(session, record, &library_error) : NULL;
     g_thread_join(thread);
     g_free(opening.dir);
     if (opening.model == NULL) {
@@ -286,10 +278,10 @@ static gboolean load_model_and_library(SpyglassSession *session, const LibraryMo
         return FALSE;
     }
     install_model(session, opening.model);
-    if (!record_model_matches(session, record, error)) {
+    if (record == NULL || !record_model_matches(session, record, must_match ? error : NULL)) {
         search_library_free(library);
         g_clear_error(&library_error);
-        return FALSE;
+        return !must_match;
     }
     if (library == NULL) {
         g_propagate_error(error, library_error);
@@ -297,6 +289,41 @@ static gboolean load_model_and_library(SpyglassSession *session, const LibraryMo
     }
     session->library = library;
     return TRUE;
+}
+
+/* The record's model (all of it) and the library's embeddings of it. */
+static gboolean load_model_and_library(SpyglassSession *session, const LibraryModelRecord *record,
+                                       GError **error)
+{
+    g_autofree char *dir = record_model_dir(session, record, error);
+    return dir != NULL && load_model_beside_library(session, dir, record, TRUE, error);
+}
+
+/* spyglass_session_open's model and library: side by side unless the
+ * session has its model already. */
+static gboolean open_model_and_library(SpyglassSession *session, GError **error)
+{
+    if (session_has_model(session->model, SPYGLASS_MODEL_ALL))
+        return session_reload_library(session, error);
+    g_autofree char *dir = resolve_model_dir(session, session->model_dir, error);
+    if (dir == NULL)
+        return FALSE;
+    GError *local = NULL;
+    gboolean fell_back;
+    g_autoptr(LibraryModelRecord) record = session_searchable_model(session, &fell_back, &local);
+    if (local != NULL) {
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    return load_model_beside_library(session, dir, record, FALSE, error);
+}
+
+gboolean spyglass_session_open(SpyglassSession *session, GError **error)
+{
+    g_mutex_lock(&session->lock);
+    gboolean ok = session_ensure_store(session, error) && open_model_and_library(session, error);
+    g_mutex_unlock(&session->lock);
+    return ok;
 }
 
 gboolean session_open_existing(SpyglassSession *session, GError **error)

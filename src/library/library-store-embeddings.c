@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 void library_model_record_free(LibraryModelRecord *model)
 {
@@ -170,19 +169,34 @@ const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt
 /* A photo's date as search dates it, from photos.date_taken (its EXIF date,
  * else its file's mtime on the local clock, as seconds read as UTC: what the
  * timeline orders by): "YYYY-MM-DDTHH:MM:SS" in text, or NULL when the
- * column is NULL. */
-#define DATE_TAKEN_TEXT 80 /* room for any struct tm's fields */
+ * column is NULL. The calendar by arithmetic (Howard Hinnant's
+ * civil_from_days): gmtime_r cost 3 % of a search provider's first answer
+ * at 100,000 photos. */
+#define DATE_TAKEN_TEXT 80 /* room for any year */
 static const char *column_date_taken(sqlite3_stmt *stmt, int column,
                                      char text[DATE_TAKEN_TEXT])
 {
     if (sqlite3_column_type(stmt, column) == SQLITE_NULL)
         return NULL;
-    time_t seconds = (time_t)sqlite3_column_int64(stmt, column);
-    struct tm tm;
-    if (gmtime_r(&seconds, &tm) == NULL)
-        return NULL;
-    snprintf(text, DATE_TAKEN_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    int64_t seconds = sqlite3_column_int64(stmt, column);
+    int64_t days = seconds / 86400, rest = seconds % 86400;
+    if (rest < 0) {
+        rest += 86400;
+        days--;
+    }
+    days += 719468; /* from 0000-03-01 */
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t day_of_era = days - era * 146097;
+    int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int64_t month_index = (5 * day_of_year + 2) / 153; /* March = 0 */
+    int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
+    int64_t year = year_of_era + era * 400 + (month <= 2);
+    snprintf(text, DATE_TAKEN_TEXT, "%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT
+             "-%02" G_GINT64_FORMAT "T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+             ":%02" G_GINT64_FORMAT, year, month, day, rest / 3600, rest / 60 % 60, rest % 60);
     return text;
 }
 
