@@ -335,6 +335,43 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
     return ok;
 }
 
+/* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
+
+typedef struct {
+    void *data;
+    size_t size;
+} Scratch;
+
+static void scratch_free(gpointer data)
+{
+    Scratch *scratch = data;
+    g_free(scratch->data);
+    g_free(scratch);
+}
+
+static void *scratch_get(GPrivate *key, size_t size)
+{
+    Scratch *scratch = g_private_get(key);
+    if (scratch == NULL) {
+        scratch = g_new0(Scratch, 1);
+        g_private_set(key, scratch);
+    }
+    if (scratch->size < size) {
+        g_free(scratch->data);
+        scratch->data = g_malloc(size);
+        scratch->size = size;
+    }
+    return scratch->data;
+}
+
+static GPrivate x_scratch = G_PRIVATE_INIT(scratch_free);
+static GPrivate acc_scratch = G_PRIVATE_INIT(scratch_free);
+static GPrivate pad_scratch = G_PRIVATE_INIT(scratch_free);
+/* F16 weights widened a block at a time (gpu_onednn_weights_new): kept, so
+ * that each block is written into pages already there (a fresh buffer per
+ * block faulted its pages in again: 14 % of a text tower's load). */
+static GPrivate widen_scratch = G_PRIVATE_INIT(scratch_free);
+
 /* ---- weights ---- */
 
 /* Copies `from` into `to`, one layout or type to another, on this thread. */
@@ -412,8 +449,8 @@ static gboolean block_layout(Block *block, const GpuOnednnWeights *weights, size
 }
 
 /* Making the blocks, one pool task each: a block's rows as F32 (F16 widened
- * a block at a time: no F32 copy of the whole weight), quantised per row
- * for INT8, then reordered. */
+ * a block at a time into a scratch of the thread's: no F32 copy of the
+ * whole weight), quantised per row for INT8, then reordered. */
 typedef struct {
     GpuOnednnWeights *weights;
     const void *w;
@@ -424,16 +461,16 @@ typedef struct {
 } Fill;
 
 /* Rows n0 … n0 + n − 1 of w as F32: in place for F32, else widened into
- * *widened (a block's worth, freed by the caller). */
-static const float *block_rows_f32(const Fill *fill, const Block *block, float **widened)
+ * this thread's scratch. */
+static const float *block_rows_f32(const Fill *fill, const Block *block)
 {
     size_t K = fill->weights->K;
     if (!fill->halves)
         return (const float *)fill->w + block->n0 * K;
-    *widened = g_new(float, block->n * K);
-    gpu_cpu_kernels()->f16_to_f32(*widened, (const uint16_t *)fill->w + block->n0 * K,
+    float *widened = scratch_get(&widen_scratch, (size_t)COLUMN_BLOCK * K * sizeof(float));
+    gpu_cpu_kernels()->f16_to_f32(widened, (const uint16_t *)fill->w + block->n0 * K,
                                   block->n * K);
-    return *widened;
+    return widened;
 }
 
 static gboolean block_fill(const Fill *fill, Block *block, GError **error)
@@ -442,8 +479,7 @@ static gboolean block_fill(const Fill *fill, Block *block, GError **error)
     size_t K = weights->K;
     if (!block_layout(block, weights, fill->M, error))
         return FALSE;
-    g_autofree float *widened = NULL;
-    const float *rows = block_rows_f32(fill, block, &widened);
+    const float *rows = block_rows_f32(fill, block);
     if (weights->precision != GPU_CPU_PRECISION_INT8) /* the reorder rounds F32 to BF16 itself */
         return reorder_block(block, rows, dnnl_f32, K, error);
     g_autofree int8_t *q = g_new(int8_t, block->n * K);
@@ -548,38 +584,6 @@ gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GE
     return TRUE;
 }
 
-/* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
-
-typedef struct {
-    void *data;
-    size_t size;
-} Scratch;
-
-static void scratch_free(gpointer data)
-{
-    Scratch *scratch = data;
-    g_free(scratch->data);
-    g_free(scratch);
-}
-
-static void *scratch_get(GPrivate *key, size_t size)
-{
-    Scratch *scratch = g_private_get(key);
-    if (scratch == NULL) {
-        scratch = g_new0(Scratch, 1);
-        g_private_set(key, scratch);
-    }
-    if (scratch->size < size) {
-        g_free(scratch->data);
-        scratch->data = g_malloc(size);
-        scratch->size = size;
-    }
-    return scratch->data;
-}
-
-static GPrivate x_scratch = G_PRIVATE_INIT(scratch_free);
-static GPrivate acc_scratch = G_PRIVATE_INIT(scratch_free);
-static GPrivate pad_scratch = G_PRIVATE_INIT(scratch_free);
 
 /* ---- conversions and the INT8 epilogue, on the pool ---- */
 
