@@ -194,9 +194,29 @@ static const char *column_date_taken(sqlite3_stmt *stmt, int column,
     int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
     int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
     int64_t year = year_of_era + era * 400 + (month <= 2);
-    snprintf(text, DATE_TAKEN_TEXT, "%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT
-             "-%02" G_GINT64_FORMAT "T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-             ":%02" G_GINT64_FORMAT, year, month, day, rest / 3600, rest / 60 % 60, rest % 60);
+    if (year < 0 || year > 9999) {
+        snprintf(text, DATE_TAKEN_TEXT, "%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT
+                 "-%02" G_GINT64_FORMAT "T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+                 ":%02" G_GINT64_FORMAT, year, month, day, rest / 3600, rest / 60 % 60, rest % 60);
+        return text;
+    }
+    /* digits by hand: snprintf of six numbers was most of the cost */
+    const int fields[] = {(int)year, (int)month, (int)day,
+                          (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60)};
+    static const char separators[] = "--T::";
+    char *at = text;
+    for (int i = 0; i < 6; i++) {
+        int value = fields[i];
+        if (i == 0) {
+            *at++ = (char)('0' + value / 1000);
+            *at++ = (char)('0' + value / 100 % 10);
+        }
+        *at++ = (char)('0' + value / 10 % 10);
+        *at++ = (char)('0' + value % 10);
+        if (i < 5)
+            *at++ = separators[i];
+    }
+    *at = '\0';
     return text;
 }
 
