@@ -81,8 +81,7 @@ GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, g
 /* An F32 matmul weight (N, …): the cpu device takes F16 and F32 ones
  * straight into the layout its matmuls read (gpu_cpu_tensor_take_weights),
  * the others are written as any tensor. */
-static GpuTensor *upload_f32_weight(ClipEncoder *encoder, const ClipTensor *source,
-                                    GError **error)
+static GpuTensor *upload_f32_weight(ClipEncoder *encoder, const ClipTensor *source, GError **error)
 {
     GpuTensor *tensor = tensor_new(encoder, GPU_DTYPE_F32, source->n_elements, error);
     if (tensor == NULL)

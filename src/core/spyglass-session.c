@@ -129,15 +129,25 @@ static SearchLibrary *load_library(SpyglassSession *session, const LibraryModelR
     return library;
 }
 
-gboolean session_reload_library(SpyglassSession *session, GError **error)
+/* The model of the embeddings the library searches (NULL: none), into
+ * *record; FALSE when the store failed. */
+static gboolean searchable_record(SpyglassSession *session, LibraryModelRecord **record,
+                                  GError **error)
 {
     GError *local = NULL;
     gboolean fell_back;
-    g_autoptr(LibraryModelRecord) record = session_searchable_model(session, &fell_back, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    *record = session_searchable_model(session, &fell_back, &local);
+    if (local == NULL)
+        return TRUE;
+    g_propagate_error(error, local);
+    return FALSE;
+}
+
+gboolean session_reload_library(SpyglassSession *session, GError **error)
+{
+    g_autoptr(LibraryModelRecord) record = NULL;
+    if (!searchable_record(session, &record, error))
         return FALSE;
-    }
     drop_library(session);
     if (record == NULL || strcmp(record->id, session->model->model->id) != 0)
         return TRUE;
@@ -306,16 +316,9 @@ static gboolean open_model_and_library(SpyglassSession *session, GError **error)
     if (session_has_model(session->model, SPYGLASS_MODEL_ALL))
         return session_reload_library(session, error);
     g_autofree char *dir = resolve_model_dir(session, session->model_dir, error);
-    if (dir == NULL)
-        return FALSE;
-    GError *local = NULL;
-    gboolean fell_back;
-    g_autoptr(LibraryModelRecord) record = session_searchable_model(session, &fell_back, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
-        return FALSE;
-    }
-    return load_model_beside_library(session, dir, record, FALSE, error);
+    g_autoptr(LibraryModelRecord) record = NULL;
+    return dir != NULL && searchable_record(session, &record, error) &&
+           load_model_beside_library(session, dir, record, FALSE, error);
 }
 
 gboolean spyglass_session_open(SpyglassSession *session, GError **error)

@@ -468,8 +468,7 @@ static const float *block_rows_f32(const Fill *fill, const Block *block)
     if (!fill->halves)
         return (const float *)fill->w + block->n0 * K;
     float *widened = scratch_get(&widen_scratch, (size_t)COLUMN_BLOCK * K * sizeof(float));
-    gpu_cpu_kernels()->f16_to_f32(widened, (const uint16_t *)fill->w + block->n0 * K,
-                                  block->n * K);
+    gpu_cpu_kernels()->f16_to_f32(widened, (const uint16_t *)fill->w + block->n0 * K, block->n * K);
     return widened;
 }
 
@@ -583,7 +582,6 @@ gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GE
     }
     return TRUE;
 }
-
 
 /* ---- conversions and the INT8 epilogue, on the pool ---- */
 

@@ -173,8 +173,7 @@ const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt
  * civil_from_days): gmtime_r cost 3 % of a search provider's first answer
  * at 100,000 photos. */
 #define DATE_TAKEN_TEXT 80 /* room for any year */
-static const char *column_date_taken(sqlite3_stmt *stmt, int column,
-                                     char text[DATE_TAKEN_TEXT])
+static const char *column_date_taken(sqlite3_stmt *stmt, int column, char text[DATE_TAKEN_TEXT])
 {
     if (sqlite3_column_type(stmt, column) == SQLITE_NULL)
         return NULL;
@@ -195,14 +194,16 @@ static const char *column_date_taken(sqlite3_stmt *stmt, int column,
     int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
     int64_t year = year_of_era + era * 400 + (month <= 2);
     if (year < 0 || year > 9999) {
-        snprintf(text, DATE_TAKEN_TEXT, "%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT
-                 "-%02" G_GINT64_FORMAT "T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-                 ":%02" G_GINT64_FORMAT, year, month, day, rest / 3600, rest / 60 % 60, rest % 60);
+        snprintf(text, DATE_TAKEN_TEXT,
+                 "%04" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT "-%02" G_GINT64_FORMAT
+                 "T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT,
+                 year, month, day, rest / 3600, rest / 60 % 60, rest % 60);
         return text;
     }
     /* digits by hand: snprintf of six numbers was most of the cost */
-    const int fields[] = {(int)year, (int)month, (int)day,
-                          (int)(rest / 3600), (int)(rest / 60 % 60), (int)(rest % 60)};
+    const int fields[] = {
+        (int)year,       (int)month, (int)day, (int)(rest / 3600), (int)(rest / 60 % 60),
+        (int)(rest % 60)};
     static const char separators[] = "--T::";
     char *at = text;
     for (int i = 0; i < 6; i++) {
