@@ -19,6 +19,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
+#include <utime.h>
 
 typedef struct {
     char *dir;
@@ -252,10 +254,12 @@ static void test_filters(Fixture *f)
     g_assert_cmpuint(count_filtered(f, "anything type:jpeg", &error), ==, 1);
     g_assert_cmpuint(count_filtered(f, "anything type:png", &error), ==, 13);
     g_assert_cmpuint(count_filtered(f, "anything type:png,jpg", &error), ==, 14);
-    /* The generated photos carry no EXIF: no date, camera or position, so
-     * those filters exclude them all, and their negations keep them all. */
-    g_assert_cmpuint(count_filtered(f, "anything after:2019", &error), ==, 0);
-    g_assert_cmpuint(count_filtered(f, "anything before:2030", &error), ==, 0);
+    /* The generated photos carry no EXIF: no camera or position, so those
+     * filters exclude them all, and their negations keep them all; they
+     * are dated by their files' time (written by this test, after 2019),
+     * as the timeline dates them. */
+    g_assert_cmpuint(count_filtered(f, "anything after:2019", &error), ==, 14);
+    g_assert_cmpuint(count_filtered(f, "anything before:2019", &error), ==, 0);
     g_assert_cmpuint(count_filtered(f, "anything camera:pixel", &error), ==, 0);
     g_assert_cmpuint(count_filtered(f, "anything has:location", &error), ==, 0);
     g_assert_cmpuint(count_filtered(f, "anything -has:location", &error), ==, 14);
@@ -339,10 +343,14 @@ static void test_exif_filters(Fixture *f)
         g_autofree char *path = g_build_filename(dated, photos[i].path, NULL);
         write_camera_jpeg(path, (uint32_t)i, &exif);
     }
-    /* a PNG without EXIF beside them */
+    /* a PNG without EXIF beside them, dated by its file's time on the local
+     * clock: 15 June 2020, noon */
     g_autofree char *png_from = g_build_filename(f->photos, "exact-0.png", NULL);
     g_autofree char *png_to = g_build_filename(dated, "trip", "no-exif.png", NULL);
     copy_file(png_from, png_to);
+    struct tm noon = {.tm_year = 120, .tm_mon = 5, .tm_mday = 15, .tm_hour = 12, .tm_isdst = -1};
+    struct utimbuf times = {.actime = mktime(&noon), .modtime = mktime(&noon)};
+    g_assert_cmpint(g_utime(png_to, &times), ==, 0);
 
     index_photos(f);
 
@@ -350,11 +358,12 @@ static void test_exif_filters(Fixture *f)
         const char *filters, *expected;
     } cases[] = {
         {"", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg no-exif.png pixel-2018.jpg"},
-        {"after:2019", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg"},
+        {"after:2019", "canon-2019.jpg iphone-2019-12.jpg iphone-2021.jpg no-exif.png"},
         {"before:2019", "pixel-2018.jpg"},
         {"after:2019-06 before:2020", "canon-2019.jpg iphone-2019-12.jpg"},
         {"after:2019-12-31 before:2020-01-01", "iphone-2019-12.jpg"},
-        {"after:2019-08-16", "iphone-2019-12.jpg iphone-2021.jpg"},
+        {"after:2019-08-16", "iphone-2019-12.jpg iphone-2021.jpg no-exif.png"},
+        {"after:2020-06-15 before:2020-06-16", "no-exif.png"},
         {"camera:pixel", "pixel-2018.jpg"},
         {"camera:CANON", "canon-2019.jpg"},
         {"camera:iphone after:2020", "iphone-2021.jpg"},
@@ -373,6 +382,12 @@ static void test_exif_filters(Fixture *f)
             g_error("\"%s\": got \"%s\", expected \"%s\"", cases[i].filters, names,
                     cases[i].expected);
     }
+    /* The dates results are shown and sorted by: EXIF, else the file's. */
+    g_autofree char *canon = g_build_filename(dated, "canon-2019.jpg", NULL);
+    g_assert_cmpstr(search_library_get_taken(f->library, search_library_find(f->library, canon)),
+                    ==, "2019-08-15T18:30:00");
+    g_assert_cmpstr(search_library_get_taken(f->library, search_library_find(f->library, png_to)),
+                    ==, "2020-06-15T12:00:00");
 }
 
 static void test_albums(Fixture *f)

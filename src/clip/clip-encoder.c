@@ -43,16 +43,13 @@ static float *values_f32(const ClipTensor *source, GError **error)
  * weight before the device's own. */
 #define UPLOAD_CHUNK 65536
 
-GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
-                               GError **error)
+/* source's values into tensor (of source's size), in the tensor's dtype. */
+static gboolean write_converted(GpuTensor *tensor, const ClipTensor *source, gboolean as_f16,
+                                GError **error)
 {
-    GpuDtype dtype = as_f16 ? GPU_DTYPE_F16 : GPU_DTYPE_F32;
-    GpuTensor *tensor = tensor_new(encoder, dtype, source->n_elements, error);
-    if (tensor == NULL)
-        return NULL;
     /* Already in the device's dtype: straight from the mapping. */
     if ((as_f16 && source->dtype == CLIP_DTYPE_F16) || (!as_f16 && source->dtype == CLIP_DTYPE_F32))
-        return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error) ? tensor : NULL;
+        return gpu_tensor_write(tensor, 0, source->n_elements, source->data, error);
     size_t element = source->dtype == CLIP_DTYPE_F32 ? 4 : 2;
     g_autofree float *chunk = g_new(float, MIN(source->n_elements, (size_t)UPLOAD_CHUNK));
     for (size_t first = 0; first < source->n_elements; first += UPLOAD_CHUNK) {
@@ -66,9 +63,40 @@ GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, g
         if (as_f16) /* converted in place, front to back */
             gpu_f32_to_f16_n((uint16_t *)chunk, chunk, n);
         if (!gpu_tensor_write(tensor, first, n, chunk, error))
-            return NULL;
+            return FALSE;
     }
-    return tensor;
+    return TRUE;
+}
+
+GpuTensor *clip_encoder_upload(ClipEncoder *encoder, const ClipTensor *source, gboolean as_f16,
+                               GError **error)
+{
+    GpuDtype dtype = as_f16 ? GPU_DTYPE_F16 : GPU_DTYPE_F32;
+    GpuTensor *tensor = tensor_new(encoder, dtype, source->n_elements, error);
+    if (tensor == NULL)
+        return NULL;
+    return write_converted(tensor, source, as_f16, error) ? tensor : NULL;
+}
+
+/* An F32 matmul weight (N, …): the cpu device takes F16 and F32 ones
+ * straight into the layout its matmuls read (gpu_cpu_tensor_take_weights),
+ * the others are written as any tensor. */
+static GpuTensor *upload_f32_weight(ClipEncoder *encoder, const ClipTensor *source, GError **error)
+{
+    GpuTensor *tensor = tensor_new(encoder, GPU_DTYPE_F32, source->n_elements, error);
+    if (tensor == NULL)
+        return NULL;
+    size_t N = (size_t)source->shape[0], K = source->n_elements / MAX(N, (size_t)1);
+    gboolean halves = source->dtype == CLIP_DTYPE_F16;
+    GError *failed = NULL;
+    if ((halves || source->dtype == CLIP_DTYPE_F32) &&
+        gpu_cpu_tensor_take_weights(tensor, N, K, source->data, halves, &failed))
+        return tensor;
+    if (failed != NULL) {
+        g_propagate_error(error, failed);
+        return NULL;
+    }
+    return write_converted(tensor, source, FALSE, error) ? tensor : NULL;
 }
 
 /* A weight (N, …) quantised once, here, to INT8 rows with one scale each. */
@@ -99,7 +127,8 @@ gboolean clip_encoder_upload_weight(ClipEncoder *encoder, const ClipTensor *sour
     if (format == WEIGHT_I8)
         return upload_i8(encoder, source, weight, error);
     weight->scales = NULL;
-    weight->values = clip_encoder_upload(encoder, source, format == WEIGHT_F16, error);
+    weight->values = format == WEIGHT_F16 ? clip_encoder_upload(encoder, source, TRUE, error)
+                                          : upload_f32_weight(encoder, source, error);
     return weight->values != NULL;
 }
 

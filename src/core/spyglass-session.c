@@ -129,15 +129,25 @@ static SearchLibrary *load_library(SpyglassSession *session, const LibraryModelR
     return library;
 }
 
-gboolean session_reload_library(SpyglassSession *session, GError **error)
+/* The model of the embeddings the library searches (NULL: none), into
+ * *record; FALSE when the store failed. */
+static gboolean searchable_record(SpyglassSession *session, LibraryModelRecord **record,
+                                  GError **error)
 {
     GError *local = NULL;
     gboolean fell_back;
-    g_autoptr(LibraryModelRecord) record = session_searchable_model(session, &fell_back, &local);
-    if (local != NULL) {
-        g_propagate_error(error, local);
+    *record = session_searchable_model(session, &fell_back, &local);
+    if (local == NULL)
+        return TRUE;
+    g_propagate_error(error, local);
+    return FALSE;
+}
+
+gboolean session_reload_library(SpyglassSession *session, GError **error)
+{
+    g_autoptr(LibraryModelRecord) record = NULL;
+    if (!searchable_record(session, &record, error))
         return FALSE;
-    }
     drop_library(session);
     if (record == NULL || strcmp(record->id, session->model->model->id) != 0)
         return TRUE;
@@ -166,6 +176,17 @@ gboolean session_has_model(const SpyglassModel *model, SpyglassModelParts parts)
            (!(parts & SPYGLASS_MODEL_ENCODER) || model->session != NULL);
 }
 
+/* model as the session's (replacing any, and the library searched with it). */
+static void install_model(SpyglassSession *session, SpyglassModel *model)
+{
+    drop_library(session);
+    spyglass_model_free(session->model);
+    session->model = model;
+    if (model->session != NULL)
+        session_notice(session, SPYGLASS_NOTICE_INFO, "model %s (%s) on %s", model->model->name,
+                       model->model->id, gpu_device_name(model->device));
+}
+
 /* Loads the model in dir as the session's (replacing any). */
 static gboolean load_model_from(SpyglassSession *session, const char *dir, SpyglassModelParts parts,
                                 GError **error)
@@ -174,12 +195,7 @@ static gboolean load_model_from(SpyglassSession *session, const char *dir, Spygl
         spyglass_model_open(dir, parts, session->device, session->precision, error);
     if (model == NULL)
         return FALSE;
-    drop_library(session);
-    spyglass_model_free(session->model);
-    session->model = model;
-    if (model->session != NULL)
-        session_notice(session, SPYGLASS_NOTICE_INFO, "model %s (%s) on %s", model->model->name,
-                       model->model->id, gpu_device_name(model->device));
+    install_model(session, model);
     return TRUE;
 }
 
@@ -200,27 +216,20 @@ const SpyglassModel *spyglass_session_load_model(SpyglassSession *session, Spygl
     return ok ? session->model : NULL;
 }
 
-gboolean spyglass_session_open(SpyglassSession *session, GError **error)
-{
-    g_mutex_lock(&session->lock);
-    gboolean ok = session_ensure_store(session, error) &&
-                  session_ensure_model(session, SPYGLASS_MODEL_ALL, error) &&
-                  session_reload_library(session, error);
-    g_mutex_unlock(&session->lock);
-    return ok;
-}
-
-/* The model of the library's embeddings: its own folder unless one was
- * requested, which must then be the same model. */
-static gboolean load_record_model(SpyglassSession *session, const LibraryModelRecord *record,
-                                  GError **error)
+/* The folder of the model of the library's embeddings: its own unless one
+ * was requested, which must then be the same model (record_model_matches). */
+static char *record_model_dir(SpyglassSession *session, const LibraryModelRecord *record,
+                              GError **error)
 {
     const char *requested = session->model_dir;
     if (requested == NULL && model_folder_exists(record))
         requested = record->dir;
-    g_autofree char *dir = resolve_model_dir(session, requested, error);
-    if (dir == NULL || !load_model_from(session, dir, SPYGLASS_MODEL_ALL, error))
-        return FALSE;
+    return resolve_model_dir(session, requested, error);
+}
+
+static gboolean record_model_matches(SpyglassSession *session, const LibraryModelRecord *record,
+                                     GError **error)
+{
     const ClipModel *model = session->model->model;
     if (strcmp(model->id, record->id) == 0 && model->config.embed_dim == record->dim)
         return TRUE;
@@ -235,6 +244,89 @@ static gboolean load_record_model(SpyglassSession *session, const LibraryModelRe
                     "--model with that model or re-index",
                     record->name, record->id, model->name, model->id);
     return FALSE;
+}
+
+/* A model opened on a thread of its own while the caller loads the library:
+ * the two share nothing (the model reads its folder, the library the store
+ * and the saved index), and a search's first answer (the GNOME Shell
+ * provider's) waits for both, so on two cores it waits for the longer only. */
+typedef struct {
+    char *dir;
+    const char *device;
+    ClipPrecision precision;
+    SpyglassModel *model;
+    GError *error;
+} ModelOpening;
+
+static gpointer open_model_thread(gpointer data)
+{
+    ModelOpening *opening = data;
+    opening->model = spyglass_model_open(opening->dir, SPYGLASS_MODEL_ALL, opening->device,
+                                         opening->precision, &opening->error);
+    return NULL;
+}
+
+/* The model in dir (all of it) as the session's, and the library's
+ * embeddings of record's model (when record is not NULL) loaded meanwhile.
+ * When the model is not record's: with `must_match` an error, else no
+ * library (as session_reload_library). */
+static gboolean load_model_beside_library(SpyglassSession *session, const char *dir,
+                                          const LibraryModelRecord *record, gboolean must_match,
+                                          GError **error)
+{
+    ModelOpening opening = {
+        .dir = g_strdup(dir), .device = session->device, .precision = session->precision};
+    GThread *thread = g_thread_new("spyglass-model", open_model_thread, &opening);
+    GError *library_error = NULL;
+    SearchLibrary *library = record != NULL ? load_library(session, record, &library_error) : NULL;
+    g_thread_join(thread);
+    g_free(opening.dir);
+    if (opening.model == NULL) {
+        search_library_free(library);
+        g_clear_error(&library_error);
+        g_propagate_error(error, opening.error);
+        return FALSE;
+    }
+    install_model(session, opening.model);
+    if (record == NULL || !record_model_matches(session, record, must_match ? error : NULL)) {
+        search_library_free(library);
+        g_clear_error(&library_error);
+        return !must_match;
+    }
+    if (library == NULL) {
+        g_propagate_error(error, library_error);
+        return FALSE;
+    }
+    session->library = library;
+    return TRUE;
+}
+
+/* The record's model (all of it) and the library's embeddings of it. */
+static gboolean load_model_and_library(SpyglassSession *session, const LibraryModelRecord *record,
+                                       GError **error)
+{
+    g_autofree char *dir = record_model_dir(session, record, error);
+    return dir != NULL && load_model_beside_library(session, dir, record, TRUE, error);
+}
+
+/* spyglass_session_open's model and library: side by side unless the
+ * session has its model already. */
+static gboolean open_model_and_library(SpyglassSession *session, GError **error)
+{
+    if (session_has_model(session->model, SPYGLASS_MODEL_ALL))
+        return session_reload_library(session, error);
+    g_autofree char *dir = resolve_model_dir(session, session->model_dir, error);
+    g_autoptr(LibraryModelRecord) record = NULL;
+    return dir != NULL && searchable_record(session, &record, error) &&
+           load_model_beside_library(session, dir, record, FALSE, error);
+}
+
+gboolean spyglass_session_open(SpyglassSession *session, GError **error)
+{
+    g_mutex_lock(&session->lock);
+    gboolean ok = session_ensure_store(session, error) && open_model_and_library(session, error);
+    g_mutex_unlock(&session->lock);
+    return ok;
 }
 
 gboolean session_open_existing(SpyglassSession *session, GError **error)
@@ -278,10 +370,7 @@ gboolean session_open_for_search(SpyglassSession *session, GError **error)
                        "with %s (spyglass-cli index does the rest)",
                        searchable != NULL ? searchable->name : "", record->name);
     }
-    if (!load_record_model(session, record, error))
-        return FALSE;
-    session->library = load_library(session, record, error);
-    if (session->library == NULL)
+    if (!load_model_and_library(session, record, error))
         return FALSE;
     SearchIndex *index = search_library_get_index(session->library);
     session_notice(session, SPYGLASS_NOTICE_INFO,

@@ -17,7 +17,7 @@ typedef struct {
     gint64 id;
     char *path;
     float score;     /* NaN where there is none (album members) */
-    char *taken;     /* "YYYY-MM-DDTHH:MM:SS" from EXIF, or NULL */
+    char *taken;     /* "YYYY-MM-DDTHH:MM:SS": EXIF, else file time (local); or NULL */
     gboolean weak;   /* a search result below the relevance cutoff */
     double time;     /* a video's search hit: the matching frame's time, seconds; else NaN */
     double duration; /* a video's length in seconds, 0 while unknown; NaN for a photo */
@@ -34,7 +34,7 @@ void spyglass_hits_append_hit(SpyglassHits *hits, const SpyglassHit *hit);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassHits, g_array_unref)
 
-/* A date taken that is not known (a search hit without an EXIF date). */
+/* A date taken that is not known (a search hit without a date). */
 #define SPYGLASS_NO_DATE G_MININT64
 
 /* Photos newest first by date taken, for the timeline: photos[i] was taken
@@ -47,8 +47,9 @@ typedef struct {
 } SpyglassTimeline;
 
 SpyglassTimeline *spyglass_timeline_new(guint reserve);
-/* Results (search, similar, an album) newest first by their EXIF date
- * (hits' taken), ties and undated photos by path: the photos are copied. */
+/* Results (search, similar, an album) newest first by their date taken
+ * (hits' taken: EXIF, else file time, as the timeline), ties and undated
+ * photos by path: the photos are copied. */
 SpyglassTimeline *spyglass_timeline_new_from_hits(const SpyglassHits *hits);
 void spyglass_timeline_free(SpyglassTimeline *timeline);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SpyglassTimeline, spyglass_timeline_free)

@@ -7,7 +7,9 @@
  * With oneDNN, a weight's first matmul reorders it into the layout and
  * precision of its primitive (gpu-onednn.c), and the device then frees its
  * own copy: the reordered one is all the matmuls read, and keeping both
- * held ViT-B/32's weights 1.5× (F32 + BF16) to 2× (F32 + F32) over. The
+ * held ViT-B/32's weights 1.5× (F32 + BF16) to 2× (F32 + F32) over. A
+ * weight taken whole at upload (gpu_cpu_tensor_take_weights) goes into that
+ * layout at once, its own copy never written. The
  * own copy comes back, unpacked from the reordered one, only where
  * something still reads it: the own matmul path (a shape oneDNN declines),
  * another op reading the tensor, gpu_tensor_read, a partial rewrite; it is
@@ -239,6 +241,34 @@ const uint16_t *cpu_weights_f16(GpuTensor *tensor, GError **error)
 }
 
 #if SPYGLASS_HAVE_ONEDNN
+/* Under the device's lock: oneDNN's copy of w made from the own one (F16
+ * halves as they are: the widened copy is not needed for it). */
+static void reorder_locked(GpuTensor *w, CpuWeight *weight, size_t M, size_t K, size_t N)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean halves = w->dtype == GPU_DTYPE_F16;
+    const void *values = halves ? (const void *)((HalfTensor *)w->impl)->halves : own_f32(w);
+    if (values != NULL)
+        weight->reordered =
+            gpu_onednn_weights_new(values, halves, N, K, weight->precision, M, &error);
+    if (weight->reordered == NULL) {
+        g_debug("cpu: matmul %zu×%zu×%zu in %s without oneDNN: %s", M, K, N,
+                gpu_cpu_precision_to_string(weight->precision),
+                error != NULL ? error->message : "out of memory");
+        weight->declined = TRUE;
+    } else if (!weight->keep && w->n_elements == N * K) {
+        drop_locked(w, weight);
+    }
+}
+
+/* TRUE when the reordered copy is for a matmul of this shape. */
+static gboolean reordered_fits(const CpuWeight *weight, size_t K, size_t N)
+{
+    size_t n, k;
+    gpu_onednn_weights_shape(weight->reordered, &n, &k);
+    return n == N && k == K;
+}
+
 GpuOnednnWeights *cpu_onednn_weights(GpuTensor *w, size_t M, size_t K, size_t N)
 {
     CpuDevice *cpu = device_of(w);
@@ -249,25 +279,61 @@ GpuOnednnWeights *cpu_onednn_weights(GpuTensor *w, size_t M, size_t K, size_t N)
         weight->precision = cpu->precision;
         g_hash_table_insert(cpu->weights, w, weight);
     }
-    if (weight->reordered == NULL && !weight->declined) {
-        g_autoptr(GError) error = NULL;
-        const float *values = own_f32(w);
-        if (values != NULL)
-            weight->reordered = gpu_onednn_weights_new(values, N, K, weight->precision, M, &error);
-        if (weight->reordered == NULL) {
-            g_debug("cpu: matmul %zu×%zu×%zu in %s without oneDNN: %s", M, K, N,
-                    gpu_cpu_precision_to_string(weight->precision),
-                    error != NULL ? error->message : "out of memory");
-            weight->declined = TRUE;
-        } else if (!weight->keep && w->n_elements == N * K) {
-            drop_locked(w, weight);
-        }
+    if (weight->reordered == NULL && !weight->declined)
+        reorder_locked(w, weight, M, K, N);
+    if (weight->reordered != NULL && !weight->declined && !reordered_fits(weight, K, N)) {
+        /* taken for another shape (gpu_cpu_tensor_take_weights): the own
+         * path multiplies the values held */
+        g_debug("cpu: matmul %zu×%zu×%zu on weights taken for another shape", M, K, N);
+        weight->declined = TRUE;
     }
-    GpuOnednnWeights *reordered = weight->reordered;
+    GpuOnednnWeights *reordered = weight->declined ? NULL : weight->reordered;
     g_mutex_unlock(&cpu->lock);
     return reordered;
 }
 #endif
+
+/* The rows of x the layout of taken weights is chosen for: on the CPUs
+ * measured oneDNN prefers the same layout for every M (1 … 1600 rows). */
+#define TAKE_LAYOUT_ROWS 16
+
+gboolean gpu_cpu_tensor_take_weights(GpuTensor *tensor, size_t N, size_t K, const void *data,
+                                     gboolean halves, GError **error)
+{
+#if SPYGLASS_HAVE_ONEDNN
+    if (gpu_device_type(tensor->device) != GPU_DEVICE_TYPE_NATIVE_CPU ||
+        tensor->dtype != GPU_DTYPE_F32 || tensor->n_elements != N * K || N * K == 0)
+        return FALSE;
+    CpuDevice *cpu = device_of(tensor);
+    if (!cpu->onednn)
+        return FALSE;
+    g_mutex_lock(&cpu->lock);
+    GpuCpuPrecision precision = cpu->precision;
+    g_mutex_unlock(&cpu->lock);
+    g_autoptr(GError) declined = NULL;
+    GpuOnednnWeights *reordered =
+        gpu_onednn_weights_new(data, halves, N, K, precision, TAKE_LAYOUT_ROWS, &declined);
+    if (reordered == NULL) {
+        if (declined->code == GPU_ERROR_OUT_OF_MEMORY) {
+            g_propagate_error(error, g_steal_pointer(&declined));
+            return FALSE;
+        }
+        g_debug("cpu: weights %zu×%zu written as they are: %s", N, K, declined->message);
+        return FALSE;
+    }
+    CpuWeight *weight = g_new0(CpuWeight, 1);
+    weight->precision = precision;
+    weight->reordered = reordered;
+    g_mutex_lock(&cpu->lock);
+    g_hash_table_replace(cpu->weights, tensor, weight);
+    drop_locked(tensor, weight); /* never written: nothing of it was touched */
+    g_mutex_unlock(&cpu->lock);
+    return TRUE;
+#else
+    (void)tensor, (void)N, (void)K, (void)data, (void)halves, (void)error;
+    return FALSE;
+#endif
+}
 
 /* ---- tensors ---- */
 

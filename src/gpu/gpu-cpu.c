@@ -3,9 +3,9 @@
  * In builds with oneDNN, matmuls on F32 and F16 weights run as oneDNN
  * primitives (gpu-onednn.c) in the precision each weight was written under
  * (gpu_cpu_device_set_precision; BF16 or INT8 where the CPU has them),
- * their weights reordered on first use and kept with the tensor. Without
- * oneDNN, and for what oneDNN declines (INT8 weight tensors, a shape it has
- * no kernel for), the path below runs.
+ * their weights reordered at upload or on first use and kept with the
+ * tensor. Without oneDNN, and for what oneDNN declines (INT8 weight
+ * tensors, a shape it has no kernel for), the path below runs.
  *
  * Matmul is OpenBLAS's cblas_sgemm, kept single-threaded (gpu-cpu-blas.c):
  * every op splits its work into slices over the process-wide pool

@@ -37,6 +37,20 @@ gboolean gpu_cpu_precision_supported(GpuCpuPrecision precision, char **why);
  * INT8-dequantised), not those written. */
 gboolean gpu_cpu_device_set_precision(GpuDevice *device, GpuCpuPrecision precision, GError **error);
 
+/* A whole matmul weight w(N, K), row-major, F32 (or F16 halves when
+ * `halves`), written to `tensor` (F32, N·K elements) as its matmuls read it:
+ * on the cpu device with oneDNN, straight into oneDNN's layout in the
+ * precision in force, a block of columns at a time, without the device's
+ * own F32 copy (ViT-B/32's text tower: 152 MB never written) and with
+ * nothing left for the first matmul to reorder. The tensor then holds what
+ * a weight holds after its first matmul (gpu_tensor_read gives the rounded
+ * values). FALSE with *error unset where the device does not take it so
+ * (another device, a build without oneDNN, oneDNN off, a shape it has no
+ * kernel for): write it with gpu_tensor_write then; *error set when out of
+ * memory. */
+gboolean gpu_cpu_tensor_take_weights(GpuTensor *tensor, size_t N, size_t K, const void *data,
+                                     gboolean halves, GError **error);
+
 /* "cpu (AVX-512 BF16 VNNI, 2 threads, bf16)": the instruction sets its
  * matmuls use (oneDNN's, else its own kernels'), the pool's size and the
  * automatic precision. */

@@ -335,6 +335,43 @@ static gboolean execute(dnnl_primitive_t primitive, int n_args, const dnnl_exec_
     return ok;
 }
 
+/* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
+
+typedef struct {
+    void *data;
+    size_t size;
+} Scratch;
+
+static void scratch_free(gpointer data)
+{
+    Scratch *scratch = data;
+    g_free(scratch->data);
+    g_free(scratch);
+}
+
+static void *scratch_get(GPrivate *key, size_t size)
+{
+    Scratch *scratch = g_private_get(key);
+    if (scratch == NULL) {
+        scratch = g_new0(Scratch, 1);
+        g_private_set(key, scratch);
+    }
+    if (scratch->size < size) {
+        g_free(scratch->data);
+        scratch->data = g_malloc(size);
+        scratch->size = size;
+    }
+    return scratch->data;
+}
+
+static GPrivate x_scratch = G_PRIVATE_INIT(scratch_free);
+static GPrivate acc_scratch = G_PRIVATE_INIT(scratch_free);
+static GPrivate pad_scratch = G_PRIVATE_INIT(scratch_free);
+/* F16 weights widened a block at a time (gpu_onednn_weights_new): kept, so
+ * that each block is written into pages already there (a fresh buffer per
+ * block faulted its pages in again: 14 % of a text tower's load). */
+static GPrivate widen_scratch = G_PRIVATE_INIT(scratch_free);
+
 /* ---- weights ---- */
 
 /* Copies `from` into `to`, one layout or type to another, on this thread. */
@@ -378,20 +415,19 @@ static void block_plain_md(dnnl_memory_desc_t *md, const Block *block, size_t K,
     dnnl_memory_desc_init_by_tag(md, 2, dims, type, dnnl_ba);
 }
 
-/* A block's data = its rows of src (plain (N, K) of `type`). */
-static gboolean reorder_block(Block *block, const void *src, dnnl_data_type_t type, size_t K,
+/* A block's data = its rows (plain (n, K) of `type`, the block's first row first). */
+static gboolean reorder_block(Block *block, const void *rows, dnnl_data_type_t type, size_t K,
                               GError **error)
 {
     dnnl_memory_desc_t plain;
     block_plain_md(&plain, block, K, type);
-    const char *rows = (const char *)src + block->n0 * K * (type == dnnl_f32 ? 4 : 1);
     return reorder(&plain, rows, &block->md, block->data, error);
 }
 
 /* The block's layout: the one its primitive for M rows prefers (later
- * shapes are asked to take the same), then its data. */
-static gboolean block_init(Block *block, const GpuOnednnWeights *weights, size_t M, const void *src,
-                           dnnl_data_type_t type, GError **error)
+ * shapes are asked to take the same), and room for its data. */
+static gboolean block_layout(Block *block, const GpuOnednnWeights *weights, size_t M,
+                             GError **error)
 {
     Shape shape = {.M = (uint32_t)M,
                    .K = (uint32_t)weights->K,
@@ -409,10 +445,67 @@ static gboolean block_init(Block *block, const GpuOnednnWeights *weights, size_t
                     "oneDNN: out of memory reordering %zu weights", block->n * weights->K);
         return FALSE;
     }
-    return reorder_block(block, src, type, weights->K, error);
+    return TRUE;
 }
 
-GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
+/* Making the blocks, one pool task each: a block's rows as F32 (F16 widened
+ * a block at a time into a scratch of the thread's: no F32 copy of the
+ * whole weight), quantised per row for INT8, then reordered. */
+typedef struct {
+    GpuOnednnWeights *weights;
+    const void *w;
+    gboolean halves;
+    size_t M;
+    GError *error; /* the first block's that failed; under `lock` */
+    GMutex lock;
+} Fill;
+
+/* Rows n0 … n0 + n − 1 of w as F32: in place for F32, else widened into
+ * this thread's scratch. */
+static const float *block_rows_f32(const Fill *fill, const Block *block)
+{
+    size_t K = fill->weights->K;
+    if (!fill->halves)
+        return (const float *)fill->w + block->n0 * K;
+    float *widened = scratch_get(&widen_scratch, (size_t)COLUMN_BLOCK * K * sizeof(float));
+    gpu_cpu_kernels()->f16_to_f32(widened, (const uint16_t *)fill->w + block->n0 * K, block->n * K);
+    return widened;
+}
+
+static gboolean block_fill(const Fill *fill, Block *block, GError **error)
+{
+    GpuOnednnWeights *weights = fill->weights;
+    size_t K = weights->K;
+    if (!block_layout(block, weights, fill->M, error))
+        return FALSE;
+    const float *rows = block_rows_f32(fill, block);
+    if (weights->precision != GPU_CPU_PRECISION_INT8) /* the reorder rounds F32 to BF16 itself */
+        return reorder_block(block, rows, dnnl_f32, K, error);
+    g_autofree int8_t *q = g_new(int8_t, block->n * K);
+    gpu_quantize_rows_i8(q, weights->scales + block->n0, rows, block->n, K);
+    for (size_t n = 0; n < block->n; n++) {
+        int32_t sum = 0;
+        for (size_t k = 0; k < K; k++)
+            sum += q[n * K + k];
+        weights->sums[block->n0 + n] = sum;
+    }
+    return reorder_block(block, q, dnnl_s8, K, error);
+}
+
+static void fill_block(void *data, guint b)
+{
+    Fill *fill = data;
+    GError *error = NULL;
+    if (block_fill(fill, &fill->weights->blocks[b], &error))
+        return;
+    g_mutex_lock(&fill->lock);
+    if (fill->error == NULL)
+        fill->error = g_steal_pointer(&error);
+    g_mutex_unlock(&fill->lock);
+    g_clear_error(&error);
+}
+
+GpuOnednnWeights *gpu_onednn_weights_new(const void *w, gboolean halves, size_t N, size_t K,
                                          GpuCpuPrecision precision, size_t M, GError **error)
 {
     if (!gpu_onednn_available()) {
@@ -425,33 +518,31 @@ GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
     weights->K = K;
     weights->n_blocks = (guint)((N + COLUMN_BLOCK - 1) / COLUMN_BLOCK);
     weights->blocks = g_new0(Block, weights->n_blocks);
-    const void *src = w;
-    dnnl_data_type_t type = dnnl_f32; /* the reorder rounds F32 to BF16 itself */
-    g_autofree int8_t *q = NULL;
     if (precision == GPU_CPU_PRECISION_INT8) {
-        q = g_new(int8_t, N * K);
         weights->scales = g_new(float, N);
         weights->sums = g_new(int32_t, N);
-        gpu_quantize_rows_i8(q, weights->scales, w, N, K);
-        for (size_t n = 0; n < N; n++) {
-            int32_t sum = 0;
-            for (size_t k = 0; k < K; k++)
-                sum += q[n * K + k];
-            weights->sums[n] = sum;
-        }
-        src = q;
-        type = dnnl_s8;
     }
     for (guint b = 0; b < weights->n_blocks; b++) {
         Block *block = &weights->blocks[b];
         block->n0 = (size_t)b * COLUMN_BLOCK;
         block->n = MIN((size_t)COLUMN_BLOCK, N - block->n0);
-        if (!block_init(block, weights, M, src, type, error)) {
-            gpu_onednn_weights_free(weights);
-            return NULL;
-        }
+    }
+    Fill fill = {.weights = weights, .w = w, .halves = halves, .M = M};
+    g_mutex_init(&fill.lock);
+    gpu_cpu_pool_run(weights->n_blocks, fill_block, &fill);
+    g_mutex_clear(&fill.lock);
+    if (fill.error != NULL) {
+        g_propagate_error(error, fill.error);
+        gpu_onednn_weights_free(weights);
+        return NULL;
     }
     return weights;
+}
+
+void gpu_onednn_weights_shape(const GpuOnednnWeights *weights, size_t *N, size_t *K)
+{
+    *N = weights->N;
+    *K = weights->K;
 }
 
 void gpu_onednn_weights_free(GpuOnednnWeights *weights)
@@ -491,39 +582,6 @@ gboolean gpu_onednn_weights_unpack(const GpuOnednnWeights *weights, float *w, GE
     }
     return TRUE;
 }
-
-/* ---- scratch: grown per thread, kept (a batch's is tens of MB) ---- */
-
-typedef struct {
-    void *data;
-    size_t size;
-} Scratch;
-
-static void scratch_free(gpointer data)
-{
-    Scratch *scratch = data;
-    g_free(scratch->data);
-    g_free(scratch);
-}
-
-static void *scratch_get(GPrivate *key, size_t size)
-{
-    Scratch *scratch = g_private_get(key);
-    if (scratch == NULL) {
-        scratch = g_new0(Scratch, 1);
-        g_private_set(key, scratch);
-    }
-    if (scratch->size < size) {
-        g_free(scratch->data);
-        scratch->data = g_malloc(size);
-        scratch->size = size;
-    }
-    return scratch->data;
-}
-
-static GPrivate x_scratch = G_PRIVATE_INIT(scratch_free);
-static GPrivate acc_scratch = G_PRIVATE_INIT(scratch_free);
-static GPrivate pad_scratch = G_PRIVATE_INIT(scratch_free);
 
 /* ---- conversions and the INT8 epilogue, on the pool ---- */
 

@@ -4,10 +4,11 @@
  *
  * oneDNN picks its kernels for the CPU it finds (AVX2, AVX-512, VNNI,
  * AVX512_BF16, AMX), so one build runs every precision the processor
- * multiplies fast. Weights are reordered once, on their first matmul, into
- * the layout the primitive prefers and in the precision asked for (the
- * device then frees its own copy: gpu-cpu-tensor.c); primitives are created
- * once per shape and kept. */
+ * multiplies fast. Weights are reordered once, into the layout the
+ * primitive prefers and in the precision asked for: at upload for the ones
+ * an encoder hands over whole (gpu_cpu_tensor_take_weights), else on their
+ * first matmul, after which the device frees its own copy
+ * (gpu-cpu-tensor.c); primitives are created once per shape and kept. */
 #pragma once
 
 #include "gpu-cpu.h"
@@ -31,11 +32,17 @@ gboolean gpu_onednn_supports(GpuCpuPrecision precision, const char **missing);
  * tests/test-clip-encoder.c. */
 GpuCpuPrecision gpu_onednn_auto_precision(void);
 
-/* w(N, K), row-major (nn.Linear), reordered (BF16: rounded; INT8: one scale
- * per row, as gpu_quantize_rows_i8) for matmuls of M rows in `precision`.
- * NULL with *error set when oneDNN has no kernel for it. */
-GpuOnednnWeights *gpu_onednn_weights_new(const float *w, size_t N, size_t K,
+/* w(N, K), row-major (nn.Linear), F32 or (halves) F16, reordered (BF16:
+ * rounded; INT8: one scale per row, as gpu_quantize_rows_i8) for matmuls
+ * in `precision`, in the layout oneDNN prefers for M rows (on the CPUs
+ * measured the same for every M: docs/performance.md). F16 is widened a
+ * block of columns at a time: no F32 copy of the whole weight is made. The
+ * blocks are made on the pool (so not from inside a pool task). NULL with
+ * *error set when oneDNN has no kernel for it. */
+GpuOnednnWeights *gpu_onednn_weights_new(const void *w, gboolean halves, size_t N, size_t K,
                                          GpuCpuPrecision precision, size_t M, GError **error);
+/* The (N, K) the weights were made for. */
+void gpu_onednn_weights_shape(const GpuOnednnWeights *weights, size_t *N, size_t *K);
 void gpu_onednn_weights_free(GpuOnednnWeights *weights);
 
 /* w(N, K) back from the reordered copy, row-major F32: the values the

@@ -104,7 +104,7 @@ const float *library_store_column_vector(LibraryStore *store, sqlite3_stmt *stmt
 
 /* The columns library_store_foreach_embedding_with() reads, for ?1 = model id. */
 #define LIBRARY_STORE_EMBEDDING_SELECT                                                             \
-    "SELECT p.id, p.path, e.dim, e.vector, p.format, p.taken, p.camera_make, p.camera_model,"      \
+    "SELECT p.id, p.path, e.dim, e.vector, p.format, p.date_taken, p.camera_make, p.camera_model," \
     " p.latitude IS NOT NULL AND p.longitude IS NOT NULL, p.duration"                              \
     " FROM embeddings e JOIN photos p ON p.id = e.photo_id"                                        \
     " WHERE e.model_id = ?1 AND p.state = 'embedded'"

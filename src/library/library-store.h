@@ -227,8 +227,11 @@ gboolean library_store_get_embedding(LibraryStore *store, gint64 photo_id, const
 typedef struct {
     gint64 id;
     const char *path;
-    const char *format;                     /* as decoded: "jpeg", "png", …; may be NULL */
-    const char *taken;                      /* "YYYY-MM-DDTHH:MM:SS", or NULL */
+    const char *format; /* as decoded: "jpeg", "png", …; may be NULL */
+    /* "YYYY-MM-DDTHH:MM:SS": photos.date_taken, the EXIF date, else the
+     * file's mtime on the local clock (the timeline's date); NULL only for
+     * a row without either */
+    const char *taken;
     const char *camera_make, *camera_model; /* may be NULL */
     gboolean has_location;
     double duration; /* a video's length in seconds; 0 for a photo */

@@ -46,8 +46,9 @@ gboolean search_library_from_cache(SearchLibrary *library);
 SearchIndex *search_library_get_index(SearchLibrary *library);
 /* The path of a photo in the index, or NULL. */
 const char *search_library_get_path(SearchLibrary *library, int64_t id);
-/* When a photo of the index was taken ("YYYY-MM-DDTHH:MM:SS", from EXIF), or NULL:
- * what the app's date order sorts by. */
+/* When a photo of the index was taken ("YYYY-MM-DDTHH:MM:SS": its EXIF date, else its
+ * file's mtime on the local clock, as the timeline dates it), or NULL: what the app's date
+ * order sorts by and after:/before: compare. */
 const char *search_library_get_taken(SearchLibrary *library, int64_t id);
 /* TRUE when the photo of that id is a video. */
 gboolean search_library_is_video(SearchLibrary *library, int64_t id);
