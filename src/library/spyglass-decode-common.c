@@ -21,22 +21,7 @@ G_NORETURN void spyglass_helper_exit(int status)
     _exit(status);
 }
 
-static gboolean write_all(int fd, const void *data, size_t size)
-{
-    const uint8_t *at = data;
-    while (size > 0) {
-        ssize_t n = write(fd, at, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        at += n;
-        size -= (size_t)n;
-    }
-    return TRUE;
-}
-
-/* write_all() over the buffers in order; consumes iov. */
+/* Writes the buffers in order, whole, across short writes and EINTR; consumes iov. */
 static gboolean writev_all(int fd, struct iovec *iov, int count)
 {
     while (count > 0) {
@@ -57,6 +42,12 @@ static gboolean writev_all(int fd, struct iovec *iov, int count)
         }
     }
     return TRUE;
+}
+
+static gboolean write_all(int fd, const void *data, size_t size)
+{
+    struct iovec buffer = {(void *)data, size};
+    return writev_all(fd, &buffer, 1);
 }
 
 gboolean spyglass_helper_read_all(int fd, void *data, size_t size)
