@@ -13,6 +13,7 @@
 #include "spyglass-photo-page.h"
 #include "spyglass-preferences-window.h"
 #include "spyglass-window.h"
+#include "test-app.h"
 #include "test-common.h"
 #include "test-images.h"
 
@@ -557,19 +558,6 @@ static GtkWindow *find_preferences(void)
     return NULL;
 }
 
-static gboolean wait_until(gboolean (*done)(SpyglassWindow *), SpyglassWindow *window,
-                           double seconds)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
-    while (!done(window)) {
-        if (g_get_monotonic_time() > end)
-            return FALSE;
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-    return TRUE;
-}
-
 static gboolean shows_best_photo(SpyglassWindow *window)
 {
     SpyglassPhotoPage *page = SPYGLASS_PHOTO_PAGE(spyglass_window_get_photo_page(window));
@@ -604,7 +592,7 @@ static void test_window(void)
         SPYGLASS_WINDOW(gtk_application_get_active_window(GTK_APPLICATION(app)));
     g_assert_nonnull(window);
     gtk_window_set_default_size(GTK_WINDOW(window), 900, 600);
-    g_assert_true(wait_until(shows_best_photo, window, 120));
+    g_assert_true(wait_for(window, shows_best_photo, 120));
     g_assert_cmpstr(gtk_editable_get_text(spyglass_window_get_search_entry(window)), ==,
                     "a red circle");
 
@@ -612,7 +600,7 @@ static void test_window(void)
     const char *blue[] = {"blue", "square", NULL};
     g_autoptr(GVariant) launched =
         call_from_thread("LaunchSearch", g_variant_new("(^asu)", blue, (guint32)0), "()");
-    g_assert_true(wait_until(shows_blue_squares, window, 60));
+    g_assert_true(wait_for(window, shows_blue_squares, 60));
 
     /* Preferences → Search in GNOME Shell: off, the provider answers nothing; on again. */
     g_assert_cmpuint(count_results_in_process(terms), >, 0);
