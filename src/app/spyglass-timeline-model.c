@@ -87,14 +87,15 @@ static void replace_rows(SpyglassTimelineModel *self, void (*update)(SpyglassTim
     g_list_model_items_changed(G_LIST_MODEL(self), 0, removed, self->n_rows);
 }
 
-/* The last group whose first row is at or before row. */
-guint spyglass_timeline_model_get_row_group(SpyglassTimelineModel *model, guint row)
+/* The last group whose field (first_row or first_photo, by its offset in Group) is at or
+ * before value: groups are in order of both. */
+static guint last_group_from(SpyglassTimelineModel *model, size_t field, guint value)
 {
-    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), 0);
     guint lo = 0, hi = model->groups->len;
     while (hi - lo > 1) {
         guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(model->groups, Group, mid).first_row <= row)
+        const char *group = (const char *)&g_array_index(model->groups, Group, mid);
+        if (*(const guint *)(group + field) <= value)
             lo = mid;
         else
             hi = mid;
@@ -102,20 +103,20 @@ guint spyglass_timeline_model_get_row_group(SpyglassTimelineModel *model, guint 
     return lo;
 }
 
+/* The last group whose first row is at or before row. */
+guint spyglass_timeline_model_get_row_group(SpyglassTimelineModel *model, guint row)
+{
+    g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), 0);
+    return last_group_from(model, G_STRUCT_OFFSET(Group, first_row), row);
+}
+
 guint spyglass_timeline_model_get_photo_row(SpyglassTimelineModel *model, guint photo)
 {
     g_return_val_if_fail(SPYGLASS_IS_TIMELINE_MODEL(model), 0);
     if (model->groups->len == 0)
         return 0;
-    guint lo = 0, hi = model->groups->len;
-    while (hi - lo > 1) {
-        guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(model->groups, Group, mid).first_photo <= photo)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const Group *group = &g_array_index(model->groups, Group, lo);
+    guint index = last_group_from(model, G_STRUCT_OFFSET(Group, first_photo), photo);
+    const Group *group = &g_array_index(model->groups, Group, index);
     guint offset = MIN(photo - group->first_photo, group->n_photos - 1);
     return group->first_row + 1 + offset / model->columns;
 }
